@@ -1,0 +1,182 @@
+# Makefile for the UDP chat and time service suite.
+#
+#   make            build every program into build/bin/
+#   make run        start the services in the foreground on embedded defaults
+#   make check      unit, system and fuzz tests, plain and under ASan/UBSan
+#   make fuzz       run every fuzz target for FUZZ_TIME seconds
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make SANITIZE=1 build with AddressSanitizer and UBSan into build/san/
+#
+# Layout: lib/*.c is the shared library; every folder with a main.c is a
+# program whose other .c files are only its own; tests/unit/*.c are cmocka
+# tests, tests/system/*.sh whole-program tests, tests/fuzz/*.c libFuzzer
+# targets, bench/*.c benchmark programs.
+
+PREFIX		?= /usr/local
+BINDIR		?= $(PREFIX)/bin
+SBINDIR		?= $(PREFIX)/sbin
+SYSCONFDIR	?= $(PREFIX)/etc
+MANDIR		?= $(PREFIX)/share/man
+DESTDIR		?=
+SANITIZE	?= 0
+WERROR		?= 1
+FUZZ_TIME	?= 60
+
+CC		?= cc
+ifeq ($(SANITIZE),1)
+B		?= build/san
+SANFLAGS	?= -fsanitize=address,undefined -fno-sanitize-recover=all \
+		   -fno-omit-frame-pointer
+OPT		?= -O1 -g
+else
+B		?= build
+SANFLAGS	?=
+OPT		?= -O2 -g
+endif
+
+WARN		 = -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
+		   -Wmissing-prototypes -Wformat=2 -Wpointer-arith \
+		   -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARN		+= -Werror
+endif
+
+PKGS		 = libsodium libutf8proc sqlite3 ncursesw
+PKG_CFLAGS	 = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CPPFLAGS	+= -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) \
+		   -DSYSCONFDIR='"$(SYSCONFDIR)"'
+CFLAGS		+= $(OPT) $(WARN) $(SANFLAGS) -MMD -MP
+LDFLAGS		+= $(SANFLAGS) -Wl,--as-needed
+LDLIBS		+= -lev -liniparser $(PKG_LIBS) -lpthread -lm
+
+# Debian packages the tree needs to build and to test.
+DEPS_PKGS	 = build-essential pkg-config libev-dev libiniparser-dev \
+		   libncurses-dev libsodium-dev libsqlite3-dev libutf8proc-dev \
+		   libcmocka-dev tmux clang libclang-rt-14-dev python3 \
+		   chrony rdate ntpsec-ntpdig iproute2 util-linux procps
+
+LIB_SRCS	:= $(wildcard lib/*.c)
+LIB_OBJS	:= $(LIB_SRCS:%.c=$(B)/obj/%.o)
+LIBSUITE	:= $(B)/obj/lib/libsuite.a
+
+PROGS		:= $(patsubst %/main.c,%,$(wildcard */main.c))
+PROG_BINS	:= $(PROGS:%=$(B)/bin/%)
+PROG_ARS	:= $(foreach p,$(PROGS),$(B)/obj/$(p)/lib$(p).a)
+
+UNIT_SRCS	:= $(wildcard tests/unit/*.c)
+UNIT_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
+BENCH_SRCS	:= $(wildcard bench/*.c)
+BENCH_BINS	:= $(BENCH_SRCS:bench/%.c=$(B)/bench/%)
+FUZZ_SRCS	:= $(wildcard tests/fuzz/*.c)
+
+.PHONY: all deps deps-if-missing run check unit fuzz fuzz-build install \
+	uninstall clean bench
+
+all: $(PROG_BINS) $(UNIT_BINS) $(BENCH_BINS)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIBSUITE): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && $(AR) rcs $@ $^
+
+# One archive per program (all but main.c), so unit tests can link modules.
+define PROG_RULES
+$(B)/obj/$(1)/lib$(1).a: $$(patsubst %.c,$(B)/obj/%.o,$$(filter-out $(1)/main.c,$$(wildcard $(1)/*.c)))
+	@mkdir -p $$(@D)
+	rm -f $$@ && $$(AR) rcs $$@ $$^ $(B)/obj/lib/empty.o
+$(B)/bin/$(1): $(B)/obj/$(1)/main.o $(B)/obj/$(1)/lib$(1).a $(LIBSUITE)
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach p,$(PROGS),$(eval $(call PROG_RULES,$(p))))
+
+# An empty object keeps ar happy for programs that are a lone main.c.
+$(B)/obj/lib/empty.o:
+	@mkdir -p $(@D)
+	echo 'typedef int empty_unit;' | $(CC) -x c -c -o $@ -
+$(PROG_ARS): $(B)/obj/lib/empty.o
+
+$(B)/tests/unit/%: $(B)/obj/tests/unit/%.o $(PROG_ARS) $(LIBSUITE)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(PROG_ARS) $(LIBSUITE) $(LDLIBS) -lcmocka
+
+$(B)/bench/%: $(B)/obj/bench/%.o $(PROG_ARS) $(LIBSUITE)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(PROG_ARS) $(LIBSUITE) $(LDLIBS)
+
+# Install the Debian packages that are missing (through sudo unless root).
+deps:
+	@missing=""; for p in $(DEPS_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
+	    grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
+	    --no-install-recommends $$missing; \
+	fi
+deps-if-missing: deps
+
+# Services in the foreground on embedded defaults; Ctrl-C stops them all.
+run: deps-if-missing
+	@$(MAKE) --no-print-directory all
+	@tests/lib/run-services.sh $(B)/bin
+
+unit: $(UNIT_BINS)
+
+check: deps-if-missing
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory SANITIZE=1 all
+	@if command -v clang >/dev/null; then \
+	  $(MAKE) --no-print-directory fuzz-build; fi
+	@tests/run.sh build build/san
+
+# libFuzzer targets, built with clang against clang-built objects.
+FUZZ_B		 = build/fuzz
+FUZZ_FLAGS	 = -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+fuzz-build:
+	@$(MAKE) --no-print-directory B=$(FUZZ_B) CC=clang OPT="-O1 -g" \
+	  SANFLAGS="$(FUZZ_FLAGS)" $(FUZZ_B)/obj/lib/libsuite.a \
+	  $(foreach p,$(PROGS),$(FUZZ_B)/obj/$(p)/lib$(p).a) \
+	  $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_B)/obj/tests/fuzz/%.o)
+	@mkdir -p $(FUZZ_B)/bin
+	@for s in $(FUZZ_SRCS); do n=$$(basename $$s .c); \
+	  clang -fsanitize=fuzzer,address,undefined -o $(FUZZ_B)/bin/$$n \
+	    $(FUZZ_B)/obj/tests/fuzz/$$n.o \
+	    $(foreach p,$(PROGS),$(FUZZ_B)/obj/$(p)/lib$(p).a) \
+	    $(FUZZ_B)/obj/lib/libsuite.a $(LDLIBS) || exit 1; done
+
+fuzz: fuzz-build
+	@for s in $(FUZZ_SRCS); do n=$$(basename $$s .c); \
+	  mkdir -p build/fuzz/corpus/$$n; \
+	  echo "fuzzing $$n for $(FUZZ_TIME)s"; \
+	  $(FUZZ_B)/bin/$$n -max_total_time=$(FUZZ_TIME) \
+	    build/fuzz/corpus/$$n tests/fuzz/seeds/$$n || exit 1; done
+
+bench: all
+	@bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	  $(DESTDIR)$(SYSCONFDIR)/udp-suite
+	for p in $(PROGS); do case $$p in \
+	  *d) install -m 755 $(B)/bin/$$p $(DESTDIR)$(SBINDIR)/$$p ;; \
+	  *)  install -m 755 $(B)/bin/$$p $(DESTDIR)$(BINDIR)/$$p ;; esac; done
+	for f in etc/*.ini; do \
+	  install -m 644 $$f $(DESTDIR)$(SYSCONFDIR)/udp-suite/; done
+
+uninstall:
+	for p in $(PROGS); do rm -f $(DESTDIR)$(SBINDIR)/$$p \
+	  $(DESTDIR)$(BINDIR)/$$p; done
+	rm -rf $(DESTDIR)$(SYSCONFDIR)/udp-suite
+
+clean:
+	rm -rf build
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
