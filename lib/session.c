@@ -1,0 +1,1869 @@
+/*
+ * session.c: the session state machine: handshake, sealing, replay
+ * window, key ratchet, reliable ordered delivery with fragmentation,
+ * acknowledgements, retransmission, keepalive and dead-peer detection.
+ */
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <ev.h>
+#include <sodium.h>
+
+#include "addr.h"
+#include "log.h"
+#include "session.h"
+#include "sesskey.h"
+#include "sessproto.h"
+#include "sessreplay.h"
+#include "udp.h"
+#include "wire.h"
+#include "xmalloc.h"
+
+#define MS		UINT64_C(1000000)	/* nanoseconds */
+#define NEVER		UINT64_MAX
+#define COOKIE_BUCKET	(60000 * MS)	/* cookie secret lifetime */
+#define PREV_KEY_NS	(10000 * MS)	/* old receive key kept this long */
+#define HELLO_MAX_NS	(8000 * MS)	/* HELLO retry backoff ceiling */
+#define REKEY_AHEAD	8		/* receive epochs we may skip */
+#define COUNTER_LIMIT	(UINT64_C(1) << 62) /* then the session ends */
+#define RECV_BATCH	32
+#define KDF_CTX		"sessionk"
+#define RATCHET_CTX	"sessrkey"
+#define LABEL		"udp-suite session v1"
+
+enum sess_state {
+	S_HELLO,	/* client: HELLO sent, waiting for COOKIE */
+	S_COOKIE,	/* client: HELLO with cookie sent, waiting for ACCEPT */
+	S_HALF,		/* server: ACCEPT sent, waiting for the first packet */
+	S_UP,
+	S_DEAD,
+};
+
+enum frag_state {
+	F_EMPTY,
+	F_INFLIGHT,
+	F_ACKED,
+};
+
+/* A fragment sent and not yet cumulatively acknowledged. */
+struct sfrag {
+	uint8_t		*data;
+	uint64_t	 sent;		/* time of last transmission */
+	uint64_t	 xno;		/* transmission number of last send */
+	uint32_t	 total;
+	uint16_t	 len;
+	uint8_t		 flags;
+	uint8_t		 state;
+	uint8_t		 lost;		/* to be retransmitted */
+	uint8_t		 nxmit;		/* transmissions so far */
+};
+
+/* A fragment received ahead of the next one expected. */
+struct rfrag {
+	uint8_t		*data;
+	uint32_t	 total;
+	uint16_t	 len;
+	uint8_t		 flags;
+	uint8_t		 have;
+};
+
+/* A message queued and not yet cut into fragments. */
+struct smsg {
+	struct smsg	*next;
+	uint8_t		*data;
+	size_t		 len;
+	size_t		 off;		/* bytes already fragmented */
+};
+
+struct sess {
+	struct sess_ep		*ep;
+	struct sess		*next_l, *next_r;	/* hash chains */
+	struct sess		*all_next, *all_prev;
+	struct sess		*pend_next;
+	struct sess		*dead_next;
+	int			 pending;
+	enum sess_state		 state;
+	int			 was_up;
+	enum sess_reason	 reason;
+	void			*data;
+	ev_timer		 timer;
+	uint64_t		 deadline;
+
+	uint64_t		 lcid;		/* ours: peers send to it */
+	uint64_t		 rcid;		/* theirs */
+	struct sockaddr_storage	 peer;
+	socklen_t		 peerlen;
+
+	/* Handshake. */
+	uint8_t			 epk[SP_PK_LEN], esk[SP_KEY_LEN];
+	uint8_t			 spk[SP_PK_LEN];
+	int			 have_spk, pinned;
+	uint8_t			 cookie[SP_MAC_LEN];
+	uint8_t			 accept[SP_ACCEPT_LEN];
+	uint64_t		 hs_start, hs_next, hs_backoff;
+
+	/* Keys: one ratchet per direction. */
+	uint8_t			 txk[SP_KEY_LEN];
+	uint64_t		 tx_epoch, tx_ctr, tx_epoch_pkts, tx_epoch_t;
+	uint8_t			 rxk[SP_KEY_LEN], rxk_prev[SP_KEY_LEN];
+	uint64_t		 rx_epoch, rx_prev_until;
+	int			 have_prev;
+	struct sessreplay	 replay;
+
+	uint64_t		 last_rx, last_tx;
+
+	/* RTT (RFC 6298), nanoseconds. */
+	uint64_t		 srtt, rttvar, rto, rto_deadline;
+	int			 have_rtt;
+
+	/* Sending. */
+	struct smsg		*qhead, *qtail;
+	size_t			 queued;	/* unacknowledged bytes */
+	struct sfrag		 snd[SP_WINDOW];
+	uint32_t		 snd_una, snd_nxt;
+	uint64_t		 xno_next, xno_acked;
+	unsigned int		 nlost;
+
+	/* Receiving. */
+	struct rfrag		 rcv[SP_WINDOW];
+	uint32_t		 rcv_nxt;
+	uint8_t			*rmsg;
+	size_t			 rmsg_len, rmsg_off;
+	unsigned int		 ack_pending;
+	int			 ack_now;
+	uint64_t		 ack_deadline;
+	int			 send_close;
+};
+
+struct sess_ep {
+	struct ev_loop		*loop;
+	int			 fd;
+	ev_io			 io;
+	ev_idle			 reaper;
+	struct udp_batch	*batch;
+	int			 server;
+	struct sess_conf	 conf;
+	struct sess_cb		 cb;
+	struct sess_stats	 st;
+
+	sess_xmit_fn		*xmit;
+	sess_clock_fn		*clock;
+	void			*ioarg;
+	uint64_t		 now;
+	int			 depth;
+
+	/* Server. */
+	uint8_t			 pk[SP_PK_LEN], sk[SP_KEY_LEN];
+	uint8_t			 secret[2][32];
+	uint64_t		 bucket;
+	int			 have_secret;
+	uint8_t			 hashkey[crypto_shorthash_KEYBYTES];
+	struct sess		**tab_l, **tab_r;
+	size_t			 tabmask;
+
+	/* Client. */
+	struct sess		*client;
+	struct sockaddr_storage	 server_sa;
+	socklen_t		 server_len;
+	char			*server_name, *pinfile;
+
+	struct sess		*all;
+	struct sess		*pend;
+	struct sess		*dead;
+};
+
+static void	sess_flush(struct sess *);
+static void	sess_die(struct sess *, enum sess_reason);
+static void	sess_arm(struct sess *);
+static void	sess_timer_cb(struct ev_loop *, ev_timer *, int);
+
+/* Wrap-aware sequence comparison. */
+static int
+seq_lt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+/* Fill in the values of the specification. */
+void
+sess_conf_default(struct sess_conf *c)
+{
+	memset(c, 0, sizeof *c);
+	c->rto_init_ms = 1000;
+	c->rto_min_ms = 200;
+	c->rto_max_ms = 60000;
+	c->ack_delay_ms = 10;
+	c->keepalive_ms = 25000;
+	c->dead_ms = 90000;
+	c->handshake_ms = 30000;
+	c->rekey_ms = 120000;
+	c->rekey_packets = UINT64_C(1) << 20;
+	c->window = SP_WINDOW;
+	c->max_queue = 1 << 20;
+	c->max_sessions = 4096;
+	c->seal = 1;
+}
+
+/* The monotonic clock in nanoseconds. */
+static uint64_t
+sess_monotonic(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The endpoint's notion of now. */
+static uint64_t
+ep_clock(struct sess_ep *ep)
+{
+	if (ep->clock != NULL)
+		return ep->clock(ep->ioarg);
+	return sess_monotonic();
+}
+
+/* Send one datagram from the endpoint. */
+static void
+ep_send(struct sess_ep *ep, const uint8_t *buf, size_t len,
+    const struct sockaddr *sa, socklen_t salen)
+{
+	ep->st.tx_datagrams++;
+	ep->st.tx_bytes += len;
+	if (ep->xmit != NULL) {
+		ep->xmit(ep->ioarg, buf, len, sa, salen);
+		return;
+	}
+	if (sendto(ep->fd, buf, len, 0, sa, salen) == -1)
+		ep->st.tx_failed++;
+}
+
+/* Hash a connection id into the server's tables (keyed: ids are chosen
+ * by clients). */
+static size_t
+ep_hash(const struct sess_ep *ep, uint64_t id)
+{
+	uint8_t	in[8], out[crypto_shorthash_BYTES];
+
+	wire_put64(in, id);
+	crypto_shorthash(out, in, sizeof in, ep->hashkey);
+	return (size_t)wire_get64(out) & ep->tabmask;
+}
+
+/* The session whose local connection id is id. */
+static struct sess *
+ep_find_local(const struct sess_ep *ep, uint64_t id)
+{
+	struct sess	*s;
+
+	if (!ep->server)
+		return ep->client != NULL && ep->client->lcid == id ?
+		    ep->client : NULL;
+	for (s = ep->tab_l[ep_hash(ep, id)]; s != NULL; s = s->next_l)
+		if (s->lcid == id)
+			return s;
+	return NULL;
+}
+
+/* The server session opened by the client connection id id. */
+static struct sess *
+ep_find_remote(const struct sess_ep *ep, uint64_t id)
+{
+	struct sess	*s;
+
+	for (s = ep->tab_r[ep_hash(ep, id)]; s != NULL; s = s->next_r)
+		if (s->rcid == id)
+			return s;
+	return NULL;
+}
+
+/* Remove s from the server's hash tables. */
+static void
+ep_unhash(struct sess_ep *ep, struct sess *s)
+{
+	struct sess	**pp;
+
+	if (!ep->server)
+		return;
+	for (pp = &ep->tab_l[ep_hash(ep, s->lcid)]; *pp != NULL;
+	    pp = &(*pp)->next_l)
+		if (*pp == s) {
+			*pp = s->next_l;
+			break;
+		}
+	for (pp = &ep->tab_r[ep_hash(ep, s->rcid)]; *pp != NULL;
+	    pp = &(*pp)->next_r)
+		if (*pp == s) {
+			*pp = s->next_r;
+			break;
+		}
+}
+
+/* Remember that s needs flushing and its timer set once we unwind. */
+static void
+sess_touch(struct sess *s)
+{
+	if (s->pending || s->state == S_DEAD)
+		return;
+	s->pending = 1;
+	s->pend_next = s->ep->pend;
+	s->ep->pend = s;
+}
+
+/* Free a dead session's memory. */
+static void
+sess_free(struct sess *s)
+{
+	struct sess_ep	*ep = s->ep;
+	struct smsg	*m;
+	unsigned int	 i;
+
+	while ((m = s->qhead) != NULL) {
+		s->qhead = m->next;
+		ep->st.mem -= m->len - m->off;
+		free(m->data);
+		free(m);
+	}
+	for (i = 0; i < SP_WINDOW; i++) {
+		if (s->snd[i].data != NULL) {
+			ep->st.mem -= s->snd[i].len;
+			free(s->snd[i].data);
+		}
+		if (s->rcv[i].data != NULL) {
+			ep->st.mem -= s->rcv[i].len;
+			free(s->rcv[i].data);
+		}
+	}
+	if (s->rmsg != NULL) {
+		ep->st.mem -= s->rmsg_len;
+		free(s->rmsg);
+	}
+	if (s->all_prev != NULL)
+		s->all_prev->all_next = s->all_next;
+	else
+		ep->all = s->all_next;
+	if (s->all_next != NULL)
+		s->all_next->all_prev = s->all_prev;
+	if (ep->client == s)
+		ep->client = NULL;
+	sodium_memzero(s, sizeof *s);
+	free(s);
+}
+
+/* Free every dead session. */
+static void
+ep_reap(struct sess_ep *ep)
+{
+	struct sess	*s;
+
+	while ((s = ep->dead) != NULL) {
+		ep->dead = s->dead_next;
+		sess_free(s);
+	}
+}
+
+/* libev: free dead sessions outside any of their callbacks. */
+static void
+ep_reaper_cb(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	struct sess_ep	*ep = w->data;
+
+	ev_idle_stop(loop, w);
+	ep_reap(ep);
+}
+
+/* Enter the endpoint from outside: fix the time for this turn. */
+static void
+ep_enter(struct sess_ep *ep)
+{
+	if (ep->depth++ == 0)
+		ep->now = ep_clock(ep);
+}
+
+/* Leave: flush touched sessions, set their timers, free the dead. */
+static void
+ep_leave(struct sess_ep *ep)
+{
+	struct sess	*s;
+
+	if (ep->depth > 1) {
+		ep->depth--;
+		return;
+	}
+	while ((s = ep->pend) != NULL) {
+		ep->pend = s->pend_next;
+		s->pending = 0;
+		if (s->state == S_UP)
+			sess_flush(s);
+		if (s->state != S_DEAD)
+			sess_arm(s);
+	}
+	ep->depth = 0;
+	if (ep->dead != NULL) {
+		if (ep->loop != NULL)
+			ev_idle_start(ep->loop, &ep->reaper);
+		else
+			ep_reap(ep);
+	}
+}
+
+/* Derive the session keys from both key exchanges and the transcript. */
+static int
+sess_derive(struct sess *s, int client, const uint8_t cepk[SP_PK_LEN],
+    const uint8_t sepk[SP_PK_LEN], const uint8_t *my_sk,
+    const uint8_t *my_pk, const uint8_t *their_pk, uint64_t ccid,
+    uint64_t scid, uint8_t confirm[SP_KEY_LEN])
+{
+	uint8_t				 rx[32], tx[32], ee[32], master[32];
+	uint8_t				 c2s[32], s2c[32], ids[16];
+	crypto_generichash_state	 h;
+	int				 rv = -1;
+
+	if (client) {
+		/* Static-ephemeral: our ephemeral, the server's static. */
+		if (crypto_kx_client_session_keys(rx, tx, my_pk, my_sk,
+		    s->spk) != 0)
+			goto out;
+		if (crypto_scalarmult(ee, my_sk, sepk) != 0)
+			goto out;
+		memcpy(c2s, tx, 32);
+		memcpy(s2c, rx, 32);
+	} else {
+		if (crypto_kx_server_session_keys(rx, tx, s->ep->pk, s->ep->sk,
+		    cepk) != 0)
+			goto out;
+		if (crypto_scalarmult(ee, my_sk, their_pk) != 0)
+			goto out;
+		memcpy(c2s, rx, 32);
+		memcpy(s2c, tx, 32);
+	}
+	wire_put64(ids, ccid);
+	wire_put64(ids + 8, scid);
+	crypto_generichash_init(&h, ee, sizeof ee, sizeof master);
+	crypto_generichash_update(&h, (const uint8_t *)LABEL, sizeof LABEL - 1);
+	crypto_generichash_update(&h, c2s, 32);
+	crypto_generichash_update(&h, s2c, 32);
+	crypto_generichash_update(&h, ids, sizeof ids);
+	crypto_generichash_update(&h, cepk, SP_PK_LEN);
+	crypto_generichash_update(&h, sepk, SP_PK_LEN);
+	crypto_generichash_update(&h, s->spk, SP_PK_LEN);
+	crypto_generichash_final(&h, master, sizeof master);
+	crypto_kdf_derive_from_key(client ? s->txk : s->rxk, SP_KEY_LEN, 1,
+	    KDF_CTX, master);
+	crypto_kdf_derive_from_key(client ? s->rxk : s->txk, SP_KEY_LEN, 2,
+	    KDF_CTX, master);
+	crypto_kdf_derive_from_key(confirm, SP_KEY_LEN, 3, KDF_CTX, master);
+	rv = 0;
+out:
+	sodium_memzero(rx, sizeof rx);
+	sodium_memzero(tx, sizeof tx);
+	sodium_memzero(ee, sizeof ee);
+	sodium_memzero(master, sizeof master);
+	sodium_memzero(c2s, sizeof c2s);
+	sodium_memzero(s2c, sizeof s2c);
+	return rv;
+}
+
+/* One step of a direction's key ratchet. */
+static void
+sess_ratchet(uint8_t out[SP_KEY_LEN], const uint8_t in[SP_KEY_LEN])
+{
+	uint8_t	tmp[SP_KEY_LEN];
+
+	crypto_kdf_derive_from_key(tmp, SP_KEY_LEN, 1, RATCHET_CTX, in);
+	memcpy(out, tmp, SP_KEY_LEN);
+	sodium_memzero(tmp, sizeof tmp);
+}
+
+/* The 24-byte nonce of a packet counter. */
+static void
+sess_nonce(uint8_t n[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES],
+    uint64_t ctr)
+{
+	memset(n, 0, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+	wire_put64(n + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES - 8, ctr);
+}
+
+/* Seal plain frames into a DATA packet and send it to the peer. */
+static void
+sess_output(struct sess *s, const uint8_t *plain, size_t plen)
+{
+	struct sess_ep		*ep = s->ep;
+	uint8_t			 pkt[SP_MAX_DGRAM];
+	uint8_t			 nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
+	unsigned long long	 clen;
+	struct sp_hdr		 h;
+
+	if (s->tx_ctr >= COUNTER_LIMIT) {
+		sess_die(s, SESS_EXHAUSTED);
+		return;
+	}
+	if (s->tx_epoch_pkts >= ep->conf.rekey_packets ||
+	    ep->now - s->tx_epoch_t >= (uint64_t)ep->conf.rekey_ms * MS) {
+		sess_ratchet(s->txk, s->txk);
+		s->tx_epoch++;
+		s->tx_epoch_pkts = 0;
+		s->tx_epoch_t = ep->now;
+		ep->st.rekeys++;
+	}
+	h.epoch = (uint8_t)s->tx_epoch;
+	h.dcid = s->rcid;
+	h.counter = s->tx_ctr++;
+	s->tx_epoch_pkts++;
+	sp_hdr_encode(pkt, &h);
+	if (ep->conf.seal) {
+		sess_nonce(nonce, h.counter);
+		crypto_aead_xchacha20poly1305_ietf_encrypt(pkt + SP_HDR_LEN,
+		    &clen, plain, plen, pkt, SP_HDR_LEN, NULL, nonce, s->txk);
+	} else {
+		memcpy(pkt + SP_HDR_LEN, plain, plen);
+		memset(pkt + SP_HDR_LEN + plen, 0, SP_TAG_LEN);
+		clen = plen + SP_TAG_LEN;
+	}
+	s->last_tx = ep->now;
+	ep_send(ep, pkt, SP_HDR_LEN + (size_t)clen,
+	    (struct sockaddr *)&s->peer, s->peerlen);
+}
+
+/* Build the ACK frame for what we hold. */
+static void
+sess_build_ack(struct sess *s, struct sp_ack *a)
+{
+	uint32_t	d;
+	int		in = 0;
+
+	a->next = s->rcv_nxt;
+	a->nsack = 0;
+	for (d = 1; d < SP_WINDOW; d++) {
+		if (s->rcv[(s->rcv_nxt + d) % SP_WINDOW].have) {
+			if (!in) {
+				if (a->nsack == SP_MAX_SACK)
+					break;
+				a->sack[a->nsack].start = s->rcv_nxt + d;
+				in = 1;
+			}
+			a->sack[a->nsack].end = s->rcv_nxt + d + 1;
+		} else if (in) {
+			a->nsack++;
+			in = 0;
+		}
+	}
+	if (in)
+		a->nsack++;
+	s->ack_pending = 0;
+	s->ack_now = 0;
+	s->ack_deadline = 0;
+}
+
+/* Start the retransmission timer if it is not running. */
+static void
+sess_rto_start(struct sess *s)
+{
+	if (s->rto_deadline == 0)
+		s->rto_deadline = s->ep->now + s->rto;
+}
+
+/* Put one fragment's frame at p and account its transmission. */
+static size_t
+sess_put_frag(struct sess *s, uint8_t *p, uint32_t seq)
+{
+	struct sfrag	*f = &s->snd[seq % SP_WINDOW];
+	struct sp_frag	 fr;
+
+	fr.flags = f->flags;
+	fr.seq = seq;
+	fr.total = f->total;
+	fr.len = f->len;
+	fr.data = f->data;
+	if (f->nxmit > 0)
+		s->ep->st.retransmits++;
+	if (f->nxmit < UINT8_MAX)
+		f->nxmit++;
+	f->sent = s->ep->now;
+	f->xno = ++s->xno_next;
+	if (f->lost) {
+		f->lost = 0;
+		s->nlost--;
+	}
+	sess_rto_start(s);
+	return sp_frag_encode(p, &fr);
+}
+
+/*
+ * Cut the next fragment of the queue into the window, at most max bytes:
+ * 0, -1 when the queue is empty or the window full, -2 when no worthwhile
+ * piece fits in max.
+ */
+static int
+sess_new_frag(struct sess *s, size_t max)
+{
+	struct smsg	*m = s->qhead;
+	struct sfrag	*f;
+	size_t		 n;
+
+	if (m == NULL || s->snd_nxt - s->snd_una >= s->ep->conf.window)
+		return -1;
+	n = m->len - m->off;
+	if (n > SP_FRAG_MAX)
+		n = SP_FRAG_MAX;
+	if (n > max) {
+		if (max < 256)
+			return -2;
+		n = max;
+	}
+	f = &s->snd[s->snd_nxt % SP_WINDOW];
+	f->data = xmalloc(n);
+	memcpy(f->data, m->data + m->off, n);
+	f->len = (uint16_t)n;
+	f->total = (uint32_t)m->len;
+	f->flags = (m->off == 0 ? SP_FRAG_FIRST : 0);
+	f->state = F_INFLIGHT;
+	f->lost = 0;
+	f->nxmit = 0;
+	m->off += n;
+	if (m->off == m->len) {
+		f->flags |= SP_FRAG_LAST;
+		s->qhead = m->next;
+		if (s->qhead == NULL)
+			s->qtail = NULL;
+		free(m->data);
+		free(m);
+	}
+	return 0;
+}
+
+/*
+ * Send everything due, packed into as few datagrams as possible: an ACK
+ * first, then retransmissions in sequence order, then new fragments while
+ * the window allows; a PING if the line has been quiet for keepalive_ms.
+ */
+static void
+sess_flush(struct sess *s)
+{
+	struct sess_ep	*ep = s->ep;
+	uint8_t		 plain[SP_MAX_PLAIN];
+	struct sp_ack	 ack;
+	struct sfrag	*f;
+	size_t		 used, room;
+	uint32_t	 seq;
+	int		 want_ack, more, r;
+
+	if (s->state != S_UP)
+		return;
+	if (s->send_close) {
+		sess_output(s, plain, sp_close_encode(plain, 0));
+		return;
+	}
+	do {
+		used = 0;
+		more = 0;
+		want_ack = s->ack_now ||
+		    (s->ack_pending > 0 && s->ack_deadline <= ep->now);
+		/* Data piggybacks any pending acknowledgement. */
+		if (want_ack || (s->ack_pending > 0 &&
+		    (s->nlost > 0 || s->qhead != NULL))) {
+			sess_build_ack(s, &ack);
+			used += sp_ack_encode(plain, &ack);
+		}
+		for (seq = s->snd_una; s->nlost > 0 && seq != s->snd_nxt;
+		    seq++) {
+			f = &s->snd[seq % SP_WINDOW];
+			if (f->state != F_INFLIGHT || !f->lost)
+				continue;
+			if (used + SP_FRAG_HDR + f->len > SP_MAX_PLAIN) {
+				more = 1;
+				break;
+			}
+			used += sess_put_frag(s, plain + used, seq);
+		}
+		while (!more) {
+			if (used + SP_FRAG_HDR >= SP_MAX_PLAIN) {
+				more = s->qhead != NULL;
+				break;
+			}
+			room = SP_MAX_PLAIN - used - SP_FRAG_HDR;
+			if ((r = sess_new_frag(s, room)) == -1)
+				break;
+			if (r == -2) {
+				more = 1;
+				break;
+			}
+			used += sess_put_frag(s, plain + used, s->snd_nxt++);
+		}
+		if (used == 0 && ep->now - s->last_tx >=
+		    (uint64_t)ep->conf.keepalive_ms * MS)
+			used += sp_ping_encode(plain);
+		if (used == 0)
+			return;
+		sess_output(s, plain, used);
+	} while (more && s->state == S_UP);
+}
+
+/* Take an RTT sample (RFC 6298, section 2). */
+static void
+sess_rtt_sample(struct sess *s, uint64_t r)
+{
+	const struct sess_conf	*c = &s->ep->conf;
+	uint64_t		 d, k;
+
+	if (!s->have_rtt) {
+		s->srtt = r;
+		s->rttvar = r / 2;
+		s->have_rtt = 1;
+	} else {
+		d = s->srtt > r ? s->srtt - r : r - s->srtt;
+		s->rttvar = (3 * s->rttvar + d) / 4;
+		s->srtt = (7 * s->srtt + r) / 8;
+	}
+	k = 4 * s->rttvar;
+	if (k < MS)		/* clock granularity G: 1 ms */
+		k = MS;
+	s->rto = s->srtt + k;
+	if (s->rto < (uint64_t)c->rto_min_ms * MS)
+		s->rto = (uint64_t)c->rto_min_ms * MS;
+	if (s->rto > (uint64_t)c->rto_max_ms * MS)
+		s->rto = (uint64_t)c->rto_max_ms * MS;
+}
+
+/* A fragment was acknowledged: release its bytes. */
+static void
+sess_frag_acked(struct sess *s, struct sfrag *f, uint64_t *sample_sent)
+{
+	if (f->nxmit == 1 && f->sent > *sample_sent)
+		*sample_sent = f->sent;
+	if (f->xno > s->xno_acked)
+		s->xno_acked = f->xno;
+	if (f->lost) {
+		f->lost = 0;
+		s->nlost--;
+	}
+	s->queued -= f->len;
+	s->ep->st.mem -= f->len;
+	free(f->data);
+	f->data = NULL;
+	f->state = F_ACKED;
+}
+
+/* Process an ACK frame. */
+static int
+sess_on_ack(struct sess *s, const struct sp_ack *a)
+{
+	struct sess_ep	*ep = s->ep;
+	uint64_t	 sample_sent = 0;
+	uint32_t	 seq;
+	unsigned int	 i;
+	int		 progress = 0;
+	struct sfrag	*f;
+
+	if (seq_lt(s->snd_nxt, a->next))
+		return -1;		/* acknowledges what we never sent */
+	while (seq_lt(s->snd_una, a->next)) {
+		f = &s->snd[s->snd_una % SP_WINDOW];
+		if (f->state == F_INFLIGHT) {
+			sess_frag_acked(s, f, &sample_sent);
+			progress = 1;
+		}
+		f->state = F_EMPTY;
+		s->snd_una++;
+	}
+	for (i = 0; i < a->nsack; i++) {
+		for (seq = a->sack[i].start; seq != a->sack[i].end; seq++) {
+			if (seq_lt(seq, s->snd_una) ||
+			    !seq_lt(seq, s->snd_nxt))
+				continue;
+			f = &s->snd[seq % SP_WINDOW];
+			if (f->state == F_INFLIGHT) {
+				sess_frag_acked(s, f, &sample_sent);
+				progress = 1;
+			}
+		}
+	}
+	if (!progress)
+		return 0;
+	if (sample_sent != 0)
+		sess_rtt_sample(s, ep->now - sample_sent);
+	else if (s->have_rtt)
+		sess_rtt_sample(s, s->srtt);	/* undo any backoff */
+	/* A fragment sent three transmissions before one that arrived is
+	 * taken as lost (fast retransmit, in the manner of RACK). */
+	for (seq = s->snd_una; seq != s->snd_nxt; seq++) {
+		f = &s->snd[seq % SP_WINDOW];
+		if (f->state == F_INFLIGHT && !f->lost &&
+		    f->xno + 3 <= s->xno_acked) {
+			f->lost = 1;
+			s->nlost++;
+			ep->st.fast_retransmits++;
+		}
+	}
+	s->rto_deadline = s->snd_una == s->snd_nxt ? 0 : ep->now + s->rto;
+	return 0;
+}
+
+/* The retransmission timer expired: back off, resend what is missing. */
+static void
+sess_on_rto(struct sess *s)
+{
+	struct sess_ep	*ep = s->ep;
+	uint32_t	 seq;
+	struct sfrag	*f;
+
+	ep->st.timeouts++;
+	s->rto *= 2;
+	if (s->rto > (uint64_t)ep->conf.rto_max_ms * MS)
+		s->rto = (uint64_t)ep->conf.rto_max_ms * MS;
+	for (seq = s->snd_una; seq != s->snd_nxt; seq++) {
+		f = &s->snd[seq % SP_WINDOW];
+		if (f->state == F_INFLIGHT && !f->lost) {
+			f->lost = 1;
+			s->nlost++;
+		}
+	}
+	s->rto_deadline = 0;
+	if (s->snd_una != s->snd_nxt)
+		s->rto_deadline = ep->now + s->rto;
+}
+
+/* Deliver in-order fragments; -1 if the peer broke the framing. */
+static int
+sess_deliver(struct sess *s)
+{
+	struct sess_ep	*ep = s->ep;
+	struct rfrag	*r;
+
+	while ((r = &s->rcv[s->rcv_nxt % SP_WINDOW])->have) {
+		if (r->flags & SP_FRAG_FIRST) {
+			if (s->rmsg != NULL)
+				return -1;
+			s->rmsg = xmalloc(r->total);
+			s->rmsg_len = r->total;
+			s->rmsg_off = 0;
+			ep->st.mem += r->total;
+		} else if (s->rmsg == NULL)
+			return -1;
+		if (r->total != s->rmsg_len ||
+		    r->len > s->rmsg_len - s->rmsg_off)
+			return -1;
+		memcpy(s->rmsg + s->rmsg_off, r->data, r->len);
+		s->rmsg_off += r->len;
+		ep->st.mem -= r->len;
+		free(r->data);
+		r->data = NULL;
+		r->have = 0;
+		s->rcv_nxt++;
+		if (r->flags & SP_FRAG_LAST) {
+			uint8_t	*msg = s->rmsg;
+			size_t	 len = s->rmsg_len;
+
+			if (s->rmsg_off != len)
+				return -1;
+			s->rmsg = NULL;
+			if (ep->cb.message != NULL)
+				ep->cb.message(s, msg, len, ep->cb.arg);
+			ep->st.mem -= len;
+			free(msg);
+			if (s->state != S_UP)
+				return 0;
+		} else if (s->rmsg_off == s->rmsg_len)
+			return -1;
+	}
+	return 0;
+}
+
+/* Process a FRAG frame. */
+static int
+sess_on_frag(struct sess *s, const struct sp_frag *fr)
+{
+	struct sess_ep	*ep = s->ep;
+	struct rfrag	*r;
+	uint32_t	 d = fr->seq - s->rcv_nxt;
+
+	if (d >= UINT32_C(0x80000000)) {
+		ep->st.rx_dup_frags++;
+		s->ack_now = 1;
+		return 0;
+	}
+	if (d >= SP_WINDOW) {
+		ep->st.rx_out_of_window++;
+		s->ack_now = 1;
+		return 0;
+	}
+	r = &s->rcv[fr->seq % SP_WINDOW];
+	if (r->have) {
+		ep->st.rx_dup_frags++;
+		s->ack_now = 1;
+		return 0;
+	}
+	if (d != 0)
+		s->ack_now = 1;		/* out of order: tell at once */
+	r->data = xmalloc(fr->len);
+	memcpy(r->data, fr->data, fr->len);
+	r->len = fr->len;
+	r->total = fr->total;
+	r->flags = fr->flags;
+	r->have = 1;
+	ep->st.mem += fr->len;
+	if (++s->ack_pending >= 2)
+		s->ack_now = 1;
+	else if (s->ack_deadline == 0)
+		s->ack_deadline = ep->now + (uint64_t)ep->conf.ack_delay_ms * MS;
+	return sess_deliver(s);
+}
+
+/* The session is up: tell the application. */
+static void
+sess_up(struct sess *s)
+{
+	struct sess_ep	*ep = s->ep;
+
+	s->state = S_UP;
+	s->was_up = 1;
+	s->last_rx = ep->now;
+	s->tx_epoch_t = ep->now;
+	ep->st.sessions_up++;
+	sodium_memzero(s->esk, sizeof s->esk);
+	if (ep->cb.up != NULL)
+		ep->cb.up(s, ep->cb.arg);
+}
+
+/* Choose the receive key for a packet's epoch byte; 0 or -1. */
+static int
+sess_rx_key(struct sess *s, uint8_t epoch, uint8_t key[SP_KEY_LEN],
+    unsigned int *ahead)
+{
+	uint8_t		d = (uint8_t)(epoch - (uint8_t)s->rx_epoch);
+	unsigned int	i;
+
+	*ahead = 0;
+	if (d == 0) {
+		memcpy(key, s->rxk, SP_KEY_LEN);
+		return 0;
+	}
+	if (d == 0xff) {
+		if (!s->have_prev)
+			return -1;
+		memcpy(key, s->rxk_prev, SP_KEY_LEN);
+		return 0;
+	}
+	if (d > REKEY_AHEAD)
+		return -1;
+	memcpy(key, s->rxk, SP_KEY_LEN);
+	for (i = 0; i < d; i++)
+		sess_ratchet(key, key);
+	*ahead = d;
+	return 0;
+}
+
+/* Open a DATA packet for session s; the plaintext length, or -1. */
+static int
+sess_open(struct sess *s, const uint8_t *pkt, size_t len,
+    const struct sp_hdr *h, uint8_t *plain)
+{
+	struct sess_ep		*ep = s->ep;
+	uint8_t			 key[SP_KEY_LEN];
+	uint8_t			 nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
+	unsigned long long	 plen;
+	unsigned int		 ahead, i;
+
+	if (sessreplay_check(&s->replay, h->counter) == -1) {
+		ep->st.rx_replayed++;
+		return -1;
+	}
+	if (sess_rx_key(s, h->epoch, key, &ahead) == -1) {
+		ep->st.rx_forged++;
+		return -1;
+	}
+	if (ep->conf.seal) {
+		sess_nonce(nonce, h->counter);
+		if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain, &plen,
+		    NULL, pkt + SP_HDR_LEN, len - SP_HDR_LEN, pkt, SP_HDR_LEN,
+		    nonce, key) != 0) {
+			sodium_memzero(key, sizeof key);
+			ep->st.rx_forged++;
+			return -1;
+		}
+	} else {
+		plen = len - SP_HDR_LEN - SP_TAG_LEN;
+		memcpy(plain, pkt + SP_HDR_LEN, plen);
+	}
+	if (ahead > 0) {
+		/* The peer ratcheted: keep the key just before for stragglers. */
+		memcpy(s->rxk_prev, s->rxk, SP_KEY_LEN);
+		for (i = 1; i < ahead; i++)
+			sess_ratchet(s->rxk_prev, s->rxk_prev);
+		memcpy(s->rxk, key, SP_KEY_LEN);
+		s->rx_epoch += ahead;
+		s->have_prev = 1;
+		s->rx_prev_until = ep->now + PREV_KEY_NS;
+		ep->st.rekeys++;
+	}
+	sodium_memzero(key, sizeof key);
+	return (int)plen;
+}
+
+/* Process a DATA packet. */
+static void
+ep_on_data(struct sess_ep *ep, const uint8_t *pkt, size_t len,
+    const struct sockaddr *sa, socklen_t salen)
+{
+	uint8_t			 plain[SP_MAX_DGRAM];
+	struct sp_frameval	 fv;
+	struct sp_hdr		 h;
+	struct sess		*s;
+	size_t			 off = 0;
+	int			 plen, newest, r;
+
+	if (sp_hdr_decode(pkt, len, &h) == -1) {
+		ep->st.rx_malformed++;
+		return;
+	}
+	if ((s = ep_find_local(ep, h.dcid)) == NULL ||
+	    (s->state != S_UP && s->state != S_HALF)) {
+		ep->st.rx_unknown++;
+		return;
+	}
+	newest = sessreplay_newest(&s->replay, h.counter);
+	if ((plen = sess_open(s, pkt, len, &h, plain)) == -1)
+		return;
+	sessreplay_mark(&s->replay, h.counter);
+	sess_touch(s);
+	s->last_rx = ep->now;
+	/* Follow the newest authentic address of a client, as mosh does. */
+	if (ep->server && newest && (salen != s->peerlen ||
+	    memcmp(sa, &s->peer, salen) != 0)) {
+		char	 a[ADDR_STRLEN], b[ADDR_STRLEN];
+
+		if (s->state == S_UP)
+			log_debug("session %016llx moved from %s to %s",
+			    (unsigned long long)s->lcid,
+			    addr_str((struct sockaddr *)&s->peer, a, sizeof a),
+			    addr_str(sa, b, sizeof b));
+		memcpy(&s->peer, sa, salen);
+		s->peerlen = salen;
+		ep->st.roams++;
+	}
+	if (s->state == S_HALF)
+		sess_up(s);
+	while (s->state == S_UP &&
+	    (r = sp_frame_next(plain, (size_t)plen, &off, &fv)) == 1) {
+		switch (fv.type) {
+		case SP_F_ACK:
+			if (sess_on_ack(s, &fv.ack) == -1) {
+				sess_die(s, SESS_PROTOCOL);
+				return;
+			}
+			break;
+		case SP_F_FRAG:
+			if (sess_on_frag(s, &fv.frag) == -1) {
+				sess_die(s, SESS_PROTOCOL);
+				return;
+			}
+			break;
+		case SP_F_CLOSE:
+			sess_die(s, SESS_PEER_CLOSED);
+			return;
+		case SP_F_PING:
+		case SP_F_PAD:
+			break;
+		}
+	}
+	if (r == -1) {
+		ep->st.rx_malformed++;
+		sess_die(s, SESS_PROTOCOL);
+	}
+}
+
+/* Put the bytes of an address that a cookie covers into buf. */
+static size_t
+ep_addr_bytes(const struct sockaddr *sa, uint8_t *buf)
+{
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+
+	if (sa->sa_family == AF_INET) {
+		sin = (const struct sockaddr_in *)sa;
+		buf[0] = 4;
+		memcpy(buf + 1, &sin->sin_port, 2);
+		memcpy(buf + 3, &sin->sin_addr, 4);
+		return 7;
+	}
+	sin6 = (const struct sockaddr_in6 *)sa;
+	buf[0] = 6;
+	memcpy(buf + 1, &sin6->sin6_port, 2);
+	memcpy(buf + 3, &sin6->sin6_addr, 16);
+	wire_put32(buf + 19, sin6->sin6_scope_id);
+	return 23;
+}
+
+/* Rotate the cookie secrets into the current time bucket. */
+static void
+ep_cookie_rotate(struct sess_ep *ep)
+{
+	uint64_t	b = ep->now / COOKIE_BUCKET;
+
+	if (ep->have_secret && b == ep->bucket)
+		return;
+	if (ep->have_secret && b == ep->bucket + 1)
+		memcpy(ep->secret[1], ep->secret[0], 32);
+	else
+		randombytes_buf(ep->secret[1], 32);
+	randombytes_buf(ep->secret[0], 32);
+	ep->bucket = b;
+	ep->have_secret = 1;
+}
+
+/* The cookie of an address under secret i (0 now, 1 the bucket before). */
+static void
+ep_cookie(struct sess_ep *ep, int i, const struct sockaddr *sa,
+    uint8_t out[SP_MAC_LEN])
+{
+	uint8_t	msg[8 + 23];
+	size_t	n;
+
+	wire_put64(msg, ep->bucket - (uint64_t)i);
+	n = ep_addr_bytes(sa, msg + 8);
+	crypto_generichash(out, SP_MAC_LEN, msg, 8 + n, ep->secret[i], 32);
+}
+
+/* A new server session for a validated client. */
+static struct sess *
+ep_new_server_sess(struct sess_ep *ep, const struct sp_hello *h,
+    const struct sockaddr *sa, socklen_t salen)
+{
+	struct sess	*s;
+	struct sp_accept a;
+	uint8_t		 confirm[SP_KEY_LEN];
+	uint8_t		 nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
+	unsigned long long tlen;
+	size_t		 i;
+
+	s = xcalloc(1, sizeof *s);
+	s->ep = ep;
+	s->state = S_HALF;
+	s->rcid = h->ccid;
+	do {
+		randombytes_buf(&s->lcid, sizeof s->lcid);
+	} while (s->lcid == 0 || ep_find_local(ep, s->lcid) != NULL);
+	memcpy(&s->peer, sa, salen);
+	s->peerlen = salen;
+	memcpy(s->spk, ep->pk, SP_PK_LEN);
+	memcpy(s->epk, h->epk, SP_PK_LEN);	/* the client's, for retries */
+	crypto_kx_keypair(a.epk, s->esk);
+	if (sess_derive(s, 0, h->epk, a.epk, s->esk, a.epk, h->epk, h->ccid,
+	    s->lcid, confirm) == -1) {
+		sodium_memzero(s, sizeof *s);
+		free(s);
+		return NULL;
+	}
+	sodium_memzero(s->esk, sizeof s->esk);
+	a.ccid = h->ccid;
+	a.scid = s->lcid;
+	memset(a.tag, 0, sizeof a.tag);
+	sp_accept_encode(s->accept, &a);
+	memset(nonce, 0, sizeof nonce);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(s->accept + SP_ACCEPT_AD,
+	    &tlen, NULL, 0, s->accept, SP_ACCEPT_AD, NULL, nonce, confirm);
+	sodium_memzero(confirm, sizeof confirm);
+	sessreplay_init(&s->replay);
+	s->rto = (uint64_t)ep->conf.rto_init_ms * MS;
+	s->hs_start = ep->now;
+	s->last_tx = ep->now;
+	if (ep->loop != NULL) {
+		ev_timer_init(&s->timer, sess_timer_cb, 0., 0.);
+		s->timer.data = s;
+	}
+	i = ep_hash(ep, s->lcid);
+	s->next_l = ep->tab_l[i];
+	ep->tab_l[i] = s;
+	i = ep_hash(ep, s->rcid);
+	s->next_r = ep->tab_r[i];
+	ep->tab_r[i] = s;
+	s->all_next = ep->all;
+	if (ep->all != NULL)
+		ep->all->all_prev = s;
+	ep->all = s;
+	ep->st.sessions++;
+	return s;
+}
+
+/* Server: a HELLO.  Replies stay far below three times its size. */
+static void
+ep_on_hello(struct sess_ep *ep, const uint8_t *pkt, size_t len,
+    const struct sockaddr *sa, socklen_t salen)
+{
+	struct sp_hello	 h;
+	struct sp_cookie c;
+	struct sess	*s;
+	uint8_t		 buf[SP_COOKIE_LEN], mac[SP_MAC_LEN];
+	int		 valid = 0;
+
+	if (!ep->server || sp_hello_decode(pkt, len, &h) == -1 ||
+	    (sa->sa_family != AF_INET && sa->sa_family != AF_INET6)) {
+		ep->st.rx_malformed++;
+		return;
+	}
+	ep_cookie_rotate(ep);
+	if (h.flags & SP_HELLO_COOKIE) {
+		ep_cookie(ep, 0, sa, mac);
+		valid = sodium_memcmp(mac, h.cookie, SP_MAC_LEN) == 0;
+		if (!valid) {
+			ep_cookie(ep, 1, sa, mac);
+			valid = sodium_memcmp(mac, h.cookie, SP_MAC_LEN) == 0;
+		}
+		if (!valid)
+			ep->st.rx_bad_cookie++;
+	}
+	if (!valid) {
+		/* Stateless: the client must prove it receives here. */
+		c.ccid = h.ccid;
+		ep_cookie(ep, 0, sa, c.cookie);
+		memcpy(c.spk, ep->pk, SP_PK_LEN);
+		ep_send(ep, buf, sp_cookie_encode(buf, &c), sa, salen);
+		return;
+	}
+	if ((s = ep_find_remote(ep, h.ccid)) != NULL) {
+		/* A retry: the ACCEPT was lost.  Same answer, no new state. */
+		if (s->state == S_HALF &&
+		    sodium_memcmp(s->epk, h.epk, SP_PK_LEN) == 0)
+			ep_send(ep, s->accept, SP_ACCEPT_LEN, sa, salen);
+		else
+			ep->st.rx_refused++;
+		return;
+	}
+	if (ep->st.sessions >= ep->conf.max_sessions) {
+		ep->st.rx_refused++;
+		return;
+	}
+	if ((s = ep_new_server_sess(ep, &h, sa, salen)) == NULL) {
+		ep->st.rx_malformed++;
+		return;
+	}
+	ep_send(ep, s->accept, SP_ACCEPT_LEN, sa, salen);
+	sess_touch(s);
+}
+
+/* Client: send the HELLO, with the cookie once we have one. */
+static void
+sess_send_hello(struct sess *s)
+{
+	struct sp_hello	h;
+	uint8_t		buf[SP_HELLO_LEN];
+
+	memset(&h, 0, sizeof h);
+	h.ccid = s->lcid;
+	memcpy(h.epk, s->epk, SP_PK_LEN);
+	if (s->state == S_COOKIE) {
+		h.flags = SP_HELLO_COOKIE;
+		memcpy(h.cookie, s->cookie, SP_MAC_LEN);
+	}
+	ep_send(s->ep, buf, sp_hello_encode(buf, &h),
+	    (struct sockaddr *)&s->peer, s->peerlen);
+	s->last_tx = s->ep->now;
+}
+
+/* Client: a COOKIE; check the offered key against the pin. */
+static void
+ep_on_cookie(struct sess_ep *ep, const uint8_t *pkt, size_t len)
+{
+	struct sp_cookie c;
+	struct sess	*s = ep->client;
+	char		 fold[SESSKEY_FPRLEN], fnew[SESSKEY_FPRLEN];
+
+	if (ep->server || sp_cookie_decode(pkt, len, &c) == -1) {
+		ep->st.rx_malformed++;
+		return;
+	}
+	if (s == NULL || c.ccid != s->lcid ||
+	    (s->state != S_HELLO && s->state != S_COOKIE)) {
+		ep->st.rx_unknown++;
+		return;
+	}
+	if (s->pinned && sodium_memcmp(s->spk, c.spk, SP_PK_LEN) != 0) {
+		sesskey_fingerprint(s->spk, fold);
+		sesskey_fingerprint(c.spk, fnew);
+		log_warnx("SERVER KEY CHANGED for %s: pinned %s, offered %s; "
+		    "refusing (if the change is expected, remove the line for "
+		    "%s from the known servers file)", ep->server_name, fold,
+		    fnew, ep->server_name);
+		sess_die(s, SESS_KEY_CHANGED);
+		return;
+	}
+	memcpy(s->spk, c.spk, SP_PK_LEN);
+	s->have_spk = 1;
+	memcpy(s->cookie, c.cookie, SP_MAC_LEN);
+	s->state = S_COOKIE;
+	sess_send_hello(s);
+	s->hs_next = ep->now + s->hs_backoff;
+	sess_touch(s);
+}
+
+/* Client: an ACCEPT; verify the server's proof and go up. */
+static void
+ep_on_accept(struct sess_ep *ep, const uint8_t *pkt, size_t len)
+{
+	struct sp_accept a;
+	struct sess	*s = ep->client;
+	uint8_t		 confirm[SP_KEY_LEN];
+	uint8_t		 nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
+	char		 err[512];
+	uint8_t		 ping[1];
+	int		 ok;
+
+	if (ep->server || sp_accept_decode(pkt, len, &a) == -1) {
+		ep->st.rx_malformed++;
+		return;
+	}
+	if (s == NULL || a.ccid != s->lcid || s->state != S_COOKIE) {
+		ep->st.rx_unknown++;
+		return;
+	}
+	if (sess_derive(s, 1, s->epk, a.epk, s->esk, s->epk, NULL, s->lcid,
+	    a.scid, confirm) == -1) {
+		ep->st.rx_forged++;
+		return;
+	}
+	memset(nonce, 0, sizeof nonce);
+	ok = crypto_aead_xchacha20poly1305_ietf_decrypt(NULL, NULL, NULL,
+	    pkt + SP_ACCEPT_AD, SP_TAG_LEN, pkt, SP_ACCEPT_AD, nonce,
+	    confirm) == 0;
+	sodium_memzero(confirm, sizeof confirm);
+	if (!ok) {
+		ep->st.rx_forged++;
+		return;
+	}
+	if (!s->pinned) {
+		if (sesskey_pin_check(ep->pinfile, ep->server_name, s->spk,
+		    err, sizeof err) == -1) {
+			log_warnx("%s", err);
+			sess_die(s, SESS_KEY_CHANGED);
+			return;
+		}
+		s->pinned = 1;
+	}
+	s->rcid = a.scid;
+	sess_touch(s);
+	sess_up(s);
+	if (s->state == S_UP) {
+		/* Confirm the keys to the server at once. */
+		sess_output(s, ping, sp_ping_encode(ping));
+	}
+}
+
+/* Process one received datagram. */
+void
+sess_ep_input(struct sess_ep *ep, const uint8_t *pkt, size_t len,
+    const struct sockaddr *sa, socklen_t salen)
+{
+	ep_enter(ep);
+	ep->st.rx_datagrams++;
+	if (len > SP_MAX_DGRAM) {
+		ep->st.rx_truncated++;
+	} else if (salen > sizeof(struct sockaddr_storage)) {
+		ep->st.rx_malformed++;
+	} else {
+		switch (sp_type(pkt, len)) {
+		case SP_T_HELLO:
+			ep_on_hello(ep, pkt, len, sa, salen);
+			break;
+		case SP_T_COOKIE:
+			ep_on_cookie(ep, pkt, len);
+			break;
+		case SP_T_ACCEPT:
+			ep_on_accept(ep, pkt, len);
+			break;
+		case SP_T_DATA:
+			ep_on_data(ep, pkt, len, sa, salen);
+			break;
+		default:
+			ep->st.rx_malformed++;
+			break;
+		}
+	}
+	ep_leave(ep);
+}
+
+/* The session's next deadline. */
+static uint64_t
+sess_deadline(const struct sess *s)
+{
+	const struct sess_conf	*c = &s->ep->conf;
+	uint64_t		 d = NEVER, t;
+
+#define SOONER(x)	do { t = (x); if (t < d) d = t; } while (0)
+	switch (s->state) {
+	case S_HELLO:
+	case S_COOKIE:
+		SOONER(s->hs_next);
+		SOONER(s->hs_start + (uint64_t)c->handshake_ms * MS);
+		break;
+	case S_HALF:
+		SOONER(s->hs_start + (uint64_t)c->handshake_ms * MS);
+		break;
+	case S_UP:
+		SOONER(s->last_rx + (uint64_t)c->dead_ms * MS);
+		SOONER(s->last_tx + (uint64_t)c->keepalive_ms * MS);
+		if (s->rto_deadline != 0)
+			SOONER(s->rto_deadline);
+		if (s->ack_pending > 0 && s->ack_deadline != 0)
+			SOONER(s->ack_deadline);
+		if (s->have_prev)
+			SOONER(s->rx_prev_until);
+		break;
+	case S_DEAD:
+		break;
+	}
+#undef SOONER
+	return d;
+}
+
+/* Run the session's due timers. */
+static void
+sess_tick(struct sess *s)
+{
+	struct sess_ep		*ep = s->ep;
+	const struct sess_conf	*c = &ep->conf;
+	uint64_t		 now = ep->now;
+
+	switch (s->state) {
+	case S_HELLO:
+	case S_COOKIE:
+		if (now >= s->hs_start + (uint64_t)c->handshake_ms * MS) {
+			sess_die(s, SESS_HANDSHAKE_TIMEOUT);
+			return;
+		}
+		if (now >= s->hs_next) {
+			sess_send_hello(s);
+			s->hs_next = now + s->hs_backoff;
+			s->hs_backoff *= 2;
+			if (s->hs_backoff > HELLO_MAX_NS)
+				s->hs_backoff = HELLO_MAX_NS;
+		}
+		break;
+	case S_HALF:
+		if (now >= s->hs_start + (uint64_t)c->handshake_ms * MS)
+			sess_die(s, SESS_HANDSHAKE_TIMEOUT);
+		break;
+	case S_UP:
+		if (now >= s->last_rx + (uint64_t)c->dead_ms * MS) {
+			sess_die(s, SESS_TIMEOUT);
+			return;
+		}
+		if (s->rto_deadline != 0 && now >= s->rto_deadline)
+			sess_on_rto(s);
+		if (s->ack_pending > 0 && s->ack_deadline != 0 &&
+		    now >= s->ack_deadline)
+			s->ack_now = 1;
+		if (s->have_prev && now >= s->rx_prev_until) {
+			sodium_memzero(s->rxk_prev, sizeof s->rxk_prev);
+			s->have_prev = 0;
+		}
+		break;
+	case S_DEAD:
+		return;
+	}
+	sess_touch(s);
+}
+
+/* libev: a session's timer. */
+static void
+sess_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct sess	*s = w->data;
+	struct sess_ep	*ep = s->ep;
+
+	ep_enter(ep);
+	sess_tick(s);
+	ep_leave(ep);
+}
+
+/* Set the session's timer to its next deadline. */
+static void
+sess_arm(struct sess *s)
+{
+	struct sess_ep	*ep = s->ep;
+
+	s->deadline = sess_deadline(s);
+	if (ep->loop == NULL)
+		return;
+	ev_timer_stop(ep->loop, &s->timer);
+	if (s->deadline == NEVER)
+		return;
+	ev_timer_set(&s->timer, s->deadline > ep->now ?
+	    (double)(s->deadline - ep->now) / 1e9 : 0., 0.);
+	ev_timer_start(ep->loop, &s->timer);
+}
+
+/* Run every due timer (no-loop use); the next deadline. */
+uint64_t
+sess_ep_run(struct sess_ep *ep)
+{
+	struct sess	*s;
+	uint64_t	 next = NEVER;
+
+	ep_enter(ep);
+	for (s = ep->all; s != NULL; s = s->all_next)
+		if (s->state != S_DEAD && sess_deadline(s) <= ep->now)
+			sess_tick(s);
+	ep_leave(ep);
+	for (s = ep->all; s != NULL; s = s->all_next)
+		if (s->state != S_DEAD && s->deadline < next)
+			next = s->deadline;
+	return next;
+}
+
+/* End a session: callback, out of the tables, freed at a safe point. */
+static void
+sess_die(struct sess *s, enum sess_reason why)
+{
+	struct sess_ep	*ep = s->ep;
+	struct sess	**pp;
+	int		 tell;
+
+	if (s->state == S_DEAD)
+		return;
+	tell = s->was_up || !ep->server;
+	s->state = S_DEAD;
+	s->reason = why;
+	if (ep->loop != NULL)
+		ev_timer_stop(ep->loop, &s->timer);
+	ep_unhash(ep, s);
+	ep->st.sessions--;
+	if (s->was_up)
+		ep->st.sessions_lost++;
+	if (s->pending) {
+		for (pp = &ep->pend; *pp != NULL; pp = &(*pp)->pend_next)
+			if (*pp == s) {
+				*pp = s->pend_next;
+				break;
+			}
+		s->pending = 0;
+	}
+	s->dead_next = ep->dead;
+	ep->dead = s;
+	if (tell && ep->cb.lost != NULL) {
+		ep->depth++;
+		ep->cb.lost(s, why, ep->cb.arg);
+		ep->depth--;
+	}
+}
+
+/* libev: datagrams are waiting on the socket. */
+static void
+ep_io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct sess_ep	*ep = w->data;
+	unsigned int	 i, n;
+	int		 rounds, got;
+
+	for (rounds = 0; rounds < 8; rounds++) {
+		if ((got = udp_recv(ep->fd, ep->batch)) <= 0)
+			break;
+		n = udp_count(ep->batch);
+		for (i = 0; i < n; i++) {
+			if (udp_truncated(ep->batch, i)) {
+				ep->st.rx_datagrams++;
+				ep->st.rx_truncated++;
+				continue;
+			}
+			sess_ep_input(ep, udp_data(ep->batch, i),
+			    udp_len(ep->batch, i), udp_addr(ep->batch, i),
+			    udp_addrlen(ep->batch, i));
+		}
+		if (got < RECV_BATCH)
+			break;
+	}
+}
+
+/* Common parts of a new endpoint. */
+static struct sess_ep *
+ep_new(struct ev_loop *loop, int fd, const struct sess_conf *conf,
+    const struct sess_cb *cb)
+{
+	struct sess_ep	*ep;
+
+	if (sodium_init() == -1)
+		fatalx("libsodium failed to initialise");
+	ep = xcalloc(1, sizeof *ep);
+	ep->loop = loop;
+	ep->fd = fd;
+	if (conf != NULL)
+		ep->conf = *conf;
+	else
+		sess_conf_default(&ep->conf);
+	if (ep->conf.window == 0 || ep->conf.window > SP_WINDOW)
+		ep->conf.window = SP_WINDOW;
+	if (cb != NULL)
+		ep->cb = *cb;
+	if (loop != NULL) {
+		ep->batch = udp_batch_new(RECV_BATCH, SP_MAX_DGRAM, 0);
+		ev_io_init(&ep->io, ep_io_cb, fd, EV_READ);
+		ep->io.data = ep;
+		ev_io_start(loop, &ep->io);
+		ev_idle_init(&ep->reaper, ep_reaper_cb);
+		ep->reaper.data = ep;
+	}
+	return ep;
+}
+
+/* A server endpoint. */
+struct sess_ep *
+sess_server_new(struct ev_loop *loop, int fd, const uint8_t pk[SP_PK_LEN],
+    const uint8_t sk[SP_KEY_LEN], const struct sess_conf *conf,
+    const struct sess_cb *cb)
+{
+	struct sess_ep	*ep;
+	size_t		 n = 64;
+
+	ep = ep_new(loop, fd, conf, cb);
+	ep->server = 1;
+	memcpy(ep->pk, pk, SP_PK_LEN);
+	memcpy(ep->sk, sk, SP_KEY_LEN);
+	while (n < ep->conf.max_sessions && n < (1u << 20))
+		n *= 2;
+	ep->tab_l = xcalloc(n, sizeof *ep->tab_l);
+	ep->tab_r = xcalloc(n, sizeof *ep->tab_r);
+	ep->tabmask = n - 1;
+	crypto_shorthash_keygen(ep->hashkey);
+	return ep;
+}
+
+/* A client endpoint for one server. */
+struct sess_ep *
+sess_client_new(struct ev_loop *loop, int fd, const struct sockaddr *sa,
+    socklen_t salen, const char *name, const char *pinfile,
+    const struct sess_conf *conf, const struct sess_cb *cb)
+{
+	struct sess_ep	*ep;
+	char		 buf[ADDR_STRLEN];
+
+	if (salen > sizeof ep->server_sa)
+		fatalx("%s: address too long", __func__);
+	ep = ep_new(loop, fd, conf, cb);
+	memcpy(&ep->server_sa, sa, salen);
+	ep->server_len = salen;
+	ep->server_name = xstrdup(name != NULL ? name :
+	    addr_str(sa, buf, sizeof buf));
+	ep->pinfile = pinfile != NULL ? xstrdup(pinfile) : NULL;
+	return ep;
+}
+
+/* Start the handshake to the client endpoint's server. */
+struct sess *
+sess_connect(struct sess_ep *ep)
+{
+	struct sess	*s;
+
+	if (ep->server || ep->client != NULL)
+		return NULL;
+	ep_enter(ep);
+	s = xcalloc(1, sizeof *s);
+	s->ep = ep;
+	s->state = S_HELLO;
+	do {
+		randombytes_buf(&s->lcid, sizeof s->lcid);
+	} while (s->lcid == 0);
+	memcpy(&s->peer, &ep->server_sa, ep->server_len);
+	s->peerlen = ep->server_len;
+	crypto_kx_keypair(s->epk, s->esk);
+	switch (sesskey_pin_lookup(ep->pinfile, ep->server_name, s->spk)) {
+	case 1:
+		s->have_spk = s->pinned = 1;
+		break;
+	case -1:
+		log_warnx("known servers file unreadable; the key of %s will "
+		    "not be checked against a pin", ep->server_name);
+		break;
+	}
+	sessreplay_init(&s->replay);
+	s->rto = (uint64_t)ep->conf.rto_init_ms * MS;
+	s->hs_start = ep->now;
+	s->hs_next = ep->now;
+	s->hs_backoff = (uint64_t)ep->conf.rto_init_ms * MS;
+	s->last_tx = ep->now;
+	if (ep->loop != NULL) {
+		ev_timer_init(&s->timer, sess_timer_cb, 0., 0.);
+		s->timer.data = s;
+	}
+	ep->client = s;
+	s->all_next = ep->all;
+	if (ep->all != NULL)
+		ep->all->all_prev = s;
+	ep->all = s;
+	ep->st.sessions++;
+	sess_tick(s);
+	ep_leave(ep);
+	return s;
+}
+
+/* Close every session quietly and free the endpoint. */
+void
+sess_ep_free(struct sess_ep *ep)
+{
+	struct sess	*s;
+
+	if (ep == NULL)
+		return;
+	while ((s = ep->all) != NULL) {
+		if (ep->loop != NULL)
+			ev_timer_stop(ep->loop, &s->timer);
+		if (s->state != S_DEAD) {
+			ep_unhash(ep, s);
+			ep->st.sessions--;
+		}
+		sess_free(s);
+	}
+	ep->dead = NULL;
+	if (ep->loop != NULL) {
+		ev_io_stop(ep->loop, &ep->io);
+		ev_idle_stop(ep->loop, &ep->reaper);
+		udp_batch_free(ep->batch);
+	}
+	free(ep->tab_l);
+	free(ep->tab_r);
+	free(ep->server_name);
+	free(ep->pinfile);
+	sodium_memzero(ep, sizeof *ep);
+	free(ep);
+}
+
+/* The endpoint's counters. */
+const struct sess_stats *
+sess_ep_stats(const struct sess_ep *ep)
+{
+	return &ep->st;
+}
+
+/* Move to a new socket. */
+void
+sess_ep_set_fd(struct sess_ep *ep, int fd)
+{
+	ep->fd = fd;
+	if (ep->loop != NULL) {
+		ev_io_stop(ep->loop, &ep->io);
+		ev_io_set(&ep->io, fd, EV_READ);
+		ev_io_start(ep->loop, &ep->io);
+	}
+}
+
+/* Replace socket and clock. */
+void
+sess_ep_set_io(struct sess_ep *ep, sess_xmit_fn *xmit, sess_clock_fn *clk,
+    void *arg)
+{
+	ep->xmit = xmit;
+	ep->clock = clk;
+	ep->ioarg = arg;
+}
+
+/* Queue a message. */
+int
+sess_send(struct sess *s, const void *buf, size_t len)
+{
+	struct sess_ep	*ep = s->ep;
+	struct smsg	*m;
+
+	if (len == 0 || len > SP_MSG_MAX) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	if (s->state != S_UP || s->send_close) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	if (s->queued + len > ep->conf.max_queue) {
+		errno = ENOBUFS;
+		return -1;
+	}
+	m = xmalloc(sizeof *m);
+	m->data = xmalloc(len);
+	memcpy(m->data, buf, len);
+	m->len = len;
+	m->off = 0;
+	m->next = NULL;
+	if (s->qtail != NULL)
+		s->qtail->next = m;
+	else
+		s->qhead = m;
+	s->qtail = m;
+	s->queued += len;
+	ep->st.mem += len;
+	ep_enter(ep);
+	sess_touch(s);
+	ep_leave(ep);
+	return 0;
+}
+
+/* Close a session: a CLOSE to the peer, then lost(SESS_CLOSED). */
+void
+sess_close(struct sess *s)
+{
+	struct sess_ep	*ep = s->ep;
+
+	if (s->state == S_DEAD)
+		return;
+	ep_enter(ep);
+	if (s->state == S_UP) {
+		s->send_close = 1;
+		sess_flush(s);
+	}
+	sess_die(s, SESS_CLOSED);
+	ep_leave(ep);
+}
+
+/* Is the session up? */
+int
+sess_is_up(const struct sess *s)
+{
+	return s->state == S_UP;
+}
+
+/* Bytes queued and not yet acknowledged. */
+size_t
+sess_queued(const struct sess *s)
+{
+	return s->queued;
+}
+
+/* The peer's current address. */
+const struct sockaddr *
+sess_peer(const struct sess *s, socklen_t *len)
+{
+	if (len != NULL)
+		*len = s->peerlen;
+	return (const struct sockaddr *)&s->peer;
+}
+
+/* The session's own connection id. */
+uint64_t
+sess_id(const struct sess *s)
+{
+	return s->lcid;
+}
+
+/* Attach application data. */
+void
+sess_set_data(struct sess *s, void *p)
+{
+	s->data = p;
+}
+
+/* The application data. */
+void *
+sess_data(const struct sess *s)
+{
+	return s->data;
+}
+
+/* The session's endpoint. */
+struct sess_ep *
+sess_ep(const struct sess *s)
+{
+	return s->ep;
+}

@@ -1,0 +1,156 @@
+/*
+ * session.h: secure, reliable datagram sessions over UDP (the transport
+ * under chat).  docs/PROTOCOL-session.md is the specification.
+ *
+ * An endpoint (struct sess_ep) owns one UDP socket and, on a server, every
+ * session that arrives on it; on a client, the one session it opens.  A
+ * session (struct sess) is named by connection ids, not addresses, so it
+ * survives a client's change of address.  Messages of 1 to 65536 bytes
+ * are delivered reliably, in order and exactly once, sealed with
+ * XChaCha20-Poly1305 under keys from an X25519 handshake.
+ *
+ * Everything runs in one thread on libev: the endpoint's I/O watcher and
+ * one timer per session.  The application sees three callbacks: up,
+ * message and lost.  A callback may send and may close sessions; it must
+ * not free the endpoint.  Sessions are freed by the endpoint after their
+ * lost callback returns, never inside it.
+ *
+ * For tests, fuzzing and benchmarks an endpoint can also run without a
+ * loop: sess_ep_set_io() replaces the socket and the clock, the caller
+ * feeds datagrams with sess_ep_input() and runs timers with
+ * sess_ep_run().
+ */
+#ifndef SESSION_H
+#define SESSION_H
+
+#include <sys/socket.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sessproto.h"
+
+struct ev_loop;
+struct sess;
+struct sess_ep;
+
+/* Tunables; sess_conf_default() fills in the values of the specification. */
+struct sess_conf {
+	uint32_t	rto_init_ms;	/* 1000: first RTO and HELLO retry */
+	uint32_t	rto_min_ms;	/* 200: RTO floor */
+	uint32_t	rto_max_ms;	/* 60000: RTO ceiling */
+	uint32_t	ack_delay_ms;	/* 10: longest an ACK is held back */
+	uint32_t	keepalive_ms;	/* 25000: idle time before a PING */
+	uint32_t	dead_ms;	/* 90000: silence that kills a session */
+	uint32_t	handshake_ms;	/* 30000: handshake gives up */
+	uint32_t	rekey_ms;	/* 120000: key ratchet after this long */
+	uint64_t	rekey_packets;	/* 2^20: or after this many packets */
+	uint32_t	window;		/* 256: fragments in flight (<= 256) */
+	size_t		max_queue;	/* 1 MiB: unacknowledged bytes queued */
+	uint32_t	max_sessions;	/* 4096: sessions per server */
+	int		seal;		/* 1; 0 only to measure AEAD cost */
+};
+
+/* Why a session ended, as passed to on_lost. */
+enum sess_reason {
+	SESS_CLOSED = 0,	/* closed here with sess_close() */
+	SESS_PEER_CLOSED,	/* the peer closed it */
+	SESS_TIMEOUT,		/* nothing authentic for dead_ms */
+	SESS_HANDSHAKE_TIMEOUT,	/* no answer to HELLO within handshake_ms */
+	SESS_KEY_CHANGED,	/* the server's key is not the pinned one */
+	SESS_PROTOCOL,		/* the peer broke the protocol */
+	SESS_EXHAUSTED,		/* packet counter exhausted */
+};
+
+struct sess_cb {
+	void	(*up)(struct sess *, void *arg);
+	void	(*message)(struct sess *, const uint8_t *, size_t, void *arg);
+	void	(*lost)(struct sess *, enum sess_reason, void *arg);
+	void	*arg;
+};
+
+/* Counters of one endpoint; every dropped datagram lands in one of them. */
+struct sess_stats {
+	uint64_t	rx_datagrams;
+	uint64_t	rx_malformed;	/* bad type, length or field */
+	uint64_t	rx_truncated;	/* longer than SP_MAX_DGRAM */
+	uint64_t	rx_forged;	/* failed authentication */
+	uint64_t	rx_replayed;	/* counter already seen or too old */
+	uint64_t	rx_unknown;	/* no session with that connection id */
+	uint64_t	rx_bad_cookie;	/* HELLO with a wrong or stale cookie */
+	uint64_t	rx_refused;	/* HELLO over max_sessions */
+	uint64_t	rx_out_of_window; /* fragment beyond the window */
+	uint64_t	rx_dup_frags;	/* fragment already received */
+	uint64_t	tx_datagrams;
+	uint64_t	tx_bytes;
+	uint64_t	tx_failed;	/* refused by the kernel (counted only) */
+	uint64_t	retransmits;
+	uint64_t	fast_retransmits;
+	uint64_t	timeouts;	/* RTO expiries */
+	uint64_t	rekeys;		/* key ratchet steps, both directions */
+	uint64_t	roams;		/* peer address changes followed */
+	uint64_t	sessions_up;
+	uint64_t	sessions_lost;
+	uint64_t	sessions;	/* alive now */
+	uint64_t	mem;		/* bytes of message data held now */
+};
+
+void		 sess_conf_default(struct sess_conf *);
+
+/*
+ * A server on the bound socket fd with its long-term key pair.  loop may
+ * be NULL for sess_ep_set_io() use.  conf may be NULL for the defaults.
+ */
+struct sess_ep	*sess_server_new(struct ev_loop *, int fd,
+		    const uint8_t pk[SP_PK_LEN], const uint8_t sk[SP_KEY_LEN],
+		    const struct sess_conf *, const struct sess_cb *);
+
+/*
+ * A client endpoint on fd that opens one session to server.  The server's
+ * key is checked against the pin file (see sess_pin_check()) under the
+ * name server_name (NULL: the printed address); pinfile NULL means the
+ * default file.  A changed key ends the session with SESS_KEY_CHANGED.
+ */
+struct sess_ep	*sess_client_new(struct ev_loop *, int fd,
+		    const struct sockaddr *server, socklen_t,
+		    const char *server_name, const char *pinfile,
+		    const struct sess_conf *, const struct sess_cb *);
+/* Start the handshake; the session, whose up or lost callback follows. */
+struct sess	*sess_connect(struct sess_ep *);
+
+/* Close every session quietly and free the endpoint (not its socket). */
+void		 sess_ep_free(struct sess_ep *);
+const struct sess_stats *sess_ep_stats(const struct sess_ep *);
+/* Use a new socket (a client's roaming); the old one is the caller's. */
+void		 sess_ep_set_fd(struct sess_ep *, int fd);
+
+/* Replace socket and clock: xmit sends one datagram, now is nanoseconds. */
+typedef void	 sess_xmit_fn(void *arg, const uint8_t *, size_t,
+		    const struct sockaddr *, socklen_t);
+typedef uint64_t sess_clock_fn(void *arg);
+void		 sess_ep_set_io(struct sess_ep *, sess_xmit_fn *,
+		    sess_clock_fn *, void *arg);
+/* Process one received datagram from sa. */
+void		 sess_ep_input(struct sess_ep *, const uint8_t *, size_t,
+		    const struct sockaddr *, socklen_t);
+/* Run every timer due now; returns the next deadline (UINT64_MAX: none). */
+uint64_t	 sess_ep_run(struct sess_ep *);
+
+/*
+ * Queue a message of 1 to SP_MSG_MAX bytes.  0, or -1 with errno:
+ * EMSGSIZE (size), ENOBUFS (max_queue would be exceeded: try again after
+ * acknowledgements), ENOTCONN (not up or closing).
+ */
+int		 sess_send(struct sess *, const void *, size_t);
+/* Close: tell the peer, then lost(SESS_CLOSED) and free at a safe point. */
+void		 sess_close(struct sess *);
+int		 sess_is_up(const struct sess *);
+/* Bytes queued and not yet acknowledged. */
+size_t		 sess_queued(const struct sess *);
+const struct sockaddr *sess_peer(const struct sess *, socklen_t *);
+uint64_t	 sess_id(const struct sess *);
+void		 sess_set_data(struct sess *, void *);
+void		*sess_data(const struct sess *);
+struct sess_ep	*sess_ep(const struct sess *);
+
+#endif

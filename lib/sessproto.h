@@ -1,0 +1,219 @@
+/*
+ * sessproto.h: the wire format of the secure datagram session layer (the
+ * transport under chat).  docs/PROTOCOL-session.md is the prose
+ * specification; this file and sessproto.c are the only places that know
+ * byte offsets.  All integers are big-endian (lib/wire.h).
+ *
+ * Every datagram starts with a type byte.  Three handshake packets travel
+ * in the clear (their secrets are public keys and MACs); every other
+ * datagram is a DATA packet whose payload is sealed with
+ * XChaCha20-Poly1305, the 18-byte clear header being the associated data.
+ *
+ * HELLO (client to server), always exactly SP_HELLO_LEN (1200) bytes so
+ * the COOKIE and ACCEPT answers are far smaller than what caused them:
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------+---------------+---------------+---------------+
+ *  |   type (1)    |  version (1)  |     flags     |  reserved (0) |
+ *  +---------------+---------------+---------------+---------------+
+ *  |              client connection id (64 bits)                   |
+ *  +                                                               +
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |            client ephemeral X25519 public key (32 bytes)      |
+ *  ~                                                               ~
+ *  +---------------------------------------------------------------+
+ *  |      cookie (16 bytes; zero unless flags has SP_HELLO_COOKIE)  |
+ *  ~                                                               ~
+ *  +---------------------------------------------------------------+
+ *  |                 zero padding to 1200 bytes                    |
+ *  ~                                                               ~
+ *  +---------------------------------------------------------------+
+ *
+ * COOKIE (server to client, 60 bytes), the stateless address check:
+ *  +---------------+---------------+---------------+---------------+
+ *  |   type (2)    |  version (1)  |  reserved (0) |  reserved (0) |
+ *  +---------------+---------------+---------------+---------------+
+ *  |          client connection id (64 bits, echoed)               |
+ *  +                                                               +
+ *  +---------------------------------------------------------------+
+ *  |                     cookie (16 bytes)                         |
+ *  ~                                                               ~
+ *  +---------------------------------------------------------------+
+ *  |          server long-term X25519 public key (32 bytes)        |
+ *  ~                                                               ~
+ *  +---------------------------------------------------------------+
+ *
+ * ACCEPT (server to client, 68 bytes), sent once the cookie is valid:
+ *  +---------------+---------------+---------------+---------------+
+ *  |   type (3)    |  version (1)  |  reserved (0) |  reserved (0) |
+ *  +---------------+---------------+---------------+---------------+
+ *  |          client connection id (64 bits, echoed)               |
+ *  +                                                               +
+ *  +---------------------------------------------------------------+
+ *  |               server connection id (64 bits)                  |
+ *  +                                                               +
+ *  +---------------------------------------------------------------+
+ *  |            server ephemeral X25519 public key (32 bytes)      |
+ *  ~                                                               ~
+ *  +---------------------------------------------------------------+
+ *  |   confirmation tag (16 bytes: Poly1305 over bytes 0-51 under  |
+ *  ~   the confirmation key; proves the server holds its keys)     ~
+ *  +---------------------------------------------------------------+
+ *
+ * DATA (either direction, 34 to 1200 bytes):
+ *  +---------------+---------------+---------------+---------------+
+ *  |   type (4)    |  key epoch    |                               |
+ *  +---------------+---------------+                               +
+ *  |        destination connection id (64 bits, the receiver's)    |
+ *  +                               +-------------------------------+
+ *  |                               |                               |
+ *  +-------------------------------+                               +
+ *  |                  packet counter (64 bits)                     |
+ *  +                               +-------------------------------+
+ *  |                               |  sealed frames ...            |
+ *  +-------------------------------+                               ~
+ *  ~                      ... Poly1305 tag (16 bytes)              |
+ *  +---------------------------------------------------------------+
+ * The nonce is 16 zero bytes followed by the counter; the key epoch is
+ * the low 8 bits of the sender's key ratchet step.
+ *
+ * Frames inside a DATA payload, back to back:
+ *   ACK    (0x01): type, next expected seq (32), block count n (8, at most
+ *                  SP_MAX_SACK), n x { first seq (32), end seq (32,
+ *                  exclusive) } of fragments held beyond the gap.
+ *   FRAG   (0x02): type, flags (FIRST 0x01, LAST 0x02), seq (32), message
+ *                  total length (32), fragment length (16), bytes.
+ *   PING   (0x03): type only; a keepalive.
+ *   CLOSE  (0x04): type, reason (8).
+ *   PAD    (0x00): type only; padding.
+ */
+#ifndef SESSPROTO_H
+#define SESSPROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SP_VERSION	1
+#define SP_MAX_DGRAM	1200	/* UDP payload ceiling: no IP fragments */
+#define SP_HELLO_LEN	1200
+#define SP_COOKIE_LEN	60
+#define SP_ACCEPT_LEN	68
+#define SP_HDR_LEN	18
+#define SP_TAG_LEN	16
+#define SP_KEY_LEN	32
+#define SP_PK_LEN	32
+#define SP_MAC_LEN	16
+#define SP_MAX_PLAIN	(SP_MAX_DGRAM - SP_HDR_LEN - SP_TAG_LEN)
+#define SP_MAX_SACK	16
+#define SP_ACK_MAX	(6 + 8 * SP_MAX_SACK)
+#define SP_FRAG_HDR	12
+#define SP_FRAG_MAX	1000	/* payload bytes in one fragment */
+#define SP_MSG_MAX	65536	/* largest message */
+#define SP_WINDOW	256	/* fragments in flight, both directions */
+#define SP_ACCEPT_AD	52	/* ACCEPT bytes covered by the tag */
+
+#define SP_HELLO_COOKIE	0x01
+
+#define SP_FRAG_FIRST	0x01
+#define SP_FRAG_LAST	0x02
+
+enum sp_type {
+	SP_T_HELLO = 1,
+	SP_T_COOKIE = 2,
+	SP_T_ACCEPT = 3,
+	SP_T_DATA = 4,
+};
+
+enum sp_frame {
+	SP_F_PAD = 0,
+	SP_F_ACK = 1,
+	SP_F_FRAG = 2,
+	SP_F_PING = 3,
+	SP_F_CLOSE = 4,
+};
+
+struct sp_hello {
+	uint8_t		flags;
+	uint64_t	ccid;
+	uint8_t		epk[SP_PK_LEN];
+	uint8_t		cookie[SP_MAC_LEN];
+};
+
+struct sp_cookie {
+	uint64_t	ccid;
+	uint8_t		cookie[SP_MAC_LEN];
+	uint8_t		spk[SP_PK_LEN];
+};
+
+struct sp_accept {
+	uint64_t	ccid;
+	uint64_t	scid;
+	uint8_t		epk[SP_PK_LEN];
+	uint8_t		tag[SP_TAG_LEN];
+};
+
+struct sp_hdr {
+	uint8_t		epoch;
+	uint64_t	dcid;
+	uint64_t	counter;
+};
+
+struct sp_sack {
+	uint32_t	start;
+	uint32_t	end;
+};
+
+struct sp_ack {
+	uint32_t	next;
+	unsigned int	nsack;
+	struct sp_sack	sack[SP_MAX_SACK];
+};
+
+struct sp_frag {
+	uint8_t		 flags;
+	uint32_t	 seq;
+	uint32_t	 total;
+	uint16_t	 len;
+	const uint8_t	*data;
+};
+
+/* One decoded frame; which member is valid depends on type. */
+struct sp_frameval {
+	enum sp_frame	type;
+	uint8_t		reason;
+	struct sp_ack	ack;
+	struct sp_frag	frag;
+};
+
+/* The packet type of a datagram, or -1 if it is empty or its version bad. */
+int	 sp_type(const uint8_t *, size_t);
+
+/* Encoders write exactly their packet's length into buf and return it. */
+size_t	 sp_hello_encode(uint8_t buf[SP_HELLO_LEN], const struct sp_hello *);
+size_t	 sp_cookie_encode(uint8_t buf[SP_COOKIE_LEN], const struct sp_cookie *);
+size_t	 sp_accept_encode(uint8_t buf[SP_ACCEPT_LEN], const struct sp_accept *);
+size_t	 sp_hdr_encode(uint8_t buf[SP_HDR_LEN], const struct sp_hdr *);
+
+/* Decoders check the exact length and every field: 0, or -1 to drop. */
+int	 sp_hello_decode(const uint8_t *, size_t, struct sp_hello *);
+int	 sp_cookie_decode(const uint8_t *, size_t, struct sp_cookie *);
+int	 sp_accept_decode(const uint8_t *, size_t, struct sp_accept *);
+int	 sp_hdr_decode(const uint8_t *, size_t, struct sp_hdr *);
+
+/* Frame encoders append at p (room checked by the caller); return length. */
+size_t	 sp_ack_len(const struct sp_ack *);
+size_t	 sp_ack_encode(uint8_t *p, const struct sp_ack *);
+size_t	 sp_frag_encode(uint8_t *p, const struct sp_frag *);
+size_t	 sp_ping_encode(uint8_t *p);
+size_t	 sp_close_encode(uint8_t *p, uint8_t reason);
+
+/*
+ * Decode the frame at *off in a decrypted payload and advance *off.
+ * Returns 1 with a frame, 0 at the end, -1 if malformed (drop the rest).
+ * A FRAG's data points into buf.
+ */
+int	 sp_frame_next(const uint8_t *buf, size_t len, size_t *off,
+	    struct sp_frameval *);
+
+#endif
