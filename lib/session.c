@@ -106,6 +106,8 @@ struct sess {
 	uint8_t			 epk[SP_PK_LEN], esk[SP_KEY_LEN];
 	uint8_t			 spk[SP_PK_LEN];
 	int			 have_spk, pinned;
+	uint8_t			 offered[SP_PK_LEN];	/* a key not pinned */
+	int			 offered_n;
 	uint8_t			 cookie[SP_MAC_LEN];
 	uint8_t			 accept[SP_ACCEPT_LEN];
 	uint64_t		 hs_start, hs_next, hs_backoff;
@@ -707,12 +709,28 @@ sess_flush(struct sess *s)
 	} while (more && s->state == S_UP);
 }
 
+/* RTO = SRTT + max(G, 4 * RTTVAR), within the floor and the ceiling. */
+static void
+sess_rto_compute(struct sess *s)
+{
+	const struct sess_conf	*c = &s->ep->conf;
+	uint64_t		 k;
+
+	k = 4 * s->rttvar;
+	if (k < MS)		/* clock granularity G: 1 ms */
+		k = MS;
+	s->rto = s->srtt + k;
+	if (s->rto < (uint64_t)c->rto_min_ms * MS)
+		s->rto = (uint64_t)c->rto_min_ms * MS;
+	if (s->rto > (uint64_t)c->rto_max_ms * MS)
+		s->rto = (uint64_t)c->rto_max_ms * MS;
+}
+
 /* Take an RTT sample (RFC 6298, section 2). */
 static void
 sess_rtt_sample(struct sess *s, uint64_t r)
 {
-	const struct sess_conf	*c = &s->ep->conf;
-	uint64_t		 d, k;
+	uint64_t	d;
 
 	if (!s->have_rtt) {
 		s->srtt = r;
@@ -723,14 +741,7 @@ sess_rtt_sample(struct sess *s, uint64_t r)
 		s->rttvar = (3 * s->rttvar + d) / 4;
 		s->srtt = (7 * s->srtt + r) / 8;
 	}
-	k = 4 * s->rttvar;
-	if (k < MS)		/* clock granularity G: 1 ms */
-		k = MS;
-	s->rto = s->srtt + k;
-	if (s->rto < (uint64_t)c->rto_min_ms * MS)
-		s->rto = (uint64_t)c->rto_min_ms * MS;
-	if (s->rto > (uint64_t)c->rto_max_ms * MS)
-		s->rto = (uint64_t)c->rto_max_ms * MS;
+	sess_rto_compute(s);
 }
 
 /* A fragment was acknowledged: release its bytes. */
@@ -757,7 +768,7 @@ static int
 sess_on_ack(struct sess *s, const struct sp_ack *a)
 {
 	struct sess_ep	*ep = s->ep;
-	uint64_t	 sample_sent = 0;
+	uint64_t	 sample_sent = 0, reo;
 	uint32_t	 seq;
 	unsigned int	 i;
 	int		 progress = 0;
@@ -791,13 +802,18 @@ sess_on_ack(struct sess *s, const struct sp_ack *a)
 	if (sample_sent != 0)
 		sess_rtt_sample(s, ep->now - sample_sent);
 	else if (s->have_rtt)
-		sess_rtt_sample(s, s->srtt);	/* undo any backoff */
-	/* A fragment sent three transmissions before one that arrived is
-	 * taken as lost (fast retransmit, in the manner of RACK). */
+		sess_rto_compute(s);	/* progress ends any backoff */
+	/*
+	 * Fast retransmit, in the manner of RACK: a fragment is taken as
+	 * lost when one sent three transmissions after it has arrived and
+	 * it has been out for more than 5/4 of the smoothed RTT (the
+	 * quarter is the allowance for reordering).
+	 */
+	reo = s->srtt + s->srtt / 4;
 	for (seq = s->snd_una; seq != s->snd_nxt; seq++) {
 		f = &s->snd[seq % SP_WINDOW];
 		if (f->state == F_INFLIGHT && !f->lost &&
-		    f->xno + 3 <= s->xno_acked) {
+		    f->xno + 3 <= s->xno_acked && ep->now - f->sent >= reo) {
 			f->lost = 1;
 			s->nlost++;
 			ep->st.fast_retransmits++;
@@ -1018,7 +1034,7 @@ ep_on_data(struct sess_ep *ep, const uint8_t *pkt, size_t len,
 	struct sp_hdr		 h;
 	struct sess		*s;
 	size_t			 off = 0;
-	int			 plen, newest, r;
+	int			 plen, newest, r = 0;
 
 	if (sp_hdr_decode(pkt, len, &h) == -1) {
 		ep->st.rx_malformed++;
@@ -1229,13 +1245,18 @@ ep_on_hello(struct sess_ep *ep, const uint8_t *pkt, size_t len,
 		return;
 	}
 	if ((s = ep_find_remote(ep, h.ccid)) != NULL) {
-		/* A retry: the ACCEPT was lost.  Same answer, no new state. */
-		if (s->state == S_HALF &&
-		    sodium_memcmp(s->epk, h.epk, SP_PK_LEN) == 0)
-			ep_send(ep, s->accept, SP_ACCEPT_LEN, sa, salen);
-		else
+		if (s->state != S_HALF) {
 			ep->st.rx_refused++;
-		return;
+			return;
+		}
+		/* A retry: the ACCEPT was lost.  Same answer, no new state. */
+		if (sodium_memcmp(s->epk, h.epk, SP_PK_LEN) == 0) {
+			ep_send(ep, s->accept, SP_ACCEPT_LEN, sa, salen);
+			return;
+		}
+		/* A different key under that id: the earlier HELLO was
+		 * damaged.  The newer, validated one replaces it. */
+		sess_die(s, SESS_PROTOCOL);
 	}
 	if (ep->st.sessions >= ep->conf.max_sessions) {
 		ep->st.rx_refused++;
@@ -1286,6 +1307,21 @@ ep_on_cookie(struct sess_ep *ep, const uint8_t *pkt, size_t len)
 		return;
 	}
 	if (s->pinned && sodium_memcmp(s->spk, c.spk, SP_PK_LEN) != 0) {
+		/*
+		 * A COOKIE is not authenticated and may be damaged: ask
+		 * again, and refuse only when the same other key is offered
+		 * twice running.
+		 */
+		if (!s->offered_n ||
+		    sodium_memcmp(s->offered, c.spk, SP_PK_LEN) != 0) {
+			memcpy(s->offered, c.spk, SP_PK_LEN);
+			s->offered_n = 1;
+			s->state = S_HELLO;
+			sess_send_hello(s);
+			s->hs_next = ep->now + s->hs_backoff;
+			sess_touch(s);
+			return;
+		}
 		sesskey_fingerprint(s->spk, fold);
 		sesskey_fingerprint(c.spk, fnew);
 		log_warnx("SERVER KEY CHANGED for %s: pinned %s, offered %s; "
@@ -1295,7 +1331,9 @@ ep_on_cookie(struct sess_ep *ep, const uint8_t *pkt, size_t len)
 		sess_die(s, SESS_KEY_CHANGED);
 		return;
 	}
-	memcpy(s->spk, c.spk, SP_PK_LEN);
+	if (!s->pinned)
+		memcpy(s->spk, c.spk, SP_PK_LEN);
+	s->offered_n = 0;
 	s->have_spk = 1;
 	memcpy(s->cookie, c.cookie, SP_MAC_LEN);
 	s->state = S_COOKIE;
@@ -1336,6 +1374,9 @@ ep_on_accept(struct sess_ep *ep, const uint8_t *pkt, size_t len)
 	sodium_memzero(confirm, sizeof confirm);
 	if (!ok) {
 		ep->st.rx_forged++;
+		/* Perhaps the unpinned key came damaged: fetch it again. */
+		if (!s->pinned)
+			s->state = S_HELLO;
 		return;
 	}
 	if (!s->pinned) {
