@@ -124,9 +124,13 @@ deps:
 deps-if-missing: deps
 
 # Services in the foreground on embedded defaults; Ctrl-C stops them all.
+SERVICES	:= $(filter %d,$(PROGS))
 run: deps-if-missing
 	@$(MAKE) --no-print-directory all
-	@tests/lib/run-services.sh $(B)/bin
+	@echo "starting $(SERVICES); Ctrl-C stops them"
+	@pids=""; trap 'kill -TERM $$pids 2>/dev/null; wait' INT TERM; \
+	for s in $(SERVICES); do $(B)/bin/$$s & pids="$$pids $$!"; done; \
+	wait
 
 unit: $(UNIT_BINS)
 

@@ -7,6 +7,8 @@
 
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+
 #include <stddef.h>
 
 #define ADDR_HOSTMAX	256

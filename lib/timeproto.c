@@ -10,6 +10,12 @@ tp_is_extended(const uint8_t *buf, size_t len)
 	return len > 0 && buf[0] == 0;
 }
 
+int
+tp_is_reply(const uint8_t *buf, size_t len)
+{
+	return len > 1 && buf[0] == 0 && (buf[1] & TP_REPLY_BIT) != 0;
+}
+
 enum tp_status
 tp_request_decode(const uint8_t *buf, size_t len, struct tp_request *req)
 {
@@ -68,7 +74,7 @@ tp_reply_encode(uint8_t *buf, size_t cap, const struct tp_reply *rep)
 	if (len > cap || rep->text_len > 0xffff)
 		return 0;
 	buf[0] = 0;
-	buf[1] = rep->version;
+	buf[1] = rep->version | TP_REPLY_BIT;
 	buf[2] = rep->status;
 	buf[3] = 0;
 	wire_put64(buf + 4, rep->nonce);
@@ -87,7 +93,9 @@ tp_reply_decode(const uint8_t *buf, size_t len, struct tp_reply *rep)
 	memset(rep, 0, sizeof *rep);
 	if (len < TP_REP_HDRLEN || buf[0] != 0 || buf[3] != 0)
 		return TP_BAD_REQUEST;
-	rep->version = buf[1];
+	if ((buf[1] & TP_REPLY_BIT) == 0)
+		return TP_BAD_REQUEST;
+	rep->version = buf[1] & (uint8_t)~TP_REPLY_BIT;
 	rep->status = buf[2];
 	rep->nonce = wire_get64(buf + 4);
 	rep->sec = (int64_t)wire_get64(buf + 12);

@@ -28,7 +28,7 @@
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  *  +---------------+---------------+---------------+---------------+
- *  |   marker (0)  |  version (1)  |    status     |  reserved (0) |
+ *  |   marker (0)  |   0x80 | 1    |    status     |  reserved (0) |
  *  +---------------+---------------+---------------+---------------+
  *  |                     nonce (64 bits, echoed)                   |
  *  +                                                               +
@@ -42,6 +42,11 @@
  *  +-------------------------------+-------------------------------+
  *  |     info (see below)          |  text (UTF-8) ...             |
  *  +-------------------------------+-------------------------------+
+ *
+ * A reply's second byte is the version with the high bit set, so a reply
+ * can never be taken for a request: a server drops any datagram whose
+ * second byte has that bit (two servers cannot be made to answer each
+ * other's replies for ever).
  *
  * info is the text length for TP_OK; for TP_TOO_LONG it is the output
  * length the format needs (0 if more than the server will ever send), so
@@ -57,6 +62,7 @@
 #include <stdint.h>
 
 #define TP_VERSION		1
+#define TP_REPLY_BIT		0x80	/* set in a reply's version byte */
 #define TP_REQ_HDRLEN		14
 #define TP_REP_HDRLEN		26
 #define TP_ZONE_MAX		64
@@ -96,6 +102,8 @@ struct tp_reply {
 
 /* Is this datagram in the extended form? */
 int		 tp_is_extended(const uint8_t *buf, size_t len);
+/* Is this datagram an extended-form reply (never to be answered)? */
+int		 tp_is_reply(const uint8_t *buf, size_t len);
 /*
  * Decode an extended request.  Returns TP_OK, TP_BAD_VERSION (req->nonce
  * is valid, nothing else) or TP_BAD_REQUEST (nothing is valid).

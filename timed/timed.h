@@ -1,0 +1,114 @@
+/*
+ * timed.h: the time daemon's configuration, counters and modules.
+ *
+ * main.c parses the command line and configuration and owns the signal
+ * loop; worker.c runs one thread per worker, each with its own socket on
+ * the shared port (SO_REUSEPORT) and its own libev loop; tfmt.c checks and
+ * renders strftime formats with bounded cost; zone.c turns IANA zone names
+ * into UTC offsets without touching TZ outside one lock.
+ */
+#ifndef TIMED_H
+#define TIMED_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "ratelimit.h"
+
+#define TIMED_DEFAULT_PORT	"9000"
+#define TIMED_MAX_WORKERS	64
+
+struct timed_conf {
+	char	listen[256];		/* address; "*" is every address */
+	int	port;
+	int	workers;
+	int	batch;			/* datagrams per recvmmsg/sendmmsg */
+	int	max_format;		/* bytes */
+	int	max_output;		/* bytes */
+	int	max_conversions;
+	int	syslog;
+	int	verbose;
+	char	zoneinfo[256];		/* the zoneinfo database */
+	struct ratelimit_conf rl;
+};
+
+/* Counters, one set per worker, summed for reports. */
+struct timed_stats {
+	uint64_t	received;
+	uint64_t	answered;
+	uint64_t	seed;		/* requests in the seed form */
+	uint64_t	extended;	/* requests in the extended form */
+	uint64_t	malformed;
+	uint64_t	truncated;
+	uint64_t	too_long;
+	uint64_t	bad_zone;
+	uint64_t	ratelimited;
+	uint64_t	refused;	/* replies, or from ports we never answer */
+	uint64_t	send_errors;
+};
+
+/* config.c */
+void	config_defaults(struct timed_conf *);
+int	config_load(const char *path, int missing_ok, struct timed_conf *,
+	    char *err, size_t errlen);
+
+/* tfmt.c: rendering results. */
+enum tfmt_result {
+	TFMT_OK,
+	TFMT_BAD,		/* not a format we accept */
+	TFMT_TOO_LONG,		/* output longer than the limit */
+};
+
+struct tfmt_limits {
+	size_t	max_format;
+	size_t	max_output;
+	int	max_conversions;
+};
+
+/*
+ * Render fmt (fmt_len bytes, not terminated) for the broken-down time tm
+ * and the instant t, into out (at most limit bytes, limit <= max_output).
+ * On TFMT_TOO_LONG, *needed is the full output length if it is at most
+ * max_output, else 0.  On TFMT_OK, *out_len is the length.
+ */
+enum tfmt_result tfmt_render(const struct tfmt_limits *, const char *fmt,
+	    size_t fmt_len, const struct tm *tm, time_t t, char *out,
+	    size_t limit, size_t *out_len, size_t *needed);
+
+/* zone.c */
+struct zone_info {
+	long		gmtoff;
+	int		isdst;
+	char		abbr[16];
+	time_t		valid_until;
+};
+
+struct zone_cache;
+
+/* Fix TZ once for the process (glibc otherwise re-reads /etc/localtime). */
+void	zone_init(const char *zoneinfo_dir);
+/* Is name a safe zone name (no path tricks)? */
+int	zone_name_ok(const char *name, size_t len);
+struct zone_cache *zone_cache_new(void);
+void	zone_cache_free(struct zone_cache *);
+/*
+ * Look up a zone (name NULL: the local zone) for instant t; 0, or -1 if the
+ * zoneinfo database has no such zone.  Results are cached per worker.
+ */
+int	zone_lookup(struct zone_cache *, const char *name, size_t len,
+	    time_t t, struct zone_info *);
+/* Broken-down time for t in zone z, with tm_zone pointing into z. */
+void	zone_localtime(const struct zone_info *z, time_t t, struct tm *);
+
+/* worker.c */
+struct worker;
+struct worker *worker_start(int id, int fd, const struct timed_conf *);
+/* Ask a worker to adopt a new configuration (from SIGHUP). */
+void	worker_reconfigure(struct worker *, const struct timed_conf *);
+/* Stop a worker, wait for it and free it, adding its counters to st. */
+void	worker_stop(struct worker *, struct timed_stats *st);
+/* Add a running worker's counters to st. */
+void	worker_stats(struct worker *, struct timed_stats *st);
+
+#endif
