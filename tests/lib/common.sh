@@ -33,11 +33,16 @@ expect_match() {
 	printf '%s' "$2" | grep -Eq -- "$3" || fail "$1: '$2' does not match /$3/"
 }
 
-# start_timed NAME [ARGS...]: start timed on an ephemeral loopback port,
-# logging to $T/NAME.log; sets TIMED_PID and TIMED_PORT.
+# start_timed NAME [ARGS...]: start timed on an ephemeral loopback port
+# with the private config $T/NAME.ini (written from $TIMED_CONF, which by
+# default switches rate limiting off), logging to $T/NAME.log; sets
+# TIMED_PID and TIMED_PORT.
 start_timed() {
 	name=$1; shift
-	"$BIN/timed" -l 127.0.0.1 -p 0 "$@" >"$T/$name.log" 2>&1 &
+	printf '%s\n' "${TIMED_CONF:-[ratelimit]
+enable = no}" >"$T/$name.ini"
+	"$BIN/timed" -c "$T/$name.ini" -l 127.0.0.1 -p 0 "$@" \
+	    >"$T/$name.log" 2>&1 &
 	TIMED_PID=$!
 	PIDS="$PIDS $TIMED_PID"
 	TIMED_PORT=""

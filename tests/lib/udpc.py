@@ -24,7 +24,7 @@ def describe(r, reqlen):
     """An extended reply as "status=N info=N text=..." with sanity checks."""
     if len(r) < 26 or r[0] != 0 or not r[1] & 0x80:
         return "MALFORMED " + r.hex()
-    if r[4:12] != NONCE:
+    if reqlen >= 12 and r[4:12] != NONCE:
         return "BADNONCE"
     if len(r) > 3 * (reqlen + 28):
         return "AMPLIFIED %d > 3 * (%d + 28)" % (len(r), reqlen)
@@ -44,6 +44,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--ext", action="store_true",
                     help="wrap each payload in an extended-form request")
+    ap.add_argument("--decode", action="store_true",
+                    help="decode replies as extended-form replies")
     ap.add_argument("--zone", default="")
     ap.add_argument("--pad", type=int, default=0)
     ap.add_argument("--version", type=int, default=1)
@@ -94,7 +96,7 @@ def main():
         except socket.timeout:
             print("TIMEOUT")
             continue
-        if a.ext:
+        if a.ext or a.decode:
             print(describe(r, len(data)))
         else:
             print(r.hex() if a.hex else r.decode("utf-8", "replace"))
