@@ -44,7 +44,7 @@ endif
 PKGS		 = libsodium libutf8proc sqlite3 ncursesw
 PKG_CFLAGS	 = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CPPFLAGS	+= -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) \
+CPPFLAGS	+= -D_GNU_SOURCE -I. -Ilib $(PKG_CFLAGS) \
 		   -DSYSCONFDIR='"$(SYSCONFDIR)"'
 CFLAGS		+= $(OPT) $(WARN) $(SANFLAGS) -MMD -MP
 LDFLAGS		+= $(SANFLAGS) -Wl,--as-needed

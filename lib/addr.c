@@ -26,9 +26,20 @@ addr_check_port(const char *port, char *err, size_t errlen)
 		}
 		return 0;
 	}
-	if (port[0] == '\0') {
-		snprintf(err, errlen, "empty port");
+	/* A service name, as in /etc/services: a letter, then [a-z0-9-]. */
+	if (!((port[0] >= 'a' && port[0] <= 'z') ||
+	    (port[0] >= 'A' && port[0] <= 'Z'))) {
+		snprintf(err, errlen, "port \"%s\" is not a number or a "
+		    "service name", port);
 		return -1;
+	}
+	for (const char *c = port; *c != '\0'; c++) {
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		    (*c >= '0' && *c <= '9') || *c == '-')) {
+			snprintf(err, errlen, "port \"%s\" is not a number "
+			    "or a service name", port);
+			return -1;
+		}
 	}
 	return 0;
 }

@@ -27,6 +27,10 @@
 /* iniparser reports syntax errors through a printf-like callback. */
 static char	conf_syntax_err[256];
 
+static int	conf_errback(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+
+/* Keep iniparser's message for conf_load() to report. */
 static int
 conf_errback(const char *fmt, ...)
 {

@@ -43,6 +43,9 @@ log_getverbose(void)
 	return log_verbose;
 }
 
+static void	log_vwrite(int, const char *, const char *, va_list)
+		    __attribute__((format(printf, 3, 0)));
+
 /* Write one message at a syslog priority, with an optional error text. */
 static void
 log_vwrite(int pri, const char *err, const char *fmt, va_list ap)
