@@ -1,4 +1,7 @@
 /* config.c: timed's configuration keys, defaults and validation. */
+#include <arpa/inet.h>
+
+#include <ctype.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +18,17 @@ static const struct conf_key config_keys[] = {
 	CONF_BOOL_KEY("timed", "syslog", struct timed_conf, syslog),
 	CONF_INT_KEY("timed", "verbose", struct timed_conf, verbose, 0, 2),
 	CONF_STR_KEY("timed", "zoneinfo", struct timed_conf, zoneinfo),
+	CONF_INT_KEY("timed", "ntp_port", struct timed_conf, ntp_port, 0,
+	    65535),
+	CONF_INT_KEY("timed", "daytime_port", struct timed_conf,
+	    daytime_port, 0, 65535),
+	CONF_INT_KEY("timed", "time_port", struct timed_conf, time_port, 0,
+	    65535),
+	CONF_INT_KEY("ntp", "stratum", struct timed_conf, ntp_stratum, 1,
+	    15),
+	CONF_STR_KEY("ntp", "refid", struct timed_conf, ntp_refid),
+	CONF_INT_KEY("ntp", "local_stratum", struct timed_conf,
+	    local_stratum, 0, 15),
 	CONF_INT_KEY("limits", "max_format", struct timed_conf, max_format,
 	    1, 1024),
 	CONF_INT_KEY("limits", "max_output", struct timed_conf, max_output,
@@ -56,6 +70,28 @@ config_defaults(struct timed_conf *c)
 	c->rl.table_size = 8192;
 	c->rl.ipv6_prefix = 64;
 	c->rl.global_rate = 0;
+	c->ntp_port = 9123;
+	c->daytime_port = 9013;
+	c->time_port = 9037;
+	c->ntp_stratum = 2;
+	c->local_stratum = 0;
+}
+
+/* Is s empty, a dotted IPv4 address or a 1-4 character ASCII code? */
+static int
+config_refid_ok(const char *s)
+{
+	struct in_addr	a;
+	size_t		i, n = strlen(s);
+
+	if (n == 0 || inet_pton(AF_INET, s, &a) == 1)
+		return 0;
+	if (n > 4)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]))
+			return -1;
+	return 0;
 }
 
 /* Load path over the current values; 0, or -1 with err set. */
@@ -67,6 +103,12 @@ config_load(const char *path, int missing_ok, struct timed_conf *c,
 		return -1;
 	if (c->listen[0] == '\0') {
 		snprintf(err, errlen, "%s:timed:listen: empty address", path);
+		return -1;
+	}
+	if (config_refid_ok(c->ntp_refid) == -1) {
+		snprintf(err, errlen, "%s:ntp:refid: \"%s\" is not an IPv4 "
+		    "address nor 1 to 4 ASCII letters and digits", path,
+		    c->ntp_refid);
 		return -1;
 	}
 	if (c->zoneinfo[0] != '/') {

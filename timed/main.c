@@ -26,6 +26,14 @@
 #include "udp.h"
 #include "version.h"
 
+/* Long options without a short form. */
+enum {
+	OPT_NTP_PORT = 256,
+	OPT_DAYTIME_PORT,
+	OPT_TIME_PORT,
+	OPT_LOCAL_STRATUM,
+};
+
 /* Settings from the command line, which win over the file on every load. */
 struct timed_opts {
 	const char	*config;
@@ -33,12 +41,18 @@ struct timed_opts {
 	const char	*listen;
 	int		 port;		/* -1: not given */
 	int		 verbose;
+	int		 svc_port[SVC_COUNT];	/* -1: not given */
+	int		 local_stratum;		/* -1: not given */
 };
 
-static struct timed_opts	 opts = { NULL, 0, NULL, -1, 0 };
+static struct timed_opts	 opts = { NULL, 0, NULL, -1, 0,
+				    { -1, -1, -1, -1 }, -1 };
+static const char		*svc_names[SVC_COUNT] = {
+	"strftime", "ntp", "daytime", "time"
+};
 static struct timed_conf	 conf;
 static struct worker		*workers[TIMED_MAX_WORKERS];
-static int			 fds[TIMED_MAX_WORKERS];
+static int			 fds[TIMED_MAX_WORKERS][SVC_COUNT];
 static int			 nworkers;
 static unsigned int		 bound_port;
 
@@ -46,12 +60,18 @@ static void __attribute__((noreturn))
 usage(FILE *f, int code)
 {
 	fprintf(f,
-"usage: timed [-hnVv] [-c FILE] [-l ADDRESS] [-p PORT]\n"
+"usage: timed [-hnVv] [-c FILE] [-l ADDRESS] [-p PORT] [--ntp-port N]\n"
+"             [--daytime-port N] [--time-port N] [--local-stratum N]\n"
 "Answer strftime time queries over UDP (default port %s).\n"
 "\n"
 "  -c, --config FILE    configuration file (default %s)\n"
 "  -l, --listen ADDR    address to listen on; '*' is every address\n"
 "  -p, --port PORT      UDP port; 0 picks a free one and logs it\n"
+"      --ntp-port N     NTP (RFC 5905) port, default 9123; 0 is off\n"
+"      --daytime-port N Daytime (RFC 867) port, default 9013; 0 is off\n"
+"      --time-port N    Time (RFC 868) port, default 9037; 0 is off\n"
+"      --local-stratum N  serve the local clock over NTP as synchronised\n"
+"                       at stratum N (1-15) whatever the kernel says\n"
 "  -n, --configtest     check the configuration and exit\n"
 "  -v, --verbose        log more (repeat for more)\n"
 "  -h, --help           show this help\n"
@@ -79,9 +99,29 @@ load_config(struct timed_conf *c, char *err, size_t errlen)
 	}
 	if (opts.port != -1)
 		c->port = opts.port;
+	if (opts.svc_port[SVC_NTP] != -1)
+		c->ntp_port = opts.svc_port[SVC_NTP];
+	if (opts.svc_port[SVC_DAYTIME] != -1)
+		c->daytime_port = opts.svc_port[SVC_DAYTIME];
+	if (opts.svc_port[SVC_TIME] != -1)
+		c->time_port = opts.svc_port[SVC_TIME];
+	if (opts.local_stratum != -1)
+		c->local_stratum = opts.local_stratum;
 	if (opts.verbose > c->verbose)
 		c->verbose = opts.verbose;
 	return 0;
+}
+
+/* Log one standard protocol's counters. */
+static void
+log_pstats(const char *when, const char *name, const struct timed_pstats *p)
+{
+	log_info("%s %s: received %" PRIu64 " answered %" PRIu64
+	    " malformed %" PRIu64 " ignored %" PRIu64 " auth %" PRIu64
+	    " truncated %" PRIu64 " ratelimited %" PRIu64 " kod %" PRIu64
+	    " refused %" PRIu64 " send_errors %" PRIu64, when, name,
+	    p->received, p->answered, p->malformed, p->ignored, p->auth,
+	    p->truncated, p->ratelimited, p->kod, p->refused, p->send_errors);
 }
 
 /* Log the counters, summed over the workers. */
@@ -95,6 +135,40 @@ log_stats(const char *when, const struct timed_stats *st)
 	    st->answered, st->seed, st->extended, st->malformed, st->truncated,
 	    st->too_long, st->bad_zone, st->ratelimited, st->refused,
 	    st->send_errors);
+	log_pstats(when, "ntp", &st->ntp);
+	log_pstats(when, "daytime", &st->daytime);
+	log_pstats(when, "time", &st->time);
+}
+
+/*
+ * Open one socket per worker for a standard protocol on port, at the
+ * address the strftime service bound; port 0 leaves the service off.
+ */
+static void
+open_service(enum timed_service svc, int port, const struct addr *where)
+{
+	struct addr	a = *where;
+	char		err[256], buf[ADDR_STRLEN];
+	int		j;
+
+	for (j = 0; j < conf.workers; j++)
+		fds[j][svc] = -1;
+	if (port == 0)
+		return;
+	if (a.ss.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&a.ss)->sin6_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in *)&a.ss)->sin_port = htons((uint16_t)port);
+	for (j = 0; j < conf.workers; j++) {
+		fds[j][svc] = udp_bind((struct sockaddr *)&a.ss, a.len,
+		    UDP_REUSEPORT | UDP_TIMESTAMP, err, sizeof err);
+		if (fds[j][svc] == -1)
+			fatalx("%s port %d: %s%s", svc_names[svc], port, err,
+			    port < 1024 ? " (ports below 1024 need root or "
+			    "CAP_NET_BIND_SERVICE)" : "");
+	}
+	log_info("%s listening on %s", svc_names[svc],
+	    addr_str((struct sockaddr *)&a.ss, buf, sizeof buf));
 }
 
 /* Open one socket per worker on the configured address and port. */
@@ -119,20 +193,23 @@ open_sockets(void)
 	}
 	if (fd == -1)
 		fatalx("cannot listen on %s port %d", conf.listen, conf.port);
-	fds[0] = fd;
+	fds[0][SVC_STRFTIME] = fd;
 	a[i].len = sizeof a[i].ss;
 	if (getsockname(fd, (struct sockaddr *)&a[i].ss, &a[i].len) == -1)
 		fatal("getsockname");
 	bound_port = addr_port((struct sockaddr *)&a[i].ss);
 	for (j = 1; j < conf.workers; j++) {
-		fds[j] = udp_bind((struct sockaddr *)&a[i].ss, a[i].len,
-		    UDP_REUSEPORT, err, sizeof err);
-		if (fds[j] == -1)
+		fds[j][SVC_STRFTIME] = udp_bind((struct sockaddr *)&a[i].ss,
+		    a[i].len, UDP_REUSEPORT, err, sizeof err);
+		if (fds[j][SVC_STRFTIME] == -1)
 			fatalx("worker %d: %s", j, err);
 	}
 	log_info("listening on %s with %d worker%s",
 	    addr_str((struct sockaddr *)&a[i].ss, buf, sizeof buf),
 	    conf.workers, conf.workers == 1 ? "" : "s");
+	open_service(SVC_NTP, conf.ntp_port, &a[i]);
+	open_service(SVC_DAYTIME, conf.daytime_port, &a[i]);
+	open_service(SVC_TIME, conf.time_port, &a[i]);
 }
 
 /* SIGTERM, SIGINT: stop the loop; main() shuts down in order. */
@@ -157,13 +234,18 @@ sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		return;
 	}
 	if (strcmp(c.listen, conf.listen) != 0 || c.port != conf.port ||
-	    c.workers != conf.workers || c.batch != conf.batch)
-		log_warnx("reload: listen, port, workers and batch change only "
-		    "on restart");
+	    c.workers != conf.workers || c.batch != conf.batch ||
+	    c.ntp_port != conf.ntp_port || c.daytime_port !=
+	    conf.daytime_port || c.time_port != conf.time_port)
+		log_warnx("reload: listen, ports, workers and batch change "
+		    "only on restart");
 	strcpy(c.listen, conf.listen);
 	c.port = conf.port;
 	c.workers = conf.workers;
 	c.batch = conf.batch;
+	c.ntp_port = conf.ntp_port;
+	c.daytime_port = conf.daytime_port;
+	c.time_port = conf.time_port;
 	conf = c;
 	log_setverbose(conf.verbose);
 	for (i = 0; i < nworkers; i++)
@@ -195,6 +277,10 @@ main(int argc, char *argv[])
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
+		{ "ntp-port",	required_argument,	NULL, OPT_NTP_PORT },
+		{ "daytime-port", required_argument,	NULL, OPT_DAYTIME_PORT },
+		{ "time-port",	required_argument,	NULL, OPT_TIME_PORT },
+		{ "local-stratum", required_argument,	NULL, OPT_LOCAL_STRATUM },
 		{ NULL, 0, NULL, 0 }
 	};
 	static char		 defpath[512];
@@ -204,7 +290,7 @@ main(int argc, char *argv[])
 	sigset_t		 set;
 	char			 err[512];
 	long			 l;
-	int			 ch, test = 0, i;
+	int			 ch, test = 0, i, j;
 
 	opts.config = conf_default_path("timed", defpath, sizeof defpath);
 	while ((ch = getopt_long(argc, argv, "c:l:p:nvhV", longopts,
@@ -224,6 +310,26 @@ main(int argc, char *argv[])
 				exit(EX_USAGE);
 			}
 			opts.port = (int)l;
+			break;
+		case OPT_NTP_PORT:
+		case OPT_DAYTIME_PORT:
+		case OPT_TIME_PORT:
+			if (conf_parse_int(optarg, 0, 65535, &l) == -1) {
+				fprintf(stderr, "timed: %s %s: not a port "
+				    "number\n", argv[optind - 1], optarg);
+				exit(EX_USAGE);
+			}
+			opts.svc_port[ch == OPT_NTP_PORT ? SVC_NTP :
+			    ch == OPT_DAYTIME_PORT ? SVC_DAYTIME : SVC_TIME] =
+			    (int)l;
+			break;
+		case OPT_LOCAL_STRATUM:
+			if (conf_parse_int(optarg, 1, 15, &l) == -1) {
+				fprintf(stderr, "timed: --local-stratum %s: not "
+				    "a stratum from 1 to 15\n", optarg);
+				exit(EX_USAGE);
+			}
+			opts.local_stratum = (int)l;
 			break;
 		case 'n':
 			test = 1;
@@ -291,7 +397,9 @@ main(int argc, char *argv[])
 	memset(&st, 0, sizeof st);
 	for (i = nworkers - 1; i >= 0; i--) {
 		worker_stop(workers[i], &st);
-		close(fds[i]);
+		for (j = 0; j < SVC_COUNT; j++)
+			if (fds[i][j] != -1)
+				close(fds[i][j]);
 	}
 	log_stats("exiting", &st);
 	ev_loop_destroy(loop);

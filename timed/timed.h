@@ -19,6 +19,15 @@
 #define TIMED_DEFAULT_PORT	"9000"
 #define TIMED_MAX_WORKERS	64
 
+/* The services a worker answers, each on its own port. */
+enum timed_service {
+	SVC_STRFTIME,		/* the strftime protocol (timeproto.h) */
+	SVC_NTP,		/* RFC 5905 NTP / RFC 4330 SNTP server */
+	SVC_DAYTIME,		/* RFC 867 over UDP */
+	SVC_TIME,		/* RFC 868 over UDP */
+	SVC_COUNT
+};
+
 struct timed_conf {
 	char	listen[256];		/* address; "*" is every address */
 	int	port;
@@ -31,6 +40,26 @@ struct timed_conf {
 	int	verbose;
 	char	zoneinfo[256];		/* the zoneinfo database */
 	struct ratelimit_conf rl;
+	int	ntp_port;		/* 0: service off */
+	int	daytime_port;
+	int	time_port;
+	int	ntp_stratum;		/* announced when the kernel is synced */
+	char	ntp_refid[16];		/* "" (derived), a.b.c.d or ASCII code */
+	int	local_stratum;		/* 0 off; else serve as synced at N */
+};
+
+/* Counters of one standard protocol (NTP, Daytime, Time). */
+struct timed_pstats {
+	uint64_t	received;
+	uint64_t	answered;
+	uint64_t	malformed;	/* short, bad version, bad fields */
+	uint64_t	ignored;	/* NTP: not a client request */
+	uint64_t	auth;		/* NTP: MAC or crypto-NAK (no keys) */
+	uint64_t	truncated;
+	uint64_t	ratelimited;
+	uint64_t	kod;		/* NTP: RATE kiss-o'-death sent */
+	uint64_t	refused;	/* from a port we never answer */
+	uint64_t	send_errors;
 };
 
 /* Counters, one set per worker, summed for reports. */
@@ -46,6 +75,7 @@ struct timed_stats {
 	uint64_t	ratelimited;
 	uint64_t	refused;	/* replies, or from ports we never answer */
 	uint64_t	send_errors;
+	struct timed_pstats ntp, daytime, time;	/* all uint64_t, too */
 };
 
 /* config.c */
@@ -101,9 +131,42 @@ int	zone_lookup(struct zone_cache *, const char *name, size_t len,
 /* Broken-down time for t in zone z, with tm_zone pointing into z. */
 void	zone_localtime(const struct zone_info *z, time_t t, struct tm *);
 
+/* ntp.c: the NTP server, one per worker. */
+struct ntp_server;
+struct udp_batch;
+struct sockaddr;
+struct ntp_server *ntp_new(const struct timed_conf *, unsigned int batch);
+void	ntp_free(struct ntp_server *);
+/* Take a new configuration (stratum, refid, rate limits) into use. */
+void	ntp_configure(struct ntp_server *, const struct timed_conf *);
+/*
+ * Answer one datagram received at rx (the kernel's time): queue a 48-byte
+ * reply in out, or drop it.  The reply's transmit time is left for
+ * ntp_stamp().  mono is CLOCK_MONOTONIC in ns for rate limiting.
+ */
+void	ntp_handle(struct ntp_server *, struct udp_batch *out,
+	    const uint8_t *req, size_t len, const struct sockaddr *sa,
+	    unsigned int salen, const struct timespec *rx, uint64_t mono,
+	    struct timed_pstats *);
+/* Write the transmit time into the replies queued, just before sending. */
+void	ntp_stamp(struct ntp_server *);
+
+/* legacy.c: RFC 867 Daytime and RFC 868 Time, one per service per worker. */
+struct legacy;
+struct legacy *legacy_new(enum timed_service, const struct timed_conf *);
+void	legacy_free(struct legacy *);
+void	legacy_configure(struct legacy *, const struct timed_conf *);
+/* Answer one datagram, or drop it, counting in the stats. */
+void	legacy_handle(struct legacy *, struct udp_batch *out,
+	    const uint8_t *req, size_t len, const struct sockaddr *sa,
+	    unsigned int salen, const struct timespec *rx, uint64_t mono,
+	    struct timed_pstats *);
+
 /* worker.c */
 struct worker;
-struct worker *worker_start(int id, int fd, const struct timed_conf *);
+/* fds[SVC_*]: the worker's socket for each service, -1 when it is off. */
+struct worker *worker_start(int id, const int fds[SVC_COUNT],
+	    const struct timed_conf *);
 /* Ask a worker to adopt a new configuration (from SIGHUP). */
 void	worker_reconfigure(struct worker *, const struct timed_conf *);
 /* Stop a worker, wait for it and free it, adding its counters to st. */

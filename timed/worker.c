@@ -6,6 +6,11 @@
  * nothing on the hot path.  A readable socket is drained in batches with
  * recvmmsg, the replies built in place in a send batch and sent with one
  * sendmmsg.  Counters are kept locally and published once per batch.
+ *
+ * The standard protocols (NTP, Daytime, Time) each have a socket of their
+ * own per worker, on their own port, served by the same kind of batch
+ * loop (worker_std_cb) with kernel receive timestamps; ntp.c and legacy.c
+ * build their replies.
  */
 #include <sys/socket.h>
 
@@ -30,6 +35,14 @@
 #define WORKER_ROUNDS	16	/* batches per wake-up before yielding */
 #define WORKER_NSTATS	(sizeof(struct timed_stats) / sizeof(uint64_t))
 
+/* A standard protocol's socket in a worker. */
+struct worker_sock {
+	struct worker		*w;
+	enum timed_service	 svc;
+	int			 fd;		/* -1: service off */
+	ev_io			 io;
+};
+
 struct worker {
 	int			 id;
 	int			 fd;
@@ -47,6 +60,12 @@ struct worker {
 	struct ratelimit	*rl;
 	struct zone_cache	*zones;
 	struct udp_batch	*in, *out;
+
+	/* NTP, Daytime and Time (socks[SVC_STRFTIME] is unused). */
+	struct worker_sock	 socks[SVC_COUNT];
+	struct udp_batch	*std_in;	/* with receive timestamps */
+	struct ntp_server	*ntp;
+	struct legacy		*daytime, *time;
 
 	/* The local zone's broken-down time, reused within a second. */
 	time_t			 local_sec;
@@ -78,6 +97,12 @@ worker_apply(struct worker *w, const struct timed_conf *c)
 	w->lim.max_conversions = c->max_conversions;
 	ratelimit_free(w->rl);
 	w->rl = ratelimit_new(&c->rl);
+	if (w->ntp != NULL)
+		ntp_configure(w->ntp, c);
+	if (w->daytime != NULL)
+		legacy_configure(w->daytime, c);
+	if (w->time != NULL)
+		legacy_configure(w->time, c);
 }
 
 /* Queue an extended-form reply, if it respects the amplification bound. */
@@ -296,6 +321,78 @@ worker_read_cb(struct ev_loop *loop, ev_io *io, int revents)
 	}
 }
 
+/* The counters of a standard protocol. */
+static struct timed_pstats *
+worker_pstats(struct worker *w, enum timed_service svc)
+{
+	switch (svc) {
+	case SVC_NTP:
+		return &w->st.ntp;
+	case SVC_DAYTIME:
+		return &w->st.daytime;
+	default:
+		return &w->st.time;
+	}
+}
+
+/* A standard protocol's socket is readable: drain it in batches. */
+static void
+worker_std_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct worker_sock	*ws = io->data;
+	struct worker		*w = ws->w;
+	struct timed_pstats	*st = worker_pstats(w, ws->svc);
+	struct timespec		 rx, mono;
+	unsigned int		 i, n, failed = 0;
+	uint64_t		 mono_ns;
+	int			 round, got;
+
+	for (round = 0; round < WORKER_ROUNDS; round++) {
+		if ((got = udp_recv(ws->fd, w->std_in)) == -1) {
+			log_warn("worker %d: recvmmsg", w->id);
+			break;
+		}
+		if (got == 0)
+			break;
+		n = (unsigned int)got;
+		clock_gettime(CLOCK_MONOTONIC_COARSE, &mono);
+		mono_ns = (uint64_t)mono.tv_sec * 1000000000ULL +
+		    (uint64_t)mono.tv_nsec;
+		udp_reset(w->out);
+		for (i = 0; i < n; i++) {
+			st->received++;
+			if (udp_truncated(w->std_in, i)) {
+				st->truncated++;
+				continue;
+			}
+			udp_rxtime(w->std_in, i, &rx);
+			if (ws->svc == SVC_NTP)
+				ntp_handle(w->ntp, w->out,
+				    udp_data(w->std_in, i),
+				    udp_len(w->std_in, i),
+				    udp_addr(w->std_in, i),
+				    udp_addrlen(w->std_in, i), &rx, mono_ns, st);
+			else
+				legacy_handle(ws->svc == SVC_DAYTIME ?
+				    w->daytime : w->time, w->out,
+				    udp_data(w->std_in, i),
+				    udp_len(w->std_in, i),
+				    udp_addr(w->std_in, i),
+				    udp_addrlen(w->std_in, i), &rx, mono_ns, st);
+		}
+		if (ws->svc == SVC_NTP)
+			ntp_stamp(w->ntp);
+		udp_send(ws->fd, w->out, &failed);
+		if (failed > 0) {
+			st->send_errors += failed;
+			failed = 0;
+		}
+		worker_publish(w);
+		if (n < (unsigned int)w->conf.batch)
+			break;
+	}
+}
+
 /* Woken by the main thread: stop, or take a new configuration. */
 static void
 worker_wake_cb(struct ev_loop *loop, ev_async *a, int revents)
@@ -329,14 +426,20 @@ worker_main(void *arg)
 }
 
 struct worker *
-worker_start(int id, int fd, const struct timed_conf *c)
+worker_start(int id, const int fds[SVC_COUNT], const struct timed_conf *c)
 {
 	struct worker	*w;
-	int		 e;
+	int		 e, s, fd = fds[SVC_STRFTIME];
 
 	w = xcalloc(1, sizeof *w);
 	w->id = id;
 	w->fd = fd;
+	if (fds[SVC_NTP] != -1)
+		w->ntp = ntp_new(c, (unsigned int)c->batch);
+	if (fds[SVC_DAYTIME] != -1)
+		w->daytime = legacy_new(SVC_DAYTIME, c);
+	if (fds[SVC_TIME] != -1)
+		w->time = legacy_new(SVC_TIME, c);
 	pthread_mutex_init(&w->conf_lock, NULL);
 	worker_apply(w, c);
 	w->zones = zone_cache_new();
@@ -348,6 +451,19 @@ worker_start(int id, int fd, const struct timed_conf *c)
 	ev_io_init(&w->io, worker_read_cb, fd, EV_READ);
 	w->io.data = w;
 	ev_io_start(w->loop, &w->io);
+	for (s = SVC_NTP; s < SVC_COUNT; s++) {
+		w->socks[s].w = w;
+		w->socks[s].svc = (enum timed_service)s;
+		w->socks[s].fd = fds[s];
+		if (fds[s] == -1)
+			continue;
+		if (w->std_in == NULL)
+			w->std_in = udp_batch_new((unsigned int)c->batch,
+			    WORKER_RXBUF, UDP_TIMESTAMP);
+		ev_io_init(&w->socks[s].io, worker_std_cb, fds[s], EV_READ);
+		w->socks[s].io.data = &w->socks[s];
+		ev_io_start(w->loop, &w->socks[s].io);
+	}
 	ev_async_init(&w->wake, worker_wake_cb);
 	w->wake.data = w;
 	ev_async_start(w->loop, &w->wake);
@@ -392,6 +508,10 @@ worker_stop(struct worker *w, struct timed_stats *st)
 	zone_cache_free(w->zones);
 	udp_batch_free(w->in);
 	udp_batch_free(w->out);
+	udp_batch_free(w->std_in);
+	ntp_free(w->ntp);
+	legacy_free(w->daytime);
+	legacy_free(w->time);
 	free(w->pending);
 	pthread_mutex_destroy(&w->conf_lock);
 	free(w);
