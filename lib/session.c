@@ -35,6 +35,8 @@
 #define REKEY_AHEAD	8		/* receive epochs we may skip */
 #define COUNTER_LIMIT	(UINT64_C(1) << 62) /* then the session ends */
 #define RECV_BATCH	32
+#define TLP_MAX		2		/* probes before the RTO */
+#define TLP_MIN_NS	(10 * MS)
 #define KDF_CTX		"sessionk"
 #define RATCHET_CTX	"sessrkey"
 #define LABEL		"udp-suite session v1"
@@ -124,7 +126,8 @@ struct sess {
 
 	/* RTT (RFC 6298), nanoseconds. */
 	uint64_t		 srtt, rttvar, rto, rto_deadline;
-	int			 have_rtt;
+	uint64_t		 tlp_deadline;	/* tail loss probe */
+	int			 have_rtt, tlp_count;
 
 	/* Sending. */
 	struct smsg		*qhead, *qtail;
@@ -565,12 +568,35 @@ sess_build_ack(struct sess *s, struct sp_ack *a)
 	s->ack_deadline = 0;
 }
 
+/*
+ * Arm the tail loss probe (RFC 8985, section 7): if nothing is heard for
+ * two smoothed RTTs plus the ACK delay, the oldest missing fragment is
+ * resent once or twice before the RTO, with its backoff, is needed.
+ */
+static void
+sess_tlp_arm(struct sess *s)
+{
+	uint64_t	pto;
+
+	s->tlp_deadline = 0;
+	if (!s->have_rtt || s->tlp_count >= TLP_MAX ||
+	    s->snd_una == s->snd_nxt)
+		return;
+	pto = 2 * s->srtt + (uint64_t)s->ep->conf.ack_delay_ms * MS;
+	if (pto < TLP_MIN_NS)
+		pto = TLP_MIN_NS;
+	if (s->ep->now + pto < s->rto_deadline)
+		s->tlp_deadline = s->ep->now + pto;
+}
+
 /* Start the retransmission timer if it is not running. */
 static void
 sess_rto_start(struct sess *s)
 {
-	if (s->rto_deadline == 0)
+	if (s->rto_deadline == 0) {
 		s->rto_deadline = s->ep->now + s->rto;
+		sess_tlp_arm(s);
+	}
 }
 
 /* Put one fragment's frame at p and account its transmission. */
@@ -820,6 +846,8 @@ sess_on_ack(struct sess *s, const struct sp_ack *a)
 		}
 	}
 	s->rto_deadline = s->snd_una == s->snd_nxt ? 0 : ep->now + s->rto;
+	s->tlp_count = 0;
+	sess_tlp_arm(s);
 	return 0;
 }
 
@@ -843,8 +871,32 @@ sess_on_rto(struct sess *s)
 		}
 	}
 	s->rto_deadline = 0;
+	s->tlp_deadline = 0;
 	if (s->snd_una != s->snd_nxt)
 		s->rto_deadline = ep->now + s->rto;
+}
+
+/* The tail loss probe fired: resend the oldest fragment still missing. */
+static void
+sess_on_tlp(struct sess *s)
+{
+	uint32_t	 seq;
+	struct sfrag	*f;
+
+	s->tlp_deadline = 0;
+	s->tlp_count++;
+	for (seq = s->snd_una; seq != s->snd_nxt; seq++) {
+		f = &s->snd[seq % SP_WINDOW];
+		if (f->state == F_INFLIGHT) {
+			if (!f->lost) {
+				f->lost = 1;
+				s->nlost++;
+				s->ep->st.tail_probes++;
+			}
+			break;
+		}
+	}
+	sess_tlp_arm(s);
 }
 
 /* Deliver in-order fragments; -1 if the peer broke the framing. */
@@ -1452,6 +1504,8 @@ sess_deadline(const struct sess *s)
 		SOONER(s->last_tx + (uint64_t)c->keepalive_ms * MS);
 		if (s->rto_deadline != 0)
 			SOONER(s->rto_deadline);
+		if (s->tlp_deadline != 0)
+			SOONER(s->tlp_deadline);
 		if (s->ack_pending > 0 && s->ack_deadline != 0)
 			SOONER(s->ack_deadline);
 		if (s->have_prev)
@@ -1498,6 +1552,8 @@ sess_tick(struct sess *s)
 		}
 		if (s->rto_deadline != 0 && now >= s->rto_deadline)
 			sess_on_rto(s);
+		else if (s->tlp_deadline != 0 && now >= s->tlp_deadline)
+			sess_on_tlp(s);
 		if (s->ack_pending > 0 && s->ack_deadline != 0 &&
 		    now >= s->ack_deadline)
 			s->ack_now = 1;

@@ -87,6 +87,7 @@ struct sess_stats {
 	uint64_t	retransmits;
 	uint64_t	fast_retransmits;
 	uint64_t	timeouts;	/* RTO expiries */
+	uint64_t	tail_probes;	/* tail loss probes sent */
 	uint64_t	rekeys;		/* key ratchet steps, both directions */
 	uint64_t	roams;		/* peer address changes followed */
 	uint64_t	sessions_up;
