@@ -7,12 +7,10 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$TESTS/lib/ntp.sh"
 
-cat >"$T/timed.ini" <<INI
-[ntp]
+TIMED_CONF="[ntp]
 stratum = 3
-refid = 192.0.2.1
-INI
-start_std_timed timed -c "$T/timed.ini"
+refid = 192.0.2.1"
+start_std_timed timed
 out=$(ntpq --port "$NTP_PORT")
 if kernel_synced; then
 	expect_match "synchronised kernel" "$out" \
