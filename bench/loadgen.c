@@ -14,8 +14,11 @@
  * After --duration seconds sending stops, the stragglers are drained, and
  * one line of key=value pairs goes to stdout: rate (replies per second
  * during the run), sent, replies, lost, bad (replies the mode rejects),
- * senderr (datagrams the kernel refused).
+ * senderr (datagrams the kernel refused), stalls (windows written off),
+ * cpu (the load generator's own user + system seconds: near duration
+ * times threads, it is the bottleneck, not the server).
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -417,6 +420,7 @@ main(int argc, char *argv[])
 	char			 err[256];
 	uint64_t		 start, stop, sent = 0, replies = 0, run = 0;
 	uint64_t		 bad = 0, senderr = 0, timeouts = 0, lost;
+	struct rusage		 ru;
 	size_t			 pad = 0;
 	int			 ch, i, j, nsock, share, extra, e;
 	double			 secs;
@@ -543,14 +547,18 @@ main(int argc, char *argv[])
 	free(th);
 
 	secs = o.duration;
+	getrusage(RUSAGE_SELF, &ru);
 	lost = sent > replies ? sent - replies : 0;
 	printf("rate=%.0f sent=%llu replies=%llu lost=%llu bad=%llu "
-	    "senderr=%llu stalls=%llu seconds=%.2f mode=%s bytes=%zu "
-	    "window=%d threads=%d sockets=%d server=%s\n",
+	    "senderr=%llu stalls=%llu seconds=%.2f cpu=%.2f mode=%s "
+	    "bytes=%zu window=%d threads=%d sockets=%d server=%s\n",
 	    (double)run / secs, (unsigned long long)sent,
 	    (unsigned long long)replies, (unsigned long long)lost,
 	    (unsigned long long)bad, (unsigned long long)senderr,
-	    (unsigned long long)timeouts, secs, lg_mode_names[o.mode],
+	    (unsigned long long)timeouts, secs,
+	    (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
+	    lg_mode_names[o.mode],
 	    o.payload_len, o.window, o.threads, o.socks, o.dest_str);
 	return replies > 0 ? 0 : 1;
 }

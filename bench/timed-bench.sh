@@ -133,7 +133,7 @@ load() {
 }
 
 # round CASE N: one measured round, appended to $T/results as
-# "case round rate replies lost ticks".
+# "case round rate replies lost ticks gen-cpu-seconds".
 round() {
 	c=$1
 	case $c in
@@ -147,13 +147,13 @@ round() {
 	t1=$(ticks "$pid")
 	echo "$out" | awk -v c="$c" -v r="$2" -v t=$((t1 - t0)) '{
 		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-		printf "%s %d %s %s %s %d\n", c, r, v["rate"], v["replies"],
-		    v["lost"], t }' >>"$T/results"
+		printf "%s %d %s %s %s %d %s\n", c, r, v["rate"], v["replies"],
+		    v["lost"], t, v["cpu"] }' >>"$T/results"
 	tail -n 1 "$T/results" | awk -v hz="$HZ" -v secs="$SECS" '{
 		f = "  %-12s round %d: %8.0f replies/s, lost %s, "
-		f = f "%.2f us CPU/reply, server CPU %3.0f%%\n"
+		f = f "%.2f us CPU/reply, CPU server %3.0f%% loadgen %3.0f%%\n"
 		printf f, $1, $2, $3, $5, ($4 > 0 ? $6 * 1e6 / hz / $4 : 0),
-		    $6 * 100 / hz / secs }'
+		    $6 * 100 / hz / secs, $7 * 100 / secs }'
 }
 
 HZ=$(getconf CLK_TCK)
@@ -173,6 +173,8 @@ if [ -n "$SRV_CPU" ]; then
 else
 	echo "not pinned: servers and load generator share $ncpu CPU(s)"
 fi
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other processes" \
+    "share these CPUs; see the note at the end)"
 echo "common format: '$COMMON'"
 echo "worst format (${#WORST} bytes): '$WORST'"
 echo "python: bench/seed-time-server.py, its per-request print() to /dev/null"
@@ -216,20 +218,23 @@ function median(a, n,    i, j, t) {
 	us[$1, n[$1]] = $4 > 0 ? $6 * 1e6 / hz / $4 : 0
 	lost[$1, n[$1]] = $4 + $5 > 0 ? $5 * 100 / ($4 + $5) : 0
 	util[$1, n[$1]] = $6 * 100 / hz / secs
+	gen[$1, n[$1]] = $7 * 100 / secs
 }
 END {
 	nc = split(cases, cs, " ")
-	printf "\n%-12s %12s %14s %9s %11s\n", "case (median)", "replies/s",
-	    "us CPU/reply", "lost %", "server CPU"
+	printf "\n%-13s %10s %13s %7s %11s %12s\n", "case (median)",
+	    "replies/s", "us CPU/reply", "lost %", "server CPU", "loadgen CPU"
 	for (k = 1; k <= nc; k++) {
 		c = cs[k]
 		for (i = 1; i <= n[c]; i++) {
 			a1[i] = rate[c, i]; a2[i] = us[c, i]
 			a3[i] = lost[c, i]; a4[i] = util[c, i]
+			a5[i] = gen[c, i]
 		}
 		R[c] = median(a1, n[c]); U[c] = median(a2, n[c])
-		printf "%-12s %12.0f %14.2f %9.3f %10.0f%%\n", c, R[c], U[c],
-		    median(a3, n[c]), median(a4, n[c])
+		printf "%-13s %10.0f %13.2f %7.3f %10.0f%% %11.0f%%\n", c,
+		    R[c], U[c], median(a3, n[c]), median(a4, n[c]),
+		    median(a5, n[c])
 	}
 	printf "\nratios of medians                  replies/s   CPU/reply\n"
 	printf "timed-w1 / echo (ceiling)        %11.2f %11.2f\n",
@@ -243,3 +248,9 @@ END {
 	printf "timed-ext / timed-w1             %11.2f %11.2f\n",
 	    R["timed-ext"] / R["timed-w1"], U["timed-ext"] / U["timed-w1"]
 }' "$T/results"
+echo
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "CPU columns are percent of one CPU over a round.  When neither the"
+echo "server nor the load generator is near 100%, the rest of their CPUs"
+echo "went to other processes or to waiting: replies/s then measures what"
+echo "the machine had to spare, and CPU per reply is the figure to compare."
