@@ -36,12 +36,14 @@ expect_match() {
 # start_timed NAME [ARGS...]: start timed on an ephemeral loopback port
 # with the private config $T/NAME.ini (written from $TIMED_CONF, which by
 # default switches rate limiting off), logging to $T/NAME.log; sets
-# TIMED_PID and TIMED_PORT.
+# TIMED_PID and TIMED_PORT.  The standard protocols (NTP, Daytime, Time)
+# are off unless ARGS turn them on, so tests never share their ports.
 start_timed() {
 	name=$1; shift
 	printf '%s\n' "${TIMED_CONF:-[ratelimit]
 enable = no}" >"$T/$name.ini"
-	"$BIN/timed" -c "$T/$name.ini" -l 127.0.0.1 -p 0 "$@" \
+	"$BIN/timed" -c "$T/$name.ini" -l 127.0.0.1 -p 0 --ntp-port 0 \
+	    --daytime-port 0 --time-port 0 "$@" \
 	    >"$T/$name.log" 2>&1 &
 	TIMED_PID=$!
 	PIDS="$PIDS $TIMED_PID"

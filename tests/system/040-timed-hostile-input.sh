@@ -58,7 +58,8 @@ line=$(grep "counters: received" "$T/timed.log" | tail -n 1)
 trunc=$(echo "$line" | sed 's/.* truncated \([0-9]*\).*/\1/')
 [ "$trunc" -ge 1 ] || fail "no truncated datagram counted: $line"
 received=$(echo "$line" | sed 's/.* received \([0-9]*\).*/\1/')
-[ "$received" -ge 10000 ] || fail "received counter $received: $line"
+# The kernel may drop some of a flood before timed sees it.
+[ "$received" -ge 5000 ] || fail "received counter $received: $line"
 kill -TERM "$TIMED_PID"
 wait "$TIMED_PID"
 expect_eq "exit status after SIGTERM" "$?" 0

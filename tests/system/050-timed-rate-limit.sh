@@ -6,7 +6,7 @@
 
 TIMED_CONF='[ratelimit]
 enable = yes
-interval = 1
+interval = 3
 burst = 4
 leak = 0' start_timed timed
 P=$TIMED_PORT
@@ -34,8 +34,14 @@ expect_eq "timec exit status when limited" "$?" 75
 expect_eq "timec message" "$(cat "$T/err")" "timec: server: rate limited, try again later"
 
 # After 2^interval seconds per token the source is answered again.
-sleep 4.5
-expect_eq "answered after waiting" "$(udp --port $P %Y)" "$(date +%Y)"
+TIMED_CONF='[ratelimit]
+interval = 0
+burst = 2
+leak = 0' start_timed refill
+out=$(udp --port "$TIMED_PORT" --timeout 0.3 --ext %Y %Y %Y)
+expect_eq "burst of 2" "$(echo "$out" | grep -c '^status=0 ')" 2
+sleep 2.5
+expect_eq "answered after waiting" "$(udp --port "$TIMED_PORT" %Y)" "$(date +%Y)"
 
 kill -USR1 "$FIRST"
 wait_log "$T/timed.log" "counters: received"
