@@ -24,6 +24,7 @@
 
 #include "addr.h"
 #include "conf.h"
+#include "timec.h"
 #include "timeproto.h"
 #include "udp.h"
 #include "version.h"
@@ -33,6 +34,16 @@
 #define TIMEC_MIN_REQUEST	64	/* pad to this: ~250 bytes of output */
 #define TIMEC_MAX_REQUEST	1400
 #define TIMEC_FIRST_WAIT_MS	250
+#define TIMEC_NTP_PORT		"9123"	/* timed's defaults; 123, 13, 37 */
+#define TIMEC_DAYTIME_PORT	"9013"	/* are the standard ports */
+#define TIMEC_TIME_PORT		"9037"
+
+/* Long options without a short form. */
+enum {
+	OPT_NTP = 256,
+	OPT_DAYTIME,
+	OPT_TIME,
+};
 
 static int	verbose;
 
@@ -41,19 +52,32 @@ usage(FILE *f, int code)
 {
 	fprintf(f,
 "usage: timec [-hVv] [-s HOST[:PORT]] [-z ZONE] [-t SECONDS] [FORMAT]\n"
+"       timec --ntp | --daytime | --time [-v] [-s HOST[:PORT]] [-t SECONDS]\n"
 "Print the time from a timed server in a strftime(3) FORMAT\n"
-"(default \"%s\").\n"
+"(default \"%s\"), or ask any server of a standard time protocol.\n"
 "\n"
 "  -s, --server HOST[:PORT]  server (default $TIMEC_SERVER, else %s:%s)\n"
 "  -z, --zone ZONE           IANA time zone, e.g. Asia/Shanghai\n"
 "  -t, --timeout SECONDS     give up after this long (default 5)\n"
+"      --ntp                 ask an NTP server (default port " TIMEC_NTP_PORT
+", the\n"
+"                            standard one is 123) and print, like sntp, its\n"
+"                            time, the offset and round-trip delay in\n"
+"                            seconds, its stratum, leap state and refid\n"
+"      --daytime             ask an RFC 867 Daytime server (default port "
+TIMEC_DAYTIME_PORT ")\n"
+"      --time                ask an RFC 868 Time server (default port "
+TIMEC_TIME_PORT ")\n"
 "  -v, --verbose             say what is sent and received\n"
 "  -h, --help                show this help\n"
 "  -V, --version             show the version\n"
 "\n"
 "Exit status: 0 ok, 64 bad usage, 65 the server refused the request\n"
 "(bad format, output too long, unknown zone), 68 unknown host,\n"
-"69 no answer before the timeout, 75 rate limited (try later).\n",
+"69 no answer before the timeout, 75 rate limited (try later; for NTP,\n"
+"a RATE kiss-o'-death).  With --ntp also: 65 the server's clock is not\n"
+"synchronised (leap 3 or stratum 16), 76 another kiss-o'-death or a bogus\n"
+"reply, 77 access denied (kiss-o'-death DENY or RSTR).\n",
 	    TP_DEFAULT_FORMAT, TIMEC_DEFAULT_SERVER, TIMEC_DEFAULT_PORT);
 	exit(code);
 }
@@ -88,6 +112,9 @@ main(int argc, char *argv[])
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
+		{ "ntp",	no_argument,		NULL, OPT_NTP },
+		{ "daytime",	no_argument,		NULL, OPT_DAYTIME },
+		{ "time",	no_argument,		NULL, OPT_TIME },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char		*server, *zone = NULL, *fmt = "";
@@ -103,7 +130,9 @@ main(int argc, char *argv[])
 	size_t			 len, pad = TIMEC_MIN_REQUEST;
 	ssize_t			 r;
 	int			 ch, fd, n, wait_ms = TIMEC_FIRST_WAIT_MS;
-	int			 refused = 0, regrown = 0;
+	int			 refused = 0, regrown = 0, proto = -1;
+	int			 server_given = 0;
+	const char		*defport = TIMEC_DEFAULT_PORT;
 	char			*end;
 
 	if ((server = getenv("TIMEC_SERVER")) == NULL || server[0] == '\0')
@@ -113,6 +142,7 @@ main(int argc, char *argv[])
 		switch (ch) {
 		case 's':
 			server = optarg;
+			server_given = 1;
 			break;
 		case 'z':
 			zone = optarg;
@@ -128,6 +158,14 @@ main(int argc, char *argv[])
 		case 'v':
 			verbose++;
 			break;
+		case OPT_NTP:
+		case OPT_DAYTIME:
+		case OPT_TIME:
+			if (proto != -1)
+				usage(stderr, EX_USAGE);
+			proto = ch == OPT_NTP ? QUERY_NTP : ch == OPT_DAYTIME ?
+			    QUERY_DAYTIME : QUERY_TIME;
+			break;
 		case 'h':
 			usage(stdout, 0);
 		case 'V':
@@ -139,6 +177,16 @@ main(int argc, char *argv[])
 	}
 	if (argc - optind > 1)
 		usage(stderr, EX_USAGE);
+	if (proto != -1) {
+		/* The standard protocols: no format, no zone, no TIMEC_SERVER. */
+		if (optind < argc || zone != NULL)
+			usage(stderr, EX_USAGE);
+		if (!server_given)
+			server = TIMEC_DEFAULT_SERVER;
+		defport = proto == QUERY_NTP ? TIMEC_NTP_PORT :
+		    proto == QUERY_DAYTIME ? TIMEC_DAYTIME_PORT :
+		    TIMEC_TIME_PORT;
+	}
 	if (optind < argc)
 		fmt = argv[optind];
 	if (zone != NULL && strlen(zone) > TP_ZONE_MAX) {
@@ -151,7 +199,7 @@ main(int argc, char *argv[])
 		exit(EX_USAGE);
 	}
 
-	if (addr_split(server, TIMEC_DEFAULT_PORT, host, sizeof host, port,
+	if (addr_split(server, defport, host, sizeof host, port,
 	    sizeof port, err, sizeof err) == -1) {
 		fprintf(stderr, "timec: %s\n", err);
 		exit(EX_USAGE);
@@ -176,6 +224,9 @@ main(int argc, char *argv[])
 		fprintf(stderr, "timec: libsodium failed to start\n");
 		exit(EX_SOFTWARE);
 	}
+	if (proto != -1)
+		return query_run((enum query_proto)proto, fd, timeout, verbose,
+		    addr_str((struct sockaddr *)&a[0].ss, buf, sizeof buf));
 
 	memset(&req, 0, sizeof req);
 	req.version = TP_VERSION;
