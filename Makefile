@@ -87,7 +87,7 @@ $(LIBSUITE): $(LIB_OBJS)
 define PROG_RULES
 $(B)/obj/$(1)/lib$(1).a: $$(patsubst %.c,$(B)/obj/%.o,$$(filter-out $(1)/main.c,$$(wildcard $(1)/*.c)))
 	@mkdir -p $$(@D)
-	rm -f $$@ && $$(AR) rcs $$@ $$^ $(B)/obj/lib/empty.o
+	rm -f $$@ && $$(AR) rcs $$@ $$(filter-out %/empty.o,$$^) $(B)/obj/lib/empty.o
 $(B)/bin/$(1): $(B)/obj/$(1)/main.o $(B)/obj/$(1)/lib$(1).a $(LIBSUITE)
 	@mkdir -p $$(@D)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
@@ -124,12 +124,15 @@ deps:
 deps-if-missing: deps
 
 # Services in the foreground on embedded defaults; Ctrl-C stops them all.
+# chatd keeps its state (keys, the message store) under build/state.
 SERVICES	:= $(filter %d,$(PROGS))
+RUN_ARGS_chatd	 = -D $(B)/state/chatd
 run: deps-if-missing
 	@$(MAKE) --no-print-directory all
+	@mkdir -p $(B)/state/chatd
 	@echo "starting $(SERVICES); Ctrl-C stops them"
 	@pids=""; trap 'kill -TERM $$pids 2>/dev/null; wait' INT TERM; \
-	for s in $(SERVICES); do $(B)/bin/$$s & pids="$$pids $$!"; done; \
+	$(foreach s,$(SERVICES),$(B)/bin/$(s) $(RUN_ARGS_$(s)) & pids="$$pids $$!";) \
 	wait
 
 unit: $(UNIT_BINS)
