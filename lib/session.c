@@ -31,7 +31,7 @@
 #define NEVER		UINT64_MAX
 #define COOKIE_BUCKET	(60000 * MS)	/* cookie secret lifetime */
 #define PREV_KEY_NS	(10000 * MS)	/* old receive key kept this long */
-#define HELLO_MAX_NS	(8000 * MS)	/* HELLO retry backoff ceiling */
+#define HELLO_MAX_NS	(4000 * MS)	/* HELLO retry backoff ceiling */
 #define REKEY_AHEAD	8		/* receive epochs we may skip */
 #define COUNTER_LIMIT	(UINT64_C(1) << 62) /* then the session ends */
 #define RECV_BATCH	32
@@ -94,6 +94,7 @@ struct sess {
 	int			 pending;
 	enum sess_state		 state;
 	int			 was_up;
+	int			 confirmed;	/* the peer has our keys */
 	enum sess_reason	 reason;
 	void			*data;
 	ev_timer		 timer;
@@ -996,6 +997,16 @@ sess_up(struct sess *s)
 	s->last_rx = ep->now;
 	s->tx_epoch_t = ep->now;
 	ep->st.sessions_up++;
+	if (ep->server) {
+		/* The client's packet proved it holds the keys; an immediate
+		 * ACK tells it that we have them too. */
+		s->confirmed = 1;
+		s->ack_now = 1;
+	} else {
+		/* Until the server is heard from, PING it with backoff. */
+		s->hs_backoff = (uint64_t)ep->conf.rto_init_ms * MS;
+		s->hs_next = ep->now + s->hs_backoff;
+	}
 	sodium_memzero(s->esk, sizeof s->esk);
 	if (ep->cb.up != NULL)
 		ep->cb.up(s, ep->cb.arg);
@@ -1103,6 +1114,7 @@ ep_on_data(struct sess_ep *ep, const uint8_t *pkt, size_t len,
 	sessreplay_mark(&s->replay, h.counter);
 	sess_touch(s);
 	s->last_rx = ep->now;
+	s->confirmed = 1;
 	/* Follow the newest authentic address of a client, as mosh does. */
 	if (ep->server && newest && (salen != s->peerlen ||
 	    memcmp(sa, &s->peer, salen) != 0)) {
@@ -1390,6 +1402,8 @@ ep_on_cookie(struct sess_ep *ep, const uint8_t *pkt, size_t len)
 	memcpy(s->cookie, c.cookie, SP_MAC_LEN);
 	s->state = S_COOKIE;
 	sess_send_hello(s);
+	/* Progress: the next step starts its own backoff afresh. */
+	s->hs_backoff = (uint64_t)ep->conf.rto_init_ms * MS;
 	s->hs_next = ep->now + s->hs_backoff;
 	sess_touch(s);
 }
@@ -1510,6 +1524,8 @@ sess_deadline(const struct sess *s)
 			SOONER(s->ack_deadline);
 		if (s->have_prev)
 			SOONER(s->rx_prev_until);
+		if (!s->confirmed)
+			SOONER(s->hs_next);
 		break;
 	case S_DEAD:
 		break;
@@ -1560,6 +1576,17 @@ sess_tick(struct sess *s)
 		if (s->have_prev && now >= s->rx_prev_until) {
 			sodium_memzero(s->rxk_prev, sizeof s->rxk_prev);
 			s->have_prev = 0;
+		}
+		if (!s->confirmed && now >= s->hs_next) {
+			uint8_t	ping[1];
+
+			sess_output(s, ping, sp_ping_encode(ping));
+			s->hs_next = now + s->hs_backoff;
+			s->hs_backoff *= 2;
+			if (s->hs_backoff > HELLO_MAX_NS)
+				s->hs_backoff = HELLO_MAX_NS;
+			if (s->state != S_UP)
+				return;
 		}
 		break;
 	case S_DEAD:
