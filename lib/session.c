@@ -105,6 +105,17 @@ struct sess {
 	struct sockaddr_storage	 peer;
 	socklen_t		 peerlen;
 
+	/*
+	 * Path validation after an address change (as in QUIC): until the
+	 * peer echoes our challenge from its new address, we send there at
+	 * most three times what we received from it.
+	 */
+	int			 path_ok;
+	uint8_t			 chal[SP_PATH_LEN];
+	uint64_t		 path_rx, path_tx;
+	uint8_t			 resp[SP_PATH_LEN];	/* to echo */
+	int			 resp_pending;
+
 	/* Handshake. */
 	uint8_t			 epk[SP_PK_LEN], esk[SP_KEY_LEN];
 	uint8_t			 spk[SP_PK_LEN];
@@ -535,6 +546,13 @@ sess_output(struct sess *s, const uint8_t *plain, size_t plen)
 		clen = plen + SP_TAG_LEN;
 	}
 	s->last_tx = ep->now;
+	if (!s->path_ok) {
+		if (s->path_tx + SP_HDR_LEN + clen > 3 * s->path_rx) {
+			ep->st.tx_unvalidated++;
+			return;		/* as if lost: retransmission follows */
+		}
+		s->path_tx += SP_HDR_LEN + clen;
+	}
 	ep_send(ep, pkt, SP_HDR_LEN + (size_t)clen,
 	    (struct sockaddr *)&s->peer, s->peerlen);
 }
@@ -681,7 +699,7 @@ sess_flush(struct sess *s)
 	uint8_t		 plain[SP_MAX_PLAIN];
 	struct sp_ack	 ack;
 	struct sfrag	*f;
-	size_t		 used, room;
+	size_t		 used, room, reserve;
 	uint32_t	 seq;
 	int		 want_ack, more, r;
 
@@ -694,6 +712,9 @@ sess_flush(struct sess *s)
 	do {
 		used = 0;
 		more = 0;
+		/* Room for path frames, which go last. */
+		reserve = (!s->path_ok ? SP_PATH_FRAME : 0) +
+		    (s->resp_pending ? SP_PATH_FRAME : 0);
 		want_ack = s->ack_now ||
 		    (s->ack_pending > 0 && s->ack_deadline <= ep->now);
 		/* Data piggybacks any pending acknowledgement. */
@@ -707,18 +728,19 @@ sess_flush(struct sess *s)
 			f = &s->snd[seq % SP_WINDOW];
 			if (f->state != F_INFLIGHT || !f->lost)
 				continue;
-			if (used + SP_FRAG_HDR + f->len > SP_MAX_PLAIN) {
+			if (used + reserve + SP_FRAG_HDR + f->len >
+			    SP_MAX_PLAIN) {
 				more = 1;
 				break;
 			}
 			used += sess_put_frag(s, plain + used, seq);
 		}
 		while (!more) {
-			if (used + SP_FRAG_HDR >= SP_MAX_PLAIN) {
+			if (used + reserve + SP_FRAG_HDR >= SP_MAX_PLAIN) {
 				more = s->qhead != NULL;
 				break;
 			}
-			room = SP_MAX_PLAIN - used - SP_FRAG_HDR;
+			room = SP_MAX_PLAIN - used - reserve - SP_FRAG_HDR;
 			if ((r = sess_new_frag(s, room)) == -1)
 				break;
 			if (r == -2) {
@@ -727,11 +749,19 @@ sess_flush(struct sess *s)
 			}
 			used += sess_put_frag(s, plain + used, s->snd_nxt++);
 		}
-		if (used == 0 && ep->now - s->last_tx >=
+		if (used == 0 && !s->resp_pending && ep->now - s->last_tx >=
 		    (uint64_t)ep->conf.keepalive_ms * MS)
 			used += sp_ping_encode(plain);
-		if (used == 0)
+		if (used == 0 && !s->resp_pending)
 			return;
+		if (!s->path_ok)
+			used += sp_path_encode(plain + used, SP_F_CHALLENGE,
+			    s->chal);
+		if (s->resp_pending) {
+			used += sp_path_encode(plain + used, SP_F_RESPONSE,
+			    s->resp);
+			s->resp_pending = 0;
+		}
 		sess_output(s, plain, used);
 	} while (more && s->state == S_UP);
 }
@@ -1128,7 +1158,15 @@ ep_on_data(struct sess_ep *ep, const uint8_t *pkt, size_t len,
 		memcpy(&s->peer, sa, salen);
 		s->peerlen = salen;
 		ep->st.roams++;
+		if (s->state == S_UP) {
+			s->path_ok = 0;
+			s->path_rx = s->path_tx = 0;
+			randombytes_buf(s->chal, sizeof s->chal);
+			s->ack_now = 1;		/* challenge at once */
+		}
 	}
+	if (!s->path_ok)
+		s->path_rx += len;
 	if (s->state == S_HALF)
 		sess_up(s);
 	while (s->state == S_UP &&
@@ -1149,6 +1187,18 @@ ep_on_data(struct sess_ep *ep, const uint8_t *pkt, size_t len,
 		case SP_F_CLOSE:
 			sess_die(s, SESS_PEER_CLOSED);
 			return;
+		case SP_F_CHALLENGE:
+			memcpy(s->resp, fv.path, SP_PATH_LEN);
+			s->resp_pending = 1;
+			s->ack_now = 1;
+			break;
+		case SP_F_RESPONSE:
+			if (!s->path_ok && sodium_memcmp(fv.path, s->chal,
+			    SP_PATH_LEN) == 0) {
+				s->path_ok = 1;
+				ep->st.paths_validated++;
+			}
+			break;
 		case SP_F_PING:
 		case SP_F_PAD:
 			break;
@@ -1233,6 +1283,7 @@ ep_new_server_sess(struct sess_ep *ep, const struct sp_hello *h,
 	} while (s->lcid == 0 || ep_find_local(ep, s->lcid) != NULL);
 	memcpy(&s->peer, sa, salen);
 	s->peerlen = salen;
+	s->path_ok = 1;		/* the cookie proved this address */
 	memcpy(s->spk, ep->pk, SP_PK_LEN);
 	memcpy(s->epk, h->epk, SP_PK_LEN);	/* the client's, for retries */
 	crypto_kx_keypair(a.epk, s->esk);
@@ -1795,6 +1846,7 @@ sess_connect(struct sess_ep *ep)
 	} while (s->lcid == 0);
 	memcpy(&s->peer, &ep->server_sa, ep->server_len);
 	s->peerlen = ep->server_len;
+	s->path_ok = 1;		/* a client never follows the server */
 	crypto_kx_keypair(s->epk, s->esk);
 	switch (sesskey_pin_lookup(ep->pinfile, ep->server_name, s->spk)) {
 	case 1:

@@ -90,6 +90,8 @@ struct sess_stats {
 	uint64_t	tail_probes;	/* tail loss probes sent */
 	uint64_t	rekeys;		/* key ratchet steps, both directions */
 	uint64_t	roams;		/* peer address changes followed */
+	uint64_t	paths_validated; /* new addresses proven by echo */
+	uint64_t	tx_unvalidated;	/* held back: 3x limit, new address */
 	uint64_t	sessions_up;
 	uint64_t	sessions_lost;
 	uint64_t	sessions;	/* alive now */

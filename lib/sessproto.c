@@ -196,6 +196,16 @@ sp_close_encode(uint8_t *p, uint8_t reason)
 	return 2;
 }
 
+/* Append a CHALLENGE or RESPONSE frame. */
+size_t
+sp_path_encode(uint8_t *p, enum sp_frame type,
+    const uint8_t data[SP_PATH_LEN])
+{
+	p[0] = (uint8_t)type;
+	memcpy(p + 1, data, SP_PATH_LEN);
+	return SP_PATH_FRAME;
+}
+
 /* Decode one ACK frame's body at p, rest bytes available. */
 static int
 sp_ack_decode(const uint8_t *p, size_t rest, struct sp_ack *a, size_t *used)
@@ -272,6 +282,13 @@ sp_frame_next(const uint8_t *buf, size_t len, size_t *off,
 			return -1;
 		fv->reason = p[1];
 		used = 2;
+		break;
+	case SP_F_CHALLENGE:
+	case SP_F_RESPONSE:
+		if (rest < SP_PATH_FRAME)
+			return -1;
+		memcpy(fv->path, p + 1, SP_PATH_LEN);
+		used = SP_PATH_FRAME;
 		break;
 	default:
 		return -1;

@@ -86,6 +86,8 @@
  *                  total length (32), fragment length (16), bytes.
  *   PING   (0x03): type only; a keepalive.
  *   CLOSE  (0x04): type, reason (8).
+ *   CHALLENGE (0x05): type, 8 random bytes: prove you receive here.
+ *   RESPONSE  (0x06): type, the 8 bytes of a CHALLENGE, echoed.
  *   PAD    (0x00): type only; padding.
  */
 #ifndef SESSPROTO_H
@@ -112,6 +114,8 @@
 #define SP_MSG_MAX	65536	/* largest message */
 #define SP_WINDOW	256	/* fragments in flight, both directions */
 #define SP_ACCEPT_AD	52	/* ACCEPT bytes covered by the tag */
+#define SP_PATH_LEN	8	/* CHALLENGE and RESPONSE data */
+#define SP_PATH_FRAME	(1 + SP_PATH_LEN)
 
 #define SP_HELLO_COOKIE	0x01
 
@@ -131,6 +135,8 @@ enum sp_frame {
 	SP_F_FRAG = 2,
 	SP_F_PING = 3,
 	SP_F_CLOSE = 4,
+	SP_F_CHALLENGE = 5,
+	SP_F_RESPONSE = 6,
 };
 
 struct sp_hello {
@@ -182,6 +188,7 @@ struct sp_frag {
 struct sp_frameval {
 	enum sp_frame	type;
 	uint8_t		reason;
+	uint8_t		path[SP_PATH_LEN];
 	struct sp_ack	ack;
 	struct sp_frag	frag;
 };
@@ -207,6 +214,9 @@ size_t	 sp_ack_encode(uint8_t *p, const struct sp_ack *);
 size_t	 sp_frag_encode(uint8_t *p, const struct sp_frag *);
 size_t	 sp_ping_encode(uint8_t *p);
 size_t	 sp_close_encode(uint8_t *p, uint8_t reason);
+/* Append a CHALLENGE or RESPONSE (type) with its 8 bytes. */
+size_t	 sp_path_encode(uint8_t *p, enum sp_frame type,
+	    const uint8_t data[SP_PATH_LEN]);
 
 /*
  * Decode the frame at *off in a decrypted payload and advance *off.

@@ -400,6 +400,56 @@ test_spoofer_no_amplification(void **state)
 }
 
 static void
+test_redirect_bounded(void **state)
+{
+	struct world		*w = world_new(NULL, NULL, NULL);
+	const struct sess_stats	*st = sess_ep_stats(sesssim_server(w->sim));
+	struct sockaddr_storage	 victim;
+	socklen_t		 vlen, clen, plen;
+	const struct sockaddr	*cli, *peer;
+	uint8_t			 msg[3000];
+	unsigned int		 k, i;
+
+	/*
+	 * An on-path attacker copies a client datagram and races it to the
+	 * server from a victim's address.  It is authentic and newest, so
+	 * the server moves there, but until the victim echoes a challenge
+	 * (it cannot) the server sends it at most three times what came
+	 * from that address.
+	 */
+	memset(msg, 'r', sizeof msg);
+	k = undelivered(w, msg, sizeof msg);
+	sesssim_addr(&victim, &vlen, 66, 6666);
+	sesssim_inject(w->sim, SESSSIM_C2S, w->cap[k], w->caplen[k],
+	    (struct sockaddr *)&victim, vlen);
+	/* The server has much to say: it may not all go to the victim. */
+	for (i = 0; i < 10; i++)
+		assert_int_equal(sess_send(w->ss, msg, sizeof msg), 0);
+	assert_int_equal(st->roams, 1);
+	peer = sess_peer(w->ss, &plen);
+	assert_memory_equal(peer, &victim, vlen);
+	assert_true(sesssim_sent_to(w->sim, (struct sockaddr *)&victim) > 0);
+	assert_true(sesssim_sent_to(w->sim, (struct sockaddr *)&victim) <=
+	    3 * w->caplen[k]);
+	assert_true(st->tx_unvalidated > 0);
+
+	/* The real client's next datagrams bring the session back to it,
+	 * the new path is validated, and nothing was lost either way. */
+	sesssim_run(w->sim, NULL, NULL, 10 * SEC);
+	assert_true(sesssim_sent_to(w->sim, (struct sockaddr *)&victim) <=
+	    3 * w->caplen[k]);
+	cli = sesssim_client_addr(w->sim, &clen);
+	peer = sess_peer(w->ss, &plen);
+	assert_int_equal(plen, clen);
+	assert_memory_equal(peer, cli, clen);
+	assert_true(st->paths_validated >= 1);
+	assert_int_equal(w->srv_msgs, 1);
+	assert_int_equal(w->cli_msgs, 10);
+	assert_int_equal(w->lost, 0);
+	world_free(w);
+}
+
+static void
 test_changed_key_refused(void **state)
 {
 	struct world	*w;
@@ -447,6 +497,7 @@ main(void)
 		cmocka_unit_test(test_forged_rejected),
 		cmocka_unit_test(test_truncated_rejected),
 		cmocka_unit_test(test_spoofer_no_amplification),
+		cmocka_unit_test(test_redirect_bounded),
 		cmocka_unit_test(test_changed_key_refused),
 	};
 

@@ -155,6 +155,7 @@ test_roaming_client_keeps_session(void **state)
 	assert_int_equal(plen, movedlen);
 	assert_memory_equal(peer, &moved, movedlen);
 	assert_true(st->roams >= 1);
+	assert_true(st->paths_validated >= 1);
 	to_old = sesssim_sent_to(r.sim, (struct sockaddr *)&old);
 	assert_int_equal(sess_send(r.ss, "after", 5), 0);
 	sesssim_run(r.sim, NULL, NULL, 5 * SEC);
