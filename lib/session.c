@@ -139,6 +139,7 @@ struct sess {
 	/* RTT (RFC 6298), nanoseconds. */
 	uint64_t		 srtt, rttvar, rto, rto_deadline;
 	uint64_t		 tlp_deadline;	/* tail loss probe */
+	uint64_t		 rack_deadline;	/* reordering allowance ends */
 	int			 have_rtt, tlp_count;
 
 	/* Sending. */
@@ -820,12 +821,43 @@ sess_frag_acked(struct sess *s, struct sfrag *f, uint64_t *sample_sent)
 	f->state = F_ACKED;
 }
 
+/*
+ * Fast retransmit, in the manner of RACK (RFC 8985): a fragment is lost
+ * when one sent at least three transmissions after it has arrived and it
+ * has been out for 5/4 of the smoothed RTT (the quarter allows for
+ * reordering).  One that qualifies but is not yet old enough sets the
+ * reordering timer, which runs this again.
+ */
+static void
+sess_detect_loss(struct sess *s)
+{
+	struct sess_ep	*ep = s->ep;
+	struct sfrag	*f;
+	uint64_t	 reo = s->srtt + s->srtt / 4;
+	uint32_t	 seq;
+
+	s->rack_deadline = 0;
+	for (seq = s->snd_una; seq != s->snd_nxt; seq++) {
+		f = &s->snd[seq % SP_WINDOW];
+		if (f->state != F_INFLIGHT || f->lost ||
+		    f->xno + 3 > s->xno_acked)
+			continue;
+		if (ep->now - f->sent >= reo) {
+			f->lost = 1;
+			s->nlost++;
+			ep->st.fast_retransmits++;
+		} else if (s->rack_deadline == 0 ||
+		    f->sent + reo < s->rack_deadline)
+			s->rack_deadline = f->sent + reo;
+	}
+}
+
 /* Process an ACK frame. */
 static int
 sess_on_ack(struct sess *s, const struct sp_ack *a)
 {
 	struct sess_ep	*ep = s->ep;
-	uint64_t	 sample_sent = 0, reo;
+	uint64_t	 sample_sent = 0;
 	uint32_t	 seq;
 	unsigned int	 i;
 	int		 progress = 0;
@@ -860,22 +892,7 @@ sess_on_ack(struct sess *s, const struct sp_ack *a)
 		sess_rtt_sample(s, ep->now - sample_sent);
 	else if (s->have_rtt)
 		sess_rto_compute(s);	/* progress ends any backoff */
-	/*
-	 * Fast retransmit, in the manner of RACK: a fragment is taken as
-	 * lost when one sent three transmissions after it has arrived and
-	 * it has been out for more than 5/4 of the smoothed RTT (the
-	 * quarter is the allowance for reordering).
-	 */
-	reo = s->srtt + s->srtt / 4;
-	for (seq = s->snd_una; seq != s->snd_nxt; seq++) {
-		f = &s->snd[seq % SP_WINDOW];
-		if (f->state == F_INFLIGHT && !f->lost &&
-		    f->xno + 3 <= s->xno_acked && ep->now - f->sent >= reo) {
-			f->lost = 1;
-			s->nlost++;
-			ep->st.fast_retransmits++;
-		}
-	}
+	sess_detect_loss(s);
 	s->rto_deadline = s->snd_una == s->snd_nxt ? 0 : ep->now + s->rto;
 	s->tlp_count = 0;
 	sess_tlp_arm(s);
@@ -903,6 +920,7 @@ sess_on_rto(struct sess *s)
 	}
 	s->rto_deadline = 0;
 	s->tlp_deadline = 0;
+	s->rack_deadline = 0;
 	if (s->snd_una != s->snd_nxt)
 		s->rto_deadline = ep->now + s->rto;
 }
@@ -1571,6 +1589,8 @@ sess_deadline(const struct sess *s)
 			SOONER(s->rto_deadline);
 		if (s->tlp_deadline != 0)
 			SOONER(s->tlp_deadline);
+		if (s->rack_deadline != 0)
+			SOONER(s->rack_deadline);
 		if (s->ack_pending > 0 && s->ack_deadline != 0)
 			SOONER(s->ack_deadline);
 		if (s->have_prev)
@@ -1617,6 +1637,8 @@ sess_tick(struct sess *s)
 			sess_die(s, SESS_TIMEOUT);
 			return;
 		}
+		if (s->rack_deadline != 0 && now >= s->rack_deadline)
+			sess_detect_loss(s);
 		if (s->rto_deadline != 0 && now >= s->rto_deadline)
 			sess_on_rto(s);
 		else if (s->tlp_deadline != 0 && now >= s->tlp_deadline)
@@ -1737,6 +1759,9 @@ ep_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 	unsigned int	 i, n;
 	int		 rounds, got;
 
+	/* One turn for the whole batch: ACKs and data go out once, after
+	 * everything that arrived together has been taken in. */
+	ep_enter(ep);
 	for (rounds = 0; rounds < 8; rounds++) {
 		if ((got = udp_recv(ep->fd, ep->batch)) <= 0)
 			break;
@@ -1754,6 +1779,7 @@ ep_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 		if (got < RECV_BATCH)
 			break;
 	}
+	ep_leave(ep);
 }
 
 /* Common parts of a new endpoint. */
