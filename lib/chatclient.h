@@ -1,0 +1,180 @@
+/*
+ * chatclient.h: the chat client library shared by chatc and chat-tui.
+ *
+ * A chatclient owns one session (session.h) to a chatd, on the caller's
+ * libev loop, and everything the chat protocol (chatproto.h) needs on top
+ * of it: logging in (and again after every reconnect), an outbox of
+ * messages with client-chosen ids that is resent until the server has
+ * accepted each one, delivered-receipts for incoming messages, contacts,
+ * presence, the who directory and typing notices.
+ *
+ * Life cycle: chatclient_new(), then chatclient_register() or one of the
+ * chatclient_login*() calls (which remember the credentials and start
+ * connecting), then requests; chatclient_free() at the end.  Everything
+ * is reported through the callbacks in struct chatclient_cb, all called
+ * from the loop, never from inside a chatclient_*() call.  A callback may
+ * call any chatclient_*() function except chatclient_free(); to stop from
+ * a callback, call ev_break() and free the client after ev_run() returns.
+ *
+ * Connection: when the session is lost the client reconnects with
+ * backoff (1 s doubling to 30 s) unless conf.reconnect is 0, logs in
+ * again (with the device token if the server issued one, else with the
+ * password it keeps in locked memory) and resends its outbox.  A server
+ * whose key does not match the pinned one (sesskey.h) is never retried.
+ *
+ * Strings passed in are copied; strings passed to callbacks are valid only
+ * during the call.  Texts are UTF-8, NUL-terminated on the way out (a
+ * message text cannot contain NUL).
+ *
+ * Status: the interface is settled; lib/chatclient.c is being written and
+ * is not yet in the tree, so nothing links against this header yet.
+ */
+#ifndef CHATCLIENT_H
+#define CHATCLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chatproto.h"
+
+struct ev_loop;
+struct chatclient;
+
+#define CHATCLIENT_DEFAULT_SERVER	"localhost:8081"
+#define CHATCLIENT_DEFAULT_PORT		"8081"
+
+enum chatclient_state {
+	CHATCLIENT_CONNECTING,	/* handshake under way */
+	CHATCLIENT_LOGGING_IN,	/* session up, login or register sent */
+	CHATCLIENT_READY,	/* logged in: requests and messages flow */
+	CHATCLIENT_DISCONNECTED,/* session lost; reconnecting if enabled */
+	CHATCLIENT_FAILED,	/* given up for good; the reason is given */
+};
+
+struct chatclient_conf {
+	const char	*server;	/* HOST[:PORT]; NULL: localhost:8081 */
+	const char	*pinfile;	/* server key pins; NULL: default */
+	int		 reconnect;	/* reconnect after a loss (default 1) */
+	uint32_t	 keepalive_ms;	/* idle PING interval (default 2000) */
+	uint32_t	 dead_ms;	/* silence that ends the session, so a
+					 * restarted server is noticed (6000) */
+};
+
+/* An incoming message. */
+struct chatclient_msg {
+	uint64_t	 sid;		/* the server's message id */
+	uint64_t	 time_ms;	/* when the server accepted it, UTC */
+	const char	*from;		/* the sender's nickname */
+	const char	*text;		/* UTF-8, NUL-terminated */
+	size_t		 len;		/* bytes of text */
+};
+
+/* A contact or online user, with presence. */
+struct chatclient_contact {
+	const char	*nick;
+	enum cp_presence presence;
+	uint64_t	 last_seen_ms;	/* 0 unknown; else UTC */
+};
+
+struct chatclient_cb {
+	/*
+	 * The connection changed state.  For CHATCLIENT_FAILED and
+	 * CHATCLIENT_DISCONNECTED, code is the chat error that caused it
+	 * (e.g. CPE_WRONG_PASSWORD) or CPE_NONE, and why is one line.
+	 */
+	void	(*state)(struct chatclient *, enum chatclient_state,
+		    enum cp_err code, const char *why, void *arg);
+	/*
+	 * The answer to a request: id is what the request call returned
+	 * (for a send, the message id), type the request's (CP_SEND, ...),
+	 * code CPE_NONE for success.  A failed send leaves the outbox.
+	 */
+	void	(*result)(struct chatclient *, uint64_t id, enum cp_type type,
+		    enum cp_err code, const char *detail, void *arg);
+	/* A sent message is durably stored (state: how far it has got). */
+	void	(*accepted)(struct chatclient *, uint64_t msgid, uint64_t sid,
+		    uint64_t time_ms, enum cp_receipt state, void *arg);
+	/* A sent message was delivered to, or read by, its recipient. */
+	void	(*receipt)(struct chatclient *, uint64_t msgid,
+		    enum cp_receipt kind, void *arg);
+	/* A message arrived (each server id at most once per client). */
+	void	(*message)(struct chatclient *, const struct chatclient_msg *,
+		    void *arg);
+	/* The answer to chatclient_contacts() or chatclient_who(). */
+	void	(*roster)(struct chatclient *, uint64_t id,
+		    const struct chatclient_contact *, size_t n, void *arg);
+	/* A contact's presence changed. */
+	void	(*presence)(struct chatclient *,
+		    const struct chatclient_contact *, void *arg);
+	/* Someone is typing a message to us. */
+	void	(*typing)(struct chatclient *, const char *from, void *arg);
+	void	*arg;
+};
+
+/* Fill conf with the defaults. */
+void		 chatclient_conf_default(struct chatclient_conf *);
+/*
+ * A client on loop; nothing is sent until a login or register call.  NULL
+ * with a message in err if the server address does not resolve.
+ */
+struct chatclient *chatclient_new(struct ev_loop *,
+		    const struct chatclient_conf *, const struct chatclient_cb *,
+		    char *err, size_t errlen);
+/* Close the session (telling the server) and free everything. */
+void		 chatclient_free(struct chatclient *);
+
+/*
+ * Log in as nick with a password, asking for a device token if
+ * want_token.  0, or -1 with errno EINVAL if the nickname is invalid
+ * (nick.h) or the password empty or over CP_SECRET_MAX bytes.  The
+ * outcome comes as state(READY) or state(FAILED, code).
+ */
+int		 chatclient_login(struct chatclient *, const char *nick,
+		    const char *password, int want_token);
+/* Log in with a device token of CP_TOKEN_LEN bytes. */
+int		 chatclient_login_token(struct chatclient *, const char *nick,
+		    const uint8_t token[CP_TOKEN_LEN]);
+/* Create the account nick, then stay logged in as it. */
+int		 chatclient_register(struct chatclient *, const char *nick,
+		    const char *password, int want_token);
+/* The device token the server issued at the last login: 1, or 0 none. */
+int		 chatclient_token(const struct chatclient *,
+		    uint8_t token[CP_TOKEN_LEN]);
+/* The account's nickname as registered (NFC), once READY; else NULL. */
+const char	*chatclient_nick(const struct chatclient *);
+enum chatclient_state chatclient_state(const struct chatclient *);
+
+/*
+ * Queue a message of len bytes to nick and return its message id (never
+ * 0), or 0 with errno: EINVAL (invalid nickname), EILSEQ (not UTF-8),
+ * EMSGSIZE (empty or over CP_TEXT_MAX bytes).  Sent when READY, resent
+ * after reconnects until accepted or refused; order is kept.
+ */
+uint64_t	 chatclient_send(struct chatclient *, const char *nick,
+		    const char *text, size_t len);
+/* The same with a caller-chosen id (e.g. kept across restarts). */
+int		 chatclient_send_id(struct chatclient *, uint64_t msgid,
+		    const char *nick, const char *text, size_t len);
+/* Messages queued and not yet accepted or refused. */
+size_t		 chatclient_outbox(const struct chatclient *);
+/* Tell the sender of sid that its message has been read. */
+int		 chatclient_mark_read(struct chatclient *, uint64_t sid);
+
+/*
+ * Requests that need READY; each returns its id (never 0), answered by
+ * the roster or result callback, or 0 with errno ENOTCONN (not READY) or
+ * EINVAL (bad argument).
+ */
+uint64_t	 chatclient_contacts(struct chatclient *, enum cp_contacts_op,
+		    const char *nick);		/* nick NULL for CPC_LIST */
+uint64_t	 chatclient_who(struct chatclient *);
+uint64_t	 chatclient_passwd(struct chatclient *, const char *old,
+		    const char *new_password);
+/* Notices without an answer: 0 or -1 with errno. */
+int		 chatclient_typing(struct chatclient *, const char *nick);
+int		 chatclient_away(struct chatclient *, int away);
+
+/* A one-line English description of a state, for messages. */
+const char	*chatclient_statename(enum chatclient_state);
+
+#endif

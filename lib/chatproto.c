@@ -1,0 +1,375 @@
+/*
+ * chatproto.c: encoding and decoding of chat messages.  Each type's body
+ * is a list of fields (chatproto.h); one table drives both directions, so
+ * the encoder and the decoder cannot disagree about a layout.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+#include "chatproto.h"
+#include "wire.h"
+
+enum cp_field {
+	F_END = 0,
+	F_ID,		/* u64 id */
+	F_FLAGS,	/* u8 flags */
+	F_CODE,		/* u16 code */
+	F_REQ,		/* u8 reqtype */
+	F_SID,		/* u64 sid */
+	F_TIME,		/* u64 time */
+	F_NICK,		/* s8 nick */
+	F_SECRET,	/* s8 secret */
+	F_SECRET2,	/* s8 secret2 */
+	F_TEXT,		/* s16 text */
+	F_DETAIL,	/* s8 text */
+	F_ENTRIES,	/* u16 count, then entries */
+};
+
+#define MAXF	5
+
+struct cp_layout {
+	uint8_t		 type;
+	const char	*name;
+	uint8_t		 f[MAXF];
+};
+
+static const struct cp_layout layouts[] = {
+	{ CP_REGISTER, "REGISTER", { F_ID, F_FLAGS, F_NICK, F_SECRET } },
+	{ CP_LOGIN, "LOGIN", { F_ID, F_FLAGS, F_NICK, F_SECRET } },
+	{ CP_PASSWD, "PASSWD", { F_ID, F_SECRET, F_SECRET2 } },
+	{ CP_SEND, "SEND", { F_ID, F_NICK, F_TEXT } },
+	{ CP_MARK, "MARK", { F_FLAGS, F_SID } },
+	{ CP_CONTACTS, "CONTACTS", { F_ID, F_FLAGS, F_NICK } },
+	{ CP_WHO, "WHO", { F_ID } },
+	{ CP_TYPING, "TYPING", { F_NICK } },
+	{ CP_AWAY, "AWAY", { F_FLAGS } },
+	{ CP_OK, "OK", { F_ID } },
+	{ CP_ERROR, "ERROR", { F_ID, F_CODE, F_REQ, F_DETAIL } },
+	{ CP_WELCOME, "WELCOME", { F_ID, F_FLAGS, F_NICK, F_SECRET } },
+	{ CP_ACCEPTED, "ACCEPTED", { F_ID, F_SID, F_TIME, F_FLAGS } },
+	{ CP_MESSAGE, "MESSAGE", { F_SID, F_TIME, F_NICK, F_TEXT } },
+	{ CP_RECEIPT, "RECEIPT", { F_FLAGS, F_ID } },
+	{ CP_ROSTER, "ROSTER", { F_ID, F_ENTRIES } },
+	{ CP_PRESENCE, "PRESENCE", { F_NICK, F_FLAGS, F_TIME } },
+	{ CP_TYPING_FROM, "TYPING_FROM", { F_NICK } },
+};
+
+static const char *const errtext[CPE_MAX] = {
+	[CPE_NONE] = "ok",
+	[CPE_MALFORMED] = "malformed request",
+	[CPE_VERSION] = "unsupported protocol version",
+	[CPE_NOT_LOGGED_IN] = "not logged in",
+	[CPE_NICK_INVALID] = "invalid nickname",
+	[CPE_NICK_TAKEN] = "nickname already taken",
+	[CPE_UNKNOWN_USER] = "unknown user",
+	[CPE_WRONG_PASSWORD] = "wrong password",
+	[CPE_BAD_TOKEN] = "device token unknown or revoked",
+	[CPE_RATE_LIMITED] = "rate limited, slow down",
+	[CPE_QUEUE_FULL] = "recipient's queue is full",
+	[CPE_BAD_UTF8] = "text is not valid UTF-8",
+	[CPE_TOO_LONG] = "message empty or longer than 4096 bytes",
+	[CPE_DISABLED] = "disabled on this server",
+	[CPE_BUSY] = "server busy, try again",
+	[CPE_INTERNAL] = "server storage failure",
+	[CPE_ALREADY] = "already logged in",
+	[CPE_BAD_PASSWORD] = "password empty or too long",
+	[CPE_LIMIT] = "too many contacts",
+};
+
+/* The layout of type, or NULL. */
+static const struct cp_layout *
+cp_layout(unsigned int type)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof layouts / sizeof layouts[0]; i++)
+		if (layouts[i].type == type)
+			return &layouts[i];
+	return NULL;
+}
+
+/* Check a decoded entry list: exactly count well-formed entries. */
+static int
+cp_entries_ok(const uint8_t *p, size_t len, unsigned int count)
+{
+	size_t	n;
+
+	while (count-- > 0) {
+		if (len < 1 || len < 1 + (size_t)p[0] + 9)
+			return -1;
+		n = 1 + (size_t)p[0] + 9;
+		if (p[n - 9] > CPP_AWAY)
+			return -1;
+		p += n;
+		len -= n;
+	}
+	return len == 0 ? 0 : -1;
+}
+
+/* Are the enumerated fields of a decoded message in range? */
+static int
+cp_values_ok(const struct cp_msg *m)
+{
+	switch (m->type) {
+	case CP_MARK:
+	case CP_RECEIPT:
+		return m->flags == CPR_DELIVERED || m->flags == CPR_READ;
+	case CP_CONTACTS:
+		return m->flags <= CPC_DEL;
+	case CP_AWAY:
+		return m->flags == CPP_ONLINE || m->flags == CPP_AWAY;
+	case CP_PRESENCE:
+		return m->flags <= CPP_AWAY;
+	case CP_ACCEPTED:
+		return m->flags <= CPR_READ;
+	case CP_WELCOME:
+		return m->secret.len == 0 || m->secret.len == CP_TOKEN_LEN;
+	default:
+		return 1;
+	}
+}
+
+enum cp_err
+cp_decode(const uint8_t *buf, size_t len, struct cp_msg *m)
+{
+	const struct cp_layout	*l;
+	struct cp_str		*s;
+	size_t			 off = CP_HDR_LEN, n;
+	int			 i;
+
+	memset(m, 0, sizeof *m);
+	if (len < CP_HDR_LEN)
+		return CPE_MALFORMED;
+	m->type = buf[1];
+	l = cp_layout(m->type);
+	if (l != NULL && l->f[0] == F_ID && len >= CP_HDR_LEN + 8)
+		m->id = wire_get64(buf + CP_HDR_LEN);
+	if (buf[0] != CP_VERSION)
+		return CPE_VERSION;
+	if (l == NULL)
+		return CPE_MALFORMED;
+	for (i = 0; i < MAXF && l->f[i] != F_END; i++) {
+		switch (l->f[i]) {
+		case F_ID:
+		case F_SID:
+		case F_TIME:
+			if (len - off < 8)
+				return CPE_MALFORMED;
+			if (l->f[i] == F_ID)
+				m->id = wire_get64(buf + off);
+			else if (l->f[i] == F_SID)
+				m->sid = wire_get64(buf + off);
+			else
+				m->time = wire_get64(buf + off);
+			off += 8;
+			break;
+		case F_FLAGS:
+		case F_REQ:
+			if (len - off < 1)
+				return CPE_MALFORMED;
+			if (l->f[i] == F_FLAGS)
+				m->flags = buf[off];
+			else
+				m->reqtype = buf[off];
+			off++;
+			break;
+		case F_CODE:
+			if (len - off < 2)
+				return CPE_MALFORMED;
+			m->code = wire_get16(buf + off);
+			off += 2;
+			break;
+		case F_NICK:
+		case F_SECRET:
+		case F_SECRET2:
+		case F_DETAIL:
+			s = l->f[i] == F_NICK ? &m->nick : l->f[i] == F_SECRET ?
+			    &m->secret : l->f[i] == F_SECRET2 ? &m->secret2 :
+			    &m->text;
+			if (len - off < 1 || len - off - 1 < buf[off])
+				return CPE_MALFORMED;
+			s->len = buf[off];
+			s->p = buf + off + 1;
+			off += 1 + s->len;
+			break;
+		case F_TEXT:
+			if (len - off < 2)
+				return CPE_MALFORMED;
+			n = wire_get16(buf + off);
+			if (len - off - 2 < n)
+				return CPE_MALFORMED;
+			m->text.len = n;
+			m->text.p = buf + off + 2;
+			off += 2 + n;
+			break;
+		case F_ENTRIES:
+			if (len - off < 2)
+				return CPE_MALFORMED;
+			m->count = wire_get16(buf + off);
+			off += 2;
+			m->entries.p = buf + off;
+			m->entries.len = len - off;
+			if (cp_entries_ok(buf + off, len - off, m->count) == -1)
+				return CPE_MALFORMED;
+			off = len;
+			break;
+		}
+	}
+	if (off != len || !cp_values_ok(m))
+		return CPE_MALFORMED;
+	return CPE_NONE;
+}
+
+/* Write an s8 field; the new offset or 0 if it does not fit. */
+static size_t
+cp_put_s8(uint8_t *buf, size_t cap, size_t off, const struct cp_str *s)
+{
+	if (s->len > 255 || cap - off < 1 + s->len)
+		return 0;
+	buf[off] = (uint8_t)s->len;
+	if (s->len > 0)
+		memcpy(buf + off + 1, s->p, s->len);
+	return off + 1 + s->len;
+}
+
+size_t
+cp_encode(uint8_t *buf, size_t cap, const struct cp_msg *m)
+{
+	const struct cp_layout	*l = cp_layout(m->type);
+	const struct cp_str	*s;
+	size_t			 off = CP_HDR_LEN;
+	int			 i;
+
+	if (l == NULL || cap < CP_HDR_LEN)
+		return 0;
+	buf[0] = CP_VERSION;
+	buf[1] = m->type;
+	for (i = 0; i < MAXF && l->f[i] != F_END; i++) {
+		switch (l->f[i]) {
+		case F_ID:
+		case F_SID:
+		case F_TIME:
+			if (cap - off < 8)
+				return 0;
+			wire_put64(buf + off, l->f[i] == F_ID ? m->id :
+			    l->f[i] == F_SID ? m->sid : m->time);
+			off += 8;
+			break;
+		case F_FLAGS:
+		case F_REQ:
+			if (cap - off < 1)
+				return 0;
+			buf[off++] = l->f[i] == F_FLAGS ? m->flags : m->reqtype;
+			break;
+		case F_CODE:
+			if (cap - off < 2)
+				return 0;
+			wire_put16(buf + off, m->code);
+			off += 2;
+			break;
+		case F_NICK:
+		case F_SECRET:
+		case F_SECRET2:
+		case F_DETAIL:
+			s = l->f[i] == F_NICK ? &m->nick : l->f[i] == F_SECRET ?
+			    &m->secret : l->f[i] == F_SECRET2 ? &m->secret2 :
+			    &m->text;
+			if ((off = cp_put_s8(buf, cap, off, s)) == 0)
+				return 0;
+			break;
+		case F_TEXT:
+			if (m->text.len > 65535 || cap - off < 2 + m->text.len)
+				return 0;
+			wire_put16(buf + off, (uint16_t)m->text.len);
+			if (m->text.len > 0)
+				memcpy(buf + off + 2, m->text.p, m->text.len);
+			off += 2 + m->text.len;
+			break;
+		case F_ENTRIES:
+			if (cap - off < 2 + m->entries.len)
+				return 0;
+			wire_put16(buf + off, m->count);
+			if (m->entries.len > 0)
+				memcpy(buf + off + 2, m->entries.p,
+				    m->entries.len);
+			off += 2 + m->entries.len;
+			break;
+		}
+	}
+	return off;
+}
+
+size_t
+cp_size(const struct cp_msg *m)
+{
+	/* Every field at its largest is far below this; the exact size
+	 * only matters for the variable parts. */
+	return CP_HDR_LEN + 8 + 8 + 8 + 1 + 1 + 2 + 3 * 256 + 2 +
+	    m->text.len + 2 + m->entries.len;
+}
+
+size_t
+cp_entry_encode(uint8_t *buf, size_t cap, const struct cp_entry *e)
+{
+	size_t	n = 1 + e->nick.len + 9;
+
+	if (e->nick.len > 255 || cap < n)
+		return 0;
+	buf[0] = (uint8_t)e->nick.len;
+	memcpy(buf + 1, e->nick.p, e->nick.len);
+	buf[1 + e->nick.len] = e->presence;
+	wire_put64(buf + 2 + e->nick.len, e->last_seen);
+	return n;
+}
+
+int
+cp_entry_next(struct cp_str *rest, struct cp_entry *e)
+{
+	size_t	n;
+
+	if (rest->len < 1 || rest->len < 1 + (size_t)rest->p[0] + 9)
+		return 0;
+	n = rest->p[0];
+	e->nick.p = rest->p + 1;
+	e->nick.len = n;
+	e->presence = rest->p[1 + n];
+	e->last_seen = wire_get64(rest->p + 2 + n);
+	rest->p += 1 + n + 9;
+	rest->len -= 1 + n + 9;
+	return 1;
+}
+
+const char *
+cp_strerror(unsigned int code)
+{
+	if (code >= CPE_MAX || errtext[code] == NULL)
+		return "unknown error";
+	return errtext[code];
+}
+
+const char *
+cp_typename(unsigned int type)
+{
+	const struct cp_layout	*l = cp_layout(type);
+
+	return l == NULL ? "?" : l->name;
+}
+
+int
+cp_utf8_ok(const uint8_t *p, size_t len)
+{
+	utf8proc_int32_t	c;
+	utf8proc_ssize_t	n;
+
+	while (len > 0) {
+		n = utf8proc_iterate(p, (utf8proc_ssize_t)len, &c);
+		if (n <= 0 || c == 0)
+			return 0;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 1;
+}

@@ -1,0 +1,251 @@
+/*
+ * chatproto.h: the chat protocol, carried as messages inside sessions
+ * (session.h).  docs/PROTOCOL-chat.md is the prose specification; this
+ * file and chatproto.c are the only places that know byte offsets.  All
+ * integers are big-endian (lib/wire.h).
+ *
+ * Every chat message is one session message (reliable, ordered, sealed)
+ * and starts with the same two bytes:
+ *   0                   1
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5
+ *  +---------------+---------------+
+ *  | version (1)   |    type       |   body ...
+ *  +---------------+---------------+
+ * A message whose version is not CP_VERSION is answered with ERROR
+ * CPE_VERSION and otherwise ignored.  Bodies are sequences of these
+ * fields, in the order listed for each type, and nothing after them:
+ *   u8, u16, u64     unsigned integers
+ *   s8               a length byte then that many bytes (0-255)
+ *   s16              a 16-bit length then that many bytes (0-65535)
+ * A message whose body is shorter or longer than its fields say is
+ * malformed: it is counted and dropped (a request with a readable id gets
+ * ERROR CPE_MALFORMED).
+ *
+ * Requests (client to server) carry a 64-bit id chosen by the client; the
+ * answer (OK, ERROR, WELCOME, ACCEPTED, ROSTER) echoes it.  For SEND the id
+ * is the message id: resending the same id never stores a second copy.
+ *
+ * REGISTER (1) and LOGIN (2):
+ *  +---------------+---------------+---------------+---------------+
+ *  |  version (1)  |   type 1|2    |            id (64 bits) ...   |
+ *  +---------------+---------------+---------------+---------------+
+ *  |                   ... id      |    flags      | nick length   |
+ *  +---------------+---------------+---------------+---------------+
+ *  | nick (UTF-8) ...              | secret length | secret ...    |
+ *  +---------------+---------------+---------------+---------------+
+ *  flags: CPF_WANT_TOKEN asks for a device token in WELCOME;
+ *  CPF_TOKEN (LOGIN only) says the secret is a device token, not a
+ *  password.  Answer: WELCOME, or ERROR.
+ *
+ * PASSWD (3): id (u64), old password (s8), new password (s8).  Revokes
+ *  every device token of the account.  Answer: OK, or ERROR.
+ *
+ * SEND (4): a text message to a nickname.
+ *  +---------------+---------------+---------------+---------------+
+ *  |  version (1)  |    type 4     |     message id (64 bits) ...  |
+ *  +---------------+---------------+---------------+---------------+
+ *  |               ... message id  |  to length    |  to ...       |
+ *  +---------------+---------------+---------------+---------------+
+ *  |       text length (16)        |  text (UTF-8, 1-4096 bytes)   |
+ *  +---------------+---------------+---------------+---------------+
+ *  Answer: ACCEPTED once the message is committed to disk, or ERROR.
+ *
+ * MARK (5): kind (u8: CPR_DELIVERED or CPR_READ), server message id
+ *  (u64).  The recipient's client has the message (delivered) or its user
+ *  has seen it (read).  No answer.
+ *
+ * CONTACTS (6): id (u64), op (u8: CPC_LIST, CPC_ADD, CPC_DEL), nick (s8,
+ *  empty for CPC_LIST).  Answer: ROSTER with the whole list, or ERROR.
+ *
+ * WHO (7): id (u64).  Answer: ROSTER of who is online, or ERROR
+ *  CPE_DISABLED.
+ *
+ * TYPING (8): to (s8).  No answer; rate limited and never stored.
+ *
+ * AWAY (9): status (u8: CPP_ONLINE or CPP_AWAY).  No answer.
+ *
+ * Answers and notices (server to client):
+ *
+ * OK (64): id (u64).
+ *
+ * ERROR (65):
+ *  +---------------+---------------+---------------+---------------+
+ *  |  version (1)  |   type 65     |     request id (64 bits) ...  |
+ *  +---------------+---------------+---------------+---------------+
+ *  |               ... request id  |      error code (16)          |
+ *  +---------------+---------------+---------------+---------------+
+ *  | request type  | detail length | detail (UTF-8 text) ...       |
+ *  +---------------+---------------+---------------+---------------+
+ *
+ * WELCOME (66): id (u64), flags (u8, 0), nick (s8: the account's name as
+ *  registered, NFC), token (s8: 0 or CP_TOKEN_LEN bytes).
+ *
+ * ACCEPTED (67): id (u64: the message id), server message id (u64), time
+ *  (u64: milliseconds since 1970 UTC), state (u8: CPR_ACCEPTED,
+ *  CPR_DELIVERED or CPR_READ: a resend learns how far it already got).
+ *
+ * MESSAGE (68): an incoming text message.
+ *  +---------------+---------------+---------------+---------------+
+ *  |  version (1)  |   type 68     | server message id (64 bits).. |
+ *  +---------------+---------------+---------------+---------------+
+ *  |      ... server message id    |   time (64 bits, ms UTC) ...  |
+ *  +---------------+---------------+---------------+---------------+
+ *  |             ... time          | from length   | from ...      |
+ *  +---------------+---------------+---------------+---------------+
+ *  |       text length (16)        |  text ...                     |
+ *  +---------------+---------------+---------------+---------------+
+ *
+ * RECEIPT (69): kind (u8: CPR_DELIVERED or CPR_READ), message id (u64:
+ *  the sender's), to the sender of that message.
+ *
+ * ROSTER (70): id (u64), count (u16), then count entries of: nick (s8),
+ *  presence (u8: CPP_*), last seen (u64, ms UTC; 0 unknown).
+ *
+ * PRESENCE (71): nick (s8), presence (u8), last seen (u64): a contact's
+ *  presence changed.
+ *
+ * TYPING_FROM (72): from (s8): a user is typing to you.
+ */
+#ifndef CHATPROTO_H
+#define CHATPROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CP_VERSION	1
+#define CP_HDR_LEN	2
+#define CP_TEXT_MAX	4096		/* bytes of message text */
+#define CP_NICK_WIRE	255		/* bytes of a nick on the wire */
+#define CP_SECRET_MAX	255		/* bytes of a password on the wire */
+#define CP_TOKEN_LEN	32		/* bytes of a device token */
+/* The longest chat message a client or server ever builds. */
+#define CP_MAX_MSG	65536
+
+enum cp_type {
+	CP_REGISTER = 1,
+	CP_LOGIN = 2,
+	CP_PASSWD = 3,
+	CP_SEND = 4,
+	CP_MARK = 5,
+	CP_CONTACTS = 6,
+	CP_WHO = 7,
+	CP_TYPING = 8,
+	CP_AWAY = 9,
+	CP_OK = 64,
+	CP_ERROR = 65,
+	CP_WELCOME = 66,
+	CP_ACCEPTED = 67,
+	CP_MESSAGE = 68,
+	CP_RECEIPT = 69,
+	CP_ROSTER = 70,
+	CP_PRESENCE = 71,
+	CP_TYPING_FROM = 72,
+};
+
+/* REGISTER/LOGIN flags. */
+#define CPF_WANT_TOKEN	0x01
+#define CPF_TOKEN	0x02
+
+/* Receipt kinds and message states. */
+enum cp_receipt {
+	CPR_ACCEPTED = 0,
+	CPR_DELIVERED = 1,
+	CPR_READ = 2,
+};
+
+/* CONTACTS operations. */
+enum cp_contacts_op {
+	CPC_LIST = 0,
+	CPC_ADD = 1,
+	CPC_DEL = 2,
+};
+
+/* Presence. */
+enum cp_presence {
+	CPP_OFFLINE = 0,
+	CPP_ONLINE = 1,
+	CPP_AWAY = 2,
+};
+
+/* Error codes in ERROR; cp_strerror() gives each one's text. */
+enum cp_err {
+	CPE_NONE = 0,
+	CPE_MALFORMED = 1,	/* the request could not be decoded */
+	CPE_VERSION = 2,	/* unsupported protocol version */
+	CPE_NOT_LOGGED_IN = 3,	/* log in first */
+	CPE_NICK_INVALID = 4,	/* nickname breaks the rules (nick.h) */
+	CPE_NICK_TAKEN = 5,	/* nickname already registered */
+	CPE_UNKNOWN_USER = 6,	/* no such nickname */
+	CPE_WRONG_PASSWORD = 7,	/* password does not match */
+	CPE_BAD_TOKEN = 8,	/* device token unknown or revoked */
+	CPE_RATE_LIMITED = 9,	/* too many requests: slow down */
+	CPE_QUEUE_FULL = 10,	/* the recipient's offline queue is full */
+	CPE_BAD_UTF8 = 11,	/* text is not valid UTF-8 */
+	CPE_TOO_LONG = 12,	/* text over CP_TEXT_MAX bytes, or empty */
+	CPE_DISABLED = 13,	/* switched off by the server's config */
+	CPE_BUSY = 14,		/* the server is overloaded: retry later */
+	CPE_INTERNAL = 15,	/* the server failed (storage) */
+	CPE_ALREADY = 16,	/* this session is already logged in */
+	CPE_BAD_PASSWORD = 17,	/* a new password that is empty or too long */
+	CPE_LIMIT = 18,		/* too many contacts */
+	CPE_MAX
+};
+
+/* Bytes borrowed from a decoded buffer (not NUL-terminated). */
+struct cp_str {
+	const uint8_t	*p;
+	size_t		 len;
+};
+
+/*
+ * One decoded or to-be-encoded chat message.  Which fields a type uses is
+ * listed above; the rest are zero.  Decoded strings point into the buffer.
+ */
+struct cp_msg {
+	uint8_t		type;
+	uint64_t	id;		/* request or message id */
+	uint8_t		flags;		/* flags, kind, op, state, presence */
+	uint16_t	code;		/* ERROR: enum cp_err */
+	uint8_t		reqtype;	/* ERROR: the request's type */
+	uint64_t	sid;		/* server message id */
+	uint64_t	time;		/* ms since 1970; last seen */
+	struct cp_str	nick;		/* nick, to, from */
+	struct cp_str	secret;		/* password, old password, token */
+	struct cp_str	secret2;	/* PASSWD: new password */
+	struct cp_str	text;		/* SEND, MESSAGE text; ERROR detail */
+	uint16_t	count;		/* ROSTER entries */
+	struct cp_str	entries;	/* ROSTER: the encoded entries */
+};
+
+/* One ROSTER entry. */
+struct cp_entry {
+	struct cp_str	nick;
+	uint8_t		presence;
+	uint64_t	last_seen;
+};
+
+/*
+ * Decode len bytes at buf.  CPE_NONE, CPE_VERSION (m->type and, when it
+ * is readable, m->id are set so the answer can name the request) or
+ * CPE_MALFORMED (likewise).  Never reads outside buf.
+ */
+enum cp_err	 cp_decode(const uint8_t *buf, size_t len, struct cp_msg *m);
+/* Encode m into buf (cap bytes); the length, or 0 if it does not fit. */
+size_t		 cp_encode(uint8_t *buf, size_t cap, const struct cp_msg *m);
+/* The encoded size of m, to size a buffer. */
+size_t		 cp_size(const struct cp_msg *m);
+
+/* Append one ROSTER entry at buf (cap bytes); its length or 0. */
+size_t		 cp_entry_encode(uint8_t *buf, size_t cap,
+		    const struct cp_entry *);
+/* Take the next entry from a decoded ROSTER; 1, or 0 at the end. */
+int		 cp_entry_next(struct cp_str *rest, struct cp_entry *);
+
+/* The fixed English text of an error code. */
+const char	*cp_strerror(unsigned int code);
+/* The name of a message type ("SEND"), or "?" */
+const char	*cp_typename(unsigned int type);
+/* Is the buffer valid UTF-8 with no NUL bytes (text of a message)? */
+int		 cp_utf8_ok(const uint8_t *, size_t);
+
+#endif
