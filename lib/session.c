@@ -1176,12 +1176,10 @@ ep_on_data(struct sess_ep *ep, const uint8_t *pkt, size_t len,
 		memcpy(&s->peer, sa, salen);
 		s->peerlen = salen;
 		ep->st.roams++;
-		if (s->state == S_UP) {
-			s->path_ok = 0;
-			s->path_rx = s->path_tx = 0;
-			randombytes_buf(s->chal, sizeof s->chal);
-			s->ack_now = 1;		/* challenge at once */
-		}
+		s->path_ok = 0;
+		s->path_rx = s->path_tx = 0;
+		randombytes_buf(s->chal, sizeof s->chal);
+		s->ack_now = 1;			/* challenge at once */
 	}
 	if (!s->path_ok)
 		s->path_rx += len;
