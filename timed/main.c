@@ -83,6 +83,29 @@ usage(FILE *f, int code)
 	exit(code);
 }
 
+/*
+ * Two services on one port would share it silently (SO_REUSEPORT), each
+ * getting some of the other's datagrams: refuse that.
+ */
+static int
+check_ports(const struct timed_conf *c, char *err, size_t errlen)
+{
+	int	port[SVC_COUNT], i, j;
+
+	port[SVC_STRFTIME] = c->port;
+	port[SVC_NTP] = c->ntp_port;
+	port[SVC_DAYTIME] = c->daytime_port;
+	port[SVC_TIME] = c->time_port;
+	for (i = 0; i < SVC_COUNT; i++)
+		for (j = i + 1; j < SVC_COUNT; j++)
+			if (port[i] != 0 && port[i] == port[j]) {
+				snprintf(err, errlen, "%s and %s both on port "
+				    "%d", svc_names[i], svc_names[j], port[i]);
+				return -1;
+			}
+	return 0;
+}
+
 /* Read the configuration file and apply the command line over it. */
 static int
 load_config(struct timed_conf *c, char *err, size_t errlen)
@@ -109,7 +132,7 @@ load_config(struct timed_conf *c, char *err, size_t errlen)
 		c->local_stratum = opts.local_stratum;
 	if (opts.verbose > c->verbose)
 		c->verbose = opts.verbose;
-	return 0;
+	return check_ports(c, err, errlen);
 }
 
 /* Log one standard protocol's counters. */

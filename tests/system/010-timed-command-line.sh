@@ -12,7 +12,7 @@ grep -q "configuration OK" "$T/n.out" || fail "-n says nothing"
 
 cat >"$T/good.ini" <<INI
 [timed]
-port = 9123
+port = 9124
 workers = 2
 [ratelimit]
 interval = 3
