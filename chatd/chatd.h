@@ -1,0 +1,132 @@
+/*
+ * chatd.h: the chat relay's configuration, counters and modules.
+ *
+ * main.c parses the command line and configuration, opens the socket and
+ * owns the signals; config.c holds the keys and defaults; store.c keeps
+ * the durable state (store.h); pwpool.c hashes and checks passwords on
+ * worker threads; bucket.c is the per-session token bucket; server.c is
+ * the relay itself: sessions, logins, messages, receipts, contacts and
+ * presence.
+ */
+#ifndef CHATD_H
+#define CHATD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ratelimit.h"
+
+#define CHATD_DEFAULT_PORT	"8081"
+
+struct chatd_conf {
+	char	listen[256];
+	int	port;
+	char	state_dir[256];
+	int	syslog;
+	int	verbose;
+	int	max_sessions;
+	int	keepalive_ms;
+	int	dead_ms;
+	/* [accounts] */
+	int	registration;		/* new accounts allowed */
+	int	argon2_ops;		/* crypto_pwhash opslimit */
+	int	argon2_mem_kib;		/* crypto_pwhash memlimit, KiB */
+	int	auth_threads;
+	int	auth_queue;		/* jobs waiting, at most */
+	int	max_contacts;
+	/* [store] */
+	int	fsync;
+	int	retention_days;
+	int	queue_max;		/* undelivered messages per recipient */
+	/* [directory] */
+	int	who;
+	/* [limits] per session: tokens per second and burst */
+	int	msg_rate, msg_burst;
+	int	contact_rate, contact_burst;
+	int	typing_rate, typing_burst;
+	int	login_rate, login_burst;
+	/* [limits] per address, lib/ratelimit: logins and messages */
+	struct ratelimit_conf	login_rl;
+	struct ratelimit_conf	msg_rl;
+};
+
+/* Counters, logged on SIGUSR1 and at exit. */
+struct chatd_stats {
+	uint64_t	sessions;	/* up now */
+	uint64_t	sessions_total;
+	uint64_t	registered;
+	uint64_t	logins;
+	uint64_t	login_failed;
+	uint64_t	accepted;	/* messages stored */
+	uint64_t	duplicates;	/* resends of a stored message */
+	uint64_t	delivered;	/* MESSAGE sent to a session */
+	uint64_t	stored_offline;	/* accepted while rcpt offline */
+	uint64_t	receipts;
+	uint64_t	commits;
+	uint64_t	commit_failed;
+	/* dropped or refused, by reason */
+	uint64_t	malformed;
+	uint64_t	bad_version;
+	uint64_t	not_logged_in;
+	uint64_t	ratelimited;
+	uint64_t	queue_full;
+	uint64_t	bad_utf8;
+	uint64_t	too_long;
+	uint64_t	unknown_user;
+	uint64_t	busy;
+	uint64_t	send_failed;	/* session queue full */
+};
+
+/* config.c */
+void	config_defaults(struct chatd_conf *);
+int	config_load(const char *path, int missing_ok, struct chatd_conf *,
+	    char *err, size_t errlen);
+
+/* bucket.c: a token bucket per session (rate per second, burst). */
+struct bucket {
+	uint64_t	last_ns;
+	uint32_t	milli;		/* thousandths of a token */
+};
+/* Take one token at now_ns: 1, or 0 if empty.  rate 0 is no limit. */
+int	bucket_take(struct bucket *, int rate, int burst, uint64_t now_ns);
+
+/* pwpool.c: Argon2id off the event loop. */
+enum pw_op {
+	PW_HASH,		/* hash pw into hash */
+	PW_VERIFY,		/* verify pw against hash */
+	PW_CHANGE,		/* verify pw against hash, then hash pw2 */
+};
+struct pw_job {
+	enum pw_op	 op;
+	char		 pw[256];
+	char		 pw2[256];
+	char		 hash[128];	/* in for VERIFY/CHANGE, out for HASH/CHANGE */
+	int		 ok;		/* result: verified, or hashed */
+	void		*ctx;		/* the caller's */
+	struct pw_job	*next;
+};
+struct pwpool;
+struct ev_loop;
+typedef void	 pw_done_fn(struct pw_job *, void *arg);
+struct pwpool	*pwpool_new(struct ev_loop *, int threads, int queue,
+		    unsigned long long ops, size_t mem, pw_done_fn *, void *arg);
+/* Queue a job (taken over): 0, or -1 when the queue is full. */
+int		 pwpool_submit(struct pwpool *, struct pw_job *);
+/* Stop the threads; jobs not yet done are finished with ok = -1. */
+void		 pwpool_free(struct pwpool *);
+void		 pwpool_set_cost(struct pwpool *, unsigned long long ops,
+		    size_t mem);
+
+/* server.c */
+struct server;
+struct store;
+struct server	*server_new(struct ev_loop *, int fd, const uint8_t *pk,
+		    const uint8_t *sk, struct store *, const struct chatd_conf *);
+/* Take a reloaded configuration (limits, directory, costs) into use. */
+void		 server_reconfigure(struct server *, const struct chatd_conf *);
+/* Commit and flush, close every session, free. */
+void		 server_free(struct server *);
+void		 server_stats(struct server *, struct chatd_stats *);
+void		 server_log_stats(struct server *, const char *when);
+
+#endif

@@ -1,0 +1,116 @@
+/* config.c: chatd's configuration keys, defaults and validation. */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conf.h"
+#include "chatd.h"
+
+#define K	struct chatd_conf
+
+static const struct conf_key config_keys[] = {
+	CONF_STR_KEY("chatd", "listen", K, listen),
+	CONF_INT_KEY("chatd", "port", K, port, 0, 65535),
+	CONF_STR_KEY("chatd", "state_dir", K, state_dir),
+	CONF_BOOL_KEY("chatd", "syslog", K, syslog),
+	CONF_INT_KEY("chatd", "verbose", K, verbose, 0, 2),
+	CONF_INT_KEY("chatd", "max_sessions", K, max_sessions, 1, 1000000),
+	CONF_INT_KEY("chatd", "keepalive_ms", K, keepalive_ms, 100, 3600000),
+	CONF_INT_KEY("chatd", "dead_ms", K, dead_ms, 1000, 3600000),
+	CONF_BOOL_KEY("accounts", "registration", K, registration),
+	CONF_INT_KEY("accounts", "argon2_ops", K, argon2_ops, 1, 100),
+	CONF_INT_KEY("accounts", "argon2_mem_kib", K, argon2_mem_kib, 8,
+	    4 * 1024 * 1024),
+	CONF_INT_KEY("accounts", "auth_threads", K, auth_threads, 1, 64),
+	CONF_INT_KEY("accounts", "auth_queue", K, auth_queue, 1, 100000),
+	CONF_INT_KEY("accounts", "max_contacts", K, max_contacts, 0, 100000),
+	CONF_BOOL_KEY("store", "fsync", K, fsync),
+	CONF_INT_KEY("store", "retention_days", K, retention_days, 1, 36500),
+	CONF_INT_KEY("store", "queue_max", K, queue_max, 1, 10000000),
+	CONF_BOOL_KEY("directory", "who", K, who),
+	CONF_INT_KEY("limits", "msg_rate", K, msg_rate, 0, 10000000),
+	CONF_INT_KEY("limits", "msg_burst", K, msg_burst, 1, 10000000),
+	CONF_INT_KEY("limits", "contact_rate", K, contact_rate, 0, 1000000),
+	CONF_INT_KEY("limits", "contact_burst", K, contact_burst, 1, 1000000),
+	CONF_INT_KEY("limits", "typing_rate", K, typing_rate, 0, 1000000),
+	CONF_INT_KEY("limits", "typing_burst", K, typing_burst, 1, 1000000),
+	CONF_INT_KEY("limits", "login_rate", K, login_rate, 0, 1000000),
+	CONF_INT_KEY("limits", "login_burst", K, login_burst, 1, 1000000),
+	CONF_BOOL_KEY("limits", "addr_enable", K, login_rl.enable),
+	CONF_INT_KEY("limits", "addr_login_interval", K, login_rl.interval,
+	    -10, 12),
+	CONF_INT_KEY("limits", "addr_login_burst", K, login_rl.burst, 1, 256),
+	CONF_INT_KEY("limits", "addr_msg_interval", K, msg_rl.interval, -10,
+	    12),
+	CONF_INT_KEY("limits", "addr_msg_burst", K, msg_rl.burst, 1, 256),
+	CONF_INT_KEY("limits", "addr_table_size", K, login_rl.table_size, 16,
+	    1 << 22),
+	CONF_END
+};
+
+/* The embedded defaults; etc/chatd.ini documents each of them. */
+void
+config_defaults(struct chatd_conf *c)
+{
+	memset(c, 0, sizeof *c);
+	strcpy(c->listen, "*");
+	c->port = 8081;
+	strcpy(c->state_dir, "/var/lib/chatd");
+	c->max_sessions = 10000;
+	c->keepalive_ms = 25000;
+	c->dead_ms = 90000;
+	c->registration = 1;
+	c->argon2_ops = 2;		/* crypto_pwhash_OPSLIMIT_INTERACTIVE */
+	c->argon2_mem_kib = 65536;	/* crypto_pwhash_MEMLIMIT_INTERACTIVE */
+	c->auth_threads = 2;
+	c->auth_queue = 64;
+	c->max_contacts = 1000;
+	c->fsync = 1;
+	c->retention_days = 30;
+	c->queue_max = 1000;
+	c->who = 1;
+	c->msg_rate = 50;
+	c->msg_burst = 200;
+	c->contact_rate = 2;
+	c->contact_burst = 20;
+	c->typing_rate = 1;
+	c->typing_burst = 3;
+	c->login_rate = 1;
+	c->login_burst = 5;
+	c->login_rl.enable = 1;
+	c->login_rl.interval = 0;	/* a login a second per address */
+	c->login_rl.burst = 16;
+	c->login_rl.leak = 0;
+	c->login_rl.table_size = 8192;
+	c->login_rl.ipv6_prefix = 64;
+	c->msg_rl.interval = -9;	/* 512 messages a second per address */
+	c->msg_rl.burst = 256;
+}
+
+/* Load path over the current values; 0, or -1 with err set. */
+int
+config_load(const char *path, int missing_ok, struct chatd_conf *c,
+    char *err, size_t errlen)
+{
+	if (conf_load(path, missing_ok, config_keys, c, err, errlen) == -1)
+		return -1;
+	if (c->listen[0] == '\0') {
+		snprintf(err, errlen, "%s:chatd:listen: empty address", path);
+		return -1;
+	}
+	if (c->state_dir[0] == '\0') {
+		snprintf(err, errlen, "%s:chatd:state_dir: empty path", path);
+		return -1;
+	}
+	if (c->dead_ms <= c->keepalive_ms) {
+		snprintf(err, errlen, "%s:chatd:dead_ms: must be longer than "
+		    "keepalive_ms (%d)", path, c->keepalive_ms);
+		return -1;
+	}
+	/* The message limiter shares the table settings of the login one. */
+	c->msg_rl.enable = c->login_rl.enable;
+	c->msg_rl.leak = 0;
+	c->msg_rl.table_size = c->login_rl.table_size;
+	c->msg_rl.ipv6_prefix = c->login_rl.ipv6_prefix;
+	return 0;
+}

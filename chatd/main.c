@@ -1,0 +1,298 @@
+/*
+ * chatd: the chat relay.
+ *
+ * Start-up in dependency order: command line, logging, configuration,
+ * state directory and key, store, socket, server, signals; shut-down in
+ * reverse.  SIGTERM/SIGINT stop after a last commit, SIGHUP reloads the
+ * configuration, SIGUSR1 logs the counters.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <ev.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "addr.h"
+#include "chatd.h"
+#include "conf.h"
+#include "log.h"
+#include "sesskey.h"
+#include "store.h"
+#include "udp.h"
+#include "version.h"
+
+/* Settings from the command line, which win over the file on every load. */
+struct chatd_opts {
+	const char	*config;
+	int		 config_given;
+	const char	*listen;
+	int		 port;		/* -1: not given */
+	const char	*state_dir;
+	int		 verbose;
+};
+
+static struct chatd_opts	 opts = { NULL, 0, NULL, -1, NULL, 0 };
+static struct chatd_conf	 conf;
+static struct server		*server;
+
+static void __attribute__((noreturn))
+usage(FILE *f, int code)
+{
+	fprintf(f,
+"usage: chatd [-hnVv] [-c FILE] [-l ADDRESS] [-p PORT] [-D STATEDIR]\n"
+"Relay chat messages between registered nicknames over secure UDP\n"
+"sessions (default port %s).\n"
+"\n"
+"  -c, --config FILE    configuration file (default %s)\n"
+"  -l, --listen ADDR    address to listen on; '*' is every address\n"
+"  -p, --port PORT      UDP port; 0 picks a free one and logs it\n"
+"  -D, --state-dir DIR  keys and the message store (default %s)\n"
+"  -n, --configtest     check the configuration and exit\n"
+"  -v, --verbose        log more (repeat for more)\n"
+"  -h, --help           show this help\n"
+"  -V, --version        show the version\n"
+"\n"
+"Signals: TERM/INT stop, HUP reloads the configuration, USR1 logs counters.\n"
+"Exit status: 0 ok, 64 bad usage, 78 bad configuration, 73 state\n"
+"directory or store unusable, 1 other failure.\n",
+	    CHATD_DEFAULT_PORT, opts.config, conf.state_dir);
+	exit(code);
+}
+
+/* Read the configuration file and apply the command line over it. */
+static int
+load_config(struct chatd_conf *c, char *err, size_t errlen)
+{
+	config_defaults(c);
+	if (config_load(opts.config, !opts.config_given, c, err, errlen) == -1)
+		return -1;
+	if (opts.listen != NULL) {
+		if (strlen(opts.listen) >= sizeof c->listen) {
+			snprintf(err, errlen, "-l: address too long");
+			return -1;
+		}
+		strcpy(c->listen, opts.listen);
+	}
+	if (opts.state_dir != NULL) {
+		if (strlen(opts.state_dir) >= sizeof c->state_dir) {
+			snprintf(err, errlen, "-D: path too long");
+			return -1;
+		}
+		strcpy(c->state_dir, opts.state_dir);
+	}
+	if (opts.port != -1)
+		c->port = opts.port;
+	if (opts.verbose > c->verbose)
+		c->verbose = opts.verbose;
+	return 0;
+}
+
+/* Bind the configured address and port; the socket and the port bound. */
+static int
+open_socket(unsigned int *port_out)
+{
+	struct addr	a[8];
+	char		err[256], port[8], buf[ADDR_STRLEN];
+	int		n, i, fd = -1;
+
+	snprintf(port, sizeof port, "%d", conf.port);
+	if ((n = addr_parse(conf.listen, port, 1, a, 8, err, sizeof err)) == -1)
+		fatalx("listen %s: %s", conf.listen, err);
+	for (i = 0; i < n; i++) {
+		fd = udp_bind((struct sockaddr *)&a[i].ss, a[i].len, 0, err,
+		    sizeof err);
+		if (fd != -1)
+			break;
+		log_warnx("%s: %s", addr_str((struct sockaddr *)&a[i].ss, buf,
+		    sizeof buf), err);
+	}
+	if (fd == -1)
+		fatalx("cannot listen on %s port %d", conf.listen, conf.port);
+	a[i].len = sizeof a[i].ss;
+	if (getsockname(fd, (struct sockaddr *)&a[i].ss, &a[i].len) == -1)
+		fatal("getsockname");
+	*port_out = addr_port((struct sockaddr *)&a[i].ss);
+	log_info("listening on %s", addr_str((struct sockaddr *)&a[i].ss, buf,
+	    sizeof buf));
+	return fd;
+}
+
+static void
+sig_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	log_info("signal %d: stopping", w->signum);
+	ev_break(loop, EVBREAK_ALL);
+}
+
+/* SIGHUP: reload, keeping what needs a restart. */
+static void
+sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct chatd_conf	c;
+	char			err[512];
+
+	if (load_config(&c, err, sizeof err) == -1) {
+		log_warnx("reload failed, keeping the old configuration: %s",
+		    err);
+		return;
+	}
+	if (strcmp(c.listen, conf.listen) != 0 || c.port != conf.port ||
+	    strcmp(c.state_dir, conf.state_dir) != 0 ||
+	    c.max_sessions != conf.max_sessions || c.fsync != conf.fsync ||
+	    c.auth_threads != conf.auth_threads ||
+	    c.keepalive_ms != conf.keepalive_ms || c.dead_ms != conf.dead_ms)
+		log_warnx("reload: listen, port, state_dir, max_sessions, "
+		    "fsync, auth_threads and session timers change only on "
+		    "restart");
+	strcpy(c.listen, conf.listen);
+	strcpy(c.state_dir, conf.state_dir);
+	c.port = conf.port;
+	c.max_sessions = conf.max_sessions;
+	c.fsync = conf.fsync;
+	c.auth_threads = conf.auth_threads;
+	c.keepalive_ms = conf.keepalive_ms;
+	c.dead_ms = conf.dead_ms;
+	conf = c;
+	log_setverbose(conf.verbose);
+	server_reconfigure(server, &conf);
+	log_info("configuration reloaded from %s", opts.config);
+}
+
+static void
+sig_usr1_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	server_log_stats(server, "counters");
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "config",	required_argument,	NULL, 'c' },
+		{ "listen",	required_argument,	NULL, 'l' },
+		{ "port",	required_argument,	NULL, 'p' },
+		{ "state-dir",	required_argument,	NULL, 'D' },
+		{ "configtest",	no_argument,		NULL, 'n' },
+		{ "verbose",	no_argument,		NULL, 'v' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ "version",	no_argument,		NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static char		 defpath[512];
+	struct ev_loop		*loop;
+	ev_signal		 sig_term, sig_int, sig_hup, sig_usr1;
+	struct store		*st;
+	uint8_t			 pk[SP_PK_LEN], sk[SP_KEY_LEN];
+	char			 err[512], fpr[SESSKEY_FPRLEN];
+	unsigned int		 port;
+	long			 l;
+	int			 ch, test = 0, fd;
+
+	config_defaults(&conf);
+	opts.config = conf_default_path("chatd", defpath, sizeof defpath);
+	while ((ch = getopt_long(argc, argv, "c:l:p:D:nvhV", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			opts.config = optarg;
+			opts.config_given = 1;
+			break;
+		case 'l':
+			opts.listen = optarg;
+			break;
+		case 'p':
+			if (conf_parse_int(optarg, 0, 65535, &l) == -1) {
+				fprintf(stderr, "chatd: -p %s: not a port "
+				    "number\n", optarg);
+				exit(EX_USAGE);
+			}
+			opts.port = (int)l;
+			break;
+		case 'D':
+			opts.state_dir = optarg;
+			break;
+		case 'n':
+			test = 1;
+			break;
+		case 'v':
+			opts.verbose++;
+			break;
+		case 'h':
+			usage(stdout, 0);
+		case 'V':
+			printf("chatd (%s) %s\n", SUITE_NAME, SUITE_VERSION);
+			exit(0);
+		default:
+			usage(stderr, EX_USAGE);
+		}
+	}
+	if (optind != argc)
+		usage(stderr, EX_USAGE);
+
+	log_init(argv[0], LOG_TO_STDERR, opts.verbose);
+	if (load_config(&conf, err, sizeof err) == -1) {
+		log_warnx("%s", err);
+		exit(EX_CONFIG);
+	}
+	if (test) {
+		fprintf(stderr, "chatd: configuration OK (%s)\n",
+		    access(opts.config, F_OK) == 0 ? opts.config :
+		    "embedded defaults");
+		exit(0);
+	}
+	if (conf.syslog)
+		log_init(argv[0], LOG_TO_SYSLOG, conf.verbose);
+	else
+		log_setverbose(conf.verbose);
+	if (sodium_init() == -1)
+		fatalx("libsodium failed to initialise");
+
+	if (mkdir(conf.state_dir, 0700) == -1 && errno != EEXIST) {
+		log_warn("state directory %s", conf.state_dir);
+		exit(EX_CANTCREAT);
+	}
+	if (sesskey_load(conf.state_dir, pk, sk, err, sizeof err) == -1) {
+		log_warnx("%s", err);
+		exit(EX_CANTCREAT);
+	}
+	sesskey_fingerprint(pk, fpr);
+	log_info("server key %s", fpr);
+	if ((st = store_open(conf.state_dir, conf.fsync, err, sizeof err)) ==
+	    NULL) {
+		log_warnx("store: %s", err);
+		exit(EX_CANTCREAT);
+	}
+	fd = open_socket(&port);
+	signal(SIGPIPE, SIG_IGN);
+
+	loop = ev_default_loop(EVFLAG_AUTO);
+	server = server_new(loop, fd, pk, sk, st, &conf);
+	sodium_memzero(sk, sizeof sk);
+	ev_signal_init(&sig_term, sig_stop_cb, SIGTERM);
+	ev_signal_init(&sig_int, sig_stop_cb, SIGINT);
+	ev_signal_init(&sig_hup, sig_hup_cb, SIGHUP);
+	ev_signal_init(&sig_usr1, sig_usr1_cb, SIGUSR1);
+	ev_signal_start(loop, &sig_term);
+	ev_signal_start(loop, &sig_int);
+	ev_signal_start(loop, &sig_hup);
+	ev_signal_start(loop, &sig_usr1);
+	log_info("chatd %s ready on port %u", SUITE_VERSION, port);
+
+	ev_run(loop, 0);
+
+	server_log_stats(server, "exiting");
+	server_free(server);
+	store_close(st);
+	close(fd);
+	ev_loop_destroy(loop);
+	return 0;
+}

@@ -1,0 +1,634 @@
+/*
+ * store.c: the SQLite backend of store.h.  One connection, WAL journal,
+ * prepared statements kept for the life of the store, and one open
+ * transaction that store_commit() ends (group commit).
+ */
+#include <sys/stat.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store.h"
+#include "xmalloc.h"
+
+enum {
+	Q_BEGIN, Q_COMMIT, Q_ROLLBACK,
+	Q_USER_ADD, Q_USER_GET, Q_USER_BY_ID, Q_USER_HASH, Q_USER_SEEN,
+	Q_TOKEN_ADD, Q_TOKEN_CHECK, Q_TOKEN_REVOKE,
+	Q_CONTACT_ADD, Q_CONTACT_DEL, Q_CONTACT_COUNT, Q_CONTACTS, Q_WATCHERS,
+	Q_MSG_ADD, Q_MSG_FIND, Q_MSG_QUEUED, Q_MSG_PENDING, Q_MSG_GET,
+	Q_MSG_MARK, Q_RECEIPTS, Q_RECEIPT_SENT, Q_EXPIRE,
+	Q_COUNT
+};
+
+static const char *const sql[Q_COUNT] = {
+	[Q_BEGIN] = "BEGIN",
+	[Q_COMMIT] = "COMMIT",
+	[Q_ROLLBACK] = "ROLLBACK",
+	[Q_USER_ADD] = "INSERT OR IGNORE INTO users(key, nick, hash, created)"
+	    " VALUES (?, ?, ?, ?)",
+	[Q_USER_GET] = "SELECT id, nick, hash, last_seen FROM users"
+	    " WHERE key = ?",
+	[Q_USER_BY_ID] = "SELECT id, nick, hash, last_seen FROM users"
+	    " WHERE id = ?",
+	[Q_USER_HASH] = "UPDATE users SET hash = ? WHERE id = ?",
+	[Q_USER_SEEN] = "UPDATE users SET last_seen = ? WHERE id = ?",
+	[Q_TOKEN_ADD] = "INSERT OR REPLACE INTO tokens(hash, user, created)"
+	    " VALUES (?, ?, ?)",
+	[Q_TOKEN_CHECK] = "SELECT 1 FROM tokens WHERE hash = ? AND user = ?",
+	[Q_TOKEN_REVOKE] = "DELETE FROM tokens WHERE user = ?",
+	[Q_CONTACT_ADD] = "INSERT OR IGNORE INTO contacts(user, contact)"
+	    " VALUES (?, ?)",
+	[Q_CONTACT_DEL] = "DELETE FROM contacts WHERE user = ? AND contact = ?",
+	[Q_CONTACT_COUNT] = "SELECT count(*) FROM contacts WHERE user = ?",
+	[Q_CONTACTS] = "SELECT u.id, u.nick, u.last_seen FROM contacts c"
+	    " JOIN users u ON u.id = c.contact WHERE c.user = ?"
+	    " ORDER BY u.key",
+	[Q_WATCHERS] = "SELECT user FROM contacts WHERE contact = ?",
+	[Q_MSG_ADD] = "INSERT OR IGNORE INTO messages(sender, msgid, rcpt, t,"
+	    " text) VALUES (?, ?, ?, ?, ?)",
+	[Q_MSG_FIND] = "SELECT id, t, state, rcpt FROM messages"
+	    " WHERE sender = ? AND msgid = ?",
+	[Q_MSG_QUEUED] = "SELECT count(*) FROM messages"
+	    " WHERE rcpt = ? AND state = 0",
+	[Q_MSG_PENDING] = "SELECT id, sender, msgid, t, text FROM messages"
+	    " WHERE rcpt = ? AND state = 0 AND id > ? ORDER BY id LIMIT ?",
+	[Q_MSG_GET] = "SELECT sender, msgid, state FROM messages"
+	    " WHERE id = ? AND rcpt = ?",
+	[Q_MSG_MARK] = "UPDATE messages SET state = ? WHERE id = ?",
+	[Q_RECEIPTS] = "SELECT id, msgid, state, rcpt FROM messages"
+	    " WHERE sender = ? AND state > notified ORDER BY id LIMIT ?",
+	[Q_RECEIPT_SENT] = "UPDATE messages SET notified = ? WHERE id = ?"
+	    " AND notified < ?",
+	[Q_EXPIRE] = "DELETE FROM messages WHERE t < ?",
+};
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS users ("
+	"  id INTEGER PRIMARY KEY,"
+	"  key TEXT NOT NULL UNIQUE,"
+	"  nick TEXT NOT NULL,"
+	"  hash TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE IF NOT EXISTS tokens ("
+	"  hash BLOB PRIMARY KEY,"
+	"  user INTEGER NOT NULL,"
+	"  created INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS tokens_user ON tokens(user);"
+	"CREATE TABLE IF NOT EXISTS contacts ("
+	"  user INTEGER NOT NULL,"
+	"  contact INTEGER NOT NULL,"
+	"  PRIMARY KEY (user, contact)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS contacts_rev ON contacts(contact);"
+	"CREATE TABLE IF NOT EXISTS messages ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  sender INTEGER NOT NULL,"
+	"  msgid INTEGER NOT NULL,"
+	"  rcpt INTEGER NOT NULL,"
+	"  t INTEGER NOT NULL,"
+	"  text BLOB NOT NULL,"
+	"  state INTEGER NOT NULL DEFAULT 0,"
+	"  notified INTEGER NOT NULL DEFAULT 0,"
+	"  UNIQUE (sender, msgid));"
+	"CREATE INDEX IF NOT EXISTS messages_queue ON messages(rcpt, id)"
+	"  WHERE state = 0;"
+	"CREATE INDEX IF NOT EXISTS messages_notify ON messages(sender, id)"
+	"  WHERE state > notified;"
+	"CREATE INDEX IF NOT EXISTS messages_age ON messages(t);";
+
+struct store {
+	sqlite3		*db;
+	sqlite3_stmt	*q[Q_COUNT];
+	int		 in_tx;
+	int		 failed;	/* a write failed: roll back */
+};
+
+/* Log a failure of q and remember to roll back. */
+static int
+store_fail(struct store *st, const char *what)
+{
+	log_warnx("store: %s: %s", what, sqlite3_errmsg(st->db));
+	st->failed = 1;
+	return -1;
+}
+
+/* Reset a statement for use. */
+static sqlite3_stmt *
+store_q(struct store *st, int i)
+{
+	sqlite3_stmt	*s = st->q[i];
+
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return s;
+}
+
+/* Join the open transaction, beginning one if none is open. */
+static int
+store_tx(struct store *st)
+{
+	sqlite3_stmt	*s;
+
+	if (st->in_tx)
+		return 0;
+	s = store_q(st, Q_BEGIN);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		return store_fail(st, "begin");
+	st->in_tx = 1;
+	return 0;
+}
+
+/* Run a write statement with its bindings made: 0 or -1. */
+static int
+store_exec(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	if (sqlite3_step(s) != SQLITE_DONE)
+		return store_fail(st, what);
+	return 0;
+}
+
+struct store *
+store_open(const char *dir, int fsync, char *err, size_t errlen)
+{
+	struct store	*st;
+	char		*path, *msg = NULL;
+	int		 i;
+
+	st = xcalloc(1, sizeof *st);
+	xasprintf(&path, "%s/%s", dir, STORE_FILE);
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, st->db ?
+		    sqlite3_errmsg(st->db) : "cannot open");
+		goto fail;
+	}
+	chmod(path, 0600);
+	sqlite3_busy_timeout(st->db, 2000);
+	if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL", NULL, NULL,
+	    &msg) != SQLITE_OK ||
+	    sqlite3_exec(st->db, fsync ? "PRAGMA synchronous=FULL" :
+	    "PRAGMA synchronous=NORMAL", NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(st->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, msg ? msg : "schema");
+		sqlite3_free(msg);
+		goto fail;
+	}
+	for (i = 0; i < Q_COUNT; i++)
+		if (sqlite3_prepare_v3(st->db, sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &st->q[i], NULL) != SQLITE_OK) {
+			snprintf(err, errlen, "%s: %s: %s", path, sql[i],
+			    sqlite3_errmsg(st->db));
+			goto fail;
+		}
+	free(path);
+	return st;
+fail:
+	free(path);
+	store_close(st);
+	return NULL;
+}
+
+void
+store_close(struct store *st)
+{
+	int	i;
+
+	if (st == NULL)
+		return;
+	if (st->db != NULL)
+		store_commit(st);
+	for (i = 0; i < Q_COUNT; i++)
+		sqlite3_finalize(st->q[i]);
+	sqlite3_close(st->db);
+	free(st);
+}
+
+int
+store_commit(struct store *st)
+{
+	sqlite3_stmt	*s;
+	int		 failed = st->failed;
+
+	if (!st->in_tx)
+		return 0;
+	st->in_tx = 0;
+	st->failed = 0;
+	if (!failed) {
+		s = store_q(st, Q_COMMIT);
+		if (sqlite3_step(s) == SQLITE_DONE)
+			return 0;
+		log_warnx("store: commit: %s", sqlite3_errmsg(st->db));
+	}
+	s = store_q(st, Q_ROLLBACK);
+	sqlite3_step(s);
+	return -1;
+}
+
+int
+store_dirty(const struct store *st)
+{
+	return st->in_tx;
+}
+
+/* Copy a text column into buf of len bytes. */
+static void
+store_col_text(sqlite3_stmt *s, int col, char *buf, size_t len)
+{
+	const unsigned char	*t = sqlite3_column_text(s, col);
+
+	snprintf(buf, len, "%s", t != NULL ? (const char *)t : "");
+}
+
+int
+store_user_add(struct store *st, const char *key, const char *nick,
+    const char *hash, uint64_t now, uint64_t *id)
+{
+	sqlite3_stmt	*s;
+
+	if (store_tx(st) == -1)
+		return -1;
+	s = store_q(st, Q_USER_ADD);
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, nick, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)now);
+	if (store_exec(st, s, "add user") == -1)
+		return -1;
+	if (sqlite3_changes(st->db) == 0)
+		return 1;
+	*id = (uint64_t)sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+/* Read a user row from a statement with one row waiting. */
+static int
+store_user_row(struct store *st, sqlite3_stmt *s, struct store_user *u,
+    const char *what)
+{
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		u->id = (uint64_t)sqlite3_column_int64(s, 0);
+		store_col_text(s, 1, u->nick, sizeof u->nick);
+		store_col_text(s, 2, u->hash, sizeof u->hash);
+		u->last_seen = (uint64_t)sqlite3_column_int64(s, 3);
+		sqlite3_reset(s);
+		return 1;
+	case SQLITE_DONE:
+		return 0;
+	default:
+		return store_fail(st, what);
+	}
+}
+
+int
+store_user_get(struct store *st, const char *key, struct store_user *u)
+{
+	sqlite3_stmt	*s = store_q(st, Q_USER_GET);
+
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	return store_user_row(st, s, u, "find user");
+}
+
+int
+store_user_by_id(struct store *st, uint64_t id, struct store_user *u)
+{
+	sqlite3_stmt	*s = store_q(st, Q_USER_BY_ID);
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
+	return store_user_row(st, s, u, "find user by id");
+}
+
+int
+store_user_set_hash(struct store *st, uint64_t id, const char *hash)
+{
+	sqlite3_stmt	*s;
+
+	if (store_tx(st) == -1)
+		return -1;
+	s = store_q(st, Q_USER_HASH);
+	sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)id);
+	return store_exec(st, s, "set password");
+}
+
+int
+store_user_seen(struct store *st, uint64_t id, uint64_t t)
+{
+	sqlite3_stmt	*s;
+
+	if (store_tx(st) == -1)
+		return -1;
+	s = store_q(st, Q_USER_SEEN);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)t);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)id);
+	return store_exec(st, s, "last seen");
+}
+
+int
+store_token_add(struct store *st, uint64_t user,
+    const uint8_t hash[STORE_TOKEN_HASHLEN], uint64_t now)
+{
+	sqlite3_stmt	*s;
+
+	if (store_tx(st) == -1)
+		return -1;
+	s = store_q(st, Q_TOKEN_ADD);
+	sqlite3_bind_blob(s, 1, hash, STORE_TOKEN_HASHLEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)user);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)now);
+	return store_exec(st, s, "add token");
+}
+
+int
+store_token_check(struct store *st, uint64_t user,
+    const uint8_t hash[STORE_TOKEN_HASHLEN])
+{
+	sqlite3_stmt	*s = store_q(st, Q_TOKEN_CHECK);
+
+	sqlite3_bind_blob(s, 1, hash, STORE_TOKEN_HASHLEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)user);
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		sqlite3_reset(s);
+		return 1;
+	case SQLITE_DONE:
+		return 0;
+	default:
+		return store_fail(st, "check token");
+	}
+}
+
+int
+store_token_revoke(struct store *st, uint64_t user)
+{
+	sqlite3_stmt	*s;
+
+	if (store_tx(st) == -1)
+		return -1;
+	s = store_q(st, Q_TOKEN_REVOKE);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)user);
+	return store_exec(st, s, "revoke tokens");
+}
+
+/* Run a two-id write (contacts). */
+static int
+store_pair(struct store *st, int q, uint64_t a, uint64_t b, const char *what)
+{
+	sqlite3_stmt	*s;
+
+	if (store_tx(st) == -1)
+		return -1;
+	s = store_q(st, q);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)a);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)b);
+	return store_exec(st, s, what);
+}
+
+int
+store_contact_add(struct store *st, uint64_t user, uint64_t contact)
+{
+	return store_pair(st, Q_CONTACT_ADD, user, contact, "add contact");
+}
+
+int
+store_contact_del(struct store *st, uint64_t user, uint64_t contact)
+{
+	return store_pair(st, Q_CONTACT_DEL, user, contact, "remove contact");
+}
+
+/* A single count(*) for one id. */
+static int
+store_count(struct store *st, int q, uint64_t id, const char *what)
+{
+	sqlite3_stmt	*s = store_q(st, q);
+	int		 n;
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
+	if (sqlite3_step(s) != SQLITE_ROW)
+		return store_fail(st, what);
+	n = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	return n;
+}
+
+int
+store_contact_count(struct store *st, uint64_t user)
+{
+	return store_count(st, Q_CONTACT_COUNT, user, "count contacts");
+}
+
+int
+store_contacts(struct store *st, uint64_t user, store_user_fn *fn, void *arg)
+{
+	sqlite3_stmt		*s = store_q(st, Q_CONTACTS);
+	struct store_user	 u;
+	int			 rc, n = 0;
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)user);
+	memset(&u, 0, sizeof u);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		u.id = (uint64_t)sqlite3_column_int64(s, 0);
+		store_col_text(s, 1, u.nick, sizeof u.nick);
+		u.last_seen = (uint64_t)sqlite3_column_int64(s, 2);
+		fn(arg, &u);
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		return store_fail(st, "list contacts");
+	return n;
+}
+
+int
+store_watchers(struct store *st, uint64_t user, store_user_fn *fn, void *arg)
+{
+	sqlite3_stmt		*s = store_q(st, Q_WATCHERS);
+	struct store_user	 u;
+	int			 rc, n = 0;
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)user);
+	memset(&u, 0, sizeof u);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		u.id = (uint64_t)sqlite3_column_int64(s, 0);
+		fn(arg, &u);
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		return store_fail(st, "list watchers");
+	return n;
+}
+
+int
+store_msg_add(struct store *st, struct store_msg *m)
+{
+	sqlite3_stmt	*s;
+
+	if (store_tx(st) == -1)
+		return -1;
+	s = store_q(st, Q_MSG_ADD);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)m->sender);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)m->msgid);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)m->rcpt);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)m->time);
+	sqlite3_bind_blob(s, 5, m->text, (int)m->len, SQLITE_STATIC);
+	if (store_exec(st, s, "add message") == -1)
+		return -1;
+	if (sqlite3_changes(st->db) == 1) {
+		m->sid = (uint64_t)sqlite3_last_insert_rowid(st->db);
+		m->state = 0;
+		return 0;
+	}
+	if (store_msg_find(st, m) != 1)
+		return store_fail(st, "find duplicate");
+	return 1;
+}
+
+int
+store_msg_find(struct store *st, struct store_msg *m)
+{
+	sqlite3_stmt	*s = store_q(st, Q_MSG_FIND);
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)m->sender);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)m->msgid);
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		break;
+	case SQLITE_DONE:
+		return 0;
+	default:
+		return store_fail(st, "find message");
+	}
+	m->sid = (uint64_t)sqlite3_column_int64(s, 0);
+	m->time = (uint64_t)sqlite3_column_int64(s, 1);
+	m->state = sqlite3_column_int(s, 2);
+	sqlite3_reset(s);
+	return 1;
+}
+
+int
+store_msg_queued(struct store *st, uint64_t rcpt)
+{
+	return store_count(st, Q_MSG_QUEUED, rcpt, "count queue");
+}
+
+int
+store_msg_pending(struct store *st, uint64_t rcpt, uint64_t after, int limit,
+    store_msg_fn *fn, void *arg)
+{
+	sqlite3_stmt		*s = store_q(st, Q_MSG_PENDING);
+	struct store_msg	 m;
+	int			 rc, n = 0;
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)rcpt);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)after);
+	sqlite3_bind_int(s, 3, limit);
+	memset(&m, 0, sizeof m);
+	m.rcpt = rcpt;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		m.sid = (uint64_t)sqlite3_column_int64(s, 0);
+		m.sender = (uint64_t)sqlite3_column_int64(s, 1);
+		m.msgid = (uint64_t)sqlite3_column_int64(s, 2);
+		m.time = (uint64_t)sqlite3_column_int64(s, 3);
+		m.text = sqlite3_column_blob(s, 4);
+		m.len = (size_t)sqlite3_column_bytes(s, 4);
+		fn(arg, &m);
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		return store_fail(st, "pending messages");
+	return n;
+}
+
+int
+store_msg_mark(struct store *st, uint64_t sid, uint64_t rcpt, int state,
+    struct store_msg *m)
+{
+	sqlite3_stmt	*s = store_q(st, Q_MSG_GET);
+	int		 old;
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)sid);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)rcpt);
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		break;
+	case SQLITE_DONE:
+		return 0;
+	default:
+		return store_fail(st, "find message");
+	}
+	memset(m, 0, sizeof *m);
+	m->sid = sid;
+	m->rcpt = rcpt;
+	m->sender = (uint64_t)sqlite3_column_int64(s, 0);
+	m->msgid = (uint64_t)sqlite3_column_int64(s, 1);
+	old = sqlite3_column_int(s, 2);
+	sqlite3_reset(s);
+	if (old >= state)
+		return 0;
+	if (store_tx(st) == -1)
+		return -1;
+	s = store_q(st, Q_MSG_MARK);
+	sqlite3_bind_int(s, 1, state);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)sid);
+	if (store_exec(st, s, "mark message") == -1)
+		return -1;
+	m->state = state;
+	return 1;
+}
+
+int
+store_receipts(struct store *st, uint64_t sender, int limit, store_msg_fn *fn,
+    void *arg)
+{
+	sqlite3_stmt		*s = store_q(st, Q_RECEIPTS);
+	struct store_msg	 m;
+	int			 rc, n = 0;
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)sender);
+	sqlite3_bind_int(s, 2, limit);
+	memset(&m, 0, sizeof m);
+	m.sender = sender;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		m.sid = (uint64_t)sqlite3_column_int64(s, 0);
+		m.msgid = (uint64_t)sqlite3_column_int64(s, 1);
+		m.state = sqlite3_column_int(s, 2);
+		m.rcpt = (uint64_t)sqlite3_column_int64(s, 3);
+		fn(arg, &m);
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		return store_fail(st, "pending receipts");
+	return n;
+}
+
+int
+store_receipt_sent(struct store *st, uint64_t sid, int state)
+{
+	sqlite3_stmt	*s;
+
+	if (store_tx(st) == -1)
+		return -1;
+	s = store_q(st, Q_RECEIPT_SENT);
+	sqlite3_bind_int(s, 1, state);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)sid);
+	sqlite3_bind_int(s, 3, state);
+	return store_exec(st, s, "receipt sent");
+}
+
+int
+store_expire(struct store *st, uint64_t t)
+{
+	sqlite3_stmt	*s;
+
+	if (store_tx(st) == -1)
+		return -1;
+	s = store_q(st, Q_EXPIRE);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)t);
+	if (store_exec(st, s, "expire") == -1)
+		return -1;
+	return sqlite3_changes(st->db);
+}
