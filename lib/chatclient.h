@@ -25,9 +25,6 @@
  * Strings passed in are copied; strings passed to callbacks are valid only
  * during the call.  Texts are UTF-8, NUL-terminated on the way out (a
  * message text cannot contain NUL).
- *
- * Status: the interface is settled; lib/chatclient.c is being written and
- * is not yet in the tree, so nothing links against this header yet.
  */
 #ifndef CHATCLIENT_H
 #define CHATCLIENT_H

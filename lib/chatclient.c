@@ -1,0 +1,957 @@
+/*
+ * chatclient.c: the chat client library (chatclient.h).
+ *
+ * One session endpoint and socket per connection attempt: a lost session
+ * leaves its endpoint to be freed from the retry timer, never inside the
+ * session's own callback.  The outbox is a FIFO of messages not yet
+ * accepted; each is sent once per session, and all of them again after a
+ * reconnect, so the server's (sender, message id) uniqueness turns every
+ * resend into an ACCEPTED for the stored copy.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ev.h>
+#include <sodium.h>
+
+#include "addr.h"
+#include "chatclient.h"
+#include "chatproto.h"
+#include "log.h"
+#include "nick.h"
+#include "session.h"
+#include "udp.h"
+#include "xmalloc.h"
+
+#define SEEN_MAX	4096		/* incoming ids remembered */
+#define PENDING_MAX	64		/* requests awaiting an answer */
+#define BACKOFF_MIN	1.
+#define BACKOFF_MAX	30.
+#define RESEND_DELAY	1.		/* after a busy or rate-limited send */
+
+enum cred_mode {
+	CRED_NONE,
+	CRED_REGISTER,
+	CRED_PASSWORD,
+	CRED_TOKEN,
+};
+
+struct obx {
+	uint64_t	 id;
+	char		*to;
+	char		*text;
+	size_t		 len;
+	int		 sent;		/* on the current session */
+	struct obx	*next;
+};
+
+struct pending {
+	uint64_t	id;
+	enum cp_type	type;
+};
+
+struct chatclient {
+	struct ev_loop		*loop;
+	struct chatclient_conf	 conf;
+	char			*server;
+	char			*pinfile;
+	struct chatclient_cb	 cb;
+	struct addr		 addr;
+	struct sess_ep		*ep, *old_ep;
+	struct sess		*s;
+	int			 fd, old_fd;
+	enum chatclient_state	 state;
+	ev_timer		 retry;		/* connect, reconnect */
+	ev_timer		 resend;	/* outbox after a busy answer */
+	ev_timer		 kick;		/* outbox, from the loop */
+	double			 backoff;
+	enum cred_mode		 mode;
+	char			 nick[NICK_MAX_BYTES];
+	char			*pw;		/* sodium_malloc'd */
+	uint8_t			 token[CP_TOKEN_LEN];
+	int			 have_token;
+	int			 want_token;
+	int			 gave_up;
+	char			*account;	/* nick from WELCOME */
+	uint64_t		 login_id;
+	struct obx		*ob_head, *ob_tail;
+	size_t			 nob;
+	struct pending		 pend[PENDING_MAX];
+	uint64_t		*seen;
+	size_t			 seen_pos;
+	uint8_t			 buf[CP_MAX_MSG + 1];
+};
+
+static void	cc_connect(struct chatclient *);
+
+/* A fresh request or message id: random, never 0. */
+static uint64_t
+cc_id(void)
+{
+	uint64_t	id;
+
+	do {
+		randombytes_buf(&id, sizeof id);
+	} while (id == 0);
+	return id;
+}
+
+static void
+cc_set_state(struct chatclient *c, enum chatclient_state st, enum cp_err code,
+    const char *why)
+{
+	c->state = st;
+	if (c->cb.state != NULL)
+		c->cb.state(c, st, code, why, c->cb.arg);
+}
+
+/* Encode and send m on the session: 0, or -1 with errno. */
+static int
+cc_send(struct chatclient *c, const struct cp_msg *m)
+{
+	uint8_t	buf[CP_HDR_LEN + 8 + 2 + 256 + 2 + CP_TEXT_MAX + 64];
+	size_t	n;
+
+	if (c->s == NULL || !sess_is_up(c->s)) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	if ((n = cp_encode(buf, sizeof buf, m)) == 0) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return sess_send(c->s, buf, n);
+}
+
+/* Send what is unsent in the outbox, in order, while the session takes it. */
+static void
+cc_flush_outbox(struct chatclient *c)
+{
+	struct obx	*o;
+	struct cp_msg	 m;
+
+	if (c->state != CHATCLIENT_READY)
+		return;
+	for (o = c->ob_head; o != NULL; o = o->next) {
+		if (o->sent)
+			continue;
+		memset(&m, 0, sizeof m);
+		m.type = CP_SEND;
+		m.id = o->id;
+		m.nick.p = (const uint8_t *)o->to;
+		m.nick.len = strlen(o->to);
+		m.text.p = (const uint8_t *)o->text;
+		m.text.len = o->len;
+		if (cc_send(c, &m) == -1)
+			break;
+		o->sent = 1;
+	}
+}
+
+/* Take message id out of the outbox; 1 if it was there. */
+static int
+cc_outbox_remove(struct chatclient *c, uint64_t id)
+{
+	struct obx	**pp, *o;
+
+	for (pp = &c->ob_head; (o = *pp) != NULL; pp = &o->next) {
+		if (o->id != id)
+			continue;
+		*pp = o->next;
+		for (o = c->ob_head; o != NULL && o->next != NULL; o = o->next)
+			;
+		c->ob_tail = o;
+		c->nob--;
+		return 1;
+	}
+	return 0;
+}
+
+/* Free an outbox entry after removal (found again by id). */
+static void
+cc_obx_free(struct obx *o)
+{
+	free(o->to);
+	free(o->text);
+	free(o);
+}
+
+/* Find an outbox entry by id. */
+static struct obx *
+cc_outbox_find(struct chatclient *c, uint64_t id)
+{
+	struct obx	*o;
+
+	for (o = c->ob_head; o != NULL; o = o->next)
+		if (o->id == id)
+			return o;
+	return NULL;
+}
+
+/* Remember a request's type until its answer comes. */
+static void
+cc_pending_add(struct chatclient *c, uint64_t id, enum cp_type type)
+{
+	size_t	i, oldest = 0;
+
+	for (i = 0; i < PENDING_MAX; i++)
+		if (c->pend[i].id == 0) {
+			oldest = i;
+			break;
+		}
+	c->pend[oldest].id = id;
+	c->pend[oldest].type = type;
+}
+
+/* The type of the request id, forgetting it; 0 if unknown. */
+static enum cp_type
+cc_pending_take(struct chatclient *c, uint64_t id)
+{
+	enum cp_type	t;
+	size_t		i;
+
+	for (i = 0; i < PENDING_MAX; i++)
+		if (c->pend[i].id == id && id != 0) {
+			t = c->pend[i].type;
+			c->pend[i].id = 0;
+			return t;
+		}
+	return 0;
+}
+
+/* Send REGISTER or LOGIN with the credentials held. */
+static void
+cc_send_login(struct chatclient *c)
+{
+	struct cp_msg	m;
+
+	memset(&m, 0, sizeof m);
+	m.type = c->mode == CRED_REGISTER ? CP_REGISTER : CP_LOGIN;
+	m.id = c->login_id = cc_id();
+	m.nick.p = (const uint8_t *)c->nick;
+	m.nick.len = strlen(c->nick);
+	if (c->mode == CRED_TOKEN) {
+		m.flags = CPF_TOKEN;
+		m.secret.p = c->token;
+		m.secret.len = CP_TOKEN_LEN;
+	} else {
+		m.flags = c->want_token ? CPF_WANT_TOKEN : 0;
+		m.secret.p = (const uint8_t *)c->pw;
+		m.secret.len = strlen(c->pw);
+	}
+	cc_set_state(c, CHATCLIENT_LOGGING_IN, CPE_NONE, "logging in");
+	if (cc_send(c, &m) == -1)
+		log_debug("chatclient: login: %s", strerror(errno));
+}
+
+/* Give up for good: close the session, report why. */
+static void
+cc_fail(struct chatclient *c, enum cp_err code, const char *why)
+{
+	c->gave_up = 1;
+	ev_timer_stop(c->loop, &c->retry);
+	ev_timer_stop(c->loop, &c->resend);
+	ev_timer_stop(c->loop, &c->kick);
+	if (c->s != NULL) {
+		sess_close(c->s);
+		c->s = NULL;
+	}
+	cc_set_state(c, CHATCLIENT_FAILED, code, why);
+}
+
+static void
+cc_on_welcome(struct chatclient *c, const struct cp_msg *m)
+{
+	struct obx	*o;
+
+	free(c->account);
+	c->account = xstrndup((const char *)m->nick.p, m->nick.len);
+	if (m->secret.len == CP_TOKEN_LEN) {
+		memcpy(c->token, m->secret.p, CP_TOKEN_LEN);
+		c->have_token = 1;
+	}
+	/* Reconnects log in: with the token if there is one. */
+	if (c->have_token)
+		c->mode = CRED_TOKEN;
+	else if (c->mode == CRED_REGISTER)
+		c->mode = CRED_PASSWORD;
+	c->want_token = 0;
+	c->backoff = BACKOFF_MIN;
+	for (o = c->ob_head; o != NULL; o = o->next)
+		o->sent = 0;
+	cc_set_state(c, CHATCLIENT_READY, CPE_NONE, "logged in");
+	cc_flush_outbox(c);
+}
+
+/* An ERROR from the server. */
+static void
+cc_on_error(struct chatclient *c, const struct cp_msg *m)
+{
+	char		 detail[256];
+	struct obx	*o;
+	enum cp_type	 t;
+
+	snprintf(detail, sizeof detail, "%.*s", (int)m->text.len,
+	    (const char *)m->text.p);
+	if (m->id != 0 && m->id == c->login_id) {
+		c->login_id = 0;
+		if (m->code == CPE_BAD_TOKEN && c->pw != NULL) {
+			/* A revoked token: the password still works. */
+			c->have_token = 0;
+			c->mode = CRED_PASSWORD;
+			cc_send_login(c);
+			return;
+		}
+		if ((m->code == CPE_RATE_LIMITED || m->code == CPE_BUSY ||
+		    m->code == CPE_INTERNAL) && c->conf.reconnect) {
+			if (c->s != NULL)
+				sess_close(c->s);	/* retried on loss */
+			return;
+		}
+		cc_fail(c, (enum cp_err)m->code, cp_strerror(m->code));
+		return;
+	}
+	if (m->reqtype == CP_SEND && (o = cc_outbox_find(c, m->id)) != NULL) {
+		if (m->code == CPE_RATE_LIMITED || m->code == CPE_BUSY ||
+		    m->code == CPE_INTERNAL) {
+			o->sent = 0;
+			if (!ev_is_active(&c->resend))
+				ev_timer_start(c->loop, &c->resend);
+			return;
+		}
+		cc_outbox_remove(c, m->id);
+		if (c->cb.result != NULL)
+			c->cb.result(c, m->id, CP_SEND, (enum cp_err)m->code,
+			    detail, c->cb.arg);
+		cc_obx_free(o);
+		return;
+	}
+	t = cc_pending_take(c, m->id);
+	if (c->cb.result != NULL)
+		c->cb.result(c, m->id, t != 0 ? t : (enum cp_type)m->reqtype,
+		    (enum cp_err)m->code, detail, c->cb.arg);
+}
+
+/* A ROSTER: hand its entries over as an array. */
+static void
+cc_on_roster(struct chatclient *c, const struct cp_msg *m)
+{
+	struct chatclient_contact	*v;
+	struct cp_str			 rest = m->entries;
+	struct cp_entry			 e;
+	char				*names;
+	size_t				 n = 0, off = 0;
+
+	cc_pending_take(c, m->id);
+	v = xcalloc((size_t)m->count + 1, sizeof *v);
+	names = xmalloc(m->entries.len + (size_t)m->count + 1);
+	while (n < m->count && cp_entry_next(&rest, &e)) {
+		memcpy(names + off, e.nick.p, e.nick.len);
+		names[off + e.nick.len] = '\0';
+		v[n].nick = names + off;
+		v[n].presence = e.presence;
+		v[n].last_seen_ms = e.last_seen;
+		off += e.nick.len + 1;
+		n++;
+	}
+	if (c->cb.roster != NULL)
+		c->cb.roster(c, m->id, v, n, c->cb.arg);
+	free(names);
+	free(v);
+}
+
+/* Has this incoming message been seen?  Remembers it if not. */
+static int
+cc_seen(struct chatclient *c, uint64_t sid)
+{
+	size_t	i;
+
+	for (i = 0; i < SEEN_MAX; i++)
+		if (c->seen[i] == sid)
+			return 1;
+	c->seen[c->seen_pos] = sid;
+	c->seen_pos = (c->seen_pos + 1) % SEEN_MAX;
+	return 0;
+}
+
+static void
+cc_on_message(struct chatclient *c, const struct cp_msg *m)
+{
+	struct chatclient_msg	 msg;
+	struct cp_msg		 r;
+	char			 from[CP_NICK_WIRE + 1];
+	int			 dup = cc_seen(c, m->sid);
+
+	/* Acknowledge first: the server may drop it from the queue. */
+	memset(&r, 0, sizeof r);
+	r.type = CP_MARK;
+	r.flags = CPR_DELIVERED;
+	r.sid = m->sid;
+	cc_send(c, &r);
+	if (dup || c->cb.message == NULL)
+		return;
+	memcpy(from, m->nick.p, m->nick.len);
+	from[m->nick.len] = '\0';
+	memcpy(c->buf, m->text.p, m->text.len);
+	c->buf[m->text.len] = '\0';
+	msg.sid = m->sid;
+	msg.time_ms = m->time;
+	msg.from = from;
+	msg.text = (const char *)c->buf;
+	msg.len = m->text.len;
+	c->cb.message(c, &msg, c->cb.arg);
+}
+
+/* One chat message from the server. */
+static void
+cc_sess_message(struct sess *s, const uint8_t *buf, size_t len, void *arg)
+{
+	struct chatclient		*c = arg;
+	struct chatclient_contact	 ct;
+	struct obx			*o;
+	struct cp_msg			 m;
+	char				 nick[CP_NICK_WIRE + 1];
+
+	if (s != c->s)
+		return;
+	if (cp_decode(buf, len, &m) != CPE_NONE) {
+		log_debug("chatclient: malformed %s message from the server",
+		    cp_typename(m.type));
+		return;
+	}
+	switch (m.type) {
+	case CP_WELCOME:
+		if (m.id == c->login_id)
+			cc_on_welcome(c, &m);
+		break;
+	case CP_ERROR:
+		cc_on_error(c, &m);
+		break;
+	case CP_OK:
+		if (c->cb.result != NULL)
+			c->cb.result(c, m.id, cc_pending_take(c, m.id),
+			    CPE_NONE, "ok", c->cb.arg);
+		break;
+	case CP_ACCEPTED:
+		if ((o = cc_outbox_find(c, m.id)) == NULL)
+			break;
+		cc_outbox_remove(c, m.id);
+		cc_obx_free(o);
+		if (c->cb.accepted != NULL)
+			c->cb.accepted(c, m.id, m.sid, m.time,
+			    (enum cp_receipt)m.flags, c->cb.arg);
+		cc_flush_outbox(c);
+		break;
+	case CP_MESSAGE:
+		cc_on_message(c, &m);
+		break;
+	case CP_RECEIPT:
+		if (c->cb.receipt != NULL)
+			c->cb.receipt(c, m.id, (enum cp_receipt)m.flags,
+			    c->cb.arg);
+		break;
+	case CP_ROSTER:
+		cc_on_roster(c, &m);
+		break;
+	case CP_PRESENCE:
+	case CP_TYPING_FROM:
+		memcpy(nick, m.nick.p, m.nick.len);
+		nick[m.nick.len] = '\0';
+		if (m.type == CP_TYPING_FROM) {
+			if (c->cb.typing != NULL)
+				c->cb.typing(c, nick, c->cb.arg);
+			break;
+		}
+		ct.nick = nick;
+		ct.presence = (enum cp_presence)m.flags;
+		ct.last_seen_ms = m.time;
+		if (c->cb.presence != NULL)
+			c->cb.presence(c, &ct, c->cb.arg);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+cc_sess_up(struct sess *s, void *arg)
+{
+	struct chatclient	*c = arg;
+
+	if (s == c->s)
+		cc_send_login(c);
+}
+
+static const char *
+cc_reason(enum sess_reason why)
+{
+	switch (why) {
+	case SESS_CLOSED:
+		return "closed";
+	case SESS_PEER_CLOSED:
+		return "closed by the server";
+	case SESS_TIMEOUT:
+		return "server not responding";
+	case SESS_HANDSHAKE_TIMEOUT:
+		return "no answer from the server";
+	case SESS_KEY_CHANGED:
+		return "the server's key does not match the pinned key";
+	case SESS_PROTOCOL:
+		return "protocol error";
+	case SESS_EXHAUSTED:
+		return "session exhausted";
+	}
+	return "lost";
+}
+
+static void
+cc_sess_lost(struct sess *s, enum sess_reason why, void *arg)
+{
+	struct chatclient	*c = arg;
+	struct obx		*o;
+
+	if (s != c->s)
+		return;
+	c->s = NULL;
+	c->login_id = 0;
+	for (o = c->ob_head; o != NULL; o = o->next)
+		o->sent = 0;
+	/* The endpoint is freed from the retry timer, not in here. */
+	c->old_ep = c->ep;
+	c->old_fd = c->fd;
+	c->ep = NULL;
+	c->fd = -1;
+	if (c->gave_up)
+		return;
+	if (why == SESS_KEY_CHANGED || !c->conf.reconnect) {
+		cc_fail(c, CPE_NONE, cc_reason(why));
+		ev_timer_set(&c->retry, 0., 0.);
+		ev_timer_start(c->loop, &c->retry);	/* to free the ep */
+		return;
+	}
+	cc_set_state(c, CHATCLIENT_DISCONNECTED, CPE_NONE, cc_reason(why));
+	ev_timer_set(&c->retry, c->backoff, 0.);
+	ev_timer_start(c->loop, &c->retry);
+	c->backoff = c->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX :
+	    c->backoff * 2;
+}
+
+/* Free the endpoint of a lost session. */
+static void
+cc_reap(struct chatclient *c)
+{
+	if (c->old_ep != NULL) {
+		sess_ep_free(c->old_ep);
+		c->old_ep = NULL;
+	}
+	if (c->old_fd != -1) {
+		close(c->old_fd);
+		c->old_fd = -1;
+	}
+}
+
+/* Open a socket and an endpoint and start the handshake. */
+static void
+cc_connect(struct chatclient *c)
+{
+	struct sess_conf	sc;
+	struct sess_cb		cb = { cc_sess_up, cc_sess_message,
+				    cc_sess_lost, c };
+	char			err[256];
+
+	cc_reap(c);
+	if ((c->fd = udp_client((struct sockaddr *)&c->addr.ss, err,
+	    sizeof err)) == -1) {
+		cc_fail(c, CPE_NONE, err);
+		return;
+	}
+	sess_conf_default(&sc);
+	sc.keepalive_ms = c->conf.keepalive_ms;
+	sc.dead_ms = c->conf.dead_ms;
+	if (sc.handshake_ms > c->conf.dead_ms * 2)
+		sc.handshake_ms = c->conf.dead_ms * 2;
+	c->ep = sess_client_new(c->loop, c->fd, (struct sockaddr *)&c->addr.ss,
+	    c->addr.len, c->server, c->pinfile, &sc, &cb);
+	cc_set_state(c, CHATCLIENT_CONNECTING, CPE_NONE, "connecting");
+	c->s = sess_connect(c->ep);
+}
+
+static void
+cc_retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct chatclient	*c = w->data;
+
+	if (c->gave_up) {
+		cc_reap(c);
+		return;
+	}
+	cc_connect(c);
+}
+
+static void
+cc_resend_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	cc_flush_outbox(w->data);
+}
+
+void
+chatclient_conf_default(struct chatclient_conf *conf)
+{
+	memset(conf, 0, sizeof *conf);
+	conf->server = CHATCLIENT_DEFAULT_SERVER;
+	conf->reconnect = 1;
+	conf->keepalive_ms = 2000;
+	conf->dead_ms = 6000;
+}
+
+struct chatclient *
+chatclient_new(struct ev_loop *loop, const struct chatclient_conf *conf,
+    const struct chatclient_cb *cb, char *err, size_t errlen)
+{
+	struct chatclient	*c;
+	struct chatclient_conf	 def;
+
+	if (conf == NULL) {
+		chatclient_conf_default(&def);
+		conf = &def;
+	}
+	c = xcalloc(1, sizeof *c);
+	c->conf = *conf;
+	c->server = xstrdup(conf->server != NULL ? conf->server :
+	    CHATCLIENT_DEFAULT_SERVER);
+	c->pinfile = conf->pinfile != NULL ? xstrdup(conf->pinfile) : NULL;
+	if (c->conf.keepalive_ms == 0)
+		c->conf.keepalive_ms = 2000;
+	if (c->conf.dead_ms <= c->conf.keepalive_ms)
+		c->conf.dead_ms = c->conf.keepalive_ms * 3;
+	if (addr_parse(c->server, CHATCLIENT_DEFAULT_PORT, 0, &c->addr, 1,
+	    err, errlen) < 1) {
+		free(c->server);
+		free(c->pinfile);
+		free(c);
+		return NULL;
+	}
+	c->loop = loop;
+	if (cb != NULL)
+		c->cb = *cb;
+	c->fd = c->old_fd = -1;
+	c->backoff = BACKOFF_MIN;
+	c->seen = xcalloc(SEEN_MAX, sizeof *c->seen);
+	ev_timer_init(&c->retry, cc_retry_cb, 0., 0.);
+	c->retry.data = c;
+	ev_timer_init(&c->resend, cc_resend_cb, RESEND_DELAY, 0.);
+	c->resend.data = c;
+	ev_timer_init(&c->kick, cc_resend_cb, 0., 0.);
+	c->kick.data = c;
+	c->state = CHATCLIENT_DISCONNECTED;
+	return c;
+}
+
+void
+chatclient_free(struct chatclient *c)
+{
+	struct obx	*o;
+
+	if (c == NULL)
+		return;
+	ev_timer_stop(c->loop, &c->retry);
+	ev_timer_stop(c->loop, &c->resend);
+	ev_timer_stop(c->loop, &c->kick);
+	c->gave_up = 1;
+	if (c->s != NULL)
+		sess_close(c->s);
+	if (c->ep != NULL) {
+		/* Let the CLOSE out before the endpoint goes. */
+		sess_ep_free(c->ep);
+		close(c->fd);
+	}
+	cc_reap(c);
+	while ((o = c->ob_head) != NULL) {
+		c->ob_head = o->next;
+		cc_obx_free(o);
+	}
+	if (c->pw != NULL)
+		sodium_free(c->pw);
+	sodium_memzero(c->token, sizeof c->token);
+	free(c->account);
+	free(c->seen);
+	free(c->server);
+	free(c->pinfile);
+	free(c);
+}
+
+/* Keep credentials and start connecting. */
+static int
+cc_credentials(struct chatclient *c, enum cred_mode mode, const char *nick,
+    const char *pw, const uint8_t *token, int want_token)
+{
+	size_t	n;
+
+	if (nick_normalize(nick, strlen(nick), c->nick, NULL) != NICK_OK) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (pw != NULL) {
+		n = strlen(pw);
+		if (n == 0 || n > CP_SECRET_MAX) {
+			errno = EINVAL;
+			return -1;
+		}
+		if (c->pw != NULL)
+			sodium_free(c->pw);
+		c->pw = sodium_malloc(n + 1);
+		if (c->pw == NULL)
+			fatalx("sodium_malloc failed");
+		memcpy(c->pw, pw, n + 1);
+	}
+	if (token != NULL) {
+		memcpy(c->token, token, CP_TOKEN_LEN);
+		c->have_token = 1;
+	}
+	c->mode = mode;
+	c->want_token = want_token;
+	c->gave_up = 0;
+	if (c->s != NULL && sess_is_up(c->s)) {
+		cc_send_login(c);
+		return 0;
+	}
+	if (c->ep == NULL && !ev_is_active(&c->retry)) {
+		ev_timer_set(&c->retry, 0., 0.);
+		ev_timer_start(c->loop, &c->retry);
+	}
+	return 0;
+}
+
+int
+chatclient_login(struct chatclient *c, const char *nick, const char *pw,
+    int want_token)
+{
+	return cc_credentials(c, CRED_PASSWORD, nick, pw, NULL, want_token);
+}
+
+int
+chatclient_login_token(struct chatclient *c, const char *nick,
+    const uint8_t token[CP_TOKEN_LEN])
+{
+	return cc_credentials(c, CRED_TOKEN, nick, NULL, token, 0);
+}
+
+int
+chatclient_register(struct chatclient *c, const char *nick, const char *pw,
+    int want_token)
+{
+	return cc_credentials(c, CRED_REGISTER, nick, pw, NULL, want_token);
+}
+
+int
+chatclient_token(const struct chatclient *c, uint8_t token[CP_TOKEN_LEN])
+{
+	if (!c->have_token)
+		return 0;
+	memcpy(token, c->token, CP_TOKEN_LEN);
+	return 1;
+}
+
+const char *
+chatclient_nick(const struct chatclient *c)
+{
+	return c->state == CHATCLIENT_READY ? c->account : NULL;
+}
+
+enum chatclient_state
+chatclient_state(const struct chatclient *c)
+{
+	return c->state;
+}
+
+int
+chatclient_send_id(struct chatclient *c, uint64_t id, const char *nick,
+    const char *text, size_t len)
+{
+	struct obx	*o;
+	char		 disp[NICK_MAX_BYTES];
+
+	if (id == 0 || nick_normalize(nick, strlen(nick), disp, NULL) !=
+	    NICK_OK) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (len == 0 || len > CP_TEXT_MAX) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	if (!cp_utf8_ok((const uint8_t *)text, len)) {
+		errno = EILSEQ;
+		return -1;
+	}
+	o = xcalloc(1, sizeof *o);
+	o->id = id;
+	o->to = xstrdup(disp);
+	o->text = xmalloc(len);
+	memcpy(o->text, text, len);
+	o->len = len;
+	if (c->ob_tail != NULL)
+		c->ob_tail->next = o;
+	else
+		c->ob_head = o;
+	c->ob_tail = o;
+	c->nob++;
+	/* Sent from the loop, not from inside this call. */
+	if (c->state == CHATCLIENT_READY)
+		ev_timer_start(c->loop, &c->kick);
+	return 0;
+}
+
+uint64_t
+chatclient_send(struct chatclient *c, const char *nick, const char *text,
+    size_t len)
+{
+	uint64_t	id = cc_id();
+
+	return chatclient_send_id(c, id, nick, text, len) == 0 ? id : 0;
+}
+
+size_t
+chatclient_outbox(const struct chatclient *c)
+{
+	return c->nob;
+}
+
+int
+chatclient_mark_read(struct chatclient *c, uint64_t sid)
+{
+	struct cp_msg	m;
+
+	memset(&m, 0, sizeof m);
+	m.type = CP_MARK;
+	m.flags = CPR_READ;
+	m.sid = sid;
+	return cc_send(c, &m);
+}
+
+/* Send a request that needs READY and remember its type. */
+static uint64_t
+cc_request(struct chatclient *c, struct cp_msg *m)
+{
+	if (c->state != CHATCLIENT_READY) {
+		errno = ENOTCONN;
+		return 0;
+	}
+	m->id = cc_id();
+	if (cc_send(c, m) == -1)
+		return 0;
+	cc_pending_add(c, m->id, (enum cp_type)m->type);
+	return m->id;
+}
+
+uint64_t
+chatclient_contacts(struct chatclient *c, enum cp_contacts_op op,
+    const char *nick)
+{
+	struct cp_msg	m;
+
+	memset(&m, 0, sizeof m);
+	m.type = CP_CONTACTS;
+	m.flags = (uint8_t)op;
+	if (op != CPC_LIST) {
+		if (nick == NULL || strlen(nick) > CP_NICK_WIRE) {
+			errno = EINVAL;
+			return 0;
+		}
+		m.nick.p = (const uint8_t *)nick;
+		m.nick.len = strlen(nick);
+	}
+	return cc_request(c, &m);
+}
+
+uint64_t
+chatclient_who(struct chatclient *c)
+{
+	struct cp_msg	m;
+
+	memset(&m, 0, sizeof m);
+	m.type = CP_WHO;
+	return cc_request(c, &m);
+}
+
+uint64_t
+chatclient_passwd(struct chatclient *c, const char *old, const char *pw)
+{
+	struct cp_msg	m;
+	size_t		n;
+	uint64_t	id;
+
+	if (strlen(old) > CP_SECRET_MAX || (n = strlen(pw)) == 0 ||
+	    n > CP_SECRET_MAX) {
+		errno = EINVAL;
+		return 0;
+	}
+	memset(&m, 0, sizeof m);
+	m.type = CP_PASSWD;
+	m.secret.p = (const uint8_t *)old;
+	m.secret.len = strlen(old);
+	m.secret2.p = (const uint8_t *)pw;
+	m.secret2.len = n;
+	if ((id = cc_request(c, &m)) != 0) {
+		/* Reconnects use the new password; tokens are revoked. */
+		if (c->pw != NULL)
+			sodium_free(c->pw);
+		c->pw = sodium_malloc(n + 1);
+		if (c->pw == NULL)
+			fatalx("sodium_malloc failed");
+		memcpy(c->pw, pw, n + 1);
+		c->have_token = 0;
+		c->mode = CRED_PASSWORD;
+	}
+	return id;
+}
+
+int
+chatclient_typing(struct chatclient *c, const char *nick)
+{
+	struct cp_msg	m;
+
+	if (strlen(nick) > CP_NICK_WIRE) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(&m, 0, sizeof m);
+	m.type = CP_TYPING;
+	m.nick.p = (const uint8_t *)nick;
+	m.nick.len = strlen(nick);
+	return cc_send(c, &m);
+}
+
+int
+chatclient_away(struct chatclient *c, int away)
+{
+	struct cp_msg	m;
+
+	memset(&m, 0, sizeof m);
+	m.type = CP_AWAY;
+	m.flags = away ? CPP_AWAY : CPP_ONLINE;
+	return cc_send(c, &m);
+}
+
+const char *
+chatclient_statename(enum chatclient_state st)
+{
+	switch (st) {
+	case CHATCLIENT_CONNECTING:
+		return "connecting";
+	case CHATCLIENT_LOGGING_IN:
+		return "logging in";
+	case CHATCLIENT_READY:
+		return "ready";
+	case CHATCLIENT_DISCONNECTED:
+		return "disconnected";
+	case CHATCLIENT_FAILED:
+		return "failed";
+	}
+	return "?";
+}
