@@ -1,0 +1,817 @@
+/*
+ * chatc: a scriptable command-line chat client on lib/chatclient.
+ *
+ *   chatc [-s HOST[:PORT]] -n NICK [-t SECONDS] COMMAND [ARGS]
+ *
+ * The password comes from $CHAT_PASSWORD, else a prompt on the terminal;
+ * it is never written to disk.  A device stays logged in with a device
+ * token instead (see token.c): a random 256-bit secret the server issues
+ * at login and stores only as a hash, kept here in a file of mode 0600,
+ * and revoked on the server by `passwd`.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ev.h>
+#include <sodium.h>
+
+#include "chatc.h"
+#include "chatclient.h"
+#include "log.h"
+#include "nick.h"
+#include "version.h"
+
+enum cmd {
+	CMD_REGISTER,
+	CMD_SEND,
+	CMD_LISTEN,
+	CMD_CONTACTS,
+	CMD_WHO,
+	CMD_PASSWD,
+};
+
+struct chatc {
+	struct ev_loop		*loop;
+	struct chatclient	*cc;
+	enum cmd		 cmd;
+	const char		*server;
+	const char		*nick;
+	char			 key[NICK_MAX_BYTES];
+	double			 timeout;
+	int			 rc;		/* exit status once done */
+	int			 done;
+	/* send */
+	const char		*to;
+	char			*text;
+	int			 wait;		/* 0 accepted, 1 delivered, 2 read */
+	int			 lines;		/* one message per stdin line */
+	uint64_t		 msgid;
+	int			 outstanding;
+	int			 failed_sends;
+	uint64_t		*line_ids;	/* --lines: id of each line */
+	char			**line_text;
+	size_t			 nlines;
+	/* listen */
+	long			 count, got;
+	int			 json;
+	int			 events;
+	/* contacts */
+	enum cp_contacts_op	 op;
+	const char		*contact;
+	/* passwd */
+	char			*oldpw, *newpw;
+	int			 save_token;
+	ev_timer		 timer;
+};
+
+static struct chatc	 ch;
+
+static void __attribute__((noreturn))
+usage(FILE *f, int code)
+{
+	fprintf(f,
+"usage: chatc [-hVv] [-s HOST[:PORT]] -n NICK [-t SECONDS] COMMAND [ARGS]\n"
+"\n"
+"Commands:\n"
+"  register                       create the account NICK\n"
+"  send TO TEXT... [--wait|--read] send a message; exit once accepted,\n"
+"                                 delivered (--wait) or read (--read)\n"
+"  send TO --lines                send each line of standard input,\n"
+"                                 printing \"accepted<TAB>LINE\" for each\n"
+"  listen [--count N] [--timeout S] [--json] [--events]\n"
+"                                 print incoming messages (time, from, text\n"
+"                                 tab-separated, or JSON); --events adds\n"
+"                                 presence, typing and receipt lines\n"
+"  contacts [add NICK | del NICK] list, add or remove contacts\n"
+"  who                            who is online\n"
+"  passwd                         change the password ($CHAT_NEW_PASSWORD\n"
+"                                 or a prompt); revokes device tokens\n"
+"\n"
+"  -s, --server HOST[:PORT]  server (default $CHAT_SERVER, else %s)\n"
+"  -n, --nick NICK           your nickname\n"
+"  -t, --timeout SECONDS     give up after this long (default 10; listen:\n"
+"                            never, unless --timeout)\n"
+"\n"
+"The password is read from $CHAT_PASSWORD, else from the terminal.  After\n"
+"a login with the password, a device token in $XDG_CONFIG_HOME/udp-suite/\n"
+"chatc-tokens (mode 0600) logs this device in without it.\n"
+"\n"
+"Exit status: 0 ok, 64 usage, 65 invalid nickname or text, 67 unknown\n"
+"user, 69 server unreachable, 70 server failure, 73 nickname taken,\n"
+"75 try again later (rate limited, busy, queue full, not delivered in\n"
+"time), 76 server key changed, 77 wrong password or revoked token.\n",
+	    CHATCLIENT_DEFAULT_SERVER);
+	exit(code);
+}
+
+/* Print one line of error and finish with status rc. */
+static void
+finish(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void
+finish(int rc, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (ch.done)
+		return;
+	if (fmt != NULL) {
+		fprintf(stderr, "chatc: ");
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
+	}
+	ch.rc = rc;
+	ch.done = 1;
+	ev_break(ch.loop, EVBREAK_ALL);
+}
+
+/* The exit status for a chat error code. */
+static int
+err_status(enum cp_err e)
+{
+	switch (e) {
+	case CPE_NONE:
+		return 0;
+	case CPE_NICK_INVALID:
+	case CPE_BAD_UTF8:
+	case CPE_TOO_LONG:
+	case CPE_BAD_PASSWORD:
+		return EX_DATAERR;
+	case CPE_UNKNOWN_USER:
+		return EX_NOUSER;
+	case CPE_NICK_TAKEN:
+		return EX_CANTCREAT;
+	case CPE_WRONG_PASSWORD:
+	case CPE_BAD_TOKEN:
+	case CPE_DISABLED:
+	case CPE_NOT_LOGGED_IN:
+		return EX_NOPERM;
+	case CPE_RATE_LIMITED:
+	case CPE_QUEUE_FULL:
+	case CPE_BUSY:
+	case CPE_LIMIT:
+		return EX_TEMPFAIL;
+	case CPE_VERSION:
+	case CPE_MALFORMED:
+	case CPE_ALREADY:
+		return EX_PROTOCOL;
+	default:
+		return EX_SOFTWARE;
+	}
+}
+
+/* Format ms since 1970 as ISO 8601 UTC. */
+static void
+fmt_time(uint64_t ms, char *buf, size_t len)
+{
+	time_t		t = (time_t)(ms / 1000);
+	struct tm	tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Print s with tab, newline and backslash escaped (one field of a line). */
+static void
+put_field(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '\t':
+			fputs("\\t", stdout);
+			break;
+		case '\n':
+			fputs("\\n", stdout);
+			break;
+		case '\r':
+			fputs("\\r", stdout);
+			break;
+		case '\\':
+			fputs("\\\\", stdout);
+			break;
+		default:
+			putchar(*s);
+		}
+	}
+}
+
+/* Print s as a JSON string. */
+static void
+put_json(const char *s)
+{
+	putchar('"');
+	for (; *s != '\0'; s++) {
+		unsigned char	c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", stdout);
+		else if (c == '\t')
+			fputs("\\t", stdout);
+		else if (c == '\r')
+			fputs("\\r", stdout);
+		else if (c < 0x20 || c == 0x7f)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static const char *
+presence_name(enum cp_presence p)
+{
+	return p == CPP_ONLINE ? "online" : p == CPP_AWAY ? "away" : "offline";
+}
+
+/* Logged in: do the command. */
+static void
+run_command(void)
+{
+	const char	*p, *nl;
+	uint64_t	 id;
+
+	switch (ch.cmd) {
+	case CMD_REGISTER:
+		printf("registered %s\n", chatclient_nick(ch.cc));
+		finish(0, NULL);
+		break;
+	case CMD_SEND:
+		if (ch.msgid != 0 || ch.outstanding > 0)
+			break;		/* a reconnect: the outbox resends */
+		if (!ch.lines) {
+			ch.msgid = chatclient_send(ch.cc, ch.to, ch.text,
+			    strlen(ch.text));
+			if (ch.msgid == 0)
+				finish(EX_DATAERR, "send to %s: %s", ch.to,
+				    errno == EINVAL ? "invalid nickname" :
+				    errno == EILSEQ ? "text is not valid UTF-8" :
+				    "message empty or longer than 4096 bytes");
+			else
+				ch.outstanding = 1;
+			break;
+		}
+		ch.line_ids = calloc(strlen(ch.text) + 1, sizeof *ch.line_ids);
+		ch.line_text = calloc(strlen(ch.text) + 1,
+		    sizeof *ch.line_text);
+		if (ch.line_ids == NULL || ch.line_text == NULL)
+			exit(EX_OSERR);
+		for (p = ch.text; *p != '\0'; p = nl + 1) {
+			nl = strchr(p, '\n');
+			if (nl == NULL)
+				nl = p + strlen(p);
+			if (nl == p)
+				continue;
+			ch.line_text[ch.nlines] = (char *)p;
+			if ((id = chatclient_send(ch.cc, ch.to, p,
+			    (size_t)(nl - p))) == 0) {
+				finish(EX_DATAERR, "send to %s: line %.*s "
+				    "refused", ch.to, (int)(nl - p), p);
+				return;
+			}
+			ch.line_ids[ch.nlines++] = id;
+			ch.outstanding++;
+			if (*nl == '\0')
+				break;
+			*(char *)nl = '\0';
+		}
+		ch.msgid = 1;
+		if (ch.outstanding == 0)
+			finish(0, NULL);
+		break;
+	case CMD_LISTEN:
+		if (ch.events)
+			chatclient_contacts(ch.cc, CPC_LIST, NULL);
+		break;
+	case CMD_CONTACTS:
+		if (chatclient_contacts(ch.cc, ch.op, ch.contact) == 0)
+			finish(EX_DATAERR, "contacts: invalid nickname");
+		break;
+	case CMD_WHO:
+		chatclient_who(ch.cc);
+		break;
+	case CMD_PASSWD:
+		if ((id = chatclient_passwd(ch.cc, ch.oldpw, ch.newpw)) == 0)
+			finish(EX_DATAERR, "passwd: new password empty or "
+			    "longer than 255 bytes");
+		break;
+	}
+}
+
+static void
+cb_state(struct chatclient *cc, enum chatclient_state st, enum cp_err code,
+    const char *why, void *arg)
+{
+	uint8_t	token[CP_TOKEN_LEN];
+
+	switch (st) {
+	case CHATCLIENT_READY:
+		if (ch.save_token && chatclient_token(cc, token) == 1) {
+			token_save(ch.server, ch.key, token);
+			sodium_memzero(token, sizeof token);
+		}
+		ch.save_token = 0;
+		run_command();
+		break;
+	case CHATCLIENT_FAILED:
+		if (code == CPE_BAD_TOKEN) {
+			token_forget(ch.server, ch.key);
+			finish(EX_NOPERM, "%s: this device's token was revoked; "
+			    "log in with the password", ch.nick);
+		} else if (code != CPE_NONE)
+			finish(err_status(code), "%s: %s", ch.nick, why);
+		else
+			finish(strstr(why, "key") != NULL ? EX_PROTOCOL :
+			    EX_UNAVAILABLE, "%s: %s", ch.server, why);
+		break;
+	case CHATCLIENT_DISCONNECTED:
+		log_debug("disconnected: %s", why);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+cb_result(struct chatclient *cc, uint64_t id, enum cp_type type,
+    enum cp_err code, const char *detail, void *arg)
+{
+	if (type == CP_SEND) {
+		if (ch.lines) {
+			/* One refused line does not stop the others. */
+			fprintf(stderr, "chatc: send to %s: %s\n", ch.to,
+			    detail);
+			ch.failed_sends = err_status(code);
+			if (--ch.outstanding == 0)
+				finish(ch.failed_sends, NULL);
+			return;
+		}
+		finish(err_status(code), "send to %s: %s", ch.to, detail);
+		return;
+	}
+	if (code != CPE_NONE) {
+		finish(err_status(code), "%s: %s", type == CP_PASSWD ?
+		    "passwd" : type == CP_WHO ? "who" : type == CP_CONTACTS ?
+		    "contacts" : "request", detail);
+		return;
+	}
+	if (type == CP_PASSWD) {
+		token_forget(ch.server, ch.key);
+		printf("password changed; device tokens revoked\n");
+		finish(0, NULL);
+	}
+}
+
+static void
+cb_accepted(struct chatclient *cc, uint64_t msgid, uint64_t sid,
+    uint64_t time_ms, enum cp_receipt state, void *arg)
+{
+	size_t	i;
+
+	if (ch.lines) {
+		for (i = 0; i < ch.nlines; i++)
+			if (ch.line_ids[i] == msgid)
+				printf("accepted\t%s\n", ch.line_text[i]);
+		fflush(stdout);
+		if (--ch.outstanding == 0)
+			finish(ch.failed_sends, NULL);
+		return;
+	}
+	if (msgid != ch.msgid)
+		return;
+	if ((int)state >= ch.wait)
+		finish(0, NULL);
+}
+
+static void
+cb_receipt(struct chatclient *cc, uint64_t msgid, enum cp_receipt kind,
+    void *arg)
+{
+	if (ch.cmd == CMD_LISTEN && ch.events) {
+		printf(ch.json ? "{\"event\":\"receipt\",\"id\":\"%" PRIu64
+		    "\",\"kind\":\"%s\"}\n" : "receipt\t%" PRIu64 "\t%s\n",
+		    msgid, kind == CPR_READ ? "read" : "delivered");
+		fflush(stdout);
+	}
+	if (ch.cmd == CMD_SEND && !ch.lines && msgid == ch.msgid &&
+	    (int)kind >= ch.wait)
+		finish(0, NULL);
+}
+
+static void
+cb_message(struct chatclient *cc, const struct chatclient_msg *m, void *arg)
+{
+	char	t[32];
+
+	if (ch.cmd != CMD_LISTEN)
+		return;
+	fmt_time(m->time_ms, t, sizeof t);
+	if (ch.json) {
+		printf("{\"time\":\"%s\",\"id\":%" PRIu64 ",\"from\":", t,
+		    m->sid);
+		put_json(m->from);
+		fputs(",\"text\":", stdout);
+		put_json(m->text);
+		fputs("}\n", stdout);
+	} else {
+		printf("%s\t", t);
+		put_field(m->from);
+		putchar('\t');
+		put_field(m->text);
+		putchar('\n');
+	}
+	fflush(stdout);
+	/* Printed is shown: tell the sender it was read. */
+	chatclient_mark_read(cc, m->sid);
+	if (ch.count > 0 && ++ch.got >= ch.count)
+		finish(0, NULL);
+}
+
+static void
+cb_roster(struct chatclient *cc, uint64_t id,
+    const struct chatclient_contact *v, size_t n, void *arg)
+{
+	char	t[32];
+	size_t	i;
+
+	if (ch.cmd == CMD_LISTEN)
+		return;
+	for (i = 0; i < n; i++) {
+		if (ch.cmd == CMD_WHO) {
+			printf("%s\t%s\n", v[i].nick,
+			    presence_name(v[i].presence));
+			continue;
+		}
+		if (v[i].last_seen_ms != 0)
+			fmt_time(v[i].last_seen_ms, t, sizeof t);
+		else
+			strcpy(t, "-");
+		printf("%s\t%s\t%s\n", v[i].nick, presence_name(v[i].presence),
+		    v[i].presence == CPP_OFFLINE ? t : "-");
+	}
+	finish(0, NULL);
+}
+
+static void
+cb_presence(struct chatclient *cc, const struct chatclient_contact *p,
+    void *arg)
+{
+	if (ch.cmd != CMD_LISTEN || !ch.events)
+		return;
+	if (ch.json) {
+		fputs("{\"event\":\"presence\",\"nick\":", stdout);
+		put_json(p->nick);
+		printf(",\"presence\":\"%s\"}\n", presence_name(p->presence));
+	} else
+		printf("presence\t%s\t%s\n", p->nick,
+		    presence_name(p->presence));
+	fflush(stdout);
+}
+
+static void
+cb_typing(struct chatclient *cc, const char *from, void *arg)
+{
+	if (ch.cmd != CMD_LISTEN || !ch.events)
+		return;
+	if (ch.json) {
+		fputs("{\"event\":\"typing\",\"nick\":", stdout);
+		put_json(from);
+		fputs("}\n", stdout);
+	} else
+		printf("typing\t%s\n", from);
+	fflush(stdout);
+}
+
+static void
+timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	enum chatclient_state	st = chatclient_state(ch.cc);
+
+	if (ch.cmd == CMD_LISTEN && st == CHATCLIENT_READY) {
+		finish(0, NULL);
+		return;
+	}
+	if (st != CHATCLIENT_READY)
+		finish(EX_UNAVAILABLE, "%s: no answer from the server within "
+		    "%g s", ch.server, ch.timeout);
+	else if (ch.cmd == CMD_SEND && ch.msgid != 0 && ch.outstanding > 0 &&
+	    chatclient_outbox(ch.cc) == 0)
+		finish(EX_TEMPFAIL, "send to %s: accepted, but not %s within "
+		    "%g s", ch.to, ch.wait == 2 ? "read" : "delivered",
+		    ch.timeout);
+	else
+		finish(EX_UNAVAILABLE, "%s: no answer within %g s", ch.server,
+		    ch.timeout);
+}
+
+/* Read a password from the terminal without echo; NULL if impossible. */
+static char *
+prompt_password(const char *prompt)
+{
+	struct termios	 old, raw;
+	char		 buf[512];
+	FILE		*tty;
+	char		*r;
+	size_t		 n;
+
+	if ((tty = fopen("/dev/tty", "r+")) == NULL)
+		return NULL;
+	fprintf(tty, "%s", prompt);
+	fflush(tty);
+	if (tcgetattr(fileno(tty), &old) == -1) {
+		fclose(tty);
+		return NULL;
+	}
+	raw = old;
+	raw.c_lflag &= ~(tcflag_t)ECHO;
+	tcsetattr(fileno(tty), TCSAFLUSH, &raw);
+	r = fgets(buf, sizeof buf, tty);
+	tcsetattr(fileno(tty), TCSAFLUSH, &old);
+	fputc('\n', tty);
+	fclose(tty);
+	if (r == NULL)
+		return NULL;
+	n = strcspn(buf, "\r\n");
+	buf[n] = '\0';
+	r = strdup(buf);
+	sodium_memzero(buf, sizeof buf);
+	return r;
+}
+
+/* The password from the environment or the terminal; exits if none. */
+static char *
+get_password(const char *env, const char *prompt)
+{
+	const char	*e = getenv(env);
+	char		*p;
+
+	if (e != NULL)
+		return strdup(e);
+	if ((p = prompt_password(prompt)) == NULL) {
+		fprintf(stderr, "chatc: no password: set $%s or run on a "
+		    "terminal\n", env);
+		exit(EX_USAGE);
+	}
+	return p;
+}
+
+/* Read all of standard input (for --lines); exits on failure. */
+static char *
+read_stdin(void)
+{
+	size_t	 cap = 4096, len = 0;
+	char	*b = malloc(cap);
+	ssize_t	 n;
+
+	if (b == NULL)
+		exit(EX_OSERR);
+	while ((n = read(0, b + len, cap - len - 1)) > 0) {
+		len += (size_t)n;
+		if (cap - len < 2 && (b = realloc(b, cap *= 2)) == NULL)
+			exit(EX_OSERR);
+	}
+	b[len] = '\0';
+	return b;
+}
+
+/* Parse the command and its arguments. */
+static void
+parse_command(int argc, char *argv[])
+{
+	const char	*c;
+	size_t		 len = 0;
+	char		*end;
+	int		 i;
+
+	if (argc < 1)
+		usage(stderr, EX_USAGE);
+	c = argv[0];
+	if (strcmp(c, "register") == 0 && argc == 1)
+		ch.cmd = CMD_REGISTER;
+	else if (strcmp(c, "who") == 0 && argc == 1)
+		ch.cmd = CMD_WHO;
+	else if (strcmp(c, "passwd") == 0 && argc == 1)
+		ch.cmd = CMD_PASSWD;
+	else if (strcmp(c, "contacts") == 0) {
+		ch.cmd = CMD_CONTACTS;
+		ch.op = CPC_LIST;
+		if (argc == 3 && strcmp(argv[1], "add") == 0)
+			ch.op = CPC_ADD;
+		else if (argc == 3 && strcmp(argv[1], "del") == 0)
+			ch.op = CPC_DEL;
+		else if (argc != 1)
+			usage(stderr, EX_USAGE);
+		ch.contact = argc == 3 ? argv[2] : NULL;
+	} else if (strcmp(c, "send") == 0) {
+		ch.cmd = CMD_SEND;
+		if (argc < 3)
+			usage(stderr, EX_USAGE);
+		ch.to = argv[1];
+		for (i = 2; i < argc; i++) {
+			if (strcmp(argv[i], "--wait") == 0)
+				ch.wait = CPR_DELIVERED;
+			else if (strcmp(argv[i], "--read") == 0)
+				ch.wait = CPR_READ;
+			else if (strcmp(argv[i], "--lines") == 0)
+				ch.lines = 1;
+			else
+				len += strlen(argv[i]) + 1;
+		}
+		if (ch.lines) {
+			if (len != 0 || ch.wait)
+				usage(stderr, EX_USAGE);
+			ch.text = read_stdin();
+			return;
+		}
+		if (len == 0)
+			usage(stderr, EX_USAGE);
+		ch.text = calloc(1, len);
+		for (i = 2; i < argc; i++) {
+			if (strcmp(argv[i], "--wait") == 0 ||
+			    strcmp(argv[i], "--read") == 0)
+				continue;
+			if (ch.text[0] != '\0')
+				strcat(ch.text, " ");
+			strcat(ch.text, argv[i]);
+		}
+	} else if (strcmp(c, "listen") == 0) {
+		ch.cmd = CMD_LISTEN;
+		ch.timeout = 0;
+		for (i = 1; i < argc; i++) {
+			if (strcmp(argv[i], "--json") == 0)
+				ch.json = 1;
+			else if (strcmp(argv[i], "--events") == 0)
+				ch.events = 1;
+			else if (strcmp(argv[i], "--count") == 0 &&
+			    i + 1 < argc) {
+				ch.count = strtol(argv[++i], &end, 10);
+				if (*end != '\0' || ch.count < 1)
+					usage(stderr, EX_USAGE);
+			} else if (strcmp(argv[i], "--timeout") == 0 &&
+			    i + 1 < argc) {
+				ch.timeout = strtod(argv[++i], &end);
+				if (*end != '\0' || ch.timeout <= 0)
+					usage(stderr, EX_USAGE);
+			} else
+				usage(stderr, EX_USAGE);
+		}
+	} else
+		usage(stderr, EX_USAGE);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "server",	required_argument,	NULL, 's' },
+		{ "nick",	required_argument,	NULL, 'n' },
+		{ "timeout",	required_argument,	NULL, 't' },
+		{ "verbose",	no_argument,		NULL, 'v' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ "version",	no_argument,		NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct chatclient_conf	 conf;
+	struct chatclient_cb	 cb = { cb_state, cb_result, cb_accepted,
+				    cb_receipt, cb_message, cb_roster,
+				    cb_presence, cb_typing, NULL };
+	uint8_t			 token[CP_TOKEN_LEN];
+	char			 err[256], *pw = NULL, *again;
+	double			 timeout = 10;
+	int			 c, verbose = 0, have_token;
+	char			*end;
+
+	ch.server = getenv("CHAT_SERVER");
+	while ((c = getopt_long(argc, argv, "+s:n:t:vhV", longopts, NULL)) !=
+	    -1) {
+		switch (c) {
+		case 's':
+			ch.server = optarg;
+			break;
+		case 'n':
+			ch.nick = optarg;
+			break;
+		case 't':
+			timeout = strtod(optarg, &end);
+			if (*end != '\0' || timeout <= 0)
+				usage(stderr, EX_USAGE);
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'h':
+			usage(stdout, 0);
+		case 'V':
+			printf("chatc (%s) %s\n", SUITE_NAME, SUITE_VERSION);
+			exit(0);
+		default:
+			usage(stderr, EX_USAGE);
+		}
+	}
+	if (ch.server == NULL || ch.server[0] == '\0')
+		ch.server = CHATCLIENT_DEFAULT_SERVER;
+	if (ch.nick == NULL) {
+		fprintf(stderr, "chatc: -n NICK is required\n");
+		exit(EX_USAGE);
+	}
+	ch.timeout = timeout;
+	parse_command(argc - optind, argv + optind);
+	log_init("chatc", LOG_TO_STDERR, verbose);
+	if (sodium_init() == -1) {
+		fprintf(stderr, "chatc: libsodium failed to initialise\n");
+		exit(EX_SOFTWARE);
+	}
+	if (nick_normalize(ch.nick, strlen(ch.nick), NULL, ch.key) !=
+	    NICK_OK) {
+		fprintf(stderr, "chatc: %s: invalid nickname (%s)\n", ch.nick,
+		    nick_strerror(nick_normalize(ch.nick, strlen(ch.nick),
+		    NULL, NULL)));
+		exit(EX_DATAERR);
+	}
+
+	/* Credentials: the password if given, else this device's token. */
+	have_token = token_load(ch.server, ch.key, token) == 1;
+	if (ch.cmd == CMD_REGISTER || ch.cmd == CMD_PASSWD ||
+	    getenv("CHAT_PASSWORD") != NULL || !have_token)
+		pw = get_password("CHAT_PASSWORD", ch.cmd == CMD_PASSWD ?
+		    "Current password: " : "Password: ");
+	if (ch.cmd == CMD_REGISTER && getenv("CHAT_PASSWORD") == NULL) {
+		again = get_password("CHAT_PASSWORD", "Again: ");
+		if (strcmp(again, pw) != 0) {
+			fprintf(stderr, "chatc: the passwords differ\n");
+			exit(EX_USAGE);
+		}
+		free(again);
+	}
+	if (ch.cmd == CMD_PASSWD) {
+		ch.oldpw = pw;
+		ch.newpw = get_password("CHAT_NEW_PASSWORD", "New password: ");
+		if (getenv("CHAT_NEW_PASSWORD") == NULL) {
+			again = get_password("CHAT_NEW_PASSWORD", "Again: ");
+			if (strcmp(again, ch.newpw) != 0) {
+				fprintf(stderr, "chatc: the passwords "
+				    "differ\n");
+				exit(EX_USAGE);
+			}
+			free(again);
+		}
+	}
+
+	ch.loop = ev_default_loop(EVFLAG_AUTO);
+	chatclient_conf_default(&conf);
+	conf.server = ch.server;
+	/* A one-shot command waits for the server through restarts. */
+	if ((ch.cc = chatclient_new(ch.loop, &conf, &cb, err, sizeof err)) ==
+	    NULL) {
+		fprintf(stderr, "chatc: %s: %s\n", ch.server, err);
+		exit(EX_USAGE);
+	}
+	ch.save_token = ch.cmd != CMD_PASSWD;
+	if (ch.cmd == CMD_REGISTER)
+		c = chatclient_register(ch.cc, ch.nick, pw, 1);
+	else if (pw != NULL)
+		c = chatclient_login(ch.cc, ch.nick, pw, ch.save_token);
+	else
+		c = chatclient_login_token(ch.cc, ch.nick, token);
+	sodium_memzero(token, sizeof token);
+	if (c == -1) {
+		fprintf(stderr, "chatc: password empty or longer than 255 "
+		    "bytes\n");
+		exit(EX_DATAERR);
+	}
+	if (ch.timeout > 0) {
+		ev_timer_init(&ch.timer, timeout_cb, ch.timeout, 0.);
+		ev_timer_start(ch.loop, &ch.timer);
+	}
+	ev_run(ch.loop, 0);
+
+	chatclient_free(ch.cc);
+	if (pw != NULL) {
+		sodium_memzero(pw, strlen(pw));
+		free(pw);
+	}
+	if (ch.newpw != NULL) {
+		sodium_memzero(ch.newpw, strlen(ch.newpw));
+		free(ch.newpw);
+	}
+	free(ch.text);
+	free(ch.line_ids);
+	free(ch.line_text);
+	ev_timer_stop(ch.loop, &ch.timer);
+	ev_loop_destroy(ch.loop);
+	return ch.rc;
+}
