@@ -1,0 +1,878 @@
+/* app.c: keys, commands and network events; see app.h. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "app.h"
+#include "log.h"
+#include "net.h"
+#include "width.h"
+#include "xmalloc.h"
+
+#define APP_TEXT_MAX		4096	/* bytes of a message, as chatd takes */
+#define APP_TYPING_EVERY_MS	3000
+
+const char *const app_help[] = {
+	"chat-tui: pick a contact, type, press Enter.",
+	"",
+	"Contact list (Tab switches between list and input):",
+	"  Up/Down, Enter   choose and open a conversation",
+	"  letters          filter the list; Enter on a new name opens it",
+	"  Esc              clear the filter",
+	"Anywhere:",
+	"  Alt+1..9         open the conversation at that place in the list",
+	"  Ctrl-N / Ctrl-P  next / previous conversation",
+	"  Alt+A            next conversation with unread messages",
+	"  PageUp/PageDown  scroll the conversation",
+	"  Ctrl-L           redraw;  Ctrl-C or /quit  leave",
+	"Input line:",
+	"  Left/Right, Ctrl-Left/Right, Home/End, Ctrl-A/E   move",
+	"  Backspace, Delete, Ctrl-W, Alt-D, Ctrl-U, Ctrl-K, Ctrl-Y  edit",
+	"  Up/Down          older / newer lines you sent",
+	"  Alt+Enter        new line; a paste is one message",
+	"  Tab              complete a nickname",
+	"Commands:",
+	"  /add NICK  /del NICK  /who  /away [TEXT]  /back",
+	"  /open NICK  /passwd  /help  /quit",
+	"Message states: sending, accepted, delivered, read.",
+	"Esc closes this help.",
+	NULL
+};
+
+/* The wall clock in milliseconds. */
+static uint64_t
+app_clock_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Set the status bar's notice. */
+static void
+app_notice(struct app *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void
+app_notice(struct app *a, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(a->model.notice, sizeof a->model.notice, fmt, ap);
+	va_end(ap);
+}
+
+/* Set up with the configuration; nothing starts yet. */
+void
+app_init(struct app *a, const struct tuiconf *conf)
+{
+	memset(a, 0, sizeof *a);
+	a->conf = conf;
+	model_init(&a->model, (size_t)conf->history_max);
+	edit_init(&a->edit, 200);
+	edit_init(&a->secret, 0);
+	a->focus = APP_FOCUS_LIST;
+	snprintf(a->model.server, sizeof a->model.server, "%s",
+	    conf->server);
+}
+
+/* Wipe and free a secret string. */
+static void
+app_wipe(char **s)
+{
+	if (*s != NULL) {
+		sodium_memzero(*s, strlen(*s));
+		free(*s);
+		*s = NULL;
+	}
+}
+
+/* Empty the secret editor without leaving the text in memory. */
+static void
+app_secret_clear(struct app *a)
+{
+	sodium_memzero(a->secret.buf, a->secret.cap);
+	a->secret.len = a->secret.cur = 0;
+}
+
+/* Free everything. */
+void
+app_free(struct app *a)
+{
+	app_secret_clear(a);
+	app_wipe(&a->password);
+	app_wipe(&a->old_password);
+	free(a->pending);
+	edit_free(&a->secret);
+	edit_free(&a->edit);
+	model_free(&a->model);
+}
+
+/* Ask for something on the input line. */
+static void
+app_ask(struct app *a, enum app_prompt p)
+{
+	a->prompt = p;
+	a->focus = APP_FOCUS_INPUT;
+	app_secret_clear(a);
+}
+
+/* Log in with what we have, or ask for a password. */
+static void
+app_login(struct app *a)
+{
+	const char	*env = getenv("CHAT_PASSWORD");
+	char		 err[256];
+
+	if (a->net == NULL)
+		return;
+	if (a->password == NULL && env != NULL && env[0] != '\0')
+		a->password = xstrdup(env);
+	if (a->password == NULL && !net_has_token(a->model.self)) {
+		app_ask(a, APP_PROMPT_PASSWORD);
+		return;
+	}
+	if (net_login(a->net, a->model.self, a->password, 0, err,
+	    sizeof err) == -1)
+		app_notice(a, "%s", err);
+}
+
+/* Our nickname is known: read the history and log in. */
+static void
+app_begin(struct app *a, const char *nick)
+{
+	char	err[512];
+
+	model_key(nick, err, a->model.self);
+	if (history_open(&a->hist, a->model.self, err, sizeof err) == -1)
+		app_notice(a, "history off: %s", err);
+	else
+		history_load(&a->hist, &a->model);
+	app_login(a);
+}
+
+/* Start with a nickname, or ask for one. */
+void
+app_start(struct app *a, const char *nick)
+{
+	if (nick == NULL || nick[0] == '\0') {
+		app_ask(a, APP_PROMPT_NICK);
+		return;
+	}
+	app_begin(a, nick);
+}
+
+/* The conversations as listed. */
+size_t
+app_list(const struct app *a, struct model_conv **out, size_t max)
+{
+	return model_filter(&a->model, a->filter, out, max);
+}
+
+/* Open a conversation and put the cursor on the input line. */
+static void
+app_open(struct app *a, struct model_conv *c)
+{
+	struct model_conv	**list;
+	size_t			  n, i;
+
+	model_open(&a->model, c);
+	a->help = 0;
+	a->filter[0] = '\0';
+	a->focus = APP_FOCUS_INPUT;
+	n = app_list(a, NULL, 0);
+	list = xreallocarray(NULL, n + 1, sizeof *list);
+	n = app_list(a, list, n);
+	for (i = 0; i < n; i++)
+		if (list[i] == c)
+			a->sel = i;
+	free(list);
+}
+
+/* Hand a message to the network, once per run. */
+static void
+app_queue(struct app *a, struct model_conv *c, struct model_msg *m)
+{
+	char	err[256];
+
+	if (a->net == NULL || m->queued)
+		return;
+	if (net_send(a->net, m->id, c->nick, m->text, m->len, err,
+	    sizeof err) == -1) {
+		model_fail(m, err);
+		history_state(&a->hist, c, m);
+		return;
+	}
+	m->queued = 1;
+}
+
+/* Send text to the open conversation. */
+static void
+app_send(struct app *a, const char *text)
+{
+	struct model_conv	*c = a->model.open;
+	struct model_msg	*m;
+	uint64_t		 id;
+
+	if (c == NULL) {
+		app_notice(a, "pick a contact first (Tab, arrows, Enter)");
+		return;
+	}
+	do
+		randombytes_buf(&id, sizeof id);
+	while (id == 0);
+	m = model_add(&a->model, c, id, a->now_ms, 1, MODEL_SENDING, text,
+	    strlen(text));
+	history_msg(&a->hist, c, m);
+	app_queue(a, c, m);
+	scroll_end(&c->scroll);
+}
+
+/* Check and send, or ask first if it is very long. */
+static void
+app_submit(struct app *a, char *text)
+{
+	size_t	lines = 1, i, len = strlen(text);
+
+	for (i = 0; i < len; i++)
+		if (text[i] == '\n')
+			lines++;
+	if (len > APP_TEXT_MAX) {
+		app_notice(a, "message too long: %zu bytes, at most %d", len,
+		    APP_TEXT_MAX);
+		edit_set(&a->edit, text);
+		free(text);
+		return;
+	}
+	if (lines > (size_t)a->conf->paste_confirm_lines) {
+		free(a->pending);
+		a->pending = text;
+		app_ask(a, APP_PROMPT_CONFIRM);
+		app_notice(a, "send %zu lines as one message? y/n", lines);
+		return;
+	}
+	app_send(a, text);
+	free(text);
+}
+
+/* The word of a command line after the command, trimmed. */
+static const char *
+app_arg(char *s)
+{
+	char	*e;
+
+	while (*s == ' ')
+		s++;
+	e = s + strlen(s);
+	while (e > s && e[-1] == ' ')
+		*--e = '\0';
+	return s;
+}
+
+/* Run a /command. */
+static void
+app_command(struct app *a, char *line)
+{
+	char		*cmd = line + 1, *rest;
+	const char	*arg;
+
+	rest = cmd + strcspn(cmd, " ");
+	if (*rest != '\0')
+		*rest++ = '\0';
+	arg = app_arg(rest);
+	if (strcmp(cmd, "help") == 0) {
+		a->help = 1;
+	} else if (strcmp(cmd, "quit") == 0 || strcmp(cmd, "q") == 0) {
+		a->quit = 1;
+	} else if (strcmp(cmd, "add") == 0 || strcmp(cmd, "del") == 0) {
+		if (*arg == '\0')
+			app_notice(a, "usage: /%s NICK", cmd);
+		else if (a->net == NULL || net_contacts(a->net,
+		    cmd[0] == 'a' ? NET_ADD : NET_DEL, arg) == -1)
+			app_notice(a, "/%s: not connected", cmd);
+		else if (cmd[0] == 'a')
+			app_open(a, model_conv(&a->model, arg, 1));
+	} else if (strcmp(cmd, "open") == 0 || strcmp(cmd, "query") == 0) {
+		if (*arg == '\0')
+			app_notice(a, "usage: /open NICK");
+		else
+			app_open(a, model_conv(&a->model, arg, 1));
+	} else if (strcmp(cmd, "who") == 0) {
+		if (a->net == NULL || net_who(a->net) == -1)
+			app_notice(a, "/who: not connected");
+	} else if (strcmp(cmd, "away") == 0 || strcmp(cmd, "back") == 0) {
+		a->away = cmd[0] == 'a';
+		if (a->net != NULL)
+			net_away(a->net, a->away);
+		app_notice(a, a->away ? "you are away%s%s" : "you are back%s%s",
+		    *arg != '\0' && a->away ? ": " : "",
+		    a->away ? arg : "");
+	} else if (strcmp(cmd, "passwd") == 0) {
+		app_ask(a, APP_PROMPT_PASSWD_OLD);
+	} else
+		app_notice(a, "unknown command /%s; /help lists them", cmd);
+}
+
+/* Enter on the input line. */
+static void
+app_enter(struct app *a)
+{
+	char	*text;
+
+	if (a->edit.len == 0)
+		return;
+	text = edit_take(&a->edit);
+	if (text[0] == '/' && text[1] != '/') {
+		app_command(a, text);
+		free(text);
+		return;
+	}
+	if (text[0] == '/')
+		memmove(text, text + 1, strlen(text));	/* "//" sends "/" */
+	app_submit(a, text);
+}
+
+/* Complete the nickname before the cursor from the conversations. */
+static int
+app_complete(struct app *a)
+{
+	size_t	start = a->edit.cur, i, n = 0, plen;
+	char	prefix[NICK_MAX_BYTES], key[NICK_MAX_BYTES];
+	struct model_conv *found = NULL;
+
+	while (start > 0 && a->edit.buf[start - 1] != ' ' &&
+	    a->edit.buf[start - 1] != '\n')
+		start--;
+	plen = a->edit.cur - start;
+	if (plen == 0 || plen >= sizeof prefix)
+		return 0;
+	memcpy(prefix, a->edit.buf + start, plen);
+	prefix[plen] = '\0';
+	if (prefix[0] == '/')
+		return 0;
+	model_key(prefix, key, NULL);
+	plen = strlen(key);
+	for (i = 0; i < a->model.nconvs; i++)
+		if (strncmp(a->model.convs[i]->key, key, plen) == 0) {
+			found = a->model.convs[i];
+			n++;
+		}
+	if (n == 0)
+		return 0;	/* not a nickname: Tab switches focus */
+	if (n > 1) {
+		app_notice(a, "%zu nicknames start with that", n);
+		return 1;
+	}
+	/* Replace the whole word under the cursor with the nickname. */
+	a->edit.cur = start;
+	edit_kill_word_forward(&a->edit);
+	edit_insert(&a->edit, found->nick, strlen(found->nick));
+	edit_insert(&a->edit, " ", 1);
+	return 1;
+}
+
+/* Move to the conversation before or after the open one. */
+static void
+app_cycle(struct app *a, int dir)
+{
+	size_t	i, n = a->model.nconvs;
+
+	if (n == 0)
+		return;
+	for (i = 0; i < n; i++)
+		if (a->model.convs[i] == a->model.open)
+			break;
+	if (i == n)
+		i = dir > 0 ? n - 1 : 0;
+	app_open(a, a->model.convs[(i + n + (size_t)dir) % n]);
+}
+
+/* Keys that do the same wherever the focus is; 1 if handled. */
+static int
+app_global(struct app *a, const struct keys_event *ev)
+{
+	const struct tuiconf	*c = a->conf;
+	struct model_conv	*conv;
+	int			 i;
+
+	for (i = 0; i < TUICONF_NACTIONS; i++)
+		if (ev->key == c->key[i] && ev->mods == c->key_mods[i])
+			break;
+	if (ev->key >= '1' && ev->key <= '9' && ev->mods == KEYS_ALT) {
+		if ((size_t)(ev->key - '1') < a->model.nconvs)
+			app_open(a, a->model.convs[ev->key - '1']);
+		return 1;
+	}
+	switch (i) {
+	case TUICONF_NEXT:
+		app_cycle(a, 1);
+		return 1;
+	case TUICONF_PREV:
+		app_cycle(a, -1);
+		return 1;
+	case TUICONF_UNREAD:
+		if ((conv = model_next_unread(&a->model, a->model.open)) != NULL)
+			app_open(a, conv);
+		else
+			app_notice(a, "nothing unread");
+		return 1;
+	case TUICONF_PGUP:
+	case TUICONF_PGDN:
+		/* Paging needs the screen's height: main.c calls ui_page(). */
+		return 0;
+	case TUICONF_FOCUS:
+		if (a->prompt != APP_PROMPT_NONE)
+			return 1;
+		if (a->focus == APP_FOCUS_INPUT && app_complete(a))
+			return 1;
+		a->focus = a->focus == APP_FOCUS_LIST ? APP_FOCUS_INPUT :
+		    APP_FOCUS_LIST;
+		return 1;
+	}
+	return 0;
+}
+
+/* Keys in the contact list. */
+static void
+app_list_key(struct app *a, const struct keys_event *ev)
+{
+	struct model_conv	**list;
+	size_t			  n = app_list(a, NULL, 0), len;
+
+	switch (ev->key) {
+	case KEYS_UP:
+		if (a->sel > 0)
+			a->sel--;
+		return;
+	case KEYS_DOWN:
+		if (a->sel + 1 < n)
+			a->sel++;
+		return;
+	case KEYS_ESC:
+		a->filter[0] = '\0';
+		return;
+	case KEYS_BACKSPACE:
+		len = strlen(a->filter);
+		a->filter[width_prev(a->filter, len, len)] = '\0';
+		a->sel = 0;
+		return;
+	case KEYS_ENTER:
+		if (n == 0) {
+			if (a->filter[0] != '\0')
+				app_open(a, model_conv(&a->model, a->filter, 1));
+			return;
+		}
+		list = xreallocarray(NULL, n, sizeof *list);
+		app_list(a, list, n);
+		app_open(a, list[a->sel < n ? a->sel : 0]);
+		free(list);
+		return;
+	}
+	if (ev->key < KEYS_NONE && ev->mods == 0 && ev->key > ' ') {
+		len = strlen(a->filter);
+		if (len + strlen(ev->text) < sizeof a->filter)
+			strcat(a->filter, ev->text);
+		a->sel = 0;
+	}
+}
+
+/* Keys on the input line while it asks something. */
+static void
+app_prompt_key(struct app *a, const struct keys_event *ev)
+{
+	char	err[256];
+	int	yes;
+
+	if (a->prompt == APP_PROMPT_REGISTER || a->prompt == APP_PROMPT_CONFIRM) {
+		if (ev->key != 'y' && ev->key != 'Y' && ev->key != 'n' &&
+		    ev->key != 'N' && ev->key != KEYS_ESC)
+			return;
+		yes = ev->key == 'y' || ev->key == 'Y';
+		if (a->prompt == APP_PROMPT_CONFIRM) {
+			a->prompt = APP_PROMPT_NONE;
+			if (yes)
+				app_send(a, a->pending);
+			else
+				edit_set(&a->edit, a->pending);
+			free(a->pending);
+			a->pending = NULL;
+			a->model.notice[0] = '\0';
+			return;
+		}
+		a->prompt = APP_PROMPT_NONE;
+		a->model.notice[0] = '\0';
+		if (yes && a->password != NULL && net_login(a->net,
+		    a->model.self, a->password, 1, err, sizeof err) == -1)
+			app_notice(a, "%s", err);
+		else if (!yes)
+			app_ask(a, APP_PROMPT_PASSWORD);
+		return;
+	}
+	switch (ev->key) {
+	case KEYS_ENTER:
+		break;
+	case KEYS_BACKSPACE:
+		edit_backspace(&a->secret);
+		return;
+	case KEYS_ESC:
+		if (a->prompt == APP_PROMPT_PASSWD_OLD ||
+		    a->prompt == APP_PROMPT_PASSWD_NEW) {
+			a->prompt = APP_PROMPT_NONE;
+			app_wipe(&a->old_password);
+		}
+		app_secret_clear(a);
+		return;
+	default:
+		if (ev->key == 'u' && ev->mods == KEYS_CTRL)
+			app_secret_clear(a);
+		else if (ev->key < KEYS_NONE && ev->mods == 0)
+			edit_insert(&a->secret, ev->text, strlen(ev->text));
+		return;
+	}
+	if (a->secret.len == 0)
+		return;
+	switch (a->prompt) {
+	case APP_PROMPT_NICK:
+		if (model_key(a->secret.buf, err, NULL) == -1) {
+			app_notice(a, "not a valid nickname");
+			app_secret_clear(a);
+			return;
+		}
+		a->prompt = APP_PROMPT_NONE;
+		snprintf(err, sizeof err, "%s", a->secret.buf);
+		app_secret_clear(a);
+		app_begin(a, err);
+		return;
+	case APP_PROMPT_PASSWORD:
+		app_wipe(&a->password);
+		a->password = xstrdup(a->secret.buf);
+		app_secret_clear(a);
+		a->prompt = APP_PROMPT_NONE;
+		app_login(a);
+		return;
+	case APP_PROMPT_PASSWD_OLD:
+		app_wipe(&a->old_password);
+		a->old_password = xstrdup(a->secret.buf);
+		app_ask(a, APP_PROMPT_PASSWD_NEW);
+		return;
+	case APP_PROMPT_PASSWD_NEW:
+		if (a->net == NULL || net_passwd(a->net, a->old_password,
+		    a->secret.buf) == -1)
+			app_notice(a, "/passwd: not connected");
+		app_wipe(&a->old_password);
+		app_secret_clear(a);
+		a->prompt = APP_PROMPT_NONE;
+		return;
+	default:
+		return;
+	}
+}
+
+/* Tell the peer we are typing, now and then. */
+static void
+app_typing(struct app *a)
+{
+	if (!a->conf->typing || a->net == NULL || a->model.open == NULL ||
+	    a->edit.len == 0 || a->edit.buf[0] == '/' ||
+	    a->now_ms - a->typing_sent_ms < APP_TYPING_EVERY_MS)
+		return;
+	a->typing_sent_ms = a->now_ms;
+	net_typing(a->net, a->model.open->nick);
+}
+
+/* Keys on the input line. */
+static void
+app_input_key(struct app *a, const struct keys_event *ev)
+{
+	int	ctrl = ev->mods == KEYS_CTRL, alt = ev->mods == KEYS_ALT;
+	int	newline = ev->key == a->conf->key[TUICONF_NEWLINE] &&
+		    ev->mods == a->conf->key_mods[TUICONF_NEWLINE];
+	size_t	len = a->edit.len;
+
+	if (newline) {
+		edit_insert(&a->edit, "\n", 1);
+		return;
+	}
+	switch (ev->key) {
+	case KEYS_ENTER:
+		app_enter(a);
+		return;
+	case KEYS_PASTE:
+		edit_insert(&a->edit, ev->paste, ev->plen);
+		if (ev->truncated)
+			app_notice(a, "paste cut at %d bytes", KEYS_PASTE_MAX);
+		break;
+	case KEYS_LEFT:
+		if (ev->mods & (KEYS_CTRL | KEYS_ALT))
+			edit_word_left(&a->edit);
+		else
+			edit_left(&a->edit);
+		return;
+	case KEYS_RIGHT:
+		if (ev->mods & (KEYS_CTRL | KEYS_ALT))
+			edit_word_right(&a->edit);
+		else
+			edit_right(&a->edit);
+		return;
+	case KEYS_HOME:
+		edit_home(&a->edit);
+		return;
+	case KEYS_END:
+		edit_end(&a->edit);
+		return;
+	case KEYS_UP:
+		edit_up(&a->edit);
+		return;
+	case KEYS_DOWN:
+		edit_down(&a->edit);
+		return;
+	case KEYS_BACKSPACE:
+		if (alt)
+			edit_kill_word(&a->edit);
+		else
+			edit_backspace(&a->edit);
+		break;
+	case KEYS_DELETE:
+		edit_delete(&a->edit);
+		break;
+	case KEYS_ESC:
+		a->help = 0;
+		return;
+	default:
+		if (ctrl) {
+			switch (ev->key) {
+			case 'a': edit_home(&a->edit); return;
+			case 'e': edit_end(&a->edit); return;
+			case 'b': edit_left(&a->edit); return;
+			case 'f': edit_right(&a->edit); return;
+			case 'w': edit_kill_word(&a->edit); break;
+			case 'u': edit_kill_start(&a->edit); break;
+			case 'k': edit_kill_end(&a->edit); break;
+			case 'y': edit_yank(&a->edit); break;
+			case 'd':
+				if (a->edit.len == 0)
+					a->quit = 1;
+				else
+					edit_delete(&a->edit);
+				break;
+			}
+		} else if (alt) {
+			switch (ev->key) {
+			case 'b': edit_word_left(&a->edit); return;
+			case 'f': edit_word_right(&a->edit); return;
+			case 'd': edit_kill_word_forward(&a->edit); break;
+			}
+		} else if (ev->key < KEYS_NONE && ev->mods == 0)
+			edit_insert(&a->edit, ev->text, strlen(ev->text));
+		break;
+	}
+	if (a->edit.len > len)
+		app_typing(a);
+}
+
+/* Dispatch a key. */
+void
+app_key(struct app *a, const struct keys_event *ev)
+{
+	a->now_ms = app_clock_ms();
+	if (a->prompt == APP_PROMPT_NONE || a->prompt == APP_PROMPT_CONFIRM)
+		if (a->model.notice[0] != '\0' && a->prompt == APP_PROMPT_NONE)
+			a->model.notice[0] = '\0';
+	if (a->prompt != APP_PROMPT_NONE) {
+		app_prompt_key(a, ev);
+		return;
+	}
+	if (app_global(a, ev))
+		return;
+	if (a->help && ev->key == KEYS_ESC) {
+		a->help = 0;
+		return;
+	}
+	if (a->focus == APP_FOCUS_LIST && ev->key != KEYS_PASTE)
+		app_list_key(a, ev);
+	else
+		app_input_key(a, ev);
+}
+
+/* Send read receipts for what is on the screen. */
+void
+app_seen(struct app *a, size_t first, size_t last)
+{
+	struct model_conv	*c = a->model.open;
+	size_t			 i;
+
+	if (c == NULL)
+		return;
+	for (i = first; i <= last && i < c->nmsgs; i++) {
+		if (c->msgs[i].out || c->msgs[i].read_sent)
+			continue;
+		c->msgs[i].read_sent = 1;
+		if (a->net != NULL)
+			net_mark_read(a->net, c->msgs[i].id);
+		history_state(&a->hist, c, &c->msgs[i]);
+	}
+}
+
+/* The connection changed. */
+void
+app_on_conn(struct app *a, enum model_conn st, const char *why,
+    int need_password, int unknown_user)
+{
+	size_t	i, j;
+
+	a->now_ms = app_clock_ms();
+	a->model.conn = st;
+	snprintf(a->model.conn_why, sizeof a->model.conn_why, "%s",
+	    why != NULL ? why : "");
+	if (st == MODEL_CONN_READY) {
+		app_wipe(&a->password);
+		net_contacts(a->net, NET_LIST, NULL);
+		if (a->away)
+			net_away(a->net, 1);
+		/* Messages left in the outbox by an earlier run. */
+		for (i = 0; i < a->model.nconvs; i++)
+			for (j = 0; j < a->model.convs[i]->nmsgs; j++)
+				if (a->model.convs[i]->msgs[j].out &&
+				    a->model.convs[i]->msgs[j].state ==
+				    MODEL_SENDING)
+					app_queue(a, a->model.convs[i],
+					    &a->model.convs[i]->msgs[j]);
+		return;
+	}
+	if (st != MODEL_CONN_FAILED)
+		return;
+	if (unknown_user && a->password != NULL) {
+		app_ask(a, APP_PROMPT_REGISTER);
+		app_notice(a, "no account %s on %s: register it? y/n",
+		    a->model.self, a->model.server);
+		return;
+	}
+	if (need_password) {
+		app_wipe(&a->password);
+		app_notice(a, "%s", why != NULL ? why : "log in");
+		app_ask(a, APP_PROMPT_PASSWORD);
+	}
+}
+
+/* Find one of our messages and record its new state. */
+static void
+app_state(struct app *a, uint64_t id, enum model_state st, uint64_t time_ms)
+{
+	struct model_conv	*c;
+	struct model_msg	*m = model_find_sent(&a->model, id, &c);
+
+	if (m == NULL)
+		return;
+	if (time_ms != 0 && m->state == MODEL_SENDING)
+		m->time_ms = time_ms;
+	if (model_advance(m, st))
+		history_state(&a->hist, c, m);
+}
+
+/* The server has stored one of our messages. */
+void
+app_on_accepted(struct app *a, uint64_t id, uint64_t time_ms,
+    enum model_state st)
+{
+	app_state(a, id, st, time_ms);
+}
+
+/* A delivered or read receipt. */
+void
+app_on_receipt(struct app *a, uint64_t id, enum model_state st)
+{
+	app_state(a, id, st, 0);
+}
+
+/* The server refused one of our messages. */
+void
+app_on_refused(struct app *a, uint64_t id, const char *why)
+{
+	struct model_conv	*c;
+	struct model_msg	*m = model_find_sent(&a->model, id, &c);
+
+	if (m == NULL)
+		return;
+	model_fail(m, why);
+	history_state(&a->hist, c, m);
+	app_notice(a, "message to %s refused: %s", c->nick, why);
+}
+
+/* A message arrived. */
+void
+app_on_message(struct app *a, uint64_t sid, uint64_t time_ms,
+    const char *from, const char *text, size_t len)
+{
+	struct model_conv	*c = model_conv(&a->model, from, 1);
+	struct model_msg	*m;
+
+	a->now_ms = app_clock_ms();
+	if (model_find_received(c, sid) != NULL)
+		return;
+	m = model_add(&a->model, c, sid, time_ms, 0, MODEL_RECEIVED, text, len);
+	history_msg(&a->hist, c, m);
+	c->typing_until_ms = 0;
+	if (c != a->model.open || !c->scroll.follow)
+		a->bell = a->conf->bell;
+}
+
+/* The contact list or the who directory. */
+void
+app_on_roster(struct app *a, int who, const char *const *nicks,
+    const enum model_presence *p, const uint64_t *seen, size_t n)
+{
+	struct model_conv	*c;
+	size_t			 i, off = 0;
+
+	if (who) {
+		off = (size_t)snprintf(a->model.notice, sizeof a->model.notice,
+		    "online (%zu):", n);
+		for (i = 0; i < n && off < sizeof a->model.notice; i++)
+			off += (size_t)snprintf(a->model.notice + off,
+			    sizeof a->model.notice - off, " %s", nicks[i]);
+		return;
+	}
+	for (i = 0; i < a->model.nconvs; i++)
+		a->model.convs[i]->contact = 0;
+	for (i = 0; i < n; i++) {
+		c = model_conv(&a->model, nicks[i], 1);
+		c->contact = 1;
+		c->presence = p[i];
+		c->last_seen_ms = seen[i];
+	}
+}
+
+/* A contact's presence changed. */
+void
+app_on_presence(struct app *a, const char *nick, enum model_presence p,
+    uint64_t last_seen_ms)
+{
+	struct model_conv	*c = model_conv(&a->model, nick, 1);
+
+	c->presence = p;
+	c->last_seen_ms = last_seen_ms;
+}
+
+/* Someone is typing to us: show it for a few seconds. */
+void
+app_on_typing(struct app *a, const char *from)
+{
+	struct model_conv	*c = model_conv(&a->model, from, 1);
+
+	c->typing_until_ms = app_clock_ms() + 5000;
+}
+
+/* A request's outcome. */
+void
+app_on_result(struct app *a, const char *what, const char *error)
+{
+	if (error != NULL)
+		app_notice(a, "%s: %s", what, error);
+	else
+		app_notice(a, "%s: done", what);
+}
