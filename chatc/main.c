@@ -52,12 +52,14 @@ struct chatc {
 	double			 timeout;
 	int			 rc;		/* exit status once done */
 	int			 done;
+	int			 drain_ticks;
 	/* send */
 	const char		*to;
 	char			*text;
 	int			 wait;		/* 0 accepted, 1 delivered, 2 read */
 	int			 lines;		/* one message per stdin line */
 	uint64_t		 msgid;
+	uint64_t		 fixed_id;	/* --id */
 	int			 outstanding;
 	int			 failed_sends;
 	uint64_t		*line_ids;	/* --lines: id of each line */
@@ -86,8 +88,10 @@ usage(FILE *f, int code)
 "\n"
 "Commands:\n"
 "  register                       create the account NICK\n"
-"  send TO TEXT... [--wait|--read] send a message; exit once accepted,\n"
-"                                 delivered (--wait) or read (--read)\n"
+"  send TO TEXT... [--wait|--read] [--id N]\n"
+"                                 send a message; exit once accepted,\n"
+"                                 delivered (--wait) or read (--read);\n"
+"                                 --id resends message id N (no duplicate)\n"
 "  send TO --lines                send each line of standard input,\n"
 "                                 printing \"accepted<TAB>LINE\" for each\n"
 "  listen [--count N] [--timeout S] [--json] [--events]\n"
@@ -116,6 +120,14 @@ usage(FILE *f, int code)
 	exit(code);
 }
 
+/* Finishing: stop once nothing is unacknowledged, or after a second. */
+static void
+drain_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	if (chatclient_unacked(ch.cc) == 0 || ++ch.drain_ticks > 100)
+		ev_break(loop, EVBREAK_ALL);
+}
+
 /* Print one line of error and finish with status rc. */
 static void
 finish(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -135,7 +147,10 @@ finish(int rc, const char *fmt, ...)
 	}
 	ch.rc = rc;
 	ch.done = 1;
-	ev_break(ch.loop, EVBREAK_ALL);
+	/* Let receipts and acknowledgements reach the server first. */
+	ev_timer_stop(ch.loop, &ch.timer);
+	ev_timer_init(&ch.timer, drain_cb, 0., 0.01);
+	ev_timer_start(ch.loop, &ch.timer);
 }
 
 /* The exit status for a chat error code. */
@@ -254,8 +269,13 @@ run_command(void)
 		if (ch.msgid != 0 || ch.outstanding > 0)
 			break;		/* a reconnect: the outbox resends */
 		if (!ch.lines) {
-			ch.msgid = chatclient_send(ch.cc, ch.to, ch.text,
-			    strlen(ch.text));
+			if (ch.fixed_id != 0)
+				ch.msgid = chatclient_send_id(ch.cc,
+				    ch.fixed_id, ch.to, ch.text,
+				    strlen(ch.text)) == 0 ? ch.fixed_id : 0;
+			else
+				ch.msgid = chatclient_send(ch.cc, ch.to,
+				    ch.text, strlen(ch.text));
 			if (ch.msgid == 0)
 				finish(EX_DATAERR, "send to %s: %s", ch.to,
 				    errno == EINVAL ? "invalid nickname" :
@@ -628,11 +648,16 @@ parse_command(int argc, char *argv[])
 				ch.wait = CPR_READ;
 			else if (strcmp(argv[i], "--lines") == 0)
 				ch.lines = 1;
-			else
+			else if (strcmp(argv[i], "--id") == 0 &&
+			    i + 1 < argc) {
+				ch.fixed_id = strtoull(argv[++i], &end, 10);
+				if (*end != '\0' || ch.fixed_id == 0)
+					usage(stderr, EX_USAGE);
+			} else
 				len += strlen(argv[i]) + 1;
 		}
 		if (ch.lines) {
-			if (len != 0 || ch.wait)
+			if (len != 0 || ch.wait || ch.fixed_id)
 				usage(stderr, EX_USAGE);
 			ch.text = read_stdin();
 			return;
@@ -644,6 +669,10 @@ parse_command(int argc, char *argv[])
 			if (strcmp(argv[i], "--wait") == 0 ||
 			    strcmp(argv[i], "--read") == 0)
 				continue;
+			if (strcmp(argv[i], "--id") == 0) {
+				i++;
+				continue;
+			}
 			if (ch.text[0] != '\0')
 				strcat(ch.text, " ");
 			strcat(ch.text, argv[i]);

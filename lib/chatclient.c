@@ -307,12 +307,8 @@ cc_on_error(struct chatclient *c, const struct cp_msg *m)
 			cc_send_login(c);
 			return;
 		}
-		if ((m->code == CPE_RATE_LIMITED || m->code == CPE_BUSY ||
-		    m->code == CPE_INTERNAL) && c->conf.reconnect) {
-			if (c->s != NULL)
-				sess_close(c->s);	/* retried on loss */
-			return;
-		}
+		/* Every other refusal, even "busy", is the application's to
+		 * retry: looping here would make a flood worse. */
 		cc_fail(c, (enum cp_err)m->code, cp_strerror(m->code));
 		return;
 	}
@@ -820,6 +816,12 @@ size_t
 chatclient_outbox(const struct chatclient *c)
 {
 	return c->nob;
+}
+
+size_t
+chatclient_unacked(const struct chatclient *c)
+{
+	return c->s != NULL ? sess_queued(c->s) : 0;
 }
 
 int

@@ -20,7 +20,9 @@
  * backoff (1 s doubling to 30 s) unless conf.reconnect is 0, logs in
  * again (with the device token if the server issued one, else with the
  * password it keeps in locked memory) and resends its outbox.  A server
- * whose key does not match the pinned one (sesskey.h) is never retried.
+ * whose key does not match the pinned one (sesskey.h) is never retried,
+ * and neither is a refused login (wrong password, rate limited, busy):
+ * the client goes to CHATCLIENT_FAILED and the application decides.
  *
  * Strings passed in are copied; strings passed to callbacks are valid only
  * during the call.  Texts are UTF-8, NUL-terminated on the way out (a
@@ -154,6 +156,11 @@ int		 chatclient_send_id(struct chatclient *, uint64_t msgid,
 		    const char *nick, const char *text, size_t len);
 /* Messages queued and not yet accepted or refused. */
 size_t		 chatclient_outbox(const struct chatclient *);
+/*
+ * Bytes sent on the session and not yet acknowledged by the server (e.g.
+ * delivered and read receipts); a program about to exit waits for 0.
+ */
+size_t		 chatclient_unacked(const struct chatclient *);
 /* Tell the sender of sid that its message has been read. */
 int		 chatclient_mark_read(struct chatclient *, uint64_t sid);
 

@@ -1,0 +1,80 @@
+# tests/lib/chat.sh: helpers for the chat system tests (3NN-chat-*.sh),
+# sourced after tests/lib/common.sh.
+#
+# start_chatd NAME [ARGS...]: start chatd on an ephemeral loopback port
+# (or $CHATD_PORT_WANT, to restart on the same one) with the private config
+# $T/NAME.ini (cheap Argon2 parameters so tests stay fast, plus
+# $CHATD_CONF), state in $T/NAME.state, log in $T/NAME.log; sets CHATD_PID
+# and CHATD_PORT.
+start_chatd() {
+	name=$1; shift
+	printf '[accounts]\nargon2_ops = 1\nargon2_mem_kib = 8192\n%s\n' \
+	    "${CHATD_CONF:-}" >"$T/$name.ini"
+	"$BIN/chatd" -c "$T/$name.ini" -l 127.0.0.1 -p "${CHATD_PORT_WANT:-0}" \
+	    -D "$T/$name.state" "$@" >>"$T/$name.log" 2>&1 &
+	CHATD_PID=$!
+	PIDS="$PIDS $CHATD_PID"
+	i=0
+	while [ $i -lt 200 ]; do
+		CHATD_PORT=$(sed -n 's/.*ready on port \([0-9]*\).*/\1/p' \
+		    "$T/$name.log" | tail -n 1)
+		[ -n "$CHATD_PORT" ] && return 0
+		kill -0 "$CHATD_PID" 2>/dev/null || fail "chatd exited at start"
+		sleep 0.05
+		i=$((i + 1))
+	done
+	fail "chatd did not start"
+}
+
+# chat NICK ARGS...: run chatc as NICK against the current chatd with no
+# password in the environment (so a device token or nothing), with a
+# private config folder (pins, device tokens) per test.
+chat() {
+	nick=$1; shift
+	env -u CHAT_PASSWORD XDG_CONFIG_HOME="$T/cfg" "$BIN/chatc" \
+	    -s "127.0.0.1:$CHATD_PORT" -n "$nick" "$@"
+}
+
+# chatp PASSWORD NICK ARGS...: the same with $CHAT_PASSWORD set (and
+# $CHAT_NEW_PASSWORD from $NEWPW, for passwd).
+chatp() {
+	pw=$1; nick=$2; shift 2
+	env CHAT_PASSWORD="$pw" CHAT_NEW_PASSWORD="${NEWPW:-}" \
+	    XDG_CONFIG_HOME="$T/cfg" "$BIN/chatc" -s "127.0.0.1:$CHATD_PORT" \
+	    -n "$nick" "$@"
+}
+
+# register NICK PASSWORD: create an account, failing the test if refused.
+register() {
+	chatp "$2" "$1" register >/dev/null 2>"$T/register.err" ||
+	    fail "register $1: $(cat "$T/register.err")"
+}
+
+# expect_rc WHAT WANT COMMAND...: run COMMAND, check its exit status, keep
+# its stderr in $ERR.
+expect_rc() {
+	what=$1; want=$2; shift 2
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	ERR=$(cat "$T/err")
+	OUT=$(cat "$T/out")
+	[ "$rc" = "$want" ] || fail "$what: exit $rc, want $want (stderr: $ERR)"
+}
+
+# wait_lines FILE N: wait up to 10 s for FILE to have N lines.
+wait_lines() {
+	i=0
+	while [ $i -lt 200 ]; do
+		[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ] && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	fail "$1: fewer than $2 lines: $(cat "$1" 2>/dev/null)"
+}
+
+# counters NAME: ask chatd for its counters and print the last report.
+counters() {
+	kill -USR1 "$CHATD_PID"
+	sleep 0.2
+	grep 'counters:' "$T/$1.log" | tail -n 3
+}

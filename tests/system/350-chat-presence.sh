@@ -1,0 +1,48 @@
+#!/bin/sh
+# Contacts and presence: add, list with presence, remove; a contact going
+# online and offline reaches a listening user; who lists who is online,
+# and can be switched off; typing notices pass.
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/chat.sh"
+
+start_chatd d
+register alice pa
+register bob pb
+register carol pc
+
+expect_rc "add unknown" 67 chat alice contacts add nobody
+expect_rc "add invalid" 65 chat alice contacts add "a b"
+expect_rc "add bob" 0 chat alice contacts add BOB
+expect_match "list after add" "$OUT" "^bob	offline	[0-9]{4}-"
+expect_rc "add carol" 0 chat alice contacts add carol
+expect_eq "two contacts" "$(echo "$OUT" | cut -f1 | tr '\n' ' ')" "bob carol "
+
+# alice listens for events; bob comes and goes.
+chat alice listen --events --timeout 6 >"$T/ev" &
+lp=$!
+sleep 1
+chat bob listen --timeout 1 >/dev/null
+wait $lp
+expect_match "bob online" "$(cat "$T/ev")" "presence	bob	online"
+expect_match "bob offline" "$(cat "$T/ev")" "presence	bob	offline"
+
+# While bob listens, the list and who show him online.
+chat bob listen --timeout 4 >/dev/null &
+bp=$!
+sleep 1
+expect_rc "list" 0 chat alice contacts
+expect_match "bob online in list" "$OUT" "bob	online	-"
+expect_match "carol offline in list" "$OUT" "carol	offline	[0-9]{4}-"
+expect_rc "who" 0 chat carol who
+expect_match "who bob" "$OUT" "bob	online"
+wait $bp
+
+expect_rc "del carol" 0 chat alice contacts del carol
+expect_eq "one contact" "$(echo "$OUT" | cut -f1)" "bob"
+
+kill -TERM "$CHATD_PID"; wait "$CHATD_PID"
+CHATD_PORT_WANT=$CHATD_PORT CHATD_CONF='[directory]
+who = no' start_chatd d
+expect_rc "who disabled" 77 chat alice who
+expect_match "who disabled message" "$ERR" "disabled"
+echo ok
