@@ -46,6 +46,7 @@
 #define ROSTER_MAX	60000		/* bytes of ROSTER entries */
 #define RECEIPTS_MAX	1000		/* old receipts sent at a login */
 #define EXPIRE_EVERY	3600.		/* seconds between retention runs */
+#define HOLD_NS		(10ULL * 1000000000)	/* longest order hold */
 
 struct user;
 
@@ -62,6 +63,9 @@ struct client {
 	int		 backlog;	/* on the catch-up list */
 	int		 full;		/* the session's queue was full */
 	uint64_t	 last_sid;	/* newest message sent to it */
+	uint64_t	 held_id;	/* a SEND refused for its rate: later
+					 * ones wait until it comes again */
+	uint64_t	 held_until;	/* ns; the hold lapses then */
 	struct bucket	 msg_b, contact_b, typing_b, login_b;
 };
 
@@ -767,9 +771,21 @@ do_send(struct client *c, const struct cp_msg *m)
 	size_t			 n;
 	int			 rc;
 
-	if (limited(c, &c->msg_b, srv->conf.msg_rate, srv->conf.msg_burst,
-	    srv->msg_rl, m->id, m->type))
+	/* Keep a conversation in order: after a SEND refused for its rate,
+	 * refuse those behind it until the client resends that one. */
+	if (c->held_id != 0 && c->held_id != m->id &&
+	    now_ns() < c->held_until) {
+		srv->stats.ratelimited++;
+		reply_error(c, m->id, m->type, CPE_RATE_LIMITED);
 		return;
+	}
+	if (limited(c, &c->msg_b, srv->conf.msg_rate, srv->conf.msg_burst,
+	    srv->msg_rl, m->id, m->type)) {
+		c->held_id = m->id;
+		c->held_until = now_ns() + HOLD_NS;
+		return;
+	}
+	c->held_id = 0;
 	if (m->text.len == 0 || m->text.len > CP_TEXT_MAX) {
 		srv->stats.too_long++;
 		reply_error(c, m->id, m->type, CPE_TOO_LONG);

@@ -77,6 +77,7 @@ struct chatclient {
 	int			 have_token;
 	int			 want_token;
 	int			 gave_up;
+	int			 paused;	/* the server said slow down */
 	char			*account;	/* nick from WELCOME */
 	uint64_t		 login_id;
 	struct obx		*ob_head, *ob_tail;
@@ -135,7 +136,7 @@ cc_flush_outbox(struct chatclient *c)
 	struct obx	*o;
 	struct cp_msg	 m;
 
-	if (c->state != CHATCLIENT_READY)
+	if (c->state != CHATCLIENT_READY || c->paused)
 		return;
 	for (o = c->ob_head; o != NULL; o = o->next) {
 		if (o->sent)
@@ -282,6 +283,8 @@ cc_on_welcome(struct chatclient *c, const struct cp_msg *m)
 		c->mode = CRED_PASSWORD;
 	c->want_token = 0;
 	c->backoff = BACKOFF_MIN;
+	c->paused = 0;
+	ev_timer_stop(c->loop, &c->resend);
 	for (o = c->ob_head; o != NULL; o = o->next)
 		o->sent = 0;
 	cc_set_state(c, CHATCLIENT_READY, CPE_NONE, "logged in");
@@ -315,7 +318,12 @@ cc_on_error(struct chatclient *c, const struct cp_msg *m)
 	if (m->reqtype == CP_SEND && (o = cc_outbox_find(c, m->id)) != NULL) {
 		if (m->code == CPE_RATE_LIMITED || m->code == CPE_BUSY ||
 		    m->code == CPE_INTERNAL) {
-			o->sent = 0;
+			/* Resend this one and all behind it, in order, after
+			 * a pause; the server refuses those behind it until
+			 * it sees this one again, so order holds. */
+			for (; o != NULL; o = o->next)
+				o->sent = 0;
+			c->paused = 1;
 			if (!ev_is_active(&c->resend))
 				ev_timer_start(c->loop, &c->resend);
 			return;
@@ -592,7 +600,11 @@ cc_retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static void
 cc_resend_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	cc_flush_outbox(w->data);
+	struct chatclient	*c = w->data;
+
+	if (w == &c->resend)
+		c->paused = 0;
+	cc_flush_outbox(c);
 }
 
 void
