@@ -87,6 +87,19 @@ worker_publish(struct worker *w)
 		atomic_store_explicit(&w->pub[i], src[i], memory_order_relaxed);
 }
 
+/* With -v, say why a datagram from sa was not answered normally. */
+static void
+worker_debug(const struct worker *w, const struct sockaddr *sa,
+    const char *why, size_t len)
+{
+	char	buf[ADDR_STRLEN];
+
+	if (log_getverbose() < 1)
+		return;
+	log_debug("worker %d: %s: %zu bytes from %s", w->id, why, len,
+	    addr_str(sa, buf, sizeof buf));
+}
+
 /* Take a configuration into use. */
 static void
 worker_apply(struct worker *w, const struct timed_conf *c)
@@ -181,6 +194,7 @@ worker_handle(struct worker *w, const uint8_t *req, size_t len,
 	if (tp_is_reply(req, len) || addr_port(sa) < 1024 ||
 	    addr_port(sa) == (unsigned int)w->conf.port) {
 		w->st.refused++;
+		worker_debug(w, sa, "reply or refused port", len);
 		return;
 	}
 	if ((v = ratelimit_check(w->rl, sa, mono)) != RATELIMIT_PASS) {
@@ -199,11 +213,13 @@ worker_handle(struct worker *w, const uint8_t *req, size_t len,
 			break;
 		case TP_BAD_VERSION:
 			w->st.malformed++;
+			worker_debug(w, sa, "unknown version", len);
 			rep.status = TP_BAD_VERSION;
 			worker_reply_ext(w, len, sa, salen, &rep);
 			return;
 		default:
 			w->st.malformed++;
+			worker_debug(w, sa, "malformed request", len);
 			if (len >= 12) {
 				rep.status = TP_BAD_REQUEST;
 				worker_reply_ext(w, len, sa, salen, &rep);
@@ -249,6 +265,7 @@ worker_handle(struct worker *w, const uint8_t *req, size_t len,
 		break;
 	case TFMT_BAD:
 		w->st.malformed++;
+		worker_debug(w, sa, "format refused", len);
 		if (ext) {
 			rep.status = TP_BAD_REQUEST;
 			worker_reply_ext(w, len, sa, salen, &rep);
@@ -300,6 +317,8 @@ worker_read_cb(struct ev_loop *loop, ev_io *io, int revents)
 			if (udp_truncated(w->in, i)) {
 				w->st.received++;
 				w->st.truncated++;
+				worker_debug(w, udp_addr(w->in, i), "truncated",
+				    udp_len(w->in, i));
 				continue;
 			}
 			w->st.received++;
