@@ -1,0 +1,193 @@
+/* Unit tests for lib/chatproto.c: round trips, exact lengths, versions. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "chatproto.h"
+
+#define S(x)	((struct cp_str){ (const uint8_t *)(x), sizeof(x) - 1 })
+
+static void
+test_send_roundtrip(void **state)
+{
+	struct cp_msg	m, d;
+	uint8_t		buf[256];
+	size_t		n;
+
+	memset(&m, 0, sizeof m);
+	m.type = CP_SEND;
+	m.id = 0x0102030405060708ULL;
+	m.nick = S("bob");
+	m.text = S("hello\nworld");
+	n = cp_encode(buf, sizeof buf, &m);
+	assert_int_equal(n, 2 + 8 + 1 + 3 + 2 + 11);
+	assert_int_equal(buf[0], CP_VERSION);
+	assert_int_equal(buf[1], CP_SEND);
+	assert_int_equal(buf[2], 0x01);		/* big-endian id */
+	assert_int_equal(cp_decode(buf, n, &d), CPE_NONE);
+	assert_int_equal(d.id, m.id);
+	assert_int_equal(d.nick.len, 3);
+	assert_memory_equal(d.nick.p, "bob", 3);
+	assert_int_equal(d.text.len, 11);
+	assert_memory_equal(d.text.p, "hello\nworld", 11);
+	/* Every shorter prefix and one byte more are malformed. */
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(cp_decode(buf, i, &d), CPE_MALFORMED);
+	buf[n] = 0;
+	assert_int_equal(cp_decode(buf, n + 1, &d), CPE_MALFORMED);
+	assert_int_equal(d.id, m.id);	/* the id survives for the error */
+}
+
+static void
+test_every_type(void **state)
+{
+	static const uint8_t types[] = { CP_REGISTER, CP_LOGIN, CP_PASSWD,
+	    CP_SEND, CP_MARK, CP_CONTACTS, CP_WHO, CP_TYPING, CP_AWAY, CP_OK,
+	    CP_ERROR, CP_WELCOME, CP_ACCEPTED, CP_MESSAGE, CP_RECEIPT,
+	    CP_ROSTER, CP_PRESENCE, CP_TYPING_FROM };
+	struct cp_msg	m, d;
+	uint8_t		buf[1024], again[1024];
+	size_t		i, n;
+
+	for (i = 0; i < sizeof types; i++) {
+		memset(&m, 0, sizeof m);
+		m.type = types[i];
+		m.id = 7;
+		m.flags = 1;
+		m.sid = 9;
+		m.time = 11;
+		m.code = CPE_UNKNOWN_USER;
+		m.reqtype = CP_SEND;
+		m.nick = S("nick");
+		m.secret = S("");
+		m.secret2 = S("new");
+		m.text = S("text");
+		n = cp_encode(buf, sizeof buf, &m);
+		assert_true(n >= CP_HDR_LEN);
+		assert_true(n <= cp_size(&m));
+		assert_int_equal(cp_decode(buf, n, &d), CPE_NONE);
+		assert_int_equal(d.type, m.type);
+		assert_int_equal(cp_encode(again, sizeof again, &d), n);
+		assert_memory_equal(buf, again, n);
+		assert_string_not_equal(cp_typename(m.type), "?");
+		/* Too small a buffer is refused, never overrun. */
+		assert_int_equal(cp_encode(buf, n - 1, &m), 0);
+	}
+}
+
+static void
+test_version_and_type(void **state)
+{
+	uint8_t		buf[32];
+	struct cp_msg	m, d;
+	size_t		n;
+
+	memset(&m, 0, sizeof m);
+	m.type = CP_WHO;
+	m.id = 42;
+	n = cp_encode(buf, sizeof buf, &m);
+	buf[0] = 2;
+	assert_int_equal(cp_decode(buf, n, &d), CPE_VERSION);
+	assert_int_equal(d.type, CP_WHO);
+	assert_int_equal(d.id, 42);
+	buf[0] = CP_VERSION;
+	buf[1] = 200;
+	assert_int_equal(cp_decode(buf, n, &d), CPE_MALFORMED);
+	assert_int_equal(cp_decode(buf, 0, &d), CPE_MALFORMED);
+	assert_int_equal(cp_decode(buf, 1, &d), CPE_MALFORMED);
+}
+
+static void
+test_enum_ranges(void **state)
+{
+	uint8_t		buf[64];
+	struct cp_msg	m, d;
+	size_t		n;
+
+	memset(&m, 0, sizeof m);
+	m.type = CP_MARK;
+	m.flags = CPR_ACCEPTED;		/* not a receipt kind */
+	n = cp_encode(buf, sizeof buf, &m);
+	assert_int_equal(cp_decode(buf, n, &d), CPE_MALFORMED);
+	m.type = CP_CONTACTS;
+	m.flags = 3;
+	n = cp_encode(buf, sizeof buf, &m);
+	assert_int_equal(cp_decode(buf, n, &d), CPE_MALFORMED);
+	m.type = CP_WELCOME;
+	m.flags = 0;
+	m.secret = S("short");		/* a token is 0 or 32 bytes */
+	n = cp_encode(buf, sizeof buf, &m);
+	assert_int_equal(cp_decode(buf, n, &d), CPE_MALFORMED);
+}
+
+static void
+test_roster(void **state)
+{
+	uint8_t		ent[256], buf[512];
+	struct cp_entry	e;
+	struct cp_msg	m, d;
+	struct cp_str	rest;
+	size_t		n, off = 0;
+
+	e.nick = S("alice");
+	e.presence = CPP_ONLINE;
+	e.last_seen = 0;
+	off += cp_entry_encode(ent + off, sizeof ent - off, &e);
+	e.nick = S("狗哥");
+	e.presence = CPP_OFFLINE;
+	e.last_seen = 1234567890123ULL;
+	off += cp_entry_encode(ent + off, sizeof ent - off, &e);
+	memset(&m, 0, sizeof m);
+	m.type = CP_ROSTER;
+	m.id = 5;
+	m.count = 2;
+	m.entries.p = ent;
+	m.entries.len = off;
+	n = cp_encode(buf, sizeof buf, &m);
+	assert_int_equal(cp_decode(buf, n, &d), CPE_NONE);
+	assert_int_equal(d.count, 2);
+	rest = d.entries;
+	assert_true(cp_entry_next(&rest, &e));
+	assert_memory_equal(e.nick.p, "alice", 5);
+	assert_int_equal(e.presence, CPP_ONLINE);
+	assert_true(cp_entry_next(&rest, &e));
+	assert_int_equal(e.last_seen, 1234567890123ULL);
+	assert_false(cp_entry_next(&rest, &e));
+	/* A count that disagrees with the entries is malformed. */
+	buf[10] = 3;
+	assert_int_equal(cp_decode(buf, n, &d), CPE_MALFORMED);
+	buf[10] = 1;
+	assert_int_equal(cp_decode(buf, n, &d), CPE_MALFORMED);
+}
+
+static void
+test_utf8(void **state)
+{
+	assert_true(cp_utf8_ok((const uint8_t *)"héllo 狗\n", 11));
+	assert_false(cp_utf8_ok((const uint8_t *)"\xff", 1));
+	assert_false(cp_utf8_ok((const uint8_t *)"a\0b", 3));
+	assert_false(cp_utf8_ok((const uint8_t *)"\xed\xa0\x80", 3));
+	assert_false(cp_utf8_ok((const uint8_t *)"\xc3", 1));
+	assert_string_equal(cp_strerror(CPE_NICK_TAKEN),
+	    "nickname already taken");
+	assert_string_equal(cp_strerror(9999), "unknown error");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_send_roundtrip),
+		cmocka_unit_test(test_every_type),
+		cmocka_unit_test(test_version_and_type),
+		cmocka_unit_test(test_enum_ranges),
+		cmocka_unit_test(test_roster),
+		cmocka_unit_test(test_utf8),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
