@@ -36,7 +36,9 @@
 #define COUNTER_LIMIT	(UINT64_C(1) << 62) /* then the session ends */
 #define RECV_BATCH	32
 #define TLP_MAX		2		/* probes before the RTO */
-#define TLP_MIN_NS	(10 * MS)
+#define CWND_INIT	32		/* fragments */
+#define CWND_MIN	4
+#define TLP_MIN_NS	(2 * MS)
 #define KDF_CTX		"sessionk"
 #define RATCHET_CTX	"sessrkey"
 #define LABEL		"udp-suite session v1"
@@ -149,6 +151,10 @@ struct sess {
 	uint32_t		 snd_una, snd_nxt;
 	uint64_t		 xno_next, xno_acked;
 	unsigned int		 nlost;
+	/* Congestion control (NewReno-like AIMD, in fragments). */
+	unsigned int		 pipe;		/* in flight, not lost */
+	unsigned int		 cwnd, ssthresh, cwnd_acc;
+	uint64_t		 recover_xno;	/* one reduction per window */
 
 	/* Receiving. */
 	struct rfrag		 rcv[SP_WINDOW];
@@ -589,9 +595,11 @@ sess_build_ack(struct sess *s, struct sp_ack *a)
 }
 
 /*
- * Arm the tail loss probe (RFC 8985, section 7): if nothing is heard for
- * two smoothed RTTs plus the ACK delay, the oldest missing fragment is
- * resent once or twice before the RTO, with its backoff, is needed.
+ * Arm the tail loss probe (RFC 8985, section 7; QUIC's PTO): if nothing
+ * is heard for 2 SRTT + max(4 RTTVAR, 1 ms), at least 2 ms, the oldest
+ * missing fragment is resent, once or twice before the RTO, with its
+ * backoff, is needed.  (The last datagram of a flight asks for an
+ * immediate ACK, so the peer's ACK delay does not enter.)
  */
 static void
 sess_tlp_arm(struct sess *s)
@@ -602,7 +610,7 @@ sess_tlp_arm(struct sess *s)
 	if (!s->have_rtt || s->tlp_count >= TLP_MAX ||
 	    s->snd_una == s->snd_nxt)
 		return;
-	pto = 2 * s->srtt + (uint64_t)s->ep->conf.ack_delay_ms * MS;
+	pto = 2 * s->srtt + (4 * s->rttvar > MS ? 4 * s->rttvar : MS);
 	if (pto < TLP_MIN_NS)
 		pto = TLP_MIN_NS;
 	if (s->ep->now + pto < s->rto_deadline)
@@ -641,6 +649,7 @@ sess_put_frag(struct sess *s, uint8_t *p, uint32_t seq)
 		f->lost = 0;
 		s->nlost--;
 	}
+	s->pipe++;
 	sess_rto_start(s);
 	return sp_frag_encode(p, &fr);
 }
@@ -657,7 +666,8 @@ sess_new_frag(struct sess *s, size_t max)
 	struct sfrag	*f;
 	size_t		 n;
 
-	if (m == NULL || s->snd_nxt - s->snd_una >= s->ep->conf.window)
+	if (m == NULL || s->snd_nxt - s->snd_una >= s->ep->conf.window ||
+	    s->pipe >= s->cwnd)
 		return -1;
 	n = m->len - m->off;
 	if (n > SP_FRAG_MAX)
@@ -702,7 +712,7 @@ sess_flush(struct sess *s)
 	struct sfrag	*f;
 	size_t		 used, room, reserve;
 	uint32_t	 seq;
-	int		 want_ack, more, r;
+	int		 want_ack, more, r, sent = 0, frags;
 
 	if (s->state != S_UP)
 		return;
@@ -714,8 +724,9 @@ sess_flush(struct sess *s)
 		used = 0;
 		more = 0;
 		/* Room for path frames, which go last. */
-		reserve = (!s->path_ok ? SP_PATH_FRAME : 0) +
+		reserve = 1 + (!s->path_ok ? SP_PATH_FRAME : 0) +
 		    (s->resp_pending ? SP_PATH_FRAME : 0);
+		frags = 0;
 		want_ack = s->ack_now ||
 		    (s->ack_pending > 0 && s->ack_deadline <= ep->now);
 		/* Data piggybacks any pending acknowledgement. */
@@ -729,12 +740,16 @@ sess_flush(struct sess *s)
 			f = &s->snd[seq % SP_WINDOW];
 			if (f->state != F_INFLIGHT || !f->lost)
 				continue;
+			/* Within the congestion window, but always one. */
+			if (s->pipe >= s->cwnd && (used > 0 || sent > 0))
+				break;
 			if (used + reserve + SP_FRAG_HDR + f->len >
 			    SP_MAX_PLAIN) {
 				more = 1;
 				break;
 			}
 			used += sess_put_frag(s, plain + used, seq);
+			frags++;
 		}
 		while (!more) {
 			if (used + reserve + SP_FRAG_HDR >= SP_MAX_PLAIN) {
@@ -749,7 +764,16 @@ sess_flush(struct sess *s)
 				break;
 			}
 			used += sess_put_frag(s, plain + used, s->snd_nxt++);
+			frags++;
 		}
+		/*
+		 * When this is the last we can send for now (window full or
+		 * nothing left), ask for an ACK at once rather than after the
+		 * ACK delay: the sender would otherwise sit idle.
+		 */
+		if (frags > 0 && (s->pipe >= s->cwnd ||
+		    (s->qhead == NULL && s->nlost == 0)))
+			used += sp_acknow_encode(plain + used);
 		if (used == 0 && !s->resp_pending && ep->now - s->last_tx >=
 		    (uint64_t)ep->conf.keepalive_ms * MS)
 			used += sp_ping_encode(plain);
@@ -764,6 +788,7 @@ sess_flush(struct sess *s)
 			s->resp_pending = 0;
 		}
 		sess_output(s, plain, used);
+		sent++;
 	} while (more && s->state == S_UP);
 }
 
@@ -802,6 +827,43 @@ sess_rtt_sample(struct sess *s, uint64_t r)
 	sess_rto_compute(s);
 }
 
+/* Congestion control: one more fragment arrived. */
+static void
+sess_cc_acked(struct sess *s)
+{
+	if (s->cwnd < s->ssthresh) {
+		s->cwnd++;			/* slow start */
+	} else if (++s->cwnd_acc >= s->cwnd) {
+		s->cwnd_acc = 0;		/* one per window */
+		s->cwnd++;
+	}
+	if (s->cwnd > s->ep->conf.window)
+		s->cwnd = s->ep->conf.window;
+}
+
+/* Congestion control: a loss; cut to 7/10 (as CUBIC), once a window. */
+static void
+sess_cc_loss(struct sess *s, const struct sfrag *f, int timeout)
+{
+	if (!timeout && f->xno <= s->recover_xno)
+		return;
+	s->ssthresh = s->cwnd * 7 / 10;
+	if (s->ssthresh < CWND_MIN)
+		s->ssthresh = CWND_MIN;
+	s->cwnd = timeout ? CWND_MIN : s->ssthresh;
+	s->cwnd_acc = 0;
+	s->recover_xno = s->xno_next;
+}
+
+/* Mark an in-flight fragment lost, to be sent again. */
+static void
+sess_mark_lost(struct sess *s, struct sfrag *f)
+{
+	f->lost = 1;
+	s->nlost++;
+	s->pipe--;
+}
+
 /* A fragment was acknowledged: release its bytes. */
 static void
 sess_frag_acked(struct sess *s, struct sfrag *f, uint64_t *sample_sent)
@@ -813,7 +875,9 @@ sess_frag_acked(struct sess *s, struct sfrag *f, uint64_t *sample_sent)
 	if (f->lost) {
 		f->lost = 0;
 		s->nlost--;
-	}
+	} else
+		s->pipe--;
+	sess_cc_acked(s);
 	s->queued -= f->len;
 	s->ep->st.mem -= f->len;
 	free(f->data);
@@ -843,8 +907,8 @@ sess_detect_loss(struct sess *s)
 		    f->xno + 3 > s->xno_acked)
 			continue;
 		if (ep->now - f->sent >= reo) {
-			f->lost = 1;
-			s->nlost++;
+			sess_mark_lost(s, f);
+			sess_cc_loss(s, f, 0);
 			ep->st.fast_retransmits++;
 		} else if (s->rack_deadline == 0 ||
 		    f->sent + reo < s->rack_deadline)
@@ -908,15 +972,14 @@ sess_on_rto(struct sess *s)
 	struct sfrag	*f;
 
 	ep->st.timeouts++;
+	sess_cc_loss(s, NULL, 1);
 	s->rto *= 2;
 	if (s->rto > (uint64_t)ep->conf.rto_max_ms * MS)
 		s->rto = (uint64_t)ep->conf.rto_max_ms * MS;
 	for (seq = s->snd_una; seq != s->snd_nxt; seq++) {
 		f = &s->snd[seq % SP_WINDOW];
-		if (f->state == F_INFLIGHT && !f->lost) {
-			f->lost = 1;
-			s->nlost++;
-		}
+		if (f->state == F_INFLIGHT && !f->lost)
+			sess_mark_lost(s, f);
 	}
 	s->rto_deadline = 0;
 	s->tlp_deadline = 0;
@@ -938,8 +1001,7 @@ sess_on_tlp(struct sess *s)
 		f = &s->snd[seq % SP_WINDOW];
 		if (f->state == F_INFLIGHT) {
 			if (!f->lost) {
-				f->lost = 1;
-				s->nlost++;
+				sess_mark_lost(s, f);
 				s->ep->st.tail_probes++;
 			}
 			break;
@@ -1215,6 +1277,9 @@ ep_on_data(struct sess_ep *ep, const uint8_t *pkt, size_t len,
 				ep->st.paths_validated++;
 			}
 			break;
+		case SP_F_ACKNOW:
+			s->ack_now = 1;
+			break;
 		case SP_F_PING:
 		case SP_F_PAD:
 			break;
@@ -1319,6 +1384,8 @@ ep_new_server_sess(struct sess_ep *ep, const struct sp_hello *h,
 	    &tlen, NULL, 0, s->accept, SP_ACCEPT_AD, NULL, nonce, confirm);
 	sodium_memzero(confirm, sizeof confirm);
 	sessreplay_init(&s->replay);
+	s->cwnd = CWND_INIT;
+	s->ssthresh = ep->conf.window;
 	s->rto = (uint64_t)ep->conf.rto_init_ms * MS;
 	s->hs_start = ep->now;
 	s->last_tx = ep->now;
@@ -1882,6 +1949,8 @@ sess_connect(struct sess_ep *ep)
 		break;
 	}
 	sessreplay_init(&s->replay);
+	s->cwnd = CWND_INIT;
+	s->ssthresh = ep->conf.window;
 	s->rto = (uint64_t)ep->conf.rto_init_ms * MS;
 	s->hs_start = ep->now;
 	s->hs_next = ep->now;

@@ -187,6 +187,14 @@ sp_ping_encode(uint8_t *p)
 	return 1;
 }
 
+/* Append an ACKNOW frame. */
+size_t
+sp_acknow_encode(uint8_t *p)
+{
+	p[0] = SP_F_ACKNOW;
+	return 1;
+}
+
 /* Append a CLOSE frame. */
 size_t
 sp_close_encode(uint8_t *p, uint8_t reason)
@@ -268,6 +276,7 @@ sp_frame_next(const uint8_t *buf, size_t len, size_t *off,
 	switch (p[0]) {
 	case SP_F_PAD:
 	case SP_F_PING:
+	case SP_F_ACKNOW:
 		break;
 	case SP_F_ACK:
 		if (sp_ack_decode(p, rest, &fv->ack, &used) == -1)

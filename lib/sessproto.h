@@ -88,6 +88,7 @@
  *   CLOSE  (0x04): type, reason (8).
  *   CHALLENGE (0x05): type, 8 random bytes: prove you receive here.
  *   RESPONSE  (0x06): type, the 8 bytes of a CHALLENGE, echoed.
+ *   ACKNOW (0x07): type only; acknowledge this datagram at once.
  *   PAD    (0x00): type only; padding.
  */
 #ifndef SESSPROTO_H
@@ -137,6 +138,7 @@ enum sp_frame {
 	SP_F_CLOSE = 4,
 	SP_F_CHALLENGE = 5,
 	SP_F_RESPONSE = 6,
+	SP_F_ACKNOW = 7,
 };
 
 struct sp_hello {
@@ -213,6 +215,7 @@ size_t	 sp_ack_len(const struct sp_ack *);
 size_t	 sp_ack_encode(uint8_t *p, const struct sp_ack *);
 size_t	 sp_frag_encode(uint8_t *p, const struct sp_frag *);
 size_t	 sp_ping_encode(uint8_t *p);
+size_t	 sp_acknow_encode(uint8_t *p);
 size_t	 sp_close_encode(uint8_t *p, uint8_t reason);
 /* Append a CHALLENGE or RESPONSE (type) with its 8 bytes. */
 size_t	 sp_path_encode(uint8_t *p, enum sp_frame type,
