@@ -108,6 +108,7 @@ test_frames(void **state)
 	f.data = data;
 	n += sp_frag_encode(buf + n, &f);
 	n += sp_ping_encode(buf + n);
+	n += sp_acknow_encode(buf + n);
 	n += sp_close_encode(buf + n, 9);
 	/* The largest ACK and fragment fit one datagram together. */
 	assert_true(n <= SP_MAX_PLAIN);
@@ -122,6 +123,8 @@ test_frames(void **state)
 	assert_memory_equal(fv.frag.data, data, SP_FRAG_MAX);
 	assert_int_equal(sp_frame_next(buf, n, &off, &fv), 1);
 	assert_int_equal(fv.type, SP_F_PING);
+	assert_int_equal(sp_frame_next(buf, n, &off, &fv), 1);
+	assert_int_equal(fv.type, SP_F_ACKNOW);
 	assert_int_equal(sp_frame_next(buf, n, &off, &fv), 1);
 	assert_int_equal(fv.type, SP_F_CLOSE);
 	assert_int_equal(fv.reason, 9);
