@@ -133,7 +133,7 @@ app_login(struct app *a)
 		return;
 	if (a->password == NULL && env != NULL && env[0] != '\0')
 		a->password = xstrdup(env);
-	if (a->password == NULL && !net_has_token(a->model.self)) {
+	if (a->password == NULL && !net_has_token(a->net, a->model.self)) {
 		app_ask(a, APP_PROMPT_PASSWORD);
 		return;
 	}

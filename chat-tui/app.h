@@ -52,6 +52,7 @@ struct app {
 	char		*password;	/* held until the login succeeds */
 	int		 help;		/* the help is shown instead of the conversation */
 	int		 quit;
+	int		 changed;	/* something to redraw (set by net.c) */
 	int		 bell;		/* ring the bell at the next draw */
 	int		 away;
 	uint64_t	 typing_sent_ms;

@@ -25,6 +25,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "app.h"
 #include "keys.h"
 #include "log.h"
@@ -220,9 +222,10 @@ main_prep_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 		ev_break(loop, EVBREAK_ALL);
 		return;
 	}
-	if (main_dirty) {
+	if (main_dirty || app.changed) {
 		ui_draw(&app);
 		main_dirty = 0;
+		app.changed = 0;
 	}
 }
 
@@ -340,6 +343,10 @@ main(int argc, char *argv[])
 		return EX_USAGE;
 	}
 
+	if (sodium_init() < 0) {
+		fprintf(stderr, "chat-tui: libsodium does not start\n");
+		return EX_SOFTWARE;
+	}
 	if (tcgetattr(STDIN_FILENO, &main_termios) == 0)
 		main_have_termios = 1;
 	atexit(main_restore);
@@ -374,8 +381,11 @@ main(int argc, char *argv[])
 	ev_run(loop, 0);
 
 	log_info("stopping");
-	if (app.net != NULL)
+	if (app.net != NULL) {
+		/* Read receipts just sent should reach the server. */
+		net_flush(app.net, loop, 1.0);
 		net_free(app.net);
+	}
 	app.net = NULL;
 	ui_end();
 	app_free(&app);

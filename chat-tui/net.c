@@ -1,103 +1,455 @@
 /*
- * net.c: the link to chatd, for now without one.
+ * net.c: the link to chatd through the chat client library; see net.h.
  *
- * lib/chatclient.c is not in the tree yet, so this stand-in keeps
- * chat-tui working offline: messages wait in the outbox (and in the
- * history, to be sent by a later run), requests say that there is no
- * connection.  It is replaced by the chatclient version when the library
- * lands; the interface (net.h) stays.
+ * Device tokens: after the first login with a password the server gives
+ * this device a token, kept in $XDG_STATE_HOME/chat-tui/tokens/ (one
+ * file of CP_TOKEN_LEN bytes, mode 0600, per server and account, named
+ * by a hash of the two), so later starts log in without a password.  A
+ * token the server no longer knows is forgotten and the password asked
+ * for again.  The password itself is never written anywhere.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <ev.h>
+#include <sodium.h>
+
 #include "app.h"
+#include "chatclient.h"
+#include "log.h"
 #include "net.h"
+#include "nick.h"
 #include "xmalloc.h"
 
 struct net {
-	struct app	*app;
+	struct app		*app;
+	struct chatclient	*cc;
+	char			 server[256];
+	char			 nick[NICK_MAX_BYTES];
+	int			 with_token;	/* the login under way used one */
+	uint64_t		 who_req;
 };
 
-/* A link that never connects. */
+/* The token file of nick at server; -1 if there is no folder for it. */
+static int
+net_token_path(const char *server, const char *nick, char *buf, size_t len,
+    int make)
+{
+	const char	*x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	char		 key[NICK_MAX_BYTES], dir[2048], *p, hex[65];
+	unsigned char	 h[32];
+	crypto_generichash_state st;
+	int		 n;
+
+	if (x != NULL && x[0] == '/')
+		n = snprintf(dir, sizeof dir, "%s/chat-tui/tokens", x);
+	else if (home != NULL && home[0] == '/')
+		n = snprintf(dir, sizeof dir, "%s/.local/state/chat-tui/tokens",
+		    home);
+	else
+		return -1;
+	if (n < 0 || (size_t)n >= sizeof dir)
+		return -1;
+	if (make) {
+		for (p = dir + 1; *p != '\0'; p++)
+			if (*p == '/') {
+				*p = '\0';
+				mkdir(dir, 0700);
+				*p = '/';
+			}
+		if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+			return -1;
+	}
+	model_key(nick, key, NULL);
+	crypto_generichash_init(&st, NULL, 0, sizeof h);
+	crypto_generichash_update(&st, (const unsigned char *)server,
+	    strlen(server) + 1);
+	crypto_generichash_update(&st, (const unsigned char *)key,
+	    strlen(key));
+	crypto_generichash_final(&st, h, sizeof h);
+	sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+	n = snprintf(buf, len, "%s/%s", dir, hex);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/* Read the token of nick at server: 1, or 0 if there is none. */
+static int
+net_token_load(const char *server, const char *nick,
+    uint8_t token[CP_TOKEN_LEN])
+{
+	char	path[2200];
+	int	fd;
+	ssize_t	n;
+
+	if (net_token_path(server, nick, path, sizeof path, 0) == -1 ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, token, CP_TOKEN_LEN);
+	close(fd);
+	return n == CP_TOKEN_LEN;
+}
+
+/* Keep the token the server issued. */
+static void
+net_token_save(const char *server, const char *nick,
+    const uint8_t token[CP_TOKEN_LEN])
+{
+	char	path[2200], tmp[2300];
+	int	fd;
+
+	if (net_token_path(server, nick, path, sizeof path, 1) == -1)
+		return;
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) == -1) {
+		log_warn("%s", tmp);
+		return;
+	}
+	if (write(fd, token, CP_TOKEN_LEN) != CP_TOKEN_LEN || fsync(fd) == -1 ||
+	    close(fd) == -1 || rename(tmp, path) == -1) {
+		log_warn("%s", path);
+		unlink(tmp);
+	}
+}
+
+/* Forget a token the server no longer takes. */
+static void
+net_token_forget(const char *server, const char *nick)
+{
+	char	path[2200];
+
+	if (net_token_path(server, nick, path, sizeof path, 0) == 0)
+		unlink(path);
+}
+
+/* A receipt kind as a model state. */
+static enum model_state
+net_state(enum cp_receipt r)
+{
+	switch (r) {
+	case CPR_DELIVERED:	return MODEL_DELIVERED;
+	case CPR_READ:		return MODEL_READ;
+	default:		return MODEL_ACCEPTED;
+	}
+}
+
+/* A presence as the model's. */
+static enum model_presence
+net_presence(enum cp_presence p)
+{
+	switch (p) {
+	case CPP_ONLINE:	return MODEL_ONLINE;
+	case CPP_AWAY:		return MODEL_AWAY;
+	default:		return MODEL_OFFLINE;
+	}
+}
+
+/* The connection changed state. */
+static void
+net_state_cb(struct chatclient *cc, enum chatclient_state st,
+    enum cp_err code, const char *why, void *arg)
+{
+	struct net	*n = arg;
+	uint8_t		 token[CP_TOKEN_LEN];
+	enum model_conn	 m = MODEL_CONN_OFFLINE;
+	char		 text[160];
+
+	switch (st) {
+	case CHATCLIENT_CONNECTING:	m = MODEL_CONN_CONNECTING; break;
+	case CHATCLIENT_LOGGING_IN:	m = MODEL_CONN_LOGGING_IN; break;
+	case CHATCLIENT_READY:		m = MODEL_CONN_READY; break;
+	case CHATCLIENT_DISCONNECTED:	m = MODEL_CONN_OFFLINE; break;
+	case CHATCLIENT_FAILED:		m = MODEL_CONN_FAILED; break;
+	}
+	if (st == CHATCLIENT_READY && chatclient_token(cc, token)) {
+		net_token_save(n->server, n->nick, token);
+		sodium_memzero(token, sizeof token);
+	}
+	if (code == CPE_BAD_TOKEN)
+		net_token_forget(n->server, n->nick);
+	snprintf(text, sizeof text, "%s", why != NULL && why[0] != '\0' ? why :
+	    code != CPE_NONE ? cp_strerror(code) : "");
+	log_info("connection: %s%s%s", chatclient_statename(st),
+	    text[0] != '\0' ? ": " : "", text);
+	app_on_conn(n->app, m, text, code == CPE_WRONG_PASSWORD ||
+	    code == CPE_BAD_TOKEN, code == CPE_UNKNOWN_USER);
+	n->app->changed = 1;
+}
+
+/* The answer to a request. */
+static void
+net_result_cb(struct chatclient *cc, uint64_t id, enum cp_type type,
+    enum cp_err code, const char *detail, void *arg)
+{
+	struct net	*n = arg;
+	const char	*why = detail != NULL && detail[0] != '\0' ? detail :
+			    cp_strerror(code);
+
+	if (type == CP_SEND) {
+		if (code != CPE_NONE)
+			app_on_refused(n->app, id, why);
+	} else
+		app_on_result(n->app, type == CP_PASSWD ? "/passwd" :
+		    type == CP_CONTACTS ? "contacts" : type == CP_WHO ? "/who" :
+		    cp_typename(type), code == CPE_NONE ? NULL : why);
+	n->app->changed = 1;
+}
+
+/* One of our messages is stored. */
+static void
+net_accepted_cb(struct chatclient *cc, uint64_t msgid, uint64_t sid,
+    uint64_t time_ms, enum cp_receipt state, void *arg)
+{
+	struct net	*n = arg;
+
+	app_on_accepted(n->app, msgid, time_ms, net_state(state));
+	n->app->changed = 1;
+}
+
+/* Delivered or read. */
+static void
+net_receipt_cb(struct chatclient *cc, uint64_t msgid, enum cp_receipt kind,
+    void *arg)
+{
+	struct net	*n = arg;
+
+	app_on_receipt(n->app, msgid, net_state(kind));
+	n->app->changed = 1;
+}
+
+/* A message for us. */
+static void
+net_message_cb(struct chatclient *cc, const struct chatclient_msg *m,
+    void *arg)
+{
+	struct net	*n = arg;
+
+	app_on_message(n->app, m->sid, m->time_ms, m->from, m->text, m->len);
+	n->app->changed = 1;
+}
+
+/* The contact list or the who directory. */
+static void
+net_roster_cb(struct chatclient *cc, uint64_t id,
+    const struct chatclient_contact *c, size_t count, void *arg)
+{
+	struct net		 *n = arg;
+	const char		**nicks = xcalloc(count + 1, sizeof *nicks);
+	enum model_presence	 *p = xcalloc(count + 1, sizeof *p);
+	uint64_t		 *seen = xcalloc(count + 1, sizeof *seen);
+	size_t			  i;
+
+	for (i = 0; i < count; i++) {
+		nicks[i] = c[i].nick;
+		p[i] = net_presence(c[i].presence);
+		seen[i] = c[i].last_seen_ms;
+	}
+	app_on_roster(n->app, id != 0 && id == n->who_req, nicks, p, seen,
+	    count);
+	free(nicks);
+	free(p);
+	free(seen);
+	n->app->changed = 1;
+}
+
+/* A contact came, went or is away. */
+static void
+net_presence_cb(struct chatclient *cc, const struct chatclient_contact *c,
+    void *arg)
+{
+	struct net	*n = arg;
+
+	app_on_presence(n->app, c->nick, net_presence(c->presence),
+	    c->last_seen_ms);
+	n->app->changed = 1;
+}
+
+/* Someone is typing to us. */
+static void
+net_typing_cb(struct chatclient *cc, const char *from, void *arg)
+{
+	struct net	*n = arg;
+
+	app_on_typing(n->app, from);
+	n->app->changed = 1;
+}
+
+/* A client for server on loop. */
 struct net *
 net_new(struct ev_loop *loop, struct app *a, const char *server, char *err,
     size_t errlen)
 {
-	struct net	*n = xcalloc(1, sizeof *n);
+	struct chatclient_conf	conf;
+	struct chatclient_cb	cb;
+	struct net		*n = xcalloc(1, sizeof *n);
 
 	n->app = a;
-	app_on_conn(a, MODEL_CONN_OFFLINE, "no chat client library in this "
-	    "build", 0, 0);
+	snprintf(n->server, sizeof n->server, "%s", server);
+	chatclient_conf_default(&conf);
+	conf.server = server;
+	memset(&cb, 0, sizeof cb);
+	cb.state = net_state_cb;
+	cb.result = net_result_cb;
+	cb.accepted = net_accepted_cb;
+	cb.receipt = net_receipt_cb;
+	cb.message = net_message_cb;
+	cb.roster = net_roster_cb;
+	cb.presence = net_presence_cb;
+	cb.typing = net_typing_cb;
+	cb.arg = n;
+	if ((n->cc = chatclient_new(loop, &conf, &cb, err, errlen)) == NULL) {
+		free(n);
+		return NULL;
+	}
 	return n;
 }
 
-/* Free the link. */
+/* Close the session and free. */
 void
 net_free(struct net *n)
 {
+	if (n == NULL)
+		return;
+	chatclient_free(n->cc);
 	free(n);
 }
 
-/* Logging in waits for the library. */
+/* Wait up to seconds for what was sent (receipts) to be acknowledged. */
+void
+net_flush(struct net *n, struct ev_loop *loop, double seconds)
+{
+	ev_tstamp	end = ev_now(loop) + seconds;
+	ev_timer	t;
+
+	if (n == NULL || chatclient_state(n->cc) != CHATCLIENT_READY)
+		return;
+	ev_timer_init(&t, NULL, 0.05, 0.05);
+	while (chatclient_unacked(n->cc) > 0 && ev_now(loop) < end) {
+		/* A timer so that the loop wakes even if nothing arrives. */
+		ev_timer_stop(loop, &t);
+		ev_timer_set(&t, 0.05, 0.);
+		ev_timer_start(loop, &t);
+		ev_run(loop, EVRUN_ONCE);
+	}
+	ev_timer_stop(loop, &t);
+}
+
+/* Log in or register. */
 int
 net_login(struct net *n, const char *nick, const char *password, int reg,
     char *err, size_t errlen)
 {
+	uint8_t	token[CP_TOKEN_LEN];
+	int	rc;
+
+	snprintf(n->nick, sizeof n->nick, "%s", nick);
+	n->with_token = 0;
+	if (reg)
+		rc = chatclient_register(n->cc, nick, password, 1);
+	else if (password != NULL)
+		rc = chatclient_login(n->cc, nick, password, 1);
+	else if (net_token_load(n->server, nick, token)) {
+		n->with_token = 1;
+		rc = chatclient_login_token(n->cc, nick, token);
+		sodium_memzero(token, sizeof token);
+	} else {
+		snprintf(err, errlen, "no password and no device token");
+		return -1;
+	}
+	if (rc == -1) {
+		snprintf(err, errlen, "cannot log in: the nickname is invalid "
+		    "or the password empty or too long");
+		return -1;
+	}
 	return 0;
 }
 
-/* No device tokens without the library. */
+/* Is there a device token for nick at this server? */
 int
-net_has_token(const char *nick)
+net_has_token(struct net *n, const char *nick)
 {
-	return 0;
+	uint8_t	token[CP_TOKEN_LEN];
+	int	found = net_token_load(n->server, nick, token);
+
+	sodium_memzero(token, sizeof token);
+	return found;
 }
 
-/* Accept a message into the outbox; it stays there. */
+/* Queue a message with our id. */
 int
 net_send(struct net *n, uint64_t id, const char *nick, const char *text,
     size_t len, char *err, size_t errlen)
 {
-	return 0;
+	if (chatclient_send_id(n->cc, id, nick, text, len) == 0)
+		return 0;
+	switch (errno) {
+	case EINVAL:
+		snprintf(err, errlen, "not a valid nickname");
+		break;
+	case EILSEQ:
+		snprintf(err, errlen, "not valid UTF-8");
+		break;
+	case EMSGSIZE:
+		snprintf(err, errlen, "empty or over %d bytes", CP_TEXT_MAX);
+		break;
+	default:
+		snprintf(err, errlen, "%s", strerror(errno));
+		break;
+	}
+	return -1;
 }
 
-/* Nothing to tell anyone. */
+/* Tell the sender we have read sid. */
 void
 net_mark_read(struct net *n, uint64_t sid)
 {
+	if (chatclient_mark_read(n->cc, sid) == -1)
+		log_debug("mark read %llu: %s", (unsigned long long)sid,
+		    strerror(errno));
 }
 
-/* Nothing to tell anyone. */
+/* We are typing to nick. */
 void
 net_typing(struct net *n, const char *nick)
 {
+	chatclient_typing(n->cc, nick);
 }
 
-/* Nothing to tell anyone. */
+/* Away or back. */
 void
 net_away(struct net *n, int away)
 {
+	chatclient_away(n->cc, away);
 }
 
-/* Not connected. */
+/* Contacts: list, add, remove. */
 int
 net_contacts(struct net *n, enum net_contacts_op op, const char *nick)
 {
-	return -1;
+	enum cp_contacts_op	o = op == NET_ADD ? CPC_ADD : op == NET_DEL ?
+				    CPC_DEL : CPC_LIST;
+
+	return chatclient_contacts(n->cc, o, o == CPC_LIST ? NULL : nick) ==
+	    0 ? -1 : 0;
 }
 
-/* Not connected. */
+/* Who is online. */
 int
 net_who(struct net *n)
 {
-	return -1;
+	n->who_req = chatclient_who(n->cc);
+	return n->who_req == 0 ? -1 : 0;
 }
 
-/* Not connected. */
+/* Change the password. */
 int
 net_passwd(struct net *n, const char *old, const char *new_password)
 {
-	return -1;
+	return chatclient_passwd(n->cc, old, new_password) == 0 ? -1 : 0;
 }

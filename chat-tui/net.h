@@ -32,7 +32,9 @@ void		 net_free(struct net *);
 int		 net_login(struct net *, const char *nick, const char *password,
 		    int reg, char *err, size_t errlen);
 /* Is there a device token for nick (no password needed)? */
-int		 net_has_token(const char *nick);
+int		 net_has_token(struct net *, const char *nick);
+/* Before exiting: wait up to seconds for the server to acknowledge what was sent. */
+void		 net_flush(struct net *, struct ev_loop *, double seconds);
 /* Queue a message with our id; 0, or -1 with err. */
 int		 net_send(struct net *, uint64_t id, const char *nick,
 		    const char *text, size_t len, char *err, size_t errlen);

@@ -22,7 +22,7 @@ pid=$(tui_pid a)
 
 # 20x5: the conversation, the status bar and the input line still show.
 tui_resize a 20 5
-tui_wait a '^\[disconnected\] alex'
+tui_wait a '^\[[a-z ]+\] alex@'
 tui_wait a '^> draft 你好'
 tui_wait a '\(read\)'
 expect_eq "cursor at 20x5" "$(tui_fmt a '#{cursor_x},#{cursor_y}')" "12,4"
