@@ -131,14 +131,20 @@ app_login(struct app *a)
 
 	if (a->net == NULL)
 		return;
-	if (a->password == NULL && env != NULL && env[0] != '\0')
+	/*
+	 * A password from the environment is there on every start, so no
+	 * device token is asked for; one typed in is asked once a device.
+	 */
+	if (a->password == NULL && env != NULL && env[0] != '\0') {
 		a->password = xstrdup(env);
+		a->password_env = 1;
+	}
 	if (a->password == NULL && !net_has_token(a->net, a->model.self)) {
 		app_ask(a, APP_PROMPT_PASSWORD);
 		return;
 	}
-	if (net_login(a->net, a->model.self, a->password, 0, err,
-	    sizeof err) == -1)
+	if (net_login(a->net, a->model.self, a->password, 0,
+	    !a->password_env, err, sizeof err) == -1)
 		app_notice(a, "%s", err);
 }
 
@@ -507,7 +513,8 @@ app_prompt_key(struct app *a, const struct keys_event *ev)
 		a->prompt = APP_PROMPT_NONE;
 		a->model.notice[0] = '\0';
 		if (yes && a->password != NULL && net_login(a->net,
-		    a->model.self, a->password, 1, err, sizeof err) == -1)
+		    a->model.self, a->password, 1, !a->password_env, err,
+		    sizeof err) == -1)
 			app_notice(a, "%s", err);
 		else if (!yes)
 			app_ask(a, APP_PROMPT_PASSWORD);
@@ -551,6 +558,7 @@ app_prompt_key(struct app *a, const struct keys_event *ev)
 	case APP_PROMPT_PASSWORD:
 		app_wipe(&a->password);
 		a->password = xstrdup(a->secret.buf);
+		a->password_env = 0;
 		app_secret_clear(a);
 		a->prompt = APP_PROMPT_NONE;
 		app_login(a);

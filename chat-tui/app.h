@@ -50,6 +50,7 @@ struct app {
 	char		*pending;	/* a large message waiting for y/n */
 	char		*old_password;	/* /passwd between its two prompts */
 	char		*password;	/* held until the login succeeds */
+	int		 password_env;	/* it came from $CHAT_PASSWORD */
 	int		 help;		/* the help is shown instead of the conversation */
 	int		 quit;
 	int		 changed;	/* something to redraw (set by net.c) */

@@ -1,7 +1,8 @@
 /*
  * net.c: the link to chatd through the chat client library; see net.h.
  *
- * Device tokens: after the first login with a password the server gives
+ * Device tokens: after the first login with a typed password (one from
+ * $CHAT_PASSWORD is there every time and needs none) the server gives
  * this device a token, kept in $XDG_STATE_HOME/chat-tui/tokens/ (one
  * file of CP_TOKEN_LEN bytes, mode 0600, per server and account, named
  * by a hash of the two), so later starts log in without a password.  A
@@ -343,7 +344,7 @@ net_flush(struct net *n, struct ev_loop *loop, double seconds)
 /* Log in or register. */
 int
 net_login(struct net *n, const char *nick, const char *password, int reg,
-    char *err, size_t errlen)
+    int want_token, char *err, size_t errlen)
 {
 	uint8_t	token[CP_TOKEN_LEN];
 	int	rc;
@@ -351,9 +352,9 @@ net_login(struct net *n, const char *nick, const char *password, int reg,
 	snprintf(n->nick, sizeof n->nick, "%s", nick);
 	n->with_token = 0;
 	if (reg)
-		rc = chatclient_register(n->cc, nick, password, 1);
+		rc = chatclient_register(n->cc, nick, password, want_token);
 	else if (password != NULL)
-		rc = chatclient_login(n->cc, nick, password, 1);
+		rc = chatclient_login(n->cc, nick, password, want_token);
 	else if (net_token_load(n->server, nick, token)) {
 		n->with_token = 1;
 		rc = chatclient_login_token(n->cc, nick, token);
@@ -362,6 +363,8 @@ net_login(struct net *n, const char *nick, const char *password, int reg,
 		snprintf(err, errlen, "no password and no device token");
 		return -1;
 	}
+	log_info("%s as %s with %s", reg ? "registering" : "logging in", nick,
+	    n->with_token ? "the device token" : "a password");
 	if (rc == -1) {
 		snprintf(err, errlen, "cannot log in: the nickname is invalid "
 		    "or the password empty or too long");

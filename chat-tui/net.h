@@ -27,10 +27,11 @@ struct net	*net_new(struct ev_loop *, struct app *, const char *server,
 void		 net_free(struct net *);
 /*
  * Log in (or register, if reg) as nick; password NULL logs in with the
- * device token kept for nick if there is one.  0, or -1 with err.
+ * device token kept for nick if there is one.  want_token asks the
+ * server for a token to keep for the next time.  0, or -1 with err.
  */
 int		 net_login(struct net *, const char *nick, const char *password,
-		    int reg, char *err, size_t errlen);
+		    int reg, int want_token, char *err, size_t errlen);
 /* Is there a device token for nick (no password needed)? */
 int		 net_has_token(struct net *, const char *nick);
 /* Before exiting: wait up to seconds for the server to acknowledge what was sent. */

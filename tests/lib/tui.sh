@@ -41,7 +41,7 @@ tui_start() {
 	    env HOME="$T/$name" XDG_DATA_HOME="$T/$name/data" \
 	    XDG_STATE_HOME="$T/$name/state" XDG_CONFIG_HOME="$T/$name/config" \
 	    LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color \
-	    CHAT_PASSWORD="${TUI_PASSWORD:-secret-$name}" \
+	    CHAT_PASSWORD="${TUI_PASSWORD-secret-$name}" \
 	    ${TUI_ENV:-} sh "$T/$name.run" ||
 	    fail "tmux did not start"
 	tui_tmux set-option -t "$name" status off >/dev/null
