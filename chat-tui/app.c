@@ -259,7 +259,8 @@ app_submit(struct app *a, char *text)
 		free(a->pending);
 		a->pending = text;
 		app_ask(a, APP_PROMPT_CONFIRM);
-		app_notice(a, "send %zu lines as one message? y/n", lines);
+		snprintf(a->question, sizeof a->question,
+		    "send %zu lines as one message? (y/n) ", lines);
 		return;
 	}
 	app_send(a, text);
@@ -756,8 +757,8 @@ app_on_conn(struct app *a, enum model_conn st, const char *why,
 		return;
 	if (unknown_user && a->password != NULL) {
 		app_ask(a, APP_PROMPT_REGISTER);
-		app_notice(a, "no account %s on %s: register it? y/n",
-		    a->model.self, a->model.server);
+		snprintf(a->question, sizeof a->question,
+		    "no account %.60s here: register it? (y/n) ", a->model.self);
 		return;
 	}
 	if (need_password) {

@@ -46,6 +46,7 @@ struct app {
 	char		 filter[128];	/* typed in the contact list */
 	size_t		 sel;		/* the selected row of the filtered list */
 	enum app_prompt	 prompt;
+	char		 question[160];	/* the y/n prompts' text */
 	struct edit	 secret;	/* password prompts: never echoed or kept */
 	char		*pending;	/* a large message waiting for y/n */
 	char		*old_password;	/* /passwd between its two prompts */

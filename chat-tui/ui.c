@@ -556,13 +556,13 @@ ui_status(const struct app *a, const struct ui_geom *g)
 	    off < sizeof buf)
 		off += (size_t)snprintf(buf + off, sizeof buf - off,
 		    " | filter: %s", a->filter);
-	if (a->model.conn != MODEL_CONN_READY && a->model.conn_why[0] != '\0' &&
-	    off < sizeof buf)
-		off += (size_t)snprintf(buf + off, sizeof buf - off, " | %s",
-		    a->model.conn_why);
 	if (a->model.notice[0] != '\0' && off < sizeof buf)
 		off += (size_t)snprintf(buf + off, sizeof buf - off, " | %s",
 		    a->model.notice);
+	if (a->model.conn != MODEL_CONN_READY && a->model.conn_why[0] != '\0' &&
+	    strcmp(a->model.conn_why, st) != 0 && off < sizeof buf)
+		off += (size_t)snprintf(buf + off, sizeof buf - off, " | %s",
+		    a->model.conn_why);
 	if (off >= sizeof buf)
 		off = sizeof buf - 1;
 	ui_fill(g->status_y, 0, g->w, attr);
@@ -583,8 +583,8 @@ ui_input(const struct app *a, const struct ui_geom *g, int *cy, int *cx)
 	case APP_PROMPT_PASSWORD:	prompt = "password: "; break;
 	case APP_PROMPT_PASSWD_OLD:	prompt = "old password: "; break;
 	case APP_PROMPT_PASSWD_NEW:	prompt = "new password: "; break;
-	case APP_PROMPT_REGISTER:	prompt = "register? (y/n) "; break;
-	case APP_PROMPT_CONFIRM:	prompt = "send? (y/n) "; break;
+	case APP_PROMPT_REGISTER:
+	case APP_PROMPT_CONFIRM:	prompt = a->question; break;
 	case APP_PROMPT_NONE:
 		if (a->focus == APP_FOCUS_LIST)
 			prompt = "find: ";
