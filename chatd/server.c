@@ -570,8 +570,10 @@ do_login(struct client *c, const struct cp_msg *m)
 		reply_error(c, m->id, m->type, CPE_DISABLED);
 		return;
 	}
+	/* A password has no NUL; a device token is any 32 bytes. */
 	if (m->secret.len == 0 || m->secret.len >= sizeof a->job.pw ||
-	    memchr(m->secret.p, '\0', m->secret.len) != NULL) {
+	    (!(m->type == CP_LOGIN && (m->flags & CPF_TOKEN)) &&
+	    memchr(m->secret.p, '\0', m->secret.len) != NULL)) {
 		reply_error(c, m->id, m->type, m->type == CP_REGISTER ?
 		    CPE_BAD_PASSWORD : CPE_WRONG_PASSWORD);
 		return;
