@@ -1,6 +1,6 @@
 /*
  * chatproto.h: the chat protocol, carried as messages inside sessions
- * (session.h).  docs/PROTOCOL-chat.md is the prose specification; this
+ * (session.h).  docs/PROTOCOL.md (section 5) is the prose specification; this
  * file and chatproto.c are the only places that know byte offsets.  All
  * integers are big-endian (lib/wire.h).
  *

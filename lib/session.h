@@ -1,6 +1,6 @@
 /*
  * session.h: secure, reliable datagram sessions over UDP (the transport
- * under chat).  docs/PROTOCOL-session.md is the specification.
+ * under chat).  docs/PROTOCOL.md (section 4) is the specification.
  *
  * An endpoint (struct sess_ep) owns one UDP socket and, on a server, every
  * session that arrives on it; on a client, the one session it opens.  A

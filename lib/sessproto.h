@@ -1,6 +1,6 @@
 /*
  * sessproto.h: the wire format of the secure datagram session layer (the
- * transport under chat).  docs/PROTOCOL-session.md is the prose
+ * transport under chat).  docs/PROTOCOL.md (section 4) is the prose
  * specification; this file and sessproto.c are the only places that know
  * byte offsets.  All integers are big-endian (lib/wire.h).
  *
