@@ -821,7 +821,13 @@ app_on_message(struct app *a, uint64_t sid, uint64_t time_ms,
 	struct model_msg	*m;
 
 	a->now_ms = app_clock_ms();
-	if (model_find_received(c, sid) != NULL)
+	/*
+	 * The library hands each server id over once a run; across runs the
+	 * history may already have it.  Ids alone are not trusted: a server
+	 * whose store was reset numbers from 1 again.
+	 */
+	m = model_find_received(c, sid);
+	if (m != NULL && m->len == len && memcmp(m->text, text, len) == 0)
 		return;
 	m = model_add(&a->model, c, sid, time_ms, 0, MODEL_RECEIVED, text, len);
 	history_msg(&a->hist, c, m);
