@@ -15,7 +15,7 @@
 PREFIX		?= /usr/local
 BINDIR		?= $(PREFIX)/bin
 SBINDIR		?= $(PREFIX)/sbin
-SYSCONFDIR	?= $(PREFIX)/etc
+SYSCONFDIR	?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 MANDIR		?= $(PREFIX)/share/man
 DESTDIR		?=
 SANITIZE	?= 0
@@ -44,8 +44,7 @@ endif
 PKGS		 = libsodium libutf8proc sqlite3 ncursesw
 PKG_CFLAGS	 = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CPPFLAGS	+= -D_GNU_SOURCE -I. -Ilib $(PKG_CFLAGS) \
-		   -DSYSCONFDIR='"$(SYSCONFDIR)"'
+CPPFLAGS	+= -D_GNU_SOURCE -I. -Ilib -I$(B)/gen $(PKG_CFLAGS)
 CFLAGS		+= $(OPT) $(WARN) $(SANFLAGS) -MMD -MP
 LDFLAGS		+= $(SANFLAGS) -Wl,--as-needed
 LDLIBS		+= -lev -liniparser $(PKG_LIBS) -lpthread -lm
@@ -55,6 +54,14 @@ DEPS_PKGS	 = build-essential pkg-config libev-dev libiniparser-dev \
 		   libncurses-dev libsodium-dev libsqlite3-dev libutf8proc-dev \
 		   libcmocka-dev tmux clang libclang-rt-14-dev python3 \
 		   chrony rdate ntpsec-ntpdig iproute2 util-linux procps
+
+# Installation paths compiled in (lib/conf.c): rewritten only when they
+# change, so `make install PREFIX=/usr` rebuilds what depends on them.
+PATHS_H		:= $(B)/gen/paths.h
+$(shell mkdir -p $(B)/gen && \
+  printf '#define SYSCONFDIR "%s"\n' '$(SYSCONFDIR)' >$(PATHS_H).new && \
+  { cmp -s $(PATHS_H).new $(PATHS_H) && rm -f $(PATHS_H).new || \
+    mv $(PATHS_H).new $(PATHS_H); })
 
 LIB_SRCS	:= $(wildcard lib/*.c)
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(B)/obj/%.o)

@@ -19,10 +19,7 @@
 #endif
 
 #include "conf.h"
-
-#ifndef SYSCONFDIR
-#define SYSCONFDIR "/usr/local/etc"
-#endif
+#include "paths.h"		/* SYSCONFDIR, written by the Makefile */
 
 /* iniparser reports syntax errors through a printf-like callback. */
 static char	conf_syntax_err[256];
