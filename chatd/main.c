@@ -24,6 +24,7 @@
 #include "addr.h"
 #include "chatd.h"
 #include "conf.h"
+#include "daemon.h"
 #include "log.h"
 #include "sesskey.h"
 #include "store.h"
@@ -126,12 +127,6 @@ open_socket(unsigned int *port_out)
 	return fd;
 }
 
-static void
-sig_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
-{
-	log_info("signal %d: stopping", w->signum);
-	ev_break(loop, EVBREAK_ALL);
-}
 
 /* SIGHUP: reload, keeping what needs a restart. */
 static void
@@ -189,7 +184,7 @@ main(int argc, char *argv[])
 	};
 	static char		 defpath[512];
 	struct ev_loop		*loop;
-	ev_signal		 sig_term, sig_int, sig_hup, sig_usr1;
+	struct daemon_signals	 sigs;
 	struct store		*st;
 	uint8_t			 pk[SP_PK_LEN], sk[SP_KEY_LEN];
 	char			 err[512], fpr[SESSKEY_FPRLEN];
@@ -243,16 +238,9 @@ main(int argc, char *argv[])
 		log_warnx("%s", err);
 		exit(EX_CONFIG);
 	}
-	if (test) {
-		fprintf(stderr, "chatd: configuration OK (%s)\n",
-		    access(opts.config, F_OK) == 0 ? opts.config :
-		    "embedded defaults");
-		exit(0);
-	}
-	if (conf.syslog)
-		log_init(argv[0], LOG_TO_SYSLOG, conf.verbose);
-	else
-		log_setverbose(conf.verbose);
+	if (test)
+		daemon_configtest_ok("chatd", opts.config);
+	daemon_log_setup(argv[0], conf.syslog, conf.verbose);
 	if (sodium_init() == -1)
 		fatalx("libsodium failed to initialise");
 
@@ -272,19 +260,11 @@ main(int argc, char *argv[])
 		exit(EX_CANTCREAT);
 	}
 	fd = open_socket(&port);
-	signal(SIGPIPE, SIG_IGN);
 
 	loop = ev_default_loop(EVFLAG_AUTO);
 	server = server_new(loop, fd, pk, sk, st, &conf);
 	sodium_memzero(sk, sizeof sk);
-	ev_signal_init(&sig_term, sig_stop_cb, SIGTERM);
-	ev_signal_init(&sig_int, sig_stop_cb, SIGINT);
-	ev_signal_init(&sig_hup, sig_hup_cb, SIGHUP);
-	ev_signal_init(&sig_usr1, sig_usr1_cb, SIGUSR1);
-	ev_signal_start(loop, &sig_term);
-	ev_signal_start(loop, &sig_int);
-	ev_signal_start(loop, &sig_hup);
-	ev_signal_start(loop, &sig_usr1);
+	daemon_signals_start(loop, &sigs, sig_hup_cb, sig_usr1_cb);
 	log_info("chatd %s ready on port %u", SUITE_VERSION, port);
 
 	ev_run(loop, 0);

@@ -21,6 +21,7 @@
 
 #include "addr.h"
 #include "conf.h"
+#include "daemon.h"
 #include "log.h"
 #include "timed.h"
 #include "udp.h"
@@ -235,13 +236,6 @@ open_sockets(void)
 	open_service(SVC_TIME, conf.time_port, &a[i]);
 }
 
-/* SIGTERM, SIGINT: stop the loop; main() shuts down in order. */
-static void
-sig_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
-{
-	log_info("signal %d: stopping", w->signum);
-	ev_break(loop, EVBREAK_ALL);
-}
 
 /* SIGHUP: reload the configuration, keeping what needs a restart. */
 static void
@@ -308,7 +302,7 @@ main(int argc, char *argv[])
 	};
 	static char		 defpath[512];
 	struct ev_loop		*loop;
-	ev_signal		 sig_term, sig_int, sig_hup, sig_usr1;
+	struct daemon_signals	 sigs;
 	struct timed_stats	 st;
 	sigset_t		 set;
 	char			 err[512];
@@ -377,16 +371,9 @@ main(int argc, char *argv[])
 		log_warnx("%s", err);
 		exit(EX_CONFIG);
 	}
-	if (test) {
-		fprintf(stderr, "timed: configuration OK (%s)\n",
-		    access(opts.config, F_OK) == 0 ? opts.config :
-		    "embedded defaults");
-		exit(0);
-	}
-	if (conf.syslog)
-		log_init(argv[0], LOG_TO_SYSLOG, conf.verbose);
-	else
-		log_setverbose(conf.verbose);
+	if (test)
+		daemon_configtest_ok("timed", opts.config);
+	daemon_log_setup(argv[0], conf.syslog, conf.verbose);
 
 	zone_init(conf.zoneinfo);
 	open_sockets();
@@ -398,20 +385,12 @@ main(int argc, char *argv[])
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	nworkers = conf.workers;
 	for (i = 0; i < nworkers; i++)
 		workers[i] = worker_start(i, fds[i], &conf);
 
 	loop = ev_default_loop(EVFLAG_AUTO);
-	ev_signal_init(&sig_term, sig_stop_cb, SIGTERM);
-	ev_signal_init(&sig_int, sig_stop_cb, SIGINT);
-	ev_signal_init(&sig_hup, sig_hup_cb, SIGHUP);
-	ev_signal_init(&sig_usr1, sig_usr1_cb, SIGUSR1);
-	ev_signal_start(loop, &sig_term);
-	ev_signal_start(loop, &sig_int);
-	ev_signal_start(loop, &sig_hup);
-	ev_signal_start(loop, &sig_usr1);
+	daemon_signals_start(loop, &sigs, sig_hup_cb, sig_usr1_cb);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	log_info("timed %s ready on port %u", SUITE_VERSION, bound_port);
 
