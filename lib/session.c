@@ -137,6 +137,7 @@ struct sess {
 	struct sessreplay	 replay;
 
 	uint64_t		 last_rx, last_tx;
+	int			 heard;		/* authentic data this turn */
 
 	/* RTT (RFC 6298), nanoseconds. */
 	uint64_t		 srtt, rttvar, rto, rto_deadline;
@@ -422,9 +423,20 @@ ep_leave(struct sess_ep *ep)
 		ep->depth--;
 		return;
 	}
+	/*
+	 * The application's callbacks may have run for longer than dead_ms
+	 * (a client working through a backlog): a peer heard in this turn
+	 * was heard at its end, or the dead timer, run before the datagrams
+	 * waiting in the socket, would end a session that is talking.
+	 */
+	ep->now = ep_clock(ep);
 	while ((s = ep->pend) != NULL) {
 		ep->pend = s->pend_next;
 		s->pending = 0;
+		if (s->heard) {
+			s->heard = 0;
+			s->last_rx = ep->now;
+		}
 		if (s->state == S_UP)
 			sess_flush(s);
 		if (s->state != S_DEAD)
@@ -1224,6 +1236,7 @@ ep_on_data(struct sess_ep *ep, const uint8_t *pkt, size_t len,
 	sessreplay_mark(&s->replay, h.counter);
 	sess_touch(s);
 	s->last_rx = ep->now;
+	s->heard = 1;
 	s->confirmed = 1;
 	/* Follow the newest authentic address of a client, as mosh does. */
 	if (ep->server && newest && (salen != s->peerlen ||
