@@ -414,5 +414,13 @@ edit_layout(const struct edit *e, size_t cols, struct width_line *rows,
 	for (i = 0; i < n && i < max; i++)
 		rows[i] = all[i];
 	free(all);
-	return *crow >= n ? *crow + 1 : n;
+	if (*crow < n)
+		return n;
+	/* The cursor's row is a new, empty one at the end of the text. */
+	if (n < max) {
+		rows[n].off = e->len;
+		rows[n].len = 0;
+		rows[n].cols = 0;
+	}
+	return n + 1;
 }

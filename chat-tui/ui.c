@@ -573,7 +573,7 @@ ui_status(const struct app *a, const struct ui_geom *g)
 static void
 ui_input(const struct app *a, const struct ui_geom *g, int *cy, int *cx)
 {
-	struct width_line	 rows[64];
+	struct width_line	*rows;
 	const char		*prompt = "> ";
 	char			 stars[64];
 	size_t			 pw, cols, n, crow, ccol, first = 0, r, i;
@@ -623,13 +623,15 @@ ui_input(const struct app *a, const struct ui_geom *g, int *cy, int *cx)
 		    strlen(a->filter), A_NORMAL, NULL, 0);
 		return;
 	}
-	n = edit_layout(&a->edit, cols, rows, 64, &crow, &ccol);
+	n = edit_layout(&a->edit, cols, NULL, 0, &crow, &ccol);
+	rows = xreallocarray(NULL, n, sizeof *rows);
+	edit_layout(&a->edit, cols, rows, n, &crow, &ccol);
 	if (crow >= (size_t)g->input_rows)
 		first = crow - (size_t)g->input_rows + 1;
-	for (i = 0, r = first; (int)i < g->input_rows && r < n && r < 64;
-	    i++, r++)
+	for (i = 0, r = first; (int)i < g->input_rows && r < n; i++, r++)
 		ui_text(g->input_y + (int)i, (int)pw, g->w,
 		    a->edit.buf + rows[r].off, rows[r].len, A_NORMAL, NULL, 0);
+	free(rows);
 	*cy = g->input_y + (int)(crow - first);
 	*cx = (int)(pw + ccol);
 	if (*cx >= g->w)

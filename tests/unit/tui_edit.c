@@ -176,12 +176,15 @@ test_layout_cursor(void **state)
 	edit_right(&e);
 	edit_layout(&e, 20, r, 8, &row, &col);
 	assert_int_equal(col, 2);
-	/* Exactly full: the cursor goes to a new row. */
+	/* Exactly full: the cursor goes to a new, empty row. */
 	edit_set(&e, "abcd");
+	memset(r, 0xff, sizeof r);
 	n = edit_layout(&e, 4, r, 8, &row, &col);
 	assert_int_equal(n, 2);
 	assert_int_equal(row, 1);
 	assert_int_equal(col, 0);
+	assert_int_equal(r[1].off, 4);
+	assert_int_equal(r[1].len, 0);
 	/* A wide character that does not fit moves to the next row. */
 	edit_set(&e, "abc狗");
 	n = edit_layout(&e, 4, r, 8, &row, &col);
