@@ -47,8 +47,16 @@
 #define RECEIPTS_MAX	1000		/* old receipts sent at a login */
 #define EXPIRE_EVERY	3600.		/* seconds between retention runs */
 #define HOLD_NS		(10ULL * 1000000000)	/* longest order hold */
+#define HELD_MAX	(4 * 1024 * 1024) /* answers held for a full session */
 
 struct user;
+
+/* An answer that found its session's queue full, kept to send in order. */
+struct held {
+	struct held	*next;
+	size_t		 len;
+	uint8_t		 wire[];
+};
 
 struct client {
 	struct server	*srv;
@@ -66,6 +74,8 @@ struct client {
 	uint64_t	 held_id;	/* a SEND refused for its rate: later
 					 * ones wait until it comes again */
 	uint64_t	 held_until;	/* ns; the hold lapses then */
+	struct held	*hhead, *htail;	/* answers waiting for room */
+	size_t		 hbytes;
 	struct bucket	 msg_b, contact_b, typing_b, login_b;
 };
 
@@ -346,6 +356,90 @@ client_send(struct client *c, const uint8_t *wire, size_t len)
 		return -1;
 	}
 	return 0;
+}
+
+/* Drop the answers held for c. */
+static void
+client_unhold_free(struct client *c)
+{
+	struct held	*h;
+
+	while ((h = c->hhead) != NULL) {
+		c->hhead = h->next;
+		free(h);
+	}
+	c->htail = NULL;
+	c->hbytes = 0;
+}
+
+/* Send the answers held for c, in order: 0 when none is left. */
+static int
+client_unhold(struct client *c)
+{
+	struct held	*h;
+
+	if (c->s == NULL || c->dead) {
+		client_unhold_free(c);
+		return 0;
+	}
+	while ((h = c->hhead) != NULL) {
+		if (sess_send(c->s, h->wire, h->len) == -1) {
+			if (errno != ENOBUFS) {
+				client_unhold_free(c);
+				return 0;
+			}
+			return -1;
+		}
+		c->hhead = h->next;
+		c->hbytes -= h->len;
+		free(h);
+	}
+	c->htail = NULL;
+	return 0;
+}
+
+static void	client_catch_up(struct client *);
+
+/*
+ * Send an answer the client waits for (a reply, a receipt).  It is never
+ * dropped: while the session's queue is full it is held, in order, and
+ * sent as acknowledgements make room.  (Dropped, an ACCEPTED would leave
+ * the message in the sender's outbox until its session was lost.)  A
+ * client that lets HELD_MAX pile up is closed; it resends its outbox.
+ */
+static void
+client_answer(struct client *c, const uint8_t *wire, size_t len)
+{
+	struct held	*h;
+
+	if (c->s == NULL || c->dead)
+		return;
+	if (c->hhead == NULL) {
+		if (sess_send(c->s, wire, len) == 0)
+			return;
+		if (errno != ENOBUFS)
+			return;
+	}
+	c->srv->stats.send_failed++;
+	if (c->hbytes + len > HELD_MAX) {
+		log_debug("session %016llx: %zu bytes of answers unread; "
+		    "closing it", (unsigned long long)sess_id(c->s),
+		    c->hbytes);
+		client_unhold_free(c);
+		sess_close(c->s);
+		return;
+	}
+	h = xmalloc(sizeof *h + len);
+	h->next = NULL;
+	h->len = len;
+	memcpy(h->wire, wire, len);
+	if (c->htail != NULL)
+		c->htail->next = h;
+	else
+		c->hhead = h;
+	c->htail = h;
+	c->hbytes += len;
+	client_catch_up(c);
 }
 
 /* Put a client on the catch-up list. */
@@ -1141,6 +1235,7 @@ srv_lost(struct sess *s, enum sess_reason why, void *arg)
 static void
 client_free(struct server *srv, struct client *c)
 {
+	client_unhold_free(c);
 	if (c->aprev != NULL)
 		c->aprev->anext = c->anext;
 	else
@@ -1176,10 +1271,12 @@ static void
 flush_receipt(struct server *srv, struct out *o)
 {
 	struct user	*u = user_by_id(srv, o->uid);
+	struct client	*c;
 
 	if (u == NULL || u->clients == NULL)
 		return;
-	user_send(u, o->wire, o->len);
+	for (c = u->clients; c != NULL; c = c->unext)
+		client_answer(c, o->wire, o->len);
 	store_receipt_sent(srv->st, o->sid, o->state);
 }
 
@@ -1235,6 +1332,11 @@ pump_all(struct server *srv)
 
 	p.srv = srv;
 	while ((c = *pp) != NULL) {
+		/* Held answers first; messages wait behind them. */
+		if (client_unhold(c) == -1) {
+			pp = &c->bnext;
+			continue;
+		}
 		if (c->dead || c->s == NULL || c->u == NULL) {
 			*pp = c->bnext;
 			c->backlog = 0;
@@ -1287,14 +1389,14 @@ server_flush(struct server *srv)
 		switch (o->kind) {
 		case OUT_CLIENT:
 			if (ok)
-				client_send(o->c, o->wire, o->len);
+				client_answer(o->c, o->wire, o->len);
 			else if (o->reqid != 0) {
 				memset(&m, 0, sizeof m);
 				m.type = CP_ERROR;
 				m.id = o->reqid;
 				m.code = CPE_INTERNAL;
 				m.reqtype = o->reqtype;
-				client_send(o->c, wire, cp_encode(wire,
+				client_answer(o->c, wire, cp_encode(wire,
 				    sizeof wire, &m));
 			}
 			o->c->refs--;
