@@ -542,13 +542,24 @@ ui_status(const struct app *a, const struct ui_geom *g)
 	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	off += (size_t)snprintf(buf + off, sizeof buf - off, "[%s] %s@%s", st,
 	    a->model.self[0] != '\0' ? a->model.self : "?", a->model.server);
-	if (c != NULL && off < sizeof buf)
+	if (c != NULL && off < sizeof buf) {
+		char	seen[64] = "";
+
+		if (c->presence == MODEL_OFFLINE && c->last_seen_ms != 0) {
+			time_t		t = (time_t)(c->last_seen_ms / 1000);
+			struct tm	tm;
+
+			localtime_r(&t, &tm);
+			strftime(seen, sizeof seen, ", seen %d %b %H:%M", &tm);
+		}
 		off += (size_t)snprintf(buf + off, sizeof buf - off,
-		    " | %s%s%s", c->nick,
-		    c->presence == MODEL_ONLINE ? " (online)" :
-		    c->presence == MODEL_AWAY ? " (away)" :
-		    c->presence == MODEL_OFFLINE ? " (offline)" : "",
+		    " | %s%s%s%s%s", c->nick,
+		    c->presence == MODEL_ONLINE ? " (online" :
+		    c->presence == MODEL_AWAY ? " (away" :
+		    c->presence == MODEL_OFFLINE ? " (offline" : "", seen,
+		    c->presence == MODEL_UNKNOWN ? "" : ")",
 		    c->typing_until_ms > now ? " typing..." : "");
+	}
 	if (q > 0 && off < sizeof buf)
 		off += (size_t)snprintf(buf + off, sizeof buf - off,
 		    " | %zu queued", q);
