@@ -145,8 +145,11 @@ ui_invalidate(void)
 /*
  * Put one cluster at y, x taking w columns.  Curses gets the base
  * character with the zero-width ones that follow it (combining marks,
- * variation selectors, joiners); what curses cannot hold in one cell is
- * left out rather than allowed to push the rest of the row along.
+ * variation selectors); the rest of an emoji sequence (the second person
+ * of a ZWJ family, a skin tone, the second half of a flag) is left out:
+ * terminals disagree on how wide those are (tmux 3.3 draws a skin-toned
+ * thumb four columns wide), and a row that stays where width.c put it
+ * matters more than the finer glyph.
  */
 static void
 ui_cluster(int y, int x, const char *s, size_t n, int w, attr_t attr)
@@ -167,6 +170,9 @@ ui_cluster(int y, int x, const char *s, size_t n, int w, attr_t attr)
 		wc[k++] = (wchar_t)cp;
 		off += used;
 	}
+	/* A joiner left dangling would join whatever is drawn next. */
+	while (k > 1 && wc[k - 1] == 0x200d)
+		k--;
 	wc[k] = L'\0';
 	if (setcchar(&cc, wc, attr, 0, NULL) == ERR ||
 	    mvadd_wch(y, x, &cc) == ERR)
