@@ -245,6 +245,13 @@ app_submit(struct app *a, char *text)
 {
 	size_t	lines = 1, i, len = strlen(text);
 
+	/* A paste usually ends in a newline that means nothing. */
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' '))
+		text[--len] = '\0';
+	if (len == 0) {
+		free(text);
+		return;
+	}
 	for (i = 0; i < len; i++)
 		if (text[i] == '\n')
 			lines++;
@@ -689,9 +696,9 @@ void
 app_key(struct app *a, const struct keys_event *ev)
 {
 	a->now_ms = app_clock_ms();
-	if (a->prompt == APP_PROMPT_NONE || a->prompt == APP_PROMPT_CONFIRM)
-		if (a->model.notice[0] != '\0' && a->prompt == APP_PROMPT_NONE)
-			a->model.notice[0] = '\0';
+	/* A notice stays until the next key. */
+	if (a->prompt == APP_PROMPT_NONE)
+		a->model.notice[0] = '\0';
 	if (a->prompt != APP_PROMPT_NONE) {
 		app_prompt_key(a, ev);
 		return;

@@ -30,13 +30,22 @@ while [ $i -le 30 ]; do echo "row $i"; i=$((i + 1)); done >"$T/paste30"
 tui_tmux load-buffer -b p30 "$T/paste30"
 tui_tmux paste-buffer -p -b p30 -t a
 tui_keys a Enter
-tui_wait a '^send 31 lines as one message\? \(y/n\)'
+tui_wait a '^send 30 lines as one message\? \(y/n\)'
 tui_keys a n
-tui_wait_not a 'send 31 lines'
+tui_wait_not a 'send 30 lines'
 tui_wait a '\| 1 queued'
 tui_keys a Enter
-tui_wait a '^send 31 lines as one message\? \(y/n\)'
+tui_wait a '^send 30 lines as one message\? \(y/n\)'
 tui_keys a y
 tui_wait a '\| 2 queued'
-tui_wait a '│row 30$'
+tui_wait a '│row 30 \(sending\)$'
+
+# Over the 4 KiB a message may hold: refused, and the text stays.
+python3 -c 'print("x" * 4200, end="")' >"$T/big"
+tui_tmux load-buffer -b big "$T/big"
+tui_tmux paste-buffer -p -b big -t a
+tui_keys a Enter
+tui_wait a 'message too long: 4200 bytes'
+tui_wait a '^> xxxxxxxx'
+tui_wait a '\| 2 queued'
 exit 0
