@@ -1,0 +1,736 @@
+/*
+ * chat-bench.c: a load generator for chatd.  Many simulated chat clients,
+ * each a session endpoint of its own run through sess_ep_set_io(), share
+ * a few connected UDP sockets: datagrams go out with sendmmsg and come in
+ * with recvmmsg, routed to their endpoint by the client's connection id.
+ * Every client registers its own account (chatd should run with cheap
+ * Argon2 parameters; the password work is not what is measured), so chatd
+ * must start with an empty state folder.
+ *
+ *   chat-bench -s HOST:PORT -P PID [options] tput|lat|reg|mem
+ *
+ * tput  -n N senders each keep -w messages not yet accepted to
+ *       a receiver of their own, which marks each message delivered and
+ *       read (receipts on).  Over -d seconds (after -W seconds):
+ *       messages relayed per second (delivered to a receiver), chatd's
+ *       CPU per relayed message (utime + stime of PID), and the send to
+ *       deliver latency percentiles under that load.
+ * lat   one pair, one message in flight: send to deliver and send to
+ *       ACCEPTED latency, p50 and p99, over -d seconds.
+ * reg   -N N clients register accounts PREFIXu0.. (-x PREFIX) and leave.
+ * mem   -N N sessions log in to those accounts and stay idle: chatd's
+ *       VmRSS grown, divided by N, is the memory per online session
+ *       (restart chatd after reg, so none of it is reused free memory).
+ *
+ * One line of key=value pairs goes to stdout.
+ */
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "addr.h"
+#include "chatproto.h"
+#include "log.h"
+#include "session.h"
+#include "sessproto.h"
+#include "udp.h"
+#include "xmalloc.h"
+
+#define CB_SOCKS_MAX	16
+#define CB_BATCH	64
+#define CB_HASH		65536
+#define CB_TEXT		64		/* bytes of message text */
+#define CB_LAT_MAX	(1 << 22)	/* latency samples kept */
+#define SEC		1000000000ULL
+
+enum cb_role { CB_IDLE, CB_SENDER, CB_RECEIVER };
+
+struct cb_client {
+	struct sess_ep		*ep;
+	struct sess		*s;
+	struct cb_sock		*sock;
+	struct cb_client	*hnext;		/* connection id hash chain */
+	uint64_t		 cid;
+	uint64_t		 deadline;	/* next timer, ns */
+	int			 dirty;		/* run timers after input */
+	int			 welcome;	/* logged in */
+	int			 lost;
+	enum cb_role		 role;
+	unsigned int		 index, peer;
+	unsigned int		 inflight;	/* sent, not accepted */
+	uint64_t		 next_id;
+	uint64_t		 lat_sent;	/* lat mode: send time */
+};
+
+struct cb_sock {
+	int			 fd;
+	unsigned int		 ntx;
+	struct mmsghdr		 tx[CB_BATCH];
+	struct iovec		 txv[CB_BATCH];
+	uint8_t			 txbuf[CB_BATCH][SP_MAX_DGRAM];
+};
+
+struct cb_lat {
+	uint64_t	*v;
+	size_t		 n;
+};
+
+static struct {
+	struct addr		 server;
+	char			 server_str[ADDR_STRLEN];
+	int			 pid;
+	unsigned int		 pairs, window, sessions, nsocks;
+	double			 duration, warmup;
+	const char		*mode;
+	char			 prefix[16];
+	char			 pinfile[256];
+	struct sess_conf	 sc;
+	struct cb_sock		 socks[CB_SOCKS_MAX];
+	struct cb_client	**all;
+	unsigned int		 nclients;
+	struct cb_client	*hash[CB_HASH];
+	unsigned int		 dirty_n;
+	struct cb_client	**dirty;
+	/* Counters. */
+	uint64_t		 welcomed, lost, errors, accepted;
+	uint64_t		 delivered, receipts, tx_dropped;
+	int			 measuring, sending;
+	struct cb_lat		 deliver, accept;
+} cb;
+
+static uint64_t
+cb_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec;
+}
+
+static void
+cb_lat_add(struct cb_lat *l, uint64_t ns)
+{
+	if (l->v == NULL)
+		l->v = xcalloc(CB_LAT_MAX, sizeof *l->v);
+	if (l->n < CB_LAT_MAX)
+		l->v[l->n++] = ns;
+}
+
+static int
+cb_u64cmp(const void *a, const void *b)
+{
+	uint64_t	x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The q-quantile of l, in microseconds. */
+static double
+cb_lat_q(struct cb_lat *l, double q)
+{
+	size_t	i;
+
+	if (l->n == 0)
+		return 0;
+	qsort(l->v, l->n, sizeof *l->v, cb_u64cmp);
+	i = (size_t)(q * (double)(l->n - 1));
+	return (double)l->v[i] / 1e3;
+}
+
+/* Send what a socket has batched up. */
+static void
+cb_sock_flush(struct cb_sock *k)
+{
+	unsigned int	off = 0;
+	int		n;
+
+	while (off < k->ntx) {
+		n = sendmmsg(k->fd, k->tx + off, k->ntx - off, 0);
+		if (n <= 0) {
+			if (n == -1 && errno == EINTR)
+				continue;
+			cb.tx_dropped += k->ntx - off;
+			break;
+		}
+		off += (unsigned int)n;
+	}
+	k->ntx = 0;
+}
+
+/* sess_ep_set_io: a datagram from a client, batched on its socket. */
+static void
+cb_xmit(void *arg, const uint8_t *buf, size_t len,
+    const struct sockaddr *sa, socklen_t salen)
+{
+	struct cb_client	*c = arg;
+	struct cb_sock		*k = c->sock;
+
+	if (k->ntx == CB_BATCH)
+		cb_sock_flush(k);
+	memcpy(k->txbuf[k->ntx], buf, len);
+	k->txv[k->ntx].iov_base = k->txbuf[k->ntx];
+	k->txv[k->ntx].iov_len = len;
+	memset(&k->tx[k->ntx].msg_hdr, 0, sizeof k->tx[k->ntx].msg_hdr);
+	k->tx[k->ntx].msg_hdr.msg_iov = &k->txv[k->ntx];
+	k->tx[k->ntx].msg_hdr.msg_iovlen = 1;
+	k->tx[k->ntx].msg_hdr.msg_name = (void *)sa;
+	k->tx[k->ntx].msg_hdr.msg_namelen = salen;
+	k->ntx++;
+}
+
+static void
+cb_dirty(struct cb_client *c)
+{
+	if (!c->dirty) {
+		c->dirty = 1;
+		cb.dirty[cb.dirty_n++] = c;
+	}
+}
+
+/* Encode m and send it on c's session. */
+static int
+cb_send(struct cb_client *c, const struct cp_msg *m)
+{
+	uint8_t	buf[CB_TEXT + 512];
+	size_t	n;
+
+	if ((n = cp_encode(buf, sizeof buf, m)) == 0)
+		fatalx("cannot encode %s", cp_typename(m->type));
+	return sess_send(c->s, buf, n);
+}
+
+static void
+cb_nick(const struct cb_client *c, unsigned int i, char *buf, size_t len)
+{
+	(void)c;
+	snprintf(buf, len, "%su%u", cb.prefix, i);
+}
+
+/* Send one text message from a sender to its receiver. */
+static int
+cb_send_text(struct cb_client *c)
+{
+	struct cp_msg	m;
+	char		to[32], text[CB_TEXT + 1];
+	uint64_t	t = cb_now();
+
+	cb_nick(c, c->peer, to, sizeof to);
+	/* The send time rides in the text, padded to CB_TEXT bytes. */
+	snprintf(text, sizeof text, "%020llu %0*d", (unsigned long long)t,
+	    CB_TEXT - 21, 0);
+	memset(&m, 0, sizeof m);
+	m.type = CP_SEND;
+	m.id = ++c->next_id;
+	m.nick.p = (const uint8_t *)to;
+	m.nick.len = strlen(to);
+	m.text.p = (const uint8_t *)text;
+	m.text.len = CB_TEXT;
+	if (cb_send(c, &m) == -1)
+		return -1;
+	c->inflight++;
+	c->lat_sent = t;
+	return 0;
+}
+
+static void
+cb_up(struct sess *s, void *arg)
+{
+	struct cb_client	*c = arg;
+	struct cp_msg		 m;
+	char			 nick[32];
+
+	cb_nick(c, c->index, nick, sizeof nick);
+	memset(&m, 0, sizeof m);
+	m.type = strcmp(cb.mode, "mem") == 0 && c->role == CB_IDLE &&
+	    c->next_id > 0 ? CP_LOGIN : CP_REGISTER;
+	m.id = 1;
+	m.nick.p = (const uint8_t *)nick;
+	m.nick.len = strlen(nick);
+	m.secret.p = (const uint8_t *)"benchpw";
+	m.secret.len = 7;
+	cb_send(c, &m);
+}
+
+static void
+cb_message(struct sess *s, const uint8_t *buf, size_t len, void *arg)
+{
+	struct cb_client	*c = arg;
+	struct cp_msg		 m, r;
+	uint64_t		 t, now;
+
+	if (cp_decode(buf, len, &m) != CPE_NONE)
+		return;
+	switch (m.type) {
+	case CP_WELCOME:
+		c->welcome = 1;
+		cb.welcomed++;
+		break;
+	case CP_ERROR:
+		cb.errors++;
+		if (cb.errors <= 5)
+			log_warnx("error %u to request type %u: %.*s", m.code,
+			    m.reqtype, (int)m.text.len, m.text.p);
+		if (m.reqtype == CP_SEND && c->inflight > 0)
+			c->inflight--;
+		break;
+	case CP_ACCEPTED:
+		if (c->inflight > 0)
+			c->inflight--;
+		if (cb.measuring) {
+			cb.accepted++;
+			cb_lat_add(&cb.accept, cb_now() - c->lat_sent);
+		}
+		break;
+	case CP_MESSAGE:
+		now = cb_now();
+		if (m.text.len >= 20) {
+			char	tb[21];
+
+			memcpy(tb, m.text.p, 20);
+			tb[20] = '\0';
+			t = strtoull(tb, NULL, 10);
+			if (cb.measuring && t <= now) {
+				cb.delivered++;
+				cb_lat_add(&cb.deliver, now - t);
+			}
+		}
+		/* Receipts on: delivered, then read, as a client does. */
+		memset(&r, 0, sizeof r);
+		r.type = CP_MARK;
+		r.flags = CPR_DELIVERED;
+		r.sid = m.sid;
+		cb_send(c, &r);
+		r.flags = CPR_READ;
+		cb_send(c, &r);
+		break;
+	case CP_RECEIPT:
+		if (cb.measuring)
+			cb.receipts++;
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+cb_lost(struct sess *s, enum sess_reason why, void *arg)
+{
+	struct cb_client	*c = arg;
+
+	c->lost = 1;
+	c->s = NULL;
+	cb.lost++;
+}
+
+/* A client endpoint on socket k; the handshake starts at once. */
+static struct cb_client *
+cb_client_new(unsigned int index, enum cb_role role, struct cb_sock *k)
+{
+	struct cb_client	*c = xcalloc(1, sizeof *c);
+	struct sess_cb		 scb = { cb_up, cb_message, cb_lost, c };
+
+	c->index = index;
+	c->role = role;
+	c->sock = k;
+	c->ep = sess_client_new(NULL, -1, (struct sockaddr *)&cb.server.ss,
+	    cb.server.len, "chat-bench", cb.pinfile, &cb.sc, &scb);
+	sess_ep_set_io(c->ep, cb_xmit, NULL, c);
+	c->s = sess_connect(c->ep);
+	c->cid = sess_id(c->s);
+	c->hnext = cb.hash[c->cid % CB_HASH];
+	cb.hash[c->cid % CB_HASH] = c;
+	cb_dirty(c);
+	return c;
+}
+
+/* The connection id a datagram from the server is for; 0 if none. */
+static uint64_t
+cb_route(const uint8_t *buf, size_t len)
+{
+	struct sp_cookie	ck;
+	struct sp_accept	ac;
+	struct sp_hdr		h;
+
+	switch (sp_type(buf, len)) {
+	case SP_T_COOKIE:
+		return sp_cookie_decode(buf, len, &ck) == 0 ? ck.ccid : 0;
+	case SP_T_ACCEPT:
+		return sp_accept_decode(buf, len, &ac) == 0 ? ac.ccid : 0;
+	case SP_T_DATA:
+		return sp_hdr_decode(buf, len, &h) == 0 ? h.dcid : 0;
+	default:
+		return 0;
+	}
+}
+
+/* Read everything waiting on socket k and feed it to its clients. */
+static void
+cb_sock_input(struct cb_sock *k)
+{
+	static uint8_t		 rx[CB_BATCH][SP_MAX_DGRAM + 1];
+	struct mmsghdr		 msg[CB_BATCH];
+	struct iovec		 iov[CB_BATCH];
+	struct cb_client	*c;
+	uint64_t		 cid;
+	int			 i, n;
+
+	for (;;) {
+		for (i = 0; i < CB_BATCH; i++) {
+			iov[i].iov_base = rx[i];
+			iov[i].iov_len = sizeof rx[i];
+			memset(&msg[i].msg_hdr, 0, sizeof msg[i].msg_hdr);
+			msg[i].msg_hdr.msg_iov = &iov[i];
+			msg[i].msg_hdr.msg_iovlen = 1;
+		}
+		n = recvmmsg(k->fd, msg, CB_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			return;
+		for (i = 0; i < n; i++) {
+			if ((cid = cb_route(rx[i], msg[i].msg_len)) == 0)
+				continue;
+			for (c = cb.hash[cid % CB_HASH]; c != NULL;
+			    c = c->hnext)
+				if (c->cid == cid)
+					break;
+			if (c == NULL || c->s == NULL)
+				continue;
+			sess_ep_input(c->ep, rx[i], msg[i].msg_len,
+			    (struct sockaddr *)&cb.server.ss, cb.server.len);
+			cb_dirty(c);
+		}
+		if (n < CB_BATCH)
+			return;
+	}
+}
+
+/* Senders top their window up. */
+static void
+cb_pump(void)
+{
+	struct cb_client	*c;
+	unsigned int		 i;
+
+	if (!cb.sending)
+		return;
+	for (i = 0; i < cb.nclients; i++) {
+		c = cb.all[i];
+		if (c->role != CB_SENDER || !c->welcome || c->s == NULL)
+			continue;
+		while (c->inflight < cb.window)
+			if (cb_send_text(c) == -1)
+				break;
+		cb_dirty(c);
+	}
+}
+
+/* One turn: input, timers of the clients touched or due, output. */
+static void
+cb_turn(int wait_ms)
+{
+	struct pollfd		 pfd[CB_SOCKS_MAX];
+	struct cb_client	*c;
+	uint64_t		 now;
+	unsigned int		 i;
+	static uint64_t		 last_scan;
+
+	for (i = 0; i < cb.nsocks; i++) {
+		pfd[i].fd = cb.socks[i].fd;
+		pfd[i].events = POLLIN;
+	}
+	if (poll(pfd, cb.nsocks, wait_ms) > 0)
+		for (i = 0; i < cb.nsocks; i++)
+			if (pfd[i].revents & POLLIN)
+				cb_sock_input(&cb.socks[i]);
+	cb_pump();
+	now = cb_now();
+	if (now - last_scan >= SEC / 1000) {
+		last_scan = now;
+		for (i = 0; i < cb.nclients; i++) {
+			c = cb.all[i];
+			if (c->s != NULL && c->deadline <= now)
+				cb_dirty(c);
+		}
+	}
+	for (i = 0; i < cb.dirty_n; i++) {
+		c = cb.dirty[i];
+		c->dirty = 0;
+		c->deadline = c->s != NULL ? sess_ep_run(c->ep) : UINT64_MAX;
+	}
+	cb.dirty_n = 0;
+	for (i = 0; i < cb.nsocks; i++)
+		cb_sock_flush(&cb.socks[i]);
+}
+
+/* Turn until want clients are logged in; fatal after 120 s. */
+static void
+cb_wait_welcome(uint64_t want)
+{
+	uint64_t	end = cb_now() + 120 * SEC;
+
+	while (cb.welcomed < want) {
+		if (cb_now() > end)
+			fatalx("only %llu of %llu clients logged in (%llu "
+			    "lost, %llu errors)", (unsigned long long)cb.welcomed,
+			    (unsigned long long)want,
+			    (unsigned long long)cb.lost,
+			    (unsigned long long)cb.errors);
+		cb_turn(1);
+	}
+}
+
+static void
+cb_run_for(double secs)
+{
+	uint64_t	end = cb_now() + (uint64_t)(secs * 1e9);
+
+	while (cb_now() < end)
+		cb_turn(1);
+}
+
+/* chatd's utime + stime, in seconds. */
+static double
+cb_cpu(void)
+{
+	char	path[64], buf[1024], *p;
+	FILE	*f;
+	unsigned long long ut = 0, st = 0;
+	int	i;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", cb.pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	p = fgets(buf, sizeof buf, f);
+	fclose(f);
+	if (p == NULL || (p = strrchr(buf, ')')) == NULL)
+		return 0;
+	/* Fields 14 and 15 (utime, stime) counted from after the name. */
+	for (i = 0; i < 11 && p != NULL; i++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL || sscanf(p, " %llu %llu", &ut, &st) != 2)
+		return 0;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* chatd's resident memory in bytes. */
+static uint64_t
+cb_rss(void)
+{
+	char			 path[64], line[256];
+	FILE			*f;
+	unsigned long long	 kb = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/status", cb.pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "VmRSS: %llu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb * 1024;
+}
+
+static void
+cb_add(struct cb_client *c)
+{
+	cb.all[cb.nclients++] = c;
+}
+
+static void
+cb_mode_traffic(unsigned int pairs, unsigned int window, int lat)
+{
+	unsigned int	i;
+	double		c0, c1;
+	uint64_t	t0, t1, d0;
+
+	cb.window = window;
+	for (i = 0; i < 2 * pairs; i++) {
+		cb_add(cb_client_new(i, i % 2 == 0 ? CB_SENDER : CB_RECEIVER,
+		    &cb.socks[i % cb.nsocks]));
+		cb.all[i]->peer = i ^ 1;
+		if (i % 256 == 255)
+			cb_turn(0);
+	}
+	cb_wait_welcome(2 * pairs);
+	cb.sending = 1;
+	cb_run_for(cb.warmup);
+	cb.measuring = 1;
+	c0 = cb_cpu();
+	t0 = cb_now();
+	d0 = cb.delivered;
+	cb_run_for(cb.duration);
+	c1 = cb_cpu();
+	t1 = cb_now();
+	cb.measuring = 0;
+	printf("mode=%s pairs=%u window=%u rate=%.0f delivered=%llu "
+	    "accepted=%llu receipts=%llu cpu_us=%.2f p50_us=%.1f "
+	    "p99_us=%.1f acc_p50_us=%.1f acc_p99_us=%.1f lost=%llu "
+	    "errors=%llu txdrop=%llu\n", lat ? "lat" : "tput", pairs, window,
+	    (double)(cb.delivered - d0) / ((double)(t1 - t0) / 1e9),
+	    (unsigned long long)cb.delivered,
+	    (unsigned long long)cb.accepted,
+	    (unsigned long long)cb.receipts,
+	    cb.delivered > 0 ? (c1 - c0) * 1e6 / (double)cb.delivered : 0,
+	    cb_lat_q(&cb.deliver, 0.5), cb_lat_q(&cb.deliver, 0.99),
+	    cb_lat_q(&cb.accept, 0.5), cb_lat_q(&cb.accept, 0.99),
+	    (unsigned long long)cb.lost, (unsigned long long)cb.errors,
+	    (unsigned long long)cb.tx_dropped);
+}
+
+/*
+ * reg: create n accounts and leave.  mem: log n sessions in to them and
+ * stay; chatd should have been restarted in between, so that its memory
+ * before holds no freed session memory for the second wave to reuse.
+ */
+static void
+cb_mode_mem(unsigned int n, int login)
+{
+	unsigned int	i;
+	uint64_t	r0, r1;
+
+	r0 = cb_rss();
+	for (i = 0; i < n; i++) {
+		cb_add(cb_client_new(i, CB_IDLE, &cb.socks[i % cb.nsocks]));
+		cb.all[i]->next_id = login;	/* LOGIN, not REGISTER */
+		if (i % 128 == 127)
+			cb_wait_welcome(i + 1 > 256 ? i + 1 - 256 : 0);
+	}
+	cb_wait_welcome(n);
+	if (!login) {
+		for (i = 0; i < n; i++)
+			if (cb.all[i]->s != NULL)
+				sess_close(cb.all[i]->s);
+		cb_run_for(0.5);
+		printf("mode=reg sessions=%u errors=%llu\n", n,
+		    (unsigned long long)cb.errors);
+		return;
+	}
+	cb_run_for(2.0);
+	r1 = cb_rss();
+	printf("mode=mem sessions=%u rss_before=%llu rss_after=%llu "
+	    "bytes_per_session=%.0f lost=%llu errors=%llu\n", n,
+	    (unsigned long long)r0, (unsigned long long)r1,
+	    ((double)r1 - (double)r0) / n, (unsigned long long)cb.lost,
+	    (unsigned long long)cb.errors);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: chat-bench -s HOST:PORT -P PID [-n pairs] "
+	    "[-w window] [-N sessions] [-d seconds] [-W warmup] [-k sockets] "
+	    "[-x nick-prefix] tput|lat|reg|mem\n");
+	exit(2);
+}
+
+int
+main(int argc, char *argv[])
+{
+	char		err[256], dir[] = "/tmp/chat-benchXXXXXX";
+	struct rlimit	rl;
+	unsigned int	i;
+	int		ch, bufsz;
+
+	cb.pairs = 16;
+	cb.window = 32;
+	cb.sessions = 10000;
+	cb.duration = 5;
+	cb.warmup = 1;
+	cb.nsocks = 4;
+	while ((ch = getopt(argc, argv, "s:P:n:w:N:d:W:k:x:")) != -1) {
+		switch (ch) {
+		case 'x':
+			snprintf(cb.prefix, sizeof cb.prefix, "%s", optarg);
+			break;
+		case 's':
+			if (addr_parse(optarg, "8081", 0, &cb.server, 1, err,
+			    sizeof err) < 1)
+				fatalx("%s", err);
+			snprintf(cb.server_str, sizeof cb.server_str, "%s",
+			    optarg);
+			break;
+		case 'P':
+			cb.pid = atoi(optarg);
+			break;
+		case 'n':
+			cb.pairs = (unsigned int)atoi(optarg);
+			break;
+		case 'w':
+			cb.window = (unsigned int)atoi(optarg);
+			break;
+		case 'N':
+			cb.sessions = (unsigned int)atoi(optarg);
+			break;
+		case 'd':
+			cb.duration = atof(optarg);
+			break;
+		case 'W':
+			cb.warmup = atof(optarg);
+			break;
+		case 'k':
+			cb.nsocks = (unsigned int)atoi(optarg);
+			if (cb.nsocks < 1 || cb.nsocks > CB_SOCKS_MAX)
+				usage();
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind + 1 != argc || cb.server_str[0] == '\0' || cb.pid <= 0)
+		usage();
+	cb.mode = argv[optind];
+	log_init("chat-bench", LOG_TO_STDERR, 0);
+	if (sodium_init() == -1)
+		fatalx("libsodium");
+	if (mkdtemp(dir) == NULL)
+		fatal("mkdtemp");
+	snprintf(cb.pinfile, sizeof cb.pinfile, "%s/known", dir);
+	if (cb.prefix[0] == '\0')
+		snprintf(cb.prefix, sizeof cb.prefix, "b%x",
+		    (unsigned)getpid());
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	sess_conf_default(&cb.sc);
+	cb.sc.max_queue = 8 << 20;
+	for (i = 0; i < cb.nsocks; i++) {
+		if ((cb.socks[i].fd = udp_client((struct sockaddr *)
+		    &cb.server.ss, err, sizeof err)) == -1)
+			fatalx("%s", err);
+		bufsz = 8 << 20;
+		setsockopt(cb.socks[i].fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz,
+		    sizeof bufsz);
+		setsockopt(cb.socks[i].fd, SOL_SOCKET, SO_SNDBUFFORCE, &bufsz,
+		    sizeof bufsz);
+	}
+	if (strcmp(cb.mode, "mem") == 0 || strcmp(cb.mode, "reg") == 0) {
+		cb.all = xcalloc(cb.sessions, sizeof *cb.all);
+		cb.dirty = xcalloc(cb.sessions, sizeof *cb.dirty);
+		cb_mode_mem(cb.sessions, strcmp(cb.mode, "mem") == 0);
+	} else if (strcmp(cb.mode, "tput") == 0 ||
+	    strcmp(cb.mode, "lat") == 0) {
+		if (strcmp(cb.mode, "lat") == 0) {
+			cb.pairs = 1;
+			cb.window = 1;
+		}
+		cb.all = xcalloc(2 * cb.pairs, sizeof *cb.all);
+		cb.dirty = xcalloc(2 * cb.pairs, sizeof *cb.dirty);
+		cb_mode_traffic(cb.pairs, cb.window,
+		    strcmp(cb.mode, "lat") == 0);
+	} else
+		usage();
+	unlink(cb.pinfile);
+	rmdir(dir);
+	return 0;
+}
