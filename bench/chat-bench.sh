@@ -1,40 +1,210 @@
 #!/bin/sh
-# bench/chat-bench.sh [N]: a first, coarse chat relay benchmark (not a
-# test).  One chatc sends N messages with `send --lines` to a chatc that
-# listens; chatd runs with durability on (fsync) and receipts on.  Reports
-# relayed messages per second end to end and chatd's CPU per relayed
-# message from /proc.  The full load generator (bench/chat-bench.c, many
-# sessions multiplexed over a few sockets, latency percentiles, memory per
-# session) is not written yet.
-set -u
-N=${1:-20000}
-BIN=${BIN:-build/chat/bin}
-T=$(mktemp -d /tmp/chat-bench.XXXXXX)
-trap 'kill $DP 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
-printf '[accounts]\nargon2_ops = 1\nargon2_mem_kib = 8192\n[limits]\nmsg_rate = 0\naddr_enable = no\n[store]\nfsync = %s\nqueue_max = 10000000\n' \
-    "${FSYNC:-yes}" >"$T/c.ini"
-"$BIN/chatd" -c "$T/c.ini" -D "$T/st" -l 127.0.0.1 -p 0 >"$T/d.log" 2>&1 &
-DP=$!
-sleep 0.5
-P=$(sed -n 's/.*ready on port \([0-9]*\).*/\1/p' "$T/d.log")
-export XDG_CONFIG_HOME="$T/cfg"
-C="$BIN/chatc -s 127.0.0.1:$P"
-CHAT_PASSWORD=a $C -n alice register >/dev/null
-CHAT_PASSWORD=b $C -n bob register >/dev/null
-i=0; while [ $i -lt "$N" ]; do echo "message $i"; i=$((i + 1)); done >"$T/in"
-$C -n bob listen --count "$N" --timeout 300 >"$T/out" &
-LP=$!
-sleep 0.5
-ticks() { awk '{print $14 + $15}' "/proc/$DP/stat"; }
-c0=$(ticks); t0=$(date +%s.%N)
-$C -n alice -t 300 send bob --lines <"$T/in" >/dev/null
-wait $LP
-t1=$(date +%s.%N); c1=$(ticks)
-got=$(wc -l <"$T/out")
-hz=$(getconf CLK_TCK)
-awk -v n="$got" -v t0="$t0" -v t1="$t1" -v c0="$c0" -v c1="$c1" -v hz="$hz" \
-    -v fs="${FSYNC:-yes}" 'BEGIN {
-	d = t1 - t0; cpu = (c1 - c0) / hz;
-	printf "relayed %d messages in %.2f s: %.0f msgs/s; chatd CPU %.2f s = %.1f us per message (fsync %s)\n",
-	    n, d, n / d, cpu, cpu * 1e6 / n, fs }'
-kill -USR1 $DP; sleep 0.2; grep counters "$T/d.log" | head -1
+# chat-bench.sh: chatd's relay throughput, latency, CPU per message and
+# memory per session, side by side with the ceiling (bench/echo, a bare
+# recvmmsg/sendmmsg echo server driven by bench/loadgen) in the same run,
+# in alternating rounds so that a noisy machine hurts both alike.
+#
+#   bench/chat-bench.sh             build if needed, run, print the table
+#
+# Environment: B (build folder, default build), ROUNDS (3), SECS (seconds
+# per round, 5), PAIRS (sender/receiver pairs, 16), WINDOW (messages each
+# sender keeps unaccepted, 32), SESSIONS (for memory, 10000; 0 skips it),
+# SOCKETS (4), FSYNC (yes), SRV_CPU (1) and GEN_CPU (0): the CPUs servers
+# and load generators are pinned to with taskset (empty: not pinned).
+#
+# chatd runs with durability on (fsync = yes: accepted means committed to
+# disk) and receipts on (every receiver marks each message delivered and
+# read, and the sender gets both receipts), on a private config: rate
+# limits off, cheap Argon2 (argon2_ops 1, argon2_mem_kib 8) so the
+# accounts bench/chat-bench registers cost little; the password work is
+# not what is measured.
+#
+# A relayed message costs chatd at least four datagrams (the message in
+# and out, and the two acknowledgements) against the echo's two per
+# reply; "ratio" is chat messages/s over echo replies/s.
+set -eu
+
+cd "$(dirname "$0")/.."
+B=${B:-build}
+ROUNDS=${ROUNDS:-3}
+SECS=${SECS:-5}
+PAIRS=${PAIRS:-16}
+WINDOW=${WINDOW:-32}
+SESSIONS=${SESSIONS:-10000}
+SOCKETS=${SOCKETS:-4}
+FSYNC=${FSYNC:-yes}
+SRV_CPU=${SRV_CPU-1}
+GEN_CPU=${GEN_CPU-0}
+# An echo payload the size of a sealed chat SEND of 64 bytes of text.
+PAYLOAD=$(printf '%0200d' 0 | sed 's/0/ab/g' | cut -c 1-240)
+
+if ! make --no-print-directory -s B="$B" "$B/bin/chatd" \
+    "$B/bench/chat-bench" "$B/bench/loadgen" "$B/bench/echo"; then
+	echo "WARNING: build failed; benchmarking the binaries in $B" >&2
+fi
+for f in "$B/bin/chatd" "$B/bench/chat-bench" "$B/bench/loadgen" \
+    "$B/bench/echo"; do
+	[ -x "$f" ] || { echo "no $f" >&2; exit 1; }
+done
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/chat-bench.XXXXXX")
+PIDS=""
+cleanup() {
+	for p in $PIDS; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ncpu=$(getconf _NPROCESSORS_ONLN)
+if ! command -v taskset >/dev/null || [ "$ncpu" -lt 2 ]; then
+	SRV_CPU=""
+	GEN_CPU=""
+fi
+gen() {
+	if [ -n "$GEN_CPU" ]; then taskset -c "$GEN_CPU" "$@"; else "$@"; fi
+}
+
+# start NAME COMMAND...: start a server, wait for "ready on port".
+start() {
+	name=$1
+	shift
+	if [ -n "$SRV_CPU" ]; then
+		taskset -c "$SRV_CPU" "$@" >/dev/null 2>"$T/$name.log" &
+	else
+		"$@" >/dev/null 2>"$T/$name.log" &
+	fi
+	echo $! >"$T/$name.pid"
+	PIDS="$PIDS $!"
+	i=0
+	while ! grep -q 'ready on port' "$T/$name.log"; do
+		i=$((i + 1))
+		if [ $i -gt 200 ] || ! kill -0 "$(cat "$T/$name.pid")"; then
+			echo "$name did not start:" >&2
+			cat "$T/$name.log" >&2
+			exit 1
+		fi
+		sleep 0.05
+	done
+	sed -n 's/.*ready on port \([0-9]*\).*/\1/p' "$T/$name.log" |
+	    head -n 1 >"$T/$name.port"
+}
+
+stop() {
+	kill -TERM "$(cat "$T/$1.pid")"
+	while kill -0 "$(cat "$T/$1.pid")" 2>/dev/null; do sleep 0.05; done
+}
+
+ticks() {
+	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
+# kv KEY LINE: the value of KEY in a line of key=value pairs.
+kv() {
+	echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+printf '[chatd]\nmax_sessions = 100000\n[accounts]\nargon2_ops = 1\n'\
+'argon2_mem_kib = 8\nauth_queue = 100000\n[limits]\nmsg_rate = 0\n'\
+'login_rate = 0\naddr_enable = no\n[store]\nfsync = %s\n'\
+'queue_max = 10000000\n' "$FSYNC" >"$T/chatd.ini"
+
+start echo "$B/bench/echo" -l 127.0.0.1 -p 0
+start chatd "$B/bin/chatd" -c "$T/chatd.ini" -D "$T/state" \
+    -l 127.0.0.1 -p 0
+HZ=$(getconf CLK_TCK)
+
+echo "chat-bench: $ROUNDS rounds x $SECS s; $PAIRS pairs, window $WINDOW," \
+    "$SOCKETS sockets; fsync $FSYNC, receipts on"
+if [ -n "$SRV_CPU" ]; then
+	echo "pinned: servers on CPU $SRV_CPU, load generators on CPU $GEN_CPU"
+else
+	echo "not pinned: servers and load generators share $ncpu CPU(s)"
+fi
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+: >"$T/results"
+r=1
+while [ "$r" -le "$ROUNDS" ]; do
+	# echo: the ceiling
+	pid=$(cat "$T/echo.pid")
+	t0=$(ticks "$pid")
+	out=$(gen "$B/bench/loadgen" -s "127.0.0.1:$(cat "$T/echo.port")" \
+	    -m hex -x "$PAYLOAD" -d "$SECS" -w 128 -k "$SOCKETS")
+	t1=$(ticks "$pid")
+	rate=$(kv rate "$out")
+	reps=$(kv replies "$out")
+	cpu=$(awk -v t=$((t1 - t0)) -v hz="$HZ" -v n="$reps" \
+	    'BEGIN { printf "%.2f", (n > 0 ? t * 1e6 / hz / n : 0) }')
+	echo "echo $r $rate $cpu" >>"$T/results"
+	printf '  round %d echo:  %9.0f replies/s, %5.2f us CPU/reply\n' \
+	    "$r" "$rate" "$cpu"
+	# chatd under load
+	out=$(gen "$B/bench/chat-bench" -s "127.0.0.1:$(cat "$T/chatd.port")" \
+	    -P "$(cat "$T/chatd.pid")" -k "$SOCKETS" -n "$PAIRS" \
+	    -w "$WINDOW" -d "$SECS" tput 2>>"$T/gen.log")
+	echo "tput $r $(kv rate "$out") $(kv cpu_us "$out")" \
+	    "$(kv p50_us "$out") $(kv p99_us "$out")" >>"$T/results"
+	printf '  round %d chatd: %9.0f msgs/s,    %5.2f us CPU/msg, loaded' \
+	    "$r" "$(kv rate "$out")" "$(kv cpu_us "$out")"
+	printf ' p50 %s us p99 %s us (lost %s, errors %s)\n' \
+	    "$(kv p50_us "$out")" "$(kv p99_us "$out")" "$(kv lost "$out")" \
+	    "$(kv errors "$out")"
+	# chatd unloaded: one message in flight
+	out=$(gen "$B/bench/chat-bench" -s "127.0.0.1:$(cat "$T/chatd.port")" \
+	    -P "$(cat "$T/chatd.pid")" -d "$SECS" lat 2>>"$T/gen.log")
+	echo "lat $r $(kv p50_us "$out") $(kv p99_us "$out")" \
+	    "$(kv acc_p50_us "$out") $(kv acc_p99_us "$out")" >>"$T/results"
+	printf '  round %d chatd: unloaded send-to-deliver p50 %s us p99 %s' \
+	    "$r" "$(kv p50_us "$out")" "$(kv p99_us "$out")"
+	printf ' us; send-to-accepted p50 %s us p99 %s us\n' \
+	    "$(kv acc_p50_us "$out")" "$(kv acc_p99_us "$out")"
+	r=$((r + 1))
+done
+
+mem=""
+if [ "$SESSIONS" -gt 0 ]; then
+	# Accounts first, then a restarted chatd whose growth is sessions.
+	stop chatd
+	start chatd "$B/bin/chatd" -c "$T/chatd.ini" -D "$T/mstate" \
+	    -l 127.0.0.1 -p 0
+	gen "$B/bench/chat-bench" -s "127.0.0.1:$(cat "$T/chatd.port")" \
+	    -P "$(cat "$T/chatd.pid")" -N "$SESSIONS" -x m reg \
+	    >/dev/null 2>>"$T/gen.log"
+	stop chatd
+	start chatd "$B/bin/chatd" -c "$T/chatd.ini" -D "$T/mstate" \
+	    -l 127.0.0.1 -p 0
+	out=$(gen "$B/bench/chat-bench" -s "127.0.0.1:$(cat "$T/chatd.port")" \
+	    -P "$(cat "$T/chatd.pid")" -N "$SESSIONS" -x m mem \
+	    2>>"$T/gen.log")
+	mem=$(kv bytes_per_session "$out")
+	echo "  memory: $SESSIONS sessions, VmRSS $(kv rss_before "$out") ->" \
+	    "$(kv rss_after "$out") bytes: $mem bytes per session"
+fi
+
+# Medians over the rounds.
+med() {
+	awk -v k="$1" -v f="$2" '$1 == k { print $f }' "$T/results" |
+	    sort -g | awk '{ v[NR] = $1 } END {
+		if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2];
+		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+echo_rate=$(med echo 3)
+echo_cpu=$(med echo 4)
+chat_rate=$(med tput 3)
+chat_cpu=$(med tput 4)
+echo
+echo "medians of $ROUNDS rounds           chatd      echo (ceiling)  ratio   target"
+awk -v cr="$chat_rate" -v er="$echo_rate" -v cc="$chat_cpu" \
+    -v ec="$echo_cpu" -v lp50="$(med tput 5)" -v lp99="$(med tput 6)" \
+    -v up50="$(med lat 3)" -v up99="$(med lat 4)" -v ap50="$(med lat 5)" \
+    -v ap99="$(med lat 6)" -v mem="$mem" -v n="$SESSIONS" 'BEGIN {
+	printf "  relayed msgs/s (echo: replies/s) %9.0f  %9.0f       %5.3f   >= 200000\n", cr, er, (er > 0 ? cr / er : 0)
+	printf "  server CPU us per msg (reply)    %9.2f  %9.2f       %5.1fx  <= 2.5\n", cc, ec, (ec > 0 ? cc / ec : 0)
+	printf "  unloaded deliver p50 / p99 us    %9.1f / %.1f                   p99 < 100\n", up50, up99
+	printf "  unloaded accepted p50 / p99 us   %9.1f / %.1f\n", ap50, ap99
+	printf "  loaded deliver p50 / p99 us      %9.1f / %.1f\n", lp50, lp99
+	if (mem != "")
+		printf "  bytes per session at %d        %9.0f                           <= 2048\n", n, mem
+}'
