@@ -1291,9 +1291,14 @@ ep_on_data(struct sess_ep *ep, const uint8_t *pkt, size_t len,
 			}
 			break;
 		case SP_F_ACKNOW:
+		case SP_F_PING:
+			/*
+			 * A PING is answered at once with an ACK (which is
+			 * never answered), so a peer whose keepalive or dead
+			 * timer is shorter than ours still hears from us.
+			 */
 			s->ack_now = 1;
 			break;
-		case SP_F_PING:
 		case SP_F_PAD:
 			break;
 		}
