@@ -31,6 +31,8 @@
 #include "udp.h"
 #include "version.h"
 
+#define SOCK_BUF	(4 * 1024 * 1024)	/* bytes asked for each way */
+
 /* Settings from the command line, which win over the file on every load. */
 struct chatd_opts {
 	const char	*config;
@@ -103,7 +105,7 @@ open_socket(unsigned int *port_out)
 {
 	struct addr	a[8];
 	char		err[256], port[8], buf[ADDR_STRLEN];
-	int		n, i, fd = -1;
+	int		n, i, fd = -1, bufsz;
 
 	snprintf(port, sizeof port, "%d", conf.port);
 	if ((n = addr_parse(conf.listen, port, 1, a, 8, err, sizeof err)) == -1)
@@ -118,6 +120,16 @@ open_socket(unsigned int *port_out)
 	}
 	if (fd == -1)
 		fatalx("cannot listen on %s port %d", conf.listen, conf.port);
+	/*
+	 * The loop stops to commit (fsync) once an iteration: bursts from
+	 * many clients arrive meanwhile, and a datagram the kernel drops
+	 * costs a retransmission timeout.  Ask for large buffers (the
+	 * kernel caps them at net.core.rmem_max and wmem_max).
+	 */
+	bufsz = SOCK_BUF;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof bufsz) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof bufsz) == -1)
+		log_warn("socket buffers");
 	a[i].len = sizeof a[i].ss;
 	if (getsockname(fd, (struct sockaddr *)&a[i].ss, &a[i].len) == -1)
 		fatal("getsockname");

@@ -35,6 +35,7 @@
 #define REKEY_AHEAD	8		/* receive epochs we may skip */
 #define COUNTER_LIMIT	(UINT64_C(1) << 62) /* then the session ends */
 #define RECV_BATCH	32
+#define RECV_ROUNDS	64		/* batches read in one turn at most */
 #define TLP_MAX		2		/* probes before the RTO */
 #define CWND_INIT	32		/* fragments */
 #define CWND_MIN	4
@@ -1843,9 +1844,11 @@ ep_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 	int		 rounds, got;
 
 	/* One turn for the whole batch: ACKs and data go out once, after
-	 * everything that arrived together has been taken in. */
+	 * everything that arrived together has been taken in.  The turn
+	 * may be long (2048 datagrams): an application that commits once
+	 * per loop iteration (chatd) gets that many per commit. */
 	ep_enter(ep);
-	for (rounds = 0; rounds < 8; rounds++) {
+	for (rounds = 0; rounds < RECV_ROUNDS; rounds++) {
 		if ((got = udp_recv(ep->fd, ep->batch)) <= 0)
 			break;
 		n = udp_count(ep->batch);
