@@ -964,11 +964,19 @@ do_mark(struct client *c, const struct cp_msg *m)
 	struct store_msg	 sm;
 	struct cp_msg		 r;
 	struct out		*o;
+	struct user		*su;
 	size_t			 n;
 
-	if (store_msg_mark(srv->st, m->sid, c->u->id, m->flags, &sm) != 1)
+	/* Recorded as told in the same write; the receipt goes out after
+	 * the commit (flush_receipt). */
+	if (store_msg_mark(srv->st, m->sid, c->u->id, m->flags, 1, &sm) != 1)
 		return;
 	srv->stats.receipts++;
+	if ((su = user_by_id(srv, sm.sender)) == NULL || su->clients == NULL) {
+		/* Offline: owed, sent at the sender's next login. */
+		store_receipt_untold(srv->st, sm.sid, m->flags);
+		return;
+	}
 	memset(&r, 0, sizeof r);
 	r.type = CP_RECEIPT;
 	r.flags = m->flags;
@@ -1273,11 +1281,13 @@ flush_receipt(struct server *srv, struct out *o)
 	struct user	*u = user_by_id(srv, o->uid);
 	struct client	*c;
 
-	if (u == NULL || u->clients == NULL)
+	if (u == NULL || u->clients == NULL) {
+		/* Gone since the mark: the receipt is owed after all. */
+		store_receipt_untold(srv->st, o->sid, o->state);
 		return;
+	}
 	for (c = u->clients; c != NULL; c = c->unext)
 		client_answer(c, o->wire, o->len);
-	store_receipt_sent(srv->st, o->sid, o->state);
 }
 
 struct pump {

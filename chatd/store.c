@@ -21,7 +21,7 @@ enum {
 	Q_TOKEN_ADD, Q_TOKEN_CHECK, Q_TOKEN_REVOKE,
 	Q_CONTACT_ADD, Q_CONTACT_DEL, Q_CONTACT_COUNT, Q_CONTACTS, Q_WATCHERS,
 	Q_MSG_ADD, Q_MSG_FIND, Q_MSG_QUEUED, Q_MSG_PENDING, Q_MSG_GET,
-	Q_MSG_MARK, Q_RECEIPTS, Q_RECEIPT_SENT, Q_EXPIRE,
+	Q_MSG_MARK, Q_RECEIPTS, Q_RECEIPT_SENT, Q_RECEIPT_UNTOLD, Q_EXPIRE,
 	Q_COUNT
 };
 
@@ -59,11 +59,19 @@ static const char *const sql[Q_COUNT] = {
 	    " WHERE rcpt = ? AND state = 0 AND id > ? ORDER BY id LIMIT ?",
 	[Q_MSG_GET] = "SELECT sender, msgid, state FROM messages"
 	    " WHERE id = ? AND rcpt = ?",
-	[Q_MSG_MARK] = "UPDATE messages SET state = ? WHERE id = ?",
+	/* Raise the state and, when the sender is to be told after the
+	 * commit, what it was told, in one write.  (Not RETURNING: SQLite
+	 * materialises its rows, and the heap churn costs more than the
+	 * SELECT it saves.) */
+	[Q_MSG_MARK] = "UPDATE messages SET state = ?1,"
+	    " notified = CASE WHEN ?3 THEN ?1 ELSE notified END"
+	    " WHERE id = ?2",
 	[Q_RECEIPTS] = "SELECT id, msgid, state, rcpt FROM messages"
 	    " WHERE sender = ? AND state > notified ORDER BY id LIMIT ?",
 	[Q_RECEIPT_SENT] = "UPDATE messages SET notified = ? WHERE id = ?"
 	    " AND notified < ?",
+	[Q_RECEIPT_UNTOLD] = "UPDATE messages SET notified = ?2 - 1"
+	    " WHERE id = ?1 AND notified = ?2",
 	[Q_EXPIRE] = "DELETE FROM messages WHERE t < ?",
 };
 
@@ -545,7 +553,7 @@ store_msg_pending(struct store *st, uint64_t rcpt, uint64_t after, int limit,
 
 int
 store_msg_mark(struct store *st, uint64_t sid, uint64_t rcpt, int state,
-    struct store_msg *m)
+    int told, struct store_msg *m)
 {
 	sqlite3_stmt	*s = store_q(st, Q_MSG_GET);
 	int		 old;
@@ -574,6 +582,7 @@ store_msg_mark(struct store *st, uint64_t sid, uint64_t rcpt, int state,
 	s = store_q(st, Q_MSG_MARK);
 	sqlite3_bind_int(s, 1, state);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)sid);
+	sqlite3_bind_int(s, 3, told);
 	if (store_exec(st, s, "mark message") == -1)
 		return -1;
 	m->state = state;
@@ -617,6 +626,19 @@ store_receipt_sent(struct store *st, uint64_t sid, int state)
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)sid);
 	sqlite3_bind_int(s, 3, state);
 	return store_exec(st, s, "receipt sent");
+}
+
+int
+store_receipt_untold(struct store *st, uint64_t sid, int state)
+{
+	sqlite3_stmt	*s;
+
+	if (store_tx(st) == -1)
+		return -1;
+	s = store_q(st, Q_RECEIPT_UNTOLD);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)sid);
+	sqlite3_bind_int(s, 2, state);
+	return store_exec(st, s, "receipt untold");
 }
 
 int

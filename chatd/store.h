@@ -108,13 +108,18 @@ int		 store_msg_pending(struct store *, uint64_t rcpt, uint64_t after,
 /*
  * Raise the state of message sid, addressed to rcpt, to state: 1 raised
  * (m gets sender, msgid), 0 no such message or already there, -1 failure.
+ * told: the sender is online and gets the receipt after this commit, so
+ * it is recorded as notified in the same write (undo with
+ * store_receipt_untold() if the receipt cannot go out after all).
  */
 int		 store_msg_mark(struct store *, uint64_t sid, uint64_t rcpt,
-		    int state, struct store_msg *m);
+		    int state, int told, struct store_msg *m);
 /* Receipts sender has not been told about (state > notified). */
 int		 store_receipts(struct store *, uint64_t sender, int limit,
 		    store_msg_fn *, void *arg);
 int		 store_receipt_sent(struct store *, uint64_t sid, int state);
+/* The receipt for state was recorded as told but not sent: it is owed. */
+int		 store_receipt_untold(struct store *, uint64_t sid, int state);
 /* Forget messages accepted before t; the number removed or -1. */
 int		 store_expire(struct store *, uint64_t t);
 

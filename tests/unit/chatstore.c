@@ -153,15 +153,24 @@ test_messages(void **state)
 	assert_int_equal(store_msg_pending(f->st, 2, seen[2], 10, collect,
 	    NULL), 2);
 	/* Delivered leaves the queue; the sender has a receipt to get. */
-	assert_int_equal(store_msg_mark(f->st, first, 2, 1, &r), 1);
+	assert_int_equal(store_msg_mark(f->st, first, 2, 1, 0, &r), 1);
 	assert_int_equal(r.sender, 1);
 	assert_int_equal(r.msgid, 100);
-	assert_int_equal(store_msg_mark(f->st, first, 2, 1, &r), 0);
-	assert_int_equal(store_msg_mark(f->st, first, 3, 2, &r), 0);
+	assert_int_equal(store_msg_mark(f->st, first, 2, 1, 0, &r), 0);
+	assert_int_equal(store_msg_mark(f->st, first, 3, 2, 0, &r), 0);
 	assert_int_equal(store_msg_queued(f->st, 2), 4);
 	nseen = 0;
 	assert_int_equal(store_receipts(f->st, 1, 10, collect, NULL), 1);
 	assert_int_equal(store_receipt_sent(f->st, first, 1), 0);
+	assert_int_equal(store_receipts(f->st, 1, 10, collect, NULL), 0);
+	/* Read, told at once (the sender is online); then owed again when
+	 * it could not be sent after all. */
+	assert_int_equal(store_msg_mark(f->st, first, 2, 2, 1, &r), 1);
+	assert_int_equal(r.sender, 1);
+	assert_int_equal(store_receipts(f->st, 1, 10, collect, NULL), 0);
+	assert_int_equal(store_receipt_untold(f->st, first, 2), 0);
+	assert_int_equal(store_receipts(f->st, 1, 10, collect, NULL), 1);
+	assert_int_equal(store_receipt_sent(f->st, first, 2), 0);
 	assert_int_equal(store_receipts(f->st, 1, 10, collect, NULL), 0);
 
 	/* Committed writes survive a reopen; uncommitted ones do not. */
