@@ -36,6 +36,9 @@
 #define COUNTER_LIMIT	(UINT64_C(1) << 62) /* then the session ends */
 #define RECV_BATCH	32
 #define RECV_ROUNDS	64		/* batches read in one turn at most */
+#define SEND_BATCH	64		/* datagrams per sendmmsg */
+#define TRIM_NS		(1000 * MS)	/* idle time before windows go */
+#define SND_INIT	8		/* send window slots at first */
 #define TLP_MAX		2		/* probes before the RTO */
 #define CWND_INIT	32		/* fragments */
 #define CWND_MIN	4
@@ -149,7 +152,8 @@ struct sess {
 	/* Sending. */
 	struct smsg		*qhead, *qtail;
 	size_t			 queued;	/* unacknowledged bytes */
-	struct sfrag		 snd[SP_WINDOW];
+	struct sfrag		*snd;		/* snd_mask + 1, while in use */
+	uint32_t		 snd_mask;
 	uint32_t		 snd_una, snd_nxt;
 	uint64_t		 xno_next, xno_acked;
 	unsigned int		 nlost;
@@ -159,7 +163,8 @@ struct sess {
 	uint64_t		 recover_xno;	/* one reduction per window */
 
 	/* Receiving. */
-	struct rfrag		 rcv[SP_WINDOW];
+	struct rfrag		*rcv;		/* SP_WINDOW, while in use */
+	unsigned int		 rcv_held;	/* entries with have set */
 	uint32_t		 rcv_nxt;
 	uint8_t			*rmsg;
 	size_t			 rmsg_len, rmsg_off;
@@ -175,6 +180,7 @@ struct sess_ep {
 	ev_io			 io;
 	ev_idle			 reaper;
 	struct udp_batch	*batch;
+	struct udp_batch	*txb;		/* sent at the end of a turn */
 	int			 server;
 	struct sess_conf	 conf;
 	struct sess_cb		 cb;
@@ -257,6 +263,16 @@ ep_clock(struct sess_ep *ep)
 	return sess_monotonic();
 }
 
+/* Send the datagrams a turn has batched up. */
+static void
+ep_send_batch(struct sess_ep *ep)
+{
+	unsigned int	failed = 0;
+
+	udp_send(ep->fd, ep->txb, &failed);
+	ep->st.tx_failed += failed;
+}
+
 /* Send one datagram from the endpoint. */
 static void
 ep_send(struct sess_ep *ep, const uint8_t *buf, size_t len,
@@ -266,6 +282,14 @@ ep_send(struct sess_ep *ep, const uint8_t *buf, size_t len,
 	ep->st.tx_bytes += len;
 	if (ep->xmit != NULL) {
 		ep->xmit(ep->ioarg, buf, len, sa, salen);
+		return;
+	}
+	/* Inside a turn, datagrams wait for one sendmmsg at its end. */
+	if (ep->txb != NULL && ep->depth > 0) {
+		if (udp_slot(ep->txb) == NULL)
+			ep_send_batch(ep);
+		memcpy(udp_slot(ep->txb), buf, len);
+		udp_commit(ep->txb, len, sa, salen);
 		return;
 	}
 	if (sendto(ep->fd, buf, len, 0, sa, salen) == -1)
@@ -358,16 +382,20 @@ sess_free(struct sess *s)
 		free(m->data);
 		free(m);
 	}
-	for (i = 0; i < SP_WINDOW; i++) {
+	for (i = 0; s->snd != NULL && i <= s->snd_mask; i++) {
 		if (s->snd[i].data != NULL) {
 			ep->st.mem -= s->snd[i].len;
 			free(s->snd[i].data);
 		}
-		if (s->rcv[i].data != NULL) {
+	}
+	for (i = 0; i < SP_WINDOW; i++) {
+		if (s->rcv != NULL && s->rcv[i].data != NULL) {
 			ep->st.mem -= s->rcv[i].len;
 			free(s->rcv[i].data);
 		}
 	}
+	free(s->snd);
+	free(s->rcv);
 	if (s->rmsg != NULL) {
 		ep->st.mem -= s->rmsg_len;
 		free(s->rmsg);
@@ -443,6 +471,8 @@ ep_leave(struct sess_ep *ep)
 		if (s->state != S_DEAD)
 			sess_arm(s);
 	}
+	if (ep->txb != NULL)
+		ep_send_batch(ep);
 	ep->depth = 0;
 	if (ep->dead != NULL) {
 		if (ep->loop != NULL)
@@ -586,7 +616,7 @@ sess_build_ack(struct sess *s, struct sp_ack *a)
 
 	a->next = s->rcv_nxt;
 	a->nsack = 0;
-	for (d = 1; d < SP_WINDOW; d++) {
+	for (d = 1; s->rcv_held > 0 && d < SP_WINDOW; d++) {
 		if (s->rcv[(s->rcv_nxt + d) % SP_WINDOW].have) {
 			if (!in) {
 				if (a->nsack == SP_MAX_SACK)
@@ -644,7 +674,7 @@ sess_rto_start(struct sess *s)
 static size_t
 sess_put_frag(struct sess *s, uint8_t *p, uint32_t seq)
 {
-	struct sfrag	*f = &s->snd[seq % SP_WINDOW];
+	struct sfrag	*f = &s->snd[seq & s->snd_mask];
 	struct sp_frag	 fr;
 
 	fr.flags = f->flags;
@@ -665,6 +695,26 @@ sess_put_frag(struct sess *s, uint8_t *p, uint32_t seq)
 	s->pipe++;
 	sess_rto_start(s);
 	return sp_frag_encode(p, &fr);
+}
+
+/*
+ * Make room in the send window for one more fragment: it starts small
+ * (most sessions have a message or two in flight) and doubles up to
+ * SP_WINDOW, the fragments in flight keeping their sequence numbers.
+ */
+static void
+sess_snd_grow(struct sess *s)
+{
+	struct sfrag	*n;
+	uint32_t	 mask, seq;
+
+	mask = s->snd == NULL ? SND_INIT - 1 : s->snd_mask * 2 + 1;
+	n = xcalloc((size_t)mask + 1, sizeof *n);
+	for (seq = s->snd_una; s->snd != NULL && seq != s->snd_nxt; seq++)
+		n[seq & mask] = s->snd[seq & s->snd_mask];
+	free(s->snd);
+	s->snd = n;
+	s->snd_mask = mask;
 }
 
 /*
@@ -690,7 +740,9 @@ sess_new_frag(struct sess *s, size_t max)
 			return -2;
 		n = max;
 	}
-	f = &s->snd[s->snd_nxt % SP_WINDOW];
+	if (s->snd == NULL || s->snd_nxt - s->snd_una > s->snd_mask)
+		sess_snd_grow(s);
+	f = &s->snd[s->snd_nxt & s->snd_mask];
 	f->data = xmalloc(n);
 	memcpy(f->data, m->data + m->off, n);
 	f->len = (uint16_t)n;
@@ -750,7 +802,7 @@ sess_flush(struct sess *s)
 		}
 		for (seq = s->snd_una; s->nlost > 0 && seq != s->snd_nxt;
 		    seq++) {
-			f = &s->snd[seq % SP_WINDOW];
+			f = &s->snd[seq & s->snd_mask];
 			if (f->state != F_INFLIGHT || !f->lost)
 				continue;
 			/* Within the congestion window, but always one. */
@@ -915,7 +967,7 @@ sess_detect_loss(struct sess *s)
 
 	s->rack_deadline = 0;
 	for (seq = s->snd_una; seq != s->snd_nxt; seq++) {
-		f = &s->snd[seq % SP_WINDOW];
+		f = &s->snd[seq & s->snd_mask];
 		if (f->state != F_INFLIGHT || f->lost ||
 		    f->xno + 3 > s->xno_acked)
 			continue;
@@ -943,7 +995,7 @@ sess_on_ack(struct sess *s, const struct sp_ack *a)
 	if (seq_lt(s->snd_nxt, a->next))
 		return -1;		/* acknowledges what we never sent */
 	while (seq_lt(s->snd_una, a->next)) {
-		f = &s->snd[s->snd_una % SP_WINDOW];
+		f = &s->snd[s->snd_una & s->snd_mask];
 		if (f->state == F_INFLIGHT) {
 			sess_frag_acked(s, f, &sample_sent);
 			progress = 1;
@@ -956,7 +1008,7 @@ sess_on_ack(struct sess *s, const struct sp_ack *a)
 			if (seq_lt(seq, s->snd_una) ||
 			    !seq_lt(seq, s->snd_nxt))
 				continue;
-			f = &s->snd[seq % SP_WINDOW];
+			f = &s->snd[seq & s->snd_mask];
 			if (f->state == F_INFLIGHT) {
 				sess_frag_acked(s, f, &sample_sent);
 				progress = 1;
@@ -990,7 +1042,7 @@ sess_on_rto(struct sess *s)
 	if (s->rto > (uint64_t)ep->conf.rto_max_ms * MS)
 		s->rto = (uint64_t)ep->conf.rto_max_ms * MS;
 	for (seq = s->snd_una; seq != s->snd_nxt; seq++) {
-		f = &s->snd[seq % SP_WINDOW];
+		f = &s->snd[seq & s->snd_mask];
 		if (f->state == F_INFLIGHT && !f->lost)
 			sess_mark_lost(s, f);
 	}
@@ -1011,7 +1063,7 @@ sess_on_tlp(struct sess *s)
 	s->tlp_deadline = 0;
 	s->tlp_count++;
 	for (seq = s->snd_una; seq != s->snd_nxt; seq++) {
-		f = &s->snd[seq % SP_WINDOW];
+		f = &s->snd[seq & s->snd_mask];
 		if (f->state == F_INFLIGHT) {
 			if (!f->lost) {
 				sess_mark_lost(s, f);
@@ -1030,6 +1082,8 @@ sess_deliver(struct sess *s)
 	struct sess_ep	*ep = s->ep;
 	struct rfrag	*r;
 
+	if (s->rcv == NULL)
+		return 0;
 	while ((r = &s->rcv[s->rcv_nxt % SP_WINDOW])->have) {
 		if (r->flags & SP_FRAG_FIRST) {
 			if (s->rmsg != NULL)
@@ -1049,6 +1103,7 @@ sess_deliver(struct sess *s)
 		free(r->data);
 		r->data = NULL;
 		r->have = 0;
+		s->rcv_held--;
 		s->rcv_nxt++;
 		if (r->flags & SP_FRAG_LAST) {
 			uint8_t	*msg = s->rmsg;
@@ -1087,6 +1142,24 @@ sess_on_frag(struct sess *s, const struct sp_frag *fr)
 		s->ack_now = 1;
 		return 0;
 	}
+	if (++s->ack_pending >= 2)
+		s->ack_now = 1;
+	else if (s->ack_deadline == 0)
+		s->ack_deadline = ep->now + (uint64_t)ep->conf.ack_delay_ms * MS;
+	/* The common case, the next fragment and a whole message: deliver
+	 * it from the packet, with no copy and no window. */
+	if (d == 0 && s->rmsg == NULL && fr->len == fr->total &&
+	    (fr->flags & (SP_FRAG_FIRST | SP_FRAG_LAST)) ==
+	    (SP_FRAG_FIRST | SP_FRAG_LAST)) {
+		s->rcv_nxt++;
+		if (ep->cb.message != NULL)
+			ep->cb.message(s, fr->data, fr->len, ep->cb.arg);
+		if (s->state != S_UP)
+			return 0;
+		return sess_deliver(s);
+	}
+	if (s->rcv == NULL)
+		s->rcv = xcalloc(SP_WINDOW, sizeof *s->rcv);
 	r = &s->rcv[fr->seq % SP_WINDOW];
 	if (r->have) {
 		ep->st.rx_dup_frags++;
@@ -1101,11 +1174,8 @@ sess_on_frag(struct sess *s, const struct sp_frag *fr)
 	r->total = fr->total;
 	r->flags = fr->flags;
 	r->have = 1;
+	s->rcv_held++;
 	ep->st.mem += fr->len;
-	if (++s->ack_pending >= 2)
-		s->ack_now = 1;
-	else if (s->ack_deadline == 0)
-		s->ack_deadline = ep->now + (uint64_t)ep->conf.ack_delay_ms * MS;
 	return sess_deliver(s);
 }
 
@@ -1649,6 +1719,31 @@ sess_ep_input(struct sess_ep *ep, const uint8_t *pkt, size_t len,
 	ep_leave(ep);
 }
 
+/* The windows are allocated but hold nothing. */
+static int
+sess_trimmable(const struct sess *s)
+{
+	return (s->snd != NULL && s->snd_una == s->snd_nxt) ||
+	    (s->rcv != NULL && s->rcv_held == 0);
+}
+
+/*
+ * Free the empty windows of a session quiet for TRIM_NS: 14 KiB of the
+ * 15 KiB a session takes, and most sessions of a chat server are idle.
+ */
+static void
+sess_trim(struct sess *s)
+{
+	if (s->snd != NULL && s->snd_una == s->snd_nxt) {
+		free(s->snd);
+		s->snd = NULL;
+	}
+	if (s->rcv != NULL && s->rcv_held == 0) {
+		free(s->rcv);
+		s->rcv = NULL;
+	}
+}
+
 /* The session's next deadline. */
 static uint64_t
 sess_deadline(const struct sess *s)
@@ -1681,6 +1776,8 @@ sess_deadline(const struct sess *s)
 			SOONER(s->rx_prev_until);
 		if (!s->confirmed)
 			SOONER(s->hs_next);
+		if (sess_trimmable(s))
+			SOONER(s->last_rx + TRIM_NS);
 		break;
 	case S_DEAD:
 		break;
@@ -1734,6 +1831,8 @@ sess_tick(struct sess *s)
 			sodium_memzero(s->rxk_prev, sizeof s->rxk_prev);
 			s->have_prev = 0;
 		}
+		if (sess_trimmable(s) && now >= s->last_rx + TRIM_NS)
+			sess_trim(s);
 		if (!s->confirmed && now >= s->hs_next) {
 			uint8_t	ping[1];
 
@@ -1890,6 +1989,7 @@ ep_new(struct ev_loop *loop, int fd, const struct sess_conf *conf,
 		ep->cb = *cb;
 	if (loop != NULL) {
 		ep->batch = udp_batch_new(RECV_BATCH, SP_MAX_DGRAM, 0);
+		ep->txb = udp_batch_new(SEND_BATCH, SP_MAX_DGRAM, 0);
 		ev_io_init(&ep->io, ep_io_cb, fd, EV_READ);
 		ep->io.data = ep;
 		ev_io_start(loop, &ep->io);
@@ -2014,6 +2114,7 @@ sess_ep_free(struct sess_ep *ep)
 		ev_io_stop(ep->loop, &ep->io);
 		ev_idle_stop(ep->loop, &ep->reaper);
 		udp_batch_free(ep->batch);
+		udp_batch_free(ep->txb);
 	}
 	free(ep->tab_l);
 	free(ep->tab_r);
