@@ -158,15 +158,15 @@ cc_flush_outbox(struct chatclient *c)
 static int
 cc_outbox_remove(struct chatclient *c, uint64_t id)
 {
-	struct obx	**pp, *o;
+	struct obx	**pp, *o, *prev = NULL;
 
-	for (pp = &c->ob_head; (o = *pp) != NULL; pp = &o->next) {
+	/* Usually the head: answers come in order. */
+	for (pp = &c->ob_head; (o = *pp) != NULL; prev = o, pp = &o->next) {
 		if (o->id != id)
 			continue;
 		*pp = o->next;
-		for (o = c->ob_head; o != NULL && o->next != NULL; o = o->next)
-			;
-		c->ob_tail = o;
+		if (c->ob_tail == o)
+			c->ob_tail = prev;
 		c->nob--;
 		return 1;
 	}
@@ -335,6 +335,14 @@ cc_on_error(struct chatclient *c, const struct cp_msg *m)
 		cc_obx_free(o);
 		return;
 	}
+	/*
+	 * A refusal to retry, for a message no longer in the outbox: it
+	 * answers an extra copy (sent again before an older refusal came
+	 * back) of a message since accepted.  Nothing failed.
+	 */
+	if (m->reqtype == CP_SEND && (m->code == CPE_RATE_LIMITED ||
+	    m->code == CPE_BUSY || m->code == CPE_INTERNAL))
+		return;
 	t = cc_pending_take(c, m->id);
 	if (c->cb.result != NULL)
 		c->cb.result(c, m->id, t != 0 ? t : (enum cp_type)m->reqtype,
