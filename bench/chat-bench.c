@@ -105,6 +105,7 @@ static struct {
 	/* Counters. */
 	uint64_t		 welcomed, lost, errors, accepted;
 	uint64_t		 delivered, receipts, tx_dropped;
+	uint64_t		 dg_tx, dg_rx;	/* chatd's in and out */
 	int			 measuring, sending;
 	struct cb_lat		 deliver, accept;
 } cb;
@@ -164,6 +165,7 @@ cb_sock_flush(struct cb_sock *k)
 			break;
 		}
 		off += (unsigned int)n;
+		cb.dg_tx += (unsigned int)n;
 	}
 	k->ntx = 0;
 }
@@ -396,6 +398,7 @@ cb_sock_input(struct cb_sock *k)
 		n = recvmmsg(k->fd, msg, CB_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
+		cb.dg_rx += (unsigned int)n;
 		for (i = 0; i < n; i++) {
 			if ((cid = cb_route(rx[i], msg[i].msg_len)) == 0)
 				continue;
@@ -551,7 +554,7 @@ cb_mode_traffic(unsigned int pairs, unsigned int window, int lat)
 {
 	unsigned int	i;
 	double		c0, c1;
-	uint64_t	t0, t1, d0;
+	uint64_t	t0, t1, d0, tx0, rx0;
 
 	cb.window = window;
 	for (i = 0; i < 2 * pairs; i++) {
@@ -568,6 +571,8 @@ cb_mode_traffic(unsigned int pairs, unsigned int window, int lat)
 	c0 = cb_cpu();
 	t0 = cb_now();
 	d0 = cb.delivered;
+	tx0 = cb.dg_tx;
+	rx0 = cb.dg_rx;
 	cb_run_for(cb.duration);
 	c1 = cb_cpu();
 	t1 = cb_now();
@@ -575,7 +580,8 @@ cb_mode_traffic(unsigned int pairs, unsigned int window, int lat)
 	printf("mode=%s pairs=%u window=%u rate=%.0f delivered=%llu "
 	    "accepted=%llu receipts=%llu cpu_us=%.2f p50_us=%.1f "
 	    "p99_us=%.1f acc_p50_us=%.1f acc_p99_us=%.1f lost=%llu "
-	    "errors=%llu txdrop=%llu\n", lat ? "lat" : "tput", pairs, window,
+	    "errors=%llu txdrop=%llu dg_in=%.2f dg_out=%.2f\n",
+	    lat ? "lat" : "tput", pairs, window,
 	    (double)(cb.delivered - d0) / ((double)(t1 - t0) / 1e9),
 	    (unsigned long long)cb.delivered,
 	    (unsigned long long)cb.accepted,
@@ -584,7 +590,11 @@ cb_mode_traffic(unsigned int pairs, unsigned int window, int lat)
 	    cb_lat_q(&cb.deliver, 0.5), cb_lat_q(&cb.deliver, 0.99),
 	    cb_lat_q(&cb.accept, 0.5), cb_lat_q(&cb.accept, 0.99),
 	    (unsigned long long)cb.lost, (unsigned long long)cb.errors,
-	    (unsigned long long)cb.tx_dropped);
+	    (unsigned long long)cb.tx_dropped,
+	    cb.delivered > d0 ?
+	    (double)(cb.dg_tx - tx0) / (double)(cb.delivered - d0) : 0,
+	    cb.delivered > d0 ?
+	    (double)(cb.dg_rx - rx0) / (double)(cb.delivered - d0) : 0);
 }
 
 /*

@@ -151,6 +151,8 @@ while [ "$r" -le "$ROUNDS" ]; do
 	printf ' p50 %s us p99 %s us (lost %s, errors %s)\n' \
 	    "$(kv p50_us "$out")" "$(kv p99_us "$out")" "$(kv lost "$out")" \
 	    "$(kv errors "$out")"
+	printf '  round %d chatd: datagrams per relayed msg: in %s, out %s\n' \
+	    "$r" "$(kv dg_in "$out")" "$(kv dg_out "$out")"
 	# chatd unloaded: one message in flight
 	out=$(gen "$B/bench/chat-bench" -s "127.0.0.1:$(cat "$T/chatd.port")" \
 	    -P "$(cat "$T/chatd.pid")" -d "$SECS" lat 2>>"$T/gen.log")

@@ -1393,6 +1393,9 @@ server_flush(struct server *srv)
 			ok = 0;
 		}
 	}
+	/* What the out-queue and the catch-up send to one session leaves
+	 * together, with its pending ACK, at the release. */
+	sess_ep_hold(srv->ep);
 	n = srv->nout;
 	for (i = 0; i < n; i++) {
 		o = &srv->outq[i];
@@ -1424,6 +1427,7 @@ server_flush(struct server *srv)
 	}
 	srv->nout = 0;
 	pump_all(srv);
+	sess_ep_release(srv->ep);
 	/* Free the dead that nothing refers to any more. */
 	for (pp = &srv->dead; (c = *pp) != NULL;) {
 		if (c->refs > 0) {

@@ -1880,6 +1880,20 @@ sess_arm(struct sess *s)
 	ev_timer_start(ep->loop, &s->timer);
 }
 
+/* Hold the endpoint's output until the matching release. */
+void
+sess_ep_hold(struct sess_ep *ep)
+{
+	ep_enter(ep);
+}
+
+/* End a hold: the outermost flushes every session sent to meanwhile. */
+void
+sess_ep_release(struct sess_ep *ep)
+{
+	ep_leave(ep);
+}
+
 /* Run every due timer (no-loop use); the next deadline. */
 uint64_t
 sess_ep_run(struct sess_ep *ep)

@@ -140,6 +140,16 @@ void		 sess_ep_input(struct sess_ep *, const uint8_t *, size_t,
 uint64_t	 sess_ep_run(struct sess_ep *);
 
 /*
+ * Hold output: between sess_ep_hold() and sess_ep_release() sess_send()
+ * only queues, and at the release each session sent to is flushed once,
+ * so what a turn of the application queued for one peer (answers,
+ * deliveries, the pending ACK) leaves in as few datagrams as possible,
+ * all in one sendmmsg.  Holds nest; the outermost release flushes.
+ */
+void		 sess_ep_hold(struct sess_ep *);
+void		 sess_ep_release(struct sess_ep *);
+
+/*
  * Queue a message of 1 to SP_MSG_MAX bytes.  0, or -1 with errno:
  * EMSGSIZE (size), ENOBUFS (max_queue would be exceeded: try again after
  * acknowledgements), ENOTCONN (not up or closing).
