@@ -430,9 +430,13 @@ cb_pump(void)
 		c = cb.all[i];
 		if (c->role != CB_SENDER || !c->welcome || c->s == NULL)
 			continue;
+		/* A client's sends of one turn leave together, as from a
+		 * loop: not one datagram each. */
+		sess_ep_hold(c->ep);
 		while (c->inflight < cb.window)
 			if (cb_send_text(c) == -1)
 				break;
+		sess_ep_release(c->ep);
 		cb_dirty(c);
 	}
 }

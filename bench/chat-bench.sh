@@ -19,9 +19,11 @@
 # accounts bench/chat-bench registers cost little; the password work is
 # not what is measured.
 #
-# A relayed message costs chatd at least four datagrams (the message in
-# and out, and the two acknowledgements) against the echo's two per
-# reply; "ratio" is chat messages/s over echo replies/s.
+# Each client's sends of one turn, and chatd's answers, deliveries and
+# receipts to one session after a commit, leave together in as few
+# datagrams as fit, with the pending ACK; the datagrams chatd took in and
+# sent per relayed message are printed (the echo: two per reply).  "ratio"
+# is chat messages/s over echo replies/s.
 set -eu
 
 cd "$(dirname "$0")/.."
