@@ -179,6 +179,7 @@ struct sess_ep {
 	int			 fd;
 	ev_io			 io;
 	ev_idle			 reaper;
+	ev_prepare		 flusher;	/* sends queued between turns */
 	struct udp_batch	*batch;
 	struct udp_batch	*txb;		/* sent at the end of a turn */
 	int			 server;
@@ -212,6 +213,8 @@ struct sess_ep {
 	struct sess		*dead;
 };
 
+static void	ep_enter(struct sess_ep *);
+static void	ep_leave(struct sess_ep *);
 static void	sess_flush(struct sess *);
 static void	sess_die(struct sess *, enum sess_reason);
 static void	sess_arm(struct sess *);
@@ -432,6 +435,22 @@ ep_reaper_cb(struct ev_loop *loop, ev_idle *w, int revents)
 
 	ev_idle_stop(loop, w);
 	ep_reap(ep);
+}
+
+/*
+ * libev, before the loop blocks: flush the sessions sent to outside any
+ * turn, each once.  At the lowest priority, so that what the
+ * application's own prepare watchers send (chatd's group commit) leaves
+ * with it.
+ */
+static void
+ep_flusher_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct sess_ep	*ep = w->data;
+
+	ev_prepare_stop(loop, w);
+	ep_enter(ep);
+	ep_leave(ep);
 }
 
 /* Enter the endpoint from outside: fix the time for this turn. */
@@ -2009,6 +2028,9 @@ ep_new(struct ev_loop *loop, int fd, const struct sess_conf *conf,
 		ev_io_start(loop, &ep->io);
 		ev_idle_init(&ep->reaper, ep_reaper_cb);
 		ep->reaper.data = ep;
+		ev_prepare_init(&ep->flusher, ep_flusher_cb);
+		ev_set_priority(&ep->flusher, EV_MINPRI);
+		ep->flusher.data = ep;
 	}
 	return ep;
 }
@@ -2127,6 +2149,7 @@ sess_ep_free(struct sess_ep *ep)
 	if (ep->loop != NULL) {
 		ev_io_stop(ep->loop, &ep->io);
 		ev_idle_stop(ep->loop, &ep->reaper);
+		ev_prepare_stop(ep->loop, &ep->flusher);
 		udp_batch_free(ep->batch);
 		udp_batch_free(ep->txb);
 	}
@@ -2199,6 +2222,13 @@ sess_send(struct sess *s, const void *buf, size_t len)
 	s->qtail = m;
 	s->queued += len;
 	ep->st.mem += len;
+	if (ep->depth == 0 && ep->loop != NULL) {
+		/* Outside a turn: sent before the loop next blocks, with
+		 * whatever else this iteration queues for the session. */
+		sess_touch(s);
+		ev_prepare_start(ep->loop, &ep->flusher);
+		return 0;
+	}
 	ep_enter(ep);
 	sess_touch(s);
 	ep_leave(ep);
