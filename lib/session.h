@@ -152,7 +152,9 @@ void		 sess_ep_release(struct sess_ep *);
 /*
  * Queue a message of 1 to SP_MSG_MAX bytes.  0, or -1 with errno:
  * EMSGSIZE (size), ENOBUFS (max_queue would be exceeded: try again after
- * acknowledgements), ENOTCONN (not up or closing).
+ * acknowledgements), ENOTCONN (not up or closing).  It is sent at the end
+ * of the current turn or hold; outside both, on an endpoint with a loop,
+ * just before the loop next blocks; without a loop, at once.
  */
 int		 sess_send(struct sess *, const void *, size_t);
 /* Close: tell the peer, then lost(SESS_CLOSED) and free at a safe point. */
