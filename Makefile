@@ -82,6 +82,9 @@ FUZZ_SRCS	:= $(wildcard tests/fuzz/*.c)
 
 all: $(PROG_BINS) $(UNIT_BINS) $(BENCH_BINS)
 
+# Keep test and bench objects: they are intermediate files to make.
+.SECONDARY:
+
 $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
