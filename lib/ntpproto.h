@@ -4,7 +4,7 @@
  * This module owns the 48-byte NTP header, its extension fields and MAC
  * as far as a server must look at them (RFC 7822), and the conversion
  * between Unix time and NTP timestamps, including the NTP era rollover of
- * 2036-02-07.  docs/PROTOCOL-ntp.md is the prose description.  All
+ * 2036-02-07.  docs/PROTOCOL.md (section 2) is the prose description.  All
  * integers are big-endian.
  *
  *   0                   1                   2                   3
