@@ -49,57 +49,12 @@ for f in "$B/bin/chatd" "$B/bench/chat-bench" "$B/bench/loadgen" \
 	[ -x "$f" ] || { echo "no $f" >&2; exit 1; }
 done
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/chat-bench.XXXXXX")
-PIDS=""
-cleanup() {
-	for p in $PIDS; do kill -TERM "$p" 2>/dev/null || true; done
-	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ncpu=$(getconf _NPROCESSORS_ONLN)
-if ! command -v taskset >/dev/null || [ "$ncpu" -lt 2 ]; then
-	SRV_CPU=""
-	GEN_CPU=""
-fi
-gen() {
-	if [ -n "$GEN_CPU" ]; then taskset -c "$GEN_CPU" "$@"; else "$@"; fi
-}
-
-# start NAME COMMAND...: start a server, wait for "ready on port".
-start() {
-	name=$1
-	shift
-	if [ -n "$SRV_CPU" ]; then
-		taskset -c "$SRV_CPU" "$@" >/dev/null 2>"$T/$name.log" &
-	else
-		"$@" >/dev/null 2>"$T/$name.log" &
-	fi
-	echo $! >"$T/$name.pid"
-	PIDS="$PIDS $!"
-	i=0
-	while ! grep -q 'ready on port' "$T/$name.log"; do
-		i=$((i + 1))
-		if [ $i -gt 200 ] || ! kill -0 "$(cat "$T/$name.pid")"; then
-			echo "$name did not start:" >&2
-			cat "$T/$name.log" >&2
-			exit 1
-		fi
-		sleep 0.05
-	done
-	sed -n 's/.*ready on port \([0-9]*\).*/\1/p' "$T/$name.log" |
-	    head -n 1 >"$T/$name.port"
-}
+. bench/lib.sh
+bench_init chat-bench
 
 stop() {
 	kill -TERM "$(cat "$T/$1.pid")"
 	while kill -0 "$(cat "$T/$1.pid")" 2>/dev/null; do sleep 0.05; done
-}
-
-ticks() {
-	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
 }
 
 # kv KEY LINE: the value of KEY in a line of key=value pairs.

@@ -39,21 +39,9 @@ make --no-print-directory -s B="$B" "$B/bin/timed" "$B/bench/loadgen" ||
     { echo "ntp-bench: build failed" >&2; exit 1; }
 LOADGEN=$B/bench/loadgen
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/ntp-bench.XXXXXX")
-PIDS=""
-cleanup() {
-	for p in $PIDS; do kill -TERM "$p" 2>/dev/null || true; done
-	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. bench/lib.sh
+bench_init ntp-bench
 
-ncpu=$(getconf _NPROCESSORS_ONLN)
-if ! command -v taskset >/dev/null || [ "$ncpu" -lt 2 ]; then
-	SRV_CPU=""
-	GEN_CPU=""
-fi
 # pin CPU COMMAND...: run COMMAND on CPU, or anywhere if CPU is empty.
 pin() {
 	cpu=$1
@@ -67,11 +55,6 @@ free_port() {
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])'
-}
-
-# The CPU ticks (utime + stime, every thread) a process has used.
-ticks() {
-	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
 }
 
 # start NAME PORT COMMAND...: start a server pinned to SRV_CPU.

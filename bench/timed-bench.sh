@@ -59,58 +59,8 @@ if ! make --no-print-directory -s B="$B" "$B/bin/timed" \
 fi
 LOADGEN=$B/bench/loadgen
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/timed-bench.XXXXXX")
-PIDS=""
-cleanup() {
-	for p in $PIDS; do kill -TERM "$p" 2>/dev/null || true; done
-	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ncpu=$(getconf _NPROCESSORS_ONLN)
-if ! command -v taskset >/dev/null || [ "$ncpu" -lt 2 ]; then
-	SRV_CPU=""
-	GEN_CPU=""
-fi
-# gen COMMAND...: run the load generator's command pinned to GEN_CPU.
-gen() {
-	if [ -n "$GEN_CPU" ]; then taskset -c "$GEN_CPU" "$@"; else "$@"; fi
-}
-
-# start NAME COMMAND...: start a server pinned to SRV_CPU, wait for its
-# "ready on port N", keep its pid and port in $T/NAME.pid and .port.
-start() {
-	name=$1
-	shift
-	# A simple command in the background, so $! is the server itself
-	# (taskset execs it).
-	if [ -n "$SRV_CPU" ]; then
-		taskset -c "$SRV_CPU" "$@" >/dev/null 2>"$T/$name.log" &
-	else
-		"$@" >/dev/null 2>"$T/$name.log" &
-	fi
-	echo $! >"$T/$name.pid"
-	PIDS="$PIDS $!"
-	i=0
-	while ! grep -q 'ready on port' "$T/$name.log"; do
-		i=$((i + 1))
-		if [ $i -gt 100 ] || ! kill -0 "$(cat "$T/$name.pid")"; then
-			echo "$name did not start:" >&2
-			cat "$T/$name.log" >&2
-			exit 1
-		fi
-		sleep 0.05
-	done
-	sed -n 's/.*ready on port \([0-9]*\).*/\1/p' "$T/$name.log" |
-	    head -n 1 >"$T/$name.port"
-}
-
-# The CPU ticks (utime + stime, every thread) a process has used.
-ticks() {
-	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
-}
+. bench/lib.sh
+bench_init timed-bench
 
 # load CASE SECONDS [-v]: run the load generator for a case; its output.
 load() {
