@@ -3,7 +3,8 @@
  *
  * main.c parses the command line and configuration, opens the socket and
  * owns the signals; config.c holds the keys and defaults; store.c keeps
- * the durable state (store.h); pwpool.c hashes and checks passwords on
+ * the durable state (store.h); cursor.c follows how far the messages to
+ * an online user have got; pwpool.c hashes and checks passwords on
  * worker threads; bucket.c is the per-session token bucket; server.c is
  * the relay itself: sessions, logins, messages, receipts, contacts and
  * presence.
@@ -117,9 +118,39 @@ void		 pwpool_free(struct pwpool *);
 void		 pwpool_set_cost(struct pwpool *, unsigned long long ops,
 		    size_t mem);
 
+/* cursor.c: how far the messages to one online user have got. */
+struct cursor;
+struct store;
+struct store_msg;
+/* A message passed by a cursor (kind CPR_DELIVERED or CPR_READ). */
+typedef void	 cursor_fn(void *arg, int kind, const struct store_msg *);
+/* The cursor of user uid, starting where the store left it. */
+struct cursor	*cursor_new(struct store *, uint64_t uid);
+/* Write what moved, then free. */
+void		 cursor_free(struct cursor *);
+/* A message went to one of the user's sessions. */
+void		 cursor_sent(struct cursor *, uint64_t sid, uint64_t sender,
+		    uint64_t msgid);
+/* The newest message sent to the user's sessions. */
+uint64_t	 cursor_top(const struct cursor *);
+/*
+ * MARK delivered upto (everything up to it) and MARK read sid (the
+ * conversation of sid up to it): fn is called for every message passed.
+ * 0, or -1 if some receipts could not be given now (they are owed).
+ */
+int		 cursor_delivered(struct cursor *, uint64_t upto, cursor_fn *,
+		    void *arg);
+int		 cursor_read(struct cursor *, uint64_t sid, cursor_fn *,
+		    void *arg);
+/* The sender of a message to this user was handed its receipt. */
+void		 cursor_told(struct cursor *, uint64_t sender, int kind,
+		    uint64_t sid);
+/* Has anything moved since the last flush?  Write it to the store. */
+int		 cursor_dirty(const struct cursor *);
+int		 cursor_flush(struct cursor *);
+
 /* server.c */
 struct server;
-struct store;
 struct server	*server_new(struct ev_loop *, int fd, const uint8_t *pk,
 		    const uint8_t *sk, struct store *, const struct chatd_conf *);
 /* Take a reloaded configuration (limits, directory, costs) into use. */

@@ -15,7 +15,8 @@
  * or when its session queue was full) by reading the recipient's queue
  * from the store in order, so order is kept whichever path a message
  * takes.  A message leaves the queue when a client of the recipient sends
- * MARK delivered.
+ * MARK delivered for it or a later one: marks move cursors (cursor.c),
+ * and each message a cursor passes earns its sender a receipt.
  *
  * Clients are never freed inside a session callback: a lost client is
  * marked dead and freed after the next flush, or when its last password
@@ -84,6 +85,8 @@ struct user {
 	char		*nick;		/* NFC */
 	char		*key;		/* case-folded */
 	int		 away;
+	int		 moved;		/* on the list of cursors to write */
+	struct cursor	*cur;		/* NULL until a message is sent to it */
 	struct client	*clients;
 	struct user	*id_next, *key_next;	/* hash chains */
 	struct user	*onext, *oprev;		/* everyone online */
@@ -98,8 +101,11 @@ enum out_kind {
 struct out {
 	enum out_kind	 kind;
 	struct client	*c;
-	uint64_t	 uid;
+	uint64_t	 uid;		/* recipient of the message or receipt */
 	uint64_t	 sid;
+	uint64_t	 sender;	/* MESSAGE: its sender and id */
+	uint64_t	 msgid;
+	uint64_t	 rcpt;		/* RECEIPT: who marked it */
 	int		 state;
 	uint64_t	 reqid;		/* for an error if the commit fails */
 	uint8_t		 reqtype;
@@ -134,6 +140,8 @@ struct server {
 	struct user		*online;
 	struct out		*outq;
 	size_t			 nout, outcap;
+	uint64_t		*moved;		/* users whose cursors moved */
+	size_t			 nmoved, movedcap;
 	struct client		*backlog;	/* catching up */
 	struct client		*dead;		/* to free */
 	struct client		*all;
@@ -280,9 +288,34 @@ user_gone(struct server *srv, struct user *u)
 	if (u->onext != NULL)
 		u->onext->oprev = u->oprev;
 	srv->nusers--;
+	cursor_free(u->cur);		/* writes what moved */
 	free(u->nick);
 	free(u->key);
 	free(u);
+}
+
+/* The cursor of online user u, made at its first message. */
+static struct cursor *
+user_cursor(struct server *srv, struct user *u)
+{
+	if (u->cur == NULL)
+		u->cur = cursor_new(srv->st, u->id);
+	return u->cur;
+}
+
+/* Note that u's cursor moved, to be written before the next commit. */
+static void
+user_moved(struct server *srv, struct user *u)
+{
+	if (u->moved || u->cur == NULL || !cursor_dirty(u->cur))
+		return;
+	if (srv->nmoved == srv->movedcap) {
+		srv->movedcap = srv->movedcap ? srv->movedcap * 2 : 64;
+		srv->moved = xreallocarray(srv->moved, srv->movedcap,
+		    sizeof *srv->moved);
+	}
+	srv->moved[srv->nmoved++] = u->id;
+	u->moved = 1;
 }
 
 /* Queue an out-queue entry; the wire bytes are copied. */
@@ -527,17 +560,98 @@ client_detach(struct client *c)
 	user_gone(srv, u);
 }
 
-struct receipt_list {
-	struct store_msg	*m;
+/* Conversations whose sender is owed receipts. */
+struct owed {
+	struct store_conv	*v;
 	size_t			 n;
 };
 
 static void
-receipt_collect(void *arg, const struct store_msg *m)
+owed_collect(void *arg, const struct store_conv *cv)
 {
-	struct receipt_list	*rl = arg;
+	struct owed	*ow = arg;
 
-	rl->m[rl->n++] = *m;
+	if (ow->n < RECEIPTS_MAX)
+		ow->v[ow->n++] = *cv;
+}
+
+/* Giving the owed receipts of one conversation and kind. */
+struct owed_give {
+	struct client		*c;
+	const struct store_conv	*cv;
+	int			 kind;
+	uint64_t		 last;	/* newest message passed */
+	int			 given;
+};
+
+static void
+owed_pass(void *arg, const struct store_msg *m)
+{
+	struct owed_give	*g = arg;
+	struct cp_msg		 r;
+
+	g->last = m->sid;
+	/* A message read since has its READ receipt instead. */
+	if (g->kind == CPR_DELIVERED && m->sid <= g->cv->read)
+		return;
+	memset(&r, 0, sizeof r);
+	r.type = CP_RECEIPT;
+	r.flags = (uint8_t)g->kind;
+	r.id = m->msgid;
+	reply(g->c, &r, 0, 0);
+	g->given++;
+}
+
+/*
+ * Give user u's client c the receipts owed to u (its messages delivered
+ * or read while it was away), at most RECEIPTS_MAX; the rest wait for the
+ * next login.  What is given is recorded as told in the same write.
+ */
+static void
+owed_receipts(struct client *c, struct user *u)
+{
+	struct server		*srv = c->srv;
+	struct owed		 ow;
+	struct owed_give	 g;
+	struct store_conv	*cv;
+	size_t			 i;
+	int			 k, lim, budget = RECEIPTS_MAX;
+
+	ow.v = xcalloc(RECEIPTS_MAX, sizeof *ow.v);
+	ow.n = 0;
+	if (store_owed(srv->st, u->id, owed_collect, &ow) == -1)
+		ow.n = 0;
+	for (i = 0; i < ow.n && budget > 0; i++) {
+		cv = &ow.v[i];
+		memset(&g, 0, sizeof g);
+		g.c = c;
+		g.cv = cv;
+		g.kind = CPR_READ;
+		if (cv->read > cv->told_read) {
+			lim = budget;
+			k = store_msg_range(srv->st, cv->rcpt, u->id,
+			    cv->told_read, cv->read, lim, owed_pass, &g);
+			if (k == -1)
+				break;
+			budget -= k;
+			/* All of them, or as far as the budget went. */
+			cv->told_read = k < lim ? cv->read : g.last;
+		}
+		g.kind = CPR_DELIVERED;
+		if (budget > 0 && cv->delivered > cv->told_delivered) {
+			lim = budget;
+			k = store_msg_range(srv->st, cv->rcpt, u->id,
+			    cv->told_delivered, cv->delivered, lim,
+			    owed_pass, &g);
+			if (k == -1)
+				break;
+			budget -= k;
+			cv->told_delivered = k < lim ? cv->delivered : g.last;
+		}
+		srv->stats.receipts += (uint64_t)g.given;
+		store_conv_put(srv->st, cv);
+	}
+	free(ow.v);
 }
 
 /* Log client c in as su: WELCOME, presence, queue and old receipts. */
@@ -546,11 +660,9 @@ client_login(struct client *c, const struct store_user *su, const char *key,
     uint64_t reqid, uint8_t reqtype, int want_token)
 {
 	struct server		*srv = c->srv;
-	struct receipt_list	 rl;
 	struct cp_msg		 m;
 	struct user		*u;
 	uint8_t			 token[CP_TOKEN_LEN], th[STORE_TOKEN_HASHLEN];
-	size_t			 i;
 	int			 first;
 
 	memset(&m, 0, sizeof m);
@@ -579,18 +691,7 @@ client_login(struct client *c, const struct store_user *su, const char *key,
 	if (first)
 		presence_notify(srv, u, CPP_ONLINE, 0);
 	/* Receipts that came while the sender was away. */
-	rl.m = xcalloc(RECEIPTS_MAX, sizeof *rl.m);
-	rl.n = 0;
-	store_receipts(srv->st, u->id, RECEIPTS_MAX, receipt_collect, &rl);
-	for (i = 0; i < rl.n; i++) {
-		memset(&m, 0, sizeof m);
-		m.type = CP_RECEIPT;
-		m.flags = (uint8_t)rl.m[i].state;
-		m.id = rl.m[i].msgid;
-		reply(c, &m, 0, 0);
-		store_receipt_sent(srv->st, rl.m[i].sid, rl.m[i].state);
-	}
-	free(rl.m);
+	owed_receipts(c, u);
 }
 
 /* Is this session or its address over a limit?  Answers if so. */
@@ -954,39 +1055,55 @@ do_send(struct client *c, const struct cp_msg *m)
 	o = out_push(srv, OUT_MESSAGE, srv->buf, n);
 	o->uid = su.id;
 	o->sid = sm.sid;
+	o->sender = sm.sender;
+	o->msgid = sm.msgid;
 }
 
-/* MARK: a recipient's client has, or has shown, a message. */
+/* A message passed by a cursor: a receipt for its sender, if online. */
 static void
-do_mark(struct client *c, const struct cp_msg *m)
+mark_pass(void *arg, int kind, const struct store_msg *sm)
 {
-	struct server		*srv = c->srv;
-	struct store_msg	 sm;
-	struct cp_msg		 r;
-	struct out		*o;
-	struct user		*su;
-	size_t			 n;
+	struct server	*srv = arg;
+	struct user	*su;
+	struct cp_msg	 r;
+	struct out	*o;
+	size_t		 n;
 
-	/* Recorded as told in the same write; the receipt goes out after
-	 * the commit (flush_receipt). */
-	if (store_msg_mark(srv->st, m->sid, c->u->id, m->flags, 1, &sm) != 1)
-		return;
 	srv->stats.receipts++;
-	if ((su = user_by_id(srv, sm.sender)) == NULL || su->clients == NULL) {
-		/* Offline: owed, sent at the sender's next login. */
-		store_receipt_untold(srv->st, sm.sid, m->flags);
-		return;
-	}
+	if ((su = user_by_id(srv, sm->sender)) == NULL || su->clients == NULL)
+		return;		/* owed: given at the sender's next login */
 	memset(&r, 0, sizeof r);
 	r.type = CP_RECEIPT;
-	r.flags = m->flags;
-	r.id = sm.msgid;
+	r.flags = (uint8_t)kind;
+	r.id = sm->msgid;
 	if ((n = cp_encode(srv->buf, sizeof srv->buf, &r)) == 0)
 		return;
 	o = out_push(srv, OUT_RECEIPT, srv->buf, n);
-	o->uid = sm.sender;
-	o->sid = sm.sid;
-	o->state = m->flags;
+	o->uid = sm->sender;
+	o->rcpt = sm->rcpt;
+	o->sid = sm->sid;
+	o->state = kind;
+}
+
+/*
+ * MARK: a recipient's client has every message to it up to sid
+ * (delivered), or its user has seen the conversation of sid up to it
+ * (read).  Receipts go out after the commit (flush_receipt).
+ */
+static void
+do_mark(struct client *c, const struct cp_msg *m)
+{
+	struct server	*srv = c->srv;
+	struct cursor	*cur;
+
+	/* Nothing sent yet means nothing to mark. */
+	if ((cur = c->u->cur) == NULL)
+		return;
+	if (m->flags == CPR_DELIVERED)
+		cursor_delivered(cur, m->sid, mark_pass, srv);
+	else
+		cursor_read(cur, m->sid, mark_pass, srv);
+	user_moved(srv, c->u);
 }
 
 struct roster {
@@ -1270,24 +1387,39 @@ flush_message(struct server *srv, struct out *o)
 			continue;
 		}
 		c->last_sid = o->sid;
+		cursor_sent(user_cursor(srv, u), o->sid, o->sender, o->msgid);
 		srv->stats.delivered++;
 	}
 }
 
-/* Send a receipt to every session of the sender, if online. */
+/*
+ * Send a receipt to every session of the sender, if still online, and
+ * record it as told (in the next commit: a crash before it only means
+ * the receipt is given again).
+ */
 static void
 flush_receipt(struct server *srv, struct out *o)
 {
-	struct user	*u = user_by_id(srv, o->uid);
-	struct client	*c;
+	struct user		*u = user_by_id(srv, o->uid), *r;
+	struct client		*c;
+	struct store_conv	 cv;
 
-	if (u == NULL || u->clients == NULL) {
-		/* Gone since the mark: the receipt is owed after all. */
-		store_receipt_untold(srv->st, o->sid, o->state);
-		return;
-	}
+	if (u == NULL || u->clients == NULL)
+		return;		/* gone since the mark: owed */
 	for (c = u->clients; c != NULL; c = c->unext)
 		client_answer(c, o->wire, o->len);
+	if ((r = user_by_id(srv, o->rcpt)) != NULL && r->cur != NULL) {
+		cursor_told(r->cur, o->uid, o->state, o->sid);
+		user_moved(srv, r);
+		return;
+	}
+	memset(&cv, 0, sizeof cv);
+	cv.rcpt = o->rcpt;
+	cv.sender = o->uid;
+	cv.told_delivered = o->sid;
+	if (o->state == CPR_READ)
+		cv.told_read = o->sid;
+	store_conv_put(srv->st, &cv);
 }
 
 struct pump {
@@ -1329,6 +1461,7 @@ pump_one(void *arg, const struct store_msg *sm)
 		return;
 	}
 	c->last_sid = sm->sid;
+	cursor_sent(user_cursor(srv, c->u), sm->sid, sm->sender, sm->msgid);
 	srv->stats.delivered++;
 }
 
@@ -1383,9 +1516,19 @@ server_flush(struct server *srv)
 	struct out	*o;
 	struct cp_msg	 m;
 	size_t		 i, n;
+	struct user	*u;
 	int		 ok = 1;
 	uint8_t		 wire[64];
 
+	/* Cursors moved by marks join the transaction. */
+	for (i = 0; i < srv->nmoved; i++) {
+		if ((u = user_by_id(srv, srv->moved[i])) == NULL)
+			continue;	/* written when it went */
+		u->moved = 0;
+		if (u->cur != NULL)
+			cursor_flush(u->cur);
+	}
+	srv->nmoved = 0;
 	if (store_dirty(srv->st)) {
 		srv->stats.commits++;
 		if (store_commit(srv->st) == -1) {
@@ -1544,6 +1687,7 @@ server_free(struct server *srv)
 	ratelimit_free(srv->login_rl);
 	ratelimit_free(srv->msg_rl);
 	free(srv->outq);
+	free(srv->moved);
 	free(srv->by_id);
 	free(srv->by_key);
 	free(srv);

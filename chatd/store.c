@@ -21,7 +21,8 @@ enum {
 	Q_TOKEN_ADD, Q_TOKEN_CHECK, Q_TOKEN_REVOKE,
 	Q_CONTACT_ADD, Q_CONTACT_DEL, Q_CONTACT_COUNT, Q_CONTACTS, Q_WATCHERS,
 	Q_MSG_ADD, Q_MSG_FIND, Q_MSG_QUEUED, Q_MSG_PENDING, Q_MSG_GET,
-	Q_MSG_MARK, Q_RECEIPTS, Q_RECEIPT_SENT, Q_RECEIPT_UNTOLD, Q_EXPIRE,
+	Q_MSG_RANGE, Q_MSG_RANGE_FROM, Q_CONV_GET, Q_CONV_PUT, Q_OWED,
+	Q_USER_DELIVERED, Q_EXPIRE,
 	Q_COUNT
 };
 
@@ -31,9 +32,10 @@ static const char *const sql[Q_COUNT] = {
 	[Q_ROLLBACK] = "ROLLBACK",
 	[Q_USER_ADD] = "INSERT OR IGNORE INTO users(key, nick, hash, created)"
 	    " VALUES (?, ?, ?, ?)",
-	[Q_USER_GET] = "SELECT id, nick, hash, last_seen FROM users"
+	[Q_USER_GET] = "SELECT id, nick, hash, last_seen, delivered FROM users"
 	    " WHERE key = ?",
-	[Q_USER_BY_ID] = "SELECT id, nick, hash, last_seen FROM users"
+	[Q_USER_BY_ID] = "SELECT id, nick, hash, last_seen, delivered"
+	    " FROM users"
 	    " WHERE id = ?",
 	[Q_USER_HASH] = "UPDATE users SET hash = ? WHERE id = ?",
 	[Q_USER_SEEN] = "UPDATE users SET last_seen = ? WHERE id = ?",
@@ -51,29 +53,53 @@ static const char *const sql[Q_COUNT] = {
 	[Q_WATCHERS] = "SELECT user FROM contacts WHERE contact = ?",
 	[Q_MSG_ADD] = "INSERT OR IGNORE INTO messages(sender, msgid, rcpt, t,"
 	    " text) VALUES (?, ?, ?, ?, ?)",
-	[Q_MSG_FIND] = "SELECT id, t, state, rcpt FROM messages"
-	    " WHERE sender = ? AND msgid = ?",
-	[Q_MSG_QUEUED] = "SELECT count(*) FROM messages"
-	    " WHERE rcpt = ? AND state = 0",
+	/* A stored message and how far it has got: read up to the
+	 * conversation's read cursor, delivered up to the recipient's. */
+	[Q_MSG_FIND] = "SELECT m.id, m.t, m.rcpt,"
+	    " CASE WHEN m.id <= ifnull(c.read, 0) THEN 2"
+	    " WHEN m.id <= ifnull(u.delivered, 0) THEN 1 ELSE 0 END"
+	    " FROM messages m"
+	    " LEFT JOIN convs c ON c.rcpt = m.rcpt AND c.sender = m.sender"
+	    " LEFT JOIN users u ON u.id = m.rcpt"
+	    " WHERE m.sender = ? AND m.msgid = ?",
+	[Q_MSG_QUEUED] = "SELECT count(*) FROM messages WHERE rcpt = ?1"
+	    " AND id > ifnull((SELECT delivered FROM users WHERE id = ?1), 0)",
 	[Q_MSG_PENDING] = "SELECT id, sender, msgid, t, text FROM messages"
-	    " WHERE rcpt = ? AND state = 0 AND id > ? ORDER BY id LIMIT ?",
-	[Q_MSG_GET] = "SELECT sender, msgid, state FROM messages"
+	    " WHERE rcpt = ?1 AND id > max(?2,"
+	    " ifnull((SELECT delivered FROM users WHERE id = ?1), 0))"
+	    " ORDER BY id LIMIT ?3",
+	[Q_MSG_GET] = "SELECT sender, msgid FROM messages"
 	    " WHERE id = ? AND rcpt = ?",
-	/* Raise the state and, when the sender is to be told after the
-	 * commit, what it was told, in one write.  (Not RETURNING: SQLite
-	 * materialises its rows, and the heap churn costs more than the
-	 * SELECT it saves.) */
-	[Q_MSG_MARK] = "UPDATE messages SET state = ?1,"
-	    " notified = CASE WHEN ?3 THEN ?1 ELSE notified END"
-	    " WHERE id = ?2",
-	[Q_RECEIPTS] = "SELECT id, msgid, state, rcpt FROM messages"
-	    " WHERE sender = ? AND state > notified ORDER BY id LIMIT ?",
-	[Q_RECEIPT_SENT] = "UPDATE messages SET notified = ? WHERE id = ?"
-	    " AND notified < ?",
-	[Q_RECEIPT_UNTOLD] = "UPDATE messages SET notified = ?2 - 1"
-	    " WHERE id = ?1 AND notified = ?2",
+	[Q_MSG_RANGE] = "SELECT id, sender, msgid FROM messages"
+	    " WHERE rcpt = ?1 AND id > ?2 AND id <= ?3 ORDER BY id LIMIT ?4",
+	[Q_MSG_RANGE_FROM] = "SELECT id, sender, msgid FROM messages"
+	    " WHERE rcpt = ?1 AND id > ?2 AND id <= ?3 AND sender = ?5"
+	    " ORDER BY id LIMIT ?4",
+	[Q_CONV_GET] = "SELECT delivered, read, told_delivered, told_read"
+	    " FROM convs WHERE rcpt = ? AND sender = ?",
+	/* Cursors only ever move forward. */
+	[Q_CONV_PUT] = "INSERT INTO convs(rcpt, sender, delivered, read,"
+	    " told_delivered, told_read) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+	    " ON CONFLICT (rcpt, sender) DO UPDATE SET"
+	    " delivered = max(delivered, ?3), read = max(read, ?4),"
+	    " told_delivered = max(told_delivered, ?5),"
+	    " told_read = max(told_read, ?6)",
+	[Q_OWED] = "SELECT rcpt, delivered, read, told_delivered, told_read"
+	    " FROM convs WHERE sender = ?"
+	    " AND (delivered > told_delivered OR read > told_read)",
+	[Q_USER_DELIVERED] = "UPDATE users SET delivered = ?2"
+	    " WHERE id = ?1 AND delivered < ?2",
 	[Q_EXPIRE] = "DELETE FROM messages WHERE t < ?",
 };
+
+/*
+ * Schema version 2 (PRAGMA user_version).  A message row never changes
+ * once written: how far messages have got is kept as cursors, the
+ * recipient's delivered cursor in users and each conversation's read
+ * cursor in convs, with what the sender has been told (docs/PROTOCOL.md,
+ * 5.3).
+ */
+#define STORE_VERSION	2
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS users ("
@@ -82,7 +108,8 @@ static const char schema[] =
 	"  nick TEXT NOT NULL,"
 	"  hash TEXT NOT NULL,"
 	"  created INTEGER NOT NULL,"
-	"  last_seen INTEGER NOT NULL DEFAULT 0);"
+	"  last_seen INTEGER NOT NULL DEFAULT 0,"
+	"  delivered INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TABLE IF NOT EXISTS tokens ("
 	"  hash BLOB PRIMARY KEY,"
 	"  user INTEGER NOT NULL,"
@@ -100,14 +127,44 @@ static const char schema[] =
 	"  rcpt INTEGER NOT NULL,"
 	"  t INTEGER NOT NULL,"
 	"  text BLOB NOT NULL,"
-	"  state INTEGER NOT NULL DEFAULT 0,"
-	"  notified INTEGER NOT NULL DEFAULT 0,"
 	"  UNIQUE (sender, msgid));"
-	"CREATE INDEX IF NOT EXISTS messages_queue ON messages(rcpt, id)"
-	"  WHERE state = 0;"
-	"CREATE INDEX IF NOT EXISTS messages_notify ON messages(sender, id)"
-	"  WHERE state > notified;"
-	"CREATE INDEX IF NOT EXISTS messages_age ON messages(t);";
+	"CREATE INDEX IF NOT EXISTS messages_rcpt ON messages(rcpt, id);"
+	"CREATE INDEX IF NOT EXISTS messages_age ON messages(t);"
+	"CREATE TABLE IF NOT EXISTS convs ("
+	"  rcpt INTEGER NOT NULL,"
+	"  sender INTEGER NOT NULL,"
+	"  delivered INTEGER NOT NULL DEFAULT 0,"
+	"  read INTEGER NOT NULL DEFAULT 0,"
+	"  told_delivered INTEGER NOT NULL DEFAULT 0,"
+	"  told_read INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (rcpt, sender)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS convs_sender ON convs(sender);"
+	"PRAGMA user_version = 2;";
+
+/*
+ * Version 1 kept a state per message row; its cursors are the highest
+ * message in each state (delivery and marks went in order).
+ */
+static const char migrate1[] =
+	"ALTER TABLE users ADD COLUMN delivered INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE convs ("
+	"  rcpt INTEGER NOT NULL,"
+	"  sender INTEGER NOT NULL,"
+	"  delivered INTEGER NOT NULL DEFAULT 0,"
+	"  read INTEGER NOT NULL DEFAULT 0,"
+	"  told_delivered INTEGER NOT NULL DEFAULT 0,"
+	"  told_read INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (rcpt, sender)) WITHOUT ROWID;"
+	"INSERT INTO convs SELECT rcpt, sender,"
+	"  ifnull(max(CASE WHEN state >= 1 THEN id END), 0),"
+	"  ifnull(max(CASE WHEN state >= 2 THEN id END), 0),"
+	"  ifnull(max(CASE WHEN notified >= 1 THEN id END), 0),"
+	"  ifnull(max(CASE WHEN notified >= 2 THEN id END), 0)"
+	"  FROM messages GROUP BY rcpt, sender;"
+	"UPDATE users SET delivered = ifnull((SELECT max(id) FROM messages"
+	"  WHERE rcpt = users.id AND state >= 1), 0);"
+	"DROP INDEX IF EXISTS messages_queue;"
+	"DROP INDEX IF EXISTS messages_notify;";
 
 struct store {
 	sqlite3		*db;
@@ -160,6 +217,57 @@ store_exec(struct store *st, sqlite3_stmt *s, const char *what)
 	return 0;
 }
 
+/* The integer a one-row query returns, or -1. */
+static long long
+store_pragma(struct store *st, const char *q)
+{
+	sqlite3_stmt	*s;
+	long long	 v = -1;
+
+	if (sqlite3_prepare_v2(st->db, q, -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* Create the schema, or bring an older one up to date: 0 or -1. */
+static int
+store_schema(struct store *st, char **msg)
+{
+	long long	 v, old;
+
+	if ((v = store_pragma(st, "PRAGMA user_version")) == -1)
+		return -1;
+	if (v > STORE_VERSION) {
+		*msg = sqlite3_mprintf("schema version %lld is newer than "
+		    "this chatd's (%d)", v, STORE_VERSION);
+		return -1;
+	}
+	/* Version 1 did not set user_version. */
+	old = store_pragma(st, "SELECT count(*) FROM sqlite_master"
+	    " WHERE type = 'table' AND name = 'messages'");
+	if (v == 0 && old > 0) {
+		log_info("store: upgrading the schema from version 1 to %d",
+		    STORE_VERSION);
+		if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, msg) != SQLITE_OK)
+			return -1;
+		if (sqlite3_exec(st->db, migrate1, NULL, NULL, msg) !=
+		    SQLITE_OK ||
+		    sqlite3_exec(st->db, schema, NULL, NULL, msg) !=
+		    SQLITE_OK ||
+		    sqlite3_exec(st->db, "COMMIT", NULL, NULL, msg) !=
+		    SQLITE_OK) {
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		return 0;
+	}
+	return sqlite3_exec(st->db, schema, NULL, NULL, msg) == SQLITE_OK ?
+	    0 : -1;
+}
+
 struct store *
 store_open(const char *dir, int fsync, char *err, size_t errlen)
 {
@@ -167,6 +275,14 @@ store_open(const char *dir, int fsync, char *err, size_t errlen)
 	char		*path, *msg = NULL;
 	int		 i;
 
+	/*
+	 * chatd touches SQLite from its event loop only (the password
+	 * threads never do), so SQLite's own locks and allocation counters
+	 * are pure cost.  This only works before SQLite's first use; later
+	 * calls fail harmlessly.
+	 */
+	sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	st = xcalloc(1, sizeof *st);
 	xasprintf(&path, "%s/%s", dir, STORE_FILE);
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
@@ -181,7 +297,7 @@ store_open(const char *dir, int fsync, char *err, size_t errlen)
 	    &msg) != SQLITE_OK ||
 	    sqlite3_exec(st->db, fsync ? "PRAGMA synchronous=FULL" :
 	    "PRAGMA synchronous=NORMAL", NULL, NULL, &msg) != SQLITE_OK ||
-	    sqlite3_exec(st->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
+	    store_schema(st, &msg) == -1) {
 		snprintf(err, errlen, "%s: %s", path, msg ? msg : "schema");
 		sqlite3_free(msg);
 		goto fail;
@@ -284,6 +400,7 @@ store_user_row(struct store *st, sqlite3_stmt *s, struct store_user *u,
 		store_col_text(s, 1, u->nick, sizeof u->nick);
 		store_col_text(s, 2, u->hash, sizeof u->hash);
 		u->last_seen = (uint64_t)sqlite3_column_int64(s, 3);
+		u->delivered = (uint64_t)sqlite3_column_int64(s, 4);
 		sqlite3_reset(s);
 		return 1;
 	case SQLITE_DONE:
@@ -512,7 +629,8 @@ store_msg_find(struct store *st, struct store_msg *m)
 	}
 	m->sid = (uint64_t)sqlite3_column_int64(s, 0);
 	m->time = (uint64_t)sqlite3_column_int64(s, 1);
-	m->state = sqlite3_column_int(s, 2);
+	m->rcpt = (uint64_t)sqlite3_column_int64(s, 2);
+	m->state = sqlite3_column_int(s, 3);
 	sqlite3_reset(s);
 	return 1;
 }
@@ -552,11 +670,10 @@ store_msg_pending(struct store *st, uint64_t rcpt, uint64_t after, int limit,
 }
 
 int
-store_msg_mark(struct store *st, uint64_t sid, uint64_t rcpt, int state,
-    int told, struct store_msg *m)
+store_msg_get(struct store *st, uint64_t sid, uint64_t rcpt,
+    struct store_msg *m)
 {
 	sqlite3_stmt	*s = store_q(st, Q_MSG_GET);
-	int		 old;
 
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)sid);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)rcpt);
@@ -573,72 +690,118 @@ store_msg_mark(struct store *st, uint64_t sid, uint64_t rcpt, int state,
 	m->rcpt = rcpt;
 	m->sender = (uint64_t)sqlite3_column_int64(s, 0);
 	m->msgid = (uint64_t)sqlite3_column_int64(s, 1);
-	old = sqlite3_column_int(s, 2);
 	sqlite3_reset(s);
-	if (old >= state)
-		return 0;
-	if (store_tx(st) == -1)
-		return -1;
-	s = store_q(st, Q_MSG_MARK);
-	sqlite3_bind_int(s, 1, state);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)sid);
-	sqlite3_bind_int(s, 3, told);
-	if (store_exec(st, s, "mark message") == -1)
-		return -1;
-	m->state = state;
 	return 1;
 }
 
 int
-store_receipts(struct store *st, uint64_t sender, int limit, store_msg_fn *fn,
-    void *arg)
+store_msg_range(struct store *st, uint64_t rcpt, uint64_t sender,
+    uint64_t after, uint64_t upto, int limit, store_msg_fn *fn, void *arg)
 {
-	sqlite3_stmt		*s = store_q(st, Q_RECEIPTS);
+	sqlite3_stmt		*s;
 	struct store_msg	 m;
 	int			 rc, n = 0;
 
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)sender);
-	sqlite3_bind_int(s, 2, limit);
+	s = store_q(st, sender != 0 ? Q_MSG_RANGE_FROM : Q_MSG_RANGE);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)rcpt);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)after);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)upto);
+	sqlite3_bind_int(s, 4, limit);
+	if (sender != 0)
+		sqlite3_bind_int64(s, 5, (sqlite3_int64)sender);
 	memset(&m, 0, sizeof m);
-	m.sender = sender;
+	m.rcpt = rcpt;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		m.sid = (uint64_t)sqlite3_column_int64(s, 0);
-		m.msgid = (uint64_t)sqlite3_column_int64(s, 1);
-		m.state = sqlite3_column_int(s, 2);
-		m.rcpt = (uint64_t)sqlite3_column_int64(s, 3);
+		m.sender = (uint64_t)sqlite3_column_int64(s, 1);
+		m.msgid = (uint64_t)sqlite3_column_int64(s, 2);
 		fn(arg, &m);
 		n++;
 	}
 	if (rc != SQLITE_DONE)
-		return store_fail(st, "pending receipts");
+		return store_fail(st, "message range");
 	return n;
 }
 
 int
-store_receipt_sent(struct store *st, uint64_t sid, int state)
+store_conv_get(struct store *st, uint64_t rcpt, uint64_t sender,
+    struct store_conv *cv)
 {
-	sqlite3_stmt	*s;
+	sqlite3_stmt	*s = store_q(st, Q_CONV_GET);
 
-	if (store_tx(st) == -1)
-		return -1;
-	s = store_q(st, Q_RECEIPT_SENT);
-	sqlite3_bind_int(s, 1, state);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)sid);
-	sqlite3_bind_int(s, 3, state);
-	return store_exec(st, s, "receipt sent");
+	memset(cv, 0, sizeof *cv);
+	cv->rcpt = rcpt;
+	cv->sender = sender;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)rcpt);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)sender);
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		break;
+	case SQLITE_DONE:
+		return 0;
+	default:
+		return store_fail(st, "find conversation");
+	}
+	cv->delivered = (uint64_t)sqlite3_column_int64(s, 0);
+	cv->read = (uint64_t)sqlite3_column_int64(s, 1);
+	cv->told_delivered = (uint64_t)sqlite3_column_int64(s, 2);
+	cv->told_read = (uint64_t)sqlite3_column_int64(s, 3);
+	sqlite3_reset(s);
+	return 1;
 }
 
 int
-store_receipt_untold(struct store *st, uint64_t sid, int state)
+store_conv_put(struct store *st, const struct store_conv *cv)
 {
 	sqlite3_stmt	*s;
 
 	if (store_tx(st) == -1)
 		return -1;
-	s = store_q(st, Q_RECEIPT_UNTOLD);
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)sid);
-	sqlite3_bind_int(s, 2, state);
-	return store_exec(st, s, "receipt untold");
+	s = store_q(st, Q_CONV_PUT);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)cv->rcpt);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)cv->sender);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)cv->delivered);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)cv->read);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)cv->told_delivered);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)cv->told_read);
+	return store_exec(st, s, "update conversation");
+}
+
+int
+store_owed(struct store *st, uint64_t sender, store_conv_fn *fn, void *arg)
+{
+	sqlite3_stmt		*s = store_q(st, Q_OWED);
+	struct store_conv	 cv;
+	int			 rc, n = 0;
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)sender);
+	memset(&cv, 0, sizeof cv);
+	cv.sender = sender;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		cv.rcpt = (uint64_t)sqlite3_column_int64(s, 0);
+		cv.delivered = (uint64_t)sqlite3_column_int64(s, 1);
+		cv.read = (uint64_t)sqlite3_column_int64(s, 2);
+		cv.told_delivered = (uint64_t)sqlite3_column_int64(s, 3);
+		cv.told_read = (uint64_t)sqlite3_column_int64(s, 4);
+		fn(arg, &cv);
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		return store_fail(st, "owed receipts");
+	return n;
+}
+
+int
+store_user_delivered(struct store *st, uint64_t id, uint64_t sid)
+{
+	sqlite3_stmt	*s;
+
+	if (store_tx(st) == -1)
+		return -1;
+	s = store_q(st, Q_USER_DELIVERED);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)sid);
+	return store_exec(st, s, "delivered cursor");
 }
 
 int

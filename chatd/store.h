@@ -30,6 +30,7 @@ struct store_user {
 	char		nick[NICK_MAX_BYTES];	/* NFC, as registered */
 	char		hash[STORE_HASHLEN];	/* crypto_pwhash_str() */
 	uint64_t	last_seen;		/* ms UTC; 0 never */
+	uint64_t	delivered;		/* cursor: see store_conv */
 };
 
 struct store_msg {
@@ -38,7 +39,7 @@ struct store_msg {
 	uint64_t	 rcpt;
 	uint64_t	 msgid;		/* the sender's id */
 	uint64_t	 time;		/* ms UTC when accepted */
-	int		 state;		/* enum cp_receipt */
+	int		 state;		/* enum cp_receipt, found ones */
 	const uint8_t	*text;
 	size_t		 len;
 };
@@ -92,34 +93,61 @@ int		 store_watchers(struct store *, uint64_t user, store_user_fn *,
 		    void *arg);
 
 /*
+ * How far messages have got is kept as cursors, never per message: every
+ * message to a user with a server id up to the user's delivered cursor
+ * (store_user.delivered) has reached one of its clients, and every
+ * message of a conversation (sender to rcpt) up to its read cursor has
+ * been seen.  told_delivered and told_read are how far the sender has
+ * been sent receipts; between them and the cursors, receipts are owed.
+ * Cursors only move forward.
+ */
+struct store_conv {
+	uint64_t	rcpt, sender;
+	uint64_t	delivered;	/* highest of the conversation delivered */
+	uint64_t	read;
+	uint64_t	told_delivered;
+	uint64_t	told_read;
+};
+
+/*
  * Store a message unless (sender, msgid) is already stored: 0 stored
- * (m->sid, m->time set), 1 a duplicate (m->sid, m->time, m->state of the
- * stored copy), -1 failure.
+ * (m->sid, m->time set), 1 a duplicate (m->sid, m->time, m->rcpt and
+ * m->state of the stored copy), -1 failure.
  */
 int		 store_msg_add(struct store *, struct store_msg *m);
-/* Look up (m->sender, m->msgid): 1 found (sid, time, state), 0, -1. */
+/* Look up (m->sender, m->msgid): 1 found (sid, time, rcpt, state), 0, -1. */
 int		 store_msg_find(struct store *, struct store_msg *m);
-/* Messages waiting for rcpt (state accepted); -1 failure. */
+/* Messages to rcpt past its delivered cursor; -1 failure. */
 int		 store_msg_queued(struct store *, uint64_t rcpt);
 typedef void	 store_msg_fn(void *arg, const struct store_msg *);
-/* Up to limit queued messages for rcpt with sid > after, in order. */
+/*
+ * Up to limit messages to rcpt past both after and its delivered cursor,
+ * in order, with their text.
+ */
 int		 store_msg_pending(struct store *, uint64_t rcpt, uint64_t after,
 		    int limit, store_msg_fn *, void *arg);
+/* Message sid if it is addressed to rcpt: 1 (sender, msgid), 0, -1. */
+int		 store_msg_get(struct store *, uint64_t sid, uint64_t rcpt,
+		    struct store_msg *m);
 /*
- * Raise the state of message sid, addressed to rcpt, to state: 1 raised
- * (m gets sender, msgid), 0 no such message or already there, -1 failure.
- * told: the sender is online and gets the receipt after this commit, so
- * it is recorded as notified in the same write (undo with
- * store_receipt_untold() if the receipt cannot go out after all).
+ * Up to limit messages to rcpt (from sender, unless 0) with after < sid
+ * <= upto, in order, without their text (sid, sender, msgid).
  */
-int		 store_msg_mark(struct store *, uint64_t sid, uint64_t rcpt,
-		    int state, int told, struct store_msg *m);
-/* Receipts sender has not been told about (state > notified). */
-int		 store_receipts(struct store *, uint64_t sender, int limit,
-		    store_msg_fn *, void *arg);
-int		 store_receipt_sent(struct store *, uint64_t sid, int state);
-/* The receipt for state was recorded as told but not sent: it is owed. */
-int		 store_receipt_untold(struct store *, uint64_t sid, int state);
+int		 store_msg_range(struct store *, uint64_t rcpt, uint64_t sender,
+		    uint64_t after, uint64_t upto, int limit, store_msg_fn *,
+		    void *arg);
+/* A conversation's cursors: 1 found, 0 none yet (all zero), -1. */
+int		 store_conv_get(struct store *, uint64_t rcpt, uint64_t sender,
+		    struct store_conv *);
+/* Raise a conversation's cursors to at least cv's. */
+int		 store_conv_put(struct store *, const struct store_conv *cv);
+typedef void	 store_conv_fn(void *arg, const struct store_conv *);
+/* The conversations whose sender is owed receipts. */
+int		 store_owed(struct store *, uint64_t sender, store_conv_fn *,
+		    void *arg);
+/* Raise user id's delivered cursor to sid. */
+int		 store_user_delivered(struct store *, uint64_t id,
+		    uint64_t sid);
 /* Forget messages accepted before t; the number removed or -1. */
 int		 store_expire(struct store *, uint64_t t);
 

@@ -51,8 +51,9 @@
  *  Answer: ACCEPTED once the message is committed to disk, or ERROR.
  *
  * MARK (5): kind (u8: CPR_DELIVERED or CPR_READ), server message id
- *  (u64).  The recipient's client has the message (delivered) or its user
- *  has seen it (read).  No answer.
+ *  (u64).  Cumulative: the recipient's client has every message to it up
+ *  to this one (delivered), or its user has seen the conversation with
+ *  this message's sender up to it (read).  No answer.
  *
  * CONTACTS (6): id (u64), op (u8: CPC_LIST, CPC_ADD, CPC_DEL), nick (s8,
  *  empty for CPC_LIST).  Answer: ROSTER with the whole list, or ERROR.

@@ -48,6 +48,33 @@ nick_map(const uint8_t *in, size_t len, int opts, char *out)
 	return NICK_OK;
 }
 
+/*
+ * The common case without utf8proc: printable ASCII other than space is
+ * valid, already NFC, and case-folds to its lower case.  1 if it applied.
+ */
+static int
+nick_ascii(const char *in, size_t len, char *display, char *key)
+{
+	size_t	i;
+
+	if (len > NICK_MAX_CHARS)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (in[i] < 0x21 || in[i] > 0x7e)
+			return 0;
+	if (display != NULL) {
+		memcpy(display, in, len);
+		display[len] = '\0';
+	}
+	if (key != NULL) {
+		for (i = 0; i < len; i++)
+			key[i] = in[i] >= 'A' && in[i] <= 'Z' ?
+			    (char)(in[i] - 'A' + 'a') : in[i];
+		key[len] = '\0';
+	}
+	return 1;
+}
+
 enum nick_err
 nick_normalize(const char *in, size_t len, char *display, char *key)
 {
@@ -60,6 +87,8 @@ nick_normalize(const char *in, size_t len, char *display, char *key)
 
 	if (len == 0)
 		return NICK_EMPTY;
+	if (nick_ascii(in, len, display, key))
+		return NICK_OK;
 	/* Bound the work before normalising: at most 32 characters of at
 	 * most 4 bytes, plus combining marks that NFC may fold away. */
 	if (len > NICK_MAX_CHARS * 4 * 2)

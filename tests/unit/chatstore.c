@@ -1,6 +1,7 @@
 /*
  * Unit tests for chatd/store.c: accounts, tokens, contacts, the message
- * queue with duplicate ids, receipts, group commit and reopening.
+ * queue with duplicate ids, delivered and read cursors, owed receipts,
+ * group commit, reopening and the upgrade of a version 1 store.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "chatd/store.h"
 
@@ -119,71 +121,182 @@ collect(void *arg, const struct store_msg *m)
 	seen[nseen++] = m->sid;
 }
 
+static int	nconvs;
+
 static void
-test_messages(void **state)
+count_conv(void *arg, const struct store_conv *cv)
 {
-	struct fx		*f = *state;
-	struct store_msg	 m, r;
-	char			 err[256];
-	uint64_t		 first = 0;
-	int			 i;
+	nconvs++;
+}
+
+/* Five messages from a to b; the server id of the first. */
+static uint64_t
+five(struct store *st, uint64_t a, uint64_t b)
+{
+	struct store_msg	m;
+	uint64_t		first = 0;
+	int			i;
 
 	for (i = 0; i < 5; i++) {
 		memset(&m, 0, sizeof m);
-		m.sender = 1;
-		m.rcpt = 2;
+		m.sender = a;
+		m.rcpt = b;
 		m.msgid = 100 + (uint64_t)i;
 		m.time = 1000;
 		m.text = (const uint8_t *)"hi";
 		m.len = 2;
-		assert_int_equal(store_msg_add(f->st, &m), 0);
+		assert_int_equal(store_msg_add(st, &m), 0);
 		if (i == 0)
 			first = m.sid;
 	}
+	return first;
+}
+
+static void
+test_messages(void **state)
+{
+	struct fx		*f = *state;
+	struct store_msg	 m;
+	struct store_conv	 cv;
+	struct store_user	 u;
+	char			 err[256];
+	uint64_t		 a, b, first;
+
+	assert_int_equal(store_user_add(f->st, "a", "a", "h", 1, &a), 0);
+	assert_int_equal(store_user_add(f->st, "b", "b", "h", 1, &b), 0);
+	first = five(f->st, a, b);
 	/* The same sender and id again is a duplicate of the first. */
+	memset(&m, 0, sizeof m);
+	m.sender = a;
+	m.rcpt = b;
 	m.msgid = 100;
 	m.time = 2000;
+	m.text = (const uint8_t *)"hi";
+	m.len = 2;
 	assert_int_equal(store_msg_add(f->st, &m), 1);
 	assert_int_equal(m.sid, first);
 	assert_int_equal(m.time, 1000);
-	assert_int_equal(store_msg_queued(f->st, 2), 5);
+	assert_int_equal(m.state, 0);
+	assert_int_equal(store_msg_queued(f->st, b), 5);
 	nseen = 0;
-	assert_int_equal(store_msg_pending(f->st, 2, 0, 3, collect, NULL), 3);
+	assert_int_equal(store_msg_pending(f->st, b, 0, 3, collect, NULL), 3);
 	assert_true(seen[0] < seen[1] && seen[1] < seen[2]);
-	assert_int_equal(store_msg_pending(f->st, 2, seen[2], 10, collect,
+	assert_int_equal(store_msg_pending(f->st, b, seen[2], 10, collect,
 	    NULL), 2);
-	/* Delivered leaves the queue; the sender has a receipt to get. */
-	assert_int_equal(store_msg_mark(f->st, first, 2, 1, 0, &r), 1);
-	assert_int_equal(r.sender, 1);
-	assert_int_equal(r.msgid, 100);
-	assert_int_equal(store_msg_mark(f->st, first, 2, 1, 0, &r), 0);
-	assert_int_equal(store_msg_mark(f->st, first, 3, 2, 0, &r), 0);
-	assert_int_equal(store_msg_queued(f->st, 2), 4);
+	/* Ranges, with and without the sender, and their limit. */
 	nseen = 0;
-	assert_int_equal(store_receipts(f->st, 1, 10, collect, NULL), 1);
-	assert_int_equal(store_receipt_sent(f->st, first, 1), 0);
-	assert_int_equal(store_receipts(f->st, 1, 10, collect, NULL), 0);
-	/* Read, told at once (the sender is online); then owed again when
-	 * it could not be sent after all. */
-	assert_int_equal(store_msg_mark(f->st, first, 2, 2, 1, &r), 1);
-	assert_int_equal(r.sender, 1);
-	assert_int_equal(store_receipts(f->st, 1, 10, collect, NULL), 0);
-	assert_int_equal(store_receipt_untold(f->st, first, 2), 0);
-	assert_int_equal(store_receipts(f->st, 1, 10, collect, NULL), 1);
-	assert_int_equal(store_receipt_sent(f->st, first, 2), 0);
-	assert_int_equal(store_receipts(f->st, 1, 10, collect, NULL), 0);
+	assert_int_equal(store_msg_range(f->st, b, 0, first, first + 10, 10,
+	    collect, NULL), 4);
+	assert_int_equal(store_msg_range(f->st, b, a, 0, first + 10, 2,
+	    collect, NULL), 2);
+	assert_int_equal(store_msg_range(f->st, b, b, 0, first + 10, 10,
+	    collect, NULL), 0);
+	assert_int_equal(store_msg_get(f->st, first, b, &m), 1);
+	assert_int_equal(m.sender, a);
+	assert_int_equal(m.msgid, 100);
+	assert_int_equal(store_msg_get(f->st, first, a, &m), 0);
+
+	/* The delivered cursor empties the queue up to it. */
+	assert_int_equal(store_user_delivered(f->st, b, first + 1), 0);
+	assert_int_equal(store_user_delivered(f->st, b, first), 0);
+	assert_int_equal(store_user_by_id(f->st, b, &u), 1);
+	assert_int_equal(u.delivered, first + 1);
+	assert_int_equal(store_msg_queued(f->st, b), 3);
+	assert_int_equal(store_msg_pending(f->st, b, 0, 10, collect, NULL), 3);
+	/* A resend learns how far its message got. */
+	m.sender = a;
+	m.msgid = 100;
+	assert_int_equal(store_msg_find(f->st, &m), 1);
+	assert_int_equal(m.state, 1);
+	assert_int_equal(m.rcpt, b);
+
+	/* Conversation cursors only move forward; owed receipts. */
+	assert_int_equal(store_conv_get(f->st, b, a, &cv), 0);
+	assert_int_equal(cv.read, 0);
+	cv.delivered = first + 1;
+	cv.read = first;
+	assert_int_equal(store_conv_put(f->st, &cv), 0);
+	cv.read = 0;
+	cv.delivered = 0;
+	assert_int_equal(store_conv_put(f->st, &cv), 0);
+	assert_int_equal(store_conv_get(f->st, b, a, &cv), 1);
+	assert_int_equal(cv.read, first);
+	assert_int_equal(cv.delivered, first + 1);
+	assert_int_equal(store_msg_find(f->st, &m), 1);
+	assert_int_equal(m.state, 2);
+	nconvs = 0;
+	assert_int_equal(store_owed(f->st, a, count_conv, NULL), 1);
+	cv.told_read = first;
+	assert_int_equal(store_conv_put(f->st, &cv), 0);
+	assert_int_equal(store_owed(f->st, a, count_conv, NULL), 1);
+	cv.told_delivered = first + 1;
+	assert_int_equal(store_conv_put(f->st, &cv), 0);
+	assert_int_equal(store_owed(f->st, a, count_conv, NULL), 0);
+	assert_int_equal(store_owed(f->st, b, count_conv, NULL), 0);
 
 	/* Committed writes survive a reopen; uncommitted ones do not. */
 	assert_int_equal(store_commit(f->st), 0);
 	m.msgid = 999;
+	m.text = (const uint8_t *)"later";
+	m.len = 5;
 	assert_int_equal(store_msg_add(f->st, &m), 0);
 	assert_true(store_dirty(f->st));
 	store_close(f->st);	/* commits */
 	f->st = store_open(f->dir, 1, err, sizeof err);
 	assert_non_null(f->st);
-	assert_int_equal(store_msg_queued(f->st, 2), 5);
+	assert_int_equal(store_msg_queued(f->st, b), 4);
 	assert_int_equal(store_expire(f->st, 1500), 6);
-	assert_int_equal(store_msg_queued(f->st, 2), 0);
+	assert_int_equal(store_msg_queued(f->st, b), 0);
+}
+
+/* A version 1 store (a state per message) is upgraded to cursors. */
+static void
+test_upgrade(void **state)
+{
+	struct fx		*f = *state;
+	struct store_conv	 cv;
+	struct store_user	 u;
+	char			 path[128], err[256];
+	sqlite3			*db;
+
+	store_close(f->st);
+	f->st = NULL;
+	snprintf(path, sizeof path, "%s/%s", f->dir, STORE_FILE);
+	unlink(path);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+	    "CREATE TABLE users (id INTEGER PRIMARY KEY, key TEXT NOT NULL"
+	    " UNIQUE, nick TEXT NOT NULL, hash TEXT NOT NULL, created INTEGER"
+	    " NOT NULL, last_seen INTEGER NOT NULL DEFAULT 0);"
+	    "CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	    " sender INTEGER NOT NULL, msgid INTEGER NOT NULL, rcpt INTEGER"
+	    " NOT NULL, t INTEGER NOT NULL, text BLOB NOT NULL, state INTEGER"
+	    " NOT NULL DEFAULT 0, notified INTEGER NOT NULL DEFAULT 0,"
+	    " UNIQUE (sender, msgid));"
+	    "CREATE INDEX messages_queue ON messages(rcpt, id) WHERE state = 0;"
+	    "INSERT INTO users VALUES (1, 'a', 'a', 'h', 1, 0),"
+	    " (2, 'b', 'b', 'h', 1, 0);"
+	    "INSERT INTO messages(sender, msgid, rcpt, t, text, state, notified)"
+	    " VALUES (1, 10, 2, 1, 'x', 2, 1), (1, 11, 2, 1, 'x', 1, 1),"
+	    " (1, 12, 2, 1, 'x', 0, 0);", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	f->st = store_open(f->dir, 0, err, sizeof err);
+	assert_non_null(f->st);
+	assert_int_equal(store_user_by_id(f->st, 2, &u), 1);
+	assert_int_equal(u.delivered, 2);
+	assert_int_equal(store_msg_queued(f->st, 2), 1);
+	assert_int_equal(store_conv_get(f->st, 2, 1, &cv), 1);
+	assert_int_equal(cv.read, 1);
+	assert_int_equal(cv.told_delivered, 2);
+	assert_int_equal(cv.told_read, 0);
+	/* New messages go in beside the old columns. */
+	assert_int_equal(five(f->st, 2, 1) > 3, 1);
+	assert_int_equal(store_commit(f->st), 0);
+	/* Opened again: already up to date. */
+	store_close(f->st);
+	f->st = store_open(f->dir, 0, err, sizeof err);
+	assert_non_null(f->st);
+	assert_int_equal(store_msg_queued(f->st, 1), 5);
 }
 
 int
@@ -193,6 +306,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_users, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_contacts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_messages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

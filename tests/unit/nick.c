@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <stdlib.h>
+#include <utf8proc.h>
 
 #include "nick.h"
 
@@ -83,6 +85,38 @@ test_invalid(void **state)
 	assert_non_null(nick_strerror(NICK_TOO_LONG));
 }
 
+/* Pure ASCII takes a short cut; it must agree with utf8proc. */
+static void
+test_ascii_agrees(void **state)
+{
+	char		 in[4], display[NICK_MAX_BYTES], key[NICK_MAX_BYTES];
+	utf8proc_uint8_t *nfc, *folded;
+	int		 c;
+
+	for (c = 0x21; c <= 0x7e; c++) {
+		in[0] = 'Q';
+		in[1] = (char)c;
+		in[2] = 'z';
+		in[3] = '\0';
+		assert_int_equal(nick_normalize(in, 3, display, key), NICK_OK);
+		assert_true(utf8proc_map((const utf8proc_uint8_t *)in, 3, &nfc,
+		    UTF8PROC_STABLE | UTF8PROC_COMPOSE) == 3);
+		assert_true(utf8proc_map((const utf8proc_uint8_t *)in, 3,
+		    &folded, UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+		    UTF8PROC_CASEFOLD) == 3);
+		assert_string_equal(display, (char *)nfc);
+		assert_string_equal(key, (char *)folded);
+		free(nfc);
+		free(folded);
+	}
+	/* Space and DEL are still refused; 33 ASCII characters too long. */
+	assert_int_equal(nick_normalize("a b", 3, display, key), NICK_BAD_CHAR);
+	assert_int_equal(nick_normalize("a\x7f", 2, display, key),
+	    NICK_BAD_CHAR);
+	assert_int_equal(nick_normalize("abcdefghijklmnopqrstuvwxyzabcdefg",
+	    33, display, key), NICK_TOO_LONG);
+}
+
 int
 main(void)
 {
@@ -91,6 +125,7 @@ main(void)
 		cmocka_unit_test(test_case_folding),
 		cmocka_unit_test(test_nfc),
 		cmocka_unit_test(test_invalid),
+		cmocka_unit_test(test_ascii_agrees),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
