@@ -109,8 +109,8 @@ struct out {
 	int		 state;
 	uint64_t	 reqid;		/* for an error if the commit fails */
 	uint8_t		 reqtype;
-	uint8_t		*wire;
-	size_t		 len;
+	const uint8_t	*wire;		/* in the server's obuf, at flush */
+	size_t		 off, len;
 };
 
 /* A password job with what is needed to finish the request. */
@@ -140,6 +140,8 @@ struct server {
 	struct user		*online;
 	struct out		*outq;
 	size_t			 nout, outcap;
+	uint8_t			*obuf;		/* the out-queue's wire bytes */
+	size_t			 olen, ocap;
 	uint64_t		*moved;		/* users whose cursors moved */
 	size_t			 nmoved, movedcap;
 	struct client		*backlog;	/* catching up */
@@ -333,9 +335,15 @@ out_push(struct server *srv, enum out_kind kind, const uint8_t *wire,
 	o = &srv->outq[srv->nout++];
 	memset(o, 0, sizeof *o);
 	o->kind = kind;
-	o->wire = xmalloc(len);
-	memcpy(o->wire, wire, len);
+	if (srv->olen + len > srv->ocap) {
+		while (srv->olen + len > srv->ocap)
+			srv->ocap = srv->ocap ? srv->ocap * 2 : 65536;
+		srv->obuf = xreallocarray(srv->obuf, srv->ocap, 1);
+	}
+	memcpy(srv->obuf + srv->olen, wire, len);
+	o->off = srv->olen;
 	o->len = len;
+	srv->olen += len;
 	return o;
 }
 
@@ -1542,6 +1550,7 @@ server_flush(struct server *srv)
 	n = srv->nout;
 	for (i = 0; i < n; i++) {
 		o = &srv->outq[i];
+		o->wire = srv->obuf + o->off;
 		switch (o->kind) {
 		case OUT_CLIENT:
 			if (ok)
@@ -1566,9 +1575,9 @@ server_flush(struct server *srv)
 				flush_receipt(srv, o);
 			break;
 		}
-		free(o->wire);
 	}
 	srv->nout = 0;
+	srv->olen = 0;
 	pump_all(srv);
 	sess_ep_release(srv->ep);
 	/* Free the dead that nothing refers to any more. */
@@ -1687,6 +1696,7 @@ server_free(struct server *srv)
 	ratelimit_free(srv->login_rl);
 	ratelimit_free(srv->msg_rl);
 	free(srv->outq);
+	free(srv->obuf);
 	free(srv->moved);
 	free(srv->by_id);
 	free(srv->by_key);

@@ -89,7 +89,13 @@ static const char *const sql[Q_COUNT] = {
 	    " AND (delivered > told_delivered OR read > told_read)",
 	[Q_USER_DELIVERED] = "UPDATE users SET delivered = ?2"
 	    " WHERE id = ?1 AND delivered < ?2",
-	[Q_EXPIRE] = "DELETE FROM messages WHERE t < ?",
+	/* Server ids grow with time: what precedes the first message
+	 * accepted at or after the limit goes, found without an index on
+	 * t by a scan that stops there (a clock stepped back only makes
+	 * some messages stay longer). */
+	[Q_EXPIRE] = "DELETE FROM messages WHERE id < ifnull((SELECT id"
+	    " FROM messages WHERE t >= ?1 ORDER BY id LIMIT 1),"
+	    " (SELECT ifnull(max(id), 0) + 1 FROM messages))",
 };
 
 /*
@@ -129,7 +135,7 @@ static const char schema[] =
 	"  text BLOB NOT NULL,"
 	"  UNIQUE (sender, msgid));"
 	"CREATE INDEX IF NOT EXISTS messages_rcpt ON messages(rcpt, id);"
-	"CREATE INDEX IF NOT EXISTS messages_age ON messages(t);"
+	"DROP INDEX IF EXISTS messages_age;"
 	"CREATE TABLE IF NOT EXISTS convs ("
 	"  rcpt INTEGER NOT NULL,"
 	"  sender INTEGER NOT NULL,"

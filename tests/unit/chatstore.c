@@ -247,6 +247,15 @@ test_messages(void **state)
 	assert_int_equal(store_msg_queued(f->st, b), 4);
 	assert_int_equal(store_expire(f->st, 1500), 6);
 	assert_int_equal(store_msg_queued(f->st, b), 0);
+	/* Only what is older than the limit goes. */
+	first = five(f->st, a, b);
+	m.msgid = 1000;
+	m.time = 3000;
+	assert_int_equal(store_msg_add(f->st, &m), 0);
+	assert_int_equal(store_expire(f->st, 2000), 5);
+	assert_int_equal(store_expire(f->st, 2000), 0);
+	assert_int_equal(store_msg_get(f->st, m.sid, b, &m), 1);
+	assert_int_equal(store_msg_get(f->st, first, b, &m), 0);
 }
 
 /* A version 1 store (a state per message) is upgraded to cursors. */
