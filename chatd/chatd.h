@@ -3,8 +3,9 @@
  *
  * main.c parses the command line and configuration, opens the socket and
  * owns the signals; config.c holds the keys and defaults; store.c keeps
- * the durable state (store.h); cursor.c follows how far the messages to
- * an online user have got; pwpool.c hashes and checks passwords on
+ * the durable state (store.h); syncer.c makes its commits durable on a
+ * thread; cursor.c follows how far the messages to an online user have
+ * got; pwpool.c hashes and checks passwords on
  * worker threads; bucket.c is the per-session token bucket; server.c is
  * the relay itself: sessions, logins, messages, receipts, contacts and
  * presence.
@@ -148,6 +149,20 @@ void		 cursor_told(struct cursor *, uint64_t sender, int kind,
 /* Has anything moved since the last flush?  Write it to the store. */
 int		 cursor_dirty(const struct cursor *);
 int		 cursor_flush(struct cursor *);
+
+/* syncer.c: fdatasync() of the store's log on a thread of its own. */
+struct syncer;
+/* Commits up to seq are durable (ok), or could not be made so (!ok). */
+typedef void	 syncer_fn(void *arg, uint64_t seq, int ok);
+/* A syncer for the log file at path; fn is called from the loop. */
+struct syncer	*syncer_new(struct ev_loop *, const char *path, syncer_fn *,
+		    void *arg, char *err, size_t errlen);
+/* Make commits up to seq durable (they are written already). */
+void		 syncer_request(struct syncer *, uint64_t seq);
+/* Wait until every request is done and reported. */
+void		 syncer_drain(struct syncer *);
+/* Drain, stop the thread, free. */
+void		 syncer_free(struct syncer *);
 
 /* server.c */
 struct server;

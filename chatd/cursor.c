@@ -23,7 +23,7 @@
 #define RING_MIN	16
 #define RING_MAX	4096		/* unread messages remembered */
 #define CONVS_MAX	32		/* conversations cached */
-#define RANGE_MAX	1000		/* messages read back per move */
+#define RANGE_MAX	1000		/* messages read back per query */
 
 /* A message sent and not yet read; sender 0 once read. */
 struct ring_ent {
@@ -197,6 +197,7 @@ struct walk {
 	int		 kind;		/* CPR_DELIVERED or CPR_READ */
 	cursor_fn	*fn;
 	void		*arg;
+	uint64_t	 last;		/* the newest message passed */
 };
 
 /* One message passed by a cursor: its sender gets a receipt. */
@@ -206,6 +207,7 @@ cursor_pass(void *arg, const struct store_msg *m)
 	struct walk		*w = arg;
 	struct store_conv	*cv;
 
+	w->last = m->sid;
 	if (w->kind == CPR_DELIVERED) {
 		cv = cursor_conv(w->c, m->sender, 1);
 		if (cv->delivered < m->sid)
@@ -216,24 +218,29 @@ cursor_pass(void *arg, const struct store_msg *m)
 
 /*
  * Pass every message to the user (from sender, unless 0) with after < sid
- * <= upto, in order; read ones leave the ring when kill is set.  Returns
- * -1 if the store failed or held more than RANGE_MAX of them: the
- * receipts not given are owed, and given at the sender's next login.
+ * <= upto, in order: those older than the ring from the store, RANGE_MAX
+ * at a time; read ones leave the ring when kill is set.  -1 if the store
+ * failed (the receipts not given are owed: given at the sender's next
+ * login).
  */
 static int
 cursor_walk(struct cursor *c, uint64_t sender, uint64_t after, uint64_t upto,
     int kill, struct walk *w)
 {
 	struct store_msg	 m;
+	uint64_t		 lim = upto < c->from ? upto : c->from;
 	size_t			 i;
 	int			 k;
 
-	if (after < c->from) {
-		k = store_msg_range(c->st, c->uid, sender, after,
-		    upto < c->from ? upto : c->from, RANGE_MAX, cursor_pass,
-		    w);
-		if (k == -1 || k == RANGE_MAX)
+	while (after < lim) {
+		w->last = lim;
+		k = store_msg_range(c->st, c->uid, sender, after, lim,
+		    RANGE_MAX, cursor_pass, w);
+		if (k == -1)
 			return -1;
+		if (k < RANGE_MAX)
+			break;
+		after = w->last;
 	}
 	memset(&m, 0, sizeof m);
 	m.rcpt = c->uid;
@@ -261,7 +268,7 @@ cursor_walk(struct cursor *c, uint64_t sender, uint64_t after, uint64_t upto,
 int
 cursor_delivered(struct cursor *c, uint64_t upto, cursor_fn *fn, void *arg)
 {
-	struct walk	w = { c, CPR_DELIVERED, fn, arg };
+	struct walk	w = { c, CPR_DELIVERED, fn, arg, 0 };
 	int		rc;
 
 	if (upto > c->top)
@@ -277,7 +284,7 @@ cursor_delivered(struct cursor *c, uint64_t upto, cursor_fn *fn, void *arg)
 int
 cursor_read(struct cursor *c, uint64_t sid, cursor_fn *fn, void *arg)
 {
-	struct walk		 w = { c, CPR_READ, fn, arg };
+	struct walk		 w = { c, CPR_READ, fn, arg, 0 };
 	struct store_conv	*cv;
 	struct store_msg	 m;
 	struct ring_ent		*e;
@@ -286,18 +293,20 @@ cursor_read(struct cursor *c, uint64_t sid, cursor_fn *fn, void *arg)
 
 	if (sid > c->top)
 		return 0;		/* never sent to this user */
-	if (sid > c->delivered && cursor_delivered(c, sid, fn, arg) == -1)
-		return -1;
 	if ((e = cursor_find(c, sid)) != NULL)
 		sender = e->sender;
 	else if (sid > c->from)
-		return 0;		/* in the ring's span, so read */
+		return 0;		/* in the ring's span: read, or not
+					 * addressed to this user */
 	else if ((rc = store_msg_get(c->st, sid, c->uid, &m)) == 1)
 		sender = m.sender;
 	else
 		return rc;
 	if (sender == 0)
 		return 0;
+	/* Seen implies delivered. */
+	if (sid > c->delivered && cursor_delivered(c, sid, fn, arg) == -1)
+		return -1;
 	cv = cursor_conv(c, sender, 0);
 	if (sid <= cv->read)
 		return 0;

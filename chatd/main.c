@@ -266,8 +266,8 @@ main(int argc, char *argv[])
 	}
 	sesskey_fingerprint(pk, fpr);
 	log_info("server key %s", fpr);
-	if ((st = store_open(conf.state_dir, conf.fsync, err, sizeof err)) ==
-	    NULL) {
+	if ((st = store_open(conf.state_dir, conf.fsync ? STORE_SYNC_LOG :
+	    STORE_SYNC_NONE, err, sizeof err)) == NULL) {
 		log_warnx("store: %s", err);
 		exit(EX_CANTCREAT);
 	}

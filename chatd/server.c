@@ -49,6 +49,7 @@
 #define EXPIRE_EVERY	3600.		/* seconds between retention runs */
 #define HOLD_NS		(10ULL * 1000000000)	/* longest order hold */
 #define HELD_MAX	(4 * 1024 * 1024) /* answers held for a full session */
+#define SID_BLOCK	65536		/* server ids reserved at a time */
 
 struct user;
 
@@ -113,6 +114,18 @@ struct out {
 	size_t		 off, len;
 };
 
+/* Out-queue entries waiting for their commit to be durable. */
+struct batch {
+	struct batch	*next;
+	uint64_t	 seq;		/* the commit */
+	uint64_t	 sid_safe;	/* ids reserved by it */
+	struct out	*q;
+	size_t		 n;
+	uint8_t		*buf;		/* the entries' wire bytes */
+	size_t		 len;
+	size_t		 nlate;		/* MESSAGEs among them */
+};
+
 /* A password job with what is needed to finish the request. */
 struct auth {
 	struct pw_job	 job;		/* first: the pool hands this back */
@@ -142,6 +155,16 @@ struct server {
 	size_t			 nout, outcap;
 	uint8_t			*obuf;		/* the out-queue's wire bytes */
 	size_t			 olen, ocap;
+	uint64_t		 next_sid;	/* server ids: the next one */
+	uint64_t		 sid_reserved;	/* written in this transaction */
+	uint64_t		 sid_safe;	/* committed: below it, a message
+						 * may go out before its commit */
+	int			 late;		/* a MESSAGE waits for the commit,
+						 * so later ones must too */
+	size_t			 late_waiting;	/* likewise, in batches */
+	struct syncer		*sync;		/* NULL: commits are durable */
+	uint64_t		 seq;		/* commits handed to it */
+	struct batch		*bhead, *btail;	/* waiting for it */
 	uint64_t		*moved;		/* users whose cursors moved */
 	size_t			 nmoved, movedcap;
 	struct client		*backlog;	/* catching up */
@@ -440,6 +463,7 @@ client_unhold(struct client *c)
 }
 
 static void	client_catch_up(struct client *);
+static void	flush_message(struct server *, struct out *);
 
 /*
  * Send an answer the client waits for (a reply, a receipt).  It is never
@@ -1013,7 +1037,13 @@ do_send(struct client *c, const struct cp_msg *m)
 		return;
 	}
 	ru = user_by_id(srv, su.id);
+	/* Keep the reservation of server ids well ahead of their use. */
+	if (srv->next_sid + SID_BLOCK / 2 >= srv->sid_reserved) {
+		srv->sid_reserved = srv->next_sid + SID_BLOCK;
+		store_sid_reserve(srv->st, srv->sid_reserved);
+	}
 	memset(&sm, 0, sizeof sm);
+	sm.sid = srv->next_sid;
 	sm.sender = c->u->id;
 	sm.msgid = m->id;
 	sm.rcpt = su.id;
@@ -1034,7 +1064,8 @@ do_send(struct client *c, const struct cp_msg *m)
 	} else if ((rc = store_msg_add(srv->st, &sm)) == -1) {
 		reply_error(c, m->id, m->type, CPE_INTERNAL);
 		return;
-	}
+	} else if (rc == 0)
+		srv->next_sid = sm.sid + 1;
 	memset(&r, 0, sizeof r);
 	r.type = CP_ACCEPTED;
 	r.id = m->id;
@@ -1054,12 +1085,34 @@ do_send(struct client *c, const struct cp_msg *m)
 	memset(&r, 0, sizeof r);
 	r.type = CP_MESSAGE;
 	r.sid = sm.sid;
+	r.id = sm.msgid;
 	r.time = sm.time;
 	r.nick.p = (const uint8_t *)c->u->nick;
 	r.nick.len = strlen(c->u->nick);
 	r.text = m->text;
 	if ((n = cp_encode(srv->buf, sizeof srv->buf, &r)) == 0)
 		return;
+	/*
+	 * Relay now, before the commit, unless the id is not covered by a
+	 * committed reservation or an earlier MESSAGE waits.  If chatd dies
+	 * before the commit the sender was not told ACCEPTED and resends;
+	 * the recipient's client knows the copy by sender and message id.
+	 */
+	if (!srv->late && srv->late_waiting == 0 && sm.sid < srv->sid_safe) {
+		struct out	now;
+
+		memset(&now, 0, sizeof now);
+		now.kind = OUT_MESSAGE;
+		now.uid = su.id;
+		now.sid = sm.sid;
+		now.sender = sm.sender;
+		now.msgid = sm.msgid;
+		now.wire = srv->buf;
+		now.len = n;
+		flush_message(srv, &now);
+		return;
+	}
+	srv->late = 1;
 	o = out_push(srv, OUT_MESSAGE, srv->buf, n);
 	o->uid = su.id;
 	o->sid = sm.sid;
@@ -1452,6 +1505,7 @@ pump_one(void *arg, const struct store_msg *sm)
 	memset(&r, 0, sizeof r);
 	r.type = CP_MESSAGE;
 	r.sid = sm->sid;
+	r.id = sm->msgid;
 	r.time = sm->time;
 	if ((u = user_by_id(srv, sm->sender)) != NULL)
 		r.nick.p = (const uint8_t *)u->nick;
@@ -1503,7 +1557,7 @@ pump_all(struct server *srv)
 		while (!c->full && n == PUMP_BATCH &&
 		    sess_queued(c->s) < PUMP_HIGH) {
 			n = store_msg_pending(srv->st, c->u->id, c->last_sid,
-			    PUMP_BATCH, pump_one, &p);
+			    srv->sid_safe, PUMP_BATCH, pump_one, &p);
 			if (n == -1)
 				break;
 		}
@@ -1516,41 +1570,22 @@ pump_all(struct server *srv)
 	}
 }
 
-/* Commit, then send everything that waited for the commit. */
+/*
+ * Send out-queue entries: answers, late messages and receipts, or, when
+ * what they depend on was not stored (!ok), an ERROR for each request.
+ */
 static void
-server_flush(struct server *srv)
+server_release(struct server *srv, struct out *q, size_t n,
+    const uint8_t *buf, int ok)
 {
-	struct client	**pp, *c;
 	struct out	*o;
 	struct cp_msg	 m;
-	size_t		 i, n;
-	struct user	*u;
-	int		 ok = 1;
+	size_t		 i;
 	uint8_t		 wire[64];
 
-	/* Cursors moved by marks join the transaction. */
-	for (i = 0; i < srv->nmoved; i++) {
-		if ((u = user_by_id(srv, srv->moved[i])) == NULL)
-			continue;	/* written when it went */
-		u->moved = 0;
-		if (u->cur != NULL)
-			cursor_flush(u->cur);
-	}
-	srv->nmoved = 0;
-	if (store_dirty(srv->st)) {
-		srv->stats.commits++;
-		if (store_commit(srv->st) == -1) {
-			srv->stats.commit_failed++;
-			ok = 0;
-		}
-	}
-	/* What the out-queue and the catch-up send to one session leaves
-	 * together, with its pending ACK, at the release. */
-	sess_ep_hold(srv->ep);
-	n = srv->nout;
 	for (i = 0; i < n; i++) {
-		o = &srv->outq[i];
-		o->wire = srv->obuf + o->off;
+		o = &q[i];
+		o->wire = buf + o->off;
 		switch (o->kind) {
 		case OUT_CLIENT:
 			if (ok)
@@ -1576,8 +1611,139 @@ server_flush(struct server *srv)
 			break;
 		}
 	}
+}
+
+/* Late MESSAGEs among n entries. */
+static size_t
+out_late(const struct out *q, size_t n)
+{
+	size_t	i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += q[i].kind == OUT_MESSAGE;
+	return k;
+}
+
+/* Move the out-queue to a new batch that waits for commit seq. */
+static void
+batch_push(struct server *srv, uint64_t seq)
+{
+	struct batch	*b = xcalloc(1, sizeof *b);
+
+	b->seq = seq;
+	b->sid_safe = srv->sid_reserved;
+	b->q = srv->outq;
+	b->n = srv->nout;
+	b->buf = srv->obuf;
+	b->len = srv->olen;
+	b->nlate = out_late(b->q, b->n);
+	srv->late_waiting += b->nlate;
+	if (srv->btail != NULL)
+		srv->btail->next = b;
+	else
+		srv->bhead = b;
+	srv->btail = b;
+	srv->outq = NULL;
+	srv->nout = srv->outcap = 0;
+	srv->obuf = NULL;
+	srv->olen = srv->ocap = 0;
+}
+
+/* Add the out-queue to the last waiting batch: answers keep their order. */
+static void
+batch_append(struct server *srv)
+{
+	struct batch	*b = srv->btail;
+	size_t		 i, base = b->len;
+
+	b->q = xreallocarray(b->q, b->n + srv->nout, sizeof *b->q);
+	b->buf = xreallocarray(b->buf, b->len + srv->olen + 1, 1);
+	memcpy(b->buf + b->len, srv->obuf, srv->olen);
+	b->len += srv->olen;
+	for (i = 0; i < srv->nout; i++) {
+		b->q[b->n] = srv->outq[i];
+		b->q[b->n].off += base;
+		b->n++;
+	}
+	i = out_late(srv->outq, srv->nout);
+	b->nlate += i;
+	srv->late_waiting += i;
 	srv->nout = 0;
 	srv->olen = 0;
+}
+
+/* Commits up to seq are durable (or failed to be): release their batches. */
+static void
+server_synced(void *arg, uint64_t seq, int ok)
+{
+	struct server	*srv = arg;
+	struct batch	*b;
+
+	sess_ep_hold(srv->ep);
+	while ((b = srv->bhead) != NULL && b->seq <= seq) {
+		if ((srv->bhead = b->next) == NULL)
+			srv->btail = NULL;
+		if (ok && b->sid_safe > srv->sid_safe)
+			srv->sid_safe = b->sid_safe;
+		if (!ok) {
+			srv->stats.commit_failed++;
+			srv->sid_reserved = srv->sid_safe;
+		}
+		srv->late_waiting -= b->nlate;
+		server_release(srv, b->q, b->n, b->buf, ok);
+		free(b->q);
+		free(b->buf);
+		free(b);
+	}
+	sess_ep_release(srv->ep);
+}
+
+/*
+ * Commit, then send everything that waited for the commit: at once, or,
+ * when the syncer makes commits durable, once it has (server_synced()).
+ */
+static void
+server_flush(struct server *srv)
+{
+	struct client	**pp, *c;
+	size_t		 i;
+	struct user	*u;
+	int		 ok = 1, wrote = 0;
+
+	/* Cursors moved by marks join the transaction. */
+	for (i = 0; i < srv->nmoved; i++) {
+		if ((u = user_by_id(srv, srv->moved[i])) == NULL)
+			continue;	/* written when it went */
+		u->moved = 0;
+		if (u->cur != NULL)
+			cursor_flush(u->cur);
+	}
+	srv->nmoved = 0;
+	if (store_dirty(srv->st)) {
+		srv->stats.commits++;
+		wrote = 1;
+		if (store_commit(srv->st) == -1) {
+			srv->stats.commit_failed++;
+			ok = 0;
+			/* Not reserved after all: write it again. */
+			srv->sid_reserved = srv->sid_safe;
+		} else if (srv->sync == NULL)
+			srv->sid_safe = srv->sid_reserved;
+	}
+	srv->late = 0;
+	/* What the out-queue and the catch-up send to one session leaves
+	 * together, with its pending ACK, at the release. */
+	sess_ep_hold(srv->ep);
+	if (wrote && ok && srv->sync != NULL) {
+		batch_push(srv, ++srv->seq);
+		syncer_request(srv->sync, srv->seq);
+	} else if (ok && srv->btail != NULL && srv->nout > 0)
+		batch_append(srv);
+	else {
+		server_release(srv, srv->outq, srv->nout, srv->obuf, ok);
+		srv->nout = 0;
+		srv->olen = 0;
+	}
 	pump_all(srv);
 	sess_ep_release(srv->ep);
 	/* Free the dead that nothing refers to any more. */
@@ -1619,9 +1785,15 @@ server_new(struct ev_loop *loop, int fd, const uint8_t *pk, const uint8_t *sk,
 	struct server	*srv = xcalloc(1, sizeof *srv);
 	struct sess_conf sc;
 	struct sess_cb	 cb = { srv_up, srv_message, srv_lost, srv };
+	char		 err[256];
 
 	srv->loop = loop;
 	srv->st = st;
+	srv->next_sid = srv->sid_reserved = srv->sid_safe =
+	    store_sid_start(st);
+	if (conf->fsync && (srv->sync = syncer_new(loop, store_wal_path(st),
+	    server_synced, srv, err, sizeof err)) == NULL)
+		fatalx("store: %s", err);
 	srv->conf = *conf;
 	srv->nbuckets = 1024;
 	srv->by_id = xcalloc(srv->nbuckets, sizeof *srv->by_id);
@@ -1666,6 +1838,8 @@ server_free(struct server *srv)
 	uint64_t	 t = now_ms();
 
 	server_flush(srv);
+	if (srv->sync != NULL)
+		syncer_drain(srv->sync);
 	pwpool_free(srv->pw);
 	/* Everyone still online was last seen now. */
 	while ((u = srv->online) != NULL) {
@@ -1685,6 +1859,7 @@ server_free(struct server *srv)
 		user_gone(srv, u);
 	}
 	server_flush(srv);
+	syncer_free(srv->sync);		/* drains: every answer is out */
 	/* Sessions that never logged in still own a client; the endpoint
 	 * frees sessions without callbacks. */
 	sess_ep_free(srv->ep);

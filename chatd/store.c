@@ -22,7 +22,7 @@ enum {
 	Q_CONTACT_ADD, Q_CONTACT_DEL, Q_CONTACT_COUNT, Q_CONTACTS, Q_WATCHERS,
 	Q_MSG_ADD, Q_MSG_FIND, Q_MSG_QUEUED, Q_MSG_PENDING, Q_MSG_GET,
 	Q_MSG_RANGE, Q_MSG_RANGE_FROM, Q_CONV_GET, Q_CONV_PUT, Q_OWED,
-	Q_USER_DELIVERED, Q_EXPIRE,
+	Q_USER_DELIVERED, Q_SID_RESERVE, Q_EXPIRE,
 	Q_COUNT
 };
 
@@ -52,7 +52,7 @@ static const char *const sql[Q_COUNT] = {
 	    " ORDER BY u.key",
 	[Q_WATCHERS] = "SELECT user FROM contacts WHERE contact = ?",
 	[Q_MSG_ADD] = "INSERT OR IGNORE INTO messages(sender, msgid, rcpt, t,"
-	    " text) VALUES (?, ?, ?, ?, ?)",
+	    " text, id) VALUES (?, ?, ?, ?, ?, ?)",
 	/* A stored message and how far it has got: read up to the
 	 * conversation's read cursor, delivered up to the recipient's. */
 	[Q_MSG_FIND] = "SELECT m.id, m.t, m.rcpt,"
@@ -67,7 +67,7 @@ static const char *const sql[Q_COUNT] = {
 	[Q_MSG_PENDING] = "SELECT id, sender, msgid, t, text FROM messages"
 	    " WHERE rcpt = ?1 AND id > max(?2,"
 	    " ifnull((SELECT delivered FROM users WHERE id = ?1), 0))"
-	    " ORDER BY id LIMIT ?3",
+	    " AND id < ?4 ORDER BY id LIMIT ?3",
 	[Q_MSG_GET] = "SELECT sender, msgid FROM messages"
 	    " WHERE id = ? AND rcpt = ?",
 	[Q_MSG_RANGE] = "SELECT id, sender, msgid FROM messages"
@@ -89,6 +89,8 @@ static const char *const sql[Q_COUNT] = {
 	    " AND (delivered > told_delivered OR read > told_read)",
 	[Q_USER_DELIVERED] = "UPDATE users SET delivered = ?2"
 	    " WHERE id = ?1 AND delivered < ?2",
+	[Q_SID_RESERVE] = "INSERT OR REPLACE INTO meta(key, value)"
+	    " VALUES ('sid_reserved', ?)",
 	/* Server ids grow with time: what precedes the first message
 	 * accepted at or after the limit goes, found without an index on
 	 * t by a scan that stops there (a clock stepped back only makes
@@ -145,6 +147,9 @@ static const char schema[] =
 	"  told_read INTEGER NOT NULL DEFAULT 0,"
 	"  PRIMARY KEY (rcpt, sender)) WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS convs_sender ON convs(sender);"
+	"CREATE TABLE IF NOT EXISTS meta ("
+	"  key TEXT PRIMARY KEY,"
+	"  value INTEGER NOT NULL) WITHOUT ROWID;"
 	"PRAGMA user_version = 2;";
 
 /*
@@ -174,6 +179,8 @@ static const char migrate1[] =
 
 struct store {
 	sqlite3		*db;
+	char		*wal;		/* the log's path */
+	uint64_t	 sid_start;	/* no server id below it is free */
 	sqlite3_stmt	*q[Q_COUNT];
 	int		 in_tx;
 	int		 failed;	/* a write failed: roll back */
@@ -275,7 +282,7 @@ store_schema(struct store *st, char **msg)
 }
 
 struct store *
-store_open(const char *dir, int fsync, char *err, size_t errlen)
+store_open(const char *dir, enum store_sync sync, char *err, size_t errlen)
 {
 	struct store	*st;
 	char		*path, *msg = NULL;
@@ -301,8 +308,9 @@ store_open(const char *dir, int fsync, char *err, size_t errlen)
 	sqlite3_busy_timeout(st->db, 2000);
 	if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL", NULL, NULL,
 	    &msg) != SQLITE_OK ||
-	    sqlite3_exec(st->db, fsync ? "PRAGMA synchronous=FULL" :
-	    "PRAGMA synchronous=NORMAL", NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(st->db, sync == STORE_SYNC_FULL ?
+	    "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", NULL,
+	    NULL, &msg) != SQLITE_OK ||
 	    store_schema(st, &msg) == -1) {
 		snprintf(err, errlen, "%s: %s", path, msg ? msg : "schema");
 		sqlite3_free(msg);
@@ -315,6 +323,31 @@ store_open(const char *dir, int fsync, char *err, size_t errlen)
 			    sqlite3_errmsg(st->db));
 			goto fail;
 		}
+	/* Server ids handed out (perhaps before their commit) stay below
+	 * the reservation; none is ever used twice. */
+	{
+		long long	a, b;
+
+		a = store_pragma(st, "SELECT ifnull(max(id), 0) + 1"
+		    " FROM messages");
+		b = store_pragma(st, "SELECT ifnull(max(value), 1) FROM meta"
+		    " WHERE key = 'sid_reserved'");
+		if (a < 1 || b < 1) {
+			snprintf(err, errlen, "%s: cannot read the message "
+			    "ids: %s", path, sqlite3_errmsg(st->db));
+			goto fail;
+		}
+		st->sid_start = (uint64_t)(a > b ? a : b);
+	}
+	/* The log stays (not removed at close), so that a descriptor the
+	 * syncer opened on it names it as long as the store is open. */
+	{
+		int	persist = 1;
+
+		sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL,
+		    &persist);
+	}
+	xasprintf(&st->wal, "%s-wal", path);
 	free(path);
 	return st;
 fail:
@@ -335,6 +368,7 @@ store_close(struct store *st)
 	for (i = 0; i < Q_COUNT; i++)
 		sqlite3_finalize(st->q[i]);
 	sqlite3_close(st->db);
+	free(st->wal);
 	free(st);
 }
 
@@ -606,6 +640,8 @@ store_msg_add(struct store *st, struct store_msg *m)
 	sqlite3_bind_int64(s, 3, (sqlite3_int64)m->rcpt);
 	sqlite3_bind_int64(s, 4, (sqlite3_int64)m->time);
 	sqlite3_bind_blob(s, 5, m->text, (int)m->len, SQLITE_STATIC);
+	if (m->sid != 0)
+		sqlite3_bind_int64(s, 6, (sqlite3_int64)m->sid);
 	if (store_exec(st, s, "add message") == -1)
 		return -1;
 	if (sqlite3_changes(st->db) == 1) {
@@ -648,8 +684,8 @@ store_msg_queued(struct store *st, uint64_t rcpt)
 }
 
 int
-store_msg_pending(struct store *st, uint64_t rcpt, uint64_t after, int limit,
-    store_msg_fn *fn, void *arg)
+store_msg_pending(struct store *st, uint64_t rcpt, uint64_t after,
+    uint64_t before, int limit, store_msg_fn *fn, void *arg)
 {
 	sqlite3_stmt		*s = store_q(st, Q_MSG_PENDING);
 	struct store_msg	 m;
@@ -658,6 +694,8 @@ store_msg_pending(struct store *st, uint64_t rcpt, uint64_t after, int limit,
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)rcpt);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)after);
 	sqlite3_bind_int(s, 3, limit);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)(before > INT64_MAX ?
+	    INT64_MAX : before));
 	memset(&m, 0, sizeof m);
 	m.rcpt = rcpt;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -808,6 +846,30 @@ store_user_delivered(struct store *st, uint64_t id, uint64_t sid)
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)sid);
 	return store_exec(st, s, "delivered cursor");
+}
+
+const char *
+store_wal_path(const struct store *st)
+{
+	return st->wal;
+}
+
+uint64_t
+store_sid_start(const struct store *st)
+{
+	return st->sid_start;
+}
+
+int
+store_sid_reserve(struct store *st, uint64_t upto)
+{
+	sqlite3_stmt	*s;
+
+	if (store_tx(st) == -1)
+		return -1;
+	s = store_q(st, Q_SID_RESERVE);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)upto);
+	return store_exec(st, s, "reserve ids");
 }
 
 int

@@ -45,12 +45,23 @@ struct store_msg {
 };
 
 /*
- * Open or create dir/chatd.db; fsync: 1 makes every commit survive power
- * loss (synchronous=FULL), 0 only a crash of chatd (NORMAL).  NULL with
- * a message in err.
+ * How a commit is made durable.  NONE: it survives a crash of chatd, not
+ * of the machine.  FULL: store_commit() returns once it would survive
+ * power loss.  LOG: as NONE, and the caller makes commits durable itself
+ * by syncing the log file (store_wal_path()) before it says so
+ * (syncer.c), so that the loop never waits for the disk.
  */
-struct store	*store_open(const char *dir, int fsync, char *err,
+enum store_sync {
+	STORE_SYNC_NONE = 0,
+	STORE_SYNC_FULL = 1,
+	STORE_SYNC_LOG = 2,
+};
+
+/* Open or create dir/chatd.db.  NULL with a message in err. */
+struct store	*store_open(const char *dir, enum store_sync, char *err,
 		    size_t errlen);
+/* The write-ahead log's file. */
+const char	*store_wal_path(const struct store *);
 /* Commit anything pending and close. */
 void		 store_close(struct store *);
 /* Commit the open transaction, if any: 0, or -1 (rolled back). */
@@ -110,8 +121,21 @@ struct store_conv {
 };
 
 /*
- * Store a message unless (sender, msgid) is already stored: 0 stored
- * (m->sid, m->time set), 1 a duplicate (m->sid, m->time, m->rcpt and
+ * Server message ids.  chatd hands them out itself, and may show one to a
+ * recipient before its message is committed; so that a crash never makes
+ * it hand out the same id for another message, every id used is below a
+ * reservation committed earlier.  store_sid_start() is the first id free
+ * since the store was opened (above every message and every reservation);
+ * store_sid_reserve() records, in the open transaction, that ids below
+ * upto may be in use.
+ */
+uint64_t	 store_sid_start(const struct store *);
+int		 store_sid_reserve(struct store *, uint64_t upto);
+
+/*
+ * Store a message, with server id m->sid (0: the next free one), unless
+ * (sender, msgid) is already stored: 0 stored (m->sid, m->time set), 1 a
+ * duplicate (m->sid, m->time, m->rcpt and
  * m->state of the stored copy), -1 failure.
  */
 int		 store_msg_add(struct store *, struct store_msg *m);
@@ -121,11 +145,11 @@ int		 store_msg_find(struct store *, struct store_msg *m);
 int		 store_msg_queued(struct store *, uint64_t rcpt);
 typedef void	 store_msg_fn(void *arg, const struct store_msg *);
 /*
- * Up to limit messages to rcpt past both after and its delivered cursor,
- * in order, with their text.
+ * Up to limit messages to rcpt past both after and its delivered cursor
+ * and below before, in order, with their text.
  */
 int		 store_msg_pending(struct store *, uint64_t rcpt, uint64_t after,
-		    int limit, store_msg_fn *, void *arg);
+		    uint64_t before, int limit, store_msg_fn *, void *arg);
 /* Message sid if it is addressed to rcpt: 1 (sender, msgid), 0, -1. */
 int		 store_msg_get(struct store *, uint64_t sid, uint64_t rcpt,
 		    struct store_msg *m);

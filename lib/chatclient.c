@@ -26,6 +26,7 @@
 #include "nick.h"
 #include "session.h"
 #include "udp.h"
+#include "wire.h"
 #include "xmalloc.h"
 
 #define SEEN_MAX	4096		/* incoming ids remembered */
@@ -85,6 +86,7 @@ struct chatclient {
 	struct pending		 pend[PENDING_MAX];
 	uint64_t		*seen;
 	size_t			 seen_pos;
+	uint8_t			 seenkey[crypto_shorthash_KEYBYTES];
 	uint8_t			 buf[CP_MAX_MSG + 1];
 };
 
@@ -377,16 +379,28 @@ cc_on_roster(struct chatclient *c, const struct cp_msg *m)
 	free(v);
 }
 
-/* Has this incoming message been seen?  Remembers it if not. */
+/*
+ * Has this incoming message been seen?  Remembers it if not.  A message is
+ * its sender and the id the sender chose: the same message can come again
+ * under a new server id if the server crashed after passing it on and
+ * before storing it, and the sender resent it.  The key is a SipHash
+ * keyed per client, so no sender can aim a collision at another's.
+ */
 static int
-cc_seen(struct chatclient *c, uint64_t sid)
+cc_seen(struct chatclient *c, const struct cp_msg *m)
 {
-	size_t	i;
+	uint8_t			 in[CP_NICK_WIRE + 8], h[crypto_shorthash_BYTES];
+	uint64_t		 k;
+	size_t			 i;
 
+	memcpy(in, m->nick.p, m->nick.len);
+	wire_put64(in + m->nick.len, m->id);
+	crypto_shorthash(h, in, m->nick.len + 8, c->seenkey);
+	k = wire_get64(h);
 	for (i = 0; i < SEEN_MAX; i++)
-		if (c->seen[i] == sid)
+		if (c->seen[i] == k)
 			return 1;
-	c->seen[c->seen_pos] = sid;
+	c->seen[c->seen_pos] = k;
 	c->seen_pos = (c->seen_pos + 1) % SEEN_MAX;
 	return 0;
 }
@@ -397,7 +411,7 @@ cc_on_message(struct chatclient *c, const struct cp_msg *m)
 	struct chatclient_msg	 msg;
 	struct cp_msg		 r;
 	char			 from[CP_NICK_WIRE + 1];
-	int			 dup = cc_seen(c, m->sid);
+	int			 dup = cc_seen(c, m);
 
 	/* Acknowledge first: the server may drop it from the queue. */
 	memset(&r, 0, sizeof r);
@@ -658,6 +672,9 @@ chatclient_new(struct ev_loop *loop, const struct chatclient_conf *conf,
 	c->fd = c->old_fd = -1;
 	c->backoff = BACKOFF_MIN;
 	c->seen = xcalloc(SEEN_MAX, sizeof *c->seen);
+	if (sodium_init() == -1)
+		fatalx("libsodium cannot start");
+	crypto_shorthash_keygen(c->seenkey);
 	ev_timer_init(&c->retry, cc_retry_cb, 0., 0.);
 	c->retry.data = c;
 	ev_timer_init(&c->resend, cc_resend_cb, RESEND_DELAY, 0.);

@@ -50,7 +50,7 @@ static const struct cp_layout layouts[] = {
 	{ CP_ERROR, "ERROR", { F_ID, F_CODE, F_REQ, F_DETAIL } },
 	{ CP_WELCOME, "WELCOME", { F_ID, F_FLAGS, F_NICK, F_SECRET } },
 	{ CP_ACCEPTED, "ACCEPTED", { F_ID, F_SID, F_TIME, F_FLAGS } },
-	{ CP_MESSAGE, "MESSAGE", { F_SID, F_TIME, F_NICK, F_TEXT } },
+	{ CP_MESSAGE, "MESSAGE", { F_SID, F_ID, F_TIME, F_NICK, F_TEXT } },
 	{ CP_RECEIPT, "RECEIPT", { F_FLAGS, F_ID } },
 	{ CP_ROSTER, "ROSTER", { F_ID, F_ENTRIES } },
 	{ CP_PRESENCE, "PRESENCE", { F_NICK, F_FLAGS, F_TIME } },

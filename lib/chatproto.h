@@ -9,7 +9,7 @@
  *   0                   1
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5
  *  +---------------+---------------+
- *  | version (1)   |    type       |   body ...
+ *  | version (2)   |    type       |   body ...
  *  +---------------+---------------+
  * A message whose version is not CP_VERSION is answered with ERROR
  * CPE_VERSION and otherwise ignored.  Bodies are sequences of these
@@ -27,7 +27,7 @@
  *
  * REGISTER (1) and LOGIN (2):
  *  +---------------+---------------+---------------+---------------+
- *  |  version (1)  |   type 1|2    |            id (64 bits) ...   |
+ *  |  version (2)  |   type 1|2    |            id (64 bits) ...   |
  *  +---------------+---------------+---------------+---------------+
  *  |                   ... id      |    flags      | nick length   |
  *  +---------------+---------------+---------------+---------------+
@@ -42,7 +42,7 @@
  *
  * SEND (4): a text message to a nickname.
  *  +---------------+---------------+---------------+---------------+
- *  |  version (1)  |    type 4     |     message id (64 bits) ...  |
+ *  |  version (2)  |    type 4     |     message id (64 bits) ...  |
  *  +---------------+---------------+---------------+---------------+
  *  |               ... message id  |  to length    |  to ...       |
  *  +---------------+---------------+---------------+---------------+
@@ -71,7 +71,7 @@
  *
  * ERROR (65):
  *  +---------------+---------------+---------------+---------------+
- *  |  version (1)  |   type 65     |     request id (64 bits) ...  |
+ *  |  version (2)  |   type 65     |     request id (64 bits) ...  |
  *  +---------------+---------------+---------------+---------------+
  *  |               ... request id  |      error code (16)          |
  *  +---------------+---------------+---------------+---------------+
@@ -85,11 +85,14 @@
  *  (u64: milliseconds since 1970 UTC), state (u8: CPR_ACCEPTED,
  *  CPR_DELIVERED or CPR_READ: a resend learns how far it already got).
  *
- * MESSAGE (68): an incoming text message.
+ * MESSAGE (68): an incoming text message, with the id its sender chose
+ *  (a client drops a second copy of the same sender and id: see 5.3).
  *  +---------------+---------------+---------------+---------------+
- *  |  version (1)  |   type 68     | server message id (64 bits).. |
+ *  |  version (2)  |   type 68     | server message id (64 bits).. |
  *  +---------------+---------------+---------------+---------------+
- *  |      ... server message id    |   time (64 bits, ms UTC) ...  |
+ *  |      ... server message id    | sender's message id (64) ...  |
+ *  +---------------+---------------+---------------+---------------+
+ *  |    ... sender's message id    |   time (64 bits, ms UTC) ...  |
  *  +---------------+---------------+---------------+---------------+
  *  |             ... time          | from length   | from ...      |
  *  +---------------+---------------+---------------+---------------+
@@ -113,7 +116,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CP_VERSION	1
+#define CP_VERSION	2
 #define CP_HDR_LEN	2
 #define CP_TEXT_MAX	4096		/* bytes of message text */
 #define CP_NICK_WIRE	255		/* bytes of a nick on the wire */

@@ -90,7 +90,7 @@ test_version_and_type(void **state)
 	m.type = CP_WHO;
 	m.id = 42;
 	n = cp_encode(buf, sizeof buf, &m);
-	buf[0] = 2;
+	buf[0] = CP_VERSION + 1;
 	assert_int_equal(cp_decode(buf, n, &d), CPE_VERSION);
 	assert_int_equal(d.type, CP_WHO);
 	assert_int_equal(d.id, 42);

@@ -179,10 +179,14 @@ test_messages(void **state)
 	assert_int_equal(m.state, 0);
 	assert_int_equal(store_msg_queued(f->st, b), 5);
 	nseen = 0;
-	assert_int_equal(store_msg_pending(f->st, b, 0, 3, collect, NULL), 3);
+	assert_int_equal(store_msg_pending(f->st, b, 0, UINT64_MAX, 3,
+	    collect, NULL), 3);
 	assert_true(seen[0] < seen[1] && seen[1] < seen[2]);
-	assert_int_equal(store_msg_pending(f->st, b, seen[2], 10, collect,
-	    NULL), 2);
+	/* Not at or past before. */
+	assert_int_equal(store_msg_pending(f->st, b, 0, seen[2], 10,
+	    collect, NULL), 2);
+	assert_int_equal(store_msg_pending(f->st, b, seen[2], UINT64_MAX, 10,
+	    collect, NULL), 2);
 	/* Ranges, with and without the sender, and their limit. */
 	nseen = 0;
 	assert_int_equal(store_msg_range(f->st, b, 0, first, first + 10, 10,
@@ -202,7 +206,8 @@ test_messages(void **state)
 	assert_int_equal(store_user_by_id(f->st, b, &u), 1);
 	assert_int_equal(u.delivered, first + 1);
 	assert_int_equal(store_msg_queued(f->st, b), 3);
-	assert_int_equal(store_msg_pending(f->st, b, 0, 10, collect, NULL), 3);
+	assert_int_equal(store_msg_pending(f->st, b, 0, UINT64_MAX, 10, collect,
+	    NULL), 3);
 	/* A resend learns how far its message got. */
 	m.sender = a;
 	m.msgid = 100;
@@ -236,22 +241,30 @@ test_messages(void **state)
 
 	/* Committed writes survive a reopen; uncommitted ones do not. */
 	assert_int_equal(store_commit(f->st), 0);
+	m.sid = 0;
 	m.msgid = 999;
 	m.text = (const uint8_t *)"later";
 	m.len = 5;
 	assert_int_equal(store_msg_add(f->st, &m), 0);
 	assert_true(store_dirty(f->st));
+	/* Reserved server ids are never handed out again. */
+	assert_int_equal(store_sid_start(f->st), 1);	/* when opened */
+	assert_int_equal(store_sid_reserve(f->st, first + 1000), 0);
 	store_close(f->st);	/* commits */
 	f->st = store_open(f->dir, 1, err, sizeof err);
 	assert_non_null(f->st);
+	assert_int_equal(store_sid_start(f->st), first + 1000);
 	assert_int_equal(store_msg_queued(f->st, b), 4);
 	assert_int_equal(store_expire(f->st, 1500), 6);
 	assert_int_equal(store_msg_queued(f->st, b), 0);
 	/* Only what is older than the limit goes. */
 	first = five(f->st, a, b);
+	/* An id chosen by the caller is used as it is. */
+	m.sid = first + 50;
 	m.msgid = 1000;
 	m.time = 3000;
 	assert_int_equal(store_msg_add(f->st, &m), 0);
+	assert_int_equal(m.sid, first + 50);
 	assert_int_equal(store_expire(f->st, 2000), 5);
 	assert_int_equal(store_expire(f->st, 2000), 0);
 	assert_int_equal(store_msg_get(f->st, m.sid, b, &m), 1);

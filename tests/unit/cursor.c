@@ -3,8 +3,8 @@
  * each message passed exactly once and in order, read cursors kept per
  * conversation, marks of what was never sent, the cursors and receipts
  * written to the store, messages read back from the store after a
- * restart or when the ring of unread messages overflows, and the limit
- * on how many are read back at once.
+ * restart or when the ring of unread messages overflows, however many
+ * (they come back RANGE per query).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,7 +21,7 @@
 #include "chatproto.h"
 
 #define RING		4096	/* unread messages a cursor remembers */
-#define RANGE		1000	/* messages it reads back per move */
+#define RANGE		1000	/* messages it reads back per query */
 #define NSENDERS	40	/* more conversations than a cursor caches */
 
 /* A message to the recipient, as stored. */
@@ -780,8 +780,8 @@ test_ring_overflow_two(void **state)
 	cursor_close(f);
 }
 
-/* At most RANGE messages come back from the store per move: the read
- * cursor still moves, and the rest are owed to the sender. */
+/* More than RANGE messages come back from the store, RANGE per query:
+ * every one is passed, once, in order. */
 static void
 test_range_read(void **state)
 {
@@ -802,13 +802,14 @@ test_range_read(void **state)
 	assert_int_equal(store_commit(f->st), 0);
 
 	cur = cursor_open(f, f->b);
-	assert_int_equal(cursor_read(cur, m[n - 1].sid, record, &f->log), -1);
-	assert_int_equal(f->log.n, n + RANGE);
-	check_kind(&f->log, 0, CPR_READ, m, RANGE);
+	assert_int_equal(cursor_read(cur, m[n - 1].sid, record, &f->log), 0);
+	assert_int_equal(f->log.n, 2 * n);
+	check_kind(&f->log, 0, CPR_READ, m, n);
+	/* Told about the first RANGE only: the rest stay owed. */
 	for (i = 0; i < RANGE; i++)
 		cursor_told(cur, f->a, CPR_READ, m[i].sid);
 	assert_int_equal(cursor_read(cur, m[n - 1].sid, record, &f->log), 0);
-	assert_int_equal(f->log.n, n + RANGE);
+	assert_int_equal(f->log.n, 2 * n);
 	flush(f, cur);
 	cv = conv(f, f->a);
 	assert_int_equal(cv.read, m[n - 1].sid);
@@ -820,13 +821,8 @@ test_range_read(void **state)
 
 /*
  * A delivered mark over more undelivered messages than the ring holds
- * plus RANGE: whatever is not passed now must stay owed, that is the
- * conversation's delivered cursor must still reach the mark.
- *
- * Fails with chatd/cursor.c as of 9e865c2: cursor_walk() gives up after
- * RANGE messages from the store without walking the ring, and only
- * passed messages raise the conversation's delivered cursor, so the
- * receipts of the rest are neither given nor owed.
+ * plus RANGE: every one is passed, those the ring forgot from the store,
+ * and the conversation's delivered cursor reaches the mark.
  */
 static void
 test_range_delivered(void **state)
@@ -842,11 +838,10 @@ test_range_delivered(void **state)
 	for (i = 0; i < n; i++)
 		sent(cur, &m[i]);
 	rc = cursor_delivered(cur, m[n - 1].sid, record, &f->log);
-	assert_true(rc == 0 || rc == -1);
+	assert_int_equal(rc, 0);
 	assert_int_equal(check_prefix(&f->log, CPR_DELIVERED, m, n),
 	    f->log.n);
-	if (rc == 0)
-		assert_int_equal(f->log.n, n);
+	assert_int_equal(f->log.n, n);
 	flush(f, cur);
 	assert_int_equal(user_delivered(f, f->b), m[n - 1].sid);
 	assert_int_equal(conv(f, f->a).delivered, m[n - 1].sid);
@@ -855,10 +850,7 @@ test_range_delivered(void **state)
 
 /*
  * The same with a read mark: it implies delivered up to its message, and
- * whatever it does not pass now stays owed, the read ones too.
- *
- * Fails as of 9e865c2: cursor_read() returns when the implied delivered
- * mark returns -1, before moving the read cursor, so the read is lost.
+ * passes every message both ways.
  */
 static void
 test_range_read_undelivered(void **state)
@@ -875,12 +867,11 @@ test_range_read_undelivered(void **state)
 	for (i = 0; i < n; i++)
 		sent(cur, &m[i]);
 	rc = cursor_read(cur, m[n - 1].sid, record, &f->log);
-	assert_true(rc == 0 || rc == -1);
+	assert_int_equal(rc, 0);
 	nd = check_prefix(&f->log, CPR_DELIVERED, m, n);
 	nr = check_prefix(&f->log, CPR_READ, m, n);
 	assert_int_equal(nd + nr, f->log.n);
-	if (rc == 0)
-		assert_true(nd == n && nr == n);
+	assert_true(nd == n && nr == n);
 	flush(f, cur);
 	assert_int_equal(user_delivered(f, f->b), m[n - 1].sid);
 	cv = conv(f, f->a);
@@ -890,11 +881,8 @@ test_range_read_undelivered(void **state)
 }
 
 /*
- * Exactly RANGE messages forgotten by the ring: the store holds no more
- * than a move may read back, so all of them are passed.
- *
- * Fails as of 9e865c2: a full batch of RANGE is taken for "more than
- * RANGE", and the ring's messages are then not passed at all.
+ * Exactly RANGE messages forgotten by the ring: a full batch from the
+ * store, then the ring's, all passed.
  */
 static void
 test_range_exact(void **state)
