@@ -150,12 +150,12 @@ void		 cursor_told(struct cursor *, uint64_t sender, int kind,
 int		 cursor_dirty(const struct cursor *);
 int		 cursor_flush(struct cursor *);
 
-/* syncer.c: fdatasync() of the store's log on a thread of its own. */
+/* syncer.c: fdatasync() and checkpoints of the store's log, on threads. */
 struct syncer;
 /* Commits up to seq are durable (ok), or could not be made so (!ok). */
 typedef void	 syncer_fn(void *arg, uint64_t seq, int ok);
-/* A syncer for the log file at path; fn is called from the loop. */
-struct syncer	*syncer_new(struct ev_loop *, const char *path, syncer_fn *,
+/* A syncer for the database at dbpath; fn is called from the loop. */
+struct syncer	*syncer_new(struct ev_loop *, const char *dbpath, syncer_fn *,
 		    void *arg, char *err, size_t errlen);
 /* Make commits up to seq durable (they are written already). */
 void		 syncer_request(struct syncer *, uint64_t seq);

@@ -120,9 +120,9 @@ struct batch {
 	uint64_t	 seq;		/* the commit */
 	uint64_t	 sid_safe;	/* ids reserved by it */
 	struct out	*q;
-	size_t		 n;
+	size_t		 n, qcap;
 	uint8_t		*buf;		/* the entries' wire bytes */
-	size_t		 len;
+	size_t		 len, bufcap;
 	size_t		 nlate;		/* MESSAGEs among them */
 };
 
@@ -165,6 +165,7 @@ struct server {
 	struct syncer		*sync;		/* NULL: commits are durable */
 	uint64_t		 seq;		/* commits handed to it */
 	struct batch		*bhead, *btail;	/* waiting for it */
+	struct batch		*spare;		/* a released one, for reuse */
 	uint64_t		*moved;		/* users whose cursors moved */
 	size_t			 nmoved, movedcap;
 	struct client		*backlog;	/* catching up */
@@ -1634,8 +1635,10 @@ batch_push(struct server *srv, uint64_t seq)
 	b->sid_safe = srv->sid_reserved;
 	b->q = srv->outq;
 	b->n = srv->nout;
+	b->qcap = srv->outcap;
 	b->buf = srv->obuf;
 	b->len = srv->olen;
+	b->bufcap = srv->ocap;
 	b->nlate = out_late(b->q, b->n);
 	srv->late_waiting += b->nlate;
 	if (srv->btail != NULL)
@@ -1643,10 +1646,21 @@ batch_push(struct server *srv, uint64_t seq)
 	else
 		srv->bhead = b;
 	srv->btail = b;
-	srv->outq = NULL;
-	srv->nout = srv->outcap = 0;
-	srv->obuf = NULL;
-	srv->olen = srv->ocap = 0;
+	/* The next out-queue takes the arrays of a released batch. */
+	srv->nout = srv->olen = 0;
+	if ((b = srv->spare) != NULL) {
+		srv->spare = NULL;
+		srv->outq = b->q;
+		srv->outcap = b->qcap;
+		srv->obuf = b->buf;
+		srv->ocap = b->bufcap;
+		free(b);
+	} else {
+		srv->outq = NULL;
+		srv->outcap = 0;
+		srv->obuf = NULL;
+		srv->ocap = 0;
+	}
 }
 
 /* Add the out-queue to the last waiting batch: answers keep their order. */
@@ -1656,8 +1670,14 @@ batch_append(struct server *srv)
 	struct batch	*b = srv->btail;
 	size_t		 i, base = b->len;
 
-	b->q = xreallocarray(b->q, b->n + srv->nout, sizeof *b->q);
-	b->buf = xreallocarray(b->buf, b->len + srv->olen + 1, 1);
+	if (b->n + srv->nout > b->qcap) {
+		b->qcap = (b->n + srv->nout) * 2;
+		b->q = xreallocarray(b->q, b->qcap, sizeof *b->q);
+	}
+	if (b->len + srv->olen > b->bufcap) {
+		b->bufcap = (b->len + srv->olen) * 2;
+		b->buf = xreallocarray(b->buf, b->bufcap, 1);
+	}
 	memcpy(b->buf + b->len, srv->obuf, srv->olen);
 	b->len += srv->olen;
 	for (i = 0; i < srv->nout; i++) {
@@ -1691,6 +1711,10 @@ server_synced(void *arg, uint64_t seq, int ok)
 		}
 		srv->late_waiting -= b->nlate;
 		server_release(srv, b->q, b->n, b->buf, ok);
+		if (srv->spare == NULL) {
+			srv->spare = b;
+			continue;
+		}
 		free(b->q);
 		free(b->buf);
 		free(b);
@@ -1708,7 +1732,7 @@ server_flush(struct server *srv)
 	struct client	**pp, *c;
 	size_t		 i;
 	struct user	*u;
-	int		 ok = 1, wrote = 0;
+	int		 ok = 1, wrote = 0, critical;
 
 	/* Cursors moved by marks join the transaction. */
 	for (i = 0; i < srv->nmoved; i++) {
@@ -1719,6 +1743,7 @@ server_flush(struct server *srv)
 			cursor_flush(u->cur);
 	}
 	srv->nmoved = 0;
+	critical = store_critical(srv->st);
 	if (store_dirty(srv->st)) {
 		srv->stats.commits++;
 		wrote = 1;
@@ -1734,11 +1759,11 @@ server_flush(struct server *srv)
 	/* What the out-queue and the catch-up send to one session leaves
 	 * together, with its pending ACK, at the release. */
 	sess_ep_hold(srv->ep);
-	if (wrote && ok && srv->sync != NULL) {
+	if (wrote && ok && critical && srv->sync != NULL) {
 		batch_push(srv, ++srv->seq);
 		syncer_request(srv->sync, srv->seq);
 	} else if (ok && srv->btail != NULL && srv->nout > 0)
-		batch_append(srv);
+		batch_append(srv);	/* in order, behind what waits */
 	else {
 		server_release(srv, srv->outq, srv->nout, srv->obuf, ok);
 		srv->nout = 0;
@@ -1791,7 +1816,7 @@ server_new(struct ev_loop *loop, int fd, const uint8_t *pk, const uint8_t *sk,
 	srv->st = st;
 	srv->next_sid = srv->sid_reserved = srv->sid_safe =
 	    store_sid_start(st);
-	if (conf->fsync && (srv->sync = syncer_new(loop, store_wal_path(st),
+	if (conf->fsync && (srv->sync = syncer_new(loop, store_path(st),
 	    server_synced, srv, err, sizeof err)) == NULL)
 		fatalx("store: %s", err);
 	srv->conf = *conf;
@@ -1872,6 +1897,11 @@ server_free(struct server *srv)
 	ratelimit_free(srv->msg_rl);
 	free(srv->outq);
 	free(srv->obuf);
+	if (srv->spare != NULL) {
+		free(srv->spare->q);
+		free(srv->spare->buf);
+		free(srv->spare);
+	}
 	free(srv->moved);
 	free(srv->by_id);
 	free(srv->by_key);

@@ -179,10 +179,12 @@ static const char migrate1[] =
 
 struct store {
 	sqlite3		*db;
-	char		*wal;		/* the log's path */
+	char		*path;
 	uint64_t	 sid_start;	/* no server id below it is free */
 	sqlite3_stmt	*q[Q_COUNT];
 	int		 in_tx;
+	int		 critical;	/* the transaction has writes someone
+					 * is told about (store_critical()) */
 	int		 failed;	/* a write failed: roll back */
 };
 
@@ -218,6 +220,16 @@ store_tx(struct store *st)
 	if (sqlite3_step(s) != SQLITE_DONE)
 		return store_fail(st, "begin");
 	st->in_tx = 1;
+	return 0;
+}
+
+/* Join the transaction with a write a client is told about. */
+static int
+store_txc(struct store *st)
+{
+	if (store_tx(st) == -1)
+		return -1;
+	st->critical = 1;
 	return 0;
 }
 
@@ -289,12 +301,12 @@ store_open(const char *dir, enum store_sync sync, char *err, size_t errlen)
 	int		 i;
 
 	/*
-	 * chatd touches SQLite from its event loop only (the password
-	 * threads never do), so SQLite's own locks and allocation counters
-	 * are pure cost.  This only works before SQLite's first use; later
-	 * calls fail harmlessly.
+	 * Each connection is used by one thread only (the loop's, and the
+	 * syncer's checkpointer), so SQLite need not lock one; nor count
+	 * its allocations.  This only works before SQLite's first use;
+	 * later calls fail harmlessly.
 	 */
-	sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+	sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	st = xcalloc(1, sizeof *st);
 	xasprintf(&path, "%s/%s", dir, STORE_FILE);
@@ -347,8 +359,14 @@ store_open(const char *dir, enum store_sync sync, char *err, size_t errlen)
 		sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL,
 		    &persist);
 	}
-	xasprintf(&st->wal, "%s-wal", path);
-	free(path);
+	/* In LOG mode the syncer checkpoints, off the loop. */
+	if (sync == STORE_SYNC_LOG && sqlite3_exec(st->db,
+	    "PRAGMA wal_autocheckpoint=0", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	st->path = path;
+	path = NULL;
 	return st;
 fail:
 	free(path);
@@ -368,7 +386,7 @@ store_close(struct store *st)
 	for (i = 0; i < Q_COUNT; i++)
 		sqlite3_finalize(st->q[i]);
 	sqlite3_close(st->db);
-	free(st->wal);
+	free(st->path);
 	free(st);
 }
 
@@ -381,6 +399,7 @@ store_commit(struct store *st)
 	if (!st->in_tx)
 		return 0;
 	st->in_tx = 0;
+	st->critical = 0;
 	st->failed = 0;
 	if (!failed) {
 		s = store_q(st, Q_COMMIT);
@@ -399,6 +418,12 @@ store_dirty(const struct store *st)
 	return st->in_tx;
 }
 
+int
+store_critical(const struct store *st)
+{
+	return st->in_tx && st->critical;
+}
+
 /* Copy a text column into buf of len bytes. */
 static void
 store_col_text(sqlite3_stmt *s, int col, char *buf, size_t len)
@@ -414,7 +439,7 @@ store_user_add(struct store *st, const char *key, const char *nick,
 {
 	sqlite3_stmt	*s;
 
-	if (store_tx(st) == -1)
+	if (store_txc(st) == -1)
 		return -1;
 	s = store_q(st, Q_USER_ADD);
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
@@ -473,7 +498,7 @@ store_user_set_hash(struct store *st, uint64_t id, const char *hash)
 {
 	sqlite3_stmt	*s;
 
-	if (store_tx(st) == -1)
+	if (store_txc(st) == -1)
 		return -1;
 	s = store_q(st, Q_USER_HASH);
 	sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
@@ -500,7 +525,7 @@ store_token_add(struct store *st, uint64_t user,
 {
 	sqlite3_stmt	*s;
 
-	if (store_tx(st) == -1)
+	if (store_txc(st) == -1)
 		return -1;
 	s = store_q(st, Q_TOKEN_ADD);
 	sqlite3_bind_blob(s, 1, hash, STORE_TOKEN_HASHLEN, SQLITE_STATIC);
@@ -533,7 +558,7 @@ store_token_revoke(struct store *st, uint64_t user)
 {
 	sqlite3_stmt	*s;
 
-	if (store_tx(st) == -1)
+	if (store_txc(st) == -1)
 		return -1;
 	s = store_q(st, Q_TOKEN_REVOKE);
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)user);
@@ -546,7 +571,7 @@ store_pair(struct store *st, int q, uint64_t a, uint64_t b, const char *what)
 {
 	sqlite3_stmt	*s;
 
-	if (store_tx(st) == -1)
+	if (store_txc(st) == -1)
 		return -1;
 	s = store_q(st, q);
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)a);
@@ -632,7 +657,7 @@ store_msg_add(struct store *st, struct store_msg *m)
 {
 	sqlite3_stmt	*s;
 
-	if (store_tx(st) == -1)
+	if (store_txc(st) == -1)
 		return -1;
 	s = store_q(st, Q_MSG_ADD);
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)m->sender);
@@ -849,9 +874,9 @@ store_user_delivered(struct store *st, uint64_t id, uint64_t sid)
 }
 
 const char *
-store_wal_path(const struct store *st)
+store_path(const struct store *st)
 {
-	return st->wal;
+	return st->path;
 }
 
 uint64_t
@@ -865,7 +890,7 @@ store_sid_reserve(struct store *st, uint64_t upto)
 {
 	sqlite3_stmt	*s;
 
-	if (store_tx(st) == -1)
+	if (store_txc(st) == -1)
 		return -1;
 	s = store_q(st, Q_SID_RESERVE);
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)upto);

@@ -48,8 +48,8 @@ struct store_msg {
  * How a commit is made durable.  NONE: it survives a crash of chatd, not
  * of the machine.  FULL: store_commit() returns once it would survive
  * power loss.  LOG: as NONE, and the caller makes commits durable itself
- * by syncing the log file (store_wal_path()) before it says so
- * (syncer.c), so that the loop never waits for the disk.
+ * by syncing the log file before it says so, and checkpoints it (both
+ * in syncer.c), so that the loop never waits for the disk.
  */
 enum store_sync {
 	STORE_SYNC_NONE = 0,
@@ -60,14 +60,21 @@ enum store_sync {
 /* Open or create dir/chatd.db.  NULL with a message in err. */
 struct store	*store_open(const char *dir, enum store_sync, char *err,
 		    size_t errlen);
-/* The write-ahead log's file. */
-const char	*store_wal_path(const struct store *);
+/* The database file (its write-ahead log is this with "-wal"). */
+const char	*store_path(const struct store *);
 /* Commit anything pending and close. */
 void		 store_close(struct store *);
 /* Commit the open transaction, if any: 0, or -1 (rolled back). */
 int		 store_commit(struct store *);
 /* Is a transaction open (are there uncommitted writes)? */
 int		 store_dirty(const struct store *);
+/*
+ * Does it hold writes someone will be told about (accounts, tokens,
+ * contacts, messages, id reservations), which must be durable first?
+ * The rest is bookkeeping (cursors, last seen, expiry): lost to a power
+ * failure, it only means messages and receipts are given again.
+ */
+int		 store_critical(const struct store *);
 
 /* Add an account: 0, 1 if the key is taken, -1 on failure. */
 int		 store_user_add(struct store *, const char *key,

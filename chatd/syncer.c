@@ -11,6 +11,10 @@
  * made before it began, so while one runs the next requests pile up and
  * share the next one (group commit).  When it returns, the loop is woken
  * (ev_async) and told which commits are now durable.
+ *
+ * A second thread, on a database connection of its own, copies the log
+ * into the database (a passive checkpoint) every CKPT_MS, which SQLite
+ * would otherwise do inside a commit, on the loop, every thousand pages.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,13 +22,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <ev.h>
+#include <sqlite3.h>
 
 #include "chatd.h"
 #include "log.h"
 #include "xmalloc.h"
+
+#define CKPT_MS		50
 
 struct syncer {
 	struct ev_loop	*loop;
@@ -41,6 +49,9 @@ struct syncer {
 	uint64_t	 told;		/* highest reported to the loop */
 	int		 failed;	/* an fdatasync() failed (errno) */
 	int		 stop;
+	sqlite3		*db;		/* the checkpointer's */
+	pthread_t	 ckpt;
+	pthread_cond_t	 ckcv;		/* stop */
 };
 
 static void *
@@ -65,6 +76,36 @@ syncer_main(void *arg)
 		sy->done = k;
 		pthread_cond_broadcast(&sy->idle);
 		ev_async_send(sy->loop, &sy->async);
+	}
+	pthread_mutex_unlock(&sy->mu);
+	return NULL;
+}
+
+static void *
+syncer_ckpt_main(void *arg)
+{
+	struct syncer	*sy = arg;
+	struct timespec	 ts;
+	int		 rc;
+
+	pthread_mutex_lock(&sy->mu);
+	while (!sy->stop) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += CKPT_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&sy->ckcv, &sy->mu, &ts);
+		if (sy->stop)
+			break;
+		pthread_mutex_unlock(&sy->mu);
+		rc = sqlite3_wal_checkpoint_v2(sy->db, NULL,
+		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+			log_warnx("store: checkpoint: %s",
+			    sqlite3_errmsg(sy->db));
+		pthread_mutex_lock(&sy->mu);
 	}
 	pthread_mutex_unlock(&sy->mu);
 	return NULL;
@@ -98,23 +139,38 @@ syncer_async_cb(struct ev_loop *loop, ev_async *w, int revents)
 }
 
 struct syncer *
-syncer_new(struct ev_loop *loop, const char *path, syncer_fn *fn, void *arg,
-    char *err, size_t errlen)
+syncer_new(struct ev_loop *loop, const char *dbpath, syncer_fn *fn,
+    void *arg, char *err, size_t errlen)
 {
 	struct syncer	*sy = xcalloc(1, sizeof *sy);
+	char		*wal;
 	int		 e;
 
-	if ((sy->fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	xasprintf(&wal, "%s-wal", dbpath);
+	if ((sy->fd = open(wal, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", wal, strerror(errno));
+		free(wal);
 		free(sy);
 		return NULL;
 	}
+	free(wal);
+	if (sqlite3_open_v2(dbpath, &sy->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", dbpath, sy->db != NULL ?
+		    sqlite3_errmsg(sy->db) : "cannot open");
+		sqlite3_close(sy->db);
+		close(sy->fd);
+		free(sy);
+		return NULL;
+	}
+	sqlite3_busy_timeout(sy->db, 1000);
 	sy->loop = loop;
 	sy->fn = fn;
 	sy->arg = arg;
 	pthread_mutex_init(&sy->mu, NULL);
 	pthread_cond_init(&sy->cv, NULL);
 	pthread_cond_init(&sy->idle, NULL);
+	pthread_cond_init(&sy->ckcv, NULL);
 	ev_async_init(&sy->async, syncer_async_cb);
 	sy->async.data = sy;
 	ev_async_start(loop, &sy->async);
@@ -123,10 +179,13 @@ syncer_new(struct ev_loop *loop, const char *path, syncer_fn *fn, void *arg,
 		snprintf(err, errlen, "sync thread: %s", strerror(e));
 		ev_ref(loop);
 		ev_async_stop(loop, &sy->async);
+		sqlite3_close(sy->db);
 		close(sy->fd);
 		free(sy);
 		return NULL;
 	}
+	if ((e = pthread_create(&sy->ckpt, NULL, syncer_ckpt_main, sy)) != 0)
+		fatalx("checkpoint thread: %s", strerror(e));
 	return sy;
 }
 
@@ -160,13 +219,17 @@ syncer_free(struct syncer *sy)
 	pthread_mutex_lock(&sy->mu);
 	sy->stop = 1;
 	pthread_cond_signal(&sy->cv);
+	pthread_cond_signal(&sy->ckcv);
 	pthread_mutex_unlock(&sy->mu);
 	pthread_join(sy->thread, NULL);
+	pthread_join(sy->ckpt, NULL);
+	sqlite3_close(sy->db);
 	ev_ref(sy->loop);
 	ev_async_stop(sy->loop, &sy->async);
 	close(sy->fd);
 	pthread_mutex_destroy(&sy->mu);
 	pthread_cond_destroy(&sy->cv);
 	pthread_cond_destroy(&sy->idle);
+	pthread_cond_destroy(&sy->ckcv);
 	free(sy);
 }

@@ -762,8 +762,14 @@ sess_new_frag(struct sess *s, size_t max)
 	if (s->snd == NULL || s->snd_nxt - s->snd_una > s->snd_mask)
 		sess_snd_grow(s);
 	f = &s->snd[s->snd_nxt & s->snd_mask];
-	f->data = xmalloc(n);
-	memcpy(f->data, m->data + m->off, n);
+	if (m->off == 0 && n == m->len) {
+		/* The whole message in one fragment: it takes the bytes. */
+		f->data = m->data;
+		m->data = NULL;
+	} else {
+		f->data = xmalloc(n);
+		memcpy(f->data, m->data + m->off, n);
+	}
 	f->len = (uint16_t)n;
 	f->total = (uint32_t)m->len;
 	f->flags = (m->off == 0 ? SP_FRAG_FIRST : 0);
