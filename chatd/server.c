@@ -1663,35 +1663,6 @@ batch_push(struct server *srv, uint64_t seq)
 	}
 }
 
-/* Add the out-queue to the last waiting batch: answers keep their order. */
-static void
-batch_append(struct server *srv)
-{
-	struct batch	*b = srv->btail;
-	size_t		 i, base = b->len;
-
-	if (b->n + srv->nout > b->qcap) {
-		b->qcap = (b->n + srv->nout) * 2;
-		b->q = xreallocarray(b->q, b->qcap, sizeof *b->q);
-	}
-	if (b->len + srv->olen > b->bufcap) {
-		b->bufcap = (b->len + srv->olen) * 2;
-		b->buf = xreallocarray(b->buf, b->bufcap, 1);
-	}
-	memcpy(b->buf + b->len, srv->obuf, srv->olen);
-	b->len += srv->olen;
-	for (i = 0; i < srv->nout; i++) {
-		b->q[b->n] = srv->outq[i];
-		b->q[b->n].off += base;
-		b->n++;
-	}
-	i = out_late(srv->outq, srv->nout);
-	b->nlate += i;
-	srv->late_waiting += i;
-	srv->nout = 0;
-	srv->olen = 0;
-}
-
 /* Commits up to seq are durable (or failed to be): release their batches. */
 static void
 server_synced(void *arg, uint64_t seq, int ok)
@@ -1743,6 +1714,14 @@ server_flush(struct server *srv)
 			cursor_flush(u->cur);
 	}
 	srv->nmoved = 0;
+	/*
+	 * While a sync runs, the transaction stays open and grows: it is
+	 * committed when the sync returns, so that each commit, and each
+	 * log page written, covers as many messages as one sync does.
+	 * (Messages are relayed before either.)
+	 */
+	if (srv->sync != NULL && srv->bhead != NULL)
+		goto out;
 	critical = store_critical(srv->st);
 	if (store_dirty(srv->st)) {
 		srv->stats.commits++;
@@ -1762,13 +1741,14 @@ server_flush(struct server *srv)
 	if (wrote && ok && critical && srv->sync != NULL) {
 		batch_push(srv, ++srv->seq);
 		syncer_request(srv->sync, srv->seq);
-	} else if (ok && srv->btail != NULL && srv->nout > 0)
-		batch_append(srv);	/* in order, behind what waits */
-	else {
+	} else {
 		server_release(srv, srv->outq, srv->nout, srv->obuf, ok);
 		srv->nout = 0;
 		srv->olen = 0;
 	}
+	sess_ep_release(srv->ep);
+out:
+	sess_ep_hold(srv->ep);
 	pump_all(srv);
 	sess_ep_release(srv->ep);
 	/* Free the dead that nothing refers to any more. */
