@@ -38,7 +38,7 @@
 #define RECV_ROUNDS	64		/* batches read in one turn at most */
 #define SEND_BATCH	64		/* datagrams per sendmmsg */
 #define TRIM_NS		(1000 * MS)	/* idle time before windows go */
-#define SND_INIT	8		/* send window slots at first */
+#define SND_INIT	2		/* send window slots at first (it doubles) */
 #define TLP_MAX		2		/* probes before the RTO */
 #define CWND_INIT	32		/* fragments */
 #define CWND_MIN	4
