@@ -121,9 +121,9 @@ open_socket(unsigned int *port_out)
 	if (fd == -1)
 		fatalx("cannot listen on %s port %d", conf.listen, conf.port);
 	/*
-	 * The loop stops to commit (fsync) once an iteration: bursts from
-	 * many clients arrive meanwhile, and a datagram the kernel drops
-	 * costs a retransmission timeout.  Ask for large buffers (the
+	 * The loop stops to commit (a write to the log) and, now and then,
+	 * works through a long burst: datagrams arrive meanwhile, and one
+	 * the kernel drops costs a retransmission timeout.  Ask for large buffers (the
 	 * kernel caps them at net.core.rmem_max and wmem_max).
 	 */
 	bufsz = SOCK_BUF;
