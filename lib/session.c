@@ -91,63 +91,83 @@ struct smsg {
 	size_t		 off;		/* bytes already fragmented */
 };
 
+/*
+ * What only the handshake needs: allocated with the session, freed (its
+ * secrets wiped) when the session comes up, so that an established one,
+ * which is what a server holds by the thousand, does not carry it.
+ */
+struct sess_hs {
+	uint64_t		 start;		/* handshake_ms counts from here */
+	int			 have_spk, pinned;
+	int			 offered_n;
+	uint8_t			 epk[SP_PK_LEN], esk[SP_KEY_LEN];
+	uint8_t			 spk[SP_PK_LEN];
+	uint8_t			 offered[SP_PK_LEN];	/* a key not pinned */
+	uint8_t			 cookie[SP_MAC_LEN];
+	uint8_t			 accept[SP_ACCEPT_LEN];
+};
+
+/*
+ * The fields are ordered so that the structure has no holes (a server
+ * holds one per client); the flags and other small counters are bytes.
+ */
 struct sess {
 	struct sess_ep		*ep;
 	struct sess		*next_l, *next_r;	/* hash chains */
 	struct sess		*all_next, *all_prev;
 	struct sess		*pend_next;
 	struct sess		*dead_next;
-	int			 pending;
-	enum sess_state		 state;
-	int			 was_up;
-	int			 confirmed;	/* the peer has our keys */
-	enum sess_reason	 reason;
 	void			*data;
+	struct sess_hs		*hs;		/* until the session is up */
 	ev_timer		 timer;
 	uint64_t		 deadline;
+	enum sess_state		 state;
+	enum sess_reason	 reason;
+	uint8_t			 pending;
+	uint8_t			 was_up;
+	uint8_t			 confirmed;	/* the peer has our keys */
+	uint8_t			 heard;		/* authentic data this turn */
+	uint8_t			 send_close;
+	uint8_t			 have_prev;	/* rxk_prev is kept */
+	uint8_t			 have_rtt;
+	uint8_t			 tlp_count;	/* at most TLP_MAX */
 
 	uint64_t		 lcid;		/* ours: peers send to it */
 	uint64_t		 rcid;		/* theirs */
-	struct sockaddr_storage	 peer;
-	socklen_t		 peerlen;
 
+	/* Client, up but not yet confirmed: PING with this backoff. */
+	uint64_t		 hs_next, hs_backoff;
+
+	struct sockaddr_storage	 peer;
 	/*
 	 * Path validation after an address change (as in QUIC): until the
 	 * peer echoes our challenge from its new address, we send there at
 	 * most three times what we received from it.
 	 */
-	int			 path_ok;
-	uint8_t			 chal[SP_PATH_LEN];
 	uint64_t		 path_rx, path_tx;
+	socklen_t		 peerlen;
+	uint8_t			 path_ok;
+	uint8_t			 resp_pending;
+	uint8_t			 chal[SP_PATH_LEN];
 	uint8_t			 resp[SP_PATH_LEN];	/* to echo */
-	int			 resp_pending;
 
-	/* Handshake. */
-	uint8_t			 epk[SP_PK_LEN], esk[SP_KEY_LEN];
-	uint8_t			 spk[SP_PK_LEN];
-	int			 have_spk, pinned;
-	uint8_t			 offered[SP_PK_LEN];	/* a key not pinned */
-	int			 offered_n;
-	uint8_t			 cookie[SP_MAC_LEN];
-	uint8_t			 accept[SP_ACCEPT_LEN];
-	uint64_t		 hs_start, hs_next, hs_backoff;
-
-	/* Keys: one ratchet per direction. */
+	/*
+	 * Keys: one ratchet per direction.  Of an epoch only the low byte
+	 * is ever used (it is the header's epoch byte), so it is a byte.
+	 */
+	uint8_t			 tx_epoch, rx_epoch;
 	uint8_t			 txk[SP_KEY_LEN];
-	uint64_t		 tx_epoch, tx_ctr, tx_epoch_pkts, tx_epoch_t;
 	uint8_t			 rxk[SP_KEY_LEN], rxk_prev[SP_KEY_LEN];
-	uint64_t		 rx_epoch, rx_prev_until;
-	int			 have_prev;
+	uint64_t		 tx_ctr, tx_epoch_pkts, tx_epoch_t;
+	uint64_t		 rx_prev_until;
 	struct sessreplay	 replay;
 
 	uint64_t		 last_rx, last_tx;
-	int			 heard;		/* authentic data this turn */
 
 	/* RTT (RFC 6298), nanoseconds. */
 	uint64_t		 srtt, rttvar, rto, rto_deadline;
 	uint64_t		 tlp_deadline;	/* tail loss probe */
 	uint64_t		 rack_deadline;	/* reordering allowance ends */
-	int			 have_rtt, tlp_count;
 
 	/* Sending. */
 	struct smsg		*qhead, *qtail;
@@ -155,8 +175,8 @@ struct sess {
 	struct sfrag		*snd;		/* snd_mask + 1, while in use */
 	uint32_t		 snd_mask;
 	uint32_t		 snd_una, snd_nxt;
-	uint64_t		 xno_next, xno_acked;
 	unsigned int		 nlost;
+	uint64_t		 xno_next, xno_acked;
 	/* Congestion control (NewReno-like AIMD, in fragments). */
 	unsigned int		 pipe;		/* in flight, not lost */
 	unsigned int		 cwnd, ssthresh, cwnd_acc;
@@ -168,10 +188,9 @@ struct sess {
 	uint32_t		 rcv_nxt;
 	uint8_t			*rmsg;
 	size_t			 rmsg_len, rmsg_off;
-	unsigned int		 ack_pending;
-	int			 ack_now;
 	uint64_t		 ack_deadline;
-	int			 send_close;
+	unsigned int		 ack_pending;
+	uint8_t			 ack_now;
 };
 
 struct sess_ep {
@@ -371,6 +390,17 @@ sess_touch(struct sess *s)
 	s->ep->pend = s;
 }
 
+/* Wipe and free the handshake state: the session is up, or ends. */
+static void
+sess_hs_free(struct sess *s)
+{
+	if (s->hs == NULL)
+		return;
+	sodium_memzero(s->hs, sizeof *s->hs);
+	free(s->hs);
+	s->hs = NULL;
+}
+
 /* Free a dead session's memory. */
 static void
 sess_free(struct sess *s)
@@ -411,6 +441,7 @@ sess_free(struct sess *s)
 		s->all_next->all_prev = s->all_prev;
 	if (ep->client == s)
 		ep->client = NULL;
+	sess_hs_free(s);
 	sodium_memzero(s, sizeof *s);
 	free(s);
 }
@@ -516,7 +547,7 @@ sess_derive(struct sess *s, int client, const uint8_t cepk[SP_PK_LEN],
 	if (client) {
 		/* Static-ephemeral: our ephemeral, the server's static. */
 		if (crypto_kx_client_session_keys(rx, tx, my_pk, my_sk,
-		    s->spk) != 0)
+		    s->hs->spk) != 0)
 			goto out;
 		if (crypto_scalarmult(ee, my_sk, sepk) != 0)
 			goto out;
@@ -540,7 +571,7 @@ sess_derive(struct sess *s, int client, const uint8_t cepk[SP_PK_LEN],
 	crypto_generichash_update(&h, ids, sizeof ids);
 	crypto_generichash_update(&h, cepk, SP_PK_LEN);
 	crypto_generichash_update(&h, sepk, SP_PK_LEN);
-	crypto_generichash_update(&h, s->spk, SP_PK_LEN);
+	crypto_generichash_update(&h, s->hs->spk, SP_PK_LEN);
 	crypto_generichash_final(&h, master, sizeof master);
 	crypto_kdf_derive_from_key(client ? s->txk : s->rxk, SP_KEY_LEN, 1,
 	    KDF_CTX, master);
@@ -1225,7 +1256,7 @@ sess_up(struct sess *s)
 		s->hs_backoff = (uint64_t)ep->conf.rto_init_ms * MS;
 		s->hs_next = ep->now + s->hs_backoff;
 	}
-	sodium_memzero(s->esk, sizeof s->esk);
+	sess_hs_free(s);		/* with the ephemeral secret */
 	if (ep->cb.up != NULL)
 		ep->cb.up(s, ep->cb.arg);
 }
@@ -1470,6 +1501,7 @@ ep_new_server_sess(struct sess_ep *ep, const struct sp_hello *h,
 	size_t		 i;
 
 	s = xcalloc(1, sizeof *s);
+	s->hs = xcalloc(1, sizeof *s->hs);
 	s->ep = ep;
 	s->state = S_HALF;
 	s->rcid = h->ccid;
@@ -1479,29 +1511,32 @@ ep_new_server_sess(struct sess_ep *ep, const struct sp_hello *h,
 	memcpy(&s->peer, sa, salen);
 	s->peerlen = salen;
 	s->path_ok = 1;		/* the cookie proved this address */
-	memcpy(s->spk, ep->pk, SP_PK_LEN);
-	memcpy(s->epk, h->epk, SP_PK_LEN);	/* the client's, for retries */
-	crypto_kx_keypair(a.epk, s->esk);
-	if (sess_derive(s, 0, h->epk, a.epk, s->esk, a.epk, h->epk, h->ccid,
-	    s->lcid, confirm) == -1) {
+	memcpy(s->hs->spk, ep->pk, SP_PK_LEN);
+	/* The client's, to recognise its retries. */
+	memcpy(s->hs->epk, h->epk, SP_PK_LEN);
+	crypto_kx_keypair(a.epk, s->hs->esk);
+	if (sess_derive(s, 0, h->epk, a.epk, s->hs->esk, a.epk, h->epk,
+	    h->ccid, s->lcid, confirm) == -1) {
+		sess_hs_free(s);
 		sodium_memzero(s, sizeof *s);
 		free(s);
 		return NULL;
 	}
-	sodium_memzero(s->esk, sizeof s->esk);
+	sodium_memzero(s->hs->esk, sizeof s->hs->esk);
 	a.ccid = h->ccid;
 	a.scid = s->lcid;
 	memset(a.tag, 0, sizeof a.tag);
-	sp_accept_encode(s->accept, &a);
+	sp_accept_encode(s->hs->accept, &a);
 	memset(nonce, 0, sizeof nonce);
-	crypto_aead_xchacha20poly1305_ietf_encrypt(s->accept + SP_ACCEPT_AD,
-	    &tlen, NULL, 0, s->accept, SP_ACCEPT_AD, NULL, nonce, confirm);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(s->hs->accept +
+	    SP_ACCEPT_AD, &tlen, NULL, 0, s->hs->accept, SP_ACCEPT_AD, NULL,
+	    nonce, confirm);
 	sodium_memzero(confirm, sizeof confirm);
 	sessreplay_init(&s->replay);
 	s->cwnd = CWND_INIT;
 	s->ssthresh = ep->conf.window;
 	s->rto = (uint64_t)ep->conf.rto_init_ms * MS;
-	s->hs_start = ep->now;
+	s->hs->start = ep->now;
 	s->last_tx = ep->now;
 	if (ep->loop != NULL) {
 		ev_timer_init(&s->timer, sess_timer_cb, 0., 0.);
@@ -1562,8 +1597,8 @@ ep_on_hello(struct sess_ep *ep, const uint8_t *pkt, size_t len,
 			return;
 		}
 		/* A retry: the ACCEPT was lost.  Same answer, no new state. */
-		if (sodium_memcmp(s->epk, h.epk, SP_PK_LEN) == 0) {
-			ep_send(ep, s->accept, SP_ACCEPT_LEN, sa, salen);
+		if (sodium_memcmp(s->hs->epk, h.epk, SP_PK_LEN) == 0) {
+			ep_send(ep, s->hs->accept, SP_ACCEPT_LEN, sa, salen);
 			return;
 		}
 		/* A different key under that id: the earlier HELLO was
@@ -1578,7 +1613,7 @@ ep_on_hello(struct sess_ep *ep, const uint8_t *pkt, size_t len,
 		ep->st.rx_malformed++;
 		return;
 	}
-	ep_send(ep, s->accept, SP_ACCEPT_LEN, sa, salen);
+	ep_send(ep, s->hs->accept, SP_ACCEPT_LEN, sa, salen);
 	sess_touch(s);
 }
 
@@ -1591,10 +1626,10 @@ sess_send_hello(struct sess *s)
 
 	memset(&h, 0, sizeof h);
 	h.ccid = s->lcid;
-	memcpy(h.epk, s->epk, SP_PK_LEN);
+	memcpy(h.epk, s->hs->epk, SP_PK_LEN);
 	if (s->state == S_COOKIE) {
 		h.flags = SP_HELLO_COOKIE;
-		memcpy(h.cookie, s->cookie, SP_MAC_LEN);
+		memcpy(h.cookie, s->hs->cookie, SP_MAC_LEN);
 	}
 	ep_send(s->ep, buf, sp_hello_encode(buf, &h),
 	    (struct sockaddr *)&s->peer, s->peerlen);
@@ -1618,23 +1653,23 @@ ep_on_cookie(struct sess_ep *ep, const uint8_t *pkt, size_t len)
 		ep->st.rx_unknown++;
 		return;
 	}
-	if (s->pinned && sodium_memcmp(s->spk, c.spk, SP_PK_LEN) != 0) {
+	if (s->hs->pinned && sodium_memcmp(s->hs->spk, c.spk, SP_PK_LEN) != 0) {
 		/*
 		 * A COOKIE is not authenticated and may be damaged: ask
 		 * again, and refuse only when the same other key is offered
 		 * twice running.
 		 */
-		if (!s->offered_n ||
-		    sodium_memcmp(s->offered, c.spk, SP_PK_LEN) != 0) {
-			memcpy(s->offered, c.spk, SP_PK_LEN);
-			s->offered_n = 1;
+		if (!s->hs->offered_n ||
+		    sodium_memcmp(s->hs->offered, c.spk, SP_PK_LEN) != 0) {
+			memcpy(s->hs->offered, c.spk, SP_PK_LEN);
+			s->hs->offered_n = 1;
 			s->state = S_HELLO;
 			sess_send_hello(s);
 			s->hs_next = ep->now + s->hs_backoff;
 			sess_touch(s);
 			return;
 		}
-		sesskey_fingerprint(s->spk, fold);
+		sesskey_fingerprint(s->hs->spk, fold);
 		sesskey_fingerprint(c.spk, fnew);
 		log_warnx("SERVER KEY CHANGED for %s: pinned %s, offered %s; "
 		    "refusing (if the change is expected, remove the line for "
@@ -1643,11 +1678,11 @@ ep_on_cookie(struct sess_ep *ep, const uint8_t *pkt, size_t len)
 		sess_die(s, SESS_KEY_CHANGED);
 		return;
 	}
-	if (!s->pinned)
-		memcpy(s->spk, c.spk, SP_PK_LEN);
-	s->offered_n = 0;
-	s->have_spk = 1;
-	memcpy(s->cookie, c.cookie, SP_MAC_LEN);
+	if (!s->hs->pinned)
+		memcpy(s->hs->spk, c.spk, SP_PK_LEN);
+	s->hs->offered_n = 0;
+	s->hs->have_spk = 1;
+	memcpy(s->hs->cookie, c.cookie, SP_MAC_LEN);
 	s->state = S_COOKIE;
 	sess_send_hello(s);
 	/* Progress: the next step starts its own backoff afresh. */
@@ -1676,8 +1711,8 @@ ep_on_accept(struct sess_ep *ep, const uint8_t *pkt, size_t len)
 		ep->st.rx_unknown++;
 		return;
 	}
-	if (sess_derive(s, 1, s->epk, a.epk, s->esk, s->epk, NULL, s->lcid,
-	    a.scid, confirm) == -1) {
+	if (sess_derive(s, 1, s->hs->epk, a.epk, s->hs->esk, s->hs->epk, NULL,
+	    s->lcid, a.scid, confirm) == -1) {
 		ep->st.rx_forged++;
 		return;
 	}
@@ -1689,18 +1724,18 @@ ep_on_accept(struct sess_ep *ep, const uint8_t *pkt, size_t len)
 	if (!ok) {
 		ep->st.rx_forged++;
 		/* Perhaps the unpinned key came damaged: fetch it again. */
-		if (!s->pinned)
+		if (!s->hs->pinned)
 			s->state = S_HELLO;
 		return;
 	}
-	if (!s->pinned) {
-		if (sesskey_pin_check(ep->pinfile, ep->server_name, s->spk,
+	if (!s->hs->pinned) {
+		if (sesskey_pin_check(ep->pinfile, ep->server_name, s->hs->spk,
 		    err, sizeof err) == -1) {
 			log_warnx("%s", err);
 			sess_die(s, SESS_KEY_CHANGED);
 			return;
 		}
-		s->pinned = 1;
+		s->hs->pinned = 1;
 	}
 	s->rcid = a.scid;
 	sess_touch(s);
@@ -1781,10 +1816,10 @@ sess_deadline(const struct sess *s)
 	case S_HELLO:
 	case S_COOKIE:
 		SOONER(s->hs_next);
-		SOONER(s->hs_start + (uint64_t)c->handshake_ms * MS);
+		SOONER(s->hs->start + (uint64_t)c->handshake_ms * MS);
 		break;
 	case S_HALF:
-		SOONER(s->hs_start + (uint64_t)c->handshake_ms * MS);
+		SOONER(s->hs->start + (uint64_t)c->handshake_ms * MS);
 		break;
 	case S_UP:
 		SOONER(s->last_rx + (uint64_t)c->dead_ms * MS);
@@ -1822,7 +1857,7 @@ sess_tick(struct sess *s)
 	switch (s->state) {
 	case S_HELLO:
 	case S_COOKIE:
-		if (now >= s->hs_start + (uint64_t)c->handshake_ms * MS) {
+		if (now >= s->hs->start + (uint64_t)c->handshake_ms * MS) {
 			sess_die(s, SESS_HANDSHAKE_TIMEOUT);
 			return;
 		}
@@ -1835,7 +1870,7 @@ sess_tick(struct sess *s)
 		}
 		break;
 	case S_HALF:
-		if (now >= s->hs_start + (uint64_t)c->handshake_ms * MS)
+		if (now >= s->hs->start + (uint64_t)c->handshake_ms * MS)
 			sess_die(s, SESS_HANDSHAKE_TIMEOUT);
 		break;
 	case S_UP:
@@ -2093,6 +2128,7 @@ sess_connect(struct sess_ep *ep)
 		return NULL;
 	ep_enter(ep);
 	s = xcalloc(1, sizeof *s);
+	s->hs = xcalloc(1, sizeof *s->hs);
 	s->ep = ep;
 	s->state = S_HELLO;
 	do {
@@ -2101,10 +2137,10 @@ sess_connect(struct sess_ep *ep)
 	memcpy(&s->peer, &ep->server_sa, ep->server_len);
 	s->peerlen = ep->server_len;
 	s->path_ok = 1;		/* a client never follows the server */
-	crypto_kx_keypair(s->epk, s->esk);
-	switch (sesskey_pin_lookup(ep->pinfile, ep->server_name, s->spk)) {
+	crypto_kx_keypair(s->hs->epk, s->hs->esk);
+	switch (sesskey_pin_lookup(ep->pinfile, ep->server_name, s->hs->spk)) {
 	case 1:
-		s->have_spk = s->pinned = 1;
+		s->hs->have_spk = s->hs->pinned = 1;
 		break;
 	case -1:
 		log_warnx("known servers file unreadable; the key of %s will "
@@ -2115,7 +2151,7 @@ sess_connect(struct sess_ep *ep)
 	s->cwnd = CWND_INIT;
 	s->ssthresh = ep->conf.window;
 	s->rto = (uint64_t)ep->conf.rto_init_ms * MS;
-	s->hs_start = ep->now;
+	s->hs->start = ep->now;
 	s->hs_next = ep->now;
 	s->hs_backoff = (uint64_t)ep->conf.rto_init_ms * MS;
 	s->last_tx = ep->now;
