@@ -1865,6 +1865,7 @@ server_free(struct server *srv)
 	}
 	server_flush(srv);
 	syncer_free(srv->sync);		/* drains: every answer is out */
+	srv->sync = NULL;
 	/* Sessions that never logged in still own a client; the endpoint
 	 * frees sessions without callbacks. */
 	sess_ep_free(srv->ep);
