@@ -96,7 +96,8 @@ struct chatclient_cb {
 	/* A sent message was delivered to, or read by, its recipient. */
 	void	(*receipt)(struct chatclient *, uint64_t msgid,
 		    enum cp_receipt kind, void *arg);
-	/* A message arrived (each server id at most once per client). */
+	/* A message arrived (each sender's message id at most once per
+	 * client, among the last 4096). */
 	void	(*message)(struct chatclient *, const struct chatclient_msg *,
 		    void *arg);
 	/* The answer to chatclient_contacts() or chatclient_who(). */
