@@ -4,14 +4,18 @@
  * account that is online, with all its sessions).
  *
  * Durability: everything a request writes joins the store's open
- * transaction, and every answer or delivery that depends on a write is
- * put on the out-queue instead of being sent.  Once per loop iteration,
- * just before libev blocks (an ev_prepare watcher), the transaction is
- * committed and the out-queue sent: so "accepted" is only ever said about
- * a committed message, and a crash loses nothing that was acknowledged.
+ * transaction, and every answer that depends on a write is put on the
+ * out-queue instead of being sent.  Just before libev blocks (an
+ * ev_prepare watcher) the transaction is committed, unless a disk flush
+ * is still running (then it grows until the flush returns); the
+ * out-queue then waits in a batch until syncer.c has made that commit
+ * durable (server_synced()), or, with fsync off, is sent at once.  So
+ * "accepted" is only ever said about a message on disk, and a crash
+ * loses nothing that was acknowledged.
  *
  * Delivery: a new message goes straight to each session of its recipient
- * unless the session is catching up; a session catches up (after login,
+ * as soon as it is stored, before the commit (its server id is covered
+ * by a committed reservation), unless the session is catching up; a session catches up (after login,
  * or when its session queue was full) by reading the recipient's queue
  * from the store in order, so order is kept whichever path a message
  * takes.  A message leaves the queue when a client of the recipient sends

@@ -5,9 +5,10 @@
  * provide these functions.
  *
  * Group commit: every write joins one open transaction, begun by the
- * first write after a commit; store_commit() ends it.  chatd commits once
- * per event-loop iteration and only then tells anyone about what was
- * written, so "accepted" means committed.  Functions return -1 on a
+ * first write after a commit; store_commit() ends it.  chatd commits at
+ * most once per event-loop iteration and tells anyone about what was
+ * written only once the commit is durable (enum store_sync), so
+ * "accepted" means on disk.  Functions return -1 on a
  * storage failure, having logged it; the transaction is then rolled back
  * at the next commit.
  */
