@@ -69,7 +69,8 @@ struct cb_client {
 	enum cb_role		 role;
 	unsigned int		 index, peer;
 	unsigned int		 inflight;	/* sent, not accepted */
-	uint64_t		 next_id;
+	uint64_t		 next_id;	/* the last message id */
+	uint32_t		 tag;		/* of its message ids */
 	uint64_t		 lat_sent;	/* lat mode: send time */
 };
 
@@ -233,7 +234,15 @@ cb_send_text(struct cb_client *c)
 	    CB_TEXT - 21, 0);
 	memset(&m, 0, sizeof m);
 	m.type = CP_SEND;
-	m.id = ++c->next_id;
+	{
+		struct timespec	ts;
+
+		/* Ids as chatclient makes them (cp_msgid_next()). */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		m.id = cp_msgid_next(&c->next_id, c->tag,
+		    (uint64_t)ts.tv_sec * 1000 +
+		    (uint64_t)ts.tv_nsec / 1000000);
+	}
 	m.nick.p = (const uint8_t *)to;
 	m.nick.len = strlen(to);
 	m.text.p = (const uint8_t *)text;
@@ -345,6 +354,7 @@ cb_client_new(unsigned int index, enum cb_role role, struct cb_sock *k)
 	c->index = index;
 	c->role = role;
 	c->sock = k;
+	c->tag = randombytes_random();
 	c->ep = sess_client_new(NULL, -1, (struct sockaddr *)&cb.server.ss,
 	    cb.server.len, "chat-bench", cb.pinfile, &cb.sc, &scb);
 	sess_ep_set_io(c->ep, cb_xmit, NULL, c);

@@ -89,7 +89,11 @@ struct lg_thread {
 	uint64_t		 bad;
 	uint64_t		 senderr;
 	uint64_t		 timeouts;	/* windows written off */
+	uint32_t		*rtt;		/* -w 1: round trips, ns */
+	size_t			 nrtt;
 };
+
+#define LG_RTT_MAX	(1U << 22)
 
 static const char	*lg_mode_names[] = { "seed", "ext", "ntp", "hex" };
 static int		 lg_sampled;		/* first reply shown (-v) */
@@ -289,6 +293,10 @@ lg_recv(struct lg_thread *t, struct lg_sock *s, struct udp_batch *in,
 		t->replies += (uint64_t)n;
 		if (now < t->stop)
 			t->replies_run += (uint64_t)n;
+		/* One in flight: this reply answers the last send. */
+		if (t->rtt != NULL && n == 1 && s->inflight == 1 &&
+		    t->nrtt < LG_RTT_MAX && now - s->last < UINT32_MAX)
+			t->rtt[t->nrtt++] = (uint32_t)(now - s->last);
 		s->inflight -= n;
 		if (s->inflight < 0)	/* late replies to a lost window */
 			s->inflight = 0;
@@ -296,6 +304,23 @@ lg_recv(struct lg_thread *t, struct lg_sock *s, struct udp_batch *in,
 		if (n < t->o->batch)
 			return;
 	}
+}
+
+static int
+lg_u32cmp(const void *a, const void *b)
+{
+	uint32_t	x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* With one request in flight: the round trip's percentiles. */
+static void
+lg_rtt_print(uint32_t *v, size_t n)
+{
+	qsort(v, n, sizeof *v, lg_u32cmp);
+	printf("rtt_p50_us=%.1f rtt_p99_us=%.1f ", v[n / 2] / 1e3,
+	    v[n * 99 / 100] / 1e3);
 }
 
 /* One thread's run: load until the deadline, then drain. */
@@ -508,6 +533,8 @@ main(int argc, char *argv[])
 	th = xcalloc((size_t)o.threads, sizeof *th);
 	for (i = 0; i < o.threads; i++) {
 		th[i].o = &o;
+		if (o.window == 1)
+			th[i].rtt = xcalloc(LG_RTT_MAX, sizeof *th[i].rtt);
 		th[i].id = i;
 		th[i].nsocks = o.socks;
 		for (j = 0; j < o.socks; j++) {
@@ -544,9 +571,13 @@ main(int argc, char *argv[])
 		for (j = 0; j < th[i].nsocks; j++)
 			close(th[i].s[j].fd);
 	}
+	secs = o.duration;
+	if (o.window == 1 && o.threads == 1 && th[0].nrtt > 0)
+		lg_rtt_print(th[0].rtt, th[0].nrtt);
+	for (i = 0; i < o.threads; i++)
+		free(th[i].rtt);
 	free(th);
 
-	secs = o.duration;
 	getrusage(RUSAGE_SELF, &ru);
 	lost = sent > replies ? sent - replies : 0;
 	printf("rate=%.0f sent=%llu replies=%llu lost=%llu bad=%llu "

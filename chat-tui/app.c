@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "app.h"
+#include "chatproto.h"
 #include "log.h"
 #include "net.h"
 #include "width.h"
@@ -72,6 +73,7 @@ void
 app_init(struct app *a, const struct tuiconf *conf)
 {
 	memset(a, 0, sizeof *a);
+	a->msgid_tag = randombytes_random();
 	a->conf = conf;
 	model_init(&a->model, (size_t)conf->history_max);
 	edit_init(&a->edit, 200);
@@ -229,9 +231,7 @@ app_send(struct app *a, const char *text)
 		app_notice(a, "pick a contact first (Tab, arrows, Enter)");
 		return;
 	}
-	do
-		randombytes_buf(&id, sizeof id);
-	while (id == 0);
+	id = cp_msgid_next(&a->last_msgid, a->msgid_tag, a->now_ms);
 	m = model_add(&a->model, c, id, a->now_ms, 1, MODEL_SENDING, text,
 	    strlen(text));
 	history_msg(&a->hist, c, m);

@@ -58,6 +58,8 @@ struct app {
 	int		 bell;		/* ring the bell at the next draw */
 	int		 away;
 	uint64_t	 typing_sent_ms;
+	uint64_t	 last_msgid;	/* cp_msgid_next() */
+	uint32_t	 msgid_tag;
 	uint64_t	 now_ms;	/* the time the current batch of events happens */
 };
 

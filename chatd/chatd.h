@@ -63,6 +63,8 @@ struct chatd_stats {
 	uint64_t	duplicates;	/* resends of a stored message */
 	uint64_t	delivered;	/* MESSAGE sent to a session */
 	uint64_t	stored_offline;	/* accepted while rcpt offline */
+	uint64_t	queued_late;	/* to an online rcpt, still unread
+					 * after TAIL_KEEP_MS: indexed */
 	uint64_t	receipts;
 	uint64_t	commits;
 	uint64_t	commit_failed;
@@ -134,6 +136,8 @@ void		 cursor_sent(struct cursor *, uint64_t sid, uint64_t sender,
 		    uint64_t msgid);
 /* The newest message sent to the user's sessions. */
 uint64_t	 cursor_top(const struct cursor *);
+/* Has message sid to this user been delivered and read?  (0: not known.) */
+int		 cursor_done(const struct cursor *, uint64_t sid);
 /*
  * MARK delivered upto (everything up to it) and MARK read sid (the
  * conversation of sid up to it): fn is called for every message passed.

@@ -176,7 +176,7 @@ cursor_sent(struct cursor *c, uint64_t sid, uint64_t sender, uint64_t msgid)
 
 /* The ring entry for sid, or NULL. */
 static struct ring_ent *
-cursor_find(struct cursor *c, uint64_t sid)
+cursor_find(const struct cursor *c, uint64_t sid)
 {
 	size_t	lo = c->lo, hi = c->n, mid;
 
@@ -190,6 +190,19 @@ cursor_find(struct cursor *c, uint64_t sid)
 			hi = mid;
 	}
 	return NULL;
+}
+
+int
+cursor_done(const struct cursor *c, uint64_t sid)
+{
+	const struct ring_ent	*e;
+
+	if (sid > c->delivered)
+		return 0;
+	if ((e = cursor_find(c, sid)) != NULL)
+		return e->sender == 0;
+	/* In the ring's span but not in it: read, and squeezed out. */
+	return sid > c->from && sid <= c->top;
 }
 
 struct walk {

@@ -54,6 +54,9 @@
 #define HOLD_NS		(10ULL * 1000000000)	/* longest order hold */
 #define HELD_MAX	(4 * 1024 * 1024) /* answers held for a full session */
 #define SID_BLOCK	65536		/* server ids reserved at a time */
+#define TAIL_KEEP_MS	200		/* a message to an online user waits
+					 * this long to be read before it
+					 * joins the queue index */
 
 struct user;
 
@@ -1055,6 +1058,7 @@ do_send(struct client *c, const struct cp_msg *m)
 	sm.time = now_ms();
 	sm.text = m->text.p;
 	sm.len = m->text.len;
+	sm.online = ru != NULL && ru->clients != NULL;
 	/* The bound applies to what waits undelivered; an online recipient
 	 * drains it, so only look when it is offline or behind. */
 	if ((ru == NULL || ru->clients == NULL || ru->clients->backlog) &&
@@ -1697,6 +1701,15 @@ server_synced(void *arg, uint64_t seq, int ok)
 	sess_ep_release(srv->ep);
 }
 
+/* May the recipient of sid still need it (store_age())? */
+static int
+msg_needed(void *arg, uint64_t rcpt, uint64_t sid)
+{
+	struct user	*u = user_by_id(arg, rcpt);
+
+	return u == NULL || u->cur == NULL || !cursor_done(u->cur, sid);
+}
+
 /*
  * Commit, then send everything that waited for the commit: at once, or,
  * when the syncer makes commits durable, once it has (server_synced()).
@@ -1707,7 +1720,7 @@ server_flush(struct server *srv)
 	struct client	**pp, *c;
 	size_t		 i;
 	struct user	*u;
-	int		 ok = 1, wrote = 0, critical;
+	int		 ok = 1, wrote = 0, critical, n;
 
 	/* Cursors moved by marks join the transaction. */
 	for (i = 0; i < srv->nmoved; i++) {
@@ -1718,6 +1731,10 @@ server_flush(struct server *srv)
 			cursor_flush(u->cur);
 	}
 	srv->nmoved = 0;
+	/* Messages read by now never join the queue index. */
+	if ((n = store_age(srv->st, now_ms(), TAIL_KEEP_MS, msg_needed,
+	    srv)) > 0)
+		srv->stats.queued_late += (uint64_t)n;
 	/*
 	 * While a sync runs, the transaction stays open and grows: it is
 	 * committed when the sync returns, so that each commit, and each
@@ -1908,11 +1925,12 @@ server_log_stats(struct server *srv, const char *when)
 	log_info("%s: sessions %" PRIu64 " (total %" PRIu64 ") registered %"
 	    PRIu64 " logins %" PRIu64 " login_failed %" PRIu64 " accepted %"
 	    PRIu64 " duplicates %" PRIu64 " delivered %" PRIu64
-	    " stored_offline %" PRIu64 " receipts %" PRIu64 " commits %" PRIu64
-	    " commit_failed %" PRIu64, when, s->sessions, s->sessions_total,
-	    s->registered, s->logins, s->login_failed, s->accepted,
-	    s->duplicates, s->delivered, s->stored_offline, s->receipts,
-	    s->commits, s->commit_failed);
+	    " stored_offline %" PRIu64 " queued_late %" PRIu64 " receipts %"
+	    PRIu64 " commits %" PRIu64 " commit_failed %" PRIu64, when,
+	    s->sessions, s->sessions_total, s->registered, s->logins,
+	    s->login_failed, s->accepted, s->duplicates, s->delivered,
+	    s->stored_offline, s->queued_late, s->receipts, s->commits,
+	    s->commit_failed);
 	log_info("%s: dropped malformed %" PRIu64 " bad_version %" PRIu64
 	    " not_logged_in %" PRIu64 " ratelimited %" PRIu64 " queue_full %"
 	    PRIu64 " bad_utf8 %" PRIu64 " too_long %" PRIu64 " unknown_user %"

@@ -22,7 +22,8 @@ enum {
 	Q_CONTACT_ADD, Q_CONTACT_DEL, Q_CONTACT_COUNT, Q_CONTACTS, Q_WATCHERS,
 	Q_MSG_ADD, Q_MSG_FIND, Q_MSG_QUEUED, Q_MSG_PENDING, Q_MSG_GET,
 	Q_MSG_RANGE, Q_MSG_RANGE_FROM, Q_CONV_GET, Q_CONV_PUT, Q_OWED,
-	Q_USER_DELIVERED, Q_SID_RESERVE, Q_EXPIRE,
+	Q_USER_DELIVERED, Q_SID_RESERVE, Q_EXPIRE, Q_MSG_QUEUE,
+	Q_QUEUE_FROM, Q_REQUEUE,
 	Q_COUNT
 };
 
@@ -52,7 +53,7 @@ static const char *const sql[Q_COUNT] = {
 	    " ORDER BY u.key",
 	[Q_WATCHERS] = "SELECT user FROM contacts WHERE contact = ?",
 	[Q_MSG_ADD] = "INSERT OR IGNORE INTO messages(sender, msgid, rcpt, t,"
-	    " text, id) VALUES (?, ?, ?, ?, ?, ?)",
+	    " text, id, q) VALUES (?, ?, ?, ?, ?, ?, ?)",
 	/* A stored message and how far it has got: read up to the
 	 * conversation's read cursor, delivered up to the recipient's. */
 	[Q_MSG_FIND] = "SELECT m.id, m.t, m.rcpt,"
@@ -62,18 +63,19 @@ static const char *const sql[Q_COUNT] = {
 	    " LEFT JOIN convs c ON c.rcpt = m.rcpt AND c.sender = m.sender"
 	    " LEFT JOIN users u ON u.id = m.rcpt"
 	    " WHERE m.sender = ? AND m.msgid = ?",
-	[Q_MSG_QUEUED] = "SELECT count(*) FROM messages WHERE rcpt = ?1"
+	[Q_MSG_QUEUED] = "SELECT count(*) FROM messages WHERE rcpt = ?1 AND q"
 	    " AND id > ifnull((SELECT delivered FROM users WHERE id = ?1), 0)",
 	[Q_MSG_PENDING] = "SELECT id, sender, msgid, t, text FROM messages"
-	    " WHERE rcpt = ?1 AND id > max(?2,"
+	    " WHERE rcpt = ?1 AND q AND id > max(?2,"
 	    " ifnull((SELECT delivered FROM users WHERE id = ?1), 0))"
 	    " AND id < ?4 ORDER BY id LIMIT ?3",
 	[Q_MSG_GET] = "SELECT sender, msgid FROM messages"
 	    " WHERE id = ? AND rcpt = ?",
 	[Q_MSG_RANGE] = "SELECT id, sender, msgid FROM messages"
-	    " WHERE rcpt = ?1 AND id > ?2 AND id <= ?3 ORDER BY id LIMIT ?4",
+	    " WHERE rcpt = ?1 AND q AND id > ?2 AND id <= ?3"
+	    " ORDER BY id LIMIT ?4",
 	[Q_MSG_RANGE_FROM] = "SELECT id, sender, msgid FROM messages"
-	    " WHERE rcpt = ?1 AND id > ?2 AND id <= ?3 AND sender = ?5"
+	    " WHERE rcpt = ?1 AND q AND id > ?2 AND id <= ?3 AND sender = ?5"
 	    " ORDER BY id LIMIT ?4",
 	[Q_CONV_GET] = "SELECT delivered, read, told_delivered, told_read"
 	    " FROM convs WHERE rcpt = ? AND sender = ?",
@@ -98,16 +100,34 @@ static const char *const sql[Q_COUNT] = {
 	[Q_EXPIRE] = "DELETE FROM messages WHERE id < ifnull((SELECT id"
 	    " FROM messages WHERE t >= ?1 ORDER BY id LIMIT 1),"
 	    " (SELECT ifnull(max(id), 0) + 1 FROM messages))",
+	[Q_MSG_QUEUE] = "UPDATE messages SET q = 1 WHERE id = ? AND NOT q",
+	[Q_QUEUE_FROM] = "INSERT OR REPLACE INTO meta(key, value)"
+	    " VALUES ('queue_from', ?)",
+	/* After a crash or a failed commit: the tail is lost. */
+	[Q_REQUEUE] = "UPDATE messages SET q = 1 WHERE NOT q AND id >="
+	    " ifnull((SELECT value FROM meta WHERE key = 'queue_from'), 0)",
 };
 
 /*
- * Schema version 2 (PRAGMA user_version).  A message row never changes
- * once written: how far messages have got is kept as cursors, the
- * recipient's delivered cursor in users and each conversation's read
- * cursor in convs, with what the sender has been told (docs/PROTOCOL.md,
- * 5.3).
+ * Schema version 3 (PRAGMA user_version).  How far messages have got is
+ * kept as cursors, the recipient's delivered cursor in users and each
+ * conversation's read cursor in convs, with what the sender has been
+ * told (docs/PROTOCOL.md, 5.3).
+ *
+ * The queue index (messages_queue, on recipient and id) holds only the
+ * rows with q set: the messages a recipient may still have to be given,
+ * or read back.  A message to an online recipient is written with q
+ * clear and remembered in memory (the tail); most are delivered and
+ * read within milliseconds and never enter the index.  A tail entry
+ * joins the index when its recipient's messages are looked up, or when
+ * it leaves the tail still needed (store_age()).  meta's queue_from is
+ * the oldest tail entry: after a crash, every q-clear row from there on
+ * joins the index.  Server ids come from reservations (store_sid_start()),
+ * so no AUTOINCREMENT; the duplicate check's index leads with the
+ * client's message id, which grows with time, so that its inserts land
+ * together.
  */
-#define STORE_VERSION	2
+#define STORE_VERSION	3
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS users ("
@@ -129,15 +149,17 @@ static const char schema[] =
 	"  PRIMARY KEY (user, contact)) WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS contacts_rev ON contacts(contact);"
 	"CREATE TABLE IF NOT EXISTS messages ("
-	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  id INTEGER PRIMARY KEY,"
 	"  sender INTEGER NOT NULL,"
 	"  msgid INTEGER NOT NULL,"
 	"  rcpt INTEGER NOT NULL,"
 	"  t INTEGER NOT NULL,"
 	"  text BLOB NOT NULL,"
-	"  UNIQUE (sender, msgid));"
-	"CREATE INDEX IF NOT EXISTS messages_rcpt ON messages(rcpt, id);"
-	"DROP INDEX IF EXISTS messages_age;"
+	"  q INTEGER NOT NULL DEFAULT 1);"
+	"CREATE UNIQUE INDEX IF NOT EXISTS messages_dedupe"
+	"  ON messages(msgid, sender);"
+	"CREATE INDEX IF NOT EXISTS messages_queue ON messages(rcpt, id)"
+	"  WHERE q;"
 	"CREATE TABLE IF NOT EXISTS convs ("
 	"  rcpt INTEGER NOT NULL,"
 	"  sender INTEGER NOT NULL,"
@@ -150,7 +172,22 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS meta ("
 	"  key TEXT PRIMARY KEY,"
 	"  value INTEGER NOT NULL) WITHOUT ROWID;"
-	"PRAGMA user_version = 2;";
+	"PRAGMA user_version = 3;";
+
+/* Version 2's message table had AUTOINCREMENT and no q: rebuilt. */
+static const char migrate2[] =
+	"CREATE TABLE messages3 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  sender INTEGER NOT NULL,"
+	"  msgid INTEGER NOT NULL,"
+	"  rcpt INTEGER NOT NULL,"
+	"  t INTEGER NOT NULL,"
+	"  text BLOB NOT NULL,"
+	"  q INTEGER NOT NULL DEFAULT 1);"
+	"INSERT INTO messages3(id, sender, msgid, rcpt, t, text)"
+	"  SELECT id, sender, msgid, rcpt, t, text FROM messages;"
+	"DROP TABLE messages;"
+	"ALTER TABLE messages3 RENAME TO messages;";
 
 /*
  * Version 1 kept a state per message row; its cursors are the highest
@@ -177,6 +214,16 @@ static const char migrate1[] =
 	"DROP INDEX IF EXISTS messages_queue;"
 	"DROP INDEX IF EXISTS messages_notify;";
 
+/* A message written with q clear, in the tail. */
+struct tail_ent {
+	uint64_t	sid;
+	uint64_t	rcpt;		/* 0: queued or dropped since */
+	uint64_t	time;
+};
+
+#define TAIL_MIN	256
+#define TAIL_MAX	65536		/* entries; power of two */
+
 struct store {
 	sqlite3		*db;
 	char		*path;
@@ -186,6 +233,11 @@ struct store {
 	int		 critical;	/* the transaction has writes someone
 					 * is told about (store_critical()) */
 	int		 failed;	/* a write failed: roll back */
+	int		 requeue;	/* a commit failed: the tail's work
+					 * since queue_from is undone */
+	struct tail_ent	*tail;		/* a ring, oldest at head */
+	size_t		 head, len, cap;
+	uint64_t	 tail_next;	/* above every sid in the tail */
 };
 
 /* Log a failure of q and remember to roll back. */
@@ -208,6 +260,15 @@ store_q(struct store *st, int i)
 	return s;
 }
 
+/* Run a write statement with its bindings made: 0 or -1. */
+static int
+store_exec(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	if (sqlite3_step(s) != SQLITE_DONE)
+		return store_fail(st, what);
+	return 0;
+}
+
 /* Join the open transaction, beginning one if none is open. */
 static int
 store_tx(struct store *st)
@@ -220,6 +281,11 @@ store_tx(struct store *st)
 	if (sqlite3_step(s) != SQLITE_DONE)
 		return store_fail(st, "begin");
 	st->in_tx = 1;
+	if (st->requeue) {
+		st->requeue = 0;
+		if (store_exec(st, store_q(st, Q_REQUEUE), "requeue") == -1)
+			return -1;
+	}
 	return 0;
 }
 
@@ -230,15 +296,6 @@ store_txc(struct store *st)
 	if (store_tx(st) == -1)
 		return -1;
 	st->critical = 1;
-	return 0;
-}
-
-/* Run a write statement with its bindings made: 0 or -1. */
-static int
-store_exec(struct store *st, sqlite3_stmt *s, const char *what)
-{
-	if (sqlite3_step(s) != SQLITE_DONE)
-		return store_fail(st, what);
 	return 0;
 }
 
@@ -273,24 +330,129 @@ store_schema(struct store *st, char **msg)
 	/* Version 1 did not set user_version. */
 	old = store_pragma(st, "SELECT count(*) FROM sqlite_master"
 	    " WHERE type = 'table' AND name = 'messages'");
-	if (v == 0 && old > 0) {
-		log_info("store: upgrading the schema from version 1 to %d",
-		    STORE_VERSION);
-		if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, msg) != SQLITE_OK)
-			return -1;
-		if (sqlite3_exec(st->db, migrate1, NULL, NULL, msg) !=
-		    SQLITE_OK ||
-		    sqlite3_exec(st->db, schema, NULL, NULL, msg) !=
-		    SQLITE_OK ||
-		    sqlite3_exec(st->db, "COMMIT", NULL, NULL, msg) !=
-		    SQLITE_OK) {
-			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-			return -1;
-		}
-		return 0;
+	if (old > 0 && v == 0)
+		v = 1;
+	if (old == 0 || v == STORE_VERSION)
+		return sqlite3_exec(st->db, schema, NULL, NULL, msg) ==
+		    SQLITE_OK ? 0 : -1;
+	log_info("store: upgrading the schema from version %lld to %d", v,
+	    STORE_VERSION);
+	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, msg) != SQLITE_OK)
+		return -1;
+	if ((v < 2 && sqlite3_exec(st->db, migrate1, NULL, NULL, msg) !=
+	    SQLITE_OK) ||
+	    sqlite3_exec(st->db, migrate2, NULL, NULL, msg) != SQLITE_OK ||
+	    sqlite3_exec(st->db, schema, NULL, NULL, msg) != SQLITE_OK ||
+	    sqlite3_exec(st->db, "COMMIT", NULL, NULL, msg) != SQLITE_OK) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
 	}
-	return sqlite3_exec(st->db, schema, NULL, NULL, msg) == SQLITE_OK ?
-	    0 : -1;
+	return 0;
+}
+
+/* Put message sid in the queue index. */
+static int
+store_queue(struct store *st, uint64_t sid)
+{
+	sqlite3_stmt	*s;
+
+	if (store_tx(st) == -1)
+		return -1;
+	s = store_q(st, Q_MSG_QUEUE);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)sid);
+	return store_exec(st, s, "queue message");
+}
+
+/* Record the oldest message that may be missing from the queue index. */
+static int
+store_queue_from(struct store *st)
+{
+	sqlite3_stmt	*s;
+
+	if (store_tx(st) == -1)
+		return -1;
+	s = store_q(st, Q_QUEUE_FROM);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)(st->len > 0 ?
+	    st->tail[st->head].sid : st->tail_next));
+	return store_exec(st, s, "queue start");
+}
+
+/* Remember a message written with q clear; a full tail queues its oldest. */
+static int
+store_tail_add(struct store *st, const struct store_msg *m)
+{
+	struct tail_ent	*e, *n;
+	size_t		 i;
+
+	if (st->len == TAIL_MAX) {
+		e = &st->tail[st->head];
+		if (e->rcpt != 0 && store_queue(st, e->sid) == -1)
+			return -1;
+		st->head = (st->head + 1) & (st->cap - 1);
+		st->len--;
+	}
+	if (st->len == st->cap) {
+		/* Grow, unrolling the ring. */
+		n = xreallocarray(NULL, st->cap ? st->cap * 2 : TAIL_MIN,
+		    sizeof *n);
+		for (i = 0; i < st->len; i++)
+			n[i] = st->tail[(st->head + i) & (st->cap - 1)];
+		free(st->tail);
+		st->tail = n;
+		st->head = 0;
+		st->cap = st->cap ? st->cap * 2 : TAIL_MIN;
+	}
+	e = &st->tail[(st->head + st->len) & (st->cap - 1)];
+	e->sid = m->sid;
+	e->rcpt = m->rcpt;
+	e->time = m->time;
+	st->len++;
+	st->tail_next = m->sid + 1;
+	return 0;
+}
+
+/* Before rcpt's messages are looked up: its tail entries join the index. */
+static int
+store_tail_queue(struct store *st, uint64_t rcpt)
+{
+	struct tail_ent	*e;
+	size_t		 i;
+
+	for (i = 0; i < st->len; i++) {
+		e = &st->tail[(st->head + i) & (st->cap - 1)];
+		if (e->rcpt != rcpt)
+			continue;
+		if (store_queue(st, e->sid) == -1)
+			return -1;
+		e->rcpt = 0;
+	}
+	return 0;
+}
+
+int
+store_age(struct store *st, uint64_t now, uint64_t keep, store_need_fn *fn,
+    void *arg)
+{
+	struct tail_ent	*e;
+	int		 n = 0, gone = 0;
+
+	while (st->len > 0) {
+		e = &st->tail[st->head];
+		if (e->time + keep > now)
+			break;
+		if (e->rcpt != 0 && fn(arg, e->rcpt, e->sid)) {
+			if (store_queue(st, e->sid) == -1)
+				return -1;
+			n++;
+		}
+		st->head = (st->head + 1) & (st->cap - 1);
+		st->len--;
+		gone++;
+	}
+	/* In the same transaction as the cursors fn judged by. */
+	if (gone > 0 && store_queue_from(st) == -1)
+		return -1;
+	return n;
 }
 
 struct store *
@@ -351,6 +513,16 @@ store_open(const char *dir, enum store_sync sync, char *err, size_t errlen)
 		}
 		st->sid_start = (uint64_t)(a > b ? a : b);
 	}
+	/* The tail of the chatd before this one is lost: its messages
+	 * join the queue index (they may not all be needed). */
+	st->tail_next = st->sid_start;
+	if (store_tx(st) == -1 ||
+	    store_exec(st, store_q(st, Q_REQUEUE), "requeue") == -1 ||
+	    store_queue_from(st) == -1 || store_commit(st) == -1) {
+		snprintf(err, errlen, "%s: cannot requeue messages: %s", path,
+		    sqlite3_errmsg(st->db));
+		goto fail;
+	}
 	/* The log stays (not removed at close), so that a descriptor the
 	 * syncer opened on it names it as long as the store is open. */
 	{
@@ -386,6 +558,7 @@ store_close(struct store *st)
 	for (i = 0; i < Q_COUNT; i++)
 		sqlite3_finalize(st->q[i]);
 	sqlite3_close(st->db);
+	free(st->tail);
 	free(st->path);
 	free(st);
 }
@@ -409,6 +582,7 @@ store_commit(struct store *st)
 	}
 	s = store_q(st, Q_ROLLBACK);
 	sqlite3_step(s);
+	st->requeue = 1;
 	return -1;
 }
 
@@ -667,11 +841,14 @@ store_msg_add(struct store *st, struct store_msg *m)
 	sqlite3_bind_blob(s, 5, m->text, (int)m->len, SQLITE_STATIC);
 	if (m->sid != 0)
 		sqlite3_bind_int64(s, 6, (sqlite3_int64)m->sid);
+	sqlite3_bind_int(s, 7, !m->online);
 	if (store_exec(st, s, "add message") == -1)
 		return -1;
 	if (sqlite3_changes(st->db) == 1) {
 		m->sid = (uint64_t)sqlite3_last_insert_rowid(st->db);
 		m->state = 0;
+		if (m->online && store_tail_add(st, m) == -1)
+			return -1;
 		return 0;
 	}
 	if (store_msg_find(st, m) != 1)
@@ -705,6 +882,8 @@ store_msg_find(struct store *st, struct store_msg *m)
 int
 store_msg_queued(struct store *st, uint64_t rcpt)
 {
+	if (store_tail_queue(st, rcpt) == -1)
+		return -1;
 	return store_count(st, Q_MSG_QUEUED, rcpt, "count queue");
 }
 
@@ -712,10 +891,13 @@ int
 store_msg_pending(struct store *st, uint64_t rcpt, uint64_t after,
     uint64_t before, int limit, store_msg_fn *fn, void *arg)
 {
-	sqlite3_stmt		*s = store_q(st, Q_MSG_PENDING);
+	sqlite3_stmt		*s;
 	struct store_msg	 m;
 	int			 rc, n = 0;
 
+	if (store_tail_queue(st, rcpt) == -1)
+		return -1;
+	s = store_q(st, Q_MSG_PENDING);
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)rcpt);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)after);
 	sqlite3_bind_int(s, 3, limit);
@@ -771,6 +953,8 @@ store_msg_range(struct store *st, uint64_t rcpt, uint64_t sender,
 	struct store_msg	 m;
 	int			 rc, n = 0;
 
+	if (store_tail_queue(st, rcpt) == -1)
+		return -1;
 	s = store_q(st, sender != 0 ? Q_MSG_RANGE_FROM : Q_MSG_RANGE);
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)rcpt);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)after);

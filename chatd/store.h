@@ -41,6 +41,8 @@ struct store_msg {
 	uint64_t	 msgid;		/* the sender's id */
 	uint64_t	 time;		/* ms UTC when accepted */
 	int		 state;		/* enum cp_receipt, found ones */
+	int		 online;	/* store_msg_add(): the recipient is
+					 * online (see store_age()) */
 	const uint8_t	*text;
 	size_t		 len;
 };
@@ -180,6 +182,19 @@ int		 store_owed(struct store *, uint64_t sender, store_conv_fn *,
 /* Raise user id's delivered cursor to sid. */
 int		 store_user_delivered(struct store *, uint64_t id,
 		    uint64_t sid);
+/*
+ * The queue index.  Messages to rcpt past its cursors are found through
+ * an index that a message added with m->online set does not join at
+ * once: it waits in memory (the tail) until it is keep ms old.  Then
+ * store_age() asks fn whether rcpt may still need it (not yet delivered
+ * and read, or not known): if so, it joins the index; else it never
+ * does.  Looking up rcpt's messages first puts its waiting ones in the
+ * index; a crash, or a failed commit, puts in every one not judged.
+ * store_age() returns the number that joined, or -1.
+ */
+typedef int	 store_need_fn(void *arg, uint64_t rcpt, uint64_t sid);
+int		 store_age(struct store *, uint64_t now, uint64_t keep,
+		    store_need_fn *, void *arg);
 /* Forget messages accepted before t; the number removed or -1. */
 int		 store_expire(struct store *, uint64_t t);
 

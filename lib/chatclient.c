@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <ev.h>
@@ -67,6 +68,8 @@ struct chatclient {
 	struct sess		*s;
 	int			 fd, old_fd;
 	enum chatclient_state	 state;
+	uint64_t		 last_msgid;	/* cp_msgid_next() */
+	uint32_t		 msgid_tag;
 	ev_timer		 retry;		/* connect, reconnect */
 	ev_timer		 resend;	/* outbox after a busy answer */
 	ev_timer		 kick;		/* outbox, from the loop */
@@ -652,6 +655,7 @@ chatclient_new(struct ev_loop *loop, const struct chatclient_conf *conf,
 	}
 	c = xcalloc(1, sizeof *c);
 	c->conf = *conf;
+	c->msgid_tag = randombytes_random();
 	c->server = xstrdup(conf->server != NULL ? conf->server :
 	    CHATCLIENT_DEFAULT_SERVER);
 	c->pinfile = conf->pinfile != NULL ? xstrdup(conf->pinfile) : NULL;
@@ -844,8 +848,12 @@ uint64_t
 chatclient_send(struct chatclient *c, const char *nick, const char *text,
     size_t len)
 {
-	uint64_t	id = cc_id();
+	struct timespec	ts;
+	uint64_t	id;
 
+	clock_gettime(CLOCK_REALTIME, &ts);
+	id = cp_msgid_next(&c->last_msgid, c->msgid_tag,
+	    (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 	return chatclient_send_id(c, id, nick, text, len) == 0 ? id : 0;
 }
 

@@ -373,3 +373,18 @@ cp_utf8_ok(const uint8_t *p, size_t len)
 	}
 	return 1;
 }
+
+uint64_t
+cp_msgid_next(uint64_t *last, uint32_t tag, uint64_t now_ms)
+{
+	uint64_t	id;
+
+	id = now_ms << CP_MSGID_TAGBITS |
+	    (tag & ((1U << CP_MSGID_TAGBITS) - 1));
+	if (id <= *last)
+		id = *last + 1;
+	if (id == 0)
+		id = 1;
+	*last = id;
+	return id;
+}

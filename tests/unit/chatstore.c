@@ -1,7 +1,8 @@
 /*
  * Unit tests for chatd/store.c: accounts, tokens, contacts, the message
  * queue with duplicate ids, delivered and read cursors, owed receipts,
- * group commit, reopening and the upgrade of a version 1 store.
+ * group commit, reopening, the queue index's tail and the upgrade of
+ * version 1 and 2 stores.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -321,6 +322,170 @@ test_upgrade(void **state)
 	assert_int_equal(store_msg_queued(f->st, 1), 5);
 }
 
+/* Odd server ids are still needed, even ones were read. */
+static int
+need_odd(void *arg, uint64_t rcpt, uint64_t sid)
+{
+	int	*calls = arg;
+
+	(*calls)++;
+	return sid & 1;
+}
+
+static int
+need_none(void *arg, uint64_t rcpt, uint64_t sid)
+{
+	return 0;
+}
+
+/* Add n messages from a to b, to an online b, at times t, t+1, ... */
+static void
+online(struct store *st, uint64_t a, uint64_t b, int n, uint64_t t,
+    uint64_t msgid)
+{
+	struct store_msg	m;
+	int			i;
+
+	for (i = 0; i < n; i++) {
+		memset(&m, 0, sizeof m);
+		m.sender = a;
+		m.rcpt = b;
+		m.msgid = msgid + (uint64_t)i;
+		m.time = t + (uint64_t)i;
+		m.text = (const uint8_t *)"tail";
+		m.len = 4;
+		m.online = 1;
+		assert_int_equal(store_msg_add(st, &m), 0);
+	}
+}
+
+/*
+ * A message to an online user joins the queue index only if it is still
+ * needed when it leaves the tail; a lookup of the recipient first puts
+ * its tail in the index.
+ */
+static void
+test_tail(void **state)
+{
+	struct fx	*f = *state;
+	uint64_t	 a, b, c;
+	int		 calls = 0, odd, i;
+
+	assert_int_equal(store_user_add(f->st, "a", "a", "h", 1, &a), 0);
+	assert_int_equal(store_user_add(f->st, "b", "b", "h", 1, &b), 0);
+	assert_int_equal(store_user_add(f->st, "c", "c", "h", 1, &c), 0);
+	online(f->st, a, b, 6, 1000, 1);
+	online(f->st, a, c, 2, 1006, 100);
+	/* Nothing is old enough yet. */
+	assert_int_equal(store_age(f->st, 1001, 100, need_odd, &calls), 0);
+	assert_int_equal(calls, 0);
+	/* The first four are judged: the odd ones join the index. */
+	assert_int_equal(store_age(f->st, 1103, 100, need_odd, &calls), 2);
+	assert_int_equal(calls, 4);
+	/* A lookup of b puts the rest of b's tail in the index. */
+	nseen = 0;
+	assert_int_equal(store_msg_range(f->st, b, 0, 0, INT64_MAX, 100,
+	    collect, NULL), 4);
+	odd = 0;
+	for (i = 0; i < nseen; i++)
+		odd += seen[i] & 1;
+	assert_int_equal(odd, 3);
+	/* b's entries are no longer judged; c's are, and not needed. */
+	calls = 0;
+	assert_int_equal(store_age(f->st, 1200, 100, need_odd, &calls), 1);
+	assert_int_equal(calls, 2);
+	online(f->st, a, c, 2, 1300, 200);
+	assert_int_equal(store_age(f->st, 1500, 100, need_none, NULL), 0);
+	assert_int_equal(store_msg_queued(f->st, c), 1);
+	/* Read in time, judged before the lookup: never in the index. */
+	calls = 0;
+	online(f->st, a, b, 4, 2000, 10);
+	assert_int_equal(store_age(f->st, 2103, 100, need_odd, &calls), 2);
+	assert_int_equal(calls, 4);
+	nseen = 0;
+	assert_int_equal(store_msg_range(f->st, b, 0, 0, INT64_MAX, 100,
+	    collect, NULL), 6);
+	for (i = 0; i < nseen; i++)
+		assert_true(i < 4 || (seen[i] & 1));
+	assert_int_equal(store_commit(f->st), 0);
+}
+
+/*
+ * The tail is in memory only: after a crash (or any reopening) every
+ * message not judged joins the index; ones judged stay out.
+ */
+static void
+test_tail_reopen(void **state)
+{
+	struct fx	*f = *state;
+	char		 err[256];
+	uint64_t	 a, b;
+
+	assert_int_equal(store_user_add(f->st, "a", "a", "h", 1, &a), 0);
+	assert_int_equal(store_user_add(f->st, "b", "b", "h", 1, &b), 0);
+	online(f->st, a, b, 3, 1000, 1);
+	assert_int_equal(store_age(f->st, 1500, 100, need_none, NULL), 0);
+	online(f->st, a, b, 4, 2000, 10);
+	assert_int_equal(store_commit(f->st), 0);
+	store_close(f->st);
+	f->st = store_open(f->dir, 0, err, sizeof err);
+	assert_non_null(f->st);
+	assert_int_equal(store_msg_queued(f->st, b), 4);
+	/* Server ids go on above the old ones. */
+	assert_true(store_sid_start(f->st) > 7);
+}
+
+/* A version 2 store (AUTOINCREMENT, no q) is rebuilt. */
+static void
+test_upgrade2(void **state)
+{
+	struct fx		*f = *state;
+	struct store_msg	 m;
+	char			 path[128], err[256];
+	sqlite3			*db;
+
+	store_close(f->st);
+	f->st = NULL;
+	snprintf(path, sizeof path, "%s/%s", f->dir, STORE_FILE);
+	unlink(path);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+	    "CREATE TABLE users (id INTEGER PRIMARY KEY, key TEXT NOT NULL"
+	    " UNIQUE, nick TEXT NOT NULL, hash TEXT NOT NULL, created INTEGER"
+	    " NOT NULL, last_seen INTEGER NOT NULL DEFAULT 0,"
+	    " delivered INTEGER NOT NULL DEFAULT 0);"
+	    "CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	    " sender INTEGER NOT NULL, msgid INTEGER NOT NULL, rcpt INTEGER"
+	    " NOT NULL, t INTEGER NOT NULL, text BLOB NOT NULL,"
+	    " UNIQUE (sender, msgid));"
+	    "CREATE INDEX messages_rcpt ON messages(rcpt, id);"
+	    "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)"
+	    " WITHOUT ROWID;"
+	    "INSERT INTO meta VALUES ('sid_reserved', 70000);"
+	    "INSERT INTO users VALUES (1, 'a', 'a', 'h', 1, 0, 1),"
+	    " (2, 'b', 'b', 'h', 1, 0, 0);"
+	    "INSERT INTO messages(sender, msgid, rcpt, t, text)"
+	    " VALUES (2, 10, 1, 1, 'x'), (1, 11, 2, 1, 'y'),"
+	    " (1, 12, 2, 1, 'z');"
+	    "PRAGMA user_version = 2;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	f->st = store_open(f->dir, 0, err, sizeof err);
+	assert_non_null(f->st);
+	assert_int_equal(store_msg_queued(f->st, 1), 0);
+	assert_int_equal(store_msg_queued(f->st, 2), 2);
+	assert_int_equal(store_sid_start(f->st), 70000);
+	memset(&m, 0, sizeof m);
+	m.sender = 1;
+	m.msgid = 12;
+	m.rcpt = 2;
+	m.text = (const uint8_t *)"z";
+	m.len = 1;
+	m.sid = 70000;
+	assert_int_equal(store_msg_add(f->st, &m), 1);
+	assert_int_equal(m.sid, 3);
+	assert_int_equal(store_commit(f->st), 0);
+}
+
 int
 main(void)
 {
@@ -329,6 +494,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_contacts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade2, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tail, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tail_reopen, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,7 +4,8 @@
  * conversation, marks of what was never sent, the cursors and receipts
  * written to the store, messages read back from the store after a
  * restart or when the ring of unread messages overflows, however many
- * (they come back RANGE per query).
+ * (they come back RANGE per query), and which messages are done with
+ * (delivered and read) when the store's tail asks.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -961,11 +962,68 @@ test_many_senders(void **state)
 	cursor_close(f);
 }
 
+/* store_age()'s question, answered by the cursor. */
+static int
+need_cur(void *arg, uint64_t rcpt, uint64_t sid)
+{
+	return !cursor_done(arg, sid);
+}
+
+/*
+ * A message is done with once delivered and read.  Messages to an online
+ * recipient join the store's queue index only if not done with when the
+ * tail lets them go; one that joined is still read back after a restart.
+ */
+static void
+test_done(void **state)
+{
+	struct fx		*f = *state;
+	struct cursor		*cur = cursor_open(f, f->b);
+	struct store_msg	 sm;
+	struct msg		 m[3];
+	int			 i;
+
+	for (i = 0; i < 3; i++) {
+		memset(&sm, 0, sizeof sm);
+		sm.sender = f->a;
+		sm.rcpt = f->b;
+		sm.msgid = f->next_msgid++;
+		sm.time = 1000;
+		sm.text = (const uint8_t *)"hi";
+		sm.len = 2;
+		sm.online = 1;
+		assert_int_equal(store_msg_add(f->st, &sm), 0);
+		m[i].sid = sm.sid;
+		m[i].sender = f->a;
+		m[i].msgid = sm.msgid;
+		sent(cur, &m[i]);
+	}
+	assert_false(cursor_done(cur, m[0].sid));
+	assert_int_equal(cursor_delivered(cur, m[2].sid, record, &f->log), 0);
+	assert_false(cursor_done(cur, m[0].sid));
+	assert_int_equal(cursor_read(cur, m[1].sid, record, &f->log), 0);
+	assert_true(cursor_done(cur, m[0].sid));
+	assert_true(cursor_done(cur, m[1].sid));
+	assert_false(cursor_done(cur, m[2].sid));
+	assert_false(cursor_done(cur, m[2].sid + 1));
+	/* Only the unread one joins the queue index. */
+	assert_int_equal(store_age(f->st, 5000, 100, need_cur, cur), 1);
+	cursor_close(f);
+	assert_int_equal(store_commit(f->st), 0);
+	/* After a restart, reading it finds it in the store. */
+	cur = cursor_open(f, f->b);
+	f->log.n = 0;
+	assert_int_equal(cursor_read(cur, m[2].sid, record, &f->log), 0);
+	assert_int_equal(f->log.n, 1);
+	check_call(&f->log, 0, CPR_READ, &m[2]);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_start, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_done, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delivered, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_read, setup, teardown),
