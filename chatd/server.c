@@ -765,11 +765,18 @@ static int
 find_user(struct server *srv, const char *key, struct store_user *su)
 {
 	struct user	*u = user_by_key(srv, key);
+	size_t		 n;
 
 	if (u != NULL) {
-		memset(su, 0, sizeof *su);
+		/* On every SEND: no printf. */
 		su->id = u->id;
-		snprintf(su->nick, sizeof su->nick, "%s", u->nick);
+		n = strlen(u->nick);
+		if (n >= sizeof su->nick)
+			n = sizeof su->nick - 1;
+		memcpy(su->nick, u->nick, n);
+		su->nick[n] = '\0';
+		su->hash[0] = '\0';
+		su->last_seen = su->delivered = 0;
 		return 1;
 	}
 	return store_user_get(srv->st, key, su);

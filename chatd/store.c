@@ -833,7 +833,9 @@ store_msg_add(struct store *st, struct store_msg *m)
 
 	if (store_txc(st) == -1)
 		return -1;
-	s = store_q(st, Q_MSG_ADD);
+	/* Every parameter is bound: no need to clear them. */
+	s = st->q[Q_MSG_ADD];
+	sqlite3_reset(s);
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)m->sender);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)m->msgid);
 	sqlite3_bind_int64(s, 3, (sqlite3_int64)m->rcpt);
@@ -841,6 +843,8 @@ store_msg_add(struct store *st, struct store_msg *m)
 	sqlite3_bind_blob(s, 5, m->text, (int)m->len, SQLITE_STATIC);
 	if (m->sid != 0)
 		sqlite3_bind_int64(s, 6, (sqlite3_int64)m->sid);
+	else
+		sqlite3_bind_null(s, 6);
 	sqlite3_bind_int(s, 7, !m->online);
 	if (store_exec(st, s, "add message") == -1)
 		return -1;

@@ -363,8 +363,21 @@ cp_utf8_ok(const uint8_t *p, size_t len)
 {
 	utf8proc_int32_t	c;
 	utf8proc_ssize_t	n;
+	uint64_t		w;
 
 	while (len > 0) {
+		/* Printable ASCII eight bytes at a time: no byte with its
+		 * high bit set, and none zero. */
+		if (len >= 8) {
+			memcpy(&w, p, 8);
+			if (((w & 0x8080808080808080ULL) |
+			    ((w - 0x0101010101010101ULL) & ~w &
+			    0x8080808080808080ULL)) == 0) {
+				p += 8;
+				len -= 8;
+				continue;
+			}
+		}
 		n = utf8proc_iterate(p, (utf8proc_ssize_t)len, &c);
 		if (n <= 0 || c == 0)
 			return 0;

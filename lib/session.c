@@ -84,6 +84,11 @@ struct rfrag {
 };
 
 /* A message queued and not yet cut into fragments. */
+/*
+ * A message waiting to be cut into fragments.  It lives at the end of
+ * the block its data starts (one allocation): freeing data frees it, and
+ * a fragment that takes the whole data takes it too.
+ */
 struct smsg {
 	struct smsg	*next;
 	uint8_t		*data;
@@ -412,8 +417,7 @@ sess_free(struct sess *s)
 	while ((m = s->qhead) != NULL) {
 		s->qhead = m->next;
 		ep->st.mem -= m->len - m->off;
-		free(m->data);
-		free(m);
+		free(m->data);		/* and m */
 	}
 	for (i = 0; s->snd != NULL && i <= s->snd_mask; i++) {
 		if (s->snd[i].data != NULL) {
@@ -813,8 +817,7 @@ sess_new_frag(struct sess *s, size_t max)
 		s->qhead = m->next;
 		if (s->qhead == NULL)
 			s->qtail = NULL;
-		free(m->data);
-		free(m);
+		free(m->data);		/* and m, unless the fragment took both */
 	}
 	return 0;
 }
@@ -2251,8 +2254,14 @@ sess_send(struct sess *s, const void *buf, size_t len)
 		errno = ENOBUFS;
 		return -1;
 	}
-	m = xmalloc(sizeof *m);
-	m->data = xmalloc(len);
+	{
+		size_t	 at = (len + _Alignof(struct smsg) - 1) &
+		    ~(_Alignof(struct smsg) - 1);
+		uint8_t	*blk = xmalloc(at + sizeof *m);
+
+		m = (struct smsg *)(blk + at);
+		m->data = blk;
+	}
 	memcpy(m->data, buf, len);
 	m->len = len;
 	m->off = 0;

@@ -172,6 +172,32 @@ test_utf8(void **state)
 	assert_false(cp_utf8_ok((const uint8_t *)"a\0b", 3));
 	assert_false(cp_utf8_ok((const uint8_t *)"\xed\xa0\x80", 3));
 	assert_false(cp_utf8_ok((const uint8_t *)"\xc3", 1));
+	/* The eight-bytes-at-a-time path: a NUL, a stray continuation
+	 * byte or a cut sequence anywhere in a long ASCII text; a character
+	 * across an eight-byte boundary. */
+	{
+		uint8_t	t[40];
+		size_t	i;
+
+		memset(t, 'a', sizeof t);
+		assert_true(cp_utf8_ok(t, sizeof t));
+		for (i = 0; i < sizeof t; i++) {
+			t[i] = 0;
+			assert_false(cp_utf8_ok(t, sizeof t));
+			t[i] = 0x80;
+			assert_false(cp_utf8_ok(t, sizeof t));
+			t[i] = 0x7f;
+			assert_true(cp_utf8_ok(t, sizeof t));
+			t[i] = 'a';
+		}
+		for (i = 0; i + 1 < sizeof t; i++) {
+			t[i] = 0xc3;
+			t[i + 1] = 0xa9;
+			assert_true(cp_utf8_ok(t, sizeof t));
+			assert_false(cp_utf8_ok(t, i + 1));
+			t[i] = t[i + 1] = 'a';
+		}
+	}
 	assert_string_equal(cp_strerror(CPE_NICK_TAKEN),
 	    "nickname already taken");
 	assert_string_equal(cp_strerror(9999), "unknown error");
