@@ -221,6 +221,8 @@ struct tail_ent {
 	uint64_t	time;
 };
 
+#define STORE_WAL_MAX	16384		/* log pages (of 4 KiB) before the
+					 * commit that rewinds it */
 #define TAIL_MIN	256
 #define TAIL_MAX	65536		/* entries; power of two */
 
@@ -235,6 +237,7 @@ struct store {
 	int		 failed;	/* a write failed: roll back */
 	int		 requeue;	/* a commit failed: the tail's work
 					 * since queue_from is undone */
+	int		 wal_frames;	/* in the log after the last commit */
 	struct tail_ent	*tail;		/* a ring, oldest at head */
 	size_t		 head, len, cap;
 	uint64_t	 tail_next;	/* above every sid in the tail */
@@ -455,6 +458,16 @@ store_age(struct store *st, uint64_t now, uint64_t keep, store_need_fn *fn,
 	return n;
 }
 
+/* sqlite3_wal_hook(): the log's size after each commit. */
+static int
+store_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct store	*st = arg;
+
+	st->wal_frames = frames;
+	return SQLITE_OK;
+}
+
 struct store *
 store_open(const char *dir, enum store_sync sync, char *err, size_t errlen)
 {
@@ -531,12 +544,13 @@ store_open(const char *dir, enum store_sync sync, char *err, size_t errlen)
 		sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL,
 		    &persist);
 	}
-	/* In LOG mode the syncer checkpoints, off the loop. */
-	if (sync == STORE_SYNC_LOG && sqlite3_exec(st->db,
-	    "PRAGMA wal_autocheckpoint=0", NULL, NULL, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
-		goto fail;
-	}
+	/*
+	 * In LOG mode the syncer checkpoints, off the loop, instead of
+	 * SQLite's automatic checkpoint in a commit (whose hook this one
+	 * replaces).
+	 */
+	if (sync == STORE_SYNC_LOG)
+		sqlite3_wal_hook(st->db, store_wal_hook, st);
 	st->path = path;
 	path = NULL;
 	return st;
@@ -567,7 +581,7 @@ int
 store_commit(struct store *st)
 {
 	sqlite3_stmt	*s;
-	int		 failed = st->failed;
+	int		 failed = st->failed, log, done;
 
 	if (!st->in_tx)
 		return 0;
@@ -576,8 +590,19 @@ store_commit(struct store *st)
 	st->failed = 0;
 	if (!failed) {
 		s = store_q(st, Q_COMMIT);
-		if (sqlite3_step(s) == SQLITE_DONE)
+		if (sqlite3_step(s) == SQLITE_DONE) {
+			/*
+			 * Between transactions, a log grown too long is
+			 * copied to its end (most of it is already, by the
+			 * checkpointer) so that the next write rewinds it.
+			 */
+			if (st->wal_frames >= STORE_WAL_MAX &&
+			    sqlite3_wal_checkpoint_v2(st->db, NULL,
+			    SQLITE_CHECKPOINT_RESTART, &log, &done) ==
+			    SQLITE_OK)
+				st->wal_frames = 0;
 			return 0;
+		}
 		log_warnx("store: commit: %s", sqlite3_errmsg(st->db));
 	}
 	s = store_q(st, Q_ROLLBACK);

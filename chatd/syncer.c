@@ -15,6 +15,10 @@
  * A second thread, on a database connection of its own, copies the log
  * into the database (a passive checkpoint) every CKPT_MS, which SQLite
  * would otherwise do inside a commit, on the loop, every thousand pages.
+ * A passive checkpoint never waits for the writer, so under steady load
+ * it never quite catches up, and the log is only rewound from its start
+ * when a write begins after a checkpoint that did: the store does one
+ * itself when the log has grown past STORE_WAL_MAX (store_commit()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -164,6 +168,17 @@ syncer_new(struct ev_loop *loop, const char *dbpath, syncer_fn *fn,
 		return NULL;
 	}
 	sqlite3_busy_timeout(sy->db, 1000);
+	/* A connection learns that the database is in WAL mode, and opens
+	 * the log, at its first read: until then a checkpoint does nothing
+	 * (and says so only by a log size of -1). */
+	if (sqlite3_exec(sy->db, "SELECT count(*) FROM sqlite_master", NULL,
+	    NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", dbpath, sqlite3_errmsg(sy->db));
+		sqlite3_close(sy->db);
+		close(sy->fd);
+		free(sy);
+		return NULL;
+	}
 	sy->loop = loop;
 	sy->fn = fn;
 	sy->arg = arg;

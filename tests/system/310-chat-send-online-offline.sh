@@ -1,7 +1,8 @@
 #!/bin/sh
 # Messages to an offline user wait in the store and arrive in order when
 # it comes online; messages to an online user arrive at once, in order,
-# multi-line and Unicode text intact.
+# multi-line and Unicode text intact.  While chatd runs, its checkpoints
+# copy the write-ahead log into the database file.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/chat.sh"
 
@@ -47,4 +48,10 @@ chat alice send bob 'say "hi"	tab' || fail "send for json"
 out=$(chat bob listen --count 1 --timeout 5 --json)
 expect_match "json" "$out" \
     '^\{"time":"[0-9T:Z-]+","id":[0-9]+,"from":"alice","text":"say \\"hi\\"\\ttab"\}$'
+
+# The database file, not only the log, holds the tables by now (every
+# table and index has a page of its own).
+sleep 0.3
+pages=$(( $(wc -c <"$T/d.state/chatd.db") / 4096 ))
+[ "$pages" -ge 8 ] || fail "chatd.db has $pages pages: no checkpoint ran"
 echo ok
