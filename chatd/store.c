@@ -16,7 +16,7 @@
 #include "xmalloc.h"
 
 enum {
-	Q_BEGIN, Q_COMMIT, Q_ROLLBACK,
+	Q_BEGIN, Q_BEGIN_NOW, Q_COMMIT, Q_ROLLBACK,
 	Q_USER_ADD, Q_USER_GET, Q_USER_BY_ID, Q_USER_HASH, Q_USER_SEEN,
 	Q_TOKEN_ADD, Q_TOKEN_CHECK, Q_TOKEN_REVOKE,
 	Q_CONTACT_ADD, Q_CONTACT_DEL, Q_CONTACT_COUNT, Q_CONTACTS, Q_WATCHERS,
@@ -29,6 +29,7 @@ enum {
 
 static const char *const sql[Q_COUNT] = {
 	[Q_BEGIN] = "BEGIN",
+	[Q_BEGIN_NOW] = "BEGIN IMMEDIATE",
 	[Q_COMMIT] = "COMMIT",
 	[Q_ROLLBACK] = "ROLLBACK",
 	[Q_USER_ADD] = "INSERT OR IGNORE INTO users(key, nick, hash, created)"
@@ -232,6 +233,8 @@ struct store {
 	uint64_t	 sid_start;	/* no server id below it is free */
 	sqlite3_stmt	*q[Q_COUNT];
 	int		 in_tx;
+	int		 wrote;		/* the open transaction has writes */
+	int		 ahead;		/* begin the next one at commit */
 	int		 critical;	/* the transaction has writes someone
 					 * is told about (store_critical()) */
 	int		 failed;	/* a write failed: roll back */
@@ -278,12 +281,15 @@ store_tx(struct store *st)
 {
 	sqlite3_stmt	*s;
 
-	if (st->in_tx)
+	if (st->in_tx) {
+		st->wrote = 1;
 		return 0;
+	}
 	s = store_q(st, Q_BEGIN);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		return store_fail(st, "begin");
 	st->in_tx = 1;
+	st->wrote = 1;
 	if (st->requeue) {
 		st->requeue = 0;
 		if (store_exec(st, store_q(st, Q_REQUEUE), "requeue") == -1)
@@ -549,8 +555,10 @@ store_open(const char *dir, enum store_sync sync, char *err, size_t errlen)
 	 * SQLite's automatic checkpoint in a commit (whose hook this one
 	 * replaces).
 	 */
-	if (sync == STORE_SYNC_LOG)
+	if (sync == STORE_SYNC_LOG) {
 		sqlite3_wal_hook(st->db, store_wal_hook, st);
+		st->ahead = 1;
+	}
 	st->path = path;
 	path = NULL;
 	return st;
@@ -567,6 +575,7 @@ store_close(struct store *st)
 
 	if (st == NULL)
 		return;
+	st->ahead = 0;
 	if (st->db != NULL)
 		store_commit(st);
 	for (i = 0; i < Q_COUNT; i++)
@@ -583,9 +592,10 @@ store_commit(struct store *st)
 	sqlite3_stmt	*s;
 	int		 failed = st->failed, log, done;
 
-	if (!st->in_tx)
+	if (!st->in_tx || (!st->wrote && st->ahead))
 		return 0;
 	st->in_tx = 0;
+	st->wrote = 0;
 	st->critical = 0;
 	st->failed = 0;
 	if (!failed) {
@@ -601,6 +611,12 @@ store_commit(struct store *st)
 			    SQLITE_CHECKPOINT_RESTART, &log, &done) ==
 			    SQLITE_OK)
 				st->wal_frames = 0;
+			/* Take the locks now, not on the next message. */
+			if (st->ahead) {
+				s = store_q(st, Q_BEGIN_NOW);
+				if (sqlite3_step(s) == SQLITE_DONE)
+					st->in_tx = 1;
+			}
 			return 0;
 		}
 		log_warnx("store: commit: %s", sqlite3_errmsg(st->db));
@@ -614,13 +630,13 @@ store_commit(struct store *st)
 int
 store_dirty(const struct store *st)
 {
-	return st->in_tx;
+	return st->in_tx && st->wrote;
 }
 
 int
 store_critical(const struct store *st)
 {
-	return st->in_tx && st->critical;
+	return st->in_tx && st->wrote && st->critical;
 }
 
 /* Copy a text column into buf of len bytes. */

@@ -5,7 +5,9 @@
  * provide these functions.
  *
  * Group commit: every write joins one open transaction, begun by the
- * first write after a commit; store_commit() ends it.  chatd commits at
+ * first write after a commit (in LOG mode, by the commit itself, so that
+ * the next write does not wait for the locks); store_commit() ends it if
+ * anything was written.  chatd commits at
  * most once per event-loop iteration and tells anyone about what was
  * written only once the commit is durable (enum store_sync), so
  * "accepted" means on disk.  Functions return -1 on a

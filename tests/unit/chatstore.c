@@ -486,6 +486,48 @@ test_upgrade2(void **state)
 	assert_int_equal(store_commit(f->st), 0);
 }
 
+/*
+ * In LOG mode the next transaction is begun at each commit, so that the
+ * next message does not wait for the locks: it is not dirty until
+ * something is written, and what was committed is visible to others.
+ */
+static void
+test_ahead(void **state)
+{
+	struct fx		*f = *state;
+	struct store_user	 u;
+	char			 err[256], path[128];
+	uint64_t		 a;
+	sqlite3			*db;
+	sqlite3_stmt		*s;
+
+	store_close(f->st);
+	f->st = store_open(f->dir, STORE_SYNC_LOG, err, sizeof err);
+	assert_non_null(f->st);
+	assert_false(store_dirty(f->st));
+	assert_int_equal(store_commit(f->st), 0);
+	assert_int_equal(store_user_by_id(f->st, 1, &u), 0);
+	assert_false(store_dirty(f->st));
+	assert_int_equal(store_user_add(f->st, "a", "a", "h", 1, &a), 0);
+	assert_true(store_dirty(f->st));
+	assert_true(store_critical(f->st));
+	assert_int_equal(store_commit(f->st), 0);
+	assert_false(store_dirty(f->st));
+	snprintf(path, sizeof path, "%s/%s", f->dir, STORE_FILE);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+	    "SELECT nick FROM users WHERE id = 1", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(s, 0), "a");
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	/* Closed with nothing written: nothing lost, opened again. */
+	store_close(f->st);
+	f->st = store_open(f->dir, 0, err, sizeof err);
+	assert_non_null(f->st);
+	assert_int_equal(store_user_get(f->st, "a", &u), 1);
+}
+
 int
 main(void)
 {
@@ -496,6 +538,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_upgrade, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tail, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ahead, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tail_reopen, setup,
 		    teardown),
 	};
