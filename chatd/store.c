@@ -226,6 +226,7 @@ struct tail_ent {
 					 * commit that rewinds it */
 #define TAIL_MIN	256
 #define TAIL_MAX	65536		/* entries; power of two */
+#define TAIL_HASH	1024		/* counts of live entries by rcpt */
 
 struct store {
 	sqlite3		*db;
@@ -244,7 +245,17 @@ struct store {
 	struct tail_ent	*tail;		/* a ring, oldest at head */
 	size_t		 head, len, cap;
 	uint64_t	 tail_next;	/* above every sid in the tail */
+	/* Live entries per hash of rcpt, so that a lookup of a recipient
+	 * with none need not scan the tail. */
+	uint32_t	 tail_count[TAIL_HASH];
 };
+
+/* The tail_count slot of rcpt. */
+static uint32_t *
+tail_slot(struct store *st, uint64_t rcpt)
+{
+	return &st->tail_count[(rcpt * 0x9e3779b97f4a7c15ULL) >> 54];
+}
 
 /* Log a failure of q and remember to roll back. */
 static int
@@ -395,8 +406,11 @@ store_tail_add(struct store *st, const struct store_msg *m)
 
 	if (st->len == TAIL_MAX) {
 		e = &st->tail[st->head];
-		if (e->rcpt != 0 && store_queue(st, e->sid) == -1)
-			return -1;
+		if (e->rcpt != 0) {
+			if (store_queue(st, e->sid) == -1)
+				return -1;
+			(*tail_slot(st, e->rcpt))--;
+		}
 		st->head = (st->head + 1) & (st->cap - 1);
 		st->len--;
 	}
@@ -415,6 +429,7 @@ store_tail_add(struct store *st, const struct store_msg *m)
 	e->sid = m->sid;
 	e->rcpt = m->rcpt;
 	e->time = m->time;
+	(*tail_slot(st, m->rcpt))++;
 	st->len++;
 	st->tail_next = m->sid + 1;
 	return 0;
@@ -425,15 +440,17 @@ static int
 store_tail_queue(struct store *st, uint64_t rcpt)
 {
 	struct tail_ent	*e;
+	uint32_t	*left = tail_slot(st, rcpt);
 	size_t		 i;
 
-	for (i = 0; i < st->len; i++) {
+	for (i = 0; i < st->len && *left > 0; i++) {
 		e = &st->tail[(st->head + i) & (st->cap - 1)];
 		if (e->rcpt != rcpt)
 			continue;
 		if (store_queue(st, e->sid) == -1)
 			return -1;
 		e->rcpt = 0;
+		(*left)--;
 	}
 	return 0;
 }
@@ -449,10 +466,13 @@ store_age(struct store *st, uint64_t now, uint64_t keep, store_need_fn *fn,
 		e = &st->tail[st->head];
 		if (e->time + keep > now)
 			break;
-		if (e->rcpt != 0 && fn(arg, e->rcpt, e->sid)) {
-			if (store_queue(st, e->sid) == -1)
-				return -1;
-			n++;
+		if (e->rcpt != 0) {
+			if (fn(arg, e->rcpt, e->sid)) {
+				if (store_queue(st, e->sid) == -1)
+					return -1;
+				n++;
+			}
+			(*tail_slot(st, e->rcpt))--;
 		}
 		st->head = (st->head + 1) & (st->cap - 1);
 		st->len--;
