@@ -165,6 +165,9 @@ struct syncer	*syncer_new(struct ev_loop *, const char *dbpath, syncer_fn *,
 void		 syncer_request(struct syncer *, uint64_t seq);
 /* Wait until every request is done and reported. */
 void		 syncer_drain(struct syncer *);
+/* The log's size in pages when the last checkpoint copied all of it
+ * into the database, or -1 if it did not. */
+int		 syncer_backfilled(struct syncer *);
 /* Drain, stop the thread, free. */
 void		 syncer_free(struct syncer *);
 

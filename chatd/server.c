@@ -1738,6 +1738,8 @@ server_flush(struct server *srv)
 			cursor_flush(u->cur);
 	}
 	srv->nmoved = 0;
+	if (srv->sync != NULL)
+		store_backfilled(srv->st, syncer_backfilled(srv->sync));
 	/* Messages read by now never join the queue index. */
 	if ((n = store_age(srv->st, now_ms(), TAIL_KEEP_MS, msg_needed,
 	    srv)) > 0)

@@ -647,6 +647,26 @@ store_commit(struct store *st)
 	return -1;
 }
 
+void
+store_backfilled(struct store *st, int pages)
+{
+	sqlite3_stmt	*s;
+
+	if (!st->ahead || !st->in_tx || st->wrote || pages <= 0 ||
+	    pages != st->wal_frames)
+		return;
+	st->wal_frames = 0;
+	s = store_q(st, Q_COMMIT);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		st->failed = st->wrote = 1;	/* roll back at the commit */
+		return;
+	}
+	st->in_tx = 0;
+	s = store_q(st, Q_BEGIN_NOW);
+	if (sqlite3_step(s) == SQLITE_DONE)
+		st->in_tx = 1;
+}
+
 int
 store_dirty(const struct store *st)
 {

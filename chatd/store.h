@@ -74,6 +74,14 @@ int		 store_commit(struct store *);
 /* Is a transaction open (are there uncommitted writes)? */
 int		 store_dirty(const struct store *);
 /*
+ * The log held pages pages when a checkpoint last copied all of it (-1:
+ * unknown).  If nothing was committed since, and the transaction begun
+ * ahead is still empty, it is begun again, from the database alone, so
+ * that the next commit rewinds the log: a log kept short is rewritten in
+ * place, on pages already mapped.
+ */
+void		 store_backfilled(struct store *, int pages);
+/*
  * Does it hold writes someone will be told about (accounts, tokens,
  * contacts, messages, id reservations), which must be durable first?
  * The rest is bookkeeping (cursors, last seen, expiry): lost to a power

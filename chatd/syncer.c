@@ -54,6 +54,7 @@ struct syncer {
 	int		 failed;	/* an fdatasync() failed (errno) */
 	int		 stop;
 	sqlite3		*db;		/* the checkpointer's */
+	int		 backfilled;	/* syncer_backfilled() */
 	pthread_t	 ckpt;
 	pthread_cond_t	 ckcv;		/* stop */
 };
@@ -90,7 +91,7 @@ syncer_ckpt_main(void *arg)
 {
 	struct syncer	*sy = arg;
 	struct timespec	 ts;
-	int		 rc;
+	int		 rc, log, done, prev;
 
 	pthread_mutex_lock(&sy->mu);
 	while (!sy->stop) {
@@ -105,11 +106,17 @@ syncer_ckpt_main(void *arg)
 			break;
 		pthread_mutex_unlock(&sy->mu);
 		rc = sqlite3_wal_checkpoint_v2(sy->db, NULL,
-		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		    SQLITE_CHECKPOINT_PASSIVE, &log, &done);
 		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 			log_warnx("store: checkpoint: %s",
 			    sqlite3_errmsg(sy->db));
 		pthread_mutex_lock(&sy->mu);
+		prev = sy->backfilled;
+		sy->backfilled = rc == SQLITE_OK && log > 0 && done == log ?
+		    log : -1;
+		/* Wake the loop: if idle, it may rewind the log now. */
+		if (sy->backfilled > 0 && sy->backfilled != prev)
+			ev_async_send(sy->loop, &sy->async);
 	}
 	pthread_mutex_unlock(&sy->mu);
 	return NULL;
@@ -179,6 +186,7 @@ syncer_new(struct ev_loop *loop, const char *dbpath, syncer_fn *fn,
 		free(sy);
 		return NULL;
 	}
+	sy->backfilled = -1;
 	sy->loop = loop;
 	sy->fn = fn;
 	sy->arg = arg;
@@ -213,6 +221,17 @@ syncer_request(struct syncer *sy, uint64_t seq)
 		pthread_cond_signal(&sy->cv);
 	}
 	pthread_mutex_unlock(&sy->mu);
+}
+
+int
+syncer_backfilled(struct syncer *sy)
+{
+	int	n;
+
+	pthread_mutex_lock(&sy->mu);
+	n = sy->backfilled;
+	pthread_mutex_unlock(&sy->mu);
+	return n;
 }
 
 void

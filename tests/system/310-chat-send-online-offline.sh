@@ -2,7 +2,8 @@
 # Messages to an offline user wait in the store and arrive in order when
 # it comes online; messages to an online user arrive at once, in order,
 # multi-line and Unicode text intact.  While chatd runs, its checkpoints
-# copy the write-ahead log into the database file.
+# copy the write-ahead log into the database file, and an idle moment
+# rewinds the log.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/chat.sh"
 
@@ -54,4 +55,14 @@ expect_match "json" "$out" \
 sleep 0.3
 pages=$(( $(wc -c <"$T/d.state/chatd.db") / 4096 ))
 [ "$pages" -ge 8 ] || fail "chatd.db has $pages pages: no checkpoint ran"
+
+# Between bursts the log is copied in and rewound, so it is written over
+# from its start and does not grow.
+seq 1 200 | chat alice send bob --lines >/dev/null || fail "burst 1"
+sleep 0.5
+wal1=$(wc -c <"$T/d.state/chatd.db-wal")
+seq 1 200 | chat alice send bob --lines >/dev/null || fail "burst 2"
+sleep 0.5
+wal2=$(wc -c <"$T/d.state/chatd.db-wal")
+[ "$wal2" -le "$wal1" ] || fail "the log grew from $wal1 to $wal2 bytes"
 echo ok
