@@ -15,10 +15,13 @@
  * A second thread, on a database connection of its own, copies the log
  * into the database (a passive checkpoint) every CKPT_MS, which SQLite
  * would otherwise do inside a commit, on the loop, every thousand pages.
- * A passive checkpoint never waits for the writer, so under steady load
- * it never quite catches up, and the log is only rewound from its start
- * when a write begins after a checkpoint that did: the store does one
- * itself when the log has grown past STORE_WAL_MAX (store_commit()).
+ * The log is only rewound (written again from its start) by a write
+ * transaction begun after a checkpoint copied all of it.  When one has,
+ * this thread wakes the loop, which, if idle, begins its transaction
+ * again (store_backfilled()).  A passive checkpoint never waits for the
+ * writer, so under steady load it never quite catches up: there the
+ * store finishes the copy itself once the log has grown past
+ * STORE_WAL_MAX (store_commit()).
  */
 #include <errno.h>
 #include <fcntl.h>
