@@ -394,10 +394,10 @@ cp_msgid_next(uint64_t *last, uint32_t tag, uint64_t now_ms)
 
 	id = now_ms << CP_MSGID_TAGBITS |
 	    (tag & ((1U << CP_MSGID_TAGBITS) - 1));
+	/* A later millisecond, keeping the tag: ids of two clients with
+	 * different tags never meet. */
 	if (id <= *last)
-		id = *last + 1;
-	if (id == 0)
-		id = 1;
+		id = *last + (UINT64_C(1) << CP_MSGID_TAGBITS);
 	*last = id;
 	return id;
 }

@@ -253,9 +253,10 @@ const char	*cp_typename(unsigned int type);
 int		 cp_utf8_ok(const uint8_t *, size_t);
 /*
  * The next message id of a client (docs/PROTOCOL.md, 5.3): the time in
- * ms above CP_MSGID_TAGBITS bits of tag (random per client), and greater
- * than *last, which it updates.  Ids that grow with time keep the
- * server's duplicate index appending.
+ * ms above CP_MSGID_TAGBITS bits of tag (random per client), greater
+ * than *last (so never 0), which it updates: if the clock gives no
+ * larger one, the next millisecond's.  Ids that grow with
+ * time keep the server's duplicate index appending.
  */
 #define CP_MSGID_TAGBITS 20
 uint64_t	 cp_msgid_next(uint64_t *last, uint32_t tag, uint64_t now_ms);

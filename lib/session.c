@@ -83,7 +83,6 @@ struct rfrag {
 	uint8_t		 have;
 };
 
-/* A message queued and not yet cut into fragments. */
 /*
  * A message waiting to be cut into fragments.  It lives at the end of
  * the block its data starts (one allocation): freeing data frees it, and

@@ -203,6 +203,29 @@ test_utf8(void **state)
 	assert_string_equal(cp_strerror(9999), "unknown error");
 }
 
+/* Message ids grow with time, keep the client's tag, and never repeat. */
+static void
+test_msgid(void **state)
+{
+	uint64_t	last = 0, a, b, c, d;
+
+	a = cp_msgid_next(&last, 0x12345, 1000);
+	assert_int_equal(a, (UINT64_C(1000) << 20) | 0x12345);
+	assert_int_equal(last, a);
+	/* The same millisecond, and a clock stepped back: still larger,
+	 * same tag. */
+	b = cp_msgid_next(&last, 0x12345, 1000);
+	c = cp_msgid_next(&last, 0x12345, 5);
+	assert_true(a < b && b < c);
+	assert_int_equal(b & 0xfffff, 0x12345);
+	assert_int_equal(c & 0xfffff, 0x12345);
+	d = cp_msgid_next(&last, 0x12345, 2000);
+	assert_int_equal(d, (UINT64_C(2000) << 20) | 0x12345);
+	/* Only the low 20 bits of the tag count; never 0. */
+	last = 0;
+	assert_int_equal(cp_msgid_next(&last, 0xfff00000, 0), UINT64_C(1) << 20);
+}
+
 int
 main(void)
 {
@@ -213,6 +236,7 @@ main(void)
 		cmocka_unit_test(test_enum_ranges),
 		cmocka_unit_test(test_roster),
 		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_msgid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
