@@ -168,22 +168,18 @@ syncer_new(struct ev_loop *loop, const char *dbpath, syncer_fn *fn,
 		return NULL;
 	}
 	free(wal);
+	/*
+	 * A connection learns that the database is in WAL mode, and opens
+	 * the log, at its first read: until then a checkpoint does nothing
+	 * (and says so only by a log size of -1).
+	 */
 	if (sqlite3_open_v2(dbpath, &sy->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+	    sqlite3_busy_timeout(sy->db, 1000) != SQLITE_OK ||
+	    sqlite3_exec(sy->db, "SELECT count(*) FROM sqlite_master", NULL,
+	    NULL, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", dbpath, sy->db != NULL ?
 		    sqlite3_errmsg(sy->db) : "cannot open");
-		sqlite3_close(sy->db);
-		close(sy->fd);
-		free(sy);
-		return NULL;
-	}
-	sqlite3_busy_timeout(sy->db, 1000);
-	/* A connection learns that the database is in WAL mode, and opens
-	 * the log, at its first read: until then a checkpoint does nothing
-	 * (and says so only by a log size of -1). */
-	if (sqlite3_exec(sy->db, "SELECT count(*) FROM sqlite_master", NULL,
-	    NULL, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", dbpath, sqlite3_errmsg(sy->db));
 		sqlite3_close(sy->db);
 		close(sy->fd);
 		free(sy);

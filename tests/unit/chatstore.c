@@ -272,6 +272,22 @@ test_messages(void **state)
 	assert_int_equal(store_msg_get(f->st, first, b, &m), 0);
 }
 
+/* Replace the fixture's store with one made by sql (an older schema). */
+static void
+old_store(struct fx *f, const char *sql)
+{
+	char	path[128];
+	sqlite3	*db;
+
+	store_close(f->st);
+	f->st = NULL;
+	snprintf(path, sizeof path, "%s/%s", f->dir, STORE_FILE);
+	unlink(path);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
 /* A version 1 store (a state per message) is upgraded to cursors. */
 static void
 test_upgrade(void **state)
@@ -279,15 +295,9 @@ test_upgrade(void **state)
 	struct fx		*f = *state;
 	struct store_conv	 cv;
 	struct store_user	 u;
-	char			 path[128], err[256];
-	sqlite3			*db;
+	char			 err[256];
 
-	store_close(f->st);
-	f->st = NULL;
-	snprintf(path, sizeof path, "%s/%s", f->dir, STORE_FILE);
-	unlink(path);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
+	old_store(f,
 	    "CREATE TABLE users (id INTEGER PRIMARY KEY, key TEXT NOT NULL"
 	    " UNIQUE, nick TEXT NOT NULL, hash TEXT NOT NULL, created INTEGER"
 	    " NOT NULL, last_seen INTEGER NOT NULL DEFAULT 0);"
@@ -301,8 +311,7 @@ test_upgrade(void **state)
 	    " (2, 'b', 'b', 'h', 1, 0);"
 	    "INSERT INTO messages(sender, msgid, rcpt, t, text, state, notified)"
 	    " VALUES (1, 10, 2, 1, 'x', 2, 1), (1, 11, 2, 1, 'x', 1, 1),"
-	    " (1, 12, 2, 1, 'x', 0, 0);", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	    " (1, 12, 2, 1, 'x', 0, 0);");
 	f->st = store_open(f->dir, 0, err, sizeof err);
 	assert_non_null(f->st);
 	assert_int_equal(store_user_by_id(f->st, 2, &u), 1);
@@ -441,15 +450,9 @@ test_upgrade2(void **state)
 {
 	struct fx		*f = *state;
 	struct store_msg	 m;
-	char			 path[128], err[256];
-	sqlite3			*db;
+	char			 err[256];
 
-	store_close(f->st);
-	f->st = NULL;
-	snprintf(path, sizeof path, "%s/%s", f->dir, STORE_FILE);
-	unlink(path);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
+	old_store(f,
 	    "CREATE TABLE users (id INTEGER PRIMARY KEY, key TEXT NOT NULL"
 	    " UNIQUE, nick TEXT NOT NULL, hash TEXT NOT NULL, created INTEGER"
 	    " NOT NULL, last_seen INTEGER NOT NULL DEFAULT 0,"
@@ -467,8 +470,7 @@ test_upgrade2(void **state)
 	    "INSERT INTO messages(sender, msgid, rcpt, t, text)"
 	    " VALUES (2, 10, 1, 1, 'x'), (1, 11, 2, 1, 'y'),"
 	    " (1, 12, 2, 1, 'z');"
-	    "PRAGMA user_version = 2;", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	    "PRAGMA user_version = 2;");
 	f->st = store_open(f->dir, 0, err, sizeof err);
 	assert_non_null(f->st);
 	assert_int_equal(store_msg_queued(f->st, 1), 0);
