@@ -390,14 +390,24 @@ cp_utf8_ok(const uint8_t *p, size_t len)
 uint64_t
 cp_msgid_next(uint64_t *last, uint32_t tag, uint64_t now_ms)
 {
-	uint64_t	id;
+	uint64_t	base, id;
 
-	id = now_ms << CP_MSGID_TAGBITS |
-	    (tag & ((1U << CP_MSGID_TAGBITS) - 1));
-	/* A later millisecond, keeping the tag: ids of two clients with
-	 * different tags never meet. */
-	if (id <= *last)
-		id = *last + (UINT64_C(1) << CP_MSGID_TAGBITS);
+	base = (uint64_t)(tag & CP_MSGID_TAGMASK) << CP_MSGID_SEQBITS;
+	id = now_ms << CP_MSGID_MSSHIFT | base;
+	if (id > *last)
+		goto done;
+	/* The clock gives no larger id: the next of this millisecond's
+	 * sequence, if it has one left and is ours; else the next
+	 * millisecond's first.  Either way the tag stays, so ids of two
+	 * clients with different tags never meet, and a client sending
+	 * hundreds a second does not run ahead of the clock. */
+	id = *last + 1;
+	if ((id & CP_MSGID_SEQMASK) == 0 ||
+	    (id & ~CP_MSGID_SEQMASK & ((UINT64_C(1) << CP_MSGID_MSSHIFT) - 1))
+	    != base)
+		id = ((*last >> CP_MSGID_MSSHIFT) + 1) << CP_MSGID_MSSHIFT |
+		    base;
+done:
 	*last = id;
 	return id;
 }

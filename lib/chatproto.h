@@ -252,13 +252,18 @@ const char	*cp_typename(unsigned int type);
 /* Is the buffer valid UTF-8 with no NUL bytes (text of a message)? */
 int		 cp_utf8_ok(const uint8_t *, size_t);
 /*
- * The next message id of a client (docs/PROTOCOL.md, 5.3): the time in
- * ms above CP_MSGID_TAGBITS bits of tag (random per client), greater
- * than *last (so never 0), which it updates: if the clock gives no
- * larger one, the next millisecond's.  Ids that grow with
- * time keep the server's duplicate index appending.
+ * The next message id of a client (docs/PROTOCOL.md, 5.3), greater than
+ * *last (so never 0), which it updates: the time in ms, shifted left by
+ * CP_MSGID_MSSHIFT, ORed with CP_MSGID_TAGBITS bits of tag (random per
+ * client) above CP_MSGID_SEQBITS bits of sequence (0 in each new
+ * millisecond).  Ids that grow with time keep the server's duplicate
+ * index appending.
  */
-#define CP_MSGID_TAGBITS 20
+#define CP_MSGID_SEQBITS 8
+#define CP_MSGID_TAGBITS 12
+#define CP_MSGID_MSSHIFT (CP_MSGID_TAGBITS + CP_MSGID_SEQBITS)
+#define CP_MSGID_SEQMASK ((UINT64_C(1) << CP_MSGID_SEQBITS) - 1)
+#define CP_MSGID_TAGMASK ((1U << CP_MSGID_TAGBITS) - 1)
 uint64_t	 cp_msgid_next(uint64_t *last, uint32_t tag, uint64_t now_ms);
 
 #endif

@@ -207,23 +207,53 @@ test_utf8(void **state)
 static void
 test_msgid(void **state)
 {
-	uint64_t	last = 0, a, b, c, d;
+	uint64_t	last = 0, a, b, c, d, e, prev;
+	uint64_t	other = 0, o;
+	int		i;
 
+	/* 1000 ms, tag 0x345 (of 0x12345: its low 12 bits), sequence 0. */
 	a = cp_msgid_next(&last, 0x12345, 1000);
-	assert_int_equal(a, (UINT64_C(1000) << 20) | 0x12345);
+	assert_int_equal(a, (UINT64_C(1000) << 20) | 0x345 << 8);
 	assert_int_equal(last, a);
-	/* The same millisecond, and a clock stepped back: still larger,
-	 * same tag. */
+	/* The same millisecond: the next in its sequence, same tag. */
 	b = cp_msgid_next(&last, 0x12345, 1000);
+	assert_int_equal(b, a + 1);
+	/* A clock stepped back: still larger, same tag. */
 	c = cp_msgid_next(&last, 0x12345, 5);
-	assert_true(a < b && b < c);
-	assert_int_equal(b & 0xfffff, 0x12345);
-	assert_int_equal(c & 0xfffff, 0x12345);
-	d = cp_msgid_next(&last, 0x12345, 2000);
-	assert_int_equal(d, (UINT64_C(2000) << 20) | 0x12345);
-	/* Only the low 20 bits of the tag count; never 0. */
+	assert_int_equal(c, a + 2);
+	/* A sequence used up goes on in the next millisecond, sequence 0:
+	 * a client sending 256 in one millisecond is one ahead. */
+	prev = c;
+	for (i = 3; i < 256; i++) {
+		d = cp_msgid_next(&last, 0x12345, 1000);
+		assert_int_equal(d, prev + 1);
+		prev = d;
+	}
+	d = cp_msgid_next(&last, 0x12345, 1000);
+	assert_int_equal(d, (UINT64_C(1001) << 20) | 0x345 << 8);
+	e = cp_msgid_next(&last, 0x12345, 2000);
+	assert_int_equal(e, (UINT64_C(2000) << 20) | 0x345 << 8);
+	/* A previous id of another tag (a client whose tag changed): the
+	 * next millisecond with its own tag, not the other's sequence. */
+	last = (UINT64_C(3000) << 20) | 0x346 << 8 | 7;
+	assert_int_equal(cp_msgid_next(&last, 0x345, 3000),
+	    (UINT64_C(3001) << 20) | 0x345 << 8);
+	/* Two clients with different tags never meet, however fast. */
 	last = 0;
-	assert_int_equal(cp_msgid_next(&last, 0xfff00000, 0), UINT64_C(1) << 20);
+	for (i = 0; i < 2000; i++) {
+		prev = last;
+		d = cp_msgid_next(&last, 0x345, 7000 + (uint64_t)i / 1000);
+		o = cp_msgid_next(&other, 0x344, 7000 + (uint64_t)i / 1000);
+		assert_true(d > prev);
+		assert_int_not_equal(d, o);
+		assert_int_equal((d >> 8) & 0xfff, 0x345);
+		assert_int_equal((o >> 8) & 0xfff, 0x344);
+	}
+	/* 2000 ids over 2 ms: 8 ms used, not 2000. */
+	assert_true(last >> 20 <= 7001 + 8);
+	/* Never 0: tag 0 at time 0 is 0, so the next one. */
+	last = 0;
+	assert_int_equal(cp_msgid_next(&last, 0xfffff000, 0), 1);
 }
 
 int
