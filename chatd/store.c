@@ -218,8 +218,18 @@ static const char migrate1[] =
 /* A message written with q clear, in the tail. */
 struct tail_ent {
 	uint64_t	sid;
-	uint64_t	rcpt;		/* 0: queued or dropped since */
+	uint64_t	rcpt;		/* 0: queued since (and unlinked) */
 	uint64_t	time;
+	uint32_t	next;		/* the next live entry of its chain */
+};
+
+/*
+ * The live entries whose recipients hash alike, oldest first, linked by
+ * ring position: a lookup of one recipient walks only its chain, and
+ * the ring's oldest entry, if live, is the first of its chain.
+ */
+struct tail_chain {
+	uint32_t	first, last;	/* TAIL_NIL: none */
 };
 
 #define STORE_WAL_MAX	16384		/* log pages (of 4 KiB) before the
@@ -228,7 +238,8 @@ struct tail_ent {
 #define STORE_CACHE_PAGES 500		/* 2000 KiB, SQLite's default */
 #define TAIL_MIN	256
 #define TAIL_MAX	65536		/* entries; power of two */
-#define TAIL_HASH	1024		/* counts of live entries by rcpt */
+#define TAIL_HASH	4096		/* chains of live entries by rcpt */
+#define TAIL_NIL	UINT32_MAX
 
 struct store {
 	sqlite3		*db;
@@ -247,16 +258,14 @@ struct store {
 	struct tail_ent	*tail;		/* a ring, oldest at head */
 	size_t		 head, len, cap;
 	uint64_t	 tail_next;	/* above every sid in the tail */
-	/* Live entries per hash of rcpt, so that a lookup of a recipient
-	 * with none need not scan the tail. */
-	uint32_t	 tail_count[TAIL_HASH];
+	struct tail_chain tail_chain[TAIL_HASH];
 };
 
-/* The tail_count slot of rcpt. */
-static uint32_t *
-tail_slot(struct store *st, uint64_t rcpt)
+/* The chain of rcpt's live tail entries. */
+static struct tail_chain *
+tail_chain(struct store *st, uint64_t rcpt)
 {
-	return &st->tail_count[(rcpt * 0x9e3779b97f4a7c15ULL) >> 54];
+	return &st->tail_chain[(rcpt * 0x9e3779b97f4a7c15ULL) >> 52];
 }
 
 /* Log a failure of q and remember to roll back. */
@@ -399,60 +408,110 @@ store_queue_from(struct store *st)
 	return store_exec(st, s, "queue start");
 }
 
+/* The ring's oldest entry leaves the tail (first of its chain if live). */
+static void
+store_tail_drop(struct store *st)
+{
+	struct tail_ent		*e = &st->tail[st->head];
+	struct tail_chain	*ch;
+
+	if (e->rcpt != 0) {
+		ch = tail_chain(st, e->rcpt);
+		if ((ch->first = e->next) == TAIL_NIL)
+			ch->last = TAIL_NIL;
+	}
+	st->head = (st->head + 1) & (st->cap - 1);
+	st->len--;
+}
+
+/* Double the ring, unrolled so that the oldest entry is at 0. */
+static void
+store_tail_grow(struct store *st)
+{
+	struct tail_ent	*n;
+	size_t		 i, cap = st->cap ? st->cap * 2 : TAIL_MIN;
+	uint32_t	 mask = (uint32_t)st->cap - 1, head = (uint32_t)st->head;
+
+	n = xreallocarray(NULL, cap, sizeof *n);
+	for (i = 0; i < st->len; i++) {
+		n[i] = st->tail[(st->head + i) & (st->cap - 1)];
+		if (n[i].next != TAIL_NIL)
+			n[i].next = (n[i].next - head) & mask;
+	}
+	for (i = 0; i < TAIL_HASH && st->cap > 0; i++) {
+		if (st->tail_chain[i].first == TAIL_NIL)
+			continue;
+		st->tail_chain[i].first = (st->tail_chain[i].first - head) &
+		    mask;
+		st->tail_chain[i].last = (st->tail_chain[i].last - head) &
+		    mask;
+	}
+	free(st->tail);
+	st->tail = n;
+	st->head = 0;
+	st->cap = cap;
+}
+
 /* Remember a message written with q clear; a full tail queues its oldest. */
 static int
 store_tail_add(struct store *st, const struct store_msg *m)
 {
-	struct tail_ent	*e, *n;
-	size_t		 i;
+	struct tail_ent		*e;
+	struct tail_chain	*ch;
+	uint32_t		 pos;
 
 	if (st->len == TAIL_MAX) {
 		e = &st->tail[st->head];
-		if (e->rcpt != 0) {
-			if (store_queue(st, e->sid) == -1)
-				return -1;
-			(*tail_slot(st, e->rcpt))--;
-		}
-		st->head = (st->head + 1) & (st->cap - 1);
-		st->len--;
+		if (e->rcpt != 0 && store_queue(st, e->sid) == -1)
+			return -1;
+		store_tail_drop(st);
 	}
-	if (st->len == st->cap) {
-		/* Grow, unrolling the ring. */
-		n = xreallocarray(NULL, st->cap ? st->cap * 2 : TAIL_MIN,
-		    sizeof *n);
-		for (i = 0; i < st->len; i++)
-			n[i] = st->tail[(st->head + i) & (st->cap - 1)];
-		free(st->tail);
-		st->tail = n;
-		st->head = 0;
-		st->cap = st->cap ? st->cap * 2 : TAIL_MIN;
-	}
-	e = &st->tail[(st->head + st->len) & (st->cap - 1)];
+	if (st->len == st->cap)
+		store_tail_grow(st);
+	pos = (uint32_t)((st->head + st->len) & (st->cap - 1));
+	e = &st->tail[pos];
 	e->sid = m->sid;
 	e->rcpt = m->rcpt;
 	e->time = m->time;
-	(*tail_slot(st, m->rcpt))++;
+	e->next = TAIL_NIL;
+	ch = tail_chain(st, m->rcpt);
+	if (ch->last != TAIL_NIL)
+		st->tail[ch->last].next = pos;
+	else
+		ch->first = pos;
+	ch->last = pos;
 	st->len++;
 	st->tail_next = m->sid + 1;
 	return 0;
 }
 
-/* Before rcpt's messages are looked up: its tail entries join the index. */
+/*
+ * Before rcpt's messages are looked up: its tail entries join the index,
+ * found on their chain (with the other recipients that hash alike), and
+ * leave the chain.
+ */
 static int
 store_tail_queue(struct store *st, uint64_t rcpt)
 {
-	struct tail_ent	*e;
-	uint32_t	*left = tail_slot(st, rcpt);
-	size_t		 i;
+	struct tail_chain	*ch = tail_chain(st, rcpt);
+	struct tail_ent		*e;
+	uint32_t		 pos, prev = TAIL_NIL;
 
-	for (i = 0; i < st->len && *left > 0; i++) {
-		e = &st->tail[(st->head + i) & (st->cap - 1)];
-		if (e->rcpt != rcpt)
+	for (pos = ch->first; pos != TAIL_NIL; pos = e->next) {
+		e = &st->tail[pos];
+		if (e->rcpt != rcpt) {
+			prev = pos;
 			continue;
+		}
 		if (store_queue(st, e->sid) == -1)
 			return -1;
 		e->rcpt = 0;
-		(*left)--;
+		if (prev != TAIL_NIL)
+			st->tail[prev].next = e->next;
+		else
+			ch->first = e->next;
+		if (ch->last == pos)
+			ch->last = prev;
 	}
 	return 0;
 }
@@ -468,16 +527,12 @@ store_age(struct store *st, uint64_t now, uint64_t keep, store_need_fn *fn,
 		e = &st->tail[st->head];
 		if (e->time + keep > now)
 			break;
-		if (e->rcpt != 0) {
-			if (fn(arg, e->rcpt, e->sid)) {
-				if (store_queue(st, e->sid) == -1)
-					return -1;
-				n++;
-			}
-			(*tail_slot(st, e->rcpt))--;
+		if (e->rcpt != 0 && fn(arg, e->rcpt, e->sid)) {
+			if (store_queue(st, e->sid) == -1)
+				return -1;
+			n++;
 		}
-		st->head = (st->head + 1) & (st->cap - 1);
-		st->len--;
+		store_tail_drop(st);
 		gone++;
 	}
 	/* In the same transaction as the cursors fn judged by. */
@@ -540,6 +595,8 @@ store_open(const char *dir, enum store_sync sync, char *err, size_t errlen)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	store_pagecache();
 	st = xcalloc(1, sizeof *st);
+	for (i = 0; i < TAIL_HASH; i++)
+		st->tail_chain[i].first = st->tail_chain[i].last = TAIL_NIL;
 	xasprintf(&path, "%s/%s", dir, STORE_FILE);
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {

@@ -419,6 +419,63 @@ test_tail(void **state)
 	assert_int_equal(store_commit(f->st), 0);
 }
 
+static int
+need_all(void *arg, uint64_t rcpt, uint64_t sid)
+{
+	return 1;
+}
+
+#define CHAIN_RCPTS	6000		/* more than the tail's chains */
+
+/*
+ * Recipients share the tail's chains; the ring grows and wraps while
+ * lookups take entries out of the middle of chains and aging takes them
+ * from the front: whatever the order, every message to a recipient is
+ * in the index when it is looked up.
+ */
+static void
+test_tail_chains(void **state)
+{
+	struct fx		*f = *state;
+	static int		 sent[CHAIN_RCPTS + 1];
+	struct store_msg	 m;
+	uint64_t		 t = 1000, id = 1, rcpt;
+	uint32_t		 x = 12345;
+	int			 i;
+
+	memset(sent, 0, sizeof sent);
+	for (i = 0; i < 20000; i++) {
+		x = x * 1103515245 + 12345;
+		rcpt = 1 + (x >> 8) % CHAIN_RCPTS;
+		memset(&m, 0, sizeof m);
+		m.sender = 1;
+		m.rcpt = rcpt;
+		m.msgid = id++;
+		m.time = t++;
+		m.text = (const uint8_t *)"chain";
+		m.len = 5;
+		m.online = 1;
+		assert_int_equal(store_msg_add(f->st, &m), 0);
+		sent[rcpt]++;
+		if (i % 7 == 0) {
+			x = x * 1103515245 + 12345;
+			rcpt = 1 + (x >> 8) % CHAIN_RCPTS;
+			assert_int_equal(store_msg_queued(f->st, rcpt),
+			    sent[rcpt]);
+		}
+		/* The tail keeps the last 1500 to 2500: it wraps, and
+		 * grows to 4096 entries with its oldest not at 0. */
+		if (i % 1000 == 999)
+			assert_true(store_age(f->st, t, 1500, need_all,
+			    NULL) >= 0);
+		if (i % 3000 == 2999)
+			for (rcpt = 1; rcpt <= CHAIN_RCPTS; rcpt++)
+				assert_int_equal(store_msg_queued(f->st,
+				    rcpt), sent[rcpt]);
+	}
+	assert_int_equal(store_commit(f->st), 0);
+}
+
 /*
  * The tail is in memory only: after a crash (or any reopening) every
  * message not judged joins the index; ones judged stay out.
@@ -540,6 +597,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_upgrade, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tail, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tail_chains, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_ahead, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tail_reopen, setup,
 		    teardown),
