@@ -1065,10 +1065,13 @@ do_send(struct client *c, const struct cp_msg *m)
 	sm.time = now_ms();
 	sm.text = m->text.p;
 	sm.len = m->text.len;
-	sm.online = ru != NULL && ru->clients != NULL;
+	/* Relayed at once, so kept out of the queue index for now (the
+	 * store's tail), unless the recipient is offline or behind. */
+	sm.online = ru != NULL && ru->clients != NULL &&
+	    !ru->clients->backlog;
 	/* The bound applies to what waits undelivered; an online recipient
 	 * drains it, so only look when it is offline or behind. */
-	if ((ru == NULL || ru->clients == NULL || ru->clients->backlog) &&
+	if (!sm.online &&
 	    (rc = store_msg_queued(srv->st, su.id)) >= srv->conf.queue_max) {
 		rc = store_msg_find(srv->st, &sm);
 		if (rc != 1) {
