@@ -10,8 +10,11 @@
  *   chat-bench -s HOST:PORT -P PID [options] tput|lat|reg|mem
  *
  * tput  -n N senders each keep -w messages not yet accepted to
- *       a receiver of their own, which marks each message delivered and
- *       read (receipts on).  Over -d seconds (after -W seconds):
+ *       a receiver of their own, which marks the messages delivered and
+ *       read (receipts on) as chatclient and chat-tui do: one MARK of
+ *       each kind per turn, for the newest message (marks are
+ *       cumulative; each message still earns its sender both receipts).
+ *       Over -d seconds (after -W seconds):
  *       messages relayed per second (delivered to a receiver), chatd's
  *       CPU per relayed message (utime + stime of PID), and the send to
  *       deliver latency percentiles under that load.
@@ -72,6 +75,7 @@ struct cb_client {
 	uint64_t		 next_id;	/* the last message id */
 	uint32_t		 tag;		/* of its message ids */
 	uint64_t		 lat_sent;	/* lat mode: send time */
+	uint64_t		 mark_sid;	/* newest MESSAGE of the turn */
 };
 
 struct cb_sock {
@@ -277,7 +281,7 @@ static void
 cb_message(struct sess *s, const uint8_t *buf, size_t len, void *arg)
 {
 	struct cb_client	*c = arg;
-	struct cp_msg		 m, r;
+	struct cp_msg		 m;
 	uint64_t		 t, now;
 
 	if (cp_decode(buf, len, &m) != CPE_NONE)
@@ -316,14 +320,9 @@ cb_message(struct sess *s, const uint8_t *buf, size_t len, void *arg)
 				cb_lat_add(&cb.deliver, now - t);
 			}
 		}
-		/* Receipts on: delivered, then read, as a client does. */
-		memset(&r, 0, sizeof r);
-		r.type = CP_MARK;
-		r.flags = CPR_DELIVERED;
-		r.sid = m.sid;
-		cb_send(c, &r);
-		r.flags = CPR_READ;
-		cb_send(c, &r);
+		/* Receipts on: marked at the end of the turn (cb_mark()). */
+		if (m.sid > c->mark_sid)
+			c->mark_sid = m.sid;
 		break;
 	case CP_RECEIPT:
 		if (cb.measuring)
@@ -427,6 +426,30 @@ cb_sock_input(struct cb_sock *k)
 	}
 }
 
+/*
+ * Receivers mark what the turn brought delivered and read, as a client
+ * does: chatclient marks delivered once per loop turn, and chat-tui,
+ * showing the conversation, marks read the newest message on screen.
+ */
+static void
+cb_mark(struct cb_client *c)
+{
+	struct cp_msg	r;
+
+	if (c->mark_sid == 0 || c->s == NULL)
+		return;
+	memset(&r, 0, sizeof r);
+	r.type = CP_MARK;
+	r.flags = CPR_DELIVERED;
+	r.sid = c->mark_sid;
+	sess_ep_hold(c->ep);
+	cb_send(c, &r);
+	r.flags = CPR_READ;
+	cb_send(c, &r);
+	sess_ep_release(c->ep);
+	c->mark_sid = 0;
+}
+
 /* Senders top their window up. */
 static void
 cb_pump(void)
@@ -481,6 +504,7 @@ cb_turn(int wait_ms)
 	}
 	for (i = 0; i < cb.dirty_n; i++) {
 		c = cb.dirty[i];
+		cb_mark(c);
 		c->dirty = 0;
 		c->deadline = c->s != NULL ? sess_ep_run(c->ep) : UINT64_MAX;
 	}

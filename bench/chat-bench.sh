@@ -14,7 +14,9 @@
 #
 # chatd runs with durability on (fsync = yes: accepted means flushed to
 # disk, all threads' CPU counted) and receipts on (every receiver marks
-# each message delivered and read, and the sender gets both receipts).
+# the messages delivered and read, once per turn for the newest, as
+# chatclient and chat-tui do, and the sender gets both receipts for each
+# message).
 # Throughput is bounded by the messages in flight (PAIRS x WINDOW) over
 # the time to ACCEPTED, which is one or two disk flushes (a few ms under
 # load): 2048 in flight, as from a few thousand busy users, is enough to

@@ -721,6 +721,7 @@ app_seen(struct app *a, size_t first, size_t last)
 {
 	struct model_conv	*c = a->model.open;
 	size_t			 i;
+	uint64_t		 newest = 0;
 
 	if (c == NULL)
 		return;
@@ -728,10 +729,13 @@ app_seen(struct app *a, size_t first, size_t last)
 		if (c->msgs[i].out || c->msgs[i].read_sent)
 			continue;
 		c->msgs[i].read_sent = 1;
-		if (a->net != NULL)
-			net_mark_read(a->net, c->msgs[i].id);
+		if (c->msgs[i].id > newest)
+			newest = c->msgs[i].id;
 		history_state(&a->hist, c, &c->msgs[i]);
 	}
+	/* A read mark covers the conversation up to it: one will do. */
+	if (newest != 0 && a->net != NULL)
+		net_mark_read(a->net, newest);
 }
 
 /* The connection changed. */

@@ -73,6 +73,8 @@ struct chatclient {
 	ev_timer		 retry;		/* connect, reconnect */
 	ev_timer		 resend;	/* outbox after a busy answer */
 	ev_timer		 kick;		/* outbox, from the loop */
+	ev_prepare		 marker;	/* the turn's MARK delivered */
+	uint64_t		 mark_sid;	/* the newest MESSAGE to mark */
 	double			 backoff;
 	enum cred_mode		 mode;
 	char			 nick[NICK_MAX_BYTES];
@@ -263,6 +265,7 @@ cc_fail(struct chatclient *c, enum cp_err code, const char *why)
 	ev_timer_stop(c->loop, &c->retry);
 	ev_timer_stop(c->loop, &c->resend);
 	ev_timer_stop(c->loop, &c->kick);
+	ev_prepare_stop(c->loop, &c->marker);
 	if (c->s != NULL) {
 		sess_close(c->s);
 		c->s = NULL;
@@ -408,20 +411,43 @@ cc_seen(struct chatclient *c, const struct cp_msg *m)
 	return 0;
 }
 
+/*
+ * MARK delivered is cumulative (every message up to sid): one per loop
+ * turn, for the newest MESSAGE of the turn, sent before the loop waits.
+ */
+static void
+cc_flush_mark(struct chatclient *c)
+{
+	struct cp_msg	r;
+
+	ev_prepare_stop(c->loop, &c->marker);
+	if (c->mark_sid == 0)
+		return;
+	memset(&r, 0, sizeof r);
+	r.type = CP_MARK;
+	r.flags = CPR_DELIVERED;
+	r.sid = c->mark_sid;
+	c->mark_sid = 0;
+	cc_send(c, &r);
+}
+
+static void
+cc_marker_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	cc_flush_mark(w->data);
+}
+
 static void
 cc_on_message(struct chatclient *c, const struct cp_msg *m)
 {
 	struct chatclient_msg	 msg;
-	struct cp_msg		 r;
 	char			 from[CP_NICK_WIRE + 1];
 	int			 dup = cc_seen(c, m);
 
-	/* Acknowledge first: the server may drop it from the queue. */
-	memset(&r, 0, sizeof r);
-	r.type = CP_MARK;
-	r.flags = CPR_DELIVERED;
-	r.sid = m->sid;
-	cc_send(c, &r);
+	/* Acknowledged (marked delivered) even if a repeat, this turn. */
+	if (m->sid > c->mark_sid)
+		c->mark_sid = m->sid;
+	ev_prepare_start(c->loop, &c->marker);
 	if (dup || c->cb.message == NULL)
 		return;
 	memcpy(from, m->nick.p, m->nick.len);
@@ -548,6 +574,8 @@ cc_sess_lost(struct sess *s, enum sess_reason why, void *arg)
 		return;
 	c->s = NULL;
 	c->login_id = 0;
+	/* Not marked: the next session's login gives them again. */
+	c->mark_sid = 0;
 	for (o = c->ob_head; o != NULL; o = o->next)
 		o->sent = 0;
 	/* The endpoint is freed from the retry timer, not in here. */
@@ -685,6 +713,8 @@ chatclient_new(struct ev_loop *loop, const struct chatclient_conf *conf,
 	c->resend.data = c;
 	ev_timer_init(&c->kick, cc_resend_cb, 0., 0.);
 	c->kick.data = c;
+	ev_prepare_init(&c->marker, cc_marker_cb);
+	c->marker.data = c;
 	c->state = CHATCLIENT_DISCONNECTED;
 	return c;
 }
@@ -699,6 +729,7 @@ chatclient_free(struct chatclient *c)
 	ev_timer_stop(c->loop, &c->retry);
 	ev_timer_stop(c->loop, &c->resend);
 	ev_timer_stop(c->loop, &c->kick);
+	cc_flush_mark(c);
 	c->gave_up = 1;
 	if (c->s != NULL)
 		sess_close(c->s);
