@@ -59,6 +59,7 @@ struct lg_opts {
 	double		 duration;	/* seconds */
 	double		 drain;		/* seconds */
 	int		 timeout_ms;
+	int		 gap_us;	/* idle after each batch of replies */
 	int		 threads;
 	int		 socks;		/* per thread */
 	int		 window;	/* in flight, over all sockets */
@@ -115,7 +116,7 @@ lg_usage(int code)
 	fprintf(code ? stderr : stdout,
 "usage: loadgen [-s HOST[:PORT]] [-m seed|ext|ntp|hex] [-f FORMAT] [-z ZONE]\n"
 "               [-P PAD] [-x HEX] [-d SECONDS] [-w WINDOW] [-t THREADS]\n"
-"               [-k SOCKETS] [-b BATCH] [-T MS] [-v]\n"
+"               [-k SOCKETS] [-b BATCH] [-T MS] [-g US] [-v]\n"
 "  -s, --server    where to send (default 127.0.0.1:9000)\n"
 "  -m, --mode      payload: seed (the bytes of FORMAT; default), ext (a\n"
 "                  timed extended request), ntp (a 48-byte NTPv4 client\n"
@@ -131,6 +132,8 @@ lg_usage(int code)
 "  -b, --batch     datagrams per sendmmsg/recvmmsg (default 64)\n"
 "  -T, --timeout   ms of silence before a socket's window counts as lost\n"
 "                  (default 50)\n"
+"  -g, --gap       sleep US microseconds after each turn that took replies,\n"
+"                  so that the machine idles between requests (default 0)\n"
 "  -v, --verbose   show the first reply on stderr\n"
 "Prints one line: rate=replies/s sent= replies= lost= bad= senderr= ...\n");
 	exit(code);
@@ -372,6 +375,10 @@ lg_thread_main(void *arg)
 		for (i = 0; i < t->nsocks; i++)
 			if (pfd[i].revents & (POLLIN | POLLERR))
 				lg_recv(t, &t->s[i], in, now);
+		/* --gap: the machine idles before the next request, as
+		 * between a relay's messages. */
+		if (o->gap_us > 0)
+			usleep((useconds_t)o->gap_us);
 	}
 	udp_batch_free(in);
 	free(msgs);
@@ -434,6 +441,7 @@ main(int argc, char *argv[])
 		{ "sockets",	required_argument,	NULL, 'k' },
 		{ "batch",	required_argument,	NULL, 'b' },
 		{ "timeout",	required_argument,	NULL, 'T' },
+		{ "gap",	required_argument,	NULL, 'g' },
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL,		0,			NULL, 0 }
@@ -459,7 +467,7 @@ main(int argc, char *argv[])
 	o.socks = 4;
 	o.window = 128;
 	o.batch = 64;
-	while ((ch = getopt_long(argc, argv, "s:m:f:z:P:x:d:w:t:k:b:T:vh",
+	while ((ch = getopt_long(argc, argv, "s:m:f:z:P:x:d:w:t:k:b:T:g:vh",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
@@ -506,6 +514,9 @@ main(int argc, char *argv[])
 		case 'T':
 			o.timeout_ms = (int)lg_int("--timeout", optarg, 1,
 			    60000);
+			break;
+		case 'g':
+			o.gap_us = (int)lg_int("--gap", optarg, 0, 1000000);
 			break;
 		case 'v':
 			o.verbose = 1;
