@@ -897,7 +897,9 @@ chatclient_outbox(const struct chatclient *c)
 size_t
 chatclient_unacked(const struct chatclient *c)
 {
-	return c->s != NULL ? sess_queued(c->s) : 0;
+	/* A MARK delivered waiting for the end of the turn counts. */
+	return (c->s != NULL ? sess_queued(c->s) : 0) +
+	    (c->mark_sid != 0 && c->s != NULL);
 }
 
 int

@@ -159,7 +159,8 @@ int		 chatclient_send_id(struct chatclient *, uint64_t msgid,
 size_t		 chatclient_outbox(const struct chatclient *);
 /*
  * Bytes sent on the session and not yet acknowledged by the server (e.g.
- * delivered and read receipts); a program about to exit waits for 0.
+ * read marks; the delivered mark, one per loop turn, counts from the
+ * MESSAGE on); a program about to exit waits for 0, running its loop.
  */
 size_t		 chatclient_unacked(const struct chatclient *);
 /* Tell the sender of sid that its message has been read. */
