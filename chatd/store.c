@@ -330,6 +330,25 @@ store_txc(struct store *st)
 	return 0;
 }
 
+/*
+ * Run write q with its n (1 or 2) integer parameters a, b in the
+ * transaction; critical as store_txc().
+ */
+static int
+store_write(struct store *st, int critical, int q, int n, uint64_t a,
+    uint64_t b, const char *what)
+{
+	sqlite3_stmt	*s;
+
+	if ((critical ? store_txc(st) : store_tx(st)) == -1)
+		return -1;
+	s = store_q(st, q);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)a);
+	if (n > 1)
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)b);
+	return store_exec(st, s, what);
+}
+
 /* The integer a one-row query returns, or -1. */
 static long long
 store_pragma(struct store *st, const char *q)
@@ -385,27 +404,15 @@ store_schema(struct store *st, char **msg)
 static int
 store_queue(struct store *st, uint64_t sid)
 {
-	sqlite3_stmt	*s;
-
-	if (store_tx(st) == -1)
-		return -1;
-	s = store_q(st, Q_MSG_QUEUE);
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)sid);
-	return store_exec(st, s, "queue message");
+	return store_write(st, 0, Q_MSG_QUEUE, 1, sid, 0, "queue message");
 }
 
 /* Record the oldest message that may be missing from the queue index. */
 static int
 store_queue_from(struct store *st)
 {
-	sqlite3_stmt	*s;
-
-	if (store_tx(st) == -1)
-		return -1;
-	s = store_q(st, Q_QUEUE_FROM);
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)(st->len > 0 ?
-	    st->tail[st->head].sid : st->tail_next));
-	return store_exec(st, s, "queue start");
+	return store_write(st, 0, Q_QUEUE_FROM, 1, st->len > 0 ?
+	    st->tail[st->head].sid : st->tail_next, 0, "queue start");
 }
 
 /* The ring's oldest entry leaves the tail (first of its chain if live). */
@@ -851,14 +858,7 @@ store_user_set_hash(struct store *st, uint64_t id, const char *hash)
 int
 store_user_seen(struct store *st, uint64_t id, uint64_t t)
 {
-	sqlite3_stmt	*s;
-
-	if (store_tx(st) == -1)
-		return -1;
-	s = store_q(st, Q_USER_SEEN);
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)t);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)id);
-	return store_exec(st, s, "last seen");
+	return store_write(st, 0, Q_USER_SEEN, 2, t, id, "last seen");
 }
 
 int
@@ -898,39 +898,22 @@ store_token_check(struct store *st, uint64_t user,
 int
 store_token_revoke(struct store *st, uint64_t user)
 {
-	sqlite3_stmt	*s;
-
-	if (store_txc(st) == -1)
-		return -1;
-	s = store_q(st, Q_TOKEN_REVOKE);
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)user);
-	return store_exec(st, s, "revoke tokens");
-}
-
-/* Run a two-id write (contacts). */
-static int
-store_pair(struct store *st, int q, uint64_t a, uint64_t b, const char *what)
-{
-	sqlite3_stmt	*s;
-
-	if (store_txc(st) == -1)
-		return -1;
-	s = store_q(st, q);
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)a);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)b);
-	return store_exec(st, s, what);
+	return store_write(st, 1, Q_TOKEN_REVOKE, 1, user, 0,
+	    "revoke tokens");
 }
 
 int
 store_contact_add(struct store *st, uint64_t user, uint64_t contact)
 {
-	return store_pair(st, Q_CONTACT_ADD, user, contact, "add contact");
+	return store_write(st, 1, Q_CONTACT_ADD, 2, user, contact,
+	    "add contact");
 }
 
 int
 store_contact_del(struct store *st, uint64_t user, uint64_t contact)
 {
-	return store_pair(st, Q_CONTACT_DEL, user, contact, "remove contact");
+	return store_write(st, 1, Q_CONTACT_DEL, 2, user, contact,
+	    "remove contact");
 }
 
 /* A single count(*) for one id. */
@@ -1219,14 +1202,8 @@ store_owed(struct store *st, uint64_t sender, store_conv_fn *fn, void *arg)
 int
 store_user_delivered(struct store *st, uint64_t id, uint64_t sid)
 {
-	sqlite3_stmt	*s;
-
-	if (store_tx(st) == -1)
-		return -1;
-	s = store_q(st, Q_USER_DELIVERED);
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)sid);
-	return store_exec(st, s, "delivered cursor");
+	return store_write(st, 0, Q_USER_DELIVERED, 2, id, sid,
+	    "delivered cursor");
 }
 
 const char *
@@ -1244,13 +1221,7 @@ store_sid_start(const struct store *st)
 int
 store_sid_reserve(struct store *st, uint64_t upto)
 {
-	sqlite3_stmt	*s;
-
-	if (store_txc(st) == -1)
-		return -1;
-	s = store_q(st, Q_SID_RESERVE);
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)upto);
-	return store_exec(st, s, "reserve ids");
+	return store_write(st, 1, Q_SID_RESERVE, 1, upto, 0, "reserve ids");
 }
 
 int
