@@ -130,6 +130,16 @@ static const char *const sql[Q_COUNT] = {
  */
 #define STORE_VERSION	3
 
+/* The message table of version 3, for the schema and the upgrades. */
+#define MESSAGES_COLUMNS						\
+	"  id INTEGER PRIMARY KEY,"					\
+	"  sender INTEGER NOT NULL,"					\
+	"  msgid INTEGER NOT NULL,"					\
+	"  rcpt INTEGER NOT NULL,"					\
+	"  t INTEGER NOT NULL,"						\
+	"  text BLOB NOT NULL,"						\
+	"  q INTEGER NOT NULL DEFAULT 1"
+
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS users ("
 	"  id INTEGER PRIMARY KEY,"
@@ -149,14 +159,7 @@ static const char schema[] =
 	"  contact INTEGER NOT NULL,"
 	"  PRIMARY KEY (user, contact)) WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS contacts_rev ON contacts(contact);"
-	"CREATE TABLE IF NOT EXISTS messages ("
-	"  id INTEGER PRIMARY KEY,"
-	"  sender INTEGER NOT NULL,"
-	"  msgid INTEGER NOT NULL,"
-	"  rcpt INTEGER NOT NULL,"
-	"  t INTEGER NOT NULL,"
-	"  text BLOB NOT NULL,"
-	"  q INTEGER NOT NULL DEFAULT 1);"
+	"CREATE TABLE IF NOT EXISTS messages (" MESSAGES_COLUMNS ");"
 	"CREATE UNIQUE INDEX IF NOT EXISTS messages_dedupe"
 	"  ON messages(msgid, sender);"
 	"CREATE INDEX IF NOT EXISTS messages_queue ON messages(rcpt, id)"
@@ -177,14 +180,7 @@ static const char schema[] =
 
 /* Version 2's message table had AUTOINCREMENT and no q: rebuilt. */
 static const char migrate2[] =
-	"CREATE TABLE messages3 ("
-	"  id INTEGER PRIMARY KEY,"
-	"  sender INTEGER NOT NULL,"
-	"  msgid INTEGER NOT NULL,"
-	"  rcpt INTEGER NOT NULL,"
-	"  t INTEGER NOT NULL,"
-	"  text BLOB NOT NULL,"
-	"  q INTEGER NOT NULL DEFAULT 1);"
+	"CREATE TABLE messages3 (" MESSAGES_COLUMNS ");"
 	"INSERT INTO messages3(id, sender, msgid, rcpt, t, text)"
 	"  SELECT id, sender, msgid, rcpt, t, text FROM messages;"
 	"DROP TABLE messages;"
