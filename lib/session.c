@@ -134,6 +134,7 @@ struct sess {
 	uint8_t			 send_close;
 	uint8_t			 have_prev;	/* rxk_prev is kept */
 	uint8_t			 have_rtt;
+	uint8_t			 aesgcm;	/* DATA sealed with AES-GCM */
 	uint8_t			 tlp_count;	/* at most TLP_MAX */
 
 	uint64_t		 lcid;		/* ours: peers send to it */
@@ -268,6 +269,7 @@ sess_conf_default(struct sess_conf *c)
 	c->max_queue = 1 << 20;
 	c->max_sessions = 4096;
 	c->seal = 1;
+	c->aes_gcm = 1;
 }
 
 /* The monotonic clock in nanoseconds. */
@@ -612,14 +614,61 @@ sess_nonce(uint8_t n[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES],
 	wire_put64(n + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES - 8, ctr);
 }
 
+/* May this endpoint seal with AES-256-GCM (docs/PROTOCOL.md 4.2)? */
+static int
+ep_aesgcm(const struct sess_ep *ep)
+{
+	return ep->conf.aes_gcm && crypto_aead_aes256gcm_is_available();
+}
+
+/*
+ * Seal plen bytes at plain after the clear header at pkt, with the AEAD
+ * the handshake chose; the nonce is the counter, right-aligned in zeros
+ * (24 bytes for XChaCha20-Poly1305, 12 for AES-256-GCM).
+ */
+static size_t
+sess_seal(const struct sess *s, uint8_t *pkt, const uint8_t *plain,
+    size_t plen, uint64_t ctr, const uint8_t *key)
+{
+	uint8_t			 nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
+	unsigned long long	 clen;
+
+	sess_nonce(nonce, ctr);
+	if (s->aesgcm)
+		crypto_aead_aes256gcm_encrypt(pkt + SP_HDR_LEN, &clen, plain,
+		    plen, pkt, SP_HDR_LEN, NULL, nonce + sizeof nonce -
+		    crypto_aead_aes256gcm_NPUBBYTES, key);
+	else
+		crypto_aead_xchacha20poly1305_ietf_encrypt(pkt + SP_HDR_LEN,
+		    &clen, plain, plen, pkt, SP_HDR_LEN, NULL, nonce, key);
+	return (size_t)clen;
+}
+
+/* Open a sealed DATA packet of len bytes: 0, or -1 if not authentic. */
+static int
+sess_unseal(const struct sess *s, uint8_t *plain, unsigned long long *plen,
+    const uint8_t *pkt, size_t len, uint64_t ctr, const uint8_t *key)
+{
+	uint8_t	nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
+
+	sess_nonce(nonce, ctr);
+	if (s->aesgcm)
+		return crypto_aead_aes256gcm_decrypt(plain, plen, NULL,
+		    pkt + SP_HDR_LEN, len - SP_HDR_LEN, pkt, SP_HDR_LEN,
+		    nonce + sizeof nonce - crypto_aead_aes256gcm_NPUBBYTES,
+		    key) == 0 ? 0 : -1;
+	return crypto_aead_xchacha20poly1305_ietf_decrypt(plain, plen, NULL,
+	    pkt + SP_HDR_LEN, len - SP_HDR_LEN, pkt, SP_HDR_LEN, nonce,
+	    key) == 0 ? 0 : -1;
+}
+
 /* Seal plain frames into a DATA packet and send it to the peer. */
 static void
 sess_output(struct sess *s, const uint8_t *plain, size_t plen)
 {
 	struct sess_ep		*ep = s->ep;
 	uint8_t			 pkt[SP_MAX_DGRAM];
-	uint8_t			 nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
-	unsigned long long	 clen;
+	size_t			 clen;
 	struct sp_hdr		 h;
 
 	if (s->tx_ctr >= COUNTER_LIMIT) {
@@ -639,11 +688,9 @@ sess_output(struct sess *s, const uint8_t *plain, size_t plen)
 	h.counter = s->tx_ctr++;
 	s->tx_epoch_pkts++;
 	sp_hdr_encode(pkt, &h);
-	if (ep->conf.seal) {
-		sess_nonce(nonce, h.counter);
-		crypto_aead_xchacha20poly1305_ietf_encrypt(pkt + SP_HDR_LEN,
-		    &clen, plain, plen, pkt, SP_HDR_LEN, NULL, nonce, s->txk);
-	} else {
+	if (ep->conf.seal)
+		clen = sess_seal(s, pkt, plain, plen, h.counter, s->txk);
+	else {
 		memcpy(pkt + SP_HDR_LEN, plain, plen);
 		memset(pkt + SP_HDR_LEN + plen, 0, SP_TAG_LEN);
 		clen = plen + SP_TAG_LEN;
@@ -656,8 +703,8 @@ sess_output(struct sess *s, const uint8_t *plain, size_t plen)
 		}
 		s->path_tx += SP_HDR_LEN + clen;
 	}
-	ep_send(ep, pkt, SP_HDR_LEN + (size_t)clen,
-	    (struct sockaddr *)&s->peer, s->peerlen);
+	ep_send(ep, pkt, SP_HDR_LEN + clen, (struct sockaddr *)&s->peer,
+	    s->peerlen);
 }
 
 /* Build the ACK frame for what we hold. */
@@ -1298,7 +1345,6 @@ sess_open(struct sess *s, const uint8_t *pkt, size_t len,
 {
 	struct sess_ep		*ep = s->ep;
 	uint8_t			 key[SP_KEY_LEN];
-	uint8_t			 nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
 	unsigned long long	 plen;
 	unsigned int		 ahead, i;
 
@@ -1311,10 +1357,8 @@ sess_open(struct sess *s, const uint8_t *pkt, size_t len,
 		return -1;
 	}
 	if (ep->conf.seal) {
-		sess_nonce(nonce, h->counter);
-		if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain, &plen,
-		    NULL, pkt + SP_HDR_LEN, len - SP_HDR_LEN, pkt, SP_HDR_LEN,
-		    nonce, key) != 0) {
+		if (sess_unseal(s, plain, &plen, pkt, len, h->counter,
+		    key) == -1) {
 			sodium_memzero(key, sizeof key);
 			ep->st.rx_forged++;
 			return -1;
@@ -1525,6 +1569,9 @@ ep_new_server_sess(struct sess_ep *ep, const struct sp_hello *h,
 		return NULL;
 	}
 	sodium_memzero(s->hs->esk, sizeof s->hs->esk);
+	/* AES-256-GCM if the client offers it and this end has it. */
+	s->aesgcm = (h->flags & SP_HELLO_AESGCM) && ep_aesgcm(ep);
+	a.flags = s->aesgcm ? SP_ACCEPT_AESGCM : 0;
 	a.ccid = h->ccid;
 	a.scid = s->lcid;
 	memset(a.tag, 0, sizeof a.tag);
@@ -1629,8 +1676,10 @@ sess_send_hello(struct sess *s)
 	memset(&h, 0, sizeof h);
 	h.ccid = s->lcid;
 	memcpy(h.epk, s->hs->epk, SP_PK_LEN);
+	if (ep_aesgcm(s->ep))
+		h.flags |= SP_HELLO_AESGCM;
 	if (s->state == S_COOKIE) {
-		h.flags = SP_HELLO_COOKIE;
+		h.flags |= SP_HELLO_COOKIE;
 		memcpy(h.cookie, s->hs->cookie, SP_MAC_LEN);
 	}
 	ep_send(s->ep, buf, sp_hello_encode(buf, &h),
@@ -1713,6 +1762,11 @@ ep_on_accept(struct sess_ep *ep, const uint8_t *pkt, size_t len)
 		ep->st.rx_unknown++;
 		return;
 	}
+	/* The server may only choose what was offered. */
+	if ((a.flags & SP_ACCEPT_AESGCM) && !ep_aesgcm(ep)) {
+		ep->st.rx_malformed++;
+		return;
+	}
 	if (sess_derive(s, 1, s->hs->epk, a.epk, s->hs->esk, s->hs->epk, NULL,
 	    s->lcid, a.scid, confirm) == -1) {
 		ep->st.rx_forged++;
@@ -1740,6 +1794,7 @@ ep_on_accept(struct sess_ep *ep, const uint8_t *pkt, size_t len)
 		s->hs->pinned = 1;
 	}
 	s->rcid = a.scid;
+	s->aesgcm = (a.flags & SP_ACCEPT_AESGCM) != 0;
 	sess_touch(s);
 	sess_up(s);
 	if (s->state == S_UP) {
@@ -2326,6 +2381,12 @@ sess_peer(const struct sess *s, socklen_t *len)
 }
 
 /* The session's own connection id. */
+const char *
+sess_aead(const struct sess *s)
+{
+	return s->aesgcm ? "AES-256-GCM" : "XChaCha20-Poly1305";
+}
+
 uint64_t
 sess_id(const struct sess *s)
 {

@@ -7,7 +7,8 @@
  * session (struct sess) is named by connection ids, not addresses, so it
  * survives a client's change of address.  Messages of 1 to 65536 bytes
  * are delivered reliably, in order and exactly once, sealed with
- * XChaCha20-Poly1305 under keys from an X25519 handshake.
+ * XChaCha20-Poly1305, or AES-256-GCM where both ends have AES
+ * instructions, under keys from an X25519 handshake.
  *
  * Everything runs in one thread on libev: the endpoint's I/O watcher and
  * one timer per session.  The application sees three callbacks: up,
@@ -49,6 +50,8 @@ struct sess_conf {
 	size_t		max_queue;	/* 1 MiB: unacknowledged bytes queued */
 	uint32_t	max_sessions;	/* 4096: sessions per server */
 	int		seal;		/* 1; 0 only to measure AEAD cost */
+	int		aes_gcm;	/* 1: AES-256-GCM when both ends have
+					 * AES instructions; 0: XChaCha20 */
 };
 
 /* Why a session ended, as passed to on_lost. */
@@ -164,6 +167,9 @@ int		 sess_is_up(const struct sess *);
 size_t		 sess_queued(const struct sess *);
 const struct sockaddr *sess_peer(const struct sess *, socklen_t *);
 uint64_t	 sess_id(const struct sess *);
+/* The AEAD sealing the session's DATA: "AES-256-GCM" or
+ * "XChaCha20-Poly1305" (chosen in the handshake, known once up). */
+const char	*sess_aead(const struct sess *);
 void		 sess_set_data(struct sess *, void *);
 void		*sess_data(const struct sess *);
 struct sess_ep	*sess_ep(const struct sess *);

@@ -32,7 +32,7 @@ sp_hello_encode(uint8_t buf[SP_HELLO_LEN], const struct sp_hello *h)
 	memset(buf, 0, SP_HELLO_LEN);
 	buf[0] = SP_T_HELLO;
 	buf[1] = SP_VERSION;
-	buf[2] = h->flags & SP_HELLO_COOKIE;
+	buf[2] = h->flags & (SP_HELLO_COOKIE | SP_HELLO_AESGCM);
 	wire_put64(buf + 4, h->ccid);
 	memcpy(buf + 12, h->epk, SP_PK_LEN);
 	if (h->flags & SP_HELLO_COOKIE)
@@ -48,7 +48,7 @@ sp_hello_decode(const uint8_t *p, size_t len, struct sp_hello *h)
 
 	if (len != SP_HELLO_LEN || p[0] != SP_T_HELLO || p[1] != SP_VERSION)
 		return -1;
-	if ((p[2] & ~SP_HELLO_COOKIE) != 0 || p[3] != 0)
+	if ((p[2] & ~(SP_HELLO_COOKIE | SP_HELLO_AESGCM)) != 0 || p[3] != 0)
 		return -1;
 	for (i = 60; i < SP_HELLO_LEN; i++)
 		if (p[i] != 0)
@@ -97,7 +97,8 @@ sp_accept_encode(uint8_t buf[SP_ACCEPT_LEN], const struct sp_accept *a)
 {
 	buf[0] = SP_T_ACCEPT;
 	buf[1] = SP_VERSION;
-	buf[2] = buf[3] = 0;
+	buf[2] = a->flags & SP_ACCEPT_AESGCM;
+	buf[3] = 0;
 	wire_put64(buf + 4, a->ccid);
 	wire_put64(buf + 12, a->scid);
 	memcpy(buf + 20, a->epk, SP_PK_LEN);
@@ -110,8 +111,9 @@ int
 sp_accept_decode(const uint8_t *p, size_t len, struct sp_accept *a)
 {
 	if (len != SP_ACCEPT_LEN || p[0] != SP_T_ACCEPT ||
-	    p[1] != SP_VERSION || p[2] != 0 || p[3] != 0)
+	    p[1] != SP_VERSION || (p[2] & ~SP_ACCEPT_AESGCM) != 0 || p[3] != 0)
 		return -1;
+	a->flags = p[2];
 	a->ccid = wire_get64(p + 4);
 	a->scid = wire_get64(p + 12);
 	memcpy(a->epk, p + 20, SP_PK_LEN);

@@ -7,7 +7,8 @@
  * Every datagram starts with a type byte.  Three handshake packets travel
  * in the clear (their secrets are public keys and MACs); every other
  * datagram is a DATA packet whose payload is sealed with
- * XChaCha20-Poly1305, the 18-byte clear header being the associated data.
+ * XChaCha20-Poly1305, or AES-256-GCM if the handshake chose it, the
+ * 18-byte clear header being the associated data.
  *
  * HELLO (client to server), always exactly SP_HELLO_LEN (1200) bytes so
  * the COOKIE and ACCEPT answers are far smaller than what caused them:
@@ -44,9 +45,11 @@
  *  ~                                                               ~
  *  +---------------------------------------------------------------+
  *
+ * HELLO flags: SP_HELLO_COOKIE, SP_HELLO_AESGCM (AES-256-GCM offered).
+ *
  * ACCEPT (server to client, 68 bytes), sent once the cookie is valid:
  *  +---------------+---------------+---------------+---------------+
- *  |   type (3)    |  version (1)  |  reserved (0) |  reserved (0) |
+ *  |   type (3)    |  version (1)  |     flags     |  reserved (0) |
  *  +---------------+---------------+---------------+---------------+
  *  |          client connection id (64 bits, echoed)               |
  *  +                                                               +
@@ -75,8 +78,10 @@
  *  +-------------------------------+                               ~
  *  ~                      ... Poly1305 tag (16 bytes)              |
  *  +---------------------------------------------------------------+
- * The nonce is 16 zero bytes followed by the counter; the key epoch is
- * the low 8 bits of the sender's key ratchet step.
+ * ACCEPT flags: SP_ACCEPT_AESGCM (DATA sealed with AES-256-GCM).
+ * The nonce is the counter after zero bytes, 16 of them for XChaCha20
+ * (24 bytes), 4 for AES-256-GCM (12 bytes); the key epoch is the low 8
+ * bits of the sender's key ratchet step.
  *
  * Frames inside a DATA payload, back to back:
  *   ACK    (0x01): type, next expected seq (32), block count n (8, at most
@@ -119,6 +124,8 @@
 #define SP_PATH_FRAME	(1 + SP_PATH_LEN)
 
 #define SP_HELLO_COOKIE	0x01
+#define SP_HELLO_AESGCM	0x02	/* the client can seal with AES-256-GCM */
+#define SP_ACCEPT_AESGCM 0x01	/* DATA is sealed with AES-256-GCM */
 
 #define SP_FRAG_FIRST	0x01
 #define SP_FRAG_LAST	0x02
@@ -155,6 +162,7 @@ struct sp_cookie {
 };
 
 struct sp_accept {
+	uint8_t		flags;
 	uint64_t	ccid;
 	uint64_t	scid;
 	uint8_t		epk[SP_PK_LEN];

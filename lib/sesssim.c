@@ -117,6 +117,16 @@ sesssim_new(const struct impair_conf *ic, const struct sess_conf *sc,
     const struct sess_cb *scb, const struct sess_cb *ccb, const uint8_t *pk,
     const uint8_t *sk, const char *pinfile)
 {
+	return sesssim_new2(ic, sc, sc, scb, ccb, pk, sk, pinfile);
+}
+
+/* The same with a configuration for each end. */
+struct sesssim *
+sesssim_new2(const struct impair_conf *ic, const struct sess_conf *sc,
+    const struct sess_conf *cc, const struct sess_cb *scb,
+    const struct sess_cb *ccb, const uint8_t *pk, const uint8_t *sk,
+    const char *pinfile)
+{
 	struct sesssim	*sim;
 	uint8_t		 gpk[SP_PK_LEN], gsk[SP_KEY_LEN];
 
@@ -136,7 +146,7 @@ sesssim_new(const struct impair_conf *ic, const struct sess_conf *sc,
 	sim->srv = sess_server_new(NULL, -1, pk, sk, sc, scb);
 	sess_ep_set_io(sim->srv, sesssim_srv_xmit, sesssim_clock, sim);
 	sim->cli = sess_client_new(NULL, -1, (struct sockaddr *)&sim->srv_sa,
-	    sim->srv_len, "sim-server", pinfile, sc, ccb);
+	    sim->srv_len, "sim-server", pinfile, cc, ccb);
 	sess_ep_set_io(sim->cli, sesssim_cli_xmit, sesssim_clock, sim);
 	sodium_memzero(gsk, sizeof gsk);
 	sim->srv_next = sim->cli_next = 0;

@@ -39,6 +39,12 @@ struct sesssim	*sesssim_new(const struct impair_conf *,
 		    const struct sess_conf *, const struct sess_cb *server_cb,
 		    const struct sess_cb *client_cb, const uint8_t *pk,
 		    const uint8_t *sk, const char *pinfile);
+/* The same with a configuration for each end (cc: the client's). */
+struct sesssim	*sesssim_new2(const struct impair_conf *,
+		    const struct sess_conf *sc, const struct sess_conf *cc,
+		    const struct sess_cb *server_cb,
+		    const struct sess_cb *client_cb, const uint8_t *pk,
+		    const uint8_t *sk, const char *pinfile);
 void		 sesssim_free(struct sesssim *);
 struct sess_ep	*sesssim_server(struct sesssim *);
 struct sess_ep	*sesssim_client(struct sesssim *);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
 #include "impair.h"
 #include "log.h"
@@ -217,6 +218,52 @@ test_half_open_freed(void **state)
 	rmdir(dir);
 }
 
+/*
+ * The AEAD: AES-256-GCM only when both ends allow it (and the CPU has AES
+ * instructions), else XChaCha20-Poly1305; either way both ends agree and
+ * messages pass.
+ */
+static void
+test_aead_negotiated(void **state)
+{
+	struct impair_conf	 ic;
+	struct sess_conf	 sc, cc;
+	struct sess_cb		 scb, ccb;
+	struct sesssim		*sim;
+	struct hs		 h;
+	char			 dir[] = "/tmp/sesshsXXXXXX", pins[64];
+	const char		*want;
+	int			 srv, cli;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(pins, sizeof pins, "%s/known", dir);
+	for (srv = 0; srv < 2; srv++)
+		for (cli = 0; cli < 2; cli++) {
+			memset(&h, 0, sizeof h);
+			sess_conf_default(&sc);
+			sess_conf_default(&cc);
+			sc.aes_gcm = srv;
+			cc.aes_gcm = cli;
+			scb = (struct sess_cb){ srv_up, srv_msg, srv_lost, &h };
+			ccb = (struct sess_cb){ cli_up, cli_msg, cli_lost, &h };
+			memset(&ic, 0, sizeof ic);
+			sim = sesssim_new2(&ic, &sc, &cc, &scb, &ccb, NULL,
+			    NULL, pins);
+			h.cs = sess_connect(sesssim_client(sim));
+			assert_non_null(h.cs);
+			assert_true(sesssim_run(sim, exchanged, &h,
+			    10 * SEC));
+			assert_int_equal(h.cli_lost, 0);
+			want = srv && cli && crypto_aead_aes256gcm_is_available()
+			    ? "AES-256-GCM" : "XChaCha20-Poly1305";
+			assert_string_equal(sess_aead(h.cs), want);
+			assert_string_equal(sess_aead(h.ss), want);
+			sesssim_free(sim);
+			unlink(pins);
+		}
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -224,6 +271,7 @@ main(void)
 		cmocka_unit_test(test_handshake_survives_bad_network),
 		cmocka_unit_test(test_handshake_gives_up),
 		cmocka_unit_test(test_half_open_freed),
+		cmocka_unit_test(test_aead_negotiated),
 	};
 
 	log_init("session_handshake", LOG_TO_STDERR, 0);

@@ -38,6 +38,16 @@ test_handshake_roundtrip(void **state)
 	buf[1199] = 0;
 	buf[2] = 0x80;
 	assert_int_equal(sp_hello_decode(buf, 1200, &h2), -1);
+	/* The AES-256-GCM offer is a known flag, alone or with the cookie. */
+	buf[2] = SP_HELLO_COOKIE | SP_HELLO_AESGCM;
+	assert_int_equal(sp_hello_decode(buf, 1200, &h2), 0);
+	assert_int_equal(h2.flags, SP_HELLO_COOKIE | SP_HELLO_AESGCM);
+	h.flags = SP_HELLO_AESGCM;
+	sp_hello_encode(buf, &h);
+	assert_int_equal(buf[2], SP_HELLO_AESGCM);
+	assert_memory_equal(buf + 44, (uint8_t[16]){ 0 }, 16);
+	assert_int_equal(sp_hello_decode(buf, 1200, &h2), 0);
+	assert_int_equal(h2.flags, SP_HELLO_AESGCM);
 	buf[2] = SP_HELLO_COOKIE;
 	buf[1] = 2;
 	assert_int_equal(sp_type(buf, 1200), -1);
@@ -51,6 +61,7 @@ test_handshake_roundtrip(void **state)
 	assert_memory_equal(c2.spk, c.spk, 32);
 	assert_int_equal(sp_cookie_decode(buf, SP_COOKIE_LEN + 1, &c2), -1);
 
+	a.flags = 0;
 	a.ccid = 1;
 	a.scid = UINT64_MAX;
 	memset(a.epk, 3, sizeof a.epk);
@@ -59,7 +70,16 @@ test_handshake_roundtrip(void **state)
 	assert_int_equal(sp_accept_decode(buf, SP_ACCEPT_LEN, &a2), 0);
 	assert_true(a2.scid == UINT64_MAX && a2.ccid == 1);
 	assert_memory_equal(a2.tag, a.tag, 16);
+	assert_int_equal(a2.flags, 0);
 	assert_int_equal(sp_accept_decode(buf, SP_ACCEPT_LEN - 1, &a2), -1);
+	/* The choice of AES-256-GCM; no other flag. */
+	a.flags = SP_ACCEPT_AESGCM;
+	sp_accept_encode(buf, &a);
+	assert_int_equal(buf[2], SP_ACCEPT_AESGCM);
+	assert_int_equal(sp_accept_decode(buf, SP_ACCEPT_LEN, &a2), 0);
+	assert_int_equal(a2.flags, SP_ACCEPT_AESGCM);
+	buf[2] = 0x02;
+	assert_int_equal(sp_accept_decode(buf, SP_ACCEPT_LEN, &a2), -1);
 	/* Replies are far below three times a HELLO. */
 	assert_true(3 * SP_COOKIE_LEN < SP_HELLO_LEN);
 	assert_true(SP_ACCEPT_LEN < SP_HELLO_LEN);
