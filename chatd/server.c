@@ -1415,6 +1415,8 @@ srv_up(struct sess *s, void *arg)
 	sess_set_data(s, c);
 	srv->stats.sessions++;
 	srv->stats.sessions_total++;
+	log_debug("session %016" PRIx64 ": up, sealed with %s", sess_id(s),
+	    sess_aead(s));
 }
 
 static void
