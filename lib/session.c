@@ -614,7 +614,7 @@ sess_nonce(uint8_t n[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES],
 	wire_put64(n + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES - 8, ctr);
 }
 
-/* May this endpoint seal with AES-256-GCM (docs/PROTOCOL.md 4.2)? */
+/* May this endpoint seal with AES-256-GCM (docs/PROTOCOL.md 4.3.3)? */
 static int
 ep_aesgcm(const struct sess_ep *ep)
 {
@@ -2380,13 +2380,13 @@ sess_peer(const struct sess *s, socklen_t *len)
 	return (const struct sockaddr *)&s->peer;
 }
 
-/* The session's own connection id. */
 const char *
 sess_aead(const struct sess *s)
 {
 	return s->aesgcm ? "AES-256-GCM" : "XChaCha20-Poly1305";
 }
 
+/* The session's own connection id. */
 uint64_t
 sess_id(const struct sess *s)
 {
