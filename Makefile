@@ -55,7 +55,7 @@ DEPS_PKGS	 = build-essential pkg-config libev-dev libiniparser-dev \
 		   libcmocka-dev tmux clang libclang-rt-14-dev python3 \
 		   chrony rdate ntpsec-ntpdig iproute2 util-linux procps
 
-# Installation paths compiled in (lib/conf.c): rewritten only when they
+# Installation paths compiled in (lib/base/conf.c): rewritten only when they
 # change, so `make install PREFIX=/usr` rebuilds what depends on them.
 PATHS_H		:= $(B)/gen/paths.h
 $(shell mkdir -p $(B)/gen && \
@@ -63,13 +63,77 @@ $(shell mkdir -p $(B)/gen && \
   { cmp -s $(PATHS_H).new $(PATHS_H) && rm -f $(PATHS_H).new || \
     mv $(PATHS_H).new $(PATHS_H); })
 
-LIB_SRCS	:= $(wildcard lib/*.c)
-LIB_OBJS	:= $(LIB_SRCS:%.c=$(B)/obj/%.o)
-LIBSUITE	:= $(B)/obj/lib/libsuite.a
+# The library, one archive per layer (lib/<layer>/*.c), and the code only
+# tests and benchmarks link (tests/support/*.c).  LAYER_USES is each
+# layer's closure: what an archive of that layer needs after it on the
+# link line.  tests/check-layers.sh checks the includes keep to it.
+LAYERS		:= base time sess chat
+LAYER_USES_base	 = base
+LAYER_USES_time	 = time base
+LAYER_USES_sess	 = sess base
+LAYER_USES_chat	 = chat sess base
+LAYER_USES_support = support sess base
+LAYER_AR	 = $(if $(filter support,$(1)),$(B)/obj/tests/support/libsupport.a,$(B)/obj/lib/lib$(1).a)
 
 PROGS		:= $(patsubst %/main.c,%,$(wildcard */main.c))
 PROG_BINS	:= $(PROGS:%=$(B)/bin/%)
 PROG_ARS	:= $(foreach p,$(PROGS),$(B)/obj/$(p)/lib$(p).a)
+
+# What each program, test, benchmark and fuzz target uses: program folders
+# (their archive, all but main.c) and layers.  A program's own folder is
+# implied.  The link line is the closure, in the order of LINK_ORDER.
+uses_timed		 = time
+uses_timec		 = time
+uses_chatd		 = chat sess
+uses_chatc		 = chat
+uses_chat-tui		 = chat
+uses_unit/addr		 = base
+uses_unit/chatproto	 = chat
+uses_unit/chatstore	 = chatd chat
+uses_unit/conf		 = base
+uses_unit/cursor	 = chatd chat
+uses_unit/impair	 = support
+uses_unit/nick		 = chat
+uses_unit/ntpproto	 = time
+uses_unit/ratelimit	 = base
+uses_unit/session	 = sess
+uses_unit/session_attack = support sess
+uses_unit/session_handshake = support sess
+uses_unit/session_memory = support sess
+uses_unit/session_reliable = support sess
+uses_unit/session_roam	 = support sess
+uses_unit/session_slow_app = sess
+uses_unit/sessproto	 = sess
+uses_unit/sessreplay	 = sess
+uses_unit/tfmt		 = timed time
+uses_unit/timeproto	 = time
+uses_unit/tui_app	 = chat-tui chat
+uses_unit/tui_edit	 = chat-tui chat
+uses_unit/tui_keys	 = chat-tui chat
+uses_unit/tui_model	 = chat-tui chat
+uses_unit/tui_scroll	 = chat-tui chat
+uses_unit/tui_width	 = chat-tui chat
+uses_bench/chat-bench	 = chat sess
+uses_bench/echo		 = base
+uses_bench/loadgen	 = time
+uses_bench/session-bench = support sess
+uses_fuzz/chatproto	 = chat
+uses_fuzz/ntpproto	 = time
+uses_fuzz/session_accept = sess
+uses_fuzz/session_cookie = sess
+uses_fuzz/session_frames = sess
+uses_fuzz/session_hdr	 = sess
+uses_fuzz/session_hello	 = sess
+uses_fuzz/session_input	 = support sess
+uses_fuzz/tfmt		 = timed time
+uses_fuzz/timeproto	 = time
+uses_fuzz/tui_input	 = chat-tui chat
+
+LINK_ORDER	:= $(PROGS) support chat sess time base
+# closure NAMES: the names plus every layer they use.
+closure		 = $(sort $(foreach u,$(1),$(u) $(if $(filter $(LAYERS) support,$(u)),$(LAYER_USES_$(u)),)))
+# link_ars TARGET: the archives TARGET links, users before what they use.
+link_ars	 = $(if $(filter undefined,$(origin uses_$(1))),$(error $(1): no uses_$(1) line in the Makefile),$(foreach u,$(filter $(call closure,$(foreach x,$(uses_$(1)),$(x) $(if $(filter $(PROGS),$(x)),$(uses_$(x)),))),$(LINK_ORDER)),$(if $(filter $(PROGS),$(u)),$(B)/obj/$(u)/lib$(u).a,$(call LAYER_AR,$(u)))))
 
 UNIT_SRCS	:= $(wildcard tests/unit/*.c)
 UNIT_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
@@ -78,7 +142,7 @@ BENCH_BINS	:= $(BENCH_SRCS:bench/%.c=$(B)/bench/%)
 FUZZ_SRCS	:= $(wildcard tests/fuzz/*.c)
 
 .PHONY: all deps deps-if-missing run check unit fuzz fuzz-build install \
-	uninstall clean bench
+	uninstall clean bench fuzz-link
 
 all: $(PROG_BINS) $(UNIT_BINS) $(BENCH_BINS)
 
@@ -89,16 +153,23 @@ $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(LIBSUITE): $(LIB_OBJS)
+# One archive per layer, and one for the test support code.
+define LAYER_RULES
+$(B)/obj/lib/lib$(1).a: $$(patsubst %.c,$(B)/obj/%.o,$$(wildcard lib/$(1)/*.c))
+	@mkdir -p $$(@D)
+	rm -f $$@ && $$(AR) rcs $$@ $$^
+endef
+$(foreach l,$(LAYERS),$(eval $(call LAYER_RULES,$(l))))
+$(B)/obj/tests/support/libsupport.a: $(patsubst %.c,$(B)/obj/%.o,$(wildcard tests/support/*.c))
 	@mkdir -p $(@D)
 	rm -f $@ && $(AR) rcs $@ $^
 
 # One archive per program (all but main.c), so unit tests can link modules.
 define PROG_RULES
-$(B)/obj/$(1)/lib$(1).a: $$(patsubst %.c,$(B)/obj/%.o,$$(filter-out $(1)/main.c,$$(wildcard $(1)/*.c)))
+$(B)/obj/$(1)/lib$(1).a: $$(patsubst %.c,$(B)/obj/%.o,$$(filter-out $(1)/main.c,$$(wildcard $(1)/*.c))) $(B)/obj/lib/empty.o
 	@mkdir -p $$(@D)
-	rm -f $$@ && $$(AR) rcs $$@ $$(filter-out %/empty.o,$$^) $(B)/obj/lib/empty.o
-$(B)/bin/$(1): $(B)/obj/$(1)/main.o $(B)/obj/$(1)/lib$(1).a $(LIBSUITE)
+	rm -f $$@ && $$(AR) rcs $$@ $$^
+$(B)/bin/$(1): $(B)/obj/$(1)/main.o $(B)/obj/$(1)/lib$(1).a $$(call link_ars,$(1))
 	@mkdir -p $$(@D)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
@@ -108,15 +179,15 @@ $(foreach p,$(PROGS),$(eval $(call PROG_RULES,$(p))))
 $(B)/obj/lib/empty.o:
 	@mkdir -p $(@D)
 	echo 'typedef int empty_unit;' | $(CC) -x c -c -o $@ -
-$(PROG_ARS): $(B)/obj/lib/empty.o
 
-$(B)/tests/unit/%: $(B)/obj/tests/unit/%.o $(PROG_ARS) $(LIBSUITE)
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(PROG_ARS) $(LIBSUITE) $(LDLIBS) -lcmocka
-
-$(B)/bench/%: $(B)/obj/bench/%.o $(PROG_ARS) $(LIBSUITE)
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(PROG_ARS) $(LIBSUITE) $(LDLIBS)
+# Tests and benchmarks: one rule each, linking what their uses_ line names.
+define TEST_RULES
+$(B)/$(1)/$(2): $(B)/obj/$(1)/$(2).o $$(call link_ars,$(3)/$(2))
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS) $(4)
+endef
+$(foreach s,$(UNIT_SRCS),$(eval $(call TEST_RULES,tests/unit,$(basename $(notdir $(s))),unit,-lcmocka)))
+$(foreach s,$(BENCH_SRCS),$(eval $(call TEST_RULES,bench,$(basename $(notdir $(s))),bench,)))
 
 # Install the Debian packages that are missing (through sudo unless root).
 deps:
@@ -159,15 +230,15 @@ FUZZ_B		 = build/fuzz
 FUZZ_FLAGS	 = -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
 fuzz-build:
 	@$(MAKE) --no-print-directory B=$(FUZZ_B) CC=clang OPT="-O1 -g" \
-	  SANFLAGS="$(FUZZ_FLAGS)" $(FUZZ_B)/obj/lib/libsuite.a \
-	  $(foreach p,$(PROGS),$(FUZZ_B)/obj/$(p)/lib$(p).a) \
-	  $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_B)/obj/tests/fuzz/%.o)
-	@mkdir -p $(FUZZ_B)/bin
-	@for s in $(FUZZ_SRCS); do n=$$(basename $$s .c); \
-	  clang -fsanitize=fuzzer,address,undefined -o $(FUZZ_B)/bin/$$n \
-	    $(FUZZ_B)/obj/tests/fuzz/$$n.o \
-	    $(foreach p,$(PROGS),$(FUZZ_B)/obj/$(p)/lib$(p).a) \
-	    $(FUZZ_B)/obj/lib/libsuite.a $(LDLIBS) || exit 1; done
+	  SANFLAGS="$(FUZZ_FLAGS)" fuzz-link
+FUZZ_BINS	:= $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/bin/%)
+fuzz-link: $(FUZZ_BINS)
+define FUZZ_RULES
+$(B)/bin/$(1): $(B)/obj/tests/fuzz/$(1).o $$(call link_ars,fuzz/$(1))
+	@mkdir -p $$(@D)
+	clang -fsanitize=fuzzer,address,undefined -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach s,$(FUZZ_SRCS),$(eval $(call FUZZ_RULES,$(basename $(notdir $(s))))))
 
 fuzz: fuzz-build
 	@for s in $(FUZZ_SRCS); do n=$$(basename $$s .c); \

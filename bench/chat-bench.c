@@ -42,13 +42,13 @@
 
 #include <sodium.h>
 
-#include "addr.h"
-#include "chatproto.h"
-#include "log.h"
-#include "session.h"
-#include "sessproto.h"
-#include "udp.h"
-#include "xmalloc.h"
+#include "base/addr.h"
+#include "chat/chatproto.h"
+#include "base/log.h"
+#include "sess/session.h"
+#include "sess/sessproto.h"
+#include "base/udp.h"
+#include "base/xmalloc.h"
 
 #define CB_SOCKS_MAX	16
 #define CB_BATCH	64

@@ -3,7 +3,7 @@
  * server is measured against.
  *
  * It does what timed's workers do with the socket, and nothing else: wait
- * for the socket to be readable, take a batch with recvmmsg (lib/udp.c),
+ * for the socket to be readable, take a batch with recvmmsg (lib/base/udp.c),
  * copy every datagram into a reply batch and send it back to where it
  * came from with one sendmmsg.  No parsing, no
  * rate limiting, no counters on the hot path.  --workers threads share the
@@ -23,9 +23,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "addr.h"
-#include "log.h"
-#include "udp.h"
+#include "base/addr.h"
+#include "base/log.h"
+#include "base/udp.h"
 
 #define ECHO_BUFSIZE	2048
 #define ECHO_WORKERS	64

@@ -32,12 +32,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "addr.h"
-#include "log.h"
-#include "timeproto.h"
-#include "udp.h"
-#include "wire.h"
-#include "xmalloc.h"
+#include "base/addr.h"
+#include "base/log.h"
+#include "time/timeproto.h"
+#include "base/udp.h"
+#include "base/wire.h"
+#include "base/xmalloc.h"
 
 #define LG_PAYLOAD_MAX	1472	/* one unfragmented IPv4 datagram */
 #define LG_RXBUF	2048

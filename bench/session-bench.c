@@ -28,10 +28,10 @@
 #include <ev.h>
 #include <sodium.h>
 
-#include "impair.h"
-#include "log.h"
-#include "session.h"
-#include "udp.h"
+#include "tests/support/impair.h"
+#include "base/log.h"
+#include "sess/session.h"
+#include "base/udp.h"
 
 struct bench {
 	struct ev_loop	*loop;

@@ -8,11 +8,11 @@
 #include <sodium.h>
 
 #include "app.h"
-#include "chatproto.h"
-#include "log.h"
+#include "chat/chatproto.h"
+#include "base/log.h"
 #include "net.h"
 #include "width.h"
-#include "xmalloc.h"
+#include "base/xmalloc.h"
 
 #define APP_TEXT_MAX		4096	/* bytes of a message, as chatd takes */
 #define APP_TYPING_EVERY_MS	3000

@@ -4,7 +4,7 @@
 
 #include "edit.h"
 #include "width.h"
-#include "xmalloc.h"
+#include "base/xmalloc.h"
 
 /* Make room for n more bytes and the NUL. */
 static void

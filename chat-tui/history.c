@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "history.h"
-#include "log.h"
+#include "base/log.h"
 #include "model.h"
-#include "xmalloc.h"
+#include "base/xmalloc.h"
 
 /* Make dir and its parents. */
 static int

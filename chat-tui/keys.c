@@ -6,7 +6,7 @@
 
 #include "keys.h"
 #include "width.h"
-#include "xmalloc.h"
+#include "base/xmalloc.h"
 
 static const char	 keys_paste_end[] = "\033[201~";
 

@@ -29,11 +29,11 @@
 
 #include "app.h"
 #include "keys.h"
-#include "log.h"
+#include "base/log.h"
 #include "net.h"
 #include "tuiconf.h"
 #include "ui.h"
-#include "version.h"
+#include "base/version.h"
 
 #define MAIN_ESC_DELAY	0.05	/* seconds a lone Escape waits for more */
 
@@ -110,7 +110,7 @@ main_restore(void)
 }
 
 /*
- * Send stderr, and so lib/log.c and the sanitizers, to a file while
+ * Send stderr, and so lib/base/log.c and the sanitizers, to a file while
  * curses owns the screen: $XDG_STATE_HOME/chat-tui/chat-tui.log, or
  * nowhere if that cannot be made.
  */

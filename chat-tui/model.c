@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "model.h"
-#include "xmalloc.h"
+#include "base/xmalloc.h"
 
 /* An empty model keeping at most max_msgs messages per conversation. */
 void

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "nick.h"
+#include "chat/nick.h"
 #include "scroll.h"
 
 enum model_presence {

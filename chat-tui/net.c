@@ -22,11 +22,11 @@
 #include <sodium.h>
 
 #include "app.h"
-#include "chatclient.h"
-#include "log.h"
+#include "chat/chatclient.h"
+#include "base/log.h"
 #include "net.h"
-#include "nick.h"
-#include "xmalloc.h"
+#include "chat/nick.h"
+#include "base/xmalloc.h"
 
 struct net {
 	struct app		*app;

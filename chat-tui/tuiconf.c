@@ -6,9 +6,9 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "conf.h"
+#include "base/conf.h"
 #include "keys.h"
-#include "nick.h"
+#include "chat/nick.h"
 #include "tuiconf.h"
 
 static const char	*tuiconf_actions[TUICONF_NACTIONS] = {

@@ -14,7 +14,7 @@
 #include "model.h"
 #include "ui.h"
 #include "width.h"
-#include "xmalloc.h"
+#include "base/xmalloc.h"
 
 #define UI_PASTE_ON	"\033[?2004h"
 #define UI_PASTE_OFF	"\033[?2004l"

@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "chatproto.h"
+#include "chat/chatproto.h"
 
 /* The token of key at server: 1 found, 0 none. */
 int	token_load(const char *server, const char *key,

@@ -28,10 +28,10 @@
 #include <sodium.h>
 
 #include "chatc.h"
-#include "chatclient.h"
-#include "log.h"
-#include "nick.h"
-#include "version.h"
+#include "chat/chatclient.h"
+#include "base/log.h"
+#include "chat/nick.h"
+#include "base/version.h"
 
 enum cmd {
 	CMD_REGISTER,

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ratelimit.h"
+#include "base/ratelimit.h"
 
 #define CHATD_DEFAULT_PORT	"8081"
 

@@ -16,9 +16,9 @@
 #include <string.h>
 
 #include "chatd.h"
-#include "chatproto.h"
+#include "chat/chatproto.h"
 #include "store.h"
-#include "xmalloc.h"
+#include "base/xmalloc.h"
 
 #define RING_MIN	16
 #define RING_MAX	4096		/* unread messages remembered */

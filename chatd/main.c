@@ -21,15 +21,15 @@
 
 #include <sodium.h>
 
-#include "addr.h"
+#include "base/addr.h"
 #include "chatd.h"
-#include "conf.h"
-#include "daemon.h"
-#include "log.h"
-#include "sesskey.h"
+#include "base/conf.h"
+#include "base/daemon.h"
+#include "base/log.h"
+#include "sess/sesskey.h"
 #include "store.h"
-#include "udp.h"
-#include "version.h"
+#include "base/udp.h"
+#include "base/version.h"
 
 #define SOCK_BUF	(4 * 1024 * 1024)	/* bytes asked for each way */
 

@@ -14,8 +14,8 @@
 #include <sodium.h>
 
 #include "chatd.h"
-#include "log.h"
-#include "xmalloc.h"
+#include "base/log.h"
+#include "base/xmalloc.h"
 
 struct pwpool {
 	struct ev_loop		*loop;

@@ -38,13 +38,13 @@
 #include <sodium.h>
 
 #include "chatd.h"
-#include "chatproto.h"
-#include "log.h"
-#include "nick.h"
-#include "ratelimit.h"
-#include "session.h"
+#include "chat/chatproto.h"
+#include "base/log.h"
+#include "chat/nick.h"
+#include "base/ratelimit.h"
+#include "sess/session.h"
 #include "store.h"
-#include "xmalloc.h"
+#include "base/xmalloc.h"
 
 #define PUMP_BATCH	64		/* messages read per store query */
 #define PUMP_HIGH	(256 * 1024)	/* session bytes queued to stop at */

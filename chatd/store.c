@@ -11,9 +11,9 @@
 
 #include <sqlite3.h>
 
-#include "log.h"
+#include "base/log.h"
 #include "store.h"
-#include "xmalloc.h"
+#include "base/xmalloc.h"
 
 enum {
 	Q_BEGIN, Q_BEGIN_NOW, Q_COMMIT, Q_ROLLBACK,

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "nick.h"
+#include "chat/nick.h"
 
 #define STORE_FILE	"chatd.db"
 #define STORE_HASHLEN	128		/* >= crypto_pwhash_STRBYTES */

@@ -36,8 +36,8 @@
 #include <sqlite3.h>
 
 #include "chatd.h"
-#include "log.h"
-#include "xmalloc.h"
+#include "base/log.h"
+#include "base/xmalloc.h"
 
 #define CKPT_MS		50
 

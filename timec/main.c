@@ -1,7 +1,7 @@
 /*
  * timec: ask a timed server for the time in a strftime format.
  *
- * The request is the extended form (lib/timeproto.h): a random nonce that
+ * The request is the extended form (lib/time/timeproto.h): a random nonce that
  * the reply must echo, an optional zone, and padding so that the server
  * may send the output (a reply is never more than three times the
  * request).  UDP loses datagrams, so the request is repeated with
@@ -22,12 +22,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "addr.h"
-#include "conf.h"
+#include "base/addr.h"
+#include "base/conf.h"
 #include "timec.h"
-#include "timeproto.h"
-#include "udp.h"
-#include "version.h"
+#include "time/timeproto.h"
+#include "base/udp.h"
+#include "base/version.h"
 
 #define TIMEC_DEFAULT_SERVER	"localhost"
 #define TIMEC_DEFAULT_PORT	"9000"

@@ -18,9 +18,9 @@
 #include <sysexits.h>
 #include <time.h>
 
-#include "ntpproto.h"
+#include "time/ntpproto.h"
 #include "timec.h"
-#include "wire.h"
+#include "base/wire.h"
 
 #define QUERY_FIRST_WAIT_MS	250
 #define QUERY_MAX_WAIT_MS	2000

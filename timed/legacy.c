@@ -20,14 +20,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "addr.h"
-#include "ntpproto.h"
-#include "ratelimit.h"
+#include "base/addr.h"
+#include "time/ntpproto.h"
+#include "base/ratelimit.h"
 #include "timed.h"
-#include "timeproto.h"
-#include "udp.h"
-#include "wire.h"
-#include "xmalloc.h"
+#include "time/timeproto.h"
+#include "base/udp.h"
+#include "base/wire.h"
+#include "base/xmalloc.h"
 
 #define LEGACY_DAYTIME_FORMAT	"%A, %B %d, %Y %H:%M:%S-UTC\r\n"
 #define LEGACY_TIME_LEN		4

@@ -19,13 +19,13 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "addr.h"
-#include "conf.h"
-#include "daemon.h"
-#include "log.h"
+#include "base/addr.h"
+#include "base/conf.h"
+#include "base/daemon.h"
+#include "base/log.h"
 #include "timed.h"
-#include "udp.h"
-#include "version.h"
+#include "base/udp.h"
+#include "base/version.h"
 
 /* Long options without a short form. */
 enum {

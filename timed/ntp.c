@@ -26,13 +26,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "addr.h"
-#include "log.h"
-#include "ntpproto.h"
-#include "ratelimit.h"
+#include "base/addr.h"
+#include "base/log.h"
+#include "time/ntpproto.h"
+#include "base/ratelimit.h"
 #include "timed.h"
-#include "udp.h"
-#include "xmalloc.h"
+#include "base/udp.h"
+#include "base/xmalloc.h"
 
 #define NTP_LOCAL_REFID		0x7f7f0101U	/* 127.127.1.1, local clock */
 #define NTP_LOCAL_DISP		0.001		/* seconds, local_stratum */

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "ratelimit.h"
+#include "base/ratelimit.h"
 
 #define TIMED_DEFAULT_PORT	"9000"
 #define TIMED_MAX_WORKERS	64

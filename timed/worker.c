@@ -21,14 +21,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "addr.h"
-#include "log.h"
-#include "ratelimit.h"
+#include "base/addr.h"
+#include "base/log.h"
+#include "base/ratelimit.h"
 #include "timed.h"
-#include "timeproto.h"
-#include "udp.h"
-#include "wire.h"
-#include "xmalloc.h"
+#include "time/timeproto.h"
+#include "base/udp.h"
+#include "base/wire.h"
+#include "base/xmalloc.h"
 
 #define WORKER_RXBUF	2048	/* larger requests are truncated: dropped */
 #define WORKER_TXBUF	(TP_REP_HDRLEN + 1200)

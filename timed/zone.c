@@ -20,8 +20,8 @@
 #include <unistd.h>
 
 #include "timed.h"
-#include "timeproto.h"
-#include "xmalloc.h"
+#include "time/timeproto.h"
+#include "base/xmalloc.h"
 
 #define ZONE_CACHE_SIZE	64
 #define ZONE_QUANTUM	900		/* seconds: offsets change on a quarter hour */

@@ -1,6 +1,6 @@
 /*
- * chatproto.c: libFuzzer target for every decoder in lib/chatproto.c
- * (cp_decode, cp_entry_next, cp_utf8_ok) and lib/nick.c: never reads out
+ * chatproto.c: libFuzzer target for every decoder in lib/chat/chatproto.c
+ * (cp_decode, cp_entry_next, cp_utf8_ok) and lib/chat/nick.c: never reads out
  * of bounds; an accepted message encodes back to the same bytes.
  */
 #include <stddef.h>
@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chatproto.h"
-#include "nick.h"
+#include "chat/chatproto.h"
+#include "chat/nick.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -1,5 +1,5 @@
 /*
- * Fuzz target for lib/ntpproto.c: the server-side request check, the
+ * Fuzz target for lib/time/ntpproto.c: the server-side request check, the
  * header decoder and the timestamp conversions must accept any bytes
  * without reading past them, and whatever passes the check must decode.
  */
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "ntpproto.h"
+#include "time/ntpproto.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sessproto.h"
+#include "sess/sessproto.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

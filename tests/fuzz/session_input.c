@@ -25,9 +25,9 @@
 
 #include <sodium.h>
 
-#include "log.h"
-#include "session.h"
-#include "sesssim.h"
+#include "base/log.h"
+#include "sess/session.h"
+#include "tests/support/sesssim.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -1,5 +1,5 @@
 /*
- * Fuzz target for lib/timeproto.c: any bytes through the request and
+ * Fuzz target for lib/time/timeproto.c: any bytes through the request and
  * reply decoders; whatever decodes must re-encode to a datagram that
  * decodes the same, and every pointer must stay inside the input.
  */
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "timeproto.h"
+#include "time/timeproto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -1,4 +1,4 @@
-/* Unit tests for lib/addr.c: HOST[:PORT] parsing and printing. */
+/* Unit tests for lib/base/addr.c: HOST[:PORT] parsing and printing. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "addr.h"
+#include "base/addr.h"
 
 /* Split in and compare with the expected host and port. */
 static void

@@ -1,4 +1,4 @@
-/* Unit tests for lib/chatproto.c: round trips, exact lengths, versions. */
+/* Unit tests for lib/chat/chatproto.c: round trips, exact lengths, versions. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "chatproto.h"
+#include "chat/chatproto.h"
 
 #define S(x)	((struct cp_str){ (const uint8_t *)(x), sizeof(x) - 1 })
 

@@ -1,4 +1,4 @@
-/* Unit tests for lib/conf.c: loading, validation and error messages. */
+/* Unit tests for lib/base/conf.c: loading, validation and error messages. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "conf.h"
+#include "base/conf.h"
 
 struct sample {
 	int	port;

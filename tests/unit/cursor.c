@@ -19,7 +19,7 @@
 
 #include "chatd/chatd.h"
 #include "chatd/store.h"
-#include "chatproto.h"
+#include "chat/chatproto.h"
 
 #define RING		4096	/* unread messages a cursor remembers */
 #define RANGE		1000	/* messages it reads back per query */

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "impair.h"
+#include "tests/support/impair.h"
 
 #define N	20000
 

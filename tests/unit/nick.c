@@ -1,4 +1,4 @@
-/* Unit tests for lib/nick.c: the nickname rules, NFC and case folding. */
+/* Unit tests for lib/chat/nick.c: the nickname rules, NFC and case folding. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <utf8proc.h>
 
-#include "nick.h"
+#include "chat/nick.h"
 
 /* The result of nick_normalize() on a C string. */
 static enum nick_err

@@ -1,4 +1,4 @@
-/* Unit tests for lib/ntpproto.c: the NTP header codec and NTP time. */
+/* Unit tests for lib/time/ntpproto.c: the NTP header codec and NTP time. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "ntpproto.h"
+#include "time/ntpproto.h"
 
 /* A 48-byte client request with the given version and mode. */
 static void

@@ -1,4 +1,4 @@
-/* Unit tests for lib/ratelimit.c: bursts, refill, notices, leak, eviction. */
+/* Unit tests for lib/base/ratelimit.c: bursts, refill, notices, leak, eviction. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "ratelimit.h"
+#include "base/ratelimit.h"
 
 #define SEC	1000000000ULL
 

@@ -23,11 +23,11 @@
 #include <ev.h>
 #include <sodium.h>
 
-#include "addr.h"
-#include "log.h"
-#include "session.h"
-#include "sesskey.h"
-#include "udp.h"
+#include "base/addr.h"
+#include "base/log.h"
+#include "sess/session.h"
+#include "sess/sesskey.h"
+#include "base/udp.h"
 
 #define NECHO	60
 

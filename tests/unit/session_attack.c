@@ -19,12 +19,12 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "impair.h"
-#include "log.h"
-#include "session.h"
-#include "sesskey.h"
-#include "sessproto.h"
-#include "sesssim.h"
+#include "tests/support/impair.h"
+#include "base/log.h"
+#include "sess/session.h"
+#include "sess/sesskey.h"
+#include "sess/sessproto.h"
+#include "tests/support/sesssim.h"
 
 #define SEC		UINT64_C(1000000000)
 #define MAXCAP		4096

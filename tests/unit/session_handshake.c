@@ -16,11 +16,11 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "impair.h"
-#include "log.h"
-#include "session.h"
-#include "sessproto.h"
-#include "sesssim.h"
+#include "tests/support/impair.h"
+#include "base/log.h"
+#include "sess/session.h"
+#include "sess/sessproto.h"
+#include "tests/support/sesssim.h"
 
 #define SEC	UINT64_C(1000000000)
 

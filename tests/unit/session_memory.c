@@ -16,10 +16,10 @@
 
 #include <cmocka.h>
 
-#include "impair.h"
-#include "log.h"
-#include "session.h"
-#include "sesssim.h"
+#include "tests/support/impair.h"
+#include "base/log.h"
+#include "sess/session.h"
+#include "tests/support/sesssim.h"
 
 #define SEC	UINT64_C(1000000000)
 #define QUEUE	(256 * 1024)

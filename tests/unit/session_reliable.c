@@ -2,7 +2,7 @@
  * session_reliable.c: 10,000 messages of mixed sizes each way across 20%
  * loss in each direction, 5% duplication, reordering and 1% corruption
  * arrive exactly once, in order and byte-identical.  The network and the
- * clock are simulated (lib/sesssim.h), so the test takes seconds, not the
+ * clock are simulated (tests/support/sesssim.h), so the test takes seconds, not the
  * virtual minutes it covers, and is the same on every run.
  */
 #include <stdarg.h>
@@ -16,10 +16,10 @@
 
 #include <cmocka.h>
 
-#include "impair.h"
-#include "log.h"
-#include "session.h"
-#include "sesssim.h"
+#include "tests/support/impair.h"
+#include "base/log.h"
+#include "sess/session.h"
+#include "tests/support/sesssim.h"
 
 #define NMSG		10000
 #define SEC		UINT64_C(1000000000)

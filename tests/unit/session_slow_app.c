@@ -21,8 +21,8 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "log.h"
-#include "session.h"
+#include "base/log.h"
+#include "sess/session.h"
 
 #define MS		UINT64_C(1000000)
 #define SEC		(1000 * MS)

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "sessproto.h"
+#include "sess/sessproto.h"
 
 static void
 test_handshake_roundtrip(void **state)

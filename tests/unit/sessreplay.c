@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "sessreplay.h"
+#include "sess/sessreplay.h"
 
 /* Check and mark, as the session does for an authentic packet. */
 static int

@@ -1,4 +1,4 @@
-/* Unit tests for lib/timeproto.c: the time service's request and reply codec. */
+/* Unit tests for lib/time/timeproto.c: the time service's request and reply codec. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "timeproto.h"
+#include "time/timeproto.h"
 
 static void
 test_request_round_trip(void **state)

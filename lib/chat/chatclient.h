@@ -34,7 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "chatproto.h"
+#include "chat/chatproto.h"
 
 struct ev_loop;
 struct chatclient;

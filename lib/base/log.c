@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "base/log.h"
 
 static const char	*log_name = "?";
 static enum log_dest	 log_dest = LOG_TO_STDERR;

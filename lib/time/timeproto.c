@@ -1,8 +1,8 @@
 /* timeproto.c: encoding and decoding of the time service's datagrams. */
 #include <string.h>
 
-#include "timeproto.h"
-#include "wire.h"
+#include "time/timeproto.h"
+#include "base/wire.h"
 
 int
 tp_is_extended(const uint8_t *buf, size_t len)

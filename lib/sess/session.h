@@ -29,7 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sessproto.h"
+#include "sess/sessproto.h"
 
 struct ev_loop;
 struct sess;

@@ -9,8 +9,8 @@
 
 #include <utf8proc.h>
 
-#include "chatproto.h"
-#include "wire.h"
+#include "chat/chatproto.h"
+#include "base/wire.h"
 
 enum cp_field {
 	F_END = 0,

@@ -2,8 +2,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "sessproto.h"
-#include "wire.h"
+#include "sess/sessproto.h"
+#include "base/wire.h"
 
 /* The packet type of a datagram, or -1 if it is empty or its version bad. */
 int

@@ -17,15 +17,15 @@
 #include <ev.h>
 #include <sodium.h>
 
-#include "addr.h"
-#include "log.h"
-#include "session.h"
-#include "sesskey.h"
-#include "sessproto.h"
-#include "sessreplay.h"
-#include "udp.h"
-#include "wire.h"
-#include "xmalloc.h"
+#include "base/addr.h"
+#include "base/log.h"
+#include "sess/session.h"
+#include "sess/sesskey.h"
+#include "sess/sessproto.h"
+#include "sess/sessreplay.h"
+#include "base/udp.h"
+#include "base/wire.h"
+#include "base/xmalloc.h"
 
 #define MS		UINT64_C(1000000)	/* nanoseconds */
 #define NEVER		UINT64_MAX

@@ -12,9 +12,9 @@
 
 #include <sodium.h>
 
-#include "log.h"
-#include "sesskey.h"
-#include "xmalloc.h"
+#include "base/log.h"
+#include "sess/sesskey.h"
+#include "base/xmalloc.h"
 
 #define B64LEN	44	/* 32 bytes, original alphabet, unpadded, NUL */
 

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "udp.h"
-#include "xmalloc.h"
+#include "base/udp.h"
+#include "base/xmalloc.h"
 
 #define UDP_CTRLSIZE	CMSG_SPACE(sizeof(struct timespec))
 

@@ -5,7 +5,7 @@
 
 #include <utf8proc.h>
 
-#include "nick.h"
+#include "chat/nick.h"
 
 /* Is c allowed in a nickname? */
 static int

@@ -2,7 +2,7 @@
  * sessproto.h: the wire format of the secure datagram session layer (the
  * transport under chat).  docs/PROTOCOL.md (section 4) is the prose
  * specification; this file and sessproto.c are the only places that know
- * byte offsets.  All integers are big-endian (lib/wire.h).
+ * byte offsets.  All integers are big-endian (lib/base/wire.h).
  *
  * Every datagram starts with a type byte.  Three handshake packets travel
  * in the clear (their secrets are public keys and MACs); every other

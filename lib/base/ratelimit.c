@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ratelimit.h"
-#include "xmalloc.h"
+#include "base/ratelimit.h"
+#include "base/xmalloc.h"
 
 #define RL_WAYS		4
 

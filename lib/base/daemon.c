@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "daemon.h"
-#include "log.h"
+#include "base/daemon.h"
+#include "base/log.h"
 
 /* TERM or INT: leave the loop; main() shuts down in order. */
 static void

@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ntpproto.h"
-#include "wire.h"
+#include "time/ntpproto.h"
+#include "base/wire.h"
 
 int
 ntpproto_decode(const uint8_t *buf, size_t len, struct ntp_packet *p)

@@ -20,15 +20,15 @@
 #include <ev.h>
 #include <sodium.h>
 
-#include "addr.h"
-#include "chatclient.h"
-#include "chatproto.h"
-#include "log.h"
-#include "nick.h"
-#include "session.h"
-#include "udp.h"
-#include "wire.h"
-#include "xmalloc.h"
+#include "base/addr.h"
+#include "chat/chatclient.h"
+#include "chat/chatproto.h"
+#include "base/log.h"
+#include "chat/nick.h"
+#include "sess/session.h"
+#include "base/udp.h"
+#include "base/wire.h"
+#include "base/xmalloc.h"
 
 #define SEEN_MAX	4096		/* incoming ids remembered */
 #define PENDING_MAX	64		/* requests awaiting an answer */

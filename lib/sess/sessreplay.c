@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "sessreplay.h"
+#include "sess/sessreplay.h"
 
 #define WORDS	(SESSREPLAY_BITS / 64 + 1)
 

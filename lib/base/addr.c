@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "addr.h"
-#include "conf.h"
+#include "base/addr.h"
+#include "base/conf.h"
 
 /* Check that a port is a number from 0 to 65535 or a service name. */
 static int

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "impair.h"
-#include "xmalloc.h"
+#include "tests/support/impair.h"
+#include "base/xmalloc.h"
 
 /* A datagram in flight. */
 struct ipkt {

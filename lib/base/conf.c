@@ -18,7 +18,7 @@
 #include <iniparser.h>
 #endif
 
-#include "conf.h"
+#include "base/conf.h"
 #include "paths.h"		/* SYSCONFDIR, written by the Makefile */
 
 /* iniparser reports syntax errors through a printf-like callback. */

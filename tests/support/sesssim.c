@@ -10,11 +10,11 @@
 
 #include <sodium.h>
 
-#include "impair.h"
-#include "log.h"
-#include "session.h"
-#include "sesssim.h"
-#include "xmalloc.h"
+#include "tests/support/impair.h"
+#include "base/log.h"
+#include "sess/session.h"
+#include "tests/support/sesssim.h"
+#include "base/xmalloc.h"
 
 #define SENT_SLOTS	32
 #define STUCK_LIMIT	100000	/* steps at one instant before giving up */

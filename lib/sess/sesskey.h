@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sessproto.h"
+#include "sess/sessproto.h"
 
 #define SESSKEY_FILE	"session.key"
 #define SESSKEY_PINS	"udp-suite/known_servers"

@@ -2,7 +2,7 @@
  * chatproto.h: the chat protocol, carried as messages inside sessions
  * (session.h).  docs/PROTOCOL.md (section 5) is the prose specification; this
  * file and chatproto.c are the only places that know byte offsets.  All
- * integers are big-endian (lib/wire.h).
+ * integers are big-endian (lib/base/wire.h).
  *
  * Every chat message is one session message (reliable, ordered, sealed)
  * and starts with the same two bytes:

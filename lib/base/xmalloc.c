@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "xmalloc.h"
+#include "base/log.h"
+#include "base/xmalloc.h"
 
 /* Allocate size bytes; zero-sized requests get one byte so the result is unique. */
 void *

@@ -19,8 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "impair.h"
-#include "session.h"
+#include "tests/support/impair.h"
+#include "sess/session.h"
 
 #define SESSSIM_C2S	0
 #define SESSSIM_S2C	1
