@@ -27,7 +27,6 @@
 #include "timed.h"
 #include "time/timeproto.h"
 #include "base/udp.h"
-#include "base/wire.h"
 #include "base/xmalloc.h"
 
 #define WORKER_RXBUF	2048	/* larger requests are truncated: dropped */
@@ -179,12 +178,12 @@ worker_handle(struct worker *w, const uint8_t *req, size_t len,
 	size_t			 fmt_len, limit, out_len, needed, hdr;
 	uint8_t			*slot;
 	int			 ext = tp_is_extended(req, len);
+	int			 has_nonce;
 
 	memset(&rep, 0, sizeof rep);
 	rep.sec = now->tv_sec;
 	rep.nsec = (uint32_t)now->tv_nsec;
-	if (ext && len >= 12)
-		rep.nonce = wire_get64(req + 4);
+	has_nonce = tp_request_nonce(req, len, &rep.nonce);
 
 	/*
 	 * Never answer a reply, nor a privileged or our own port: the seed
@@ -199,7 +198,7 @@ worker_handle(struct worker *w, const uint8_t *req, size_t len,
 	}
 	if ((v = ratelimit_check(w->rl, sa, mono)) != RATELIMIT_PASS) {
 		w->st.ratelimited++;
-		if (v == RATELIMIT_NOTIFY && ext && len >= 12) {
+		if (v == RATELIMIT_NOTIFY && has_nonce) {
 			rep.status = TP_RATE_LIMITED;
 			worker_reply_ext(w, len, sa, salen, &rep);
 		}
@@ -220,7 +219,7 @@ worker_handle(struct worker *w, const uint8_t *req, size_t len,
 		default:
 			w->st.malformed++;
 			worker_debug(w, sa, "malformed request", len);
-			if (len >= 12) {
+			if (has_nonce) {
 				rep.status = TP_BAD_REQUEST;
 				worker_reply_ext(w, len, sa, salen, &rep);
 			}
@@ -284,11 +283,8 @@ worker_handle(struct worker *w, const uint8_t *req, size_t len,
 		/* The text is already in place after the header. */
 		rep.status = TP_OK;
 		rep.version = TP_VERSION;
-		rep.text = NULL;
-		rep.text_len = 0;
-		tp_reply_encode(slot, TP_REP_HDRLEN, &rep);
-		wire_put16(slot + 24, (uint16_t)out_len);
-		out_len += TP_REP_HDRLEN;
+		out_len = tp_reply_encode_header(slot, WORKER_TXBUF, &rep,
+		    out_len);
 	}
 	udp_commit(w->out, out_len, sa, salen);
 	w->st.answered++;

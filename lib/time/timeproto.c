@@ -66,12 +66,23 @@ tp_request_encode(uint8_t *buf, size_t cap, const struct tp_request *req,
 	return len;
 }
 
-size_t
-tp_reply_encode(uint8_t *buf, size_t cap, const struct tp_reply *rep)
+int
+tp_request_nonce(const uint8_t *buf, size_t len, uint64_t *nonce)
 {
-	size_t	len = TP_REP_HDRLEN + rep->text_len;
+	/* The nonce is bytes 4 to 11 of the header. */
+	if (!tp_is_extended(buf, len) || len < 12)
+		return 0;
+	*nonce = wire_get64(buf + 4);
+	return 1;
+}
 
-	if (len > cap || rep->text_len > 0xffff)
+size_t
+tp_reply_encode_header(uint8_t *buf, size_t cap, const struct tp_reply *rep,
+    size_t text_len)
+{
+	size_t	len = TP_REP_HDRLEN + text_len;
+
+	if (len > cap || text_len > 0xffff)
 		return 0;
 	buf[0] = 0;
 	buf[1] = rep->version | TP_REPLY_BIT;
@@ -81,7 +92,17 @@ tp_reply_encode(uint8_t *buf, size_t cap, const struct tp_reply *rep)
 	wire_put64(buf + 12, (uint64_t)rep->sec);
 	wire_put32(buf + 20, rep->nsec);
 	wire_put16(buf + 24, rep->status == TP_OK ?
-	    (uint16_t)rep->text_len : rep->info);
+	    (uint16_t)text_len : rep->info);
+	return len;
+}
+
+size_t
+tp_reply_encode(uint8_t *buf, size_t cap, const struct tp_reply *rep)
+{
+	size_t	len;
+
+	if ((len = tp_reply_encode_header(buf, cap, rep, rep->text_len)) == 0)
+		return 0;
 	if (rep->text_len > 0)
 		memcpy(buf + TP_REP_HDRLEN, rep->text, rep->text_len);
 	return len;

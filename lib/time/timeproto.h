@@ -113,9 +113,23 @@ enum tp_status	 tp_request_decode(const uint8_t *buf, size_t len,
 /* Encode a request padded to at least pad_to bytes; its length or 0. */
 size_t		 tp_request_encode(uint8_t *buf, size_t cap,
 		    const struct tp_request *req, size_t pad_to);
+/*
+ * The nonce of a datagram in the extended form, if it is long enough to
+ * carry one (even when the rest is malformed, so an error reply can echo
+ * it): 1 and *nonce set, or 0.
+ */
+int		 tp_request_nonce(const uint8_t *buf, size_t len,
+		    uint64_t *nonce);
 /* Encode a reply (text may be NULL with text_len 0); its length or 0. */
 size_t		 tp_reply_encode(uint8_t *buf, size_t cap,
 		    const struct tp_reply *rep);
+/*
+ * Encode the header of a reply whose text_len bytes of text the caller
+ * has already written at buf + TP_REP_HDRLEN (so the text is rendered in
+ * place, not copied); rep->text is ignored.  Its whole length or 0.
+ */
+size_t		 tp_reply_encode_header(uint8_t *buf, size_t cap,
+		    const struct tp_reply *rep, size_t text_len);
 /* Decode a reply; TP_OK or TP_BAD_REQUEST if it is malformed. */
 enum tp_status	 tp_reply_decode(const uint8_t *buf, size_t len,
 		    struct tp_reply *rep);

@@ -128,6 +128,44 @@ test_reply_limit(void **state)
 	assert_string_equal(tp_status_str(TP_UNKNOWN_ZONE), "unknown time zone");
 }
 
+/* The nonce is found in a malformed or short request, never in a seed one. */
+static void
+test_request_nonce(void **state)
+{
+	uint8_t		buf[14] = { 0, 9, 0, 200, 1, 2, 3, 4, 5, 6, 7, 8 };
+	uint64_t	nonce = 0;
+
+	assert_int_equal(tp_request_nonce(buf, 12, &nonce), 1);
+	assert_int_equal(nonce, 0x0102030405060708ULL);
+	nonce = 0;
+	assert_int_equal(tp_request_nonce(buf, 11, &nonce), 0);
+	assert_int_equal(nonce, 0);
+	buf[0] = '%';
+	assert_int_equal(tp_request_nonce(buf, 14, &nonce), 0);
+	assert_int_equal(tp_request_nonce(buf, 0, &nonce), 0);
+}
+
+/* Text rendered in place after a header reads back as an ordinary reply. */
+static void
+test_reply_header_in_place(void **state)
+{
+	struct tp_reply	rep = { TP_VERSION, TP_OK, 42, 1795626829, 5, 0,
+	    NULL, 0 }, d;
+	uint8_t		buf[64];
+	size_t		len;
+
+	memcpy(buf + TP_REP_HDRLEN, "17:13", 5);
+	len = tp_reply_encode_header(buf, sizeof buf, &rep, 5);
+	assert_int_equal(len, TP_REP_HDRLEN + 5);
+	assert_int_equal(tp_reply_decode(buf, len, &d), TP_OK);
+	assert_int_equal(d.nonce, 42);
+	assert_int_equal(d.sec, 1795626829);
+	assert_int_equal(d.text_len, 5);
+	assert_memory_equal(d.text, "17:13", 5);
+	assert_int_equal(tp_reply_encode_header(buf, TP_REP_HDRLEN + 4, &rep,
+	    5), 0);
+}
+
 int
 main(void)
 {
@@ -138,6 +176,8 @@ main(void)
 		cmocka_unit_test(test_reply_round_trip),
 		cmocka_unit_test(test_reply_status_and_checks),
 		cmocka_unit_test(test_reply_limit),
+		cmocka_unit_test(test_request_nonce),
+		cmocka_unit_test(test_reply_header_in_place),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
