@@ -32,6 +32,7 @@
 #include "base/log.h"
 #include "chat/nick.h"
 #include "base/version.h"
+#include "base/xmalloc.h"
 
 enum cmd {
 	CMD_REGISTER,
@@ -285,11 +286,9 @@ run_command(void)
 				ch.outstanding = 1;
 			break;
 		}
-		ch.line_ids = calloc(strlen(ch.text) + 1, sizeof *ch.line_ids);
-		ch.line_text = calloc(strlen(ch.text) + 1,
+		ch.line_ids = xcalloc(strlen(ch.text) + 1, sizeof *ch.line_ids);
+		ch.line_text = xcalloc(strlen(ch.text) + 1,
 		    sizeof *ch.line_text);
-		if (ch.line_ids == NULL || ch.line_text == NULL)
-			exit(EX_OSERR);
 		for (p = ch.text; *p != '\0'; p = nl + 1) {
 			nl = strchr(p, '\n');
 			if (nl == NULL)
@@ -567,7 +566,7 @@ prompt_password(const char *prompt)
 		return NULL;
 	n = strcspn(buf, "\r\n");
 	buf[n] = '\0';
-	r = strdup(buf);
+	r = xstrdup(buf);
 	sodium_memzero(buf, sizeof buf);
 	return r;
 }
@@ -580,7 +579,7 @@ get_password(const char *env, const char *prompt)
 	char		*p;
 
 	if (e != NULL)
-		return strdup(e);
+		return xstrdup(e);
 	if ((p = prompt_password(prompt)) == NULL) {
 		fprintf(stderr, "chatc: no password: set $%s or run on a "
 		    "terminal\n", env);
@@ -594,15 +593,13 @@ static char *
 read_stdin(void)
 {
 	size_t	 cap = 4096, len = 0;
-	char	*b = malloc(cap);
+	char	*b = xmalloc(cap);
 	ssize_t	 n;
 
-	if (b == NULL)
-		exit(EX_OSERR);
 	while ((n = read(0, b + len, cap - len - 1)) > 0) {
 		len += (size_t)n;
-		if (cap - len < 2 && (b = realloc(b, cap *= 2)) == NULL)
-			exit(EX_OSERR);
+		if (cap - len < 2)
+			b = xreallocarray(b, cap *= 2, 1);
 	}
 	b[len] = '\0';
 	return b;
@@ -664,7 +661,7 @@ parse_command(int argc, char *argv[])
 		}
 		if (len == 0)
 			usage(stderr, EX_USAGE);
-		ch.text = calloc(1, len);
+		ch.text = xcalloc(1, len);
 		for (i = 2; i < argc; i++) {
 			if (strcmp(argv[i], "--wait") == 0 ||
 			    strcmp(argv[i], "--read") == 0)

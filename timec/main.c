@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/addr.h"
 #include "base/conf.h"
 #include "timec.h"
@@ -80,16 +81,6 @@ TIMEC_TIME_PORT ")\n"
 "reply, 77 access denied (kiss-o'-death DENY or RSTR).\n",
 	    TP_DEFAULT_FORMAT, TIMEC_DEFAULT_SERVER, TIMEC_DEFAULT_PORT);
 	exit(code);
-}
-
-/* Milliseconds on the monotonic clock. */
-static long long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* The request size that lets the server send out_len bytes of text. */
@@ -237,12 +228,12 @@ main(int argc, char *argv[])
 	req.format = fmt;
 	req.format_len = strlen(fmt);
 
-	deadline = now_ms() + (long long)(timeout * 1000);
+	deadline = (long long)clock_mono_ms() + (long long)(timeout * 1000);
 	next = 0;
 	pfd.fd = fd;
 	pfd.events = POLLIN;
 	for (;;) {
-		t = now_ms();
+		t = (long long)clock_mono_ms();
 		if (t >= deadline)
 			break;
 		if (t >= next) {

@@ -20,6 +20,7 @@
 
 #include "time/ntpproto.h"
 #include "timec.h"
+#include "base/clock.h"
 #include "base/wire.h"
 
 #define QUERY_FIRST_WAIT_MS	250
@@ -31,16 +32,6 @@ struct query_sent {
 	uint8_t		xmt[8];		/* the random transmit timestamp */
 	struct timespec	t1;		/* when it was sent, our clock */
 };
-
-/* Milliseconds on the monotonic clock. */
-static long long
-query_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Print a Unix time (with its fraction) as local time, like sntp. */
 static void
@@ -186,11 +177,11 @@ query_run(enum query_proto proto, int fd, double timeout, int verbose,
 	int			 nsent = 0, wait_ms = QUERY_FIRST_WAIT_MS;
 	int			 refused = 0, rc;
 
-	deadline = query_now_ms() + (long long)(timeout * 1000);
+	deadline = (long long)clock_mono_ms() + (long long)(timeout * 1000);
 	pfd.fd = fd;
 	pfd.events = POLLIN;
 	for (;;) {
-		t = query_now_ms();
+		t = (long long)clock_mono_ms();
 		if (t >= deadline)
 			break;
 		if (t >= next) {

@@ -21,6 +21,7 @@
 #include <sodium.h>
 
 #include "base/addr.h"
+#include "base/clock.h"
 #include "chat/chatclient.h"
 #include "chat/chatproto.h"
 #include "base/log.h"
@@ -879,12 +880,9 @@ uint64_t
 chatclient_send(struct chatclient *c, const char *nick, const char *text,
     size_t len)
 {
-	struct timespec	ts;
 	uint64_t	id;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	id = cp_msgid_next(&c->last_msgid, c->msgid_tag,
-	    (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+	id = cp_msgid_next(&c->last_msgid, c->msgid_tag, clock_wall_ms());
 	return chatclient_send_id(c, id, nick, text, len) == 0 ? id : 0;
 }
 
