@@ -10,7 +10,6 @@
 #include "app.h"
 #include "chat/chatproto.h"
 #include "base/log.h"
-#include "net.h"
 #include "width.h"
 #include "base/xmalloc.h"
 
@@ -83,6 +82,14 @@ app_init(struct app *a, const struct tuiconf *conf)
 	    conf->server);
 }
 
+/* Talk to the server through ops on net; NULL: there is none. */
+void
+app_set_net(struct app *a, const struct net_ops *ops, struct net *net)
+{
+	a->netops = ops;
+	a->net = net;
+}
+
 /* Wipe and free a secret string. */
 static void
 app_wipe(char **s)
@@ -141,11 +148,12 @@ app_login(struct app *a)
 		a->password = xstrdup(env);
 		a->password_env = 1;
 	}
-	if (a->password == NULL && !net_has_token(a->net, a->model.self)) {
+	if (a->password == NULL &&
+	    !a->netops->has_token(a->net, a->model.self)) {
 		app_ask(a, APP_PROMPT_PASSWORD);
 		return;
 	}
-	if (net_login(a->net, a->model.self, a->password, 0,
+	if (a->netops->login(a->net, a->model.self, a->password, 0,
 	    !a->password_env, err, sizeof err) == -1)
 		app_notice(a, "%s", err);
 }
@@ -210,7 +218,7 @@ app_queue(struct app *a, struct model_conv *c, struct model_msg *m)
 
 	if (a->net == NULL || m->queued)
 		return;
-	if (net_send(a->net, m->id, c->nick, m->text, m->len, err,
+	if (a->netops->send(a->net, m->id, c->nick, m->text, m->len, err,
 	    sizeof err) == -1) {
 		model_fail(m, err);
 		history_state(&a->hist, c, m);
@@ -306,7 +314,7 @@ app_command(struct app *a, char *line)
 	} else if (strcmp(cmd, "add") == 0 || strcmp(cmd, "del") == 0) {
 		if (*arg == '\0')
 			app_notice(a, "usage: /%s NICK", cmd);
-		else if (a->net == NULL || net_contacts(a->net,
+		else if (a->net == NULL || a->netops->contacts(a->net,
 		    cmd[0] == 'a' ? NET_ADD : NET_DEL, arg) == -1)
 			app_notice(a, "/%s: not connected", cmd);
 		else if (cmd[0] == 'a')
@@ -317,12 +325,12 @@ app_command(struct app *a, char *line)
 		else
 			app_open(a, model_conv(&a->model, arg, 1));
 	} else if (strcmp(cmd, "who") == 0) {
-		if (a->net == NULL || net_who(a->net) == -1)
+		if (a->net == NULL || a->netops->who(a->net) == -1)
 			app_notice(a, "/who: not connected");
 	} else if (strcmp(cmd, "away") == 0 || strcmp(cmd, "back") == 0) {
 		a->away = cmd[0] == 'a';
 		if (a->net != NULL)
-			net_away(a->net, a->away);
+			a->netops->away(a->net, a->away);
 		app_notice(a, a->away ? "you are away%s%s" : "you are back%s%s",
 		    *arg != '\0' && a->away ? ": " : "",
 		    a->away ? arg : "");
@@ -520,7 +528,7 @@ app_prompt_key(struct app *a, const struct keys_event *ev)
 		}
 		a->prompt = APP_PROMPT_NONE;
 		a->model.notice[0] = '\0';
-		if (yes && a->password != NULL && net_login(a->net,
+		if (yes && a->password != NULL && a->netops->login(a->net,
 		    a->model.self, a->password, 1, !a->password_env, err,
 		    sizeof err) == -1)
 			app_notice(a, "%s", err);
@@ -577,8 +585,8 @@ app_prompt_key(struct app *a, const struct keys_event *ev)
 		app_ask(a, APP_PROMPT_PASSWD_NEW);
 		return;
 	case APP_PROMPT_PASSWD_NEW:
-		if (a->net == NULL || net_passwd(a->net, a->old_password,
-		    a->secret.buf) == -1)
+		if (a->net == NULL || a->netops->passwd(a->net,
+		    a->old_password, a->secret.buf) == -1)
 			app_notice(a, "/passwd: not connected");
 		app_wipe(&a->old_password);
 		app_secret_clear(a);
@@ -598,7 +606,7 @@ app_typing(struct app *a)
 	    a->now_ms - a->typing_sent_ms < APP_TYPING_EVERY_MS)
 		return;
 	a->typing_sent_ms = a->now_ms;
-	net_typing(a->net, a->model.open->nick);
+	a->netops->typing(a->net, a->model.open->nick);
 }
 
 /* Keys on the input line. */
@@ -735,15 +743,16 @@ app_seen(struct app *a, size_t first, size_t last)
 	}
 	/* A read mark covers the conversation up to it: one will do. */
 	if (newest != 0 && a->net != NULL)
-		net_mark_read(a->net, newest);
+		a->netops->mark_read(a->net, newest);
 }
 
 /* The connection changed. */
-void
-app_on_conn(struct app *a, enum model_conn st, const char *why,
+static void
+app_on_conn(void *arg, enum model_conn st, const char *why,
     int need_password, int unknown_user)
 {
-	size_t	i, j;
+	struct app	*a = arg;
+	size_t		 i, j;
 
 	a->now_ms = app_clock_ms();
 	a->model.conn = st;
@@ -751,9 +760,9 @@ app_on_conn(struct app *a, enum model_conn st, const char *why,
 	    why != NULL ? why : "");
 	if (st == MODEL_CONN_READY) {
 		app_wipe(&a->password);
-		net_contacts(a->net, NET_LIST, NULL);
+		a->netops->contacts(a->net, NET_LIST, NULL);
 		if (a->away)
-			net_away(a->net, 1);
+			a->netops->away(a->net, 1);
 		/* Messages left in the outbox by an earlier run. */
 		for (i = 0; i < a->model.nconvs; i++)
 			for (j = 0; j < a->model.convs[i]->nmsgs; j++)
@@ -795,24 +804,24 @@ app_state(struct app *a, uint64_t id, enum model_state st, uint64_t time_ms)
 }
 
 /* The server has stored one of our messages. */
-void
-app_on_accepted(struct app *a, uint64_t id, uint64_t time_ms,
-    enum model_state st)
+static void
+app_on_accepted(void *arg, uint64_t id, uint64_t time_ms, enum model_state st)
 {
-	app_state(a, id, st, time_ms);
+	app_state(arg, id, st, time_ms);
 }
 
 /* A delivered or read receipt. */
-void
-app_on_receipt(struct app *a, uint64_t id, enum model_state st)
+static void
+app_on_receipt(void *arg, uint64_t id, enum model_state st)
 {
-	app_state(a, id, st, 0);
+	app_state(arg, id, st, 0);
 }
 
 /* The server refused one of our messages. */
-void
-app_on_refused(struct app *a, uint64_t id, const char *why)
+static void
+app_on_refused(void *arg, uint64_t id, const char *why)
 {
+	struct app		*a = arg;
 	struct model_conv	*c;
 	struct model_msg	*m = model_find_sent(&a->model, id, &c);
 
@@ -824,10 +833,11 @@ app_on_refused(struct app *a, uint64_t id, const char *why)
 }
 
 /* A message arrived. */
-void
-app_on_message(struct app *a, uint64_t sid, uint64_t time_ms,
-    const char *from, const char *text, size_t len)
+static void
+app_on_message(void *arg, uint64_t sid, uint64_t time_ms, const char *from,
+    const char *text, size_t len)
 {
+	struct app		*a = arg;
 	struct model_conv	*c = model_conv(&a->model, from, 1);
 	struct model_msg	*m;
 
@@ -848,10 +858,11 @@ app_on_message(struct app *a, uint64_t sid, uint64_t time_ms,
 }
 
 /* The contact list or the who directory. */
-void
-app_on_roster(struct app *a, int who, const char *const *nicks,
+static void
+app_on_roster(void *arg, int who, const char *const *nicks,
     const enum model_presence *p, const uint64_t *seen, size_t n)
 {
+	struct app		*a = arg;
 	struct model_conv	*c;
 	size_t			 i, off = 0;
 
@@ -874,10 +885,11 @@ app_on_roster(struct app *a, int who, const char *const *nicks,
 }
 
 /* A contact's presence changed. */
-void
-app_on_presence(struct app *a, const char *nick, enum model_presence p,
+static void
+app_on_presence(void *arg, const char *nick, enum model_presence p,
     uint64_t last_seen_ms)
 {
+	struct app		*a = arg;
 	struct model_conv	*c = model_conv(&a->model, nick, 1);
 
 	c->presence = p;
@@ -885,20 +897,46 @@ app_on_presence(struct app *a, const char *nick, enum model_presence p,
 }
 
 /* Someone is typing to us: show it for a few seconds. */
-void
-app_on_typing(struct app *a, const char *from)
+static void
+app_on_typing(void *arg, const char *from)
 {
+	struct app		*a = arg;
 	struct model_conv	*c = model_conv(&a->model, from, 1);
 
 	c->typing_until_ms = app_clock_ms() + 5000;
 }
 
 /* A request's outcome. */
-void
-app_on_result(struct app *a, const char *what, const char *error)
+static void
+app_on_result(void *arg, const char *what, const char *error)
 {
+	struct app	*a = arg;
+
 	if (error != NULL)
 		app_notice(a, "%s: %s", what, error);
 	else
 		app_notice(a, "%s: done", what);
 }
+
+/* After a network event: the screen is redrawn before the loop waits. */
+static void
+app_on_changed(void *arg)
+{
+	struct app	*a = arg;
+
+	a->changed = 1;
+}
+
+/* The app's answers to what a net reports. */
+const struct net_events app_events = {
+	.conn = app_on_conn,
+	.accepted = app_on_accepted,
+	.receipt = app_on_receipt,
+	.refused = app_on_refused,
+	.message = app_on_message,
+	.roster = app_on_roster,
+	.presence = app_on_presence,
+	.typing = app_on_typing,
+	.result = app_on_result,
+	.changed = app_on_changed,
+};

@@ -1,10 +1,15 @@
 /*
  * app.h: chat-tui's behaviour, between the keys, the model and the net.
  *
+ * The app owns the model, the input line and the prompts' secrets, the
+ * history on disk, and which conversation and list row are chosen.
  * Keys come in from keys.c as events and become edits, commands, list
- * moves and sends; events from the network come in as app_on_*() calls
- * and update the model and the history.  The screen is redrawn from the
- * app's state by ui.c after each batch of events.
+ * moves and sends; events from the network come in through app_events
+ * and update the model and the history.  It asks things of the network
+ * only through the struct net_ops it is given (net.h), and does not own
+ * the net: whoever made it frees it.  So it runs without a network or a
+ * terminal, and tests drive it with a fake net and keys.  The screen is
+ * redrawn from the app's state by ui.c after each batch of events.
  */
 #ifndef APP_H
 #define APP_H
@@ -16,9 +21,8 @@
 #include "history.h"
 #include "keys.h"
 #include "model.h"
+#include "net.h"
 #include "tuiconf.h"
-
-struct net;
 
 enum app_focus {
 	APP_FOCUS_LIST,
@@ -41,7 +45,8 @@ struct app {
 	struct edit	 edit;
 	struct history	 hist;
 	const struct tuiconf *conf;
-	struct net	*net;
+	const struct net_ops *netops;
+	struct net	*net;		/* NULL: no server (see app_set_net) */
 	enum app_focus	 focus;
 	char		 filter[128];	/* typed in the contact list */
 	size_t		 sel;		/* the selected row of the filtered list */
@@ -54,7 +59,7 @@ struct app {
 	int		 password_env;	/* it came from $CHAT_PASSWORD */
 	int		 help;		/* the help is shown instead of the conversation */
 	int		 quit;
-	int		 changed;	/* something to redraw (set by net.c) */
+	int		 changed;	/* something to redraw (network events) */
 	int		 bell;		/* ring the bell at the next draw */
 	int		 away;
 	uint64_t	 typing_sent_ms;
@@ -65,6 +70,8 @@ struct app {
 
 void	app_init(struct app *, const struct tuiconf *);
 void	app_free(struct app *);
+/* Talk to the server through ops on net, or to none if net is NULL. */
+void	app_set_net(struct app *, const struct net_ops *, struct net *);
 /* Start: our nickname is known (or asked for), the history is read, logging in begins. */
 void	app_start(struct app *, const char *nick);
 /* A key. */
@@ -76,22 +83,10 @@ void	app_seen(struct app *, size_t first, size_t last);
 /* The help text, NULL-terminated lines. */
 extern const char *const app_help[];
 
-/* Events from the network (net.c). */
-void	app_on_conn(struct app *, enum model_conn, const char *why,
-	    int need_password, int unknown_user);
-void	app_on_accepted(struct app *, uint64_t id, uint64_t time_ms,
-	    enum model_state);
-void	app_on_receipt(struct app *, uint64_t id, enum model_state);
-void	app_on_refused(struct app *, uint64_t id, const char *why);
-void	app_on_message(struct app *, uint64_t sid, uint64_t time_ms,
-	    const char *from, const char *text, size_t len);
-/* A contact list (who == 0) or the who directory. */
-void	app_on_roster(struct app *, int who, const char *const *nicks,
-	    const enum model_presence *, const uint64_t *last_seen, size_t n);
-void	app_on_presence(struct app *, const char *nick, enum model_presence,
-	    uint64_t last_seen_ms);
-void	app_on_typing(struct app *, const char *from);
-/* The outcome of a request other than a send: ok, or an error text. */
-void	app_on_result(struct app *, const char *what, const char *error);
+/*
+ * What the app does on the network's events: give it to net_new() with
+ * the app as the argument.
+ */
+extern const struct net_events app_events;
 
 #endif

@@ -281,6 +281,7 @@ main(int argc, char *argv[])
 	static const int	 crash[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL,
 				    SIGABRT };
 	struct ev_loop		*loop;
+	struct net		*net;
 	const char		*server = NULL, *nick = NULL, *cfile = NULL;
 	const char		*env;
 	char			 pathbuf[4096], err[512];
@@ -364,10 +365,11 @@ main(int argc, char *argv[])
 	ui_init(&conf);
 	keys_init(&keys);
 	app_init(&app, &conf);
-	app.net = net_new(loop, &app, conf.server, err, sizeof err);
-	if (app.net == NULL)
+	net = net_new(loop, &app_events, &app, conf.server, err, sizeof err);
+	if (net == NULL)
 		snprintf(app.model.conn_why, sizeof app.model.conn_why, "%.120s",
 		    err);
+	app_set_net(&app, &net_chatd_ops, net);
 	app_start(&app, conf.nickname);
 
 	ev_io_init(&main_tty, main_tty_cb, STDIN_FILENO, EV_READ);
@@ -381,12 +383,12 @@ main(int argc, char *argv[])
 	ev_run(loop, 0);
 
 	log_info("stopping");
-	if (app.net != NULL) {
+	if (net != NULL) {
 		/* Read receipts just sent should reach the server. */
-		net_flush(app.net, loop, 1.0);
-		net_free(app.net);
+		net_flush(net, loop, 1.0);
+		app_set_net(&app, NULL, NULL);
+		net_free(net);
 	}
-	app.net = NULL;
 	ui_end();
 	app_free(&app);
 	keys_free(&keys);

@@ -21,15 +21,16 @@
 #include <ev.h>
 #include <sodium.h>
 
-#include "app.h"
 #include "chat/chatclient.h"
-#include "base/log.h"
-#include "net.h"
 #include "chat/nick.h"
+#include "base/log.h"
 #include "base/xmalloc.h"
+#include "model.h"
+#include "net.h"
 
 struct net {
-	struct app		*app;
+	const struct net_events	*ev;
+	void			*arg;
 	struct chatclient	*cc;
 	char			 server[256];
 	char			 nick[NICK_MAX_BYTES];
@@ -178,9 +179,9 @@ net_state_cb(struct chatclient *cc, enum chatclient_state st,
 	    code != CPE_NONE ? cp_strerror(code) : "");
 	log_info("connection: %s%s%s", chatclient_statename(st),
 	    text[0] != '\0' ? ": " : "", text);
-	app_on_conn(n->app, m, text, code == CPE_WRONG_PASSWORD ||
+	n->ev->conn(n->arg, m, text, code == CPE_WRONG_PASSWORD ||
 	    code == CPE_BAD_TOKEN, code == CPE_UNKNOWN_USER);
-	n->app->changed = 1;
+	n->ev->changed(n->arg);
 }
 
 /* The answer to a request. */
@@ -194,12 +195,12 @@ net_result_cb(struct chatclient *cc, uint64_t id, enum cp_type type,
 
 	if (type == CP_SEND) {
 		if (code != CPE_NONE)
-			app_on_refused(n->app, id, why);
+			n->ev->refused(n->arg, id, why);
 	} else
-		app_on_result(n->app, type == CP_PASSWD ? "/passwd" :
+		n->ev->result(n->arg, type == CP_PASSWD ? "/passwd" :
 		    type == CP_CONTACTS ? "contacts" : type == CP_WHO ? "/who" :
 		    cp_typename(type), code == CPE_NONE ? NULL : why);
-	n->app->changed = 1;
+	n->ev->changed(n->arg);
 }
 
 /* One of our messages is stored. */
@@ -209,8 +210,8 @@ net_accepted_cb(struct chatclient *cc, uint64_t msgid, uint64_t sid,
 {
 	struct net	*n = arg;
 
-	app_on_accepted(n->app, msgid, time_ms, net_state(state));
-	n->app->changed = 1;
+	n->ev->accepted(n->arg, msgid, time_ms, net_state(state));
+	n->ev->changed(n->arg);
 }
 
 /* Delivered or read. */
@@ -220,8 +221,8 @@ net_receipt_cb(struct chatclient *cc, uint64_t msgid, enum cp_receipt kind,
 {
 	struct net	*n = arg;
 
-	app_on_receipt(n->app, msgid, net_state(kind));
-	n->app->changed = 1;
+	n->ev->receipt(n->arg, msgid, net_state(kind));
+	n->ev->changed(n->arg);
 }
 
 /* A message for us. */
@@ -231,8 +232,8 @@ net_message_cb(struct chatclient *cc, const struct chatclient_msg *m,
 {
 	struct net	*n = arg;
 
-	app_on_message(n->app, m->sid, m->time_ms, m->from, m->text, m->len);
-	n->app->changed = 1;
+	n->ev->message(n->arg, m->sid, m->time_ms, m->from, m->text, m->len);
+	n->ev->changed(n->arg);
 }
 
 /* The contact list or the who directory. */
@@ -251,12 +252,12 @@ net_roster_cb(struct chatclient *cc, uint64_t id,
 		p[i] = net_presence(c[i].presence);
 		seen[i] = c[i].last_seen_ms;
 	}
-	app_on_roster(n->app, id != 0 && id == n->who_req, nicks, p, seen,
+	n->ev->roster(n->arg, id != 0 && id == n->who_req, nicks, p, seen,
 	    count);
 	free(nicks);
 	free(p);
 	free(seen);
-	n->app->changed = 1;
+	n->ev->changed(n->arg);
 }
 
 /* A contact came, went or is away. */
@@ -266,9 +267,9 @@ net_presence_cb(struct chatclient *cc, const struct chatclient_contact *c,
 {
 	struct net	*n = arg;
 
-	app_on_presence(n->app, c->nick, net_presence(c->presence),
+	n->ev->presence(n->arg, c->nick, net_presence(c->presence),
 	    c->last_seen_ms);
-	n->app->changed = 1;
+	n->ev->changed(n->arg);
 }
 
 /* Someone is typing to us. */
@@ -277,20 +278,21 @@ net_typing_cb(struct chatclient *cc, const char *from, void *arg)
 {
 	struct net	*n = arg;
 
-	app_on_typing(n->app, from);
-	n->app->changed = 1;
+	n->ev->typing(n->arg, from);
+	n->ev->changed(n->arg);
 }
 
-/* A client for server on loop. */
+/* A client for server on loop, reporting to ev. */
 struct net *
-net_new(struct ev_loop *loop, struct app *a, const char *server, char *err,
-    size_t errlen)
+net_new(struct ev_loop *loop, const struct net_events *ev, void *arg,
+    const char *server, char *err, size_t errlen)
 {
 	struct chatclient_conf	conf;
 	struct chatclient_cb	cb;
 	struct net		*n = xcalloc(1, sizeof *n);
 
-	n->app = a;
+	n->ev = ev;
+	n->arg = arg;
 	snprintf(n->server, sizeof n->server, "%s", server);
 	chatclient_conf_default(&conf);
 	conf.server = server;
@@ -342,7 +344,7 @@ net_flush(struct net *n, struct ev_loop *loop, double seconds)
 }
 
 /* Log in or register. */
-int
+static int
 net_login(struct net *n, const char *nick, const char *password, int reg,
     int want_token, char *err, size_t errlen)
 {
@@ -374,7 +376,7 @@ net_login(struct net *n, const char *nick, const char *password, int reg,
 }
 
 /* Is there a device token for nick at this server? */
-int
+static int
 net_has_token(struct net *n, const char *nick)
 {
 	uint8_t	token[CP_TOKEN_LEN];
@@ -385,7 +387,7 @@ net_has_token(struct net *n, const char *nick)
 }
 
 /* Queue a message with our id. */
-int
+static int
 net_send(struct net *n, uint64_t id, const char *nick, const char *text,
     size_t len, char *err, size_t errlen)
 {
@@ -409,7 +411,7 @@ net_send(struct net *n, uint64_t id, const char *nick, const char *text,
 }
 
 /* Tell the sender we have read sid. */
-void
+static void
 net_mark_read(struct net *n, uint64_t sid)
 {
 	if (chatclient_mark_read(n->cc, sid) == -1)
@@ -418,21 +420,21 @@ net_mark_read(struct net *n, uint64_t sid)
 }
 
 /* We are typing to nick. */
-void
+static void
 net_typing(struct net *n, const char *nick)
 {
 	chatclient_typing(n->cc, nick);
 }
 
 /* Away or back. */
-void
+static void
 net_away(struct net *n, int away)
 {
 	chatclient_away(n->cc, away);
 }
 
 /* Contacts: list, add, remove. */
-int
+static int
 net_contacts(struct net *n, enum net_contacts_op op, const char *nick)
 {
 	enum cp_contacts_op	o = op == NET_ADD ? CPC_ADD : op == NET_DEL ?
@@ -443,7 +445,7 @@ net_contacts(struct net *n, enum net_contacts_op op, const char *nick)
 }
 
 /* Who is online. */
-int
+static int
 net_who(struct net *n)
 {
 	n->who_req = chatclient_who(n->cc);
@@ -451,8 +453,21 @@ net_who(struct net *n)
 }
 
 /* Change the password. */
-int
+static int
 net_passwd(struct net *n, const char *old, const char *new_password)
 {
 	return chatclient_passwd(n->cc, old, new_password) == 0 ? -1 : 0;
 }
+
+/* What the app may ask of a net made by net_new(). */
+const struct net_ops net_chatd_ops = {
+	.login = net_login,
+	.has_token = net_has_token,
+	.send = net_send,
+	.mark_read = net_mark_read,
+	.typing = net_typing,
+	.away = net_away,
+	.contacts = net_contacts,
+	.who = net_who,
+	.passwd = net_passwd,
+};

@@ -1,9 +1,14 @@
 /*
  * net.h: chat-tui's link to chatd, the one module that knows the chat
- * client library (chatclient.h).  It turns the app's requests into
- * chatclient calls and chatclient's callbacks into app_on_*() events
- * (app.h), in the model's terms, so that everything else runs the same
- * without a network.
+ * client library (chatclient.h).  A net owns its chatclient, the device
+ * tokens kept on disk for this server, and the id of the /who request
+ * under way.
+ *
+ * It knows nothing of the app: it is driven through struct net_ops and
+ * reports through struct net_events, both in the model's terms (model.h),
+ * so the app (app.c) links and runs the same against a fake in the unit
+ * tests as against chatd.  Whoever makes a net with net_new() owns it and
+ * frees it with net_free(), after the app has stopped using it.
  */
 #ifndef NET_H
 #define NET_H
@@ -11,7 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct app;
+#include "model.h"
+
 struct ev_loop;
 struct net;
 
@@ -21,30 +27,91 @@ enum net_contacts_op {
 	NET_DEL,
 };
 
-/* A link to server (HOST[:PORT]); NULL with err if it does not resolve. */
-struct net	*net_new(struct ev_loop *, struct app *, const char *server,
-		    char *err, size_t errlen);
-void		 net_free(struct net *);
 /*
- * Log in (or register, if reg) as nick; password NULL logs in with the
- * device token kept for nick if there is one.  want_token asks the
- * server for a token to keep for the next time.  0, or -1 with err.
+ * What the net reports, each call followed by changed(); arg is the one
+ * given to net_new().  None of them may free the net.
  */
-int		 net_login(struct net *, const char *nick, const char *password,
+struct net_events {
+	/*
+	 * The connection's state, with why ("" or a reason);
+	 * need_password: the password or the device token was refused;
+	 * unknown_user: there is no such account.
+	 */
+	void	(*conn)(void *arg, enum model_conn, const char *why,
+		    int need_password, int unknown_user);
+	/* The server has stored our message id. */
+	void	(*accepted)(void *arg, uint64_t id, uint64_t time_ms,
+		    enum model_state);
+	/* Our message id is delivered or read. */
+	void	(*receipt)(void *arg, uint64_t id, enum model_state);
+	/* The server refused our message id. */
+	void	(*refused)(void *arg, uint64_t id, const char *why);
+	/* A message for us, sid being the server's id. */
+	void	(*message)(void *arg, uint64_t sid, uint64_t time_ms,
+		    const char *from, const char *text, size_t len);
+	/* The contact list (who == 0) or the who directory. */
+	void	(*roster)(void *arg, int who, const char *const *nicks,
+		    const enum model_presence *, const uint64_t *last_seen,
+		    size_t n);
+	/* A contact came, went or is away. */
+	void	(*presence)(void *arg, const char *nick, enum model_presence,
+		    uint64_t last_seen_ms);
+	/* Someone is typing to us. */
+	void	(*typing)(void *arg, const char *from);
+	/* The outcome of a request other than a send; error NULL: done. */
+	void	(*result)(void *arg, const char *what, const char *error);
+	/* After each of the above: something to show has changed. */
+	void	(*changed)(void *arg);
+};
+
+/*
+ * What can be asked of a net.  The app calls through this rather than
+ * the functions themselves so that a test can hand it a fake: the
+ * chat-tui archive the tests link holds net.c, so a second set of net_*
+ * functions could not replace it at link time.
+ */
+struct net_ops {
+	/*
+	 * Log in (or register, if reg) as nick; password NULL logs in
+	 * with the device token kept for nick if there is one.  want_token
+	 * asks the server for a token to keep for the next time.  0, or -1
+	 * with err.
+	 */
+	int	(*login)(struct net *, const char *nick, const char *password,
 		    int reg, int want_token, char *err, size_t errlen);
-/* Is there a device token for nick (no password needed)? */
-int		 net_has_token(struct net *, const char *nick);
+	/* Is there a device token for nick (no password needed)? */
+	int	(*has_token)(struct net *, const char *nick);
+	/* Queue a message with our id; 0, or -1 with err. */
+	int	(*send)(struct net *, uint64_t id, const char *nick,
+		    const char *text, size_t len, char *err, size_t errlen);
+	/* Tell the sender we have read up to the server's id sid. */
+	void	(*mark_read)(struct net *, uint64_t sid);
+	/* We are typing to nick. */
+	void	(*typing)(struct net *, const char *nick);
+	/* Away or back. */
+	void	(*away)(struct net *, int away);
+	/*
+	 * Requests answered by events roster or result; 0, or -1 when not
+	 * connected.
+	 */
+	int	(*contacts)(struct net *, enum net_contacts_op,
+		    const char *nick);
+	int	(*who)(struct net *);
+	int	(*passwd)(struct net *, const char *old,
+		    const char *new_password);
+};
+
+/* The operations of a net made by net_new(). */
+extern const struct net_ops net_chatd_ops;
+
+/*
+ * A link to server (HOST[:PORT]) that reports to ev with arg (ev must
+ * outlive it); NULL with err if the server does not resolve.
+ */
+struct net	*net_new(struct ev_loop *, const struct net_events *ev,
+		    void *arg, const char *server, char *err, size_t errlen);
+void		 net_free(struct net *);
 /* Before exiting: wait up to seconds for the server to acknowledge what was sent. */
 void		 net_flush(struct net *, struct ev_loop *, double seconds);
-/* Queue a message with our id; 0, or -1 with err. */
-int		 net_send(struct net *, uint64_t id, const char *nick,
-		    const char *text, size_t len, char *err, size_t errlen);
-void		 net_mark_read(struct net *, uint64_t sid);
-void		 net_typing(struct net *, const char *nick);
-void		 net_away(struct net *, int away);
-/* Requests answered by app_on_roster() or app_on_result(); 0 or -1 (not connected). */
-int		 net_contacts(struct net *, enum net_contacts_op, const char *nick);
-int		 net_who(struct net *);
-int		 net_passwd(struct net *, const char *old, const char *new_password);
 
 #endif
