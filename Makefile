@@ -41,7 +41,7 @@ ifeq ($(WERROR),1)
 WARN		+= -Werror
 endif
 
-PKGS		 = libsodium libutf8proc sqlite3 ncursesw
+PKGS		 = libsodium libutf8proc sqlite3 ncursesw icu-uc icu-i18n
 PKG_CFLAGS	 = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CPPFLAGS	+= -D_GNU_SOURCE -I. -Ilib -I$(B)/gen $(PKG_CFLAGS)
@@ -52,7 +52,7 @@ LDLIBS		+= -lev -liniparser $(PKG_LIBS) -lpthread -lm
 # Debian packages the tree needs to build and to test.
 DEPS_PKGS	 = build-essential pkg-config libev-dev libiniparser-dev \
 		   libncurses-dev libsodium-dev libsqlite3-dev libutf8proc-dev \
-		   libcmocka-dev tmux clang libclang-rt-14-dev python3 \
+		   libcmocka-dev libicu-dev tmux clang libclang-rt-14-dev python3 \
 		   chrony rdate ntpsec-ntpdig iproute2 util-linux procps
 
 # Installation paths compiled in (lib/base/conf.c): rewritten only when they
