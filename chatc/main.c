@@ -163,6 +163,7 @@ err_status(enum cp_err e)
 		return 0;
 	case CPE_NICK_INVALID:
 	case CPE_BAD_UTF8:
+	case CPE_CONTROL:
 	case CPE_TOO_LONG:
 	case CPE_BAD_PASSWORD:
 		return EX_DATAERR;
@@ -200,51 +201,92 @@ fmt_time(uint64_t ms, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Print s with tab, newline and backslash escaped (one field of a line). */
-static void
-put_field(const char *s)
+/*
+ * The code point of a bidirectional control (U+061C, U+200E, U+200F,
+ * U+202A-U+202E, U+2066-U+2069) or a C1 control (U+0080-U+009F) that
+ * starts at s, with its length in *len; 0 if s starts anything else.
+ * These reorder or drive what a terminal shows, so they are never
+ * printed raw: a message could otherwise forge what seems to be another
+ * sender's line.
+ */
+static unsigned int
+unsafe_code_point(const unsigned char *s, size_t *len)
 {
+	unsigned int	cp;
+
+	if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f) {
+		*len = 2;
+		return s[1];
+	}
+	if (s[0] == 0xd8 && s[1] == 0x9c) {
+		*len = 2;
+		return 0x061c;
+	}
+	if (s[0] != 0xe2 || s[1] == '\0' || s[2] == '\0')
+		return 0;
+	cp = ((s[0] & 0x0fu) << 12) | ((s[1] & 0x3fu) << 6) | (s[2] & 0x3fu);
+	if (cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+	    (cp >= 0x2066 && cp <= 0x2069)) {
+		*len = 3;
+		return cp;
+	}
+	return 0;
+}
+
+/*
+ * Print s so that it cannot drive the terminal, as one field of a
+ * tab-separated line (json 0) or as a JSON string's contents (json 1).
+ * Tab, newline and backslash are escaped in both (fields are separated
+ * by tabs, records by newlines); every other C0 control and DEL become
+ * \e, \r or \xNN (in JSON \u00NN); C1 and bidirectional controls become
+ * \uNNNN.
+ */
+static void
+put_escaped(const char *str, int json)
+{
+	const unsigned char	*s = (const unsigned char *)str;
+	unsigned int		 cp;
+	size_t			 n;
+
 	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '\t':
+		if (*s == '\t')
 			fputs("\\t", stdout);
-			break;
-		case '\n':
+		else if (*s == '\n')
 			fputs("\\n", stdout);
-			break;
-		case '\r':
+		else if (*s == '\r')
 			fputs("\\r", stdout);
-			break;
-		case '\\':
+		else if (*s == '\\')
 			fputs("\\\\", stdout);
-			break;
-		default:
+		else if (*s == '"' && json)
+			fputs("\\\"", stdout);
+		else if (*s < 0x20 || *s == 0x7f) {
+			if (json)
+				printf("\\u%04x", *s);
+			else if (*s == 0x1b)
+				fputs("\\e", stdout);
+			else
+				printf("\\x%02x", *s);
+		} else if ((cp = unsafe_code_point(s, &n)) != 0) {
+			printf("\\u%04x", cp);
+			s += n - 1;
+		} else
 			putchar(*s);
-		}
 	}
 }
 
-/* Print s as a JSON string. */
+/* Print s as one field of a tab-separated line, harmless to a terminal. */
+static void
+put_field(const char *s)
+{
+	put_escaped(s, 0);
+}
+
+/* Print s as a JSON string, harmless to a terminal. */
 static void
 put_json(const char *s)
 {
 	putchar('"');
-	for (; *s != '\0'; s++) {
-		unsigned char	c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", stdout);
-		else if (c == '\t')
-			fputs("\\t", stdout);
-		else if (c == '\r')
-			fputs("\\r", stdout);
-		else if (c < 0x20 || c == 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
+	put_escaped(s, 1);
 	putchar('"');
 }
 
@@ -281,6 +323,9 @@ run_command(void)
 				finish(EX_DATAERR, "send to %s: %s", ch.to,
 				    errno == EINVAL ? "invalid nickname" :
 				    errno == EILSEQ ? "text is not valid UTF-8" :
+				    errno == EBADMSG ? "text holds a control "
+				    "character (only tab and newline may be "
+				    "sent)" :
 				    "message empty or longer than 4096 bytes");
 			else
 				ch.outstanding = 1;
@@ -403,8 +448,11 @@ cb_accepted(struct chatclient *cc, uint64_t msgid, uint64_t sid,
 
 	if (ch.lines) {
 		for (i = 0; i < ch.nlines; i++)
-			if (ch.line_ids[i] == msgid)
-				printf("accepted\t%s\n", ch.line_text[i]);
+			if (ch.line_ids[i] == msgid) {
+				fputs("accepted\t", stdout);
+				put_field(ch.line_text[i]);
+				putchar('\n');
+			}
 		fflush(stdout);
 		if (--ch.outstanding == 0)
 			finish(ch.failed_sends, NULL);
@@ -471,15 +519,16 @@ cb_roster(struct chatclient *cc, uint64_t id,
 		return;
 	for (i = 0; i < n; i++) {
 		if (ch.cmd == CMD_WHO) {
-			printf("%s\t%s\n", v[i].nick,
-			    presence_name(v[i].presence));
+			put_field(v[i].nick);
+			printf("\t%s\n", presence_name(v[i].presence));
 			continue;
 		}
 		if (v[i].last_seen_ms != 0)
 			fmt_time(v[i].last_seen_ms, t, sizeof t);
 		else
 			strcpy(t, "-");
-		printf("%s\t%s\t%s\n", v[i].nick, presence_name(v[i].presence),
+		put_field(v[i].nick);
+		printf("\t%s\t%s\n", presence_name(v[i].presence),
 		    v[i].presence == CPP_OFFLINE ? t : "-");
 	}
 	finish(0, NULL);
@@ -495,9 +544,11 @@ cb_presence(struct chatclient *cc, const struct chatclient_contact *p,
 		fputs("{\"event\":\"presence\",\"nick\":", stdout);
 		put_json(p->nick);
 		printf(",\"presence\":\"%s\"}\n", presence_name(p->presence));
-	} else
-		printf("presence\t%s\t%s\n", p->nick,
-		    presence_name(p->presence));
+	} else {
+		fputs("presence\t", stdout);
+		put_field(p->nick);
+		printf("\t%s\n", presence_name(p->presence));
+	}
 	fflush(stdout);
 }
 
@@ -510,8 +561,11 @@ cb_typing(struct chatclient *cc, const char *from, void *arg)
 		fputs("{\"event\":\"typing\",\"nick\":", stdout);
 		put_json(from);
 		fputs("}\n", stdout);
-	} else
-		printf("typing\t%s\n", from);
+	} else {
+		fputs("typing\t", stdout);
+		put_field(from);
+		putchar('\n');
+	}
 	fflush(stdout);
 }
 

@@ -854,7 +854,13 @@ chatclient_send_id(struct chatclient *c, uint64_t id, const char *nick,
 		errno = EMSGSIZE;
 		return -1;
 	}
-	if (!cp_utf8_ok((const uint8_t *)text, len)) {
+	switch (cp_text_check((const uint8_t *)text, len)) {
+	case CPE_NONE:
+		break;
+	case CPE_CONTROL:
+		errno = EBADMSG;
+		return -1;
+	default:
 		errno = EILSEQ;
 		return -1;
 	}

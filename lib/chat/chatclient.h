@@ -147,7 +147,8 @@ enum chatclient_state chatclient_state(const struct chatclient *);
 /*
  * Queue a message of len bytes to nick and return its message id (never
  * 0), or 0 with errno: EINVAL (invalid nickname), EILSEQ (not UTF-8),
- * EMSGSIZE (empty or over CP_TEXT_MAX bytes).  Sent when READY, resent
+ * EBADMSG (a control character other than tab and newline: see
+ * cp_text_check), EMSGSIZE (empty or over CP_TEXT_MAX bytes).  Sent when READY, resent
  * after reconnects until accepted or refused; order is kept.
  */
 uint64_t	 chatclient_send(struct chatclient *, const char *nick,

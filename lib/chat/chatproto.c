@@ -77,6 +77,8 @@ static const char *const errtext[CPE_MAX] = {
 	[CPE_ALREADY] = "already logged in",
 	[CPE_BAD_PASSWORD] = "password empty or too long",
 	[CPE_LIMIT] = "too many contacts",
+	[CPE_CONTROL] = "text holds a control character (only tab and "
+	    "newline may be sent)",
 };
 
 /* The layout of type, or NULL. */
@@ -385,6 +387,40 @@ cp_utf8_ok(const uint8_t *p, size_t len)
 		len -= (size_t)n;
 	}
 	return 1;
+}
+
+enum cp_err
+cp_text_check(const uint8_t *p, size_t len)
+{
+	const uint64_t	ones = 0x0101010101010101ULL;
+	const uint64_t	high = 0x8080808080808080ULL;
+	utf8proc_int32_t c;
+	utf8proc_ssize_t n;
+	uint64_t	w, x;
+
+	while (len > 0) {
+		/* Printable ASCII eight bytes at a time: no byte with its
+		 * high bit set, none below 0x20 and none equal to 0x7f (the
+		 * usual has-less and has-zero word tests). */
+		if (len >= 8) {
+			memcpy(&w, p, 8);
+			x = w ^ (ones * 0x7f);
+			if (((w & high) | ((w - ones * 0x20) & ~w & high) |
+			    ((x - ones) & ~x & high)) == 0) {
+				p += 8;
+				len -= 8;
+				continue;
+			}
+		}
+		n = utf8proc_iterate(p, (utf8proc_ssize_t)len, &c);
+		if (n <= 0 || c == 0)
+			return CPE_BAD_UTF8;
+		if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
+			return CPE_CONTROL;
+		p += n;
+		len -= (size_t)n;
+	}
+	return CPE_NONE;
 }
 
 uint64_t

@@ -192,6 +192,7 @@ enum cp_err {
 	CPE_ALREADY = 16,	/* this session is already logged in */
 	CPE_BAD_PASSWORD = 17,	/* a new password that is empty or too long */
 	CPE_LIMIT = 18,		/* too many contacts */
+	CPE_CONTROL = 19,	/* text holds a control character */
 	CPE_MAX
 };
 
@@ -249,8 +250,14 @@ int		 cp_entry_next(struct cp_str *rest, struct cp_entry *);
 const char	*cp_strerror(unsigned int code);
 /* The name of a message type ("SEND"), or "?" */
 const char	*cp_typename(unsigned int type);
-/* Is the buffer valid UTF-8 with no NUL bytes (text of a message)? */
+/* Is the buffer valid UTF-8 with no NUL bytes? */
 int		 cp_utf8_ok(const uint8_t *, size_t);
+/*
+ * May the buffer be a message's text?  CPE_NONE; CPE_BAD_UTF8 if it is not
+ * UTF-8 or holds a NUL; CPE_CONTROL if it holds a C0 control other than
+ * tab and newline, or DEL (they would drive the reader's terminal).
+ */
+enum cp_err	 cp_text_check(const uint8_t *, size_t);
 /*
  * The next message id of a client (docs/PROTOCOL.md, 5.3), greater than
  * *last (so never 0), which it updates: the time in ms, shifted left by

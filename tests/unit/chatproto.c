@@ -256,6 +256,49 @@ test_msgid(void **state)
 	assert_int_equal(cp_msgid_next(&last, 0xfffff000, 0), 1);
 }
 
+/* Message text: tab and newline pass, every other C0 control and DEL do
+ * not, wherever they fall in a long text; C1 and bidi controls pass (the
+ * clients escape them); bad UTF-8 is still bad UTF-8. */
+static void
+test_text_controls(void **state)
+{
+	const char	*esc = "\x1b[2K\x1b[1A\x1b]0;owned\x07 alice: hi";
+	uint8_t		 t[40];
+	unsigned int	 b;
+	size_t		 i;
+
+	assert_int_equal(cp_text_check((const uint8_t *)"a\tb\nc", 5),
+	    CPE_NONE);
+	assert_int_equal(cp_text_check((const uint8_t *)esc, strlen(esc)),
+	    CPE_CONTROL);
+	assert_int_equal(cp_text_check((const uint8_t *)"a\rb", 3),
+	    CPE_CONTROL);
+	assert_int_equal(cp_text_check((const uint8_t *)"\xc2\x9b" "2K", 4),
+	    CPE_NONE);
+	assert_int_equal(cp_text_check((const uint8_t *)"\xe2\x80\xae" "x", 4),
+	    CPE_NONE);
+	assert_int_equal(cp_text_check((const uint8_t *)"a\0b", 3),
+	    CPE_BAD_UTF8);
+	assert_int_equal(cp_text_check((const uint8_t *)"\xff", 1),
+	    CPE_BAD_UTF8);
+	memset(t, 'a', sizeof t);
+	assert_int_equal(cp_text_check(t, sizeof t), CPE_NONE);
+	for (i = 0; i < sizeof t; i++) {
+		for (b = 1; b < 0x20; b++) {
+			t[i] = (uint8_t)b;
+			assert_int_equal(cp_text_check(t, sizeof t),
+			    b == '\t' || b == '\n' ? CPE_NONE : CPE_CONTROL);
+		}
+		t[i] = 0x7f;
+		assert_int_equal(cp_text_check(t, sizeof t), CPE_CONTROL);
+		t[i] = ' ';
+		assert_int_equal(cp_text_check(t, sizeof t), CPE_NONE);
+		t[i] = '~';
+		assert_int_equal(cp_text_check(t, sizeof t), CPE_NONE);
+		t[i] = 'a';
+	}
+}
+
 int
 main(void)
 {
@@ -266,6 +309,7 @@ main(void)
 		cmocka_unit_test(test_enum_ranges),
 		cmocka_unit_test(test_roster),
 		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_text_controls),
 		cmocka_unit_test(test_msgid),
 	};
 
