@@ -95,6 +95,7 @@ uses_unit/cursor	 = chatd chat
 uses_unit/impair	 = support
 uses_unit/nick		 = chat
 uses_unit/ntpproto	 = time
+uses_unit/ports		 = timed time
 uses_unit/ratelimit	 = base
 uses_unit/session	 = sess
 uses_unit/session_attack = support sess

@@ -35,7 +35,7 @@
 struct legacy {
 	enum timed_service	 svc;
 	struct ratelimit	*rl;
-	int			 ports[SVC_COUNT];	/* ours: never answered */
+	struct timed_ports	 ports;		/* never answered */
 };
 
 struct legacy *
@@ -63,25 +63,9 @@ legacy_configure(struct legacy *l, const struct timed_conf *c)
 {
 	ratelimit_free(l->rl);
 	l->rl = ratelimit_new(&c->rl);
-	l->ports[SVC_STRFTIME] = c->port;
-	l->ports[SVC_NTP] = c->ntp_port;
-	l->ports[SVC_DAYTIME] = c->daytime_port;
-	l->ports[SVC_TIME] = c->time_port;
+	ports_set(&l->ports, c);
 }
 
-/* Is this a port we must never answer? */
-static int
-legacy_refused_port(const struct legacy *l, unsigned int port)
-{
-	int	i;
-
-	if (port < 1024)
-		return 1;
-	for (i = 0; i < SVC_COUNT; i++)
-		if (l->ports[i] != 0 && (unsigned int)l->ports[i] == port)
-			return 1;
-	return 0;
-}
 
 void
 legacy_handle(struct legacy *l, struct udp_batch *out, const uint8_t *req,
@@ -92,7 +76,7 @@ legacy_handle(struct legacy *l, struct udp_batch *out, const uint8_t *req,
 	uint8_t		*slot;
 	size_t		 n, limit = tp_reply_limit(len);
 
-	if (legacy_refused_port(l, addr_port(sa))) {
+	if (ports_refused(&l->ports, addr_port(sa), 0)) {
 		st->refused++;
 		return;
 	}

@@ -49,7 +49,7 @@ struct ntp_server {
 	int			 local_stratum;
 	uint32_t		 refid;		/* configured; 0 derives */
 	int8_t			 precision;
-	int			 ports[SVC_COUNT];	/* ours: never answered */
+	struct timed_ports	 ports;		/* never answered */
 
 	/* The kernel's view of the clock, re-read once a second. */
 	uint64_t		 checked;	/* monotonic ns; 0 never */
@@ -135,29 +135,9 @@ ntp_configure(struct ntp_server *n, const struct timed_conf *c)
 	n->local_stratum = c->local_stratum;
 	n->refid = ntp_parse_refid(c->ntp_refid);
 	n->checked = 0;
-	n->ports[SVC_STRFTIME] = c->port;
-	n->ports[SVC_NTP] = c->ntp_port;
-	n->ports[SVC_DAYTIME] = c->daytime_port;
-	n->ports[SVC_TIME] = c->time_port;
+	ports_set(&n->ports, c);
 }
 
-/*
- * Is this a source we never answer: port 0, or one of timed's own ports
- * (a forged request from another of our services must not start a loop
- * between two of them)?
- */
-static int
-ntp_refused_port(const struct ntp_server *n, unsigned int port)
-{
-	int	i;
-
-	if (port == 0)
-		return 1;
-	for (i = 0; i < SVC_COUNT; i++)
-		if (n->ports[i] != 0 && (unsigned int)n->ports[i] == port)
-			return 1;
-	return 0;
-}
 
 /* Refresh the kernel's synchronisation state, at most once a second. */
 static void
@@ -247,7 +227,7 @@ ntp_handle(struct ntp_server *n, struct udp_batch *out, const uint8_t *req,
 		    ntpproto_check_str(chk));
 		return;
 	}
-	if (ntp_refused_port(n, addr_port(sa))) {
+	if (ports_refused(&n->ports, addr_port(sa), 1)) {
 		st->refused++;
 		return;
 	}

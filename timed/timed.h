@@ -131,6 +131,22 @@ int	zone_lookup(struct zone_cache *, const char *name, size_t len,
 /* Broken-down time for t in zone z, with tm_zone pointing into z. */
 void	zone_localtime(const struct zone_info *z, time_t t, struct tm *);
 
+/*
+ * ports.c: the source ports no service of timed ever answers: port 0 and
+ * timed's own ports, all four of them, so that a request forged from one
+ * of our services cannot start a loop between two of them (the
+ * echo/chargen loop).  The strftime, Daytime and Time services also
+ * refuse every privileged port (below 1024); NTP cannot, since NTP
+ * clients may send from port 123.
+ */
+struct timed_ports {
+	int	port[SVC_COUNT];	/* 0: that service is off */
+};
+void	ports_set(struct timed_ports *, const struct timed_conf *);
+/* Is a datagram from this source port never answered? */
+int	ports_refused(const struct timed_ports *, unsigned int port,
+	    int privileged_ok);
+
 /* ntp.c: the NTP server, one per worker. */
 struct ntp_server;
 struct udp_batch;

@@ -54,6 +54,7 @@ struct worker {
 	pthread_mutex_t		 conf_lock;	/* guards pending */
 	struct timed_conf	*pending;
 	struct timed_conf	 conf;
+	struct timed_ports	 ports;		/* never answered */
 	struct tfmt_limits	 lim;
 
 	struct ratelimit	*rl;
@@ -104,6 +105,7 @@ static void
 worker_apply(struct worker *w, const struct timed_conf *c)
 {
 	w->conf = *c;
+	ports_set(&w->ports, c);
 	w->lim.max_format = (size_t)c->max_format;
 	w->lim.max_output = (size_t)c->max_output;
 	w->lim.max_conversions = c->max_conversions;
@@ -190,8 +192,8 @@ worker_handle(struct worker *w, const uint8_t *req, size_t len,
 	 * form echoes plain text, and two servers must not be made to
 	 * answer each other for ever (the echo/chargen loop).
 	 */
-	if (tp_is_reply(req, len) || addr_port(sa) < 1024 ||
-	    addr_port(sa) == (unsigned int)w->conf.port) {
+	if (tp_is_reply(req, len) ||
+	    ports_refused(&w->ports, addr_port(sa), 0)) {
 		w->st.refused++;
 		worker_debug(w, sa, "reply or refused port", len);
 		return;
