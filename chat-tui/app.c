@@ -507,7 +507,7 @@ app_list_key(struct app *a, const struct keys_event *ev)
 static void
 app_prompt_key(struct app *a, const struct keys_event *ev)
 {
-	char	err[256];
+	char	err[256], key[NICK_MAX_BYTES];
 	int	yes;
 
 	if (a->prompt == APP_PROMPT_REGISTER || a->prompt == APP_PROMPT_CONFIRM) {
@@ -561,7 +561,7 @@ app_prompt_key(struct app *a, const struct keys_event *ev)
 		return;
 	switch (a->prompt) {
 	case APP_PROMPT_NICK:
-		if (model_key(a->secret.buf, err, NULL) == -1) {
+		if (model_key(a->secret.buf, key, NULL) == -1) {
 			app_notice(a, "not a valid nickname");
 			app_secret_clear(a);
 			return;
