@@ -1,0 +1,918 @@
+/*
+ * Unit tests for chat-tui/app.c: what a user sees in the model as they
+ * press keys and the network reports, with no network and no terminal.
+ * Keys go in as the bytes a terminal sends, through keys.c; the network
+ * is a fake net behind struct net_ops that records what the app asks of
+ * it and fires struct net_events at the app as chatd's answers would.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "chat-tui/app.h"
+#include "chat-tui/keys.h"
+#include "chat-tui/model.h"
+#include "chat-tui/net.h"
+#include "chat-tui/tuiconf.h"
+
+#define UP		"\033[A"
+#define DOWN		"\033[B"
+#define ENTER		"\r"
+#define ESC		"\033"
+#define TAB		"\t"
+#define CTRL_N		"\016"
+#define CTRL_P		"\020"
+#define ALT_A		"\033a"
+#define ALT_1		"\0331"
+#define PASTE(s)	"\033[200~" s "\033[201~"
+
+/* The fake: what the app asked of the network, and whom to report to. */
+struct net {
+	const struct net_events	*ev;
+	void			*arg;
+	int			 connected;	/* requests fail when 0 */
+	int			 token;		/* a device token is kept */
+	int			 logins;
+	char			 login_nick[64];
+	char			 login_password[64];	/* "" for none */
+	int			 login_reg;
+	int			 login_want_token;
+	struct {
+		uint64_t	 id;
+		char		 to[64];
+		char		 text[256];
+	}			 sent[8];
+	size_t			 nsent;
+	uint64_t		 read_upto;
+	int			 typing;
+	char			 typing_to[64];
+	int			 aways;
+	int			 away;
+	int			 contacts;
+	enum net_contacts_op	 contacts_op;
+	char			 contacts_nick[64];
+	int			 who;
+	int			 passwd;
+	char			 passwd_old[64];
+	char			 passwd_new[64];
+};
+
+/* One test's app, keyboard and fake net, with a history folder of its own. */
+struct t {
+	struct tuiconf		 conf;
+	struct app		 app;
+	struct keys		 keys;
+	struct net		 net;
+	char			 dir[64];
+};
+
+/* Record a login or registration. */
+static int
+fake_login(struct net *n, const char *nick, const char *password, int reg,
+    int want_token, char *err, size_t errlen)
+{
+	n->logins++;
+	snprintf(n->login_nick, sizeof n->login_nick, "%s", nick);
+	snprintf(n->login_password, sizeof n->login_password, "%s",
+	    password != NULL ? password : "");
+	n->login_reg = reg;
+	n->login_want_token = want_token;
+	return 0;
+}
+
+/* Whether the test gave the fake a device token. */
+static int
+fake_has_token(struct net *n, const char *nick)
+{
+	return n->token;
+}
+
+/* Record a message handed to the network. */
+static int
+fake_send(struct net *n, uint64_t id, const char *nick, const char *text,
+    size_t len, char *err, size_t errlen)
+{
+	if (n->nsent == sizeof n->sent / sizeof n->sent[0]) {
+		snprintf(err, errlen, "fake outbox full");
+		return -1;
+	}
+	n->sent[n->nsent].id = id;
+	snprintf(n->sent[n->nsent].to, sizeof n->sent[0].to, "%s", nick);
+	snprintf(n->sent[n->nsent].text, sizeof n->sent[0].text, "%.*s",
+	    (int)len, text);
+	n->nsent++;
+	return 0;
+}
+
+/* Record a read mark. */
+static void
+fake_mark_read(struct net *n, uint64_t sid)
+{
+	n->read_upto = sid;
+}
+
+/* Record a typing notice to nick. */
+static void
+fake_typing(struct net *n, const char *nick)
+{
+	n->typing++;
+	snprintf(n->typing_to, sizeof n->typing_to, "%s", nick);
+}
+
+/* Record away or back. */
+static void
+fake_away(struct net *n, int away)
+{
+	n->aways++;
+	n->away = away;
+}
+
+/* Record a contact list request; -1 when not connected. */
+static int
+fake_contacts(struct net *n, enum net_contacts_op op, const char *nick)
+{
+	if (!n->connected)
+		return -1;
+	n->contacts++;
+	n->contacts_op = op;
+	snprintf(n->contacts_nick, sizeof n->contacts_nick, "%s",
+	    nick != NULL ? nick : "");
+	return 0;
+}
+
+/* Record a /who; -1 when not connected. */
+static int
+fake_who(struct net *n)
+{
+	if (!n->connected)
+		return -1;
+	n->who++;
+	return 0;
+}
+
+/* Record a password change; -1 when not connected. */
+static int
+fake_passwd(struct net *n, const char *old, const char *new_password)
+{
+	if (!n->connected)
+		return -1;
+	n->passwd++;
+	snprintf(n->passwd_old, sizeof n->passwd_old, "%s", old);
+	snprintf(n->passwd_new, sizeof n->passwd_new, "%s", new_password);
+	return 0;
+}
+
+static const struct net_ops fake_ops = {
+	.login = fake_login,
+	.has_token = fake_has_token,
+	.send = fake_send,
+	.mark_read = fake_mark_read,
+	.typing = fake_typing,
+	.away = fake_away,
+	.contacts = fake_contacts,
+	.who = fake_who,
+	.passwd = fake_passwd,
+};
+
+/* Every report ends in changed(): the app must then redraw. */
+static void
+fake_changed(struct t *t)
+{
+	t->net.ev->changed(t->net.arg);
+	assert_true(t->app.changed);
+	t->app.changed = 0;
+}
+
+/* The connection goes to st; requests work once it is ready. */
+static void
+fake_conn(struct t *t, enum model_conn st, const char *why,
+    int need_password, int unknown_user)
+{
+	t->net.connected = st == MODEL_CONN_READY;
+	t->net.ev->conn(t->net.arg, st, why, need_password, unknown_user);
+	fake_changed(t);
+}
+
+/* A message for us from nick, with the server's id sid. */
+static void
+fake_message(struct t *t, uint64_t sid, const char *from, const char *text)
+{
+	t->net.ev->message(t->net.arg, sid, 1000 * sid, from, text,
+	    strlen(text));
+	fake_changed(t);
+}
+
+/* The server stored our message id. */
+static void
+fake_accepted(struct t *t, uint64_t id)
+{
+	t->net.ev->accepted(t->net.arg, id, 5000, MODEL_ACCEPTED);
+	fake_changed(t);
+}
+
+/* Our message id was delivered or read. */
+static void
+fake_receipt(struct t *t, uint64_t id, enum model_state st)
+{
+	t->net.ev->receipt(t->net.arg, id, st);
+	fake_changed(t);
+}
+
+/* The server refused our message id. */
+static void
+fake_refused(struct t *t, uint64_t id, const char *why)
+{
+	t->net.ev->refused(t->net.arg, id, why);
+	fake_changed(t);
+}
+
+/* The contact list (who == 0) or the who directory. */
+static void
+fake_roster(struct t *t, int who, const char *const *nicks,
+    const enum model_presence *p, size_t n)
+{
+	uint64_t	seen[8] = { 0 };
+
+	t->net.ev->roster(t->net.arg, who, nicks, p, seen, n);
+	fake_changed(t);
+}
+
+/* A contact came, went or is away. */
+static void
+fake_presence(struct t *t, const char *nick, enum model_presence p)
+{
+	t->net.ev->presence(t->net.arg, nick, p, 0);
+	fake_changed(t);
+}
+
+/* Someone is typing to us. */
+static void
+fake_typing_to_us(struct t *t, const char *from)
+{
+	t->net.ev->typing(t->net.arg, from);
+	fake_changed(t);
+}
+
+/* The outcome of a request. */
+static void
+fake_result(struct t *t, const char *what, const char *error)
+{
+	t->net.ev->result(t->net.arg, what, error);
+	fake_changed(t);
+}
+
+/* A key from keys.c to the app, as main.c hands it over. */
+static void
+t_key(const struct keys_event *ev, void *arg)
+{
+	struct t	*t = arg;
+
+	app_key(&t->app, ev);
+}
+
+/* Press keys: the bytes a terminal sends for them. */
+static void
+press(struct t *t, const char *bytes)
+{
+	keys_feed(&t->keys, bytes, strlen(bytes), t_key, t);
+	if (keys_pending(&t->keys))
+		keys_timeout(&t->keys, t_key, t);	/* a lone Escape */
+}
+
+/* The conversation with nick (it must exist). */
+static struct model_conv *
+conv(struct t *t, const char *nick)
+{
+	struct model_conv	*c = model_conv(&t->app.model, nick, 0);
+
+	assert_non_null(c);
+	return c;
+}
+
+/* The text of the last message in a conversation. */
+static const char *
+last_text(struct t *t, const char *nick)
+{
+	struct model_conv	*c = conv(t, nick);
+
+	assert_true(c->nmsgs > 0);
+	return c->msgs[c->nmsgs - 1].text;
+}
+
+/* The state of the last message in a conversation, as the screen words it. */
+static const char *
+last_state(struct t *t, const char *nick)
+{
+	struct model_conv	*c = conv(t, nick);
+
+	assert_true(c->nmsgs > 0);
+	return model_statename(c->msgs[c->nmsgs - 1].state);
+}
+
+/* A fresh app on the fake net, its history in a folder of its own. */
+static int
+setup(void **state)
+{
+	struct t	*t = calloc(1, sizeof *t);
+	char		 err[256];
+
+	if (t == NULL)
+		return -1;
+	snprintf(t->dir, sizeof t->dir, "/tmp/tui-app-XXXXXX");
+	if (mkdtemp(t->dir) == NULL)
+		return -1;
+	setenv("XDG_DATA_HOME", t->dir, 1);
+	unsetenv("CHAT_PASSWORD");
+	tuiconf_defaults(&t->conf);
+	if (tuiconf_check("test", &t->conf, err, sizeof err) == -1)
+		return -1;
+	keys_init(&t->keys);
+	app_init(&t->app, &t->conf);
+	t->net.ev = &app_events;
+	t->net.arg = &t->app;
+	app_set_net(&t->app, &fake_ops, &t->net);
+	*state = t;
+	return 0;
+}
+
+/* Free the app and remove its history. */
+static int
+teardown(void **state)
+{
+	struct t	*t = *state;
+	char		 cmd[100];
+
+	app_free(&t->app);
+	keys_free(&t->keys);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", t->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(t);
+	return 0;
+}
+
+/* Logged in as alice, connected, with bob (online) and carol as contacts. */
+static void
+connected(struct t *t)
+{
+	static const char *const		nicks[] = { "bob", "carol" };
+	static const enum model_presence	p[] = { MODEL_ONLINE,
+						    MODEL_OFFLINE };
+
+	t->net.token = 1;
+	app_start(&t->app, "alice");
+	fake_conn(t, MODEL_CONN_CONNECTING, "", 0, 0);
+	fake_conn(t, MODEL_CONN_LOGGING_IN, "", 0, 0);
+	fake_conn(t, MODEL_CONN_READY, "", 0, 0);
+	fake_roster(t, 0, nicks, p, 2);
+}
+
+static void
+test_first_start_asks_nickname_then_password(void **state)
+{
+	struct t	*t = *state;
+
+	app_start(&t->app, NULL);
+	assert_int_equal(t->app.prompt, APP_PROMPT_NICK);
+	assert_int_equal(t->app.focus, APP_FOCUS_INPUT);
+	press(t, "not valid!" ENTER);
+	assert_string_equal(t->app.model.notice, "not a valid nickname");
+	assert_int_equal(t->app.prompt, APP_PROMPT_NICK);
+	press(t, "Alice" ENTER);
+	assert_string_equal(t->app.model.self, "Alice");
+	/* No device token: the password is asked for, never shown. */
+	assert_int_equal(t->net.logins, 0);
+	assert_int_equal(t->app.prompt, APP_PROMPT_PASSWORD);
+	press(t, "sekrit");
+	assert_int_equal(t->app.edit.len, 0);
+	press(t, ENTER);
+	assert_int_equal(t->app.prompt, APP_PROMPT_NONE);
+	assert_int_equal(t->app.secret.len, 0);
+	assert_int_equal(t->net.logins, 1);
+	assert_string_equal(t->net.login_nick, "Alice");
+	assert_string_equal(t->net.login_password, "sekrit");
+	assert_false(t->net.login_reg);
+	assert_true(t->net.login_want_token);	/* typed: keep a token */
+
+	fake_conn(t, MODEL_CONN_CONNECTING, "", 0, 0);
+	assert_int_equal(t->app.model.conn, MODEL_CONN_CONNECTING);
+	fake_conn(t, MODEL_CONN_READY, "", 0, 0);
+	assert_int_equal(t->app.model.conn, MODEL_CONN_READY);
+	assert_null(t->app.password);		/* not kept once in */
+	assert_int_equal(t->net.contacts, 1);	/* the contact list is asked for */
+	assert_int_equal(t->net.contacts_op, NET_LIST);
+}
+
+static void
+test_device_token_logs_in_without_asking(void **state)
+{
+	struct t	*t = *state;
+
+	t->net.token = 1;
+	app_start(&t->app, "alice");
+	assert_int_equal(t->app.prompt, APP_PROMPT_NONE);
+	assert_int_equal(t->app.focus, APP_FOCUS_LIST);
+	assert_int_equal(t->net.logins, 1);
+	assert_string_equal(t->net.login_password, "");	/* the token */
+}
+
+static void
+test_password_from_environment_wants_no_token(void **state)
+{
+	struct t	*t = *state;
+
+	setenv("CHAT_PASSWORD", "from-env", 1);
+	app_start(&t->app, "alice");
+	unsetenv("CHAT_PASSWORD");
+	assert_int_equal(t->app.prompt, APP_PROMPT_NONE);
+	assert_int_equal(t->net.logins, 1);
+	assert_string_equal(t->net.login_password, "from-env");
+	assert_false(t->net.login_want_token);
+}
+
+static void
+test_refused_password_asks_again(void **state)
+{
+	struct t	*t = *state;
+
+	app_start(&t->app, "alice");
+	press(t, "wrong" ENTER);
+	assert_int_equal(t->net.logins, 1);
+	fake_conn(t, MODEL_CONN_FAILED, "wrong password", 1, 0);
+	assert_int_equal(t->app.model.conn, MODEL_CONN_FAILED);
+	assert_string_equal(t->app.model.conn_why, "wrong password");
+	assert_string_equal(t->app.model.notice, "wrong password");
+	assert_int_equal(t->app.prompt, APP_PROMPT_PASSWORD);
+	press(t, "right" ENTER);
+	assert_int_equal(t->net.logins, 2);
+	assert_string_equal(t->net.login_password, "right");
+}
+
+static void
+test_unknown_account_offers_to_register(void **state)
+{
+	struct t	*t = *state;
+
+	app_start(&t->app, "alice");
+	press(t, "pw" ENTER);
+	fake_conn(t, MODEL_CONN_FAILED, "no such user", 0, 1);
+	assert_int_equal(t->app.prompt, APP_PROMPT_REGISTER);
+	assert_string_equal(t->app.question,
+	    "no account alice here: register it? (y/n) ");
+	press(t, "x");				/* only y, n or Esc */
+	assert_int_equal(t->app.prompt, APP_PROMPT_REGISTER);
+	press(t, "y");
+	assert_int_equal(t->app.prompt, APP_PROMPT_NONE);
+	assert_int_equal(t->net.logins, 2);
+	assert_true(t->net.login_reg);
+	assert_string_equal(t->net.login_password, "pw");
+
+	/* Saying no asks for a password for another try. */
+	fake_conn(t, MODEL_CONN_FAILED, "no such user", 0, 1);
+	press(t, "n");
+	assert_int_equal(t->app.prompt, APP_PROMPT_PASSWORD);
+}
+
+static void
+test_contact_list_and_presence(void **state)
+{
+	struct t		*t = *state;
+	struct model_conv	*list[4];
+
+	connected(t);
+	assert_int_equal(app_list(&t->app, list, 4), 2);
+	assert_string_equal(list[0]->nick, "bob");
+	assert_string_equal(list[1]->nick, "carol");
+	assert_true(list[0]->contact);
+	assert_int_equal(list[0]->presence, MODEL_ONLINE);
+	assert_int_equal(list[1]->presence, MODEL_OFFLINE);
+	fake_presence(t, "carol", MODEL_AWAY);
+	assert_int_equal(conv(t, "carol")->presence, MODEL_AWAY);
+	fake_presence(t, "bob", MODEL_OFFLINE);
+	assert_int_equal(conv(t, "bob")->presence, MODEL_OFFLINE);
+	/* A new list replaces the old: carol is no longer a contact. */
+	{
+		static const char *const	  nicks[] = { "bob" };
+		static const enum model_presence  p[] = { MODEL_ONLINE };
+
+		fake_roster(t, 0, nicks, p, 1);
+	}
+	assert_true(conv(t, "bob")->contact);
+	assert_false(conv(t, "carol")->contact);
+}
+
+static void
+test_pick_a_contact_type_and_send(void **state)
+{
+	struct t	*t = *state;
+
+	connected(t);
+	assert_int_equal(t->app.focus, APP_FOCUS_LIST);
+	press(t, DOWN ENTER);			/* the second: carol */
+	assert_ptr_equal(t->app.model.open, conv(t, "carol"));
+	assert_int_equal(t->app.focus, APP_FOCUS_INPUT);
+	press(t, "hello carol");
+	assert_string_equal(t->app.edit.buf, "hello carol");
+	assert_int_equal(t->net.typing, 1);	/* once, not per key */
+	assert_string_equal(t->net.typing_to, "carol");
+	press(t, ENTER);
+	assert_int_equal(t->app.edit.len, 0);
+	assert_int_equal(conv(t, "carol")->nmsgs, 1);
+	assert_true(conv(t, "carol")->msgs[0].out);
+	assert_string_equal(last_text(t, "carol"), "hello carol");
+	assert_string_equal(last_state(t, "carol"), "sending");
+	assert_int_equal(model_outbox(&t->app.model), 1);
+	assert_int_equal(t->net.nsent, 1);
+	assert_string_equal(t->net.sent[0].to, "carol");
+	assert_string_equal(t->net.sent[0].text, "hello carol");
+	assert_int_equal(t->net.sent[0].id, conv(t, "carol")->msgs[0].id);
+
+	fake_accepted(t, t->net.sent[0].id);
+	assert_string_equal(last_state(t, "carol"), "accepted");
+	assert_int_equal(model_outbox(&t->app.model), 0);
+	fake_receipt(t, t->net.sent[0].id, MODEL_DELIVERED);
+	assert_string_equal(last_state(t, "carol"), "delivered");
+	fake_receipt(t, t->net.sent[0].id, MODEL_READ);
+	assert_string_equal(last_state(t, "carol"), "read");
+	fake_accepted(t, t->net.sent[0].id);	/* late: never back */
+	assert_string_equal(last_state(t, "carol"), "read");
+
+	/* Tab back to the list, up to bob, and a message to him. */
+	press(t, TAB UP ENTER "hi bob" ENTER);
+	assert_ptr_equal(t->app.model.open, conv(t, "bob"));
+	assert_string_equal(last_text(t, "bob"), "hi bob");
+	assert_int_equal(conv(t, "carol")->nmsgs, 1);
+	assert_int_equal(t->net.nsent, 2);
+	assert_string_equal(t->net.sent[1].to, "bob");
+	assert_true(t->net.sent[1].id != t->net.sent[0].id);
+}
+
+static void
+test_send_needs_a_conversation(void **state)
+{
+	struct t	*t = *state;
+
+	connected(t);
+	press(t, TAB "lost words" ENTER);
+	assert_string_equal(t->app.model.notice,
+	    "pick a contact first (Tab, arrows, Enter)");
+	assert_int_equal(t->net.nsent, 0);
+	assert_int_equal(t->net.typing, 0);
+	press(t, "x");				/* the notice stays until a key */
+	assert_string_equal(t->app.model.notice, "");
+}
+
+static void
+test_incoming_messages_count_unread_until_opened(void **state)
+{
+	struct t	*t = *state;
+
+	connected(t);
+	press(t, ENTER);			/* bob */
+	assert_ptr_equal(t->app.model.open, conv(t, "bob"));
+	t->app.bell = 0;
+	fake_message(t, 1, "carol", "are you there?");
+	fake_message(t, 2, "carol", "hello?");
+	assert_int_equal(conv(t, "carol")->unread, 2);
+	assert_string_equal(last_text(t, "carol"), "hello?");
+	assert_true(t->app.bell);		/* not in view: ring */
+	t->app.bell = 0;
+	fake_message(t, 3, "bob", "hi alice");
+	assert_int_equal(conv(t, "bob")->unread, 0);	/* in view */
+	assert_false(t->app.bell);
+	fake_message(t, 1, "dave", "a stranger");
+	assert_int_equal(conv(t, "dave")->unread, 1);
+	assert_false(conv(t, "dave")->contact);
+
+	/* The same message again (from the history, a resend) is shown once. */
+	fake_message(t, 2, "carol", "hello?");
+	assert_int_equal(conv(t, "carol")->nmsgs, 2);
+
+	/* On screen: a read mark for the newest one. */
+	app_seen(&t->app, 0, conv(t, "bob")->nmsgs - 1);
+	assert_int_equal(t->net.read_upto, 3);
+	assert_true(conv(t, "bob")->msgs[0].read_sent);
+
+	/* Alt+A goes to the next conversation with unread messages. */
+	press(t, ALT_A);
+	assert_ptr_equal(t->app.model.open, conv(t, "carol"));
+	assert_int_equal(conv(t, "carol")->unread, 0);
+	press(t, ALT_A);
+	assert_ptr_equal(t->app.model.open, conv(t, "dave"));
+	press(t, ALT_A);
+	assert_ptr_equal(t->app.model.open, conv(t, "dave"));
+	assert_string_equal(t->app.model.notice, "nothing unread");
+
+	/* Ctrl-N, Ctrl-P and Alt+1 move between conversations. */
+	press(t, CTRL_N);
+	assert_ptr_equal(t->app.model.open, conv(t, "bob"));	/* wraps */
+	press(t, CTRL_P);
+	assert_ptr_equal(t->app.model.open, conv(t, "dave"));
+	press(t, CTRL_P);
+	assert_ptr_equal(t->app.model.open, conv(t, "carol"));
+	press(t, ALT_1);
+	assert_ptr_equal(t->app.model.open, conv(t, "bob"));
+}
+
+static void
+test_someone_typing_until_their_message(void **state)
+{
+	struct t	*t = *state;
+
+	connected(t);
+	assert_int_equal(conv(t, "bob")->typing_until_ms, 0);
+	fake_typing_to_us(t, "bob");
+	assert_true(conv(t, "bob")->typing_until_ms > 0);
+	fake_message(t, 7, "bob", "done typing");
+	assert_int_equal(conv(t, "bob")->typing_until_ms, 0);
+}
+
+static void
+test_refused_message_says_why(void **state)
+{
+	struct t		*t = *state;
+	struct model_conv	*c;
+
+	connected(t);
+	press(t, ENTER "not this" ENTER);
+	fake_refused(t, t->net.sent[0].id, "recipient unknown");
+	c = conv(t, "bob");
+	assert_string_equal(last_state(t, "bob"), "failed");
+	assert_string_equal(c->msgs[0].error, "recipient unknown");
+	assert_string_equal(t->app.model.notice,
+	    "message to bob refused: recipient unknown");
+	assert_int_equal(model_outbox(&t->app.model), 0);
+}
+
+static void
+test_filter_the_list_and_open_a_new_name(void **state)
+{
+	struct t		*t = *state;
+	struct model_conv	*list[4];
+
+	connected(t);
+	press(t, "CA");
+	assert_string_equal(t->app.filter, "CA");
+	assert_int_equal(app_list(&t->app, list, 4), 1);
+	assert_string_equal(list[0]->nick, "carol");
+	press(t, "\177");			/* Backspace */
+	assert_string_equal(t->app.filter, "C");
+	press(t, ESC);
+	assert_string_equal(t->app.filter, "");
+	assert_int_equal(app_list(&t->app, list, 4), 2);
+	press(t, "car" ENTER);
+	assert_ptr_equal(t->app.model.open, conv(t, "carol"));
+	assert_string_equal(t->app.filter, "");		/* cleared on open */
+
+	/* A name nobody has: Enter opens a conversation with it. */
+	press(t, TAB "erin");
+	assert_int_equal(app_list(&t->app, NULL, 0), 0);
+	press(t, ENTER);
+	assert_ptr_equal(t->app.model.open, conv(t, "erin"));
+	assert_int_equal(app_list(&t->app, list, 4), 3);
+	assert_int_equal(t->app.sel, 2);	/* the list row follows */
+}
+
+static void
+test_commands(void **state)
+{
+	struct t	*t = *state;
+
+	connected(t);
+	press(t, TAB "/who" ENTER);
+	assert_int_equal(t->net.who, 1);
+	{
+		static const char *const		nicks[] = { "alice",
+							    "bob" };
+		static const enum model_presence	p[] = { MODEL_ONLINE,
+							    MODEL_ONLINE };
+
+		fake_roster(t, 1, nicks, p, 2);
+	}
+	assert_string_equal(t->app.model.notice, "online (2): alice bob");
+	assert_null(model_conv(&t->app.model, "alice", 0));	/* not a contact */
+
+	press(t, "/away  lunch " ENTER);
+	assert_true(t->net.away);
+	assert_string_equal(t->app.model.notice, "you are away: lunch");
+	press(t, "/back" ENTER);
+	assert_false(t->net.away);
+	assert_string_equal(t->app.model.notice, "you are back");
+
+	press(t, "/add dave" ENTER);
+	assert_int_equal(t->net.contacts_op, NET_ADD);
+	assert_string_equal(t->net.contacts_nick, "dave");
+	assert_ptr_equal(t->app.model.open, conv(t, "dave"));
+	fake_result(t, "contacts", NULL);
+	assert_string_equal(t->app.model.notice, "contacts: done");
+	press(t, "/del carol" ENTER);
+	assert_int_equal(t->net.contacts_op, NET_DEL);
+	assert_string_equal(t->net.contacts_nick, "carol");
+	fake_result(t, "contacts", "no such contact");
+	assert_string_equal(t->app.model.notice, "contacts: no such contact");
+	press(t, "/add" ENTER);
+	assert_string_equal(t->app.model.notice, "usage: /add NICK");
+
+	press(t, "/open erin" ENTER);
+	assert_ptr_equal(t->app.model.open, conv(t, "erin"));
+	press(t, "/frobnicate" ENTER);
+	assert_string_equal(t->app.model.notice,
+	    "unknown command /frobnicate; /help lists them");
+
+	press(t, "/help" ENTER);
+	assert_true(t->app.help);
+	press(t, ESC);
+	assert_false(t->app.help);
+
+	/* "//" at the start sends the line with one slash. */
+	press(t, "//help is a command" ENTER);
+	assert_string_equal(last_text(t, "erin"), "/help is a command");
+	assert_int_equal(t->net.nsent, 1);
+
+	press(t, "/quit" ENTER);
+	assert_true(t->app.quit);
+}
+
+static void
+test_commands_when_not_connected(void **state)
+{
+	struct t	*t = *state;
+
+	connected(t);
+	fake_conn(t, MODEL_CONN_OFFLINE, "server gone", 0, 0);
+	assert_int_equal(t->app.model.conn, MODEL_CONN_OFFLINE);
+	assert_string_equal(t->app.model.conn_why, "server gone");
+	press(t, TAB "/who" ENTER);
+	assert_string_equal(t->app.model.notice, "/who: not connected");
+	press(t, "/add dave" ENTER);
+	assert_string_equal(t->app.model.notice, "/add: not connected");
+	assert_null(model_conv(&t->app.model, "dave", 0));
+
+	/* Away while offline is told again once back. */
+	press(t, "/away" ENTER);
+	t->net.away = 0;
+	fake_conn(t, MODEL_CONN_READY, "", 0, 0);
+	assert_true(t->net.away);
+}
+
+static void
+test_long_paste_asks_first(void **state)
+{
+	struct t	*t = *state;
+	char		 paste[512] = PASTE("");
+	char		*p = paste + strlen("\033[200~");
+	int		 i;
+
+	connected(t);
+	press(t, ENTER);			/* bob */
+	for (i = 0; i < 25; i++)
+		p += sprintf(p, "line %d\n", i);
+	strcpy(p, "\033[201~");
+	press(t, paste);
+	assert_int_equal(t->net.nsent, 0);	/* a paste is not sent by itself */
+	press(t, ENTER);
+	assert_int_equal(t->app.prompt, APP_PROMPT_CONFIRM);
+	assert_string_equal(t->app.question,
+	    "send 25 lines as one message? (y/n) ");
+	press(t, "n");
+	assert_int_equal(t->app.prompt, APP_PROMPT_NONE);
+	assert_int_equal(t->net.nsent, 0);
+	assert_int_equal(strncmp(t->app.edit.buf, "line 0\nline 1\n", 14), 0);
+	press(t, ENTER "y");
+	assert_int_equal(t->net.nsent, 1);
+	assert_int_equal(strncmp(last_text(t, "bob"), "line 0\n", 7), 0);
+	assert_int_equal(strlen(last_text(t, "bob")),
+	    strlen(t->net.sent[0].text));
+	assert_int_equal(t->app.edit.len, 0);
+
+	/* A short paste with Alt+Enter lines goes at once. */
+	press(t, "one\033\rtwo" ENTER);
+	assert_string_equal(last_text(t, "bob"), "one\ntwo");
+}
+
+static void
+test_passwd_asks_old_and_new(void **state)
+{
+	struct t	*t = *state;
+
+	connected(t);
+	press(t, TAB "/passwd" ENTER);
+	assert_int_equal(t->app.prompt, APP_PROMPT_PASSWD_OLD);
+	press(t, "old-pw" ENTER);
+	assert_int_equal(t->app.prompt, APP_PROMPT_PASSWD_NEW);
+	press(t, "new-pw" ENTER);
+	assert_int_equal(t->app.prompt, APP_PROMPT_NONE);
+	assert_int_equal(t->net.passwd, 1);
+	assert_string_equal(t->net.passwd_old, "old-pw");
+	assert_string_equal(t->net.passwd_new, "new-pw");
+	assert_null(t->app.old_password);
+	assert_int_equal(t->app.edit.len, 0);	/* never in the input line */
+	fake_result(t, "/passwd", NULL);
+	assert_string_equal(t->app.model.notice, "/passwd: done");
+
+	/* Esc gives up. */
+	press(t, "/passwd" ENTER "abc" ESC);
+	assert_int_equal(t->app.prompt, APP_PROMPT_NONE);
+	assert_int_equal(t->net.passwd, 1);
+}
+
+static void
+test_tab_completes_a_nickname(void **state)
+{
+	struct t	*t = *state;
+
+	connected(t);
+	press(t, ENTER "ask CA" TAB);
+	assert_string_equal(t->app.edit.buf, "ask carol ");
+	assert_int_equal(t->app.focus, APP_FOCUS_INPUT);
+	fake_message(t, 1, "carla", "hi");
+	press(t, "or ca" TAB);
+	assert_string_equal(t->app.model.notice, "2 nicknames start with that");
+	assert_string_equal(t->app.edit.buf, "ask carol or ca");
+	press(t, " " TAB);			/* no word: Tab to the list */
+	assert_int_equal(t->app.focus, APP_FOCUS_LIST);
+}
+
+static void
+test_outbox_is_sent_again_after_a_restart(void **state)
+{
+	struct t	*t = *state;
+	uint64_t	 id;
+
+	connected(t);
+	press(t, ENTER "kept for later" ENTER);
+	id = t->net.sent[0].id;
+	/* Quit before the server accepted it; start again. */
+	app_free(&t->app);
+	memset(&t->net, 0, sizeof t->net);
+	t->net.ev = &app_events;
+	t->net.arg = &t->app;
+	app_init(&t->app, &t->conf);
+	app_set_net(&t->app, &fake_ops, &t->net);
+	t->net.token = 1;
+	app_start(&t->app, "alice");
+	assert_string_equal(last_text(t, "bob"), "kept for later");
+	assert_string_equal(last_state(t, "bob"), "sending");
+	assert_int_equal(t->net.nsent, 0);
+	fake_conn(t, MODEL_CONN_READY, "", 0, 0);
+	assert_int_equal(t->net.nsent, 1);
+	assert_int_equal(t->net.sent[0].id, id);	/* the same id */
+	assert_string_equal(t->net.sent[0].text, "kept for later");
+	fake_conn(t, MODEL_CONN_OFFLINE, "", 0, 0);
+	fake_conn(t, MODEL_CONN_READY, "", 0, 0);
+	assert_int_equal(t->net.nsent, 1);		/* once a run */
+}
+
+static void
+test_no_server_at_all(void **state)
+{
+	struct t	*t = *state;
+
+	app_set_net(&t->app, NULL, NULL);
+	app_start(&t->app, "alice");
+	assert_int_equal(t->app.prompt, APP_PROMPT_NONE);
+	press(t, TAB "/open bob" ENTER "hello" ENTER);
+	assert_string_equal(last_text(t, "bob"), "hello");
+	assert_string_equal(last_state(t, "bob"), "sending");
+	press(t, "/who" ENTER);
+	assert_string_equal(t->app.model.notice, "/who: not connected");
+}
+
+#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_first_start_asks_nickname_then_password),
+		T(test_device_token_logs_in_without_asking),
+		T(test_password_from_environment_wants_no_token),
+		T(test_refused_password_asks_again),
+		T(test_unknown_account_offers_to_register),
+		T(test_contact_list_and_presence),
+		T(test_pick_a_contact_type_and_send),
+		T(test_send_needs_a_conversation),
+		T(test_incoming_messages_count_unread_until_opened),
+		T(test_someone_typing_until_their_message),
+		T(test_refused_message_says_why),
+		T(test_filter_the_list_and_open_a_new_name),
+		T(test_commands),
+		T(test_commands_when_not_connected),
+		T(test_long_paste_asks_first),
+		T(test_passwd_asks_old_and_new),
+		T(test_tab_completes_a_nickname),
+		T(test_outbox_is_sent_again_after_a_restart),
+		T(test_no_server_at_all),
+	};
+
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
