@@ -38,7 +38,7 @@ token_rewrite(const char *server, const char *key, const char *line)
 {
 	char	 path[1024], tmp[1100], dir[1024], buf[1024], pfx[1024];
 	FILE	*in, *out;
-	int	 fd;
+	int	 fd, rfd;
 
 	if (token_path(path, sizeof path, 0) == -1 ||
 	    token_path(dir, sizeof dir, 1) == -1)
@@ -51,8 +51,10 @@ token_rewrite(const char *server, const char *key, const char *line)
 	}
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
 		return -1;
-	snprintf(tmp, sizeof tmp, "%s.%ld", path, (long)getpid());
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1)
+	/* A fresh name, created here (O_EXCL, mode 0600), never through a
+	 * link someone else left in the folder. */
+	snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
+	if ((fd = mkstemp(tmp)) == -1)
 		return -1;
 	if ((out = fdopen(fd, "w")) == NULL) {
 		close(fd);
@@ -60,11 +62,21 @@ token_rewrite(const char *server, const char *key, const char *line)
 		return -1;
 	}
 	snprintf(pfx, sizeof pfx, "%s\t%s\t", server, key);
-	if ((in = fopen(path, "r")) != NULL) {
+	if ((rfd = open(path, O_RDONLY | O_NOFOLLOW)) != -1) {
+		if ((in = fdopen(rfd, "r")) == NULL) {
+			close(rfd);
+			fclose(out);
+			unlink(tmp);
+			return -1;
+		}
 		while (fgets(buf, sizeof buf, in) != NULL)
 			if (strncmp(buf, pfx, strlen(pfx)) != 0)
 				fputs(buf, out);
 		fclose(in);
+	} else if (errno != ENOENT) {
+		fclose(out);
+		unlink(tmp);
+		return -1;
 	}
 	if (line != NULL)
 		fputs(line, out);
