@@ -1,0 +1,263 @@
+/*
+ * sessint.h: the internals the files of the session layer share: its
+ * constants, its structures and the functions one file calls in another.
+ * Only the .c files of lib/sess/ include it; nothing outside lib/sess/
+ * may (the layer's interface is session.h).
+ *
+ * Who owns what, and for how long:
+ * - struct sess_ep is the application's, from sess_server_new() or
+ *   sess_client_new() to sess_ep_free().  It owns its watchers and
+ *   batches (not the socket), the server's hash tables and every
+ *   session, on three lists: all (alive or dead), pend (touched in this
+ *   turn) and dead (waiting to be freed).
+ * - struct sess is its endpoint's, from a validated HELLO (server) or
+ *   sess_connect() (client).  sess_die() takes it out of the tables,
+ *   calls lost and puts it on the dead list; it is freed at the end of
+ *   the turn without a loop, or by the reaper (an idle watcher) with
+ *   one: never inside one of its own callbacks.
+ * - struct sess_hs, the handshake's secrets, comes with the session and
+ *   is wiped and freed when the session comes up (hs_up()) or is freed.
+ * - struct smsg: queued by sess_send(), one block with its bytes, freed
+ *   when its last byte is cut into a fragment, or with the fragment that
+ *   takes it whole.
+ * - struct sfrag: a slot of the send window snd, which is allocated for
+ *   the first fragment, doubles as needed and is freed when it is empty
+ *   and the session has been quiet for TRIM_NS; a fragment's data lives
+ *   until it is acknowledged.
+ * - struct rfrag: a slot of the receive window rcv (SP_WINDOW slots,
+ *   allocated for the first fragment that cannot be delivered straight
+ *   from its packet, freed like snd); its data lives until delivered,
+ *   rmsg (one message being reassembled) until the message is.
+ * - A turn, from ep_enter() to the outermost ep_leave(), fixes ep->now;
+ *   the sessions touched in it are flushed and their timers set once,
+ *   at its end.
+ */
+#ifndef SESSINT_H
+#define SESSINT_H
+
+#include <sys/socket.h>
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <ev.h>
+#include <sodium.h>
+
+#include "sess/session.h"
+#include "sess/sessproto.h"
+#include "sess/sessreplay.h"
+
+struct udp_batch;
+
+#define MS		UINT64_C(1000000)	/* nanoseconds */
+#define NEVER		UINT64_MAX
+#define COOKIE_BUCKET	(60000 * MS)	/* cookie secret lifetime */
+#define PREV_KEY_NS	(10000 * MS)	/* old receive key kept this long */
+#define HELLO_MAX_NS	(4000 * MS)	/* HELLO retry backoff ceiling */
+#define REKEY_AHEAD	8		/* receive epochs we may skip */
+#define COUNTER_LIMIT	(UINT64_C(1) << 62) /* then the session ends */
+#define RECV_BATCH	32
+#define RECV_ROUNDS	64		/* batches read in one turn at most */
+#define SEND_BATCH	64		/* datagrams per sendmmsg */
+#define TRIM_NS		(1000 * MS)	/* idle time before windows go */
+#define SND_INIT	2		/* send window slots at first (it doubles) */
+#define TLP_MAX		2		/* probes before the RTO */
+#define CWND_INIT	32		/* fragments */
+#define CWND_MIN	4
+#define TLP_MIN_NS	(2 * MS)
+#define KDF_CTX		"sessionk"
+#define RATCHET_CTX	"sessrkey"
+#define LABEL		"udp-suite session v1"
+
+enum sess_state {
+	S_HELLO,	/* client: HELLO sent, waiting for COOKIE */
+	S_COOKIE,	/* client: HELLO with cookie sent, waiting for ACCEPT */
+	S_HALF,		/* server: ACCEPT sent, waiting for the first packet */
+	S_UP,
+	S_DEAD,
+};
+
+enum frag_state {
+	F_EMPTY,
+	F_INFLIGHT,
+	F_ACKED,
+};
+
+/* A fragment sent and not yet cumulatively acknowledged. */
+struct sfrag {
+	uint8_t		*data;
+	uint64_t	 sent;		/* time of last transmission */
+	uint64_t	 xno;		/* transmission number of last send */
+	uint32_t	 total;
+	uint16_t	 len;
+	uint8_t		 flags;
+	uint8_t		 state;
+	uint8_t		 lost;		/* to be retransmitted */
+	uint8_t		 nxmit;		/* transmissions so far */
+};
+
+/* A fragment received ahead of the next one expected. */
+struct rfrag {
+	uint8_t		*data;
+	uint32_t	 total;
+	uint16_t	 len;
+	uint8_t		 flags;
+	uint8_t		 have;
+};
+
+/*
+ * A message waiting to be cut into fragments.  It lives at the end of
+ * the block its data starts (one allocation): freeing data frees it, and
+ * a fragment that takes the whole data takes it too.
+ */
+struct smsg {
+	struct smsg	*next;
+	uint8_t		*data;
+	size_t		 len;
+	size_t		 off;		/* bytes already fragmented */
+};
+
+/*
+ * What only the handshake needs: allocated with the session, freed (its
+ * secrets wiped) when the session comes up, so that an established one,
+ * which is what a server holds by the thousand, does not carry it.
+ */
+struct sess_hs {
+	uint64_t		 start;		/* handshake_ms counts from here */
+	int			 have_spk, pinned;
+	int			 offered_n;
+	uint8_t			 epk[SP_PK_LEN], esk[SP_KEY_LEN];
+	uint8_t			 spk[SP_PK_LEN];
+	uint8_t			 offered[SP_PK_LEN];	/* a key not pinned */
+	uint8_t			 cookie[SP_MAC_LEN];
+	uint8_t			 accept[SP_ACCEPT_LEN];
+};
+
+/*
+ * The fields are ordered so that the structure has no holes (a server
+ * holds one per client); the flags and other small counters are bytes.
+ */
+struct sess {
+	struct sess_ep		*ep;
+	struct sess		*next_l, *next_r;	/* hash chains */
+	struct sess		*all_next, *all_prev;
+	struct sess		*pend_next;
+	struct sess		*dead_next;
+	void			*data;
+	struct sess_hs		*hs;		/* until the session is up */
+	ev_timer		 timer;
+	uint64_t		 deadline;
+	enum sess_state		 state;
+	enum sess_reason	 reason;
+	uint8_t			 pending;
+	uint8_t			 was_up;
+	uint8_t			 confirmed;	/* the peer has our keys */
+	uint8_t			 heard;		/* authentic data this turn */
+	uint8_t			 send_close;
+	uint8_t			 have_prev;	/* rxk_prev is kept */
+	uint8_t			 have_rtt;
+	uint8_t			 aesgcm;	/* DATA sealed with AES-GCM */
+	uint8_t			 tlp_count;	/* at most TLP_MAX */
+
+	uint64_t		 lcid;		/* ours: peers send to it */
+	uint64_t		 rcid;		/* theirs */
+
+	/* Client, up but not yet confirmed: PING with this backoff. */
+	uint64_t		 hs_next, hs_backoff;
+
+	struct sockaddr_storage	 peer;
+	/*
+	 * Path validation after an address change (as in QUIC): until the
+	 * peer echoes our challenge from its new address, we send there at
+	 * most three times what we received from it.
+	 */
+	uint64_t		 path_rx, path_tx;
+	socklen_t		 peerlen;
+	uint8_t			 path_ok;
+	uint8_t			 resp_pending;
+	uint8_t			 chal[SP_PATH_LEN];
+	uint8_t			 resp[SP_PATH_LEN];	/* to echo */
+
+	/*
+	 * Keys: one ratchet per direction.  Of an epoch only the low byte
+	 * is ever used (it is the header's epoch byte), so it is a byte.
+	 */
+	uint8_t			 tx_epoch, rx_epoch;
+	uint8_t			 txk[SP_KEY_LEN];
+	uint8_t			 rxk[SP_KEY_LEN], rxk_prev[SP_KEY_LEN];
+	uint64_t		 tx_ctr, tx_epoch_pkts, tx_epoch_t;
+	uint64_t		 rx_prev_until;
+	struct sessreplay	 replay;
+
+	uint64_t		 last_rx, last_tx;
+
+	/* RTT (RFC 6298), nanoseconds. */
+	uint64_t		 srtt, rttvar, rto, rto_deadline;
+	uint64_t		 tlp_deadline;	/* tail loss probe */
+	uint64_t		 rack_deadline;	/* reordering allowance ends */
+
+	/* Sending. */
+	struct smsg		*qhead, *qtail;
+	size_t			 queued;	/* unacknowledged bytes */
+	struct sfrag		*snd;		/* snd_mask + 1, while in use */
+	uint32_t		 snd_mask;
+	uint32_t		 snd_una, snd_nxt;
+	unsigned int		 nlost;
+	uint64_t		 xno_next, xno_acked;
+	/* Congestion control (NewReno-like AIMD, in fragments). */
+	unsigned int		 pipe;		/* in flight, not lost */
+	unsigned int		 cwnd, ssthresh, cwnd_acc;
+	uint64_t		 recover_xno;	/* one reduction per window */
+
+	/* Receiving. */
+	struct rfrag		*rcv;		/* SP_WINDOW, while in use */
+	unsigned int		 rcv_held;	/* entries with have set */
+	uint32_t		 rcv_nxt;
+	uint8_t			*rmsg;
+	size_t			 rmsg_len, rmsg_off;
+	uint64_t		 ack_deadline;
+	unsigned int		 ack_pending;
+	uint8_t			 ack_now;
+};
+
+struct sess_ep {
+	struct ev_loop		*loop;
+	int			 fd;
+	ev_io			 io;
+	ev_idle			 reaper;
+	ev_prepare		 flusher;	/* sends queued between turns */
+	struct udp_batch	*batch;
+	struct udp_batch	*txb;		/* sent at the end of a turn */
+	int			 server;
+	struct sess_conf	 conf;
+	struct sess_cb		 cb;
+	struct sess_stats	 st;
+
+	sess_xmit_fn		*xmit;
+	sess_clock_fn		*clock;
+	void			*ioarg;
+	uint64_t		 now;
+	int			 depth;
+
+	/* Server. */
+	uint8_t			 pk[SP_PK_LEN], sk[SP_KEY_LEN];
+	uint8_t			 secret[2][32];
+	uint64_t		 bucket;
+	int			 have_secret;
+	uint8_t			 hashkey[crypto_shorthash_KEYBYTES];
+	struct sess		**tab_l, **tab_r;
+	size_t			 tabmask;
+
+	/* Client. */
+	struct sess		*client;
+	struct sockaddr_storage	 server_sa;
+	socklen_t		 server_len;
+	char			*server_name, *pinfile;
+
+	struct sess		*all;
+	struct sess		*pend;
+	struct sess		*dead;
+};
+
+#endif
