@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "chat/chatproto.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "width.h"
 #include "base/xmalloc.h"
@@ -42,16 +43,6 @@ const char *const app_help[] = {
 	"Esc closes this help.",
 	NULL
 };
-
-/* The wall clock in milliseconds. */
-static uint64_t
-app_clock_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* Set the status bar's notice. */
 static void
@@ -703,7 +694,7 @@ app_input_key(struct app *a, const struct keys_event *ev)
 void
 app_key(struct app *a, const struct keys_event *ev)
 {
-	a->now_ms = app_clock_ms();
+	a->now_ms = clock_wall_ms();
 	/* A notice stays until the next key. */
 	if (a->prompt == APP_PROMPT_NONE)
 		a->model.notice[0] = '\0';
@@ -754,7 +745,7 @@ app_on_conn(void *arg, enum model_conn st, const char *why,
 	struct app	*a = arg;
 	size_t		 i, j;
 
-	a->now_ms = app_clock_ms();
+	a->now_ms = clock_wall_ms();
 	a->model.conn = st;
 	snprintf(a->model.conn_why, sizeof a->model.conn_why, "%s",
 	    why != NULL ? why : "");
@@ -841,7 +832,7 @@ app_on_message(void *arg, uint64_t sid, uint64_t time_ms, const char *from,
 	struct model_conv	*c = model_conv(&a->model, from, 1);
 	struct model_msg	*m;
 
-	a->now_ms = app_clock_ms();
+	a->now_ms = clock_wall_ms();
 	/*
 	 * The library hands each server id over once a run; across runs the
 	 * history may already have it.  Ids alone are not trusted: a server
@@ -903,7 +894,7 @@ app_on_typing(void *arg, const char *from)
 	struct app		*a = arg;
 	struct model_conv	*c = model_conv(&a->model, from, 1);
 
-	c->typing_until_ms = app_clock_ms() + 5000;
+	c->typing_until_ms = clock_wall_ms() + 5000;
 }
 
 /* A request's outcome. */

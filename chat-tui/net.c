@@ -400,6 +400,10 @@ net_send(struct net *n, uint64_t id, const char *nick, const char *text,
 	case EILSEQ:
 		snprintf(err, errlen, "not valid UTF-8");
 		break;
+	case EBADMSG:
+		snprintf(err, errlen, "holds a control character (only tab "
+		    "and newline may be sent)");
+		break;
 	case EMSGSIZE:
 		snprintf(err, errlen, "empty or over %d bytes", CP_TEXT_MAX);
 		break;

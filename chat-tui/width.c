@@ -26,13 +26,20 @@ width_decode(const char *s, size_t len, int32_t *cp)
 	return (size_t)n;
 }
 
-/* Is cp a code point shown as a control picture rather than itself? */
+/*
+ * Is cp a code point shown as a control picture rather than itself?  C0
+ * and C1 controls, surrogates and unassigned code points, and the
+ * bidirectional controls (U+061C, U+200E, U+200F, U+202A-U+202E,
+ * U+2066-U+2069): a terminal that does bidi would let a message reorder
+ * what is drawn after it, so they are never sent to the terminal raw.
+ */
 static int
 width_is_control(int32_t cp)
 {
 	utf8proc_category_t	cat;
 
-	if (cp < 0)
+	if (cp < 0 || cp == 0x061c || cp == 0x200e || cp == 0x200f ||
+	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
 		return 1;
 	cat = utf8proc_category(cp);
 	return cat == UTF8PROC_CATEGORY_CC || cat == UTF8PROC_CATEGORY_CS ||

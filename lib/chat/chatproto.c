@@ -77,8 +77,7 @@ static const char *const errtext[CPE_MAX] = {
 	[CPE_ALREADY] = "already logged in",
 	[CPE_BAD_PASSWORD] = "password empty or too long",
 	[CPE_LIMIT] = "too many contacts",
-	[CPE_CONTROL] = "text holds a control character (only tab and "
-	    "newline may be sent)",
+	[CPE_CONTROL] = "text holds a control character (not tab or newline)",
 };
 
 /* The layout of type, or NULL. */

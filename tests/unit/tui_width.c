@@ -78,6 +78,10 @@ test_invalid_and_control(void **state)
 	assert_int_equal(cols, 1);
 	assert_int_equal(w("a\x1b" "b"), 3);
 	assert_false(width_printable("\x1b", 1));
+	assert_false(width_printable("\xc2\x9b", 2));		/* C1 CSI */
+	assert_false(width_printable("\xe2\x80\xae", 3));	/* RLO */
+	assert_false(width_printable("\xe2\x81\xa6", 3));	/* LRI */
+	assert_int_equal(w("abc\xe2\x80\xae" "gnp"), 7);
 	assert_true(width_printable("狗", 3));
 	assert_int_equal(w("a\nb"), 2);
 }
