@@ -4,6 +4,11 @@
  * Only the .c files of lib/sess/ include it; nothing outside lib/sess/
  * may (the layer's interface is session.h).
  *
+ * The files, from the bottom up.  Each is the prefix of the names it
+ * gives the others here (ep_ is endpoint.c's):
+ *   seal.c       the AEAD, nonces, sealing and opening DATA, key ratchet
+ *   session.c    the rest, until it is split
+ *
  * Who owns what, and for how long:
  * - struct sess_ep is the application's, from sess_server_new() or
  *   sess_client_new() to sess_ep_free().  It owns its watchers and
@@ -259,5 +264,15 @@ struct sess_ep {
 	struct sess		*pend;
 	struct sess		*dead;
 };
+
+/* seal.c: the AEAD, sealing and opening DATA, the key ratchet. */
+void		 seal_ratchet(uint8_t out[SP_KEY_LEN],
+		    const uint8_t in[SP_KEY_LEN]);
+int		 seal_aesgcm(const struct sess_ep *ep);
+size_t		 seal_data(const struct sess *s, uint8_t *pkt,
+		    const uint8_t *plain, size_t plen, uint64_t ctr,
+		    const uint8_t *key);
+int		 seal_open(struct sess *s, const uint8_t *pkt, size_t len,
+		    const struct sp_hdr *h, uint8_t *plain);
 
 #endif

@@ -385,74 +385,6 @@ out:
 	return rv;
 }
 
-/* One step of a direction's key ratchet. */
-static void
-sess_ratchet(uint8_t out[SP_KEY_LEN], const uint8_t in[SP_KEY_LEN])
-{
-	uint8_t	tmp[SP_KEY_LEN];
-
-	crypto_kdf_derive_from_key(tmp, SP_KEY_LEN, 1, RATCHET_CTX, in);
-	memcpy(out, tmp, SP_KEY_LEN);
-	sodium_memzero(tmp, sizeof tmp);
-}
-
-/* The 24-byte nonce of a packet counter. */
-static void
-sess_nonce(uint8_t n[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES],
-    uint64_t ctr)
-{
-	memset(n, 0, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
-	wire_put64(n + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES - 8, ctr);
-}
-
-/* May this endpoint seal with AES-256-GCM (docs/PROTOCOL.md 4.3.3)? */
-static int
-ep_aesgcm(const struct sess_ep *ep)
-{
-	return ep->conf.aes_gcm && crypto_aead_aes256gcm_is_available();
-}
-
-/*
- * Seal plen bytes at plain after the clear header at pkt, with the AEAD
- * the handshake chose; the nonce is the counter, right-aligned in zeros
- * (24 bytes for XChaCha20-Poly1305, 12 for AES-256-GCM).
- */
-static size_t
-sess_seal(const struct sess *s, uint8_t *pkt, const uint8_t *plain,
-    size_t plen, uint64_t ctr, const uint8_t *key)
-{
-	uint8_t			 nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
-	unsigned long long	 clen;
-
-	sess_nonce(nonce, ctr);
-	if (s->aesgcm)
-		crypto_aead_aes256gcm_encrypt(pkt + SP_HDR_LEN, &clen, plain,
-		    plen, pkt, SP_HDR_LEN, NULL, nonce + sizeof nonce -
-		    crypto_aead_aes256gcm_NPUBBYTES, key);
-	else
-		crypto_aead_xchacha20poly1305_ietf_encrypt(pkt + SP_HDR_LEN,
-		    &clen, plain, plen, pkt, SP_HDR_LEN, NULL, nonce, key);
-	return (size_t)clen;
-}
-
-/* Open a sealed DATA packet of len bytes: 0, or -1 if not authentic. */
-static int
-sess_unseal(const struct sess *s, uint8_t *plain, unsigned long long *plen,
-    const uint8_t *pkt, size_t len, uint64_t ctr, const uint8_t *key)
-{
-	uint8_t	nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES];
-
-	sess_nonce(nonce, ctr);
-	if (s->aesgcm)
-		return crypto_aead_aes256gcm_decrypt(plain, plen, NULL,
-		    pkt + SP_HDR_LEN, len - SP_HDR_LEN, pkt, SP_HDR_LEN,
-		    nonce + sizeof nonce - crypto_aead_aes256gcm_NPUBBYTES,
-		    key) == 0 ? 0 : -1;
-	return crypto_aead_xchacha20poly1305_ietf_decrypt(plain, plen, NULL,
-	    pkt + SP_HDR_LEN, len - SP_HDR_LEN, pkt, SP_HDR_LEN, nonce,
-	    key) == 0 ? 0 : -1;
-}
-
 /* Seal plain frames into a DATA packet and send it to the peer. */
 static void
 sess_output(struct sess *s, const uint8_t *plain, size_t plen)
@@ -468,7 +400,7 @@ sess_output(struct sess *s, const uint8_t *plain, size_t plen)
 	}
 	if (s->tx_epoch_pkts >= ep->conf.rekey_packets ||
 	    ep->now - s->tx_epoch_t >= (uint64_t)ep->conf.rekey_ms * MS) {
-		sess_ratchet(s->txk, s->txk);
+		seal_ratchet(s->txk, s->txk);
 		s->tx_epoch++;
 		s->tx_epoch_pkts = 0;
 		s->tx_epoch_t = ep->now;
@@ -480,7 +412,7 @@ sess_output(struct sess *s, const uint8_t *plain, size_t plen)
 	s->tx_epoch_pkts++;
 	sp_hdr_encode(pkt, &h);
 	if (ep->conf.seal)
-		clen = sess_seal(s, pkt, plain, plen, h.counter, s->txk);
+		clen = seal_data(s, pkt, plain, plen, h.counter, s->txk);
 	else {
 		memcpy(pkt + SP_HDR_LEN, plain, plen);
 		memset(pkt + SP_HDR_LEN + plen, 0, SP_TAG_LEN);
@@ -1101,78 +1033,6 @@ sess_up(struct sess *s)
 		ep->cb.up(s, ep->cb.arg);
 }
 
-/* Choose the receive key for a packet's epoch byte; 0 or -1. */
-static int
-sess_rx_key(struct sess *s, uint8_t epoch, uint8_t key[SP_KEY_LEN],
-    unsigned int *ahead)
-{
-	uint8_t		d = (uint8_t)(epoch - (uint8_t)s->rx_epoch);
-	unsigned int	i;
-
-	*ahead = 0;
-	if (d == 0) {
-		memcpy(key, s->rxk, SP_KEY_LEN);
-		return 0;
-	}
-	if (d == 0xff) {
-		if (!s->have_prev)
-			return -1;
-		memcpy(key, s->rxk_prev, SP_KEY_LEN);
-		return 0;
-	}
-	if (d > REKEY_AHEAD)
-		return -1;
-	memcpy(key, s->rxk, SP_KEY_LEN);
-	for (i = 0; i < d; i++)
-		sess_ratchet(key, key);
-	*ahead = d;
-	return 0;
-}
-
-/* Open a DATA packet for session s; the plaintext length, or -1. */
-static int
-sess_open(struct sess *s, const uint8_t *pkt, size_t len,
-    const struct sp_hdr *h, uint8_t *plain)
-{
-	struct sess_ep		*ep = s->ep;
-	uint8_t			 key[SP_KEY_LEN];
-	unsigned long long	 plen;
-	unsigned int		 ahead, i;
-
-	if (sessreplay_check(&s->replay, h->counter) == -1) {
-		ep->st.rx_replayed++;
-		return -1;
-	}
-	if (sess_rx_key(s, h->epoch, key, &ahead) == -1) {
-		ep->st.rx_forged++;
-		return -1;
-	}
-	if (ep->conf.seal) {
-		if (sess_unseal(s, plain, &plen, pkt, len, h->counter,
-		    key) == -1) {
-			sodium_memzero(key, sizeof key);
-			ep->st.rx_forged++;
-			return -1;
-		}
-	} else {
-		plen = len - SP_HDR_LEN - SP_TAG_LEN;
-		memcpy(plain, pkt + SP_HDR_LEN, plen);
-	}
-	if (ahead > 0) {
-		/* The peer ratcheted: keep the key just before for stragglers. */
-		memcpy(s->rxk_prev, s->rxk, SP_KEY_LEN);
-		for (i = 1; i < ahead; i++)
-			sess_ratchet(s->rxk_prev, s->rxk_prev);
-		memcpy(s->rxk, key, SP_KEY_LEN);
-		s->rx_epoch += ahead;
-		s->have_prev = 1;
-		s->rx_prev_until = ep->now + PREV_KEY_NS;
-		ep->st.rekeys++;
-	}
-	sodium_memzero(key, sizeof key);
-	return (int)plen;
-}
-
 /* Process a DATA packet. */
 static void
 ep_on_data(struct sess_ep *ep, const uint8_t *pkt, size_t len,
@@ -1195,7 +1055,7 @@ ep_on_data(struct sess_ep *ep, const uint8_t *pkt, size_t len,
 		return;
 	}
 	newest = sessreplay_newest(&s->replay, h.counter);
-	if ((plen = sess_open(s, pkt, len, &h, plain)) == -1)
+	if ((plen = seal_open(s, pkt, len, &h, plain)) == -1)
 		return;
 	sessreplay_mark(&s->replay, h.counter);
 	sess_touch(s);
@@ -1361,7 +1221,7 @@ ep_new_server_sess(struct sess_ep *ep, const struct sp_hello *h,
 	}
 	sodium_memzero(s->hs->esk, sizeof s->hs->esk);
 	/* AES-256-GCM if the client offers it and this end has it. */
-	s->aesgcm = (h->flags & SP_HELLO_AESGCM) && ep_aesgcm(ep);
+	s->aesgcm = (h->flags & SP_HELLO_AESGCM) && seal_aesgcm(ep);
 	a.flags = s->aesgcm ? SP_ACCEPT_AESGCM : 0;
 	a.ccid = h->ccid;
 	a.scid = s->lcid;
@@ -1467,7 +1327,7 @@ sess_send_hello(struct sess *s)
 	memset(&h, 0, sizeof h);
 	h.ccid = s->lcid;
 	memcpy(h.epk, s->hs->epk, SP_PK_LEN);
-	if (ep_aesgcm(s->ep))
+	if (seal_aesgcm(s->ep))
 		h.flags |= SP_HELLO_AESGCM;
 	if (s->state == S_COOKIE) {
 		h.flags |= SP_HELLO_COOKIE;
@@ -1554,7 +1414,7 @@ ep_on_accept(struct sess_ep *ep, const uint8_t *pkt, size_t len)
 		return;
 	}
 	/* The server may only choose what was offered. */
-	if ((a.flags & SP_ACCEPT_AESGCM) && !ep_aesgcm(ep)) {
+	if ((a.flags & SP_ACCEPT_AESGCM) && !seal_aesgcm(ep)) {
 		ep->st.rx_malformed++;
 		return;
 	}
