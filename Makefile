@@ -7,10 +7,13 @@
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make SANITIZE=1 build with AddressSanitizer and UBSan into build/san/
 #
-# Layout: lib/*.c is the shared library; every folder with a main.c is a
-# program whose other .c files are only its own; tests/unit/*.c are cmocka
-# tests, tests/system/*.sh whole-program tests, tests/fuzz/*.c libFuzzer
-# targets, bench/*.c benchmark programs.
+# Layout: lib/<layer>/*.c is the shared library, one archive per layer
+# (base, time, sess, chat); tests/support/*.c is code only tests and
+# benchmarks link; every folder with a main.c is a program whose other .c
+# files are only its own; tests/unit/*.c are cmocka tests,
+# tests/system/*.sh whole-program tests, tests/fuzz/*.c libFuzzer targets,
+# bench/*.c benchmark programs.  Each links what its uses_ line below
+# names; tests/check-layers.sh keeps the includes to the layers.
 
 PREFIX		?= /usr/local
 BINDIR		?= $(PREFIX)/bin
