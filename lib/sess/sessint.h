@@ -7,6 +7,7 @@
  * The files, from the bottom up.  Each is the prefix of the names it
  * gives the others here (ep_ is endpoint.c's):
  *   seal.c       the AEAD, nonces, sealing and opening DATA, key ratchet
+ *   recovery.c   RTT and RTO, tail probes, loss detection, congestion
  *   session.c    the rest, until it is split
  *
  * Who owns what, and for how long:
@@ -274,5 +275,27 @@ size_t		 seal_data(const struct sess *s, uint8_t *pkt,
 		    const uint8_t *key);
 int		 seal_open(struct sess *s, const uint8_t *pkt, size_t len,
 		    const struct sp_hdr *h, uint8_t *plain);
+
+/* recovery.c: loss recovery and congestion control. */
+void		 recov_tlp_arm(struct sess *s);
+void		 recov_detect_loss(struct sess *s);
+int		 recov_on_ack(struct sess *s, const struct sp_ack *a);
+void		 recov_on_rto(struct sess *s);
+void		 recov_on_tlp(struct sess *s);
+
+/*
+ * Helpers on the hot paths, small and used in more than one file: static
+ * inline here so that they still inline where they are called.
+ */
+
+/* Start the retransmission timer if it is not running. */
+static inline void
+recov_rto_start(struct sess *s)
+{
+	if (s->rto_deadline == 0) {
+		s->rto_deadline = s->ep->now + s->rto;
+		recov_tlp_arm(s);
+	}
+}
 
 #endif

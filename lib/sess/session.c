@@ -35,13 +35,6 @@ static void	sess_die(struct sess *, enum sess_reason);
 static void	sess_arm(struct sess *);
 static void	sess_timer_cb(struct ev_loop *, ev_timer *, int);
 
-/* Wrap-aware sequence comparison. */
-static int
-seq_lt(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) < 0;
-}
-
 /* Fill in the values of the specification. */
 void
 sess_conf_default(struct sess_conf *c)
@@ -460,39 +453,6 @@ sess_build_ack(struct sess *s, struct sp_ack *a)
 	s->ack_deadline = 0;
 }
 
-/*
- * Arm the tail loss probe (RFC 8985, section 7; QUIC's PTO): if nothing
- * is heard for 2 SRTT + max(4 RTTVAR, 1 ms), at least 2 ms, the oldest
- * missing fragment is resent, once or twice before the RTO, with its
- * backoff, is needed.  (The last datagram of a flight asks for an
- * immediate ACK, so the peer's ACK delay does not enter.)
- */
-static void
-sess_tlp_arm(struct sess *s)
-{
-	uint64_t	pto;
-
-	s->tlp_deadline = 0;
-	if (!s->have_rtt || s->tlp_count >= TLP_MAX ||
-	    s->snd_una == s->snd_nxt)
-		return;
-	pto = 2 * s->srtt + (4 * s->rttvar > MS ? 4 * s->rttvar : MS);
-	if (pto < TLP_MIN_NS)
-		pto = TLP_MIN_NS;
-	if (s->ep->now + pto < s->rto_deadline)
-		s->tlp_deadline = s->ep->now + pto;
-}
-
-/* Start the retransmission timer if it is not running. */
-static void
-sess_rto_start(struct sess *s)
-{
-	if (s->rto_deadline == 0) {
-		s->rto_deadline = s->ep->now + s->rto;
-		sess_tlp_arm(s);
-	}
-}
-
 /* Put one fragment's frame at p and account its transmission. */
 static size_t
 sess_put_frag(struct sess *s, uint8_t *p, uint32_t seq)
@@ -516,7 +476,7 @@ sess_put_frag(struct sess *s, uint8_t *p, uint32_t seq)
 		s->nlost--;
 	}
 	s->pipe++;
-	sess_rto_start(s);
+	recov_rto_start(s);
 	return sp_frag_encode(p, &fr);
 }
 
@@ -683,224 +643,6 @@ sess_flush(struct sess *s)
 		sess_output(s, plain, used);
 		sent++;
 	} while (more && s->state == S_UP);
-}
-
-/* RTO = SRTT + max(G, 4 * RTTVAR), within the floor and the ceiling. */
-static void
-sess_rto_compute(struct sess *s)
-{
-	const struct sess_conf	*c = &s->ep->conf;
-	uint64_t		 k;
-
-	k = 4 * s->rttvar;
-	if (k < MS)		/* clock granularity G: 1 ms */
-		k = MS;
-	s->rto = s->srtt + k;
-	if (s->rto < (uint64_t)c->rto_min_ms * MS)
-		s->rto = (uint64_t)c->rto_min_ms * MS;
-	if (s->rto > (uint64_t)c->rto_max_ms * MS)
-		s->rto = (uint64_t)c->rto_max_ms * MS;
-}
-
-/* Take an RTT sample (RFC 6298, section 2). */
-static void
-sess_rtt_sample(struct sess *s, uint64_t r)
-{
-	uint64_t	d;
-
-	if (!s->have_rtt) {
-		s->srtt = r;
-		s->rttvar = r / 2;
-		s->have_rtt = 1;
-	} else {
-		d = s->srtt > r ? s->srtt - r : r - s->srtt;
-		s->rttvar = (3 * s->rttvar + d) / 4;
-		s->srtt = (7 * s->srtt + r) / 8;
-	}
-	sess_rto_compute(s);
-}
-
-/* Congestion control: one more fragment arrived. */
-static void
-sess_cc_acked(struct sess *s)
-{
-	if (s->cwnd < s->ssthresh) {
-		s->cwnd++;			/* slow start */
-	} else if (++s->cwnd_acc >= s->cwnd) {
-		s->cwnd_acc = 0;		/* one per window */
-		s->cwnd++;
-	}
-	if (s->cwnd > s->ep->conf.window)
-		s->cwnd = s->ep->conf.window;
-}
-
-/* Congestion control: a loss; cut to 7/10 (as CUBIC), once a window. */
-static void
-sess_cc_loss(struct sess *s, const struct sfrag *f, int timeout)
-{
-	if (!timeout && f->xno <= s->recover_xno)
-		return;
-	s->ssthresh = s->cwnd * 7 / 10;
-	if (s->ssthresh < CWND_MIN)
-		s->ssthresh = CWND_MIN;
-	s->cwnd = timeout ? CWND_MIN : s->ssthresh;
-	s->cwnd_acc = 0;
-	s->recover_xno = s->xno_next;
-}
-
-/* Mark an in-flight fragment lost, to be sent again. */
-static void
-sess_mark_lost(struct sess *s, struct sfrag *f)
-{
-	f->lost = 1;
-	s->nlost++;
-	s->pipe--;
-}
-
-/* A fragment was acknowledged: release its bytes. */
-static void
-sess_frag_acked(struct sess *s, struct sfrag *f, uint64_t *sample_sent)
-{
-	if (f->nxmit == 1 && f->sent > *sample_sent)
-		*sample_sent = f->sent;
-	if (f->xno > s->xno_acked)
-		s->xno_acked = f->xno;
-	if (f->lost) {
-		f->lost = 0;
-		s->nlost--;
-	} else
-		s->pipe--;
-	sess_cc_acked(s);
-	s->queued -= f->len;
-	s->ep->st.mem -= f->len;
-	free(f->data);
-	f->data = NULL;
-	f->state = F_ACKED;
-}
-
-/*
- * Fast retransmit, in the manner of RACK (RFC 8985): a fragment is lost
- * when one sent at least three transmissions after it has arrived and it
- * has been out for 5/4 of the smoothed RTT (the quarter allows for
- * reordering).  One that qualifies but is not yet old enough sets the
- * reordering timer, which runs this again.
- */
-static void
-sess_detect_loss(struct sess *s)
-{
-	struct sess_ep	*ep = s->ep;
-	struct sfrag	*f;
-	uint64_t	 reo = s->srtt + s->srtt / 4;
-	uint32_t	 seq;
-
-	s->rack_deadline = 0;
-	for (seq = s->snd_una; seq != s->snd_nxt; seq++) {
-		f = &s->snd[seq & s->snd_mask];
-		if (f->state != F_INFLIGHT || f->lost ||
-		    f->xno + 3 > s->xno_acked)
-			continue;
-		if (ep->now - f->sent >= reo) {
-			sess_mark_lost(s, f);
-			sess_cc_loss(s, f, 0);
-			ep->st.fast_retransmits++;
-		} else if (s->rack_deadline == 0 ||
-		    f->sent + reo < s->rack_deadline)
-			s->rack_deadline = f->sent + reo;
-	}
-}
-
-/* Process an ACK frame. */
-static int
-sess_on_ack(struct sess *s, const struct sp_ack *a)
-{
-	struct sess_ep	*ep = s->ep;
-	uint64_t	 sample_sent = 0;
-	uint32_t	 seq;
-	unsigned int	 i;
-	int		 progress = 0;
-	struct sfrag	*f;
-
-	if (seq_lt(s->snd_nxt, a->next))
-		return -1;		/* acknowledges what we never sent */
-	while (seq_lt(s->snd_una, a->next)) {
-		f = &s->snd[s->snd_una & s->snd_mask];
-		if (f->state == F_INFLIGHT) {
-			sess_frag_acked(s, f, &sample_sent);
-			progress = 1;
-		}
-		f->state = F_EMPTY;
-		s->snd_una++;
-	}
-	for (i = 0; i < a->nsack; i++) {
-		for (seq = a->sack[i].start; seq != a->sack[i].end; seq++) {
-			if (seq_lt(seq, s->snd_una) ||
-			    !seq_lt(seq, s->snd_nxt))
-				continue;
-			f = &s->snd[seq & s->snd_mask];
-			if (f->state == F_INFLIGHT) {
-				sess_frag_acked(s, f, &sample_sent);
-				progress = 1;
-			}
-		}
-	}
-	if (!progress)
-		return 0;
-	if (sample_sent != 0)
-		sess_rtt_sample(s, ep->now - sample_sent);
-	else if (s->have_rtt)
-		sess_rto_compute(s);	/* progress ends any backoff */
-	sess_detect_loss(s);
-	s->rto_deadline = s->snd_una == s->snd_nxt ? 0 : ep->now + s->rto;
-	s->tlp_count = 0;
-	sess_tlp_arm(s);
-	return 0;
-}
-
-/* The retransmission timer expired: back off, resend what is missing. */
-static void
-sess_on_rto(struct sess *s)
-{
-	struct sess_ep	*ep = s->ep;
-	uint32_t	 seq;
-	struct sfrag	*f;
-
-	ep->st.timeouts++;
-	sess_cc_loss(s, NULL, 1);
-	s->rto *= 2;
-	if (s->rto > (uint64_t)ep->conf.rto_max_ms * MS)
-		s->rto = (uint64_t)ep->conf.rto_max_ms * MS;
-	for (seq = s->snd_una; seq != s->snd_nxt; seq++) {
-		f = &s->snd[seq & s->snd_mask];
-		if (f->state == F_INFLIGHT && !f->lost)
-			sess_mark_lost(s, f);
-	}
-	s->rto_deadline = 0;
-	s->tlp_deadline = 0;
-	s->rack_deadline = 0;
-	if (s->snd_una != s->snd_nxt)
-		s->rto_deadline = ep->now + s->rto;
-}
-
-/* The tail loss probe fired: resend the oldest fragment still missing. */
-static void
-sess_on_tlp(struct sess *s)
-{
-	uint32_t	 seq;
-	struct sfrag	*f;
-
-	s->tlp_deadline = 0;
-	s->tlp_count++;
-	for (seq = s->snd_una; seq != s->snd_nxt; seq++) {
-		f = &s->snd[seq & s->snd_mask];
-		if (f->state == F_INFLIGHT) {
-			if (!f->lost) {
-				sess_mark_lost(s, f);
-				s->ep->st.tail_probes++;
-			}
-			break;
-		}
-	}
-	sess_tlp_arm(s);
 }
 
 /* Deliver in-order fragments; -1 if the peer broke the framing. */
@@ -1088,7 +830,7 @@ ep_on_data(struct sess_ep *ep, const uint8_t *pkt, size_t len,
 	    (r = sp_frame_next(plain, (size_t)plen, &off, &fv)) == 1) {
 		switch (fv.type) {
 		case SP_F_ACK:
-			if (sess_on_ack(s, &fv.ack) == -1) {
+			if (recov_on_ack(s, &fv.ack) == -1) {
 				sess_die(s, SESS_PROTOCOL);
 				return;
 			}
@@ -1587,11 +1329,11 @@ sess_tick(struct sess *s)
 			return;
 		}
 		if (s->rack_deadline != 0 && now >= s->rack_deadline)
-			sess_detect_loss(s);
+			recov_detect_loss(s);
 		if (s->rto_deadline != 0 && now >= s->rto_deadline)
-			sess_on_rto(s);
+			recov_on_rto(s);
 		else if (s->tlp_deadline != 0 && now >= s->tlp_deadline)
-			sess_on_tlp(s);
+			recov_on_tlp(s);
 		if (s->ack_pending > 0 && s->ack_deadline != 0 &&
 		    now >= s->ack_deadline)
 			s->ack_now = 1;
