@@ -5,9 +5,11 @@
  * may (the layer's interface is session.h).
  *
  * The files, from the bottom up.  Each is the prefix of the names it
- * gives the others here (ep_ is endpoint.c's):
+ * gives the others here (ep_ is endpoint.c's), but for sess_die(),
+ * sess_touch() and sess_monotonic(), which keep their names:
  *   seal.c       the AEAD, nonces, sealing and opening DATA, key ratchet
  *   recovery.c   RTT and RTO, tail probes, loss detection, congestion
+ *   send.c       message queue, fragments, DATA packets, sess_send, close
  *   session.c    the rest, until it is split
  *
  * Who owns what, and for how long:
@@ -266,6 +268,12 @@ struct sess_ep {
 	struct sess		*dead;
 };
 
+/* session.c: what is not yet in a file of its own. */
+void		 ep_send(struct sess_ep *ep, const uint8_t *buf, size_t len,
+		    const struct sockaddr *sa, socklen_t salen);
+void		 ep_leave(struct sess_ep *ep);
+void		 sess_die(struct sess *s, enum sess_reason why);
+
 /* seal.c: the AEAD, sealing and opening DATA, the key ratchet. */
 void		 seal_ratchet(uint8_t out[SP_KEY_LEN],
 		    const uint8_t in[SP_KEY_LEN]);
@@ -283,10 +291,53 @@ int		 recov_on_ack(struct sess *s, const struct sp_ack *a);
 void		 recov_on_rto(struct sess *s);
 void		 recov_on_tlp(struct sess *s);
 
+/* send.c: packing and sending DATA packets. */
+void		 send_output(struct sess *s, const uint8_t *plain,
+		    size_t plen);
+void		 send_flush(struct sess *s);
+
 /*
  * Helpers on the hot paths, small and used in more than one file: static
  * inline here so that they still inline where they are called.
  */
+
+/* The monotonic clock in nanoseconds. */
+static inline uint64_t
+sess_monotonic(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The endpoint's notion of now. */
+static inline uint64_t
+ep_clock(struct sess_ep *ep)
+{
+	if (ep->clock != NULL)
+		return ep->clock(ep->ioarg);
+	return sess_monotonic();
+}
+
+/* Remember that s needs flushing and its timer set once we unwind. */
+static inline void
+sess_touch(struct sess *s)
+{
+	if (s->pending || s->state == S_DEAD)
+		return;
+	s->pending = 1;
+	s->pend_next = s->ep->pend;
+	s->ep->pend = s;
+}
+
+/* Enter the endpoint from outside: fix the time for this turn. */
+static inline void
+ep_enter(struct sess_ep *ep)
+{
+	if (ep->depth++ == 0)
+		ep->now = ep_clock(ep);
+}
 
 /* Start the retransmission timer if it is not running. */
 static inline void

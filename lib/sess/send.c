@@ -1,0 +1,351 @@
+/*
+ * send.c: the send path: the queue of messages (sess_send()), cutting
+ * them into the send window, packing an ACK, fragments and path frames
+ * into DATA packets (send_flush()), sealing and sending one
+ * (send_output()), and sess_close().  It uses seal.c to seal, recovery.c
+ * to start the retransmission timer and endpoint.c to send and for turns.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ev.h>
+
+#include "base/xmalloc.h"
+#include "sess/sessint.h"
+
+/* Seal plain frames into a DATA packet and send it to the peer. */
+void
+send_output(struct sess *s, const uint8_t *plain, size_t plen)
+{
+	struct sess_ep		*ep = s->ep;
+	uint8_t			 pkt[SP_MAX_DGRAM];
+	size_t			 clen;
+	struct sp_hdr		 h;
+
+	if (s->tx_ctr >= COUNTER_LIMIT) {
+		sess_die(s, SESS_EXHAUSTED);
+		return;
+	}
+	if (s->tx_epoch_pkts >= ep->conf.rekey_packets ||
+	    ep->now - s->tx_epoch_t >= (uint64_t)ep->conf.rekey_ms * MS) {
+		seal_ratchet(s->txk, s->txk);
+		s->tx_epoch++;
+		s->tx_epoch_pkts = 0;
+		s->tx_epoch_t = ep->now;
+		ep->st.rekeys++;
+	}
+	h.epoch = (uint8_t)s->tx_epoch;
+	h.dcid = s->rcid;
+	h.counter = s->tx_ctr++;
+	s->tx_epoch_pkts++;
+	sp_hdr_encode(pkt, &h);
+	if (ep->conf.seal)
+		clen = seal_data(s, pkt, plain, plen, h.counter, s->txk);
+	else {
+		memcpy(pkt + SP_HDR_LEN, plain, plen);
+		memset(pkt + SP_HDR_LEN + plen, 0, SP_TAG_LEN);
+		clen = plen + SP_TAG_LEN;
+	}
+	s->last_tx = ep->now;
+	if (!s->path_ok) {
+		if (s->path_tx + SP_HDR_LEN + clen > 3 * s->path_rx) {
+			ep->st.tx_unvalidated++;
+			return;		/* as if lost: retransmission follows */
+		}
+		s->path_tx += SP_HDR_LEN + clen;
+	}
+	ep_send(ep, pkt, SP_HDR_LEN + clen, (struct sockaddr *)&s->peer,
+	    s->peerlen);
+}
+
+/* Build the ACK frame for what we hold. */
+static void
+sess_build_ack(struct sess *s, struct sp_ack *a)
+{
+	uint32_t	d;
+	int		in = 0;
+
+	a->next = s->rcv_nxt;
+	a->nsack = 0;
+	for (d = 1; s->rcv_held > 0 && d < SP_WINDOW; d++) {
+		if (s->rcv[(s->rcv_nxt + d) % SP_WINDOW].have) {
+			if (!in) {
+				if (a->nsack == SP_MAX_SACK)
+					break;
+				a->sack[a->nsack].start = s->rcv_nxt + d;
+				in = 1;
+			}
+			a->sack[a->nsack].end = s->rcv_nxt + d + 1;
+		} else if (in) {
+			a->nsack++;
+			in = 0;
+		}
+	}
+	if (in)
+		a->nsack++;
+	s->ack_pending = 0;
+	s->ack_now = 0;
+	s->ack_deadline = 0;
+}
+
+/* Put one fragment's frame at p and account its transmission. */
+static size_t
+sess_put_frag(struct sess *s, uint8_t *p, uint32_t seq)
+{
+	struct sfrag	*f = &s->snd[seq & s->snd_mask];
+	struct sp_frag	 fr;
+
+	fr.flags = f->flags;
+	fr.seq = seq;
+	fr.total = f->total;
+	fr.len = f->len;
+	fr.data = f->data;
+	if (f->nxmit > 0)
+		s->ep->st.retransmits++;
+	if (f->nxmit < UINT8_MAX)
+		f->nxmit++;
+	f->sent = s->ep->now;
+	f->xno = ++s->xno_next;
+	if (f->lost) {
+		f->lost = 0;
+		s->nlost--;
+	}
+	s->pipe++;
+	recov_rto_start(s);
+	return sp_frag_encode(p, &fr);
+}
+
+/*
+ * Make room in the send window for one more fragment: it starts small
+ * (most sessions have a message or two in flight) and doubles up to
+ * SP_WINDOW, the fragments in flight keeping their sequence numbers.
+ */
+static void
+sess_snd_grow(struct sess *s)
+{
+	struct sfrag	*n;
+	uint32_t	 mask, seq;
+
+	mask = s->snd == NULL ? SND_INIT - 1 : s->snd_mask * 2 + 1;
+	n = xcalloc((size_t)mask + 1, sizeof *n);
+	for (seq = s->snd_una; s->snd != NULL && seq != s->snd_nxt; seq++)
+		n[seq & mask] = s->snd[seq & s->snd_mask];
+	free(s->snd);
+	s->snd = n;
+	s->snd_mask = mask;
+}
+
+/*
+ * Cut the next fragment of the queue into the window, at most max bytes:
+ * 0, -1 when the queue is empty or the window full, -2 when no worthwhile
+ * piece fits in max.
+ */
+static int
+sess_new_frag(struct sess *s, size_t max)
+{
+	struct smsg	*m = s->qhead;
+	struct sfrag	*f;
+	size_t		 n;
+
+	if (m == NULL || s->snd_nxt - s->snd_una >= s->ep->conf.window ||
+	    s->pipe >= s->cwnd)
+		return -1;
+	n = m->len - m->off;
+	if (n > SP_FRAG_MAX)
+		n = SP_FRAG_MAX;
+	if (n > max) {
+		if (max < 256)
+			return -2;
+		n = max;
+	}
+	if (s->snd == NULL || s->snd_nxt - s->snd_una > s->snd_mask)
+		sess_snd_grow(s);
+	f = &s->snd[s->snd_nxt & s->snd_mask];
+	if (m->off == 0 && n == m->len) {
+		/* The whole message in one fragment: it takes the bytes. */
+		f->data = m->data;
+		m->data = NULL;
+	} else {
+		f->data = xmalloc(n);
+		memcpy(f->data, m->data + m->off, n);
+	}
+	f->len = (uint16_t)n;
+	f->total = (uint32_t)m->len;
+	f->flags = (m->off == 0 ? SP_FRAG_FIRST : 0);
+	f->state = F_INFLIGHT;
+	f->lost = 0;
+	f->nxmit = 0;
+	m->off += n;
+	if (m->off == m->len) {
+		f->flags |= SP_FRAG_LAST;
+		s->qhead = m->next;
+		if (s->qhead == NULL)
+			s->qtail = NULL;
+		free(m->data);		/* and m, unless the fragment took both */
+	}
+	return 0;
+}
+
+/*
+ * Send everything due, packed into as few datagrams as possible: an ACK
+ * first, then retransmissions in sequence order, then new fragments while
+ * the window allows; a PING if the line has been quiet for keepalive_ms.
+ */
+void
+send_flush(struct sess *s)
+{
+	struct sess_ep	*ep = s->ep;
+	uint8_t		 plain[SP_MAX_PLAIN];
+	struct sp_ack	 ack;
+	struct sfrag	*f;
+	size_t		 used, room, reserve;
+	uint32_t	 seq;
+	int		 want_ack, more, r, sent = 0, frags;
+
+	if (s->state != S_UP)
+		return;
+	if (s->send_close) {
+		send_output(s, plain, sp_close_encode(plain, 0));
+		return;
+	}
+	do {
+		used = 0;
+		more = 0;
+		/* Room for path frames, which go last. */
+		reserve = 1 + (!s->path_ok ? SP_PATH_FRAME : 0) +
+		    (s->resp_pending ? SP_PATH_FRAME : 0);
+		frags = 0;
+		want_ack = s->ack_now ||
+		    (s->ack_pending > 0 && s->ack_deadline <= ep->now);
+		/* Data piggybacks any pending acknowledgement. */
+		if (want_ack || (s->ack_pending > 0 &&
+		    (s->nlost > 0 || s->qhead != NULL))) {
+			sess_build_ack(s, &ack);
+			used += sp_ack_encode(plain, &ack);
+		}
+		for (seq = s->snd_una; s->nlost > 0 && seq != s->snd_nxt;
+		    seq++) {
+			f = &s->snd[seq & s->snd_mask];
+			if (f->state != F_INFLIGHT || !f->lost)
+				continue;
+			/* Within the congestion window, but always one. */
+			if (s->pipe >= s->cwnd && (used > 0 || sent > 0))
+				break;
+			if (used + reserve + SP_FRAG_HDR + f->len >
+			    SP_MAX_PLAIN) {
+				more = 1;
+				break;
+			}
+			used += sess_put_frag(s, plain + used, seq);
+			frags++;
+		}
+		while (!more) {
+			if (used + reserve + SP_FRAG_HDR >= SP_MAX_PLAIN) {
+				more = s->qhead != NULL;
+				break;
+			}
+			room = SP_MAX_PLAIN - used - reserve - SP_FRAG_HDR;
+			if ((r = sess_new_frag(s, room)) == -1)
+				break;
+			if (r == -2) {
+				more = 1;
+				break;
+			}
+			used += sess_put_frag(s, plain + used, s->snd_nxt++);
+			frags++;
+		}
+		/*
+		 * When this is the last we can send for now (window full or
+		 * nothing left), ask for an ACK at once rather than after the
+		 * ACK delay: the sender would otherwise sit idle.
+		 */
+		if (frags > 0 && (s->pipe >= s->cwnd ||
+		    (s->qhead == NULL && s->nlost == 0)))
+			used += sp_acknow_encode(plain + used);
+		if (used == 0 && !s->resp_pending && ep->now - s->last_tx >=
+		    (uint64_t)ep->conf.keepalive_ms * MS)
+			used += sp_ping_encode(plain);
+		if (used == 0 && !s->resp_pending)
+			return;
+		if (!s->path_ok)
+			used += sp_path_encode(plain + used, SP_F_CHALLENGE,
+			    s->chal);
+		if (s->resp_pending) {
+			used += sp_path_encode(plain + used, SP_F_RESPONSE,
+			    s->resp);
+			s->resp_pending = 0;
+		}
+		send_output(s, plain, used);
+		sent++;
+	} while (more && s->state == S_UP);
+}
+
+/* Queue a message. */
+int
+sess_send(struct sess *s, const void *buf, size_t len)
+{
+	struct sess_ep	*ep = s->ep;
+	struct smsg	*m;
+
+	if (len == 0 || len > SP_MSG_MAX) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	if (s->state != S_UP || s->send_close) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	if (s->queued + len > ep->conf.max_queue) {
+		errno = ENOBUFS;
+		return -1;
+	}
+	{
+		size_t	 at = (len + _Alignof(struct smsg) - 1) &
+		    ~(_Alignof(struct smsg) - 1);
+		uint8_t	*blk = xmalloc(at + sizeof *m);
+
+		m = (struct smsg *)(blk + at);
+		m->data = blk;
+	}
+	memcpy(m->data, buf, len);
+	m->len = len;
+	m->off = 0;
+	m->next = NULL;
+	if (s->qtail != NULL)
+		s->qtail->next = m;
+	else
+		s->qhead = m;
+	s->qtail = m;
+	s->queued += len;
+	ep->st.mem += len;
+	if (ep->depth == 0 && ep->loop != NULL) {
+		/* Outside a turn: sent before the loop next blocks, with
+		 * whatever else this iteration queues for the session. */
+		sess_touch(s);
+		ev_prepare_start(ep->loop, &ep->flusher);
+		return 0;
+	}
+	ep_enter(ep);
+	sess_touch(s);
+	ep_leave(ep);
+	return 0;
+}
+
+/* Close a session: a CLOSE to the peer, then lost(SESS_CLOSED). */
+void
+sess_close(struct sess *s)
+{
+	struct sess_ep	*ep = s->ep;
+
+	if (s->state == S_DEAD)
+		return;
+	ep_enter(ep);
+	if (s->state == S_UP) {
+		s->send_close = 1;
+		send_flush(s);
+	}
+	sess_die(s, SESS_CLOSED);
+	ep_leave(ep);
+}
