@@ -10,6 +10,7 @@
  *   seal.c       the AEAD, nonces, sealing and opening DATA, key ratchet
  *   recovery.c   RTT and RTO, tail probes, loss detection, congestion
  *   send.c       message queue, fragments, DATA packets, sess_send, close
+ *   handshake.c  HELLO, COOKIE, ACCEPT, keys, sess_connect, going up
  *   session.c    the rest, until it is split
  *
  * Who owns what, and for how long:
@@ -271,7 +272,12 @@ struct sess_ep {
 /* session.c: what is not yet in a file of its own. */
 void		 ep_send(struct sess_ep *ep, const uint8_t *buf, size_t len,
 		    const struct sockaddr *sa, socklen_t salen);
+size_t		 ep_hash(const struct sess_ep *ep, uint64_t id);
+struct sess	*ep_find_local(const struct sess_ep *ep, uint64_t id);
+struct sess	*ep_find_remote(const struct sess_ep *ep, uint64_t id);
 void		 ep_leave(struct sess_ep *ep);
+void		 sess_tick(struct sess *s);
+void		 sess_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
 void		 sess_die(struct sess *s, enum sess_reason why);
 
 /* seal.c: the AEAD, sealing and opening DATA, the key ratchet. */
@@ -295,6 +301,17 @@ void		 recov_on_tlp(struct sess *s);
 void		 send_output(struct sess *s, const uint8_t *plain,
 		    size_t plen);
 void		 send_flush(struct sess *s);
+
+/* handshake.c: HELLO, COOKIE and ACCEPT, and the session going up. */
+void		 hs_free(struct sess *s);
+void		 hs_up(struct sess *s);
+void		 hs_on_hello(struct sess_ep *ep, const uint8_t *pkt,
+		    size_t len, const struct sockaddr *sa, socklen_t salen);
+void		 hs_send_hello(struct sess *s);
+void		 hs_on_cookie(struct sess_ep *ep, const uint8_t *pkt,
+		    size_t len);
+void		 hs_on_accept(struct sess_ep *ep, const uint8_t *pkt,
+		    size_t len);
 
 /*
  * Helpers on the hot paths, small and used in more than one file: static
