@@ -11,6 +11,7 @@
  *   recovery.c   RTT and RTO, tail probes, loss detection, congestion
  *   send.c       message queue, fragments, DATA packets, sess_send, close
  *   handshake.c  HELLO, COOKIE, ACCEPT, keys, sess_connect, going up
+ *   recv.c       sess_ep_input, DATA frames, reassembly and delivery
  *   session.c    the rest, until it is split
  *
  * Who owns what, and for how long:
