@@ -224,7 +224,7 @@ ep_new_server_sess(struct sess_ep *ep, const struct sp_hello *h,
 	s->hs->start = ep->now;
 	s->last_tx = ep->now;
 	if (ep->loop != NULL) {
-		ev_timer_init(&s->timer, sess_timer_cb, 0., 0.);
+		ev_timer_init(&s->timer, timer_cb, 0., 0.);
 		s->timer.data = s;
 	}
 	i = ep_hash(ep, s->lcid);
@@ -477,7 +477,7 @@ sess_connect(struct sess_ep *ep)
 	s->hs_backoff = (uint64_t)ep->conf.rto_init_ms * MS;
 	s->last_tx = ep->now;
 	if (ep->loop != NULL) {
-		ev_timer_init(&s->timer, sess_timer_cb, 0., 0.);
+		ev_timer_init(&s->timer, timer_cb, 0., 0.);
 		s->timer.data = s;
 	}
 	ep->client = s;
@@ -486,7 +486,7 @@ sess_connect(struct sess_ep *ep)
 		ep->all->all_prev = s;
 	ep->all = s;
 	ep->st.sessions++;
-	sess_tick(s);
+	timer_tick(s);
 	ep_leave(ep);
 	return s;
 }

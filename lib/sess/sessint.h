@@ -12,6 +12,7 @@
  *   send.c       message queue, fragments, DATA packets, sess_send, close
  *   handshake.c  HELLO, COOKIE, ACCEPT, keys, sess_connect, going up
  *   recv.c       sess_ep_input, DATA frames, reassembly and delivery
+ *   timer.c      deadlines, what runs when one falls due, sess_ep_run
  *   session.c    the rest, until it is split
  *
  * Who owns what, and for how long:
@@ -277,8 +278,6 @@ size_t		 ep_hash(const struct sess_ep *ep, uint64_t id);
 struct sess	*ep_find_local(const struct sess_ep *ep, uint64_t id);
 struct sess	*ep_find_remote(const struct sess_ep *ep, uint64_t id);
 void		 ep_leave(struct sess_ep *ep);
-void		 sess_tick(struct sess *s);
-void		 sess_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
 void		 sess_die(struct sess *s, enum sess_reason why);
 
 /* seal.c: the AEAD, sealing and opening DATA, the key ratchet. */
@@ -313,6 +312,11 @@ void		 hs_on_cookie(struct sess_ep *ep, const uint8_t *pkt,
 		    size_t len);
 void		 hs_on_accept(struct sess_ep *ep, const uint8_t *pkt,
 		    size_t len);
+
+/* timer.c: a session's timer. */
+void		 timer_tick(struct sess *s);
+void		 timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
+void		 timer_arm(struct sess *s);
 
 /*
  * Helpers on the hot paths, small and used in more than one file: static
