@@ -13,7 +13,7 @@
  *   handshake.c  HELLO, COOKIE, ACCEPT, keys, sess_connect, going up
  *   recv.c       sess_ep_input, DATA frames, reassembly and delivery
  *   timer.c      deadlines, what runs when one falls due, sess_ep_run
- *   session.c    the rest, until it is split
+ *   endpoint.c   socket, tables, turns, death and reaping, new and free
  *
  * Who owns what, and for how long:
  * - struct sess_ep is the application's, from sess_server_new() or
@@ -271,7 +271,7 @@ struct sess_ep {
 	struct sess		*dead;
 };
 
-/* session.c: what is not yet in a file of its own. */
+/* endpoint.c: datagrams out, the tables, turns, the end of a session. */
 void		 ep_send(struct sess_ep *ep, const uint8_t *buf, size_t len,
 		    const struct sockaddr *sa, socklen_t salen);
 size_t		 ep_hash(const struct sess_ep *ep, uint64_t id);

@@ -1,32 +1,27 @@
 /*
- * session.c: the session state machine: handshake, sealing, replay
- * window, key ratchet, reliable ordered delivery with fragmentation,
- * acknowledgements, retransmission, keepalive and dead-peer detection.
+ * endpoint.c: the endpoint: its socket and libev watchers, the server's
+ * hash tables, turns (ep_enter() to ep_leave(), and hold and release)
+ * that flush the sessions touched and set their timers once, the end of
+ * a session (sess_die()) and the freeing of it later, the constructors,
+ * sess_ep_free() and the small accessors.  It calls send.c to flush,
+ * timer.c to arm timers, recv.c with each datagram and handshake.c to
+ * free handshake state.
  */
 #include <sys/socket.h>
-#include <sys/types.h>
 
-#include <netinet/in.h>
-
-#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <ev.h>
 #include <sodium.h>
 
 #include "base/addr.h"
 #include "base/log.h"
-#include "sess/session.h"
-#include "sess/sesskey.h"
-#include "sess/sessproto.h"
-#include "sess/sessreplay.h"
-#include "sess/sessint.h"
 #include "base/udp.h"
 #include "base/wire.h"
 #include "base/xmalloc.h"
+#include "sess/sessint.h"
 
 /* Fill in the values of the specification. */
 void
