@@ -505,6 +505,7 @@ sess_peer(const struct sess *s, socklen_t *len)
 	return (const struct sockaddr *)&s->peer;
 }
 
+/* The name of the AEAD sealing the session's DATA. */
 const char *
 sess_aead(const struct sess *s)
 {
