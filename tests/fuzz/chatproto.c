@@ -1,7 +1,9 @@
 /*
  * chatproto.c: libFuzzer target for every decoder in lib/chat/chatproto.c
  * (cp_decode, cp_entry_next, cp_utf8_ok) and lib/chat/nick.c: never reads out
- * of bounds; an accepted message encodes back to the same bytes.
+ * of bounds; an accepted message encodes back to the same bytes; a name
+ * nick_normalize() accepts is found by nick_lookup() under the same key, its
+ * key is its own key, and it has a skeleton that fits NICK_SKELETON_MAX.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -13,6 +15,39 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
+/* The nickname functions on any bytes; abort if they disagree. */
+static void
+fuzz_nick(const uint8_t *data, size_t size)
+{
+	static char	sk[NICK_SKELETON_MAX], sk2[NICK_SKELETON_MAX];
+	char		d[NICK_MAX_BYTES], k[NICK_MAX_BYTES];
+	char		d2[NICK_MAX_BYTES], k2[NICK_MAX_BYTES];
+	int		n;
+
+	(void)nick_oldkey((const char *)data, size, k);
+	(void)nick_skeleton((const char *)data, size, sk, 8);
+	n = nick_skeleton((const char *)data, size, sk, sizeof sk);
+	if (n >= 0 && strlen(sk) != (size_t)n)
+		abort();
+	if (nick_lookup((const char *)data, size, d2, k2) == NICK_OK &&
+	    (strlen(d2) == 0 || strlen(k2) == 0))
+		abort();
+	if (nick_normalize((const char *)data, size, d, k) != NICK_OK)
+		return;
+	if (strlen(d) == 0 || strlen(k) == 0 || n <= 0)
+		abort();
+	if (nick_lookup((const char *)data, size, d2, k2) != NICK_OK ||
+	    strcmp(d, d2) != 0 || strcmp(k, k2) != 0)
+		abort();
+	/* A key is its own key and has the name's skeleton. */
+	if (nick_lookup(k, strlen(k), NULL, k2) == NICK_OK) {
+		if (strcmp(k, k2) != 0 ||
+		    nick_skeleton(k, strlen(k), sk2, sizeof sk2) != n ||
+		    strcmp(sk, sk2) != 0)
+			abort();
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -21,12 +56,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cp_entry	e;
 	struct cp_str	rest;
 	unsigned int	n = 0;
-	char		d[NICK_MAX_BYTES], k[NICK_MAX_BYTES];
 
 	(void)cp_utf8_ok(data, size);
-	if (nick_normalize((const char *)data, size, d, k) == NICK_OK &&
-	    (strlen(d) == 0 || strlen(k) == 0))
-		abort();
+	fuzz_nick(data, size);
 	if (cp_decode(data, size, &m) != CPE_NONE)
 		return 0;
 	if (cp_encode(buf, sizeof buf, &m) != size ||
