@@ -65,9 +65,10 @@ enum nick_err	 nick_lookup(const char *in, size_t len, char *display,
 enum nick_err	 nick_oldkey(const char *in, size_t len, char *key);
 /*
  * Write the UTS #39 confusable skeleton of a name to out (cap bytes,
- * NUL-terminated; NICK_SKELETON_MAX is enough).  in may be the name as
- * typed, its display form or its key: the skeleton is taken of the key,
- * so "alice", "Alice", "аlice" (Cyrillic а) and "alıce" give the same one.
+ * NUL-terminated; NICK_SKELETON_MAX is enough).  in is a name as typed
+ * or its display form (a key gives the same skeleton, unless case folding
+ * made it too long to be a name): the skeleton is taken of its key, so
+ * "alice", "Alice", "аlice" (Cyrillic а) and "alıce" give the same one.
  * The length of the skeleton, or -1 if nick_lookup() refuses the name or
  * cap is too small (refuse the name then).  Skeletons may change with the
  * ICU version: see nick_data_version().
