@@ -6,9 +6,13 @@
  * the durable state (store.h); syncer.c makes its commits durable on a
  * thread; cursor.c follows how far the messages to an online user have
  * got; pwpool.c hashes and checks passwords on
- * worker threads; bucket.c is the per-session token bucket; server.c is
- * the relay itself: sessions, logins, messages, receipts, contacts and
- * presence.
+ * worker threads; bucket.c is the per-session token bucket.  server.c
+ * starts and stops the relay and dispatches each request by its command
+ * table; the relay's other modules share server.h, and each has a header
+ * of its own saying what it owns: user.c (who is online), client.c (a
+ * session's client), outq.c (the out-queue and the group commit),
+ * deliver.c (messages), receipt.c, presence.c, auth.c (accounts and
+ * logins) and cmd.c (the other requests).
  */
 #ifndef CHATD_H
 #define CHATD_H

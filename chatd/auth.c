@@ -1,0 +1,360 @@
+/*
+ * auth.c: accounts (auth.h): REGISTER, LOGIN (by password or device
+ * token) and PASSWD, the password jobs they hand to pwpool.c, and
+ * logging a client in: WELCOME, presence, its queue and the receipts
+ * owed to it.  Uses the store (accounts, tokens), user.c, client.c,
+ * outq.c, presence.c, receipt.c, cmd.c (rate classes, nicks) and
+ * libsodium.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "auth.h"
+#include "chatd.h"
+#include "client.h"
+#include "cmd.h"
+#include "outq.h"
+#include "presence.h"
+#include "receipt.h"
+#include "server.h"
+#include "store.h"
+#include "user.h"
+#include "base/log.h"
+#include "base/xmalloc.h"
+#include "chat/chatproto.h"
+#include "chat/nick.h"
+
+/* A password job with what is needed to finish the request. */
+struct auth {
+	struct pw_job	 job;		/* first: the pool hands this back */
+	struct client	*c;
+	uint64_t	 reqid;
+	uint8_t		 type;
+	uint8_t		 flags;
+	uint64_t	 uid;
+	char		 nick[NICK_MAX_BYTES];
+	char		 key[NICK_MAX_BYTES];
+};
+
+/* Log client c in as su: WELCOME, presence, queue and old receipts. */
+static void
+auth_welcome(struct client *c, const struct store_user *su, const char *key,
+    uint64_t reqid, uint8_t reqtype, int want_token)
+{
+	struct server		*srv = c->srv;
+	struct cp_msg		 m;
+	struct user		*u;
+	uint8_t			 token[CP_TOKEN_LEN], th[STORE_TOKEN_HASHLEN];
+	int			 first;
+
+	memset(&m, 0, sizeof m);
+	m.type = CP_WELCOME;
+	m.id = reqid;
+	m.nick.p = (const uint8_t *)su->nick;
+	m.nick.len = strlen(su->nick);
+	if (want_token) {
+		randombytes_buf(token, sizeof token);
+		crypto_generichash(th, sizeof th, token, sizeof token, NULL, 0);
+		if (store_token_add(srv->st, su->id, th, wall_ms()) == 0) {
+			m.secret.p = token;
+			m.secret.len = sizeof token;
+		}
+	}
+	outq_reply(c, &m, reqid, reqtype);
+	sodium_memzero(token, sizeof token);
+	srv->stats.logins++;
+	u = user_online(srv, su->id, su->nick, key);
+	first = u->clients == NULL;
+	c->unext = u->clients;
+	u->clients = c;
+	c->u = u;
+	c->last_sid = 0;
+	client_catch_up(c);
+	if (first)
+		presence_notify(srv, u, CPP_ONLINE, 0);
+	/* Receipts that came while the sender was away. */
+	receipt_owed(c, u);
+}
+
+/* A password job of op for request m of client c, on the stored hash. */
+static struct auth *
+auth_new(struct client *c, const struct cp_msg *m, enum pw_op op,
+    const char *hash)
+{
+	struct auth	*a = xcalloc(1, sizeof *a);
+
+	a->job.op = op;
+	memcpy(a->job.pw, m->secret.p, m->secret.len);
+	snprintf(a->job.hash, sizeof a->job.hash, "%s", hash);
+	a->job.ctx = a;
+	a->c = c;
+	a->reqid = m->id;
+	a->type = m->type;
+	return a;
+}
+
+/* Hand a password job to the pool, or answer BUSY if it is full. */
+static void
+auth_submit(struct client *c, struct auth *a)
+{
+	struct server	*srv = c->srv;
+	uint64_t	 reqid = a->reqid;
+	uint8_t		 type = a->type;
+
+	if (pwpool_submit(srv->pw, &a->job) == -1) {
+		sodium_memzero(a, sizeof *a);
+		free(a);
+		srv->stats.busy++;
+		outq_error(c, reqid, type, CPE_BUSY);
+		return;
+	}
+	c->refs++;
+	c->authing = 1;
+}
+
+/*
+ * May client c try REGISTER or LOGIN m now, with that nick and secret?
+ * 0 with the nick's display form and key, or -1 if refused (answered).
+ */
+static int
+auth_login_ok(struct client *c, const struct cp_msg *m,
+    const struct command *cmd, char *nick, char *key)
+{
+	struct server	*srv = c->srv;
+	struct auth	*a;
+
+	if (c->u != NULL) {
+		outq_error(c, m->id, m->type, CPE_ALREADY);
+		return -1;
+	}
+	if (c->authing) {
+		outq_error(c, m->id, m->type, CPE_BUSY);
+		return -1;
+	}
+	if (cmd_limited(c, cmd, m))
+		return -1;
+	if (cmd_nick(&m->nick, nick, key) != NICK_OK) {
+		outq_error(c, m->id, m->type, CPE_NICK_INVALID);
+		return -1;
+	}
+	if (m->type == CP_REGISTER && !srv->conf.registration) {
+		outq_error(c, m->id, m->type, CPE_DISABLED);
+		return -1;
+	}
+	/* A password has no NUL; a device token is any 32 bytes. */
+	if (m->secret.len == 0 || m->secret.len >= sizeof a->job.pw ||
+	    (!(m->type == CP_LOGIN && (m->flags & CPF_TOKEN)) &&
+	    memchr(m->secret.p, '\0', m->secret.len) != NULL)) {
+		outq_error(c, m->id, m->type, m->type == CP_REGISTER ?
+		    CPE_BAD_PASSWORD : CPE_WRONG_PASSWORD);
+		return -1;
+	}
+	return 0;
+}
+
+/* LOGIN of su with a device token: no password job. */
+static void
+auth_token(struct client *c, const struct cp_msg *m,
+    const struct store_user *su, const char *key)
+{
+	struct server	*srv = c->srv;
+	uint8_t		 th[STORE_TOKEN_HASHLEN];
+	int		 rc;
+
+	if (m->secret.len == CP_TOKEN_LEN) {
+		crypto_generichash(th, sizeof th, m->secret.p,
+		    m->secret.len, NULL, 0);
+		rc = store_token_check(srv->st, su->id, th);
+	} else
+		rc = 0;
+	if (rc == 1) {
+		auth_welcome(c, su, key, m->id, m->type,
+		    m->flags & CPF_WANT_TOKEN);
+		return;
+	}
+	srv->stats.login_failed++;
+	outq_error(c, m->id, m->type, rc == 0 ? CPE_BAD_TOKEN :
+	    CPE_INTERNAL);
+}
+
+/* REGISTER and LOGIN. */
+void
+auth_login(struct client *c, const struct cp_msg *m,
+    const struct command *cmd)
+{
+	struct server		*srv = c->srv;
+	struct store_user	 su;
+	struct auth		*a;
+	char			 nick[NICK_MAX_BYTES], key[NICK_MAX_BYTES];
+	int			 rc;
+
+	if (auth_login_ok(c, m, cmd, nick, key) == -1)
+		return;
+	rc = user_find(srv, key, &su);
+	if (rc == -1) {
+		outq_error(c, m->id, m->type, CPE_INTERNAL);
+		return;
+	}
+	if (m->type == CP_REGISTER && rc == 1) {
+		outq_error(c, m->id, m->type, CPE_NICK_TAKEN);
+		return;
+	}
+	if (m->type == CP_LOGIN && rc == 0) {
+		srv->stats.unknown_user++;
+		outq_error(c, m->id, m->type, CPE_UNKNOWN_USER);
+		return;
+	}
+	if (m->type == CP_LOGIN && (m->flags & CPF_TOKEN)) {
+		auth_token(c, m, &su, key);
+		return;
+	}
+	if (m->type == CP_LOGIN && store_user_by_id(srv->st, su.id, &su) != 1) {
+		outq_error(c, m->id, m->type, CPE_INTERNAL);
+		return;
+	}
+	a = auth_new(c, m, m->type == CP_REGISTER ? PW_HASH : PW_VERIFY,
+	    su.hash);
+	a->flags = m->flags;
+	a->uid = su.id;
+	strcpy(a->nick, m->type == CP_REGISTER ? nick : su.nick);
+	strcpy(a->key, key);
+	auth_submit(c, a);
+}
+
+/* PASSWD: check the old password and hash the new one, off the loop. */
+void
+auth_passwd(struct client *c, const struct cp_msg *m,
+    const struct command *cmd)
+{
+	struct server		*srv = c->srv;
+	struct store_user	 su;
+	struct auth		*a;
+
+	if (c->authing) {
+		outq_error(c, m->id, m->type, CPE_BUSY);
+		return;
+	}
+	if (cmd_limited(c, cmd, m))
+		return;
+	if (m->secret2.len == 0 || m->secret2.len >= sizeof a->job.pw2 ||
+	    memchr(m->secret2.p, '\0', m->secret2.len) != NULL) {
+		outq_error(c, m->id, m->type, CPE_BAD_PASSWORD);
+		return;
+	}
+	if (m->secret.len == 0 || m->secret.len >= sizeof a->job.pw) {
+		outq_error(c, m->id, m->type, CPE_WRONG_PASSWORD);
+		return;
+	}
+	if (store_user_by_id(srv->st, c->u->id, &su) != 1) {
+		outq_error(c, m->id, m->type, CPE_INTERNAL);
+		return;
+	}
+	a = auth_new(c, m, PW_CHANGE, su.hash);
+	memcpy(a->job.pw2, m->secret2.p, m->secret2.len);
+	a->uid = su.id;
+	auth_submit(c, a);
+}
+
+/* REGISTER's password is hashed: add the account and log in. */
+static void
+auth_done_register(struct server *srv, struct auth *a)
+{
+	struct client		*c = a->c;
+	struct store_user	 su;
+	uint64_t		 id;
+	int			 rc;
+
+	if (!a->job.ok) {
+		outq_error(c, a->reqid, a->type, CPE_INTERNAL);
+		return;
+	}
+	rc = store_user_add(srv->st, a->key, a->nick, a->job.hash, wall_ms(),
+	    &id);
+	if (rc != 0) {
+		outq_error(c, a->reqid, a->type, rc == 1 ?
+		    CPE_NICK_TAKEN : CPE_INTERNAL);
+		return;
+	}
+	srv->stats.registered++;
+	memset(&su, 0, sizeof su);
+	su.id = id;
+	snprintf(su.nick, sizeof su.nick, "%s", a->nick);
+	log_info("registered %s", a->nick);
+	auth_welcome(c, &su, a->key, a->reqid, a->type,
+	    a->flags & CPF_WANT_TOKEN);
+}
+
+/* LOGIN's password is checked: log in, or refuse. */
+static void
+auth_done_login(struct server *srv, struct auth *a)
+{
+	struct client		*c = a->c;
+	struct store_user	 su;
+
+	if (!a->job.ok) {
+		srv->stats.login_failed++;
+		outq_error(c, a->reqid, a->type, CPE_WRONG_PASSWORD);
+		return;
+	}
+	if (store_user_by_id(srv->st, a->uid, &su) != 1) {
+		outq_error(c, a->reqid, a->type, CPE_INTERNAL);
+		return;
+	}
+	auth_welcome(c, &su, a->key, a->reqid, a->type,
+	    a->flags & CPF_WANT_TOKEN);
+}
+
+/* PASSWD's old password is checked and the new one hashed: store it. */
+static void
+auth_done_passwd(struct server *srv, struct auth *a)
+{
+	struct client	*c = a->c;
+	struct cp_msg	 m;
+
+	if (!a->job.ok) {
+		outq_error(c, a->reqid, a->type, CPE_WRONG_PASSWORD);
+		return;
+	}
+	if (store_user_set_hash(srv->st, a->uid, a->job.hash) == -1 ||
+	    store_token_revoke(srv->st, a->uid) == -1) {
+		outq_error(c, a->reqid, a->type, CPE_INTERNAL);
+		return;
+	}
+	memset(&m, 0, sizeof m);
+	m.type = CP_OK;
+	m.id = a->reqid;
+	outq_reply(c, &m, a->reqid, a->type);
+}
+
+/* A password job is back, in the loop. */
+void
+auth_done(struct pw_job *j, void *arg)
+{
+	struct server	*srv = arg;
+	struct auth	*a = j->ctx;
+	struct client	*c = a->c;
+
+	c->refs--;
+	c->authing = 0;
+	if (c->dead || j->ok == -1) {
+		if (!c->dead)
+			outq_error(c, a->reqid, a->type, CPE_INTERNAL);
+	} else {
+		switch (a->type) {
+		case CP_REGISTER:
+			auth_done_register(srv, a);
+			break;
+		case CP_LOGIN:
+			auth_done_login(srv, a);
+			break;
+		case CP_PASSWD:
+			auth_done_passwd(srv, a);
+			break;
+		}
+	}
+	sodium_memzero(a, sizeof *a);
+	free(a);
+}

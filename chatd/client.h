@@ -1,0 +1,75 @@
+/*
+ * client.h: a session's client, from the session coming up to its
+ * free (client.c).
+ *
+ * A client is made by client_new() when its session comes up.  When the
+ * session is lost (or chatd stops) it is marked dead, and freed by
+ * client_reap() after the next flush once nothing refers to it: no
+ * answer on the out-queue, no password job in flight (refs), and not on
+ * the catch-up list.  So a client is never freed inside a session
+ * callback, and a pointer to it held by the out-queue or a password job
+ * stays valid.  Its answers that found the session's queue full are held
+ * here, in order, until acknowledgements make room.
+ */
+#ifndef CLIENT_H
+#define CLIENT_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chatd.h"
+#include "server.h"
+#include "sess/session.h"
+
+struct held;
+
+struct client {
+	struct server	*srv;
+	struct sess	*s;		/* NULL once lost */
+	struct user	*u;		/* NULL until logged in */
+	struct client	*unext;		/* the user's sessions */
+	struct client	*bnext;		/* catching up, or dead */
+	struct client	*anext, *aprev;	/* every client */
+	int		 dead;
+	int		 refs;		/* password jobs in flight */
+	int		 authing;
+	int		 backlog;	/* on the catch-up list */
+	int		 full;		/* the session's queue was full */
+	uint64_t	 last_sid;	/* newest message sent to it */
+	uint64_t	 held_id;	/* a SEND refused for its rate: later
+					 * ones wait until it comes again */
+	uint64_t	 held_until;	/* ns; the hold lapses then */
+	struct held	*hhead, *htail;	/* answers waiting for room */
+	size_t		 hbytes;
+	struct bucket	 msg_b, contact_b, typing_b, login_b;
+};
+
+/* Send wire bytes on a session now; 0, or -1 if its queue is full. */
+static inline int
+client_send(struct client *c, const uint8_t *wire, size_t len)
+{
+	if (c->s == NULL || c->dead)
+		return 0;
+	if (sess_send(c->s, wire, len) == -1) {
+		if (errno != ENOTCONN)
+			c->srv->stats.send_failed++;
+		return -1;
+	}
+	return 0;
+}
+
+struct client	*client_new(struct server *, struct sess *);
+/* Its session is gone: log it out, mark it dead. */
+void		 client_lost(struct client *);
+/* Mark c dead, to be freed once nothing refers to it. */
+void		 client_bury(struct client *);
+void		 client_free(struct server *, struct client *);
+/* Free the dead that nothing refers to any more. */
+void		 client_reap(struct server *);
+void		 client_answer(struct client *, const uint8_t *wire,
+		    size_t len);
+int		 client_unhold(struct client *);
+void		 client_catch_up(struct client *);
+
+#endif

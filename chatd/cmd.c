@@ -1,0 +1,461 @@
+/*
+ * cmd.c: the handlers of SEND, MARK, CONTACTS, WHO, TYPING and AWAY, and
+ * the rate classes they take from (cmd.h).  Uses user.c (who is online,
+ * by nick), client.c, outq.c (every answer), deliver.c (a message relayed
+ * before its commit), receipt.c (what a mark passes), presence.c, cursor.c,
+ * bucket.c, lib's rate limiter and the store.
+ */
+#include <sys/socket.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chatd.h"
+#include "client.h"
+#include "cmd.h"
+#include "deliver.h"
+#include "outq.h"
+#include "presence.h"
+#include "receipt.h"
+#include "server.h"
+#include "store.h"
+#include "user.h"
+#include "base/ratelimit.h"
+#include "base/xmalloc.h"
+#include "chat/chatproto.h"
+#include "chat/nick.h"
+#include "sess/session.h"
+
+#define ROSTER_MAX	60000		/* bytes of ROSTER entries */
+#define HOLD_NS		(10ULL * 1000000000)	/* longest order hold */
+#define SID_BLOCK	65536		/* server ids reserved at a time */
+
+/* The session's bucket of a rate class, its rate and burst, and the
+ * address limiter (or NULL); NULL for no limit. */
+static struct bucket *
+cmd_rate_class(struct client *c, enum cmd_rate rate, int *r, int *burst,
+    struct ratelimit **rl)
+{
+	struct server		*srv = c->srv;
+	const struct chatd_conf	*cf = &srv->conf;
+
+	*rl = NULL;
+	switch (rate) {
+	case RATE_LOGIN:
+		*r = cf->login_rate;
+		*burst = cf->login_burst;
+		*rl = srv->login_rl;
+		return &c->login_b;
+	case RATE_MSG:
+		*r = cf->msg_rate;
+		*burst = cf->msg_burst;
+		*rl = srv->msg_rl;
+		return &c->msg_b;
+	case RATE_CONTACT:
+		*r = cf->contact_rate;
+		*burst = cf->contact_burst;
+		return &c->contact_b;
+	case RATE_TYPING:
+		*r = cf->typing_rate;
+		*burst = cf->typing_burst;
+		return &c->typing_b;
+	case RATE_NONE:
+		break;
+	}
+	return NULL;
+}
+
+/*
+ * Is this session or its address over the limit of request m's rate
+ * class?  Answers if so, when the command's row says it is answered.
+ */
+int
+cmd_limited(struct client *c, const struct command *cmd,
+    const struct cp_msg *m)
+{
+	const struct sockaddr	*sa;
+	socklen_t		 salen;
+	struct ratelimit	*rl;
+	struct bucket		*b;
+	uint64_t		 now = mono_ns();
+	int			 rate = 0, burst = 0;
+
+	if ((b = cmd_rate_class(c, cmd->rate, &rate, &burst, &rl)) == NULL)
+		return 0;
+	if (bucket_take(b, rate, burst, now) && (rl == NULL ||
+	    (sa = sess_peer(c->s, &salen)) == NULL ||
+	    ratelimit_check(rl, sa, now) == RATELIMIT_PASS))
+		return 0;
+	c->srv->stats.ratelimited++;
+	if (cmd->answers)
+		outq_error(c, m->id, m->type, CPE_RATE_LIMITED);
+	return 1;
+}
+
+/*
+ * SEND's rate: 1 if refused (answered).  Keep a conversation in order:
+ * after a SEND refused for its rate, refuse those behind it until the
+ * client resends that one.
+ */
+static int
+cmd_send_limited(struct client *c, const struct cp_msg *m,
+    const struct command *cmd)
+{
+	if (c->held_id != 0 && c->held_id != m->id &&
+	    mono_ns() < c->held_until) {
+		c->srv->stats.ratelimited++;
+		outq_error(c, m->id, m->type, CPE_RATE_LIMITED);
+		return 1;
+	}
+	if (cmd_limited(c, cmd, m)) {
+		c->held_id = m->id;
+		c->held_until = mono_ns() + HOLD_NS;
+		return 1;
+	}
+	c->held_id = 0;
+	return 0;
+}
+
+/* SEND's text and recipient: 0 with su found, or -1 if refused (answered). */
+static int
+cmd_send_rcpt(struct client *c, const struct cp_msg *m, struct store_user *su)
+{
+	struct server	*srv = c->srv;
+	char		 key[NICK_MAX_BYTES];
+	int		 rc;
+
+	if (m->text.len == 0 || m->text.len > CP_TEXT_MAX) {
+		srv->stats.too_long++;
+		outq_error(c, m->id, m->type, CPE_TOO_LONG);
+		return -1;
+	}
+	if (!cp_utf8_ok(m->text.p, m->text.len)) {
+		srv->stats.bad_utf8++;
+		outq_error(c, m->id, m->type, CPE_BAD_UTF8);
+		return -1;
+	}
+	if (cmd_nick(&m->nick, NULL, key) != NICK_OK) {
+		outq_error(c, m->id, m->type, CPE_NICK_INVALID);
+		return -1;
+	}
+	if ((rc = user_find(srv, key, su)) != 1) {
+		if (rc == 0)
+			srv->stats.unknown_user++;
+		outq_error(c, m->id, m->type, rc == 0 ? CPE_UNKNOWN_USER :
+		    CPE_INTERNAL);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Store SEND m to su (online as ru, or NULL) as sm: 0 stored, 1 a resend
+ * of a stored one (sm is that), or -1 if refused (answered).
+ */
+static int
+cmd_send_store(struct client *c, const struct cp_msg *m,
+    const struct store_user *su, const struct user *ru, struct store_msg *sm)
+{
+	struct server	*srv = c->srv;
+	int		 rc;
+
+	/* Keep the reservation of server ids well ahead of their use. */
+	if (srv->next_sid + SID_BLOCK / 2 >= srv->sid_reserved) {
+		srv->sid_reserved = srv->next_sid + SID_BLOCK;
+		store_sid_reserve(srv->st, srv->sid_reserved);
+	}
+	memset(sm, 0, sizeof *sm);
+	sm->sid = srv->next_sid;
+	sm->sender = c->u->id;
+	sm->msgid = m->id;
+	sm->rcpt = su->id;
+	sm->time = wall_ms();
+	sm->text = m->text.p;
+	sm->len = m->text.len;
+	/* Relayed at once, so kept out of the queue index for now (the
+	 * store's tail), unless the recipient is offline or behind. */
+	sm->online = ru != NULL && ru->clients != NULL &&
+	    !ru->clients->backlog;
+	/* The bound applies to what waits undelivered; an online recipient
+	 * drains it, so only look when it is offline or behind. */
+	if (!sm->online &&
+	    (rc = store_msg_queued(srv->st, su->id)) >= srv->conf.queue_max) {
+		rc = store_msg_find(srv->st, sm);
+		if (rc != 1) {
+			srv->stats.queue_full++;
+			outq_error(c, m->id, m->type, rc == 0 ?
+			    CPE_QUEUE_FULL : CPE_INTERNAL);
+			return -1;
+		}
+	} else if ((rc = store_msg_add(srv->st, sm)) == -1) {
+		outq_error(c, m->id, m->type, CPE_INTERNAL);
+		return -1;
+	} else if (rc == 0)
+		srv->next_sid = sm->sid + 1;
+	return rc;
+}
+
+/* Relay stored message sm, sent as m, to its online recipient. */
+static void
+cmd_send_relay(struct client *c, const struct cp_msg *m,
+    const struct store_msg *sm)
+{
+	struct server	*srv = c->srv;
+	struct cp_msg	 r;
+	struct out	*o;
+	size_t		 n;
+
+	memset(&r, 0, sizeof r);
+	r.type = CP_MESSAGE;
+	r.sid = sm->sid;
+	r.id = sm->msgid;
+	r.time = sm->time;
+	r.nick.p = (const uint8_t *)c->u->nick;
+	r.nick.len = strlen(c->u->nick);
+	r.text = m->text;
+	if ((n = cp_encode(srv->buf, sizeof srv->buf, &r)) == 0)
+		return;
+	/*
+	 * Relay now, before the commit, unless the id is not covered by a
+	 * committed reservation or an earlier MESSAGE waits.  If chatd dies
+	 * before the commit the sender was not told ACCEPTED and resends;
+	 * the recipient's client knows the copy by sender and message id.
+	 */
+	if (!srv->late && srv->late_waiting == 0 && sm->sid < srv->sid_safe) {
+		struct out	now;
+
+		memset(&now, 0, sizeof now);
+		now.kind = OUT_MESSAGE;
+		now.uid = sm->rcpt;
+		now.sid = sm->sid;
+		now.sender = sm->sender;
+		now.msgid = sm->msgid;
+		now.wire = srv->buf;
+		now.len = n;
+		deliver_message(srv, &now);
+		return;
+	}
+	srv->late = 1;
+	o = outq_push(srv, OUT_MESSAGE, srv->buf, n);
+	o->uid = sm->rcpt;
+	o->sid = sm->sid;
+	o->sender = sm->sender;
+	o->msgid = sm->msgid;
+}
+
+/* SEND: validate, store, and queue ACCEPTED and the delivery. */
+void
+cmd_send(struct client *c, const struct cp_msg *m, const struct command *cmd)
+{
+	struct server		*srv = c->srv;
+	struct store_user	 su;
+	struct store_msg	 sm;
+	struct cp_msg		 r;
+	struct user		*ru;
+	int			 rc;
+
+	if (cmd_send_limited(c, m, cmd) || cmd_send_rcpt(c, m, &su) == -1)
+		return;
+	ru = user_by_id(srv, su.id);
+	if ((rc = cmd_send_store(c, m, &su, ru, &sm)) == -1)
+		return;
+	memset(&r, 0, sizeof r);
+	r.type = CP_ACCEPTED;
+	r.id = m->id;
+	r.sid = sm.sid;
+	r.time = sm.time;
+	r.flags = (uint8_t)sm.state;
+	outq_reply(c, &r, m->id, m->type);
+	if (rc == 1) {
+		srv->stats.duplicates++;
+		return;
+	}
+	srv->stats.accepted++;
+	if (ru == NULL) {
+		srv->stats.stored_offline++;
+		return;
+	}
+	cmd_send_relay(c, m, &sm);
+}
+
+/*
+ * MARK: a recipient's client has every message to it up to sid
+ * (delivered), or its user has seen the conversation of sid up to it
+ * (read).  Receipts go out after the commit (receipt_flush).
+ */
+void
+cmd_mark(struct client *c, const struct cp_msg *m, const struct command *cmd)
+{
+	struct server	*srv = c->srv;
+	struct cursor	*cur;
+
+	/* Nothing sent yet means nothing to mark. */
+	if ((cur = c->u->cur) == NULL)
+		return;
+	if (m->flags == CPR_DELIVERED)
+		cursor_delivered(cur, m->sid, receipt_pass, srv);
+	else
+		cursor_read(cur, m->sid, receipt_pass, srv);
+	user_moved(srv, c->u);
+}
+
+struct roster {
+	struct server	*srv;
+	uint8_t		 buf[ROSTER_MAX];
+	size_t		 len;
+	uint16_t	 count;
+};
+
+/* Add one user to a roster with its presence. */
+static void
+cmd_roster_add(void *arg, const struct store_user *su)
+{
+	struct roster	*r = arg;
+	struct user	*u = user_by_id(r->srv, su->id);
+	struct cp_entry	 e;
+	size_t		 n;
+
+	e.nick.p = (const uint8_t *)su->nick;
+	e.nick.len = strlen(su->nick);
+	e.presence = u == NULL ? CPP_OFFLINE : u->away ? CPP_AWAY : CPP_ONLINE;
+	e.last_seen = u == NULL ? su->last_seen : 0;
+	if (r->count == UINT16_MAX || (n = cp_entry_encode(r->buf + r->len,
+	    sizeof r->buf - r->len, &e)) == 0)
+		return;
+	r->len += n;
+	r->count++;
+}
+
+/* Answer with a ROSTER built in r. */
+static void
+cmd_roster_reply(struct client *c, struct roster *r, uint64_t reqid,
+    uint8_t reqtype)
+{
+	struct cp_msg	m;
+
+	memset(&m, 0, sizeof m);
+	m.type = CP_ROSTER;
+	m.id = reqid;
+	m.count = r->count;
+	m.entries.p = r->buf;
+	m.entries.len = r->len;
+	outq_reply(c, &m, reqid, reqtype);
+}
+
+/* CONTACTS add or remove: 0 done, or -1 if refused (answered). */
+static int
+cmd_contacts_change(struct client *c, const struct cp_msg *m,
+    const struct command *cmd)
+{
+	struct server		*srv = c->srv;
+	struct store_user	 su;
+	char			 key[NICK_MAX_BYTES];
+	int			 rc;
+
+	if (cmd_limited(c, cmd, m))
+		return -1;
+	if (cmd_nick(&m->nick, NULL, key) != NICK_OK) {
+		outq_error(c, m->id, m->type, CPE_NICK_INVALID);
+		return -1;
+	}
+	if ((rc = user_find(srv, key, &su)) != 1) {
+		outq_error(c, m->id, m->type, rc == 0 ?
+		    CPE_UNKNOWN_USER : CPE_INTERNAL);
+		return -1;
+	}
+	if (m->flags == CPC_ADD && store_contact_count(srv->st,
+	    c->u->id) >= srv->conf.max_contacts) {
+		outq_error(c, m->id, m->type, CPE_LIMIT);
+		return -1;
+	}
+	rc = m->flags == CPC_ADD ? store_contact_add(srv->st, c->u->id,
+	    su.id) : store_contact_del(srv->st, c->u->id, su.id);
+	if (rc == -1) {
+		outq_error(c, m->id, m->type, CPE_INTERNAL);
+		return -1;
+	}
+	return 0;
+}
+
+/* CONTACTS: list, add, remove; answers with the whole list. */
+void
+cmd_contacts(struct client *c, const struct cp_msg *m,
+    const struct command *cmd)
+{
+	struct server	*srv = c->srv;
+	struct roster	*r;
+
+	if (m->flags != CPC_LIST && cmd_contacts_change(c, m, cmd) == -1)
+		return;
+	r = xcalloc(1, sizeof *r);
+	r->srv = srv;
+	if (store_contacts(srv->st, c->u->id, cmd_roster_add, r) == -1)
+		outq_error(c, m->id, m->type, CPE_INTERNAL);
+	else
+		cmd_roster_reply(c, r, m->id, m->type);
+	free(r);
+}
+
+/* WHO: everyone online, if the directory is on. */
+void
+cmd_who(struct client *c, const struct cp_msg *m, const struct command *cmd)
+{
+	struct server		*srv = c->srv;
+	struct store_user	 su;
+	struct roster		*r;
+	struct user		*u;
+
+	if (!srv->conf.who) {
+		outq_error(c, m->id, m->type, CPE_DISABLED);
+		return;
+	}
+	r = xcalloc(1, sizeof *r);
+	r->srv = srv;
+	memset(&su, 0, sizeof su);
+	for (u = srv->online; u != NULL; u = u->onext) {
+		su.id = u->id;
+		snprintf(su.nick, sizeof su.nick, "%s", u->nick);
+		cmd_roster_add(r, &su);
+	}
+	cmd_roster_reply(c, r, m->id, m->type);
+	free(r);
+}
+
+/* TYPING: pass it on to the recipient's sessions, if online. */
+void
+cmd_typing(struct client *c, const struct cp_msg *m,
+    const struct command *cmd)
+{
+	struct server	*srv = c->srv;
+	struct user	*u;
+	struct cp_msg	 r;
+	char		 key[NICK_MAX_BYTES];
+	uint8_t		 wire[512];
+	size_t		 n;
+
+	if (cmd_limited(c, cmd, m))
+		return;
+	if (cmd_nick(&m->nick, NULL, key) != NICK_OK ||
+	    (u = user_by_key(srv, key)) == NULL)
+		return;
+	memset(&r, 0, sizeof r);
+	r.type = CP_TYPING_FROM;
+	r.nick.p = (const uint8_t *)c->u->nick;
+	r.nick.len = strlen(c->u->nick);
+	if ((n = cp_encode(wire, sizeof wire, &r)) != 0)
+		user_send(u, wire, n);
+}
+
+/* AWAY: a user's presence set by one of its clients. */
+void
+cmd_away(struct client *c, const struct cp_msg *m, const struct command *cmd)
+{
+	struct user	*u = c->u;
+	int		 away = m->flags == CPP_AWAY;
+
+	if (u->away == away)
+		return;
+	u->away = away;
+	presence_notify(c->srv, u, away ? CPP_AWAY : CPP_ONLINE, 0);
+}

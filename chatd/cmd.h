@@ -1,0 +1,66 @@
+/*
+ * cmd.h: the handlers of requests (cmd.c; accounts in auth.h) and the
+ * row of the command table, which is server.c's.
+ *
+ * server.c decodes a request, looks its type up in the table and applies
+ * the rules the row states (a login it needs, whether a refusal is
+ * answered) before the handler runs, once.  A handler answers through
+ * the out-queue (outq_reply(), outq_error()); it takes from its rate
+ * class with cmd_limited(), at the point in its checks where it should.
+ * The request and what it points into live for the call only.
+ */
+#ifndef CMD_H
+#define CMD_H
+
+#include <stdint.h>
+
+#include "chat/chatproto.h"
+#include "chat/nick.h"
+
+struct client;
+struct command;
+
+/* The limits a request takes a token from: the session's token bucket
+ * (chatd_conf's rate and burst) and, for two, the address's limiter. */
+enum cmd_rate {
+	RATE_NONE,
+	RATE_LOGIN,		/* login_rate, login_burst; login_rl */
+	RATE_MSG,		/* msg_rate, msg_burst; msg_rl */
+	RATE_CONTACT,		/* contact_rate, contact_burst */
+	RATE_TYPING,		/* typing_rate, typing_burst */
+};
+
+typedef void	 cmd_fn(struct client *, const struct cp_msg *,
+		    const struct command *);
+
+/* One row of the command table. */
+struct command {
+	cmd_fn		*fn;
+	int		 login;		/* only once logged in */
+	int		 answers;	/* a refusal is answered with ERROR */
+	enum cmd_rate	 rate;
+};
+
+/* Normalise a nick from the wire; NICK_OK or the error. */
+static inline enum nick_err
+cmd_nick(const struct cp_str *s, char *display, char *key)
+{
+	return nick_normalize((const char *)s->p, s->len, display, key);
+}
+
+int	cmd_limited(struct client *, const struct command *,
+	    const struct cp_msg *);
+void	cmd_send(struct client *, const struct cp_msg *,
+	    const struct command *);
+void	cmd_mark(struct client *, const struct cp_msg *,
+	    const struct command *);
+void	cmd_contacts(struct client *, const struct cp_msg *,
+	    const struct command *);
+void	cmd_who(struct client *, const struct cp_msg *,
+	    const struct command *);
+void	cmd_typing(struct client *, const struct cp_msg *,
+	    const struct command *);
+void	cmd_away(struct client *, const struct cp_msg *,
+	    const struct command *);
+
+#endif

@@ -1,0 +1,297 @@
+/*
+ * outq.c: the out-queue and the group commit (outq.h): what waits for a
+ * commit, the commit itself, the batches that wait for syncer.c to make
+ * it durable, and their release.  Uses the store and syncer.c, and to
+ * release: client.c (answers), deliver.c (late messages) and receipt.c.
+ *
+ * Durability: everything a request writes joins the store's open
+ * transaction, and every answer that depends on a write is put on the
+ * out-queue instead of being sent.  Just before libev blocks (an
+ * ev_prepare watcher) the transaction is committed, unless a disk flush
+ * is still running (then it grows until the flush returns); the
+ * out-queue then waits in a batch until syncer.c has made that commit
+ * durable (outq_synced()), or, with fsync off, is sent at once.  So
+ * "accepted" is only ever said about a message on disk, and a crash
+ * loses nothing that was acknowledged.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "chatd.h"
+#include "client.h"
+#include "deliver.h"
+#include "outq.h"
+#include "receipt.h"
+#include "server.h"
+#include "store.h"
+#include "user.h"
+#include "base/log.h"
+#include "base/xmalloc.h"
+#include "chat/chatproto.h"
+#include "sess/session.h"
+
+#define TAIL_KEEP_MS	200		/* a message to an online user waits
+					 * this long to be read before it
+					 * joins the queue index */
+
+/* Out-queue entries waiting for their commit to be durable. */
+struct batch {
+	struct batch	*next;
+	uint64_t	 seq;		/* the commit */
+	uint64_t	 sid_safe;	/* ids reserved by it */
+	struct out	*q;
+	size_t		 n, qcap;
+	uint8_t		*buf;		/* the entries' wire bytes */
+	size_t		 len, bufcap;
+	size_t		 nlate;		/* MESSAGEs among them */
+};
+
+/* Queue an out-queue entry; the wire bytes are copied. */
+struct out *
+outq_push(struct server *srv, enum out_kind kind, const uint8_t *wire,
+    size_t len)
+{
+	struct out	*o;
+
+	if (srv->nout == srv->outcap) {
+		srv->outcap = srv->outcap ? srv->outcap * 2 : 256;
+		srv->outq = xreallocarray(srv->outq, srv->outcap,
+		    sizeof *srv->outq);
+	}
+	o = &srv->outq[srv->nout++];
+	memset(o, 0, sizeof *o);
+	o->kind = kind;
+	if (srv->olen + len > srv->ocap) {
+		while (srv->olen + len > srv->ocap)
+			srv->ocap = srv->ocap ? srv->ocap * 2 : 65536;
+		srv->obuf = xreallocarray(srv->obuf, srv->ocap, 1);
+	}
+	memcpy(srv->obuf + srv->olen, wire, len);
+	o->off = srv->olen;
+	o->len = len;
+	srv->olen += len;
+	return o;
+}
+
+/* Encode m and queue it for client c after the commit. */
+void
+outq_reply(struct client *c, const struct cp_msg *m, uint64_t reqid,
+    uint8_t reqtype)
+{
+	struct server	*srv = c->srv;
+	struct out	*o;
+	size_t		 n;
+
+	if ((n = cp_encode(srv->buf, sizeof srv->buf, m)) == 0) {
+		log_warnx("cannot encode %s", cp_typename(m->type));
+		return;
+	}
+	o = outq_push(srv, OUT_CLIENT, srv->buf, n);
+	o->c = c;
+	c->refs++;
+	o->reqid = reqid;
+	o->reqtype = reqtype;
+}
+
+/* Answer a request with ERROR code (after the commit, in order). */
+void
+outq_error(struct client *c, uint64_t reqid, uint8_t reqtype,
+    enum cp_err code)
+{
+	struct cp_msg	m;
+	const char	*d = cp_strerror(code);
+
+	memset(&m, 0, sizeof m);
+	m.type = CP_ERROR;
+	m.id = reqid;
+	m.code = (uint16_t)code;
+	m.reqtype = reqtype;
+	m.text.p = (const uint8_t *)d;
+	m.text.len = strlen(d);
+	outq_reply(c, &m, 0, 0);
+}
+
+/*
+ * Send out-queue entries: answers, late messages and receipts, or, when
+ * what they depend on was not stored (!ok), an ERROR for each request.
+ */
+static void
+outq_release(struct server *srv, struct out *q, size_t n,
+    const uint8_t *buf, int ok)
+{
+	struct out	*o;
+	struct cp_msg	 m;
+	size_t		 i;
+	uint8_t		 wire[64];
+
+	for (i = 0; i < n; i++) {
+		o = &q[i];
+		o->wire = buf + o->off;
+		switch (o->kind) {
+		case OUT_CLIENT:
+			if (ok)
+				client_answer(o->c, o->wire, o->len);
+			else if (o->reqid != 0) {
+				memset(&m, 0, sizeof m);
+				m.type = CP_ERROR;
+				m.id = o->reqid;
+				m.code = CPE_INTERNAL;
+				m.reqtype = o->reqtype;
+				client_answer(o->c, wire, cp_encode(wire,
+				    sizeof wire, &m));
+			}
+			o->c->refs--;
+			break;
+		case OUT_MESSAGE:
+			if (ok)
+				deliver_message(srv, o);
+			break;
+		case OUT_RECEIPT:
+			if (ok)
+				receipt_flush(srv, o);
+			break;
+		}
+	}
+}
+
+/* Late MESSAGEs among n entries. */
+static size_t
+outq_late(const struct out *q, size_t n)
+{
+	size_t	i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += q[i].kind == OUT_MESSAGE;
+	return k;
+}
+
+/* Move the out-queue to a new batch that waits for commit seq. */
+static void
+outq_batch(struct server *srv, uint64_t seq)
+{
+	struct batch	*b = xcalloc(1, sizeof *b);
+
+	b->seq = seq;
+	b->sid_safe = srv->sid_reserved;
+	b->q = srv->outq;
+	b->n = srv->nout;
+	b->qcap = srv->outcap;
+	b->buf = srv->obuf;
+	b->len = srv->olen;
+	b->bufcap = srv->ocap;
+	b->nlate = outq_late(b->q, b->n);
+	srv->late_waiting += b->nlate;
+	if (srv->btail != NULL)
+		srv->btail->next = b;
+	else
+		srv->bhead = b;
+	srv->btail = b;
+	/* The next out-queue takes the arrays of a released batch. */
+	srv->nout = srv->olen = 0;
+	if ((b = srv->spare) != NULL) {
+		srv->spare = NULL;
+		srv->outq = b->q;
+		srv->outcap = b->qcap;
+		srv->obuf = b->buf;
+		srv->ocap = b->bufcap;
+		free(b);
+	} else {
+		srv->outq = NULL;
+		srv->outcap = 0;
+		srv->obuf = NULL;
+		srv->ocap = 0;
+	}
+}
+
+/* Commits up to seq are durable (or failed to be): release their batches. */
+void
+outq_synced(void *arg, uint64_t seq, int ok)
+{
+	struct server	*srv = arg;
+	struct batch	*b;
+
+	sess_ep_hold(srv->ep);
+	while ((b = srv->bhead) != NULL && b->seq <= seq) {
+		if ((srv->bhead = b->next) == NULL)
+			srv->btail = NULL;
+		if (ok && b->sid_safe > srv->sid_safe)
+			srv->sid_safe = b->sid_safe;
+		if (!ok) {
+			srv->stats.commit_failed++;
+			srv->sid_reserved = srv->sid_safe;
+		}
+		srv->late_waiting -= b->nlate;
+		outq_release(srv, b->q, b->n, b->buf, ok);
+		if (srv->spare == NULL) {
+			srv->spare = b;
+			continue;
+		}
+		free(b->q);
+		free(b->buf);
+		free(b);
+	}
+	sess_ep_release(srv->ep);
+}
+
+/*
+ * Commit, then send everything that waited for the commit: at once, or,
+ * when the syncer makes commits durable, once it has (outq_synced()).
+ */
+void
+outq_commit(struct server *srv)
+{
+	int	ok = 1, wrote = 0, critical, n;
+
+	if (srv->sync != NULL)
+		store_backfilled(srv->st, syncer_backfilled(srv->sync));
+	/* Messages read by now never join the queue index. */
+	if ((n = store_age(srv->st, wall_ms(), TAIL_KEEP_MS, user_needs,
+	    srv)) > 0)
+		srv->stats.queued_late += (uint64_t)n;
+	/*
+	 * While a sync runs, the transaction stays open and grows: it is
+	 * committed when the sync returns, so that each commit, and each
+	 * log page written, covers as many messages as one sync does.
+	 * (Messages are relayed before either.)
+	 */
+	if (srv->sync != NULL && srv->bhead != NULL)
+		return;
+	critical = store_critical(srv->st);
+	if (store_dirty(srv->st)) {
+		srv->stats.commits++;
+		wrote = 1;
+		if (store_commit(srv->st) == -1) {
+			srv->stats.commit_failed++;
+			ok = 0;
+			/* Not reserved after all: write it again. */
+			srv->sid_reserved = srv->sid_safe;
+		} else if (srv->sync == NULL)
+			srv->sid_safe = srv->sid_reserved;
+	}
+	srv->late = 0;
+	/* What the out-queue and the catch-up send to one session leaves
+	 * together, with its pending ACK, at the release. */
+	sess_ep_hold(srv->ep);
+	if (wrote && ok && critical && srv->sync != NULL) {
+		outq_batch(srv, ++srv->seq);
+		syncer_request(srv->sync, srv->seq);
+	} else {
+		outq_release(srv, srv->outq, srv->nout, srv->obuf, ok);
+		srv->nout = 0;
+		srv->olen = 0;
+	}
+	sess_ep_release(srv->ep);
+}
+
+/* Free the out-queue's arrays and the spare batch. */
+void
+outq_fini(struct server *srv)
+{
+	free(srv->outq);
+	free(srv->obuf);
+	if (srv->spare != NULL) {
+		free(srv->spare->q);
+		free(srv->spare->buf);
+		free(srv->spare);
+	}
+}

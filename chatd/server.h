@@ -1,0 +1,88 @@
+/*
+ * server.h: the relay's state, shared by the modules it is made of.
+ *
+ * One struct server lives from server_new() to server_free().  Each group
+ * of fields below is written by the module named above it (server.c
+ * unless another is named); other modules may read it.  buf is scratch
+ * for encoding one message, valid until the next call that may encode.
+ * The clocks are here because every module reads them.
+ */
+#ifndef SERVER_H
+#define SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <ev.h>
+
+#include "chatd.h"
+#include "chat/chatproto.h"
+
+struct batch;
+struct client;
+struct out;
+struct user;
+
+struct server {
+	struct ev_loop		*loop;
+	struct sess_ep		*ep;
+	struct store		*st;
+	struct pwpool		*pw;
+	struct ratelimit	*login_rl, *msg_rl;
+	struct chatd_conf	 conf;
+	struct chatd_stats	 stats;		/* every module counts */
+	ev_prepare		 prepare;
+	ev_timer		 expire;
+	/* user.c: the online users */
+	struct user		**by_id, **by_key;
+	size_t			 nbuckets, nusers;
+	struct user		*online;
+	/* outq.c: the out-queue and the group commit; cmd_send() takes
+	 * server ids (next_sid, sid_reserved) and sets late */
+	struct out		*outq;
+	size_t			 nout, outcap;
+	uint8_t			*obuf;		/* the out-queue's wire bytes */
+	size_t			 olen, ocap;
+	uint64_t		 next_sid;	/* server ids: the next one */
+	uint64_t		 sid_reserved;	/* written in this transaction */
+	uint64_t		 sid_safe;	/* committed: below it, a message
+						 * may go out before its commit */
+	int			 late;		/* a MESSAGE waits for the commit,
+						 * so later ones must too */
+	size_t			 late_waiting;	/* likewise, in batches */
+	struct syncer		*sync;		/* NULL: commits are durable */
+	uint64_t		 seq;		/* commits handed to it */
+	struct batch		*bhead, *btail;	/* waiting for it */
+	struct batch		*spare;		/* a released one, for reuse */
+	/* user.c */
+	uint64_t		*moved;		/* users whose cursors moved */
+	size_t			 nmoved, movedcap;
+	/* client.c */
+	struct client		*backlog;	/* catching up */
+	struct client		*dead;		/* to free */
+	struct client		*all;
+	uint8_t			 buf[CP_MAX_MSG];
+};
+
+/* Milliseconds since 1970 UTC (CLOCK_REALTIME): message times, last seen. */
+static inline uint64_t
+wall_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Monotonic nanoseconds, for the rate limits. */
+static inline uint64_t
+mono_ns(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+#endif
