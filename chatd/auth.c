@@ -193,6 +193,8 @@ auth_login(struct client *c, const struct cp_msg *m,
 
 	if (auth_login_ok(c, m, cmd, nick, key) == -1)
 		return;
+	/* A new nick finds no one: REGISTER's job gets an empty hash. */
+	memset(&su, 0, sizeof su);
 	rc = user_find(srv, key, &su);
 	if (rc == -1) {
 		outq_error(c, m->id, m->type, CPE_INTERNAL);
