@@ -42,7 +42,7 @@ model_free(struct model *m)
 int
 model_key(const char *nick, char *key, char *display)
 {
-	if (nick_normalize(nick, strlen(nick), display, key) == NICK_OK)
+	if (nick_lookup(nick, strlen(nick), display, key) == NICK_OK)
 		return 0;
 	/* Keep an invalid name as it is, so it can be shown and refused. */
 	strncpy(key, nick, NICK_MAX_BYTES - 1);
@@ -209,7 +209,7 @@ model_filter(const struct model *m, const char *filter,
 
 	if (filter == NULL || filter[0] == '\0')
 		fkey[0] = '\0';
-	else if (nick_normalize(filter, strlen(filter), NULL, fkey) !=
+	else if (nick_lookup(filter, strlen(filter), NULL, fkey) !=
 	    NICK_OK) {
 		strncpy(fkey, filter, sizeof fkey - 1);
 		fkey[sizeof fkey - 1] = '\0';

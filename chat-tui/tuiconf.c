@@ -154,7 +154,7 @@ tuiconf_check(const char *path, struct tuiconf *c, char *err, size_t errlen)
 			return -1;
 		}
 	if (c->nickname[0] != '\0') {
-		enum nick_err	e = nick_normalize(c->nickname,
+		enum nick_err	e = nick_lookup(c->nickname,
 			    strlen(c->nickname), NULL, NULL);
 
 		if (e != NICK_OK) {

@@ -766,6 +766,7 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct chatclient_conf	 conf;
+	enum nick_err		 ne;
 	struct chatclient_cb	 cb = { cb_state, cb_result, cb_accepted,
 				    cb_receipt, cb_message, cb_roster,
 				    cb_presence, cb_typing, NULL };
@@ -815,11 +816,13 @@ main(int argc, char *argv[])
 		fprintf(stderr, "chatc: libsodium failed to initialise\n");
 		exit(EX_SOFTWARE);
 	}
-	if (nick_normalize(ch.nick, strlen(ch.nick), NULL, ch.key) !=
-	    NICK_OK) {
+	/* A new name must meet today's rules; an existing one is found by
+	 * the rules it was registered under. */
+	if ((ne = ch.cmd == CMD_REGISTER ?
+	    nick_normalize(ch.nick, strlen(ch.nick), NULL, ch.key) :
+	    nick_lookup(ch.nick, strlen(ch.nick), NULL, ch.key)) != NICK_OK) {
 		fprintf(stderr, "chatc: %s: invalid nickname (%s)\n", ch.nick,
-		    nick_strerror(nick_normalize(ch.nick, strlen(ch.nick),
-		    NULL, NULL)));
+		    nick_strerror(ne));
 		exit(EX_DATAERR);
 	}
 

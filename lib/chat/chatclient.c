@@ -761,7 +761,11 @@ cc_credentials(struct chatclient *c, enum cred_mode mode, const char *nick,
 {
 	size_t	n;
 
-	if (nick_normalize(nick, strlen(nick), c->nick, NULL) != NICK_OK) {
+	/* A new name must meet today's rules; an existing account is
+	 * found by the rules it was registered under (nick_lookup). */
+	if ((mode == CRED_REGISTER ? nick_normalize(nick, strlen(nick),
+	    c->nick, NULL) : nick_lookup(nick, strlen(nick), c->nick, NULL)) !=
+	    NICK_OK) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -845,7 +849,7 @@ chatclient_send_id(struct chatclient *c, uint64_t id, const char *nick,
 	struct obx	*o;
 	char		 disp[NICK_MAX_BYTES];
 
-	if (id == 0 || nick_normalize(nick, strlen(nick), disp, NULL) !=
+	if (id == 0 || nick_lookup(nick, strlen(nick), disp, NULL) !=
 	    NICK_OK) {
 		errno = EINVAL;
 		return -1;
