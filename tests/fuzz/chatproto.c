@@ -1,6 +1,7 @@
 /*
  * chatproto.c: libFuzzer target for every decoder in lib/chat/chatproto.c
- * (cp_decode, cp_entry_next, cp_utf8_ok) and lib/chat/nick.c: never reads out
+ * (cp_decode, cp_entry_next, cp_utf8_ok, cp_text_check) and
+ * lib/chat/nick.c: never reads out
  * of bounds; an accepted message encodes back to the same bytes; a name
  * nick_normalize() accepts is found by nick_lookup() under the same key, its
  * key is its own key, and it has a skeleton that fits NICK_SKELETON_MAX.
@@ -57,7 +58,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cp_str	rest;
 	unsigned int	n = 0;
 
-	(void)cp_utf8_ok(data, size);
+	/* Text accepted as a message is always valid UTF-8. */
+	if (cp_text_check(data, size) == CPE_NONE && !cp_utf8_ok(data, size))
+		abort();
 	fuzz_nick(data, size);
 	if (cp_decode(data, size, &m) != CPE_NONE)
 		return 0;
