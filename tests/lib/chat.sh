@@ -10,20 +10,15 @@ start_chatd() {
 	name=$1; shift
 	printf '[accounts]\nargon2_ops = 1\nargon2_mem_kib = 8192\n%s\n' \
 	    "${CHATD_CONF:-}" >"$T/$name.ini"
+	sc_ready=$(count_lines "$T/$name.log" "ready on port")
 	"$BIN/chatd" -c "$T/$name.ini" -l 127.0.0.1 -p "${CHATD_PORT_WANT:-0}" \
 	    -D "$T/$name.state" "$@" >>"$T/$name.log" 2>&1 &
 	CHATD_PID=$!
 	PIDS="$PIDS $CHATD_PID"
-	i=0
-	while [ $i -lt 200 ]; do
-		CHATD_PORT=$(sed -n 's/.*ready on port \([0-9]*\).*/\1/p' \
-		    "$T/$name.log" | tail -n 1)
-		[ -n "$CHATD_PORT" ] && return 0
-		kill -0 "$CHATD_PID" 2>/dev/null || fail "chatd exited at start"
-		sleep 0.05
-		i=$((i + 1))
-	done
-	fail "chatd did not start"
+	poll 10 started "$CHATD_PID" "$T/$name.log" "$sc_ready" ||
+	    fail "chatd did not start"
+	CHATD_PORT=$(sed -n 's/.*ready on port \([0-9]*\).*/\1/p' \
+	    "$T/$name.log" | tail -n 1)
 }
 
 # chat NICK ARGS...: run chatc as NICK against the current chatd with no
@@ -50,6 +45,14 @@ register() {
 	    fail "register $1: $(cat "$T/register.err")"
 }
 
+# stop_bg PID: end "chat ... &" (PID, the shell around it) and its chatc
+# once the test has seen what it waited for.
+stop_bg() {
+	pkill -TERM -P "$1"
+	kill -TERM "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
 # expect_rc WHAT WANT COMMAND...: run COMMAND, check its exit status, keep
 # its stderr in $ERR.
 expect_rc() {
@@ -63,18 +66,27 @@ expect_rc() {
 
 # wait_lines FILE N: wait up to 10 s for FILE to have N lines.
 wait_lines() {
-	i=0
-	while [ $i -lt 200 ]; do
-		[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ] && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	fail "$1: fewer than $2 lines: $(cat "$1" 2>/dev/null)"
+	poll 10 more_lines "$1" '' $(( $2 - 1 )) ||
+	    fail "$1: fewer than $2 lines: $(cat "$1" 2>/dev/null)"
 }
 
-# counters NAME: ask chatd for its counters and print the last report.
+# counters NAME: ask chatd for its counters and print the report (three
+# lines, "counters: datagrams" the last).
 counters() {
+	ct_n=$(count_lines "$T/$1.log" 'counters: datagrams')
 	kill -USR1 "$CHATD_PID"
-	sleep 0.2
+	poll 10 more_lines "$T/$1.log" 'counters: datagrams' "$ct_n" ||
+	    fail "chatd logged no counters"
 	grep 'counters:' "$T/$1.log" | tail -n 3
+}
+
+# logins NAME: how many logins chatd has counted.
+logins() {
+	counters "$1" | sed -n 's/.* logins \([0-9]*\) .*/\1/p'
+}
+
+# has_logins NAME N: has chatd counted N logins (or more)?  A session
+# started in the background is online once its login is counted.
+has_logins() {
+	[ "$(logins "$1")" -ge "$2" ]
 }

@@ -1,7 +1,9 @@
 # tests/lib/common.sh: helpers for system tests, sourced by each
 # tests/system/NNN-*.sh.  A test runs real programs from $BIN on loopback
 # with ephemeral ports and private configs in its own temporary folder,
-# and fails (exit 1) with a message at the first unmet expectation.
+# and fails (exit 1) with a message at the first unmet expectation.  A
+# test waits by polling for the condition it then checks (wait_for), never
+# with a bare sleep, unless the time itself is the behaviour under test.
 set -u
 : "${BIN:?BIN must name the folder of the programs under test}"
 TESTS=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,6 +23,24 @@ fail() {
 		[ -f "$f" ] && { echo "--- $f"; tail -n 20 "$f"; } >&2
 	done
 	exit 1
+}
+
+# poll SECONDS COMMAND...: run COMMAND (a function too) every 0.05 s until
+# it succeeds (status 0), or until SECONDS (an integer) have passed
+# (status 1).
+poll() {
+	poll_end=$(( $(date +%s%3N) + $1 * 1000 )); shift
+	until "$@"; do
+		[ "$(date +%s%3N)" -lt "$poll_end" ] || return 1
+		sleep 0.05
+	done
+}
+
+# wait_for SECONDS COMMAND...: poll, and fail the test, naming COMMAND, if
+# it has not succeeded within SECONDS.
+wait_for() {
+	wf_secs=$1
+	poll "$@" || { shift; fail "not so after ${wf_secs} s: $*"; }
 }
 
 # expect_eq WHAT GOT WANT
@@ -47,28 +67,34 @@ enable = no}" >"$T/$name.ini"
 	    >"$T/$name.log" 2>&1 &
 	TIMED_PID=$!
 	PIDS="$PIDS $TIMED_PID"
-	TIMED_PORT=""
-	i=0
-	while [ $i -lt 100 ]; do
-		TIMED_PORT=$(sed -n 's/.*ready on port \([0-9]*\).*/\1/p' \
-		    "$T/$name.log" | head -n 1)
-		[ -n "$TIMED_PORT" ] && return 0
-		kill -0 "$TIMED_PID" 2>/dev/null || fail "timed exited at start"
-		sleep 0.05
-		i=$((i + 1))
-	done
-	fail "timed did not start"
+	poll 10 started "$TIMED_PID" "$T/$name.log" 0 ||
+	    fail "timed did not start"
+	TIMED_PORT=$(sed -n 's/.*ready on port \([0-9]*\).*/\1/p' \
+	    "$T/$name.log" | tail -n 1)
 }
 
-# wait_log FILE REGEX: wait up to 5 s for a line matching REGEX.
+# started PID LOG N: has the daemon PID said "ready on port" in LOG,
+# which held N such lines before it began?  Fails the test if PID exited.
+started() {
+	more_lines "$2" "ready on port" "$3" && return 0
+	kill -0 "$1" 2>/dev/null || fail "$(basename "$2" .log) exited at start"
+	return 1
+}
+
+# count_lines FILE REGEX: how many lines of FILE match REGEX (extended).
+count_lines() {
+	cl_n=$(grep -Ec -- "$2" "$1" 2>/dev/null)
+	echo "${cl_n:-0}"
+}
+
+# more_lines FILE REGEX N: does FILE have more than N lines matching REGEX?
+more_lines() {
+	[ "$(count_lines "$1" "$2")" -gt "$3" ]
+}
+
+# wait_log FILE REGEX: wait up to 10 s for a line matching REGEX.
 wait_log() {
-	i=0
-	while [ $i -lt 100 ]; do
-		grep -Eq -- "$2" "$1" && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	fail "no line matching /$2/ in $1"
+	poll 10 more_lines "$1" "$2" 0 || fail "no line matching /$2/ in $1"
 }
 
 # udp HOST PORT [--ipv6] [--timeout S] [--hex] PAYLOAD...: send raw datagrams.

@@ -27,13 +27,10 @@ ntpq() {
 
 # counters NAME PID PROTO: ask timed for its counters and print PROTO's line.
 counters() {
-	: >"$T/$1.mark"
-	before=$(grep -c "counters $3:" "$T/$1.log")
+	ct_n=$(count_lines "$T/$1.log" "counters $3:")
 	kill -USR1 "$2"
-	i=0
-	while [ "$(grep -c "counters $3:" "$T/$1.log")" -le "$before" ]; do
-		sleep 0.05; i=$((i + 1)); [ $i -lt 100 ] || fail "no counters"
-	done
+	poll 10 more_lines "$T/$1.log" "counters $3:" "$ct_n" ||
+	    fail "no counters"
 	grep "counters $3:" "$T/$1.log" | tail -n 1
 }
 

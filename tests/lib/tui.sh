@@ -2,7 +2,8 @@
 # Source after common.sh.  Each chat-tui runs in its own session of a
 # private tmux server (socket in $T), 80x24, with its own HOME and XDG
 # folders under $T/NAME, a UTF-8 locale and TERM=tmux-256color.  Every
-# wait polls the screen against a deadline; nothing sleeps for long.
+# wait polls the screen (common.sh's poll) until what the test checks
+# next is there, or fails showing the screen.
 TUI_SOCK="$T/tmux.sock"
 TUI_WAIT=${TUI_WAIT:-15}
 
@@ -60,28 +61,64 @@ tui_show() {
 	tail -n 20 "$T/$1/state/chat-tui/chat-tui.log" 2>/dev/null
 }
 
+# tui_shows NAME REGEX: does a screen line match REGEX?
+tui_shows() {
+	tui_screen "$1" | grep -Eq -- "$2"
+}
+
+# tui_lacks NAME REGEX: does no screen line match REGEX?
+tui_lacks() {
+	! tui_shows "$1" "$2"
+}
+
 # tui_wait NAME REGEX [SECONDS]: until a screen line matches REGEX.
 tui_wait() {
-	deadline=$(( $(date +%s) + ${3:-$TUI_WAIT} ))
-	while :; do
-		tui_screen "$1" | grep -Eq -- "$2" && return 0
-		[ "$(date +%s)" -ge "$deadline" ] && break
-		sleep 0.1
-	done
-	tui_show "$1" >&2
-	fail "$1: nothing on the screen matches /$2/"
+	poll "${3:-$TUI_WAIT}" tui_shows "$1" "$2" || {
+		tui_show "$1" >&2
+		fail "$1: nothing on the screen matches /$2/"
+	}
 }
 
 # tui_wait_not NAME REGEX: until no screen line matches REGEX.
 tui_wait_not() {
-	deadline=$(( $(date +%s) + TUI_WAIT ))
-	while tui_screen "$1" | grep -Eq -- "$2"; do
-		[ "$(date +%s)" -ge "$deadline" ] && {
-			tui_show "$1" >&2
-			fail "$1: /$2/ stays on the screen"
-		}
-		sleep 0.1
-	done
+	poll "$TUI_WAIT" tui_lacks "$1" "$2" || {
+		tui_show "$1" >&2
+		fail "$1: /$2/ stays on the screen"
+	}
+}
+
+# tui_same NAME FILE: is the screen what FILE holds?  Keeps it in
+# $T/NAME.screen.
+tui_same() {
+	tui_screen "$1" >"$T/$1.screen"
+	cmp -s "$T/$1.screen" "$2"
+}
+
+# tui_wait_screen NAME FILE: until the screen is exactly what FILE holds.
+tui_wait_screen() {
+	poll "$TUI_WAIT" tui_same "$1" "$2" || {
+		diff "$2" "$T/$1.screen" >&2
+		fail "$1: the screen is not as it was in $2"
+	}
+}
+
+# tui_settled NAME: has the screen stayed the same since the last call?
+tui_settled() {
+	tui_screen "$1" >"$T/$1.now"
+	cmp -s "$T/$1.now" "$T/$1.last" && return 0
+	mv "$T/$1.now" "$T/$1.last"
+	return 1
+}
+
+# tui_settle NAME: until chat-tui has drawn all it had to draw (the
+# screen is the same twice in a row, 0.05 s apart); prints the screen.
+tui_settle() {
+	rm -f "$T/$1.last"
+	poll "$TUI_WAIT" tui_settled "$1" || {
+		tui_show "$1" >&2
+		fail "$1: the screen keeps changing"
+	}
+	cat "$T/$1.last"
 }
 
 # tui_keys NAME KEYS...: tmux key names (Enter, Tab, C-c, PageUp...).
@@ -113,15 +150,17 @@ tui_fmt() {
 
 # tui_wait_exit NAME: until chat-tui has exited; prints its status line.
 tui_wait_exit() {
-	deadline=$(( $(date +%s) + TUI_WAIT ))
-	while [ ! -s "$T/$1.exit" ] || [ ! -s "$T/$1.stty.after" ]; do
-		[ "$(date +%s)" -ge "$deadline" ] && {
-			tui_show "$1" >&2
-			fail "$1: chat-tui did not exit"
-		}
-		sleep 0.1
-	done
+	poll "$TUI_WAIT" tui_exited "$1" || {
+		tui_show "$1" >&2
+		fail "$1: chat-tui did not exit"
+	}
 	cat "$T/$1.exit"
+}
+
+# tui_exited NAME: has the wrapper recorded chat-tui's exit (its status,
+# then the terminal's settings after it)?
+tui_exited() {
+	[ -s "$T/$1.exit" ] && [ -s "$T/$1.stty.after" ]
 }
 
 # tui_restored NAME: the terminal is as chat-tui found it.
