@@ -46,6 +46,9 @@ tui_start() {
 	    ${TUI_ENV:-} sh "$T/$name.run" ||
 	    fail "tmux did not start"
 	tui_tmux set-option -t "$name" status off >/dev/null
+	# The server stays when its last session is killed (for a restart
+	# of chat-tui): else the next new-session may reach it as it exits.
+	tui_tmux set-option -s exit-empty off
 }
 
 # tui_screen NAME: the screen as text.
