@@ -28,9 +28,10 @@ chat bob listen --timeout 1 >"$T/again"
 expect_eq "nothing left" "$(wc -l <"$T/again")" 0
 
 # bob is online: messages arrive while he listens, in order.
+n=$(logins d)
 chat bob listen --count 21 --timeout 15 >"$T/live" &
 lp=$!
-sleep 0.5
+wait_for 10 has_logins d $((n + 1))
 chat alice send bob "line one
 line two, 狗哥 ✓" || fail "multi-line send"
 i=1

@@ -27,6 +27,9 @@ expect_eq "bob got all" "$(cut -f3 "$T/got" | tr '\n' ' ')" \
 # A receipt that comes while alice is away reaches her next login.
 expect_rc "fifth" 0 chat alice send bob fifth
 chat bob listen --count 1 --timeout 5 >/dev/null || fail "bob reads fifth"
-chat alice listen --events --timeout 2 >"$T/ev"
+chat alice listen --events --timeout 30 >"$T/ev" &
+lp=$!
+poll 10 grep -Eq "receipt	[0-9]+	read" "$T/ev"
+stop_bg "$lp"
 expect_match "read receipt at login" "$(cat "$T/ev")" "receipt	[0-9]+	read"
 echo ok

@@ -8,13 +8,14 @@ start_chatd d
 register alice pa
 register bob pb
 
+n=$(logins d)
 chat bob listen --count 3 --timeout 15 >"$T/one" &
 p1=$!
 chat bob listen --count 3 --timeout 15 >"$T/two" &
 p2=$!
 chatp pb bob listen --count 3 --timeout 15 >"$T/three" &
 p3=$!
-sleep 1
+wait_for 10 has_logins d $((n + 3))
 chat alice send bob a || fail "send a"
 chat alice send bob b || fail "send b"
 chat alice send bob c --wait || fail "send c"

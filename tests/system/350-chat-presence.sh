@@ -17,25 +17,28 @@ expect_match "list after add" "$OUT" "^bob	offline	[0-9]{4}-"
 expect_rc "add carol" 0 chat alice contacts add carol
 expect_eq "two contacts" "$(echo "$OUT" | cut -f1 | tr '\n' ' ')" "bob carol "
 
-# alice listens for events; bob comes and goes.
-chat alice listen --events --timeout 6 >"$T/ev" &
+# alice listens for events; bob comes (for a second) and goes.
+n=$(logins d)
+chat alice listen --events --timeout 30 >"$T/ev" &
 lp=$!
-sleep 1
+wait_for 10 has_logins d $((n + 1))
 chat bob listen --timeout 1 >/dev/null
-wait $lp
+wait_for 10 grep -q "presence	bob	offline" "$T/ev"
+stop_bg "$lp"
 expect_match "bob online" "$(cat "$T/ev")" "presence	bob	online"
 expect_match "bob offline" "$(cat "$T/ev")" "presence	bob	offline"
 
 # While bob listens, the list and who show him online.
-chat bob listen --timeout 4 >/dev/null &
+n=$(logins d)
+chat bob listen --timeout 30 >/dev/null &
 bp=$!
-sleep 1
+wait_for 10 has_logins d $((n + 1))
 expect_rc "list" 0 chat alice contacts
 expect_match "bob online in list" "$OUT" "bob	online	-"
 expect_match "carol offline in list" "$OUT" "carol	offline	[0-9]{4}-"
 expect_rc "who" 0 chat carol who
 expect_match "who bob" "$OUT" "bob	online"
-wait $bp
+stop_bg "$bp"
 
 expect_rc "del carol" 0 chat alice contacts del carol
 expect_eq "one contact" "$(echo "$OUT" | cut -f1)" "bob"

@@ -18,10 +18,11 @@ start_chatd d
 register alice pa
 register bob pb
 awk -v n=$N 'BEGIN { for (i = 0; i < n; i++) print "message " i }' >"$T/in"
+n=$(logins d)
 chat bob listen --count $N --timeout 240 >"$T/got" 2>"$T/listen.err" &
 LP=$!
 PIDS="$PIDS $LP"
-sleep 0.5
+wait_for 10 has_logins d $((n + 1))
 chat alice -v -t 240 send bob --lines <"$T/in" >"$T/sent" 2>"$T/send.err"
 rc=$?
 [ "$rc" = 0 ] || fail "send: exit $rc: $(grep -v 'debug' "$T/send.err" | tail -n 3)"
