@@ -39,11 +39,10 @@ tui_wait a '^find:'
 pid=$(tui_pid a)
 tty=$(tui_fmt a '#{pane_tty}')
 tui_keys a C-z
-deadline=$(( $(date +%s) + TUI_WAIT ))
-until ps -o stat= -p "$pid" | grep -q T; do
-	[ "$(date +%s)" -ge "$deadline" ] && fail "Ctrl-Z did not stop chat-tui"
-	sleep 0.1
-done
+stopped() {
+	ps -o stat= -p "$pid" | grep -q T
+}
+poll "$TUI_WAIT" stopped || fail "Ctrl-Z did not stop chat-tui"
 stty -a <"$tty" >"$T/stopped.stty"
 cmp -s "$T/a.stty.before" "$T/stopped.stty" || {
 	diff "$T/a.stty.before" "$T/stopped.stty" >&2

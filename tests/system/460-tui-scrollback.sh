@@ -29,8 +29,7 @@ tui_wait_not a 'old message 30 '
 tui_keys a PageUp
 tui_wait_not a 'old message 60 '
 tui_wait a 'old message 30 '
-sleep 0.2
-tui_screen a | sed -n '1,20p' >"$T/reading.txt"
+tui_settle a | sed -n '1,20p' >"$T/reading.txt"
 
 # A new message while reading: the view stays, the marker counts it.
 chatp secret-b bob send alice "a new one while you read" >/dev/null 2>"$T/send.err" ||
