@@ -10,12 +10,15 @@
 
 command -v chronyd >/dev/null || { echo "skip: no chronyd"; exit 0; }
 CHRONY_PORT=$(free_port)
+# Nothing shared with another chronyd (another run of this test, say):
+# no command port, no command socket in /run/chrony, files in $T.
 cat >"$T/chrony.conf" <<EOF2
 port $CHRONY_PORT
 bindaddress 127.0.0.1
 allow 127.0.0.1
 local stratum 8
 cmdport 0
+bindcmdaddress /
 pidfile $T/chronyd.pid
 driftfile $T/chrony.drift
 EOF2
