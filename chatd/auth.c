@@ -22,6 +22,7 @@
 #include "server.h"
 #include "store.h"
 #include "user.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
 #include "chat/chatproto.h"
@@ -58,7 +59,8 @@ auth_welcome(struct client *c, const struct store_user *su, const char *key,
 	if (want_token) {
 		randombytes_buf(token, sizeof token);
 		crypto_generichash(th, sizeof th, token, sizeof token, NULL, 0);
-		if (store_token_add(srv->st, su->id, th, wall_ms()) == 0) {
+		if (store_token_add(srv->st, su->id, th,
+		    clock_wall_ms()) == 0) {
 			m.secret.p = token;
 			m.secret.len = sizeof token;
 		}
@@ -273,8 +275,8 @@ auth_done_register(struct server *srv, struct auth *a)
 		outq_error(c, a->reqid, a->type, CPE_INTERNAL);
 		return;
 	}
-	rc = store_user_add(srv->st, a->key, a->nick, a->job.hash, wall_ms(),
-	    &id);
+	rc = store_user_add(srv->st, a->key, a->nick, a->job.hash,
+	    clock_wall_ms(), &id);
 	if (rc != 0) {
 		outq_error(c, a->reqid, a->type, rc == 1 ?
 		    CPE_NICK_TAKEN : CPE_INTERNAL);

@@ -18,6 +18,7 @@
 #include "server.h"
 #include "store.h"
 #include "user.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
 #include "sess/session.h"
@@ -65,7 +66,7 @@ client_detach(struct client *c)
 	c->u = NULL;
 	if (u->clients != NULL)
 		return;
-	t = wall_ms();
+	t = clock_wall_ms();
 	store_user_seen(srv->st, u->id, t);
 	presence_notify(srv, u, CPP_OFFLINE, t);
 	user_gone(srv, u);

@@ -21,6 +21,7 @@
 #include "server.h"
 #include "store.h"
 #include "user.h"
+#include "base/clock.h"
 #include "base/ratelimit.h"
 #include "base/xmalloc.h"
 #include "chat/chatproto.h"
@@ -170,7 +171,7 @@ cmd_send_store(struct client *c, const struct cp_msg *m,
 	sm->sender = c->u->id;
 	sm->msgid = m->id;
 	sm->rcpt = su->id;
-	sm->time = wall_ms();
+	sm->time = clock_wall_ms();
 	sm->text = m->text.p;
 	sm->len = m->text.len;
 	/* Relayed at once, so kept out of the queue index for now (the

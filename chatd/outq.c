@@ -25,6 +25,7 @@
 #include "server.h"
 #include "store.h"
 #include "user.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
 #include "chat/chatproto.h"
@@ -245,8 +246,8 @@ outq_commit(struct server *srv)
 	if (srv->sync != NULL)
 		store_backfilled(srv->st, syncer_backfilled(srv->sync));
 	/* Messages read by now never join the queue index. */
-	if ((n = store_age(srv->st, wall_ms(), TAIL_KEEP_MS, user_needs,
-	    srv)) > 0)
+	if ((n = store_age(srv->st, clock_wall_ms(), TAIL_KEEP_MS,
+	    user_needs, srv)) > 0)
 		srv->stats.queued_late += (uint64_t)n;
 	/*
 	 * While a sync runs, the transaction stays open and grows: it is

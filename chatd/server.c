@@ -32,6 +32,7 @@
 #include "server.h"
 #include "store.h"
 #include "user.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/ratelimit.h"
 #include "base/xmalloc.h"
@@ -181,7 +182,7 @@ expire_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	uint64_t	 keep = (uint64_t)srv->conf.retention_days * 86400000;
 	int		 n;
 
-	n = store_expire(srv->st, wall_ms() - keep);
+	n = store_expire(srv->st, clock_wall_ms() - keep);
 	if (n > 0)
 		log_info("retention: %d messages older than %d days removed",
 		    n, srv->conf.retention_days);
@@ -261,7 +262,7 @@ server_logout_all(struct server *srv, uint64_t t)
 void
 server_free(struct server *srv)
 {
-	uint64_t	t = wall_ms();
+	uint64_t	t = clock_wall_ms();
 
 	server_flush(srv);
 	if (srv->sync != NULL)

@@ -5,7 +5,6 @@
  * of fields below is written by the module named above it (server.c
  * unless another is named); other modules may read it.  buf is scratch
  * for encoding one message, valid until the next call that may encode.
- * The clocks are here because every module reads them.
  */
 #ifndef SERVER_H
 #define SERVER_H
@@ -62,20 +61,12 @@ struct server {
 	struct client		*backlog;	/* catching up */
 	struct client		*dead;		/* to free */
 	struct client		*all;
+	/* any module: scratch for one encoded message */
 	uint8_t			 buf[CP_MAX_MSG];
 };
 
-/* Milliseconds since 1970 UTC (CLOCK_REALTIME): message times, last seen. */
-static inline uint64_t
-wall_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Monotonic nanoseconds, for the rate limits. */
+/* Monotonic nanoseconds, for the rate limits.  (Message times and last
+ * seen are the wall clock, clock_wall_ms() of base/clock.h.) */
 static inline uint64_t
 mono_ns(void)
 {
