@@ -28,12 +28,12 @@ tab=$(printf '\t')
 # (the slower of the plain and the sanitizer build, on 2 CPUs).  Any
 # other test counts as 1 s, a fuzz target as its FUZZ_SMOKE seconds.
 slow="22	system/390-chat-sender-backpressure
-15	system/240-timed-ntp-hostile
 9	system/395-chat-idle-session
 9	system/450-tui-chatd-restart-outbox
 8	system/360-chat-kill9
 8	system/250-timed-ntp-rate-limit
 7	system/040-timed-hostile-input
+5	system/240-timed-ntp-hostile
 5	system/315-chat-store-wal-bounded
 4	system/210-timed-ntp-honest-default
 4	system/260-timec-ntp-daytime-time
