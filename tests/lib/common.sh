@@ -16,6 +16,10 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
+# Stopped by a signal (the runner's timeout sends TERM): clean up as well,
+# or the daemons that left the process group (tmux) and $T would stay.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 fail() {
 	echo "FAIL: $*" >&2
