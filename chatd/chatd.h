@@ -79,6 +79,7 @@ struct chatd_stats {
 	uint64_t	ratelimited;
 	uint64_t	queue_full;
 	uint64_t	bad_utf8;
+	uint64_t	control_char;	/* C0 control in a message's text */
 	uint64_t	too_long;
 	uint64_t	unknown_user;
 	uint64_t	busy;

@@ -124,6 +124,7 @@ cmd_send_rcpt(struct client *c, const struct cp_msg *m, struct store_user *su)
 {
 	struct server	*srv = c->srv;
 	char		 key[NICK_MAX_BYTES];
+	enum cp_err	 e;
 	int		 rc;
 
 	if (m->text.len == 0 || m->text.len > CP_TEXT_MAX) {
@@ -131,9 +132,16 @@ cmd_send_rcpt(struct client *c, const struct cp_msg *m, struct store_user *su)
 		outq_error(c, m->id, m->type, CPE_TOO_LONG);
 		return -1;
 	}
-	if (!cp_utf8_ok(m->text.p, m->text.len)) {
+	switch ((e = cp_text_check(m->text.p, m->text.len))) {
+	case CPE_NONE:
+		break;
+	case CPE_CONTROL:
+		srv->stats.control_char++;
+		outq_error(c, m->id, m->type, e);
+		return -1;
+	default:
 		srv->stats.bad_utf8++;
-		outq_error(c, m->id, m->type, CPE_BAD_UTF8);
+		outq_error(c, m->id, m->type, e);
 		return -1;
 	}
 	if (cmd_nick(&m->nick, NULL, key) != NICK_OK) {

@@ -310,11 +310,11 @@ server_log_stats(struct server *srv, const char *when)
 	    s->commit_failed);
 	log_info("%s: dropped malformed %" PRIu64 " bad_version %" PRIu64
 	    " not_logged_in %" PRIu64 " ratelimited %" PRIu64 " queue_full %"
-	    PRIu64 " bad_utf8 %" PRIu64 " too_long %" PRIu64 " unknown_user %"
-	    PRIu64 " busy %" PRIu64 " send_failed %" PRIu64, when,
-	    s->malformed, s->bad_version, s->not_logged_in, s->ratelimited,
-	    s->queue_full, s->bad_utf8, s->too_long, s->unknown_user, s->busy,
-	    s->send_failed);
+	    PRIu64 " bad_utf8 %" PRIu64 " control_char %" PRIu64 " too_long %"
+	    PRIu64 " unknown_user %" PRIu64 " busy %" PRIu64 " send_failed %"
+	    PRIu64, when, s->malformed, s->bad_version, s->not_logged_in,
+	    s->ratelimited, s->queue_full, s->bad_utf8, s->control_char,
+	    s->too_long, s->unknown_user, s->busy, s->send_failed);
 	log_info("%s: datagrams in %" PRIu64 " out %" PRIu64 " malformed %"
 	    PRIu64 " truncated %" PRIu64 " forged %" PRIu64 " replayed %" PRIu64
 	    " unknown %" PRIu64 " refused %" PRIu64 " retransmits %" PRIu64,
