@@ -222,11 +222,14 @@ run: deps-if-missing
 
 unit: $(UNIT_BINS)
 
+# Builds and tests use every CPU (JOBS); tests/run.sh runs TEST_JOBS tests
+# at once (default: the CPUs), longest first.
+JOBS		?= $(shell nproc 2>/dev/null || echo 2)
 check: deps-if-missing
-	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory SANITIZE=1 all
+	@$(MAKE) --no-print-directory -j$(JOBS) all
+	@$(MAKE) --no-print-directory -j$(JOBS) SANITIZE=1 all
 	@if command -v clang >/dev/null; then \
-	  $(MAKE) --no-print-directory fuzz-build; fi
+	  $(MAKE) --no-print-directory -j$(JOBS) fuzz-build; fi
 	@tests/run.sh build build/san
 
 # libFuzzer targets, built with clang against clang-built objects.
