@@ -93,6 +93,13 @@ srv_msg(struct sess *s, const uint8_t *buf, size_t len, void *arg)
 		ev_break(b->loop, EVBREAK_ALL);
 }
 
+/* The server trusts its peer at once, as chatd does at login. */
+static void
+srv_up(struct sess *s, void *arg)
+{
+	sess_trust(s);
+}
+
 static void
 any_lost(struct sess *s, enum sess_reason why, void *arg)
 {
@@ -190,7 +197,7 @@ main(int argc, char *argv[])
 	getsockname(sfd, (struct sockaddr *)&ss, &len);
 	if ((cfd = udp_client((struct sockaddr *)&ss, err, sizeof err)) == -1)
 		fatalx("%s", err);
-	scb = (struct sess_cb){ NULL, srv_msg, any_lost, &b };
+	scb = (struct sess_cb){ srv_up, srv_msg, any_lost, &b };
 	sep = sess_server_new(b.loop, sfd, pk, sk, &sc, &scb);
 	scb = (struct sess_cb){ NULL, NULL, any_lost, &b };
 	cep = sess_client_new(b.loop, cfd, (struct sockaddr *)&ss, len,

@@ -9,6 +9,8 @@
  */
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +44,14 @@ sess_conf_default(struct sess_conf *c)
 	c->max_sessions = 4096;
 	c->seal = 1;
 	c->aes_gcm = 1;
+	c->src_half = 64;
+	c->src_untrusted = 256;
+	c->max_untrusted = 2048;
+	c->hello_rate = 64;
+	c->hello_burst = 128;
+	c->untrusted_ms = 30000;
+	c->pretrust_mem = 32 * 1024;
+	c->mem_budget = (size_t)1 << 30;
 }
 
 /* Send the datagrams a turn has batched up. */
@@ -89,6 +99,44 @@ ep_hash(const struct sess_ep *ep, uint64_t id)
 	return (size_t)wire_get64(out) & ep->tabmask;
 }
 
+/* Put the bytes of an address (family, port, address, IPv6 scope) into
+ * buf; their length, 7 or 23. */
+size_t
+ep_addr_bytes(const struct sockaddr *sa, uint8_t buf[23])
+{
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+
+	if (sa->sa_family == AF_INET) {
+		sin = (const struct sockaddr_in *)sa;
+		buf[0] = 4;
+		memcpy(buf + 1, &sin->sin_port, 2);
+		memcpy(buf + 3, &sin->sin_addr, 4);
+		return 7;
+	}
+	sin6 = (const struct sockaddr_in6 *)sa;
+	buf[0] = 6;
+	memcpy(buf + 1, &sin6->sin6_port, 2);
+	memcpy(buf + 3, &sin6->sin6_addr, 16);
+	wire_put32(buf + 19, sin6->sin6_scope_id);
+	return 23;
+}
+
+/* The tab_r chain of a client's connection id from an address: both are
+ * the key, so that no one elsewhere can reach another's handshake. */
+size_t
+ep_hash_remote(const struct sess_ep *ep, uint64_t id,
+    const struct sockaddr *sa)
+{
+	uint8_t	in[8 + 23], out[crypto_shorthash_BYTES];
+	size_t	n;
+
+	wire_put64(in, id);
+	n = ep_addr_bytes(sa, in + 8);
+	crypto_shorthash(out, in, 8 + n, ep->hashkey);
+	return (size_t)wire_get64(out) & ep->tabmask;
+}
+
 /* The session whose local connection id is id. */
 struct sess *
 ep_find_local(const struct sess_ep *ep, uint64_t id)
@@ -104,14 +152,17 @@ ep_find_local(const struct sess_ep *ep, uint64_t id)
 	return NULL;
 }
 
-/* The server session opened by the client connection id id. */
+/* The server session opened by the client connection id id from sa. */
 struct sess *
-ep_find_remote(const struct sess_ep *ep, uint64_t id)
+ep_find_remote(const struct sess_ep *ep, uint64_t id,
+    const struct sockaddr *sa, socklen_t salen)
 {
 	struct sess	*s;
 
-	for (s = ep->tab_r[ep_hash(ep, id)]; s != NULL; s = s->next_r)
-		if (s->rcid == id)
+	for (s = ep->tab_r[ep_hash_remote(ep, id, sa)]; s != NULL;
+	    s = s->next_r)
+		if (s->rcid == id && s->peerlen == salen &&
+		    memcmp(&s->peer, sa, salen) == 0)
 			return s;
 	return NULL;
 }
@@ -130,7 +181,7 @@ ep_unhash(struct sess_ep *ep, struct sess *s)
 			*pp = s->next_l;
 			break;
 		}
-	for (pp = &ep->tab_r[ep_hash(ep, s->rcid)]; *pp != NULL;
+	for (pp = &ep->tab_r[s->ridx]; *pp != NULL;
 	    pp = &(*pp)->next_r)
 		if (*pp == s) {
 			*pp = s->next_r;
@@ -178,6 +229,8 @@ sess_free(struct sess *s)
 	if (ep->client == s)
 		ep->client = NULL;
 	hs_free(s);
+	free(s->oldpath);
+	ep->st.alloc -= s->alloc + mem_cost(sizeof *s);
 	sodium_memzero(s, sizeof *s);
 	free(s);
 }
@@ -285,6 +338,7 @@ sess_die(struct sess *s, enum sess_reason why)
 	if (s->state == S_DEAD)
 		return;
 	tell = s->was_up || !ep->server;
+	src_detach(s);
 	s->state = S_DEAD;
 	s->reason = why;
 	if (ep->loop != NULL)
@@ -397,6 +451,7 @@ sess_server_new(struct ev_loop *loop, int fd, const uint8_t pk[SP_PK_LEN],
 	ep->tab_r = xcalloc(n, sizeof *ep->tab_r);
 	ep->tabmask = n - 1;
 	crypto_shorthash_keygen(ep->hashkey);
+	src_init(ep);
 	return ep;
 }
 
@@ -433,6 +488,7 @@ sess_ep_free(struct sess_ep *ep)
 			ev_timer_stop(ep->loop, &s->timer);
 		if (s->state != S_DEAD) {
 			ep_unhash(ep, s);
+			src_detach(s);
 			ep->st.sessions--;
 		}
 		sess_free(s);
@@ -447,6 +503,8 @@ sess_ep_free(struct sess_ep *ep)
 	}
 	free(ep->tab_l);
 	free(ep->tab_r);
+	if (ep->server)
+		src_fini(ep);
 	free(ep->server_name);
 	free(ep->pinfile);
 	sodium_memzero(ep, sizeof *ep);

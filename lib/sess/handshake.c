@@ -30,6 +30,7 @@ hs_free(struct sess *s)
 {
 	if (s->hs == NULL)
 		return;
+	s->ep->st.alloc -= mem_cost(sizeof *s->hs);
 	sodium_memzero(s->hs, sizeof *s->hs);
 	free(s->hs);
 	s->hs = NULL;
@@ -98,6 +99,7 @@ hs_up(struct sess *s)
 {
 	struct sess_ep	*ep = s->ep;
 
+	src_half_done(s);
 	s->state = S_UP;
 	s->was_up = 1;
 	s->last_rx = ep->now;
@@ -118,28 +120,6 @@ hs_up(struct sess *s)
 		ep->cb.up(s, ep->cb.arg);
 }
 
-/* Put the bytes of an address that a cookie covers into buf. */
-static size_t
-ep_addr_bytes(const struct sockaddr *sa, uint8_t *buf)
-{
-	const struct sockaddr_in	*sin;
-	const struct sockaddr_in6	*sin6;
-
-	if (sa->sa_family == AF_INET) {
-		sin = (const struct sockaddr_in *)sa;
-		buf[0] = 4;
-		memcpy(buf + 1, &sin->sin_port, 2);
-		memcpy(buf + 3, &sin->sin_addr, 4);
-		return 7;
-	}
-	sin6 = (const struct sockaddr_in6 *)sa;
-	buf[0] = 6;
-	memcpy(buf + 1, &sin6->sin6_port, 2);
-	memcpy(buf + 3, &sin6->sin6_addr, 16);
-	wire_put32(buf + 19, sin6->sin6_scope_id);
-	return 23;
-}
-
 /* Rotate the cookie secrets into the current time bucket. */
 static void
 ep_cookie_rotate(struct sess_ep *ep)
@@ -157,17 +137,25 @@ ep_cookie_rotate(struct sess_ep *ep)
 	ep->have_secret = 1;
 }
 
-/* The cookie of an address under secret i (0 now, 1 the bucket before). */
+/*
+ * The cookie of a HELLO from an address under secret i (0 now, 1 the
+ * bucket before): bound, as QUIC's Retry token is, to the client's
+ * connection id and ephemeral key as well as to the address, so that
+ * one cookie opens one handshake, not any number.
+ */
 static void
-ep_cookie(struct sess_ep *ep, int i, const struct sockaddr *sa,
-    uint8_t out[SP_MAC_LEN])
+ep_cookie(struct sess_ep *ep, int i, const struct sp_hello *h,
+    const struct sockaddr *sa, uint8_t out[SP_MAC_LEN])
 {
-	uint8_t	msg[8 + 23];
+	uint8_t	msg[8 + 8 + SP_PK_LEN + 23];
 	size_t	n;
 
 	wire_put64(msg, ep->bucket - (uint64_t)i);
-	n = ep_addr_bytes(sa, msg + 8);
-	crypto_generichash(out, SP_MAC_LEN, msg, 8 + n, ep->secret[i], 32);
+	wire_put64(msg + 8, h->ccid);
+	memcpy(msg + 16, h->epk, SP_PK_LEN);
+	n = ep_addr_bytes(sa, msg + 16 + SP_PK_LEN);
+	crypto_generichash(out, SP_MAC_LEN, msg, 16 + SP_PK_LEN + n,
+	    ep->secret[i], 32);
 }
 
 /* A new server session for a validated client. */
@@ -185,6 +173,7 @@ ep_new_server_sess(struct sess_ep *ep, const struct sp_hello *h,
 	s = xcalloc(1, sizeof *s);
 	s->hs = xcalloc(1, sizeof *s->hs);
 	s->ep = ep;
+	ep->st.alloc += mem_cost(sizeof *s) + mem_cost(sizeof *s->hs);
 	s->state = S_HALF;
 	s->rcid = h->ccid;
 	do {
@@ -200,6 +189,7 @@ ep_new_server_sess(struct sess_ep *ep, const struct sp_hello *h,
 	if (sess_derive(s, 0, h->epk, a.epk, s->hs->esk, a.epk, h->epk,
 	    h->ccid, s->lcid, confirm) == -1) {
 		hs_free(s);
+		ep->st.alloc -= mem_cost(sizeof *s);
 		sodium_memzero(s, sizeof *s);
 		free(s);
 		return NULL;
@@ -222,6 +212,7 @@ ep_new_server_sess(struct sess_ep *ep, const struct sp_hello *h,
 	s->ssthresh = ep->conf.window;
 	s->rto = (uint64_t)ep->conf.rto_init_ms * MS;
 	s->hs->start = ep->now;
+	s->born = ep->now;
 	s->last_tx = ep->now;
 	if (ep->loop != NULL) {
 		ev_timer_init(&s->timer, timer_cb, 0., 0.);
@@ -230,9 +221,10 @@ ep_new_server_sess(struct sess_ep *ep, const struct sp_hello *h,
 	i = ep_hash(ep, s->lcid);
 	s->next_l = ep->tab_l[i];
 	ep->tab_l[i] = s;
-	i = ep_hash(ep, s->rcid);
-	s->next_r = ep->tab_r[i];
-	ep->tab_r[i] = s;
+	s->ridx = (uint32_t)ep_hash_remote(ep, s->rcid, sa);
+	s->next_r = ep->tab_r[s->ridx];
+	ep->tab_r[s->ridx] = s;
+	src_attach(s, sa);
 	s->all_next = ep->all;
 	if (ep->all != NULL)
 		ep->all->all_prev = s;
@@ -259,10 +251,10 @@ hs_on_hello(struct sess_ep *ep, const uint8_t *pkt, size_t len,
 	}
 	ep_cookie_rotate(ep);
 	if (h.flags & SP_HELLO_COOKIE) {
-		ep_cookie(ep, 0, sa, mac);
+		ep_cookie(ep, 0, &h, sa, mac);
 		valid = sodium_memcmp(mac, h.cookie, SP_MAC_LEN) == 0;
 		if (!valid) {
-			ep_cookie(ep, 1, sa, mac);
+			ep_cookie(ep, 1, &h, sa, mac);
 			valid = sodium_memcmp(mac, h.cookie, SP_MAC_LEN) == 0;
 		}
 		if (!valid)
@@ -271,12 +263,13 @@ hs_on_hello(struct sess_ep *ep, const uint8_t *pkt, size_t len,
 	if (!valid) {
 		/* Stateless: the client must prove it receives here. */
 		c.ccid = h.ccid;
-		ep_cookie(ep, 0, sa, c.cookie);
+		ep_cookie(ep, 0, &h, sa, c.cookie);
 		memcpy(c.spk, ep->pk, SP_PK_LEN);
 		ep_send(ep, buf, sp_cookie_encode(buf, &c), sa, salen);
 		return;
 	}
-	if ((s = ep_find_remote(ep, h.ccid)) != NULL) {
+	/* The same id from another address is another handshake. */
+	if ((s = ep_find_remote(ep, h.ccid, sa, salen)) != NULL) {
 		if (s->state != S_HALF) {
 			ep->st.rx_refused++;
 			return;
@@ -290,10 +283,9 @@ hs_on_hello(struct sess_ep *ep, const uint8_t *pkt, size_t len,
 		 * damaged.  The newer, validated one replaces it. */
 		sess_die(s, SESS_PROTOCOL);
 	}
-	if (ep->st.sessions >= ep->conf.max_sessions) {
-		ep->st.rx_refused++;
+	/* The caps and the rate, before any public-key work. */
+	if (src_admit(ep, sa) == -1)
 		return;
-	}
 	if ((s = ep_new_server_sess(ep, &h, sa, salen)) == NULL) {
 		ep->st.rx_malformed++;
 		return;
@@ -451,6 +443,8 @@ sess_connect(struct sess_ep *ep)
 	s = xcalloc(1, sizeof *s);
 	s->hs = xcalloc(1, sizeof *s->hs);
 	s->ep = ep;
+	ep->st.alloc += mem_cost(sizeof *s) + mem_cost(sizeof *s->hs);
+	s->trusted = 1;		/* a client's limits are the server's */
 	s->state = S_HELLO;
 	do {
 		randombytes_buf(&s->lcid, sizeof s->lcid);

@@ -129,6 +129,7 @@ sess_frag_acked(struct sess *s, struct sfrag *f, uint64_t *sample_sent)
 	sess_cc_acked(s);
 	s->queued -= f->len;
 	s->ep->st.mem -= f->len;
+	mem_give(s, frag_cost(f));
 	free(f->data);
 	f->data = NULL;
 	f->state = F_ACKED;
@@ -171,7 +172,7 @@ recov_on_ack(struct sess *s, const struct sp_ack *a)
 {
 	struct sess_ep	*ep = s->ep;
 	uint64_t	 sample_sent = 0;
-	uint32_t	 seq;
+	uint32_t	 seq, lo, hi, end;
 	unsigned int	 i;
 	int		 progress = 0;
 	struct sfrag	*f;
@@ -187,11 +188,24 @@ recov_on_ack(struct sess *s, const struct sp_ack *a)
 		f->state = F_EMPTY;
 		s->snd_una++;
 	}
+	/*
+	 * Each range is clipped to what is in flight and to above the
+	 * ranges before it, so that however wide and overlapping the
+	 * peer's ranges, an ACK visits each fragment in flight at most
+	 * once: its cost is what we sent, not what it claims.
+	 */
+	lo = s->snd_una;
 	for (i = 0; i < a->nsack; i++) {
-		for (seq = a->sack[i].start; seq != a->sack[i].end; seq++) {
-			if (seq_lt(seq, s->snd_una) ||
-			    !seq_lt(seq, s->snd_nxt))
-				continue;
+		seq = a->sack[i].start;
+		end = a->sack[i].end;
+		if (seq_lt(seq, lo))
+			seq = lo;
+		hi = seq_lt(end, s->snd_nxt) ? end : s->snd_nxt;
+		if (!seq_lt(seq, hi))
+			continue;
+		ep->st.sack_slots += hi - seq;
+		lo = hi;
+		for (; seq != hi; seq++) {
 			f = &s->snd[seq & s->snd_mask];
 			if (f->state == F_INFLIGHT) {
 				sess_frag_acked(s, f, &sample_sent);

@@ -33,6 +33,7 @@ sess_deliver(struct sess *s)
 			if (s->rmsg != NULL)
 				return -1;
 			s->rmsg = xmalloc(r->total);
+			mem_take(s, mem_cost(r->total));
 			s->rmsg_len = r->total;
 			s->rmsg_off = 0;
 			ep->st.mem += r->total;
@@ -44,6 +45,7 @@ sess_deliver(struct sess *s)
 		memcpy(s->rmsg + s->rmsg_off, r->data, r->len);
 		s->rmsg_off += r->len;
 		ep->st.mem -= r->len;
+		mem_give(s, mem_cost(r->len));
 		free(r->data);
 		r->data = NULL;
 		r->have = 0;
@@ -59,6 +61,7 @@ sess_deliver(struct sess *s)
 			if (ep->cb.message != NULL)
 				ep->cb.message(s, msg, len, ep->cb.arg);
 			ep->st.mem -= len;
+			mem_give(s, mem_cost(len));
 			free(msg);
 			if (s->state != S_UP)
 				return 0;
@@ -75,6 +78,7 @@ sess_on_frag(struct sess *s, const struct sp_frag *fr)
 	struct sess_ep	*ep = s->ep;
 	struct rfrag	*r;
 	uint32_t	 d = fr->seq - s->rcv_nxt;
+	size_t		 need;
 
 	if (d >= UINT32_C(0x80000000)) {
 		ep->st.rx_dup_frags++;
@@ -102,8 +106,23 @@ sess_on_frag(struct sess *s, const struct sp_frag *fr)
 			return 0;
 		return sess_deliver(s);
 	}
-	if (s->rcv == NULL)
+	/*
+	 * What holding it would allocate: its bytes, the window if this is
+	 * the first held, the message if this starts one (reassembled when
+	 * it is next in order).  Over the budget, or over an untrusted
+	 * peer's share, it is dropped unacknowledged: the peer resends it.
+	 */
+	need = mem_cost(fr->len) + (s->rcv == NULL ?
+	    mem_cost(SP_WINDOW * sizeof *s->rcv) : 0) +
+	    ((fr->flags & SP_FRAG_FIRST) ? mem_cost(fr->total) : 0);
+	if (mem_over(s, need)) {
+		ep->st.rx_mem_dropped++;
+		return 0;
+	}
+	if (s->rcv == NULL) {
 		s->rcv = xcalloc(SP_WINDOW, sizeof *s->rcv);
+		mem_take(s, mem_cost(SP_WINDOW * sizeof *s->rcv));
+	}
 	r = &s->rcv[fr->seq % SP_WINDOW];
 	if (r->have) {
 		ep->st.rx_dup_frags++;
@@ -113,6 +132,7 @@ sess_on_frag(struct sess *s, const struct sp_frag *fr)
 	if (d != 0)
 		s->ack_now = 1;		/* out of order: tell at once */
 	r->data = xmalloc(fr->len);
+	mem_take(s, mem_cost(fr->len));
 	memcpy(r->data, fr->data, fr->len);
 	r->len = fr->len;
 	r->total = fr->total;
@@ -121,6 +141,60 @@ sess_on_frag(struct sess *s, const struct sp_frag *fr)
 	s->rcv_held++;
 	ep->st.mem += fr->len;
 	return sess_deliver(s);
+}
+
+/* The address now validated (echo, or back to the validated one). */
+static void
+sess_path_settle(struct sess *s)
+{
+	s->path_ok = 1;
+	if (s->oldpath != NULL) {
+		mem_give(s, mem_cost(sizeof *s->oldpath));
+		free(s->oldpath);
+		s->oldpath = NULL;
+	}
+}
+
+/*
+ * Follow the newest authentic packet to a new address, as mosh does,
+ * and validate it as QUIC does (RFC 9000, 8.2 and 9): a challenge in
+ * what is sent there, at most three times the bytes received from there
+ * until it is echoed, and the last validated address kept for what
+ * does not fit.  A return to that address needs no new proof.
+ */
+static void
+sess_roam(struct sess *s, const struct sockaddr *sa, socklen_t salen,
+    size_t len)
+{
+	struct sess_ep	*ep = s->ep;
+	char		 a[ADDR_STRLEN], b[ADDR_STRLEN];
+
+	if (s->state == S_UP)
+		log_debug("session %016llx moved from %s to %s",
+		    (unsigned long long)s->lcid,
+		    addr_str((struct sockaddr *)&s->peer, a, sizeof a),
+		    addr_str(sa, b, sizeof b));
+	ep->st.roams++;
+	if (s->path_ok) {
+		if (s->oldpath == NULL) {
+			s->oldpath = xmalloc(sizeof *s->oldpath);
+			mem_take(s, mem_cost(sizeof *s->oldpath));
+		}
+		memcpy(&s->oldpath->sa, &s->peer, s->peerlen);
+		s->oldpath->len = s->peerlen;
+	}
+	memcpy(&s->peer, sa, salen);
+	s->peerlen = salen;
+	if (s->oldpath != NULL && s->oldpath->len == salen &&
+	    memcmp(&s->oldpath->sa, sa, salen) == 0) {
+		sess_path_settle(s);
+		return;
+	}
+	s->path_ok = 0;
+	s->path_rx = len;
+	s->path_tx = 0;
+	randombytes_buf(s->chal, sizeof s->chal);
+	s->ack_now = 1;			/* challenge at once */
 }
 
 /* Process a DATA packet. */
@@ -152,25 +226,17 @@ ep_on_data(struct sess_ep *ep, const uint8_t *pkt, size_t len,
 	s->last_rx = ep->now;
 	s->heard = 1;
 	s->confirmed = 1;
-	/* Follow the newest authentic address of a client, as mosh does. */
-	if (ep->server && newest && (salen != s->peerlen ||
+	/*
+	 * Follow the newest authentic address of a client.  Only what
+	 * arrives from the address being validated earns it a budget:
+	 * older packets from elsewhere (the real client, behind a racing
+	 * copy) must not pay for what is sent to a third party.
+	 */
+	if (ep->server && (salen != s->peerlen ||
 	    memcmp(sa, &s->peer, salen) != 0)) {
-		char	 a[ADDR_STRLEN], b[ADDR_STRLEN];
-
-		if (s->state == S_UP)
-			log_debug("session %016llx moved from %s to %s",
-			    (unsigned long long)s->lcid,
-			    addr_str((struct sockaddr *)&s->peer, a, sizeof a),
-			    addr_str(sa, b, sizeof b));
-		memcpy(&s->peer, sa, salen);
-		s->peerlen = salen;
-		ep->st.roams++;
-		s->path_ok = 0;
-		s->path_rx = s->path_tx = 0;
-		randombytes_buf(s->chal, sizeof s->chal);
-		s->ack_now = 1;			/* challenge at once */
-	}
-	if (!s->path_ok)
+		if (newest)
+			sess_roam(s, sa, salen, len);
+	} else if (!s->path_ok)
 		s->path_rx += len;
 	if (s->state == S_HALF)
 		hs_up(s);
@@ -200,7 +266,7 @@ ep_on_data(struct sess_ep *ep, const uint8_t *pkt, size_t len,
 		case SP_F_RESPONSE:
 			if (!s->path_ok && sodium_memcmp(fv.path, s->chal,
 			    SP_PATH_LEN) == 0) {
-				s->path_ok = 1;
+				sess_path_settle(s);
 				ep->st.paths_validated++;
 			}
 			break;

@@ -20,8 +20,10 @@ void
 send_output(struct sess *s, const uint8_t *plain, size_t plen)
 {
 	struct sess_ep		*ep = s->ep;
-	uint8_t			 pkt[SP_MAX_DGRAM];
-	size_t			 clen;
+	uint8_t			 pkt[SP_MAX_DGRAM], chal[SP_MAX_PLAIN];
+	const struct sockaddr	*to = (const struct sockaddr *)&s->peer;
+	socklen_t		 tolen = s->peerlen;
+	size_t			 clen, dlen;
 	struct sp_hdr		 h;
 
 	if (s->tx_ctr >= COUNTER_LIMIT) {
@@ -36,6 +38,32 @@ send_output(struct sess *s, const uint8_t *plain, size_t plen)
 		s->tx_epoch_t = ep->now;
 		ep->st.rekeys++;
 	}
+	s->last_tx = ep->now;
+	if (!s->path_ok) {
+		/*
+		 * A new address, not yet proven: what goes there carries the
+		 * challenge and stays within three times what came from
+		 * there; what does not fit goes to the last validated
+		 * address (never with the challenge, whose echo must prove
+		 * the new one), or, with none, counts as lost.
+		 */
+		dlen = SP_HDR_LEN + plen + SP_PATH_FRAME + SP_TAG_LEN;
+		if (plen + SP_PATH_FRAME <= SP_MAX_PLAIN &&
+		    s->path_tx + dlen <= 3 * s->path_rx) {
+			memcpy(chal, plain, plen);
+			plen += sp_path_encode(chal + plen, SP_F_CHALLENGE,
+			    s->chal);
+			plain = chal;
+			s->path_tx += dlen;
+		} else if (s->oldpath != NULL) {
+			to = (const struct sockaddr *)&s->oldpath->sa;
+			tolen = s->oldpath->len;
+			ep->st.tx_old_path++;
+		} else {
+			ep->st.tx_unvalidated++;
+			return;		/* as if lost: retransmission follows */
+		}
+	}
 	h.epoch = (uint8_t)s->tx_epoch;
 	h.dcid = s->rcid;
 	h.counter = s->tx_ctr++;
@@ -48,16 +76,7 @@ send_output(struct sess *s, const uint8_t *plain, size_t plen)
 		memset(pkt + SP_HDR_LEN + plen, 0, SP_TAG_LEN);
 		clen = plen + SP_TAG_LEN;
 	}
-	s->last_tx = ep->now;
-	if (!s->path_ok) {
-		if (s->path_tx + SP_HDR_LEN + clen > 3 * s->path_rx) {
-			ep->st.tx_unvalidated++;
-			return;		/* as if lost: retransmission follows */
-		}
-		s->path_tx += SP_HDR_LEN + clen;
-	}
-	ep_send(ep, pkt, SP_HDR_LEN + clen, (struct sockaddr *)&s->peer,
-	    s->peerlen);
+	ep_send(ep, pkt, SP_HDR_LEN + clen, to, tolen);
 }
 
 /* Build the ACK frame for what we hold. */
@@ -130,8 +149,11 @@ sess_snd_grow(struct sess *s)
 
 	mask = s->snd == NULL ? SND_INIT - 1 : s->snd_mask * 2 + 1;
 	n = xcalloc((size_t)mask + 1, sizeof *n);
+	mem_take(s, mem_cost(((size_t)mask + 1) * sizeof *n));
 	for (seq = s->snd_una; s->snd != NULL && seq != s->snd_nxt; seq++)
 		n[seq & mask] = s->snd[seq & s->snd_mask];
+	if (s->snd != NULL)
+		mem_give(s, mem_cost(((size_t)s->snd_mask + 1) * sizeof *n));
 	free(s->snd);
 	s->snd = n;
 	s->snd_mask = mask;
@@ -169,6 +191,7 @@ sess_new_frag(struct sess *s, size_t max)
 		m->data = NULL;
 	} else {
 		f->data = xmalloc(n);
+		mem_take(s, mem_cost(n));
 		memcpy(f->data, m->data + m->off, n);
 	}
 	f->len = (uint16_t)n;
@@ -183,6 +206,8 @@ sess_new_frag(struct sess *s, size_t max)
 		s->qhead = m->next;
 		if (s->qhead == NULL)
 			s->qtail = NULL;
+		if (m->data != NULL)
+			mem_give(s, mem_cost(SMSG_BLOCK(m->len)));
 		free(m->data);		/* and m, unless the fragment took both */
 	}
 	return 0;
@@ -269,9 +294,6 @@ send_flush(struct sess *s)
 			used += sp_ping_encode(plain);
 		if (used == 0 && !s->resp_pending)
 			return;
-		if (!s->path_ok)
-			used += sp_path_encode(plain + used, SP_F_CHALLENGE,
-			    s->chal);
 		if (s->resp_pending) {
 			used += sp_path_encode(plain + used, SP_F_RESPONSE,
 			    s->resp);
@@ -301,14 +323,19 @@ sess_send(struct sess *s, const void *buf, size_t len)
 		errno = ENOBUFS;
 		return -1;
 	}
+	/* The budget, and a small share for a peer not yet trusted. */
+	if (mem_over(s, mem_cost(SMSG_BLOCK(len)))) {
+		ep->st.tx_mem_refused++;
+		errno = ENOBUFS;
+		return -1;
+	}
 	{
-		size_t	 at = (len + _Alignof(struct smsg) - 1) &
-		    ~(_Alignof(struct smsg) - 1);
-		uint8_t	*blk = xmalloc(at + sizeof *m);
+		uint8_t	*blk = xmalloc(SMSG_BLOCK(len));
 
-		m = (struct smsg *)(blk + at);
+		m = (struct smsg *)(blk + SMSG_AT(len));
 		m->data = blk;
 	}
+	mem_take(s, mem_cost(SMSG_BLOCK(len)));
 	memcpy(m->data, buf, len);
 	m->len = len;
 	m->off = 0;

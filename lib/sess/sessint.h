@@ -13,6 +13,8 @@
  *   handshake.c  HELLO, COOKIE, ACCEPT, keys, sess_connect, going up
  *   recv.c       sess_ep_input, DATA frames, reassembly and delivery
  *   timer.c      deadlines, what runs when one falls due, sess_ep_run
+ *   source.c     a server's accounting per source: untrusted sessions
+ *                and handshake rate, sess_trust
  *   endpoint.c   socket, tables, turns, death and reaping, new and free
  *
  * Who owns what, and for how long:
@@ -39,6 +41,14 @@
  *   allocated for the first fragment that cannot be delivered straight
  *   from its packet, freed like snd); its data lives until delivered,
  *   rmsg (one message being reassembled) until the message is.
+ * - struct sess_src: one per source (IPv4 address, IPv6 /64) with
+ *   untrusted sessions, the endpoint's, freed with its last one.
+ * - struct sess_path: the last validated address while a new one is
+ *   being validated, the session's, freed once that is settled.
+ * - Memory: every allocation for a session is counted in its alloc (all
+ *   but its structure and handshake state) and in the endpoint's
+ *   st.alloc (everything), at mem_cost() of its size; mem_budget and
+ *   pretrust_mem are checked against them before growing.
  * - A turn, from ep_enter() to the outermost ep_leave(), fixes ep->now;
  *   the sessions touched in it are flushed and their timers set once,
  *   at its end.
@@ -59,13 +69,14 @@
 #include "sess/sessproto.h"
 #include "sess/sessreplay.h"
 
+struct ratelimit;
 struct udp_batch;
 
 #define MS		UINT64_C(1000000)	/* nanoseconds */
 #define NEVER		UINT64_MAX
 #define COOKIE_BUCKET	(60000 * MS)	/* cookie secret lifetime */
 #define PREV_KEY_NS	(10000 * MS)	/* old receive key kept this long */
-#define HELLO_MAX_NS	(4000 * MS)	/* HELLO retry backoff ceiling */
+#define HELLO_MAX_NS	(2000 * MS)	/* HELLO retry backoff ceiling */
 #define REKEY_AHEAD	8		/* receive epochs we may skip */
 #define COUNTER_LIMIT	(UINT64_C(1) << 62) /* then the session ends */
 #define RECV_BATCH	32
@@ -145,6 +156,20 @@ struct sess_hs {
 	uint8_t			 accept[SP_ACCEPT_LEN];
 };
 
+/* A source with untrusted sessions: IPv4 address or IPv6 /64. */
+struct sess_src {
+	struct sess_src		*next;
+	uint8_t			 key[16];
+	uint32_t		 half;		/* S_HALF sessions */
+	uint32_t		 untrusted;	/* not trusted, half included */
+};
+
+/* The last validated address, kept while a new one is challenged. */
+struct sess_path {
+	struct sockaddr_storage	 sa;
+	socklen_t		 len;
+};
+
 /*
  * The fields are ordered so that the structure has no holes (a server
  * holds one per client); the flags and other small counters are bytes.
@@ -157,6 +182,10 @@ struct sess {
 	struct sess		*dead_next;
 	void			*data;
 	struct sess_hs		*hs;		/* until the session is up */
+	struct sess_src		*src;		/* server, until trusted */
+	struct sess_path	*oldpath;	/* until path_ok */
+	size_t			 alloc;		/* bytes allocated for it */
+	uint64_t		 born;		/* untrusted_ms counts from here */
 	ev_timer		 timer;
 	uint64_t		 deadline;
 	enum sess_state		 state;
@@ -170,6 +199,8 @@ struct sess {
 	uint8_t			 have_rtt;
 	uint8_t			 aesgcm;	/* DATA sealed with AES-GCM */
 	uint8_t			 tlp_count;	/* at most TLP_MAX */
+	uint8_t			 trusted;	/* sess_trust() or a client */
+	uint32_t		 ridx;		/* its tab_r chain */
 
 	uint64_t		 lcid;		/* ours: peers send to it */
 	uint64_t		 rcid;		/* theirs */
@@ -259,6 +290,9 @@ struct sess_ep {
 	uint8_t			 hashkey[crypto_shorthash_KEYBYTES];
 	struct sess		**tab_l, **tab_r;
 	size_t			 tabmask;
+	struct sess_src		**srctab;	/* sources with untrusted */
+	size_t			 srcmask;
+	struct ratelimit	*hello_rl;	/* handshakes per source */
 
 	/* Client. */
 	struct sess		*client;
@@ -275,8 +309,12 @@ struct sess_ep {
 void		 ep_send(struct sess_ep *ep, const uint8_t *buf, size_t len,
 		    const struct sockaddr *sa, socklen_t salen);
 size_t		 ep_hash(const struct sess_ep *ep, uint64_t id);
+size_t		 ep_addr_bytes(const struct sockaddr *sa, uint8_t buf[23]);
+size_t		 ep_hash_remote(const struct sess_ep *ep, uint64_t id,
+		    const struct sockaddr *sa);
 struct sess	*ep_find_local(const struct sess_ep *ep, uint64_t id);
-struct sess	*ep_find_remote(const struct sess_ep *ep, uint64_t id);
+struct sess	*ep_find_remote(const struct sess_ep *ep, uint64_t id,
+		    const struct sockaddr *sa, socklen_t salen);
 void		 ep_leave(struct sess_ep *ep);
 void		 sess_die(struct sess *s, enum sess_reason why);
 
@@ -313,6 +351,16 @@ void		 hs_on_cookie(struct sess_ep *ep, const uint8_t *pkt,
 void		 hs_on_accept(struct sess_ep *ep, const uint8_t *pkt,
 		    size_t len);
 
+/* source.c: per-source accounting of a server's untrusted sessions. */
+void		 src_init(struct sess_ep *ep);
+void		 src_fini(struct sess_ep *ep);
+/* Why a validated HELLO from sa may not open a session: 0 if it may,
+ * else the counter of the refusal (already incremented). */
+int		 src_admit(struct sess_ep *ep, const struct sockaddr *sa);
+void		 src_attach(struct sess *s, const struct sockaddr *sa);
+void		 src_half_done(struct sess *s);
+void		 src_detach(struct sess *s);
+
 /* timer.c: a session's timer. */
 void		 timer_tick(struct sess *s);
 void		 timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
@@ -322,6 +370,60 @@ void		 timer_arm(struct sess *s);
  * Helpers on the hot paths, small and used in more than one file: static
  * inline here so that they still inline where they are called.
  */
+
+/*
+ * What malloc takes for n bytes (glibc: an 8-byte header, 16-byte
+ * granules, 32 bytes at least): the unit of mem_budget.
+ */
+static inline size_t
+mem_cost(size_t n)
+{
+	n = (n + 8 + 15) & ~(size_t)15;
+	return n < 32 ? 32 : n;
+}
+
+/* Count n bytes allocated for s. */
+static inline void
+mem_take(struct sess *s, size_t n)
+{
+	s->alloc += n;
+	s->ep->st.alloc += n;
+}
+
+/* Count n bytes of s freed. */
+static inline void
+mem_give(struct sess *s, size_t n)
+{
+	s->alloc -= n;
+	s->ep->st.alloc -= n;
+}
+
+/* Would n more bytes for s exceed the budget or its pre-trust share? */
+static inline int
+mem_over(const struct sess *s, size_t n)
+{
+	const struct sess_ep	*ep = s->ep;
+
+	if (ep->conf.mem_budget != 0 && ep->st.alloc + n > ep->conf.mem_budget)
+		return 1;
+	return !s->trusted && s->alloc + n > ep->conf.pretrust_mem;
+}
+
+/* The bytes a message of len takes queued: one block with its smsg. */
+#define SMSG_AT(len)	(((len) + _Alignof(struct smsg) - 1) & \
+			    ~(_Alignof(struct smsg) - 1))
+#define SMSG_BLOCK(len)	(SMSG_AT(len) + sizeof(struct smsg))
+
+/* What a sent fragment's data costs: the whole message's block if it
+ * took it (one fragment from a fresh message), else a copy of its bytes. */
+static inline size_t
+frag_cost(const struct sfrag *f)
+{
+	if ((f->flags & (SP_FRAG_FIRST | SP_FRAG_LAST)) ==
+	    (SP_FRAG_FIRST | SP_FRAG_LAST) && f->len == f->total)
+		return mem_cost(SMSG_BLOCK(f->len));
+	return mem_cost(f->len);
+}
 
 /* The monotonic clock in nanoseconds. */
 static inline uint64_t

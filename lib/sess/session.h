@@ -52,13 +52,32 @@ struct sess_conf {
 	int		seal;		/* 1; 0 only to measure AEAD cost */
 	int		aes_gcm;	/* 1: AES-256-GCM when both ends have
 					 * AES instructions; 0: XChaCha20 */
+	/*
+	 * A server's defences before sess_trust() (docs/PROTOCOL.md 4.5.3).
+	 * A source is an IPv4 address or an IPv6 /64.  Untrusted sessions
+	 * are those not yet given sess_trust(), half-open ones included;
+	 * none of these limits touches a trusted session or a client.
+	 */
+	uint32_t	src_half;	/* 64: half-open sessions per source */
+	uint32_t	src_untrusted;	/* 256: untrusted sessions per source */
+	uint32_t	max_untrusted;	/* 2048: untrusted sessions in all */
+	uint32_t	hello_rate;	/* 64: handshakes per second per source
+					 * (rounded down to a power of two) */
+	uint32_t	hello_burst;	/* 128: and in a burst (1 to 256) */
+	uint32_t	untrusted_ms;	/* 30000: closed if not trusted by then */
+	size_t		pretrust_mem;	/* 32 KiB: what an untrusted session
+					 * may allocate for its messages */
+	size_t		mem_budget;	/* 1 GiB: bytes all sessions may
+					 * allocate (structures, windows,
+					 * messages); 0: no limit */
 };
 
 /* Why a session ended, as passed to on_lost. */
 enum sess_reason {
 	SESS_CLOSED = 0,	/* closed here with sess_close() */
 	SESS_PEER_CLOSED,	/* the peer closed it */
-	SESS_TIMEOUT,		/* nothing authentic for dead_ms */
+	SESS_TIMEOUT,		/* nothing authentic for dead_ms, or
+				 * not trusted within untrusted_ms */
 	SESS_HANDSHAKE_TIMEOUT,	/* no answer to HELLO within handshake_ms */
 	SESS_KEY_CHANGED,	/* the server's key is not the pinned one */
 	SESS_PROTOCOL,		/* the peer broke the protocol */
@@ -82,6 +101,12 @@ struct sess_stats {
 	uint64_t	rx_unknown;	/* no session with that connection id */
 	uint64_t	rx_bad_cookie;	/* HELLO with a wrong or stale cookie */
 	uint64_t	rx_refused;	/* HELLO over max_sessions */
+	uint64_t	rx_refused_untrusted; /* HELLO over max_untrusted */
+	uint64_t	rx_refused_src_half; /* HELLO over src_half */
+	uint64_t	rx_refused_src;	/* HELLO over src_untrusted */
+	uint64_t	rx_hello_limited; /* HELLO over hello_rate */
+	uint64_t	rx_refused_mem;	/* HELLO over mem_budget */
+	uint64_t	rx_mem_dropped;	/* fragment dropped: memory */
 	uint64_t	rx_out_of_window; /* fragment beyond the window */
 	uint64_t	rx_dup_frags;	/* fragment already received */
 	uint64_t	tx_datagrams;
@@ -95,10 +120,17 @@ struct sess_stats {
 	uint64_t	roams;		/* peer address changes followed */
 	uint64_t	paths_validated; /* new addresses proven by echo */
 	uint64_t	tx_unvalidated;	/* held back: 3x limit, new address */
+	uint64_t	tx_old_path;	/* sent to the last validated address
+					 * instead (3x limit reached) */
+	uint64_t	tx_mem_refused;	/* sess_send ENOBUFS: memory */
+	uint64_t	untrusted_timeouts; /* closed: no sess_trust in time */
+	uint64_t	sack_slots;	/* fragments ACK ranges made us visit */
 	uint64_t	sessions_up;
 	uint64_t	sessions_lost;
 	uint64_t	sessions;	/* alive now */
 	uint64_t	mem;		/* bytes of message data held now */
+	uint64_t	alloc;		/* bytes allocated now (mem_budget) */
+	uint64_t	untrusted;	/* server sessions not trusted now */
 };
 
 void		 sess_conf_default(struct sess_conf *);
@@ -160,6 +192,16 @@ void		 sess_ep_release(struct sess_ep *);
  * just before the loop next blocks; without a loop, at once.
  */
 int		 sess_send(struct sess *, const void *, size_t);
+/*
+ * Server: the application trusts the session's peer (it has logged in):
+ * the session is no longer counted against the limits on untrusted
+ * sessions, pretrust_mem no longer bounds it and untrusted_ms no longer
+ * ends it.  Until then a server session that has not been trusted
+ * within untrusted_ms is closed (lost with SESS_TIMEOUT).  Does nothing
+ * on a client, whose session is always trusted.
+ */
+void		 sess_trust(struct sess *);
+int		 sess_trusted(const struct sess *);
 /* Close: tell the peer, then lost(SESS_CLOSED) and free at a safe point. */
 void		 sess_close(struct sess *);
 int		 sess_is_up(const struct sess *);

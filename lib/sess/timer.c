@@ -30,10 +30,13 @@ static void
 sess_trim(struct sess *s)
 {
 	if (s->snd != NULL && s->snd_una == s->snd_nxt) {
+		mem_give(s, mem_cost(((size_t)s->snd_mask + 1) *
+		    sizeof *s->snd));
 		free(s->snd);
 		s->snd = NULL;
 	}
 	if (s->rcv != NULL && s->rcv_held == 0) {
+		mem_give(s, mem_cost(SP_WINDOW * sizeof *s->rcv));
 		free(s->rcv);
 		s->rcv = NULL;
 	}
@@ -57,6 +60,8 @@ sess_deadline(const struct sess *s)
 		SOONER(s->hs->start + (uint64_t)c->handshake_ms * MS);
 		break;
 	case S_UP:
+		if (!s->trusted && c->untrusted_ms != 0)
+			SOONER(s->born + (uint64_t)c->untrusted_ms * MS);
 		SOONER(s->last_rx + (uint64_t)c->dead_ms * MS);
 		SOONER(s->last_tx + (uint64_t)c->keepalive_ms * MS);
 		if (s->rto_deadline != 0)
@@ -110,6 +115,16 @@ timer_tick(struct sess *s)
 		break;
 	case S_UP:
 		if (now >= s->last_rx + (uint64_t)c->dead_ms * MS) {
+			sess_die(s, SESS_TIMEOUT);
+			return;
+		}
+		if (!s->trusted && c->untrusted_ms != 0 &&
+		    now >= s->born + (uint64_t)c->untrusted_ms * MS) {
+			/* Not trusted in time (never logged in): close it,
+			 * telling the peer, to free its place. */
+			ep->st.untrusted_timeouts++;
+			s->send_close = 1;
+			send_flush(s);
 			sess_die(s, SESS_TIMEOUT);
 			return;
 		}

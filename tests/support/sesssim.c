@@ -37,7 +37,47 @@ struct sesssim {
 	sesssim_tap_fn		*tap;
 	void			*taparg;
 	unsigned int		 stuck;
+	struct sess_cb		 scb;		/* the test's server callbacks */
+	int			 autotrust;
 };
+
+/* The server's up: trusted at once (as chatd's login would), unless
+ * the test asks otherwise, then the test's callback. */
+static void
+sesssim_srv_up(struct sess *s, void *arg)
+{
+	struct sesssim	*sim = arg;
+
+	if (sim->autotrust)
+		sess_trust(s);
+	if (sim->scb.up != NULL)
+		sim->scb.up(s, sim->scb.arg);
+}
+
+static void
+sesssim_srv_msg(struct sess *s, const uint8_t *b, size_t n, void *arg)
+{
+	struct sesssim	*sim = arg;
+
+	if (sim->scb.message != NULL)
+		sim->scb.message(s, b, n, sim->scb.arg);
+}
+
+static void
+sesssim_srv_lost(struct sess *s, enum sess_reason why, void *arg)
+{
+	struct sesssim	*sim = arg;
+
+	if (sim->scb.lost != NULL)
+		sim->scb.lost(s, why, sim->scb.arg);
+}
+
+/* Whether the server trusts each session as it comes up (default 1). */
+void
+sesssim_autotrust(struct sesssim *sim, int on)
+{
+	sim->autotrust = on;
+}
 
 /* Fill in 10.0.0.host:port. */
 void
@@ -128,12 +168,18 @@ sesssim_new2(const struct impair_conf *ic, const struct sess_conf *sc,
     const char *pinfile)
 {
 	struct sesssim	*sim;
+	struct sess_cb	 wrap;
 	uint8_t		 gpk[SP_PK_LEN], gsk[SP_KEY_LEN];
 
 	if (sodium_init() == -1)
 		fatalx("libsodium failed to initialise");
 	sim = xcalloc(1, sizeof *sim);
 	sim->im = impair_new(ic);
+	sim->autotrust = 1;
+	if (scb != NULL)
+		sim->scb = *scb;
+	wrap = (struct sess_cb){ sesssim_srv_up, sesssim_srv_msg,
+	    sesssim_srv_lost, sim };
 	sesssim_addr(&sim->srv_sa, &sim->srv_len, 1, 9000);
 	sesssim_addr(&sim->cli_sa, &sim->cli_len, 2, 40000);
 	sim->cli_ext = sim->cli_sa;
@@ -143,7 +189,7 @@ sesssim_new2(const struct impair_conf *ic, const struct sess_conf *sc,
 		pk = gpk;
 		sk = gsk;
 	}
-	sim->srv = sess_server_new(NULL, -1, pk, sk, sc, scb);
+	sim->srv = sess_server_new(NULL, -1, pk, sk, sc, &wrap);
 	sess_ep_set_io(sim->srv, sesssim_srv_xmit, sesssim_clock, sim);
 	sim->cli = sess_client_new(NULL, -1, (struct sockaddr *)&sim->srv_sa,
 	    sim->srv_len, "sim-server", pinfile, cc, ccb);

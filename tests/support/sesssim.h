@@ -46,6 +46,12 @@ struct sesssim	*sesssim_new2(const struct impair_conf *,
 		    const struct sess_cb *client_cb, const uint8_t *pk,
 		    const uint8_t *sk, const char *pinfile);
 void		 sesssim_free(struct sesssim *);
+/*
+ * Whether the server's application trusts each session as it comes up
+ * (sess_trust(), as chatd does at login): 1 by default, so that tests
+ * of the transport are not subject to the limits on untrusted peers.
+ */
+void		 sesssim_autotrust(struct sesssim *, int);
 struct sess_ep	*sesssim_server(struct sesssim *);
 struct sess_ep	*sesssim_client(struct sesssim *);
 struct impair	*sesssim_impair(struct sesssim *);

@@ -69,6 +69,7 @@ srv_up(struct sess *s, void *arg)
 
 	l->ss = s;
 	l->srv_up++;
+	sess_trust(s);		/* as chatd at login: no pre-login limits */
 }
 
 /* The server echoes every message. */

@@ -42,6 +42,12 @@ struct world {
 	/* For the spoofer: the size of the last injected request. */
 	size_t		 req;
 	unsigned int	 over3x;
+	/* For the flooder: the last COOKIE and ACCEPTs sent to it. */
+	struct sockaddr_storage flooder;
+	socklen_t	 flen;
+	uint8_t		 cookie[SP_MAC_LEN];
+	int		 have_cookie;
+	unsigned int	 accepts;
 	char		 dir[32], pins[64];
 };
 
@@ -96,6 +102,16 @@ tap(void *arg, int dir, const uint8_t *buf, size_t len,
 	}
 	if (dir == SESSSIM_S2C && w->req > 0 && len > 3 * w->req)
 		w->over3x++;
+	if (dir == SESSSIM_S2C && w->flen == tolen &&
+	    memcmp(&w->flooder, to, tolen) == 0) {
+		struct sp_cookie	c;
+
+		if (sp_cookie_decode(buf, len, &c) == 0) {
+			memcpy(w->cookie, c.cookie, SP_MAC_LEN);
+			w->have_cookie = 1;
+		} else if (len == SP_ACCEPT_LEN && buf[0] == SP_T_ACCEPT)
+			w->accepts++;
+	}
 }
 
 static int
@@ -106,9 +122,10 @@ both_up(void *arg)
 	return w->lost || (w->cli_up && w->srv_up);
 }
 
-/* A clean network, a session up, the tap on. */
+/* A clean network, the tap on, and a session up if connect_now. */
 static struct world *
-world_new(const uint8_t *pk, const uint8_t *sk, const char *pins)
+world_make(const uint8_t *pk, const uint8_t *sk, const char *pins,
+    int connect_now, const struct sess_conf *conf)
 {
 	struct world		*w;
 	struct impair_conf	 ic;
@@ -126,12 +143,21 @@ world_new(const uint8_t *pk, const uint8_t *sk, const char *pins)
 	ic.dir[0].delay_ns = ic.dir[1].delay_ns = SEC / 100;
 	scb = (struct sess_cb){ srv_up, srv_msg, any_lost, w };
 	ccb = (struct sess_cb){ cli_up, cli_msg, any_lost, w };
-	w->sim = sesssim_new(&ic, NULL, &scb, &ccb, pk, sk, pins);
+	w->sim = sesssim_new(&ic, conf, &scb, &ccb, pk, sk, pins);
 	sesssim_tap(w->sim, tap, w);
+	if (connect_now == 0)
+		return w;
 	w->cs = sess_connect(sesssim_client(w->sim));
 	assert_non_null(w->cs);
 	sesssim_run(w->sim, both_up, w, 60 * SEC);
 	return w;
+}
+
+/* A clean network, a session up, the tap on. */
+static struct world *
+world_new(const uint8_t *pk, const uint8_t *sk, const char *pins)
+{
+	return world_make(pk, sk, pins, 1, NULL);
 }
 
 static void
@@ -431,10 +457,11 @@ test_redirect_bounded(void **state)
 	assert_true(sesssim_sent_to(w->sim, (struct sockaddr *)&victim) > 0);
 	assert_true(sesssim_sent_to(w->sim, (struct sockaddr *)&victim) <=
 	    3 * w->caplen[k]);
-	assert_true(st->tx_unvalidated > 0);
+	/* What does not fit goes to the last validated address. */
+	assert_true(st->tx_old_path > 0);
 
-	/* The real client's next datagrams bring the session back to it,
-	 * the new path is validated, and nothing was lost either way. */
+	/* The real client's next datagrams bring the session back to its
+	 * validated address, and nothing was lost either way. */
 	sesssim_run(w->sim, NULL, NULL, 10 * SEC);
 	assert_true(sesssim_sent_to(w->sim, (struct sockaddr *)&victim) <=
 	    3 * w->caplen[k]);
@@ -442,7 +469,8 @@ test_redirect_bounded(void **state)
 	peer = sess_peer(w->ss, &plen);
 	assert_int_equal(plen, clen);
 	assert_memory_equal(peer, cli, clen);
-	assert_true(st->paths_validated >= 1);
+	assert_int_equal(st->paths_validated, 0);
+	assert_true(sess_ep_stats(sesssim_server(w->sim))->roams >= 2);
 	assert_int_equal(w->srv_msgs, 1);
 	assert_int_equal(w->cli_msgs, 10);
 	assert_int_equal(w->lost, 0);
@@ -489,6 +517,354 @@ test_changed_key_refused(void **state)
 	rmdir(dir);
 }
 
+/*
+ * The flooder's HELLO from its address: without a cookie (fetching one
+ * into w->cookie), or with the last one it fetched.
+ */
+static void
+flood_hello(struct world *w, uint64_t ccid, const uint8_t epk[SP_PK_LEN],
+    int with_cookie)
+{
+	struct sp_hello	h;
+	uint8_t		buf[SP_HELLO_LEN];
+
+	memset(&h, 0, sizeof h);
+	h.ccid = ccid;
+	memcpy(h.epk, epk, SP_PK_LEN);
+	if (with_cookie) {
+		h.flags = SP_HELLO_COOKIE;
+		memcpy(h.cookie, w->cookie, SP_MAC_LEN);
+	}
+	w->have_cookie = 0;
+	sesssim_inject(w->sim, SESSSIM_C2S, buf, sp_hello_encode(buf, &h),
+	    (struct sockaddr *)&w->flooder, w->flen);
+}
+
+/* A fresh handshake from the flooder (its port varies): cookie, then
+ * HELLO with it.  The ephemeral key is a real one. */
+static void
+flood_one(struct world *w, unsigned int i)
+{
+	uint8_t		epk[SP_PK_LEN], esk[SP_KEY_LEN];
+	uint64_t	ccid;
+
+	sesssim_addr(&w->flooder, &w->flen, 66, 1024 + i % 60000);
+	crypto_kx_keypair(epk, esk);
+	randombytes_buf(&ccid, sizeof ccid);
+	flood_hello(w, ccid, epk, 0);
+	assert_true(w->have_cookie);
+	flood_hello(w, ccid, epk, 1);
+}
+
+/*
+ * One host floods handshakes with valid cookies (issue: one host locked
+ * everyone out).  Its half-open sessions stop at the per-source cap and
+ * its handshakes at the per-source rate, each refusal counted; a client
+ * on another address still gets in.
+ */
+static void
+test_hello_flood_capped(void **state)
+{
+	struct world		*w = world_make(NULL, NULL, NULL, 0, NULL);
+	const struct sess_stats	*st = sess_ep_stats(sesssim_server(w->sim));
+	struct sess_conf	 d;
+	unsigned int		 i;
+
+	sess_conf_default(&d);
+	for (i = 0; i < 5000; i++)
+		flood_one(w, i);
+	assert_true(w->accepts <= d.src_half);
+	assert_true(st->sessions <= d.src_half);
+	assert_true(st->rx_refused_src_half + st->rx_hello_limited +
+	    st->rx_refused_src >= 5000 - d.src_half);
+	/* A second source, meanwhile, completes its handshake. */
+	w->cs = sess_connect(sesssim_client(w->sim));
+	sesssim_run(w->sim, both_up, w, 10 * SEC);
+	assert_int_equal(w->cli_up, 1);
+	assert_int_equal(w->srv_up, 1);
+	assert_int_equal(w->lost, 0);
+	/* Half-open sessions end after handshake_ms; the cap frees. */
+	sesssim_run(w->sim, NULL, NULL, 31 * SEC);
+	assert_int_equal(st->untrusted, 0);
+	assert_int_equal(st->sessions, 1);
+	world_free(w);
+}
+
+/* A cookie opens only the handshake it was given for: the same id and
+ * key from the same address (as QUIC's Retry token is bound). */
+static void
+test_cookie_bound_to_id_and_key(void **state)
+{
+	struct world		*w = world_make(NULL, NULL, NULL, 0, NULL);
+	const struct sess_stats	*st = sess_ep_stats(sesssim_server(w->sim));
+	uint8_t			 epk[SP_PK_LEN], esk[SP_KEY_LEN];
+	uint8_t			 epk2[SP_PK_LEN], cookie[SP_MAC_LEN];
+	uint64_t		 bad;
+
+	sesssim_addr(&w->flooder, &w->flen, 66, 7777);
+	crypto_kx_keypair(epk, esk);
+	crypto_kx_keypair(epk2, esk);
+	flood_hello(w, 42, epk, 0);
+	assert_true(w->have_cookie);
+	memcpy(cookie, w->cookie, sizeof cookie);
+	bad = st->rx_bad_cookie;
+	/* Another connection id with that cookie. */
+	flood_hello(w, 43, epk, 1);
+	/* Another key with it. */
+	memcpy(w->cookie, cookie, sizeof cookie);
+	flood_hello(w, 42, epk2, 1);
+	assert_int_equal(st->rx_bad_cookie, bad + 2);
+	assert_int_equal(w->accepts, 0);
+	assert_int_equal(st->sessions, 0);
+	/* The one it was made for. */
+	memcpy(w->cookie, cookie, sizeof cookie);
+	flood_hello(w, 42, epk, 1);
+	assert_int_equal(w->accepts, 1);
+	assert_int_equal(st->sessions, 1);
+	world_free(w);
+}
+
+/* A half-open session is found by the client's id and address: the same
+ * id from elsewhere (an injector that saw it) cannot replace it. */
+static void
+test_half_open_keyed_by_address(void **state)
+{
+	struct world		*w = world_make(NULL, NULL, NULL, 0, NULL);
+	const struct sess_stats	*st = sess_ep_stats(sesssim_server(w->sim));
+	uint8_t			 epk[SP_PK_LEN], epk2[SP_PK_LEN];
+	uint8_t			 esk[SP_KEY_LEN];
+
+	crypto_kx_keypair(epk, esk);
+	crypto_kx_keypair(epk2, esk);
+	sesssim_addr(&w->flooder, &w->flen, 67, 1111);	/* the victim */
+	flood_hello(w, 99, epk, 0);
+	flood_hello(w, 99, epk, 1);
+	assert_int_equal(w->accepts, 1);
+	sesssim_addr(&w->flooder, &w->flen, 68, 2222);	/* the injector */
+	flood_hello(w, 99, epk2, 0);
+	flood_hello(w, 99, epk2, 1);
+	assert_int_equal(st->sessions, 2);
+	/* The victim's retry still gets its own ACCEPT. */
+	sesssim_addr(&w->flooder, &w->flen, 67, 1111);
+	flood_hello(w, 99, epk, 0);
+	flood_hello(w, 99, epk, 1);
+	assert_int_equal(w->accepts, 3);
+	assert_int_equal(st->sessions, 2);
+	world_free(w);
+}
+
+static int
+lost_once(void *arg)
+{
+	return ((struct world *)arg)->lost > 0;
+}
+
+/* A session the application never trusts (never logs in) is closed
+ * after untrusted_ms, the peer told; a trusted one stays. */
+static void
+test_untrusted_closed(void **state)
+{
+	struct world		*w = world_make(NULL, NULL, NULL, 0, NULL);
+	const struct sess_stats	*st = sess_ep_stats(sesssim_server(w->sim));
+
+	sesssim_autotrust(w->sim, 0);
+	w->cs = sess_connect(sesssim_client(w->sim));
+	sesssim_run(w->sim, both_up, w, 10 * SEC);
+	assert_int_equal(w->srv_up, 1);
+	assert_false(sess_trusted(w->ss));
+	assert_int_equal(st->untrusted, 1);
+	sesssim_run(w->sim, lost_once, w, 20 * SEC);
+	assert_int_equal(w->lost, 0);
+	sesssim_run(w->sim, NULL, NULL, 15 * SEC);
+	assert_int_equal(st->untrusted_timeouts, 1);
+	assert_int_equal(st->sessions, 0);
+	assert_int_equal(st->untrusted, 0);
+	assert_int_equal(w->lost, 2);		/* both ends told */
+	world_free(w);
+
+	w = world_new(NULL, NULL, NULL);	/* trusted when up */
+	st = sess_ep_stats(sesssim_server(w->sim));
+	assert_true(sess_trusted(w->ss));
+	assert_int_equal(st->untrusted, 0);
+	sesssim_run(w->sim, NULL, NULL, 200 * SEC);
+	assert_int_equal(w->lost, 0);
+	assert_int_equal(st->untrusted_timeouts, 0);
+	assert_true(sess_is_up(w->cs));
+	world_free(w);
+}
+
+/*
+ * Issue 7: an on-path attacker holds back a few of the client's
+ * datagrams, races the newest to the server from a victim's address V,
+ * then lets the older ones through from the client's real address.  Only
+ * what came from V pays for what is sent to V; V never validates; the
+ * client keeps being served on its old, validated address.
+ */
+static void
+test_redirect_older_packets_earn_nothing(void **state)
+{
+	struct world		*w = world_new(NULL, NULL, NULL);
+	const struct sess_stats	*st = sess_ep_stats(sesssim_server(w->sim));
+	struct impair_dir	 gone, clear;
+	struct sockaddr_storage	 victim;
+	socklen_t		 vlen;
+	uint8_t			 msg[3000];
+	unsigned int		 first, last, i;
+
+	memset(msg, 'q', sizeof msg);
+	memset(&gone, 0, sizeof gone);
+	gone.blackhole = 1;
+	memset(&clear, 0, sizeof clear);
+	clear.delay_ns = SEC / 100;
+	first = w->ncap;
+	impair_set(sesssim_impair(w->sim), SESSSIM_C2S, &gone);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(sess_send(w->cs, msg, sizeof msg), 0);
+	sesssim_run(w->sim, NULL, NULL, SEC / 1000);
+	last = last_data(w);
+	assert_true(last > first + 4);
+	sesssim_addr(&victim, &vlen, 66, 6666);
+	sesssim_inject(w->sim, SESSSIM_C2S, w->cap[last], w->caplen[last],
+	    (struct sockaddr *)&victim, vlen);
+	for (i = first; i < last; i++)
+		if (w->cap[i][0] == SP_T_DATA)
+			to_server(w, w->cap[i], w->caplen[i]);
+	for (i = 0; i < 10; i++)
+		assert_int_equal(sess_send(w->ss, msg, sizeof msg), 0);
+	assert_true(sesssim_sent_to(w->sim, (struct sockaddr *)&victim) <=
+	    3 * w->caplen[last]);
+	assert_int_equal(st->paths_validated, 0);
+	/* Let the network run: the client is served, V never more. */
+	impair_set(sesssim_impair(w->sim), SESSSIM_C2S, &clear);
+	sesssim_run(w->sim, NULL, NULL, 10 * SEC);
+	assert_true(sesssim_sent_to(w->sim, (struct sockaddr *)&victim) <=
+	    3 * w->caplen[last]);
+	assert_int_equal(st->paths_validated, 0);
+	assert_int_equal(w->cli_msgs, 10);
+	assert_int_equal(w->lost, 0);
+	world_free(w);
+}
+
+/* Each ACK range is clipped to what is in flight: 8 ACKs of 16 ranges
+ * 256 wide visit at most the fragments sent, and acknowledge just
+ * those the ranges name.  (Needs cleartext DATA: seal = 0.) */
+static void
+test_wide_sack_costs_in_flight(void **state)
+{
+	struct world		 w0, *w = &w0;
+	struct impair_conf	 ic;
+	struct sess_conf	 c;
+	struct sess_cb		 scb, ccb;
+	struct impair_dir	 gone;
+	const struct sess_stats	*st;
+	struct sp_hdr		 h;
+	struct sp_ack		 a;
+	uint8_t			 pkt[SP_MAX_DGRAM];
+	size_t			 n, q;
+	unsigned int		 i, j;
+
+	memset(w, 0, sizeof *w);
+	strcpy(w->dir, "/tmp/sessatkXXXXXX");
+	assert_non_null(mkdtemp(w->dir));
+	snprintf(w->pins, sizeof w->pins, "%s/known", w->dir);
+	memset(&ic, 0, sizeof ic);
+	ic.seed = 3;
+	sess_conf_default(&c);
+	c.seal = 0;
+	scb = (struct sess_cb){ srv_up, srv_msg, any_lost, w };
+	ccb = (struct sess_cb){ cli_up, cli_msg, any_lost, w };
+	w->sim = sesssim_new(&ic, &c, &scb, &ccb, NULL, NULL, w->pins);
+	st = sess_ep_stats(sesssim_server(w->sim));
+	w->cs = sess_connect(sesssim_client(w->sim));
+	sesssim_run(w->sim, both_up, w, 10 * SEC);
+	assert_int_equal(w->srv_up, 1);
+	/* Two one-fragment messages in flight (seq 0 and 1), never heard. */
+	memset(&gone, 0, sizeof gone);
+	gone.blackhole = 1;
+	impair_set(sesssim_impair(w->sim), SESSSIM_S2C, &gone);
+	assert_int_equal(sess_send(w->ss, "one", 3), 0);
+	assert_int_equal(sess_send(w->ss, "two!", 4), 0);
+	sesssim_run(w->sim, NULL, NULL, SEC / 1000);
+	q = sess_queued(w->ss);
+	assert_int_equal(q, 7);
+	/* 8 ACKs: next 0, ranges [1, 257), [257, 513), ... */
+	memset(&a, 0, sizeof a);
+	a.next = 0;
+	a.nsack = SP_MAX_SACK;
+	for (j = 0; j < SP_MAX_SACK; j++) {
+		a.sack[j].start = 1 + 256 * j;
+		a.sack[j].end = 1 + 256 * (j + 1);
+	}
+	h.epoch = 0;
+	h.dcid = sess_id(w->ss);
+	h.counter = 1000000;
+	n = sp_hdr_encode(pkt, &h);
+	for (i = 0; i < 8; i++)
+		n += sp_ack_encode(pkt + n, &a);
+	memset(pkt + n, 0, SP_TAG_LEN);
+	n += SP_TAG_LEN;
+	to_server(w, pkt, n);
+	assert_int_equal(w->lost, 0);
+	assert_true(st->sack_slots <= 8 * 2);	/* not 8 x 4096 */
+	/* The right one acknowledged: "two!" (seq 1), not "one". */
+	assert_int_equal(sess_queued(w->ss), 3);
+	sesssim_free(w->sim);
+	unlink(w->pins);
+	rmdir(w->dir);
+}
+
+/*
+ * Memory: a session not trusted gets a small queue, and all sessions
+ * share a budget in allocated bytes; at either limit sess_send refuses
+ * (ENOBUFS, counted) and the layer's allocation stays within it.
+ */
+static void
+test_memory_budget_refuses(void **state)
+{
+	struct sess_conf	 d;
+	struct world		*w;
+	const struct sess_stats	*st;
+	struct impair_dir	 gone;
+	uint8_t			 msg[3000];
+	unsigned int		 n;
+	uint64_t		 refused;
+
+	sess_conf_default(&d);
+	d.mem_budget = 256 * 1024;
+	w = world_make(NULL, NULL, NULL, 0, &d);
+	st = sess_ep_stats(sesssim_server(w->sim));
+	memset(msg, 'm', sizeof msg);
+	memset(&gone, 0, sizeof gone);
+	gone.blackhole = 1;
+	/* Untrusted: small answers to a peer that never acknowledges. */
+	sesssim_autotrust(w->sim, 0);
+	w->cs = sess_connect(sesssim_client(w->sim));
+	sesssim_run(w->sim, both_up, w, 10 * SEC);
+	impair_set(sesssim_impair(w->sim), SESSSIM_S2C, &gone);
+	for (n = 0; n < 100000; n++)
+		if (sess_send(w->ss, "ERROR 7 bad", 11) == -1)
+			break;
+	assert_true(n < 100000);
+	assert_true(st->tx_mem_refused > 0);
+	assert_true(st->alloc < 4096 + 2 * d.pretrust_mem);
+	/* Trusted now: the budget, not the queue limit, stops it. */
+	sess_trust(w->ss);
+	refused = st->tx_mem_refused;
+	for (n = 0; n < 1000; n++) {
+		sesssim_run(w->sim, NULL, NULL, SEC / 1000);
+		if (sess_send(w->ss, msg, sizeof msg) == -1)
+			break;
+	}
+	assert_true(n < 100);			/* max_queue would allow 349 */
+	assert_int_equal(st->tx_mem_refused, refused + 1);
+	assert_true(st->alloc <= d.mem_budget);
+	/* And no new session while the budget is spent. */
+	flood_one(w, 1);
+	assert_int_equal(w->accepts, 0);
+	assert_true(st->rx_refused_mem > 0);
+	world_free(w);
+}
+
 int
 main(void)
 {
@@ -499,6 +875,13 @@ main(void)
 		cmocka_unit_test(test_spoofer_no_amplification),
 		cmocka_unit_test(test_redirect_bounded),
 		cmocka_unit_test(test_changed_key_refused),
+		cmocka_unit_test(test_hello_flood_capped),
+		cmocka_unit_test(test_cookie_bound_to_id_and_key),
+		cmocka_unit_test(test_half_open_keyed_by_address),
+		cmocka_unit_test(test_untrusted_closed),
+		cmocka_unit_test(test_redirect_older_packets_earn_nothing),
+		cmocka_unit_test(test_wide_sack_costs_in_flight),
+		cmocka_unit_test(test_memory_budget_refuses),
 	};
 
 	log_init("session_attack", LOG_TO_STDERR, 0);
