@@ -3,8 +3,13 @@
  * token) and PASSWD, the password jobs they hand to pwpool.c, and
  * logging a client in: WELCOME, presence, its queue and the receipts
  * owed to it.  Uses the store (accounts, tokens), user.c, client.c,
- * outq.c, presence.c, receipt.c, cmd.c (rate classes, nicks) and
- * libsodium.
+ * outq.c, presence.c, receipt.c, cmd.c (rate classes, nicks), device.c
+ * (addresses, device names, ending sessions), backoff.c and libsodium.
+ *
+ * What limits a password guesser: the address's password allowance
+ * (login_rl, cmd.c), the account's backoff after each wrong password
+ * (backoff.c) and the pool's share per address (pwpool.c).  A token
+ * login takes from its own, larger allowance and meets none of these.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,9 +18,11 @@
 #include <sodium.h>
 
 #include "auth.h"
+#include "backoff.h"
 #include "chatd.h"
 #include "client.h"
 #include "cmd.h"
+#include "device.h"
 #include "outq.h"
 #include "presence.h"
 #include "receipt.h"
@@ -38,17 +45,27 @@ struct auth {
 	uint64_t	 uid;
 	char		 nick[NICK_MAX_BYTES];
 	char		 key[NICK_MAX_BYTES];
+	char		 skel[NICK_SKELETON_MAX];	/* REGISTER */
+	char		 addr[STORE_ADDR_TEXT];		/* grouped */
+	char		 device[STORE_DEVICE_NAME];	/* its name */
 };
 
-/* Log client c in as su: WELCOME, presence, queue and old receipts. */
+/*
+ * Log client c in as su: WELCOME, presence, queue and old receipts.
+ * want_token: a new device token named device; else token is the one it
+ * logged in with (0: a password).
+ */
 static void
 auth_welcome(struct client *c, const struct store_user *su, const char *key,
-    uint64_t reqid, uint8_t reqtype, int want_token)
+    uint64_t reqid, uint8_t reqtype, int want_token, uint64_t token_id,
+    const char *device)
 {
 	struct server		*srv = c->srv;
 	struct cp_msg		 m;
 	struct user		*u;
 	uint8_t			 token[CP_TOKEN_LEN], th[STORE_TOKEN_HASHLEN];
+	char			 addr[STORE_ADDR_TEXT];
+	uint64_t		 now = clock_wall_ms();
 	int			 first;
 
 	memset(&m, 0, sizeof m);
@@ -56,15 +73,19 @@ auth_welcome(struct client *c, const struct store_user *su, const char *key,
 	m.id = reqid;
 	m.nick.p = (const uint8_t *)su->nick;
 	m.nick.len = strlen(su->nick);
+	device_addr(c, addr, sizeof addr);
+	c->token_id = token_id;
 	if (want_token) {
 		randombytes_buf(token, sizeof token);
 		crypto_generichash(th, sizeof th, token, sizeof token, NULL, 0);
-		if (store_token_add(srv->st, su->id, th,
-		    clock_wall_ms()) == 0) {
+		if (store_token_add(srv->st, su->id, th, now, device, addr,
+		    &c->token_id) == 0) {
 			m.secret.p = token;
 			m.secret.len = sizeof token;
-		}
-	}
+		} else
+			c->token_id = 0;
+	} else if (token_id != 0)
+		store_token_used(srv->st, token_id, now, addr);
 	outq_reply(c, &m, reqid, reqtype);
 	sodium_memzero(token, sizeof token);
 	srv->stats.logins++;
@@ -73,6 +94,7 @@ auth_welcome(struct client *c, const struct store_user *su, const char *key,
 	c->unext = u->clients;
 	u->clients = c;
 	c->u = u;
+	sess_trust(c->s);	/* logged in: out of the pre-login limits */
 	c->last_sid = 0;
 	client_catch_up(c);
 	if (first)
@@ -106,10 +128,17 @@ auth_submit(struct client *c, struct auth *a)
 	uint64_t	 reqid = a->reqid;
 	uint8_t		 type = a->type;
 
-	if (pwpool_submit(srv->pw, &a->job) == -1) {
+	int		 rc;
+
+	a->job.src = device_src(a->addr);
+	a->job.low = a->type == CP_REGISTER;
+	if ((rc = pwpool_submit(srv->pw, &a->job)) < 0) {
 		sodium_memzero(a, sizeof *a);
 		free(a);
-		srv->stats.busy++;
+		if (rc == -2)
+			srv->stats.pool_share++;
+		else
+			srv->stats.busy++;
 		outq_error(c, reqid, type, CPE_BUSY);
 		return;
 	}
@@ -119,7 +148,10 @@ auth_submit(struct client *c, struct auth *a)
 
 /*
  * May client c try REGISTER or LOGIN m now, with that nick and secret?
- * 0 with the nick's display form and key, or -1 if refused (answered).
+ * 0 with the nick's key (and a new name's display form), or -1 if
+ * refused (answered).  A new name meets nick_normalize()'s rules, and
+ * the ERROR says which it breaks; an account is named as
+ * store_user_key() finds it.
  */
 static int
 auth_login_ok(struct client *c, const struct cp_msg *m,
@@ -127,6 +159,7 @@ auth_login_ok(struct client *c, const struct cp_msg *m,
 {
 	struct server	*srv = c->srv;
 	struct auth	*a;
+	enum nick_err	 e;
 
 	if (c->u != NULL) {
 		outq_error(c, m->id, m->type, CPE_ALREADY);
@@ -136,9 +169,22 @@ auth_login_ok(struct client *c, const struct cp_msg *m,
 		outq_error(c, m->id, m->type, CPE_BUSY);
 		return -1;
 	}
-	if (cmd_limited(c, cmd, m))
+	if (cmd_limited(c, cmd, m)) {
+		if (m->type == CP_LOGIN && (m->flags & CPF_TOKEN))
+			srv->stats.rl_token++;
+		else
+			srv->stats.rl_password++;
 		return -1;
-	if (cmd_nick(&m->nick, nick, key) != NICK_OK) {
+	}
+	if (m->type == CP_REGISTER) {
+		e = nick_normalize((const char *)m->nick.p, m->nick.len, nick,
+		    key);
+		if (e != NICK_OK) {
+			outq_error_why(c, m->id, m->type, CPE_NICK_INVALID,
+			    nick_strerror(e));
+			return -1;
+		}
+	} else if (cmd_nick(srv, &m->nick, key) != NICK_OK) {
 		outq_error(c, m->id, m->type, CPE_NICK_INVALID);
 		return -1;
 	}
@@ -164,22 +210,83 @@ auth_token(struct client *c, const struct cp_msg *m,
 {
 	struct server	*srv = c->srv;
 	uint8_t		 th[STORE_TOKEN_HASHLEN];
+	char		 device[STORE_DEVICE_NAME];
+	uint64_t	 id = 0;
 	int		 rc;
 
 	if (m->secret.len == CP_TOKEN_LEN) {
 		crypto_generichash(th, sizeof th, m->secret.p,
 		    m->secret.len, NULL, 0);
-		rc = store_token_check(srv->st, su->id, th);
+		rc = store_token_check(srv->st, su->id, th,
+		    device_idle_since(srv, clock_wall_ms()), &id);
 	} else
 		rc = 0;
 	if (rc == 1) {
+		device_name(&m->device, device, sizeof device);
 		auth_welcome(c, su, key, m->id, m->type,
-		    m->flags & CPF_WANT_TOKEN);
+		    m->flags & CPF_WANT_TOKEN, id, device);
 		return;
 	}
+	if (rc == 2)
+		srv->stats.token_expired++;
 	srv->stats.login_failed++;
-	outq_error(c, m->id, m->type, rc == 0 ? CPE_BAD_TOKEN :
+	outq_error(c, m->id, m->type, rc >= 0 ? CPE_BAD_TOKEN :
 	    CPE_INTERNAL);
+}
+
+/*
+ * Is account uid in its backoff after wrong passwords?  Refused if so
+ * (answered), before any Argon2 is spent on it.
+ */
+static int
+auth_backoff(struct client *c, const struct cp_msg *m, uint64_t uid)
+{
+	struct server	*srv = c->srv;
+	uint64_t	 wait = backoff_wait(srv->backoff, uid, mono_ns());
+	char		 why[96];
+
+	if (wait == 0)
+		return 0;
+	srv->stats.backoff++;
+	snprintf(why, sizeof why, "wrong passwords for this account: try "
+	    "again in %llu s", (unsigned long long)(wait / 1000000000 + 1));
+	outq_error_why(c, m->id, m->type, CPE_RATE_LIMITED, why);
+	return 1;
+}
+
+/* A wrong password (ok 0) or the right one for account uid. */
+static void
+auth_tried(struct server *srv, uint64_t uid, int ok)
+{
+	if (ok)
+		backoff_clear(srv->backoff, uid);
+	else
+		backoff_fail(srv->backoff, uid, mono_ns(),
+		    (uint32_t)srv->conf.login_backoff_ms,
+		    (uint32_t)srv->conf.login_backoff_max_ms);
+}
+
+/* Has addr registered its day's accounts?  Refused if so (answered). */
+static int
+auth_capped(struct client *c, const struct cp_msg *m, const char *addr)
+{
+	struct server	*srv = c->srv;
+	uint64_t	 now = clock_wall_ms();
+	int		 n;
+
+	if (srv->conf.register_per_day == 0 || addr[0] == '\0')
+		return 0;
+	if ((n = store_reg_count(srv->st, addr, now > 86400000 ?
+	    now - 86400000 : 0)) == -1) {
+		outq_error(c, m->id, m->type, CPE_INTERNAL);
+		return 1;
+	}
+	if (n < srv->conf.register_per_day)
+		return 0;
+	srv->stats.register_cap++;
+	outq_error_why(c, m->id, m->type, CPE_RATE_LIMITED,
+	    "registrations from this address: today's are used up");
+	return 1;
 }
 
 /* REGISTER and LOGIN. */
@@ -191,6 +298,8 @@ auth_login(struct client *c, const struct cp_msg *m,
 	struct store_user	 su;
 	struct auth		*a;
 	char			 nick[NICK_MAX_BYTES], key[NICK_MAX_BYTES];
+	char			 skel[NICK_SKELETON_MAX];
+	char			 addr[STORE_ADDR_TEXT];
 	int			 rc;
 
 	if (auth_login_ok(c, m, cmd, nick, key) == -1)
@@ -206,6 +315,18 @@ auth_login(struct client *c, const struct cp_msg *m,
 		outq_error(c, m->id, m->type, CPE_NICK_TAKEN);
 		return;
 	}
+	/* A new name that looks like an account's (UTS #39 skeleton). */
+	if (m->type == CP_REGISTER) {
+		if (nick_skeleton(nick, strlen(nick), skel, sizeof skel) < 0) {
+			outq_error(c, m->id, m->type, CPE_NICK_INVALID);
+			return;
+		}
+		if ((rc = store_user_skeleton(srv->st, skel)) != 0) {
+			outq_error(c, m->id, m->type, rc == 1 ?
+			    CPE_CONFUSABLE : CPE_INTERNAL);
+			return;
+		}
+	}
 	if (m->type == CP_LOGIN && rc == 0) {
 		srv->stats.unknown_user++;
 		outq_error(c, m->id, m->type, CPE_UNKNOWN_USER);
@@ -215,6 +336,11 @@ auth_login(struct client *c, const struct cp_msg *m,
 		auth_token(c, m, &su, key);
 		return;
 	}
+	if (m->type == CP_LOGIN && auth_backoff(c, m, su.id))
+		return;
+	device_addr(c, addr, sizeof addr);
+	if (m->type == CP_REGISTER && auth_capped(c, m, addr))
+		return;
 	if (m->type == CP_LOGIN && store_user_by_id(srv->st, su.id, &su) != 1) {
 		outq_error(c, m->id, m->type, CPE_INTERNAL);
 		return;
@@ -225,6 +351,10 @@ auth_login(struct client *c, const struct cp_msg *m,
 	a->uid = su.id;
 	strcpy(a->nick, m->type == CP_REGISTER ? nick : su.nick);
 	strcpy(a->key, key);
+	if (m->type == CP_REGISTER)
+		strcpy(a->skel, skel);
+	strcpy(a->addr, addr);
+	device_name(&m->device, a->device, sizeof a->device);
 	auth_submit(c, a);
 }
 
@@ -241,7 +371,11 @@ auth_passwd(struct client *c, const struct cp_msg *m,
 		outq_error(c, m->id, m->type, CPE_BUSY);
 		return;
 	}
-	if (cmd_limited(c, cmd, m))
+	if (cmd_limited(c, cmd, m)) {
+		srv->stats.rl_password++;
+		return;
+	}
+	if (auth_backoff(c, m, c->u->id))
 		return;
 	if (m->secret2.len == 0 || m->secret2.len >= sizeof a->job.pw2 ||
 	    memchr(m->secret2.p, '\0', m->secret2.len) != NULL) {
@@ -259,6 +393,7 @@ auth_passwd(struct client *c, const struct cp_msg *m,
 	a = auth_new(c, m, PW_CHANGE, su.hash);
 	memcpy(a->job.pw2, m->secret2.p, m->secret2.len);
 	a->uid = su.id;
+	device_addr(c, a->addr, sizeof a->addr);
 	auth_submit(c, a);
 }
 
@@ -275,20 +410,23 @@ auth_done_register(struct server *srv, struct auth *a)
 		outq_error(c, a->reqid, a->type, CPE_INTERNAL);
 		return;
 	}
-	rc = store_user_add(srv->st, a->key, a->nick, a->job.hash,
+	/* Checked before hashing, but another REGISTER may have come. */
+	rc = store_user_add(srv->st, a->key, a->nick, a->skel, a->job.hash,
 	    clock_wall_ms(), &id);
 	if (rc != 0) {
-		outq_error(c, a->reqid, a->type, rc == 1 ?
-		    CPE_NICK_TAKEN : CPE_INTERNAL);
+		outq_error(c, a->reqid, a->type, rc == 1 ? CPE_NICK_TAKEN :
+		    rc == 2 ? CPE_CONFUSABLE : CPE_INTERNAL);
 		return;
 	}
 	srv->stats.registered++;
+	if (a->addr[0] != '\0')
+		store_reg_add(srv->st, a->addr, clock_wall_ms());
 	memset(&su, 0, sizeof su);
 	su.id = id;
 	snprintf(su.nick, sizeof su.nick, "%s", a->nick);
 	log_info("registered %s", a->nick);
 	auth_welcome(c, &su, a->key, a->reqid, a->type,
-	    a->flags & CPF_WANT_TOKEN);
+	    a->flags & CPF_WANT_TOKEN, 0, a->device);
 }
 
 /* LOGIN's password is checked: log in, or refuse. */
@@ -298,17 +436,20 @@ auth_done_login(struct server *srv, struct auth *a)
 	struct client		*c = a->c;
 	struct store_user	 su;
 
-	if (!a->job.ok) {
-		srv->stats.login_failed++;
-		outq_error(c, a->reqid, a->type, CPE_WRONG_PASSWORD);
-		return;
-	}
 	if (store_user_by_id(srv->st, a->uid, &su) != 1) {
 		outq_error(c, a->reqid, a->type, CPE_INTERNAL);
 		return;
 	}
+	/* A password changed while this one was checked is not let in. */
+	if (!a->job.ok || strcmp(su.hash, a->job.hash) != 0) {
+		auth_tried(srv, a->uid, 0);
+		srv->stats.login_failed++;
+		outq_error(c, a->reqid, a->type, CPE_WRONG_PASSWORD);
+		return;
+	}
+	auth_tried(srv, a->uid, 1);
 	auth_welcome(c, &su, a->key, a->reqid, a->type,
-	    a->flags & CPF_WANT_TOKEN);
+	    a->flags & CPF_WANT_TOKEN, 0, a->device);
 }
 
 /* PASSWD's old password is checked and the new one hashed: store it. */
@@ -319,14 +460,21 @@ auth_done_passwd(struct server *srv, struct auth *a)
 	struct cp_msg	 m;
 
 	if (!a->job.ok) {
+		auth_tried(srv, a->uid, 0);
 		outq_error(c, a->reqid, a->type, CPE_WRONG_PASSWORD);
 		return;
 	}
+	auth_tried(srv, a->uid, 1);
 	if (store_user_set_hash(srv->st, a->uid, a->job.hash) == -1 ||
 	    store_token_revoke(srv->st, a->uid) == -1) {
 		outq_error(c, a->reqid, a->type, CPE_INTERNAL);
 		return;
 	}
+	/* Whoever held a token, or the old password, is out now. */
+	c->token_id = 0;
+	if (c->u != NULL)
+		device_sign_out(srv, c->u, c, 0,
+		    "signed out: the account's password was changed");
 	memset(&m, 0, sizeof m);
 	m.type = CP_OK;
 	m.id = a->reqid;

@@ -33,13 +33,28 @@ struct chatd_conf {
 	int	max_sessions;
 	int	keepalive_ms;
 	int	dead_ms;
+	/* [sessions] the session layer's limits on peers not logged in */
+	int	half_open_per_addr;
+	int	unauth_per_addr;
+	int	max_unauth;
+	int	hello_rate;
+	int	hello_burst;
+	int	login_timeout_ms;
+	int	prelogin_kib;
+	int	memory_mib;
 	/* [accounts] */
 	int	registration;		/* new accounts allowed */
 	int	argon2_ops;		/* crypto_pwhash opslimit */
 	int	argon2_mem_kib;		/* crypto_pwhash memlimit, KiB */
 	int	auth_threads;
 	int	auth_queue;		/* jobs waiting, at most */
+	int	auth_queue_per_addr;	/* of them from one address */
 	int	max_contacts;
+	int	token_max_idle_days;	/* a device token unused this long
+					 * expires */
+	int	token_max_idle_s;	/* the same in seconds, if not 0 */
+	int	register_per_day;	/* registrations per address a day;
+					 * 0 no cap */
 	/* [store] */
 	int	fsync;
 	int	retention_days;
@@ -51,8 +66,21 @@ struct chatd_conf {
 	int	contact_rate, contact_burst;
 	int	typing_rate, typing_burst;
 	int	login_rate, login_burst;
-	/* [limits] per address, lib/ratelimit: logins and messages */
+	int	list_rate, list_burst;	/* WHO and CONTACTS lists */
+	/* [limits] messages waiting (not yet marked delivered) from one
+	 * sender for one recipient: a contact of the recipient's, anyone */
+	int	pair_quota;
+	int	stranger_quota;
+	/* [limits] malformed or refused-before-login requests that close
+	 * a session */
+	int	malformed_max;
+	/* [limits] failed password logins of one account: the first
+	 * delay, doubling to the longest (ms); 0 no backoff */
+	int	login_backoff_ms, login_backoff_max_ms;
+	/* [limits] per address, lib/ratelimit: password logins (and
+	 * registrations, password changes), device token logins, messages */
 	struct ratelimit_conf	login_rl;
+	struct ratelimit_conf	token_rl;
 	struct ratelimit_conf	msg_rl;
 };
 
@@ -78,12 +106,28 @@ struct chatd_stats {
 	uint64_t	not_logged_in;
 	uint64_t	ratelimited;
 	uint64_t	queue_full;
+	uint64_t	quota;		/* over the pair or stranger quota */
 	uint64_t	bad_utf8;
 	uint64_t	control_char;	/* C0 control in a message's text */
 	uint64_t	too_long;
 	uint64_t	unknown_user;
 	uint64_t	busy;
 	uint64_t	send_failed;	/* session queue full */
+	/* accounts: refused by reason, and sessions ended */
+	uint64_t	rl_password;	/* password logins over the address's
+					 * allowance */
+	uint64_t	rl_token;	/* token logins over theirs */
+	uint64_t	backoff;	/* password logins in an account's
+					 * backoff after failures */
+	uint64_t	register_cap;	/* over the address's daily cap */
+	uint64_t	pool_share;	/* over the address's share of the
+					 * password queue */
+	uint64_t	token_expired;	/* tokens idle too long */
+	uint64_t	signed_out;	/* sessions ended by a password
+					 * change or a device revoked */
+	/* sessions closed, by reason */
+	uint64_t	closed_malformed; /* malformed_max bad requests */
+	uint64_t	closed_unread;	/* answers unread: held too many */
 };
 
 /* config.c */
@@ -112,15 +156,28 @@ struct pw_job {
 	char		 hash[128];	/* in for VERIFY/CHANGE, out for HASH/CHANGE */
 	int		 ok;		/* result: verified, or hashed */
 	void		*ctx;		/* the caller's */
+	uint64_t	 src;		/* the source (address group) */
+	int		 low;		/* a registration: after logins */
 	struct pw_job	*next;
 };
 struct pwpool;
 struct ev_loop;
 typedef void	 pw_done_fn(struct pw_job *, void *arg);
+/*
+ * A pool of threads and a queue of up to queue jobs waiting, at most
+ * per_src of them from one source.  Logins and password changes are
+ * taken before registrations (j->low), and registrations may fill at
+ * most half the queue: a flood of registrations, or of anything from one
+ * address, cannot keep the logins of existing accounts waiting.
+ */
 struct pwpool	*pwpool_new(struct ev_loop *, int threads, int queue,
-		    unsigned long long ops, size_t mem, pw_done_fn *, void *arg);
-/* Queue a job (taken over): 0, or -1 when the queue is full. */
+		    int per_src, unsigned long long ops, size_t mem,
+		    pw_done_fn *, void *arg);
+/* Queue a job (taken over): 0; -1 when the queue (or its half for
+ * registrations) is full; -2 when j->src has its share waiting. */
 int		 pwpool_submit(struct pwpool *, struct pw_job *);
+/* A new bound per source (on reload). */
+void		 pwpool_set_share(struct pwpool *, int per_src);
 /* Stop the threads; jobs not yet done are finished with ok = -1. */
 void		 pwpool_free(struct pwpool *);
 void		 pwpool_set_cost(struct pwpool *, unsigned long long ops,

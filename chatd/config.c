@@ -17,13 +17,32 @@ static const struct conf_key config_keys[] = {
 	CONF_INT_KEY("chatd", "max_sessions", K, max_sessions, 1, 1000000),
 	CONF_INT_KEY("chatd", "keepalive_ms", K, keepalive_ms, 100, 3600000),
 	CONF_INT_KEY("chatd", "dead_ms", K, dead_ms, 1000, 3600000),
+	CONF_INT_KEY("sessions", "half_open_per_addr", K, half_open_per_addr,
+	    1, 1000000),
+	CONF_INT_KEY("sessions", "unauth_per_addr", K, unauth_per_addr, 1,
+	    1000000),
+	CONF_INT_KEY("sessions", "max_unauth", K, max_unauth, 1, 1000000),
+	CONF_INT_KEY("sessions", "hello_rate", K, hello_rate, 1, 1024),
+	CONF_INT_KEY("sessions", "hello_burst", K, hello_burst, 1, 256),
+	CONF_INT_KEY("sessions", "login_timeout_ms", K, login_timeout_ms,
+	    1000, 3600000),
+	CONF_INT_KEY("sessions", "prelogin_kib", K, prelogin_kib, 4, 1024),
+	CONF_INT_KEY("sessions", "memory_mib", K, memory_mib, 0, 1048576),
 	CONF_BOOL_KEY("accounts", "registration", K, registration),
 	CONF_INT_KEY("accounts", "argon2_ops", K, argon2_ops, 1, 100),
 	CONF_INT_KEY("accounts", "argon2_mem_kib", K, argon2_mem_kib, 8,
 	    4 * 1024 * 1024),
 	CONF_INT_KEY("accounts", "auth_threads", K, auth_threads, 1, 64),
 	CONF_INT_KEY("accounts", "auth_queue", K, auth_queue, 1, 100000),
+	CONF_INT_KEY("accounts", "auth_queue_per_addr", K, auth_queue_per_addr,
+	    1, 100000),
 	CONF_INT_KEY("accounts", "max_contacts", K, max_contacts, 0, 100000),
+	CONF_INT_KEY("accounts", "token_max_idle_days", K, token_max_idle_days,
+	    1, 36500),
+	CONF_INT_KEY("accounts", "token_max_idle_s", K, token_max_idle_s, 0,
+	    2000000000),
+	CONF_INT_KEY("accounts", "register_per_day", K, register_per_day, 0,
+	    1000000),
 	CONF_BOOL_KEY("store", "fsync", K, fsync),
 	CONF_INT_KEY("store", "retention_days", K, retention_days, 1, 36500),
 	CONF_INT_KEY("store", "queue_max", K, queue_max, 1, 10000000),
@@ -36,10 +55,23 @@ static const struct conf_key config_keys[] = {
 	CONF_INT_KEY("limits", "typing_burst", K, typing_burst, 1, 1000000),
 	CONF_INT_KEY("limits", "login_rate", K, login_rate, 0, 1000000),
 	CONF_INT_KEY("limits", "login_burst", K, login_burst, 1, 1000000),
+	CONF_INT_KEY("limits", "list_rate", K, list_rate, 0, 1000000),
+	CONF_INT_KEY("limits", "list_burst", K, list_burst, 1, 1000000),
+	CONF_INT_KEY("limits", "pair_quota", K, pair_quota, 1, 10000000),
+	CONF_INT_KEY("limits", "stranger_quota", K, stranger_quota, 1,
+	    10000000),
+	CONF_INT_KEY("limits", "malformed_max", K, malformed_max, 1, 1000000),
 	CONF_BOOL_KEY("limits", "addr_enable", K, login_rl.enable),
 	CONF_INT_KEY("limits", "addr_login_interval", K, login_rl.interval,
 	    -10, 12),
 	CONF_INT_KEY("limits", "addr_login_burst", K, login_rl.burst, 1, 256),
+	CONF_INT_KEY("limits", "addr_token_interval", K, token_rl.interval,
+	    -10, 12),
+	CONF_INT_KEY("limits", "addr_token_burst", K, token_rl.burst, 1, 256),
+	CONF_INT_KEY("limits", "login_backoff_ms", K, login_backoff_ms, 0,
+	    3600000),
+	CONF_INT_KEY("limits", "login_backoff_max_ms", K, login_backoff_max_ms,
+	    0, 86400000),
 	CONF_INT_KEY("limits", "addr_msg_interval", K, msg_rl.interval, -10,
 	    12),
 	CONF_INT_KEY("limits", "addr_msg_burst", K, msg_rl.burst, 1, 256),
@@ -59,12 +91,23 @@ config_defaults(struct chatd_conf *c)
 	c->max_sessions = 10000;
 	c->keepalive_ms = 25000;
 	c->dead_ms = 90000;
+	c->half_open_per_addr = 64;
+	c->unauth_per_addr = 256;
+	c->max_unauth = 2048;
+	c->hello_rate = 64;
+	c->hello_burst = 128;
+	c->login_timeout_ms = 30000;
+	c->prelogin_kib = 32;
+	c->memory_mib = 1024;
 	c->registration = 1;
 	c->argon2_ops = 2;		/* crypto_pwhash_OPSLIMIT_INTERACTIVE */
 	c->argon2_mem_kib = 65536;	/* crypto_pwhash_MEMLIMIT_INTERACTIVE */
 	c->auth_threads = 2;
 	c->auth_queue = 64;
+	c->auth_queue_per_addr = 8;
 	c->max_contacts = 1000;
+	c->token_max_idle_days = 90;
+	c->register_per_day = 20;
 	c->fsync = 1;
 	c->retention_days = 30;
 	c->queue_max = 1000;
@@ -77,12 +120,21 @@ config_defaults(struct chatd_conf *c)
 	c->typing_burst = 3;
 	c->login_rate = 1;
 	c->login_burst = 5;
+	c->list_rate = 1;
+	c->list_burst = 10;
+	c->pair_quota = 500;
+	c->stranger_quota = 50;
+	c->malformed_max = 8;
 	c->login_rl.enable = 1;
 	c->login_rl.interval = 0;	/* a login a second per address */
 	c->login_rl.burst = 16;
 	c->login_rl.leak = 0;
 	c->login_rl.table_size = 8192;
 	c->login_rl.ipv6_prefix = 64;
+	c->token_rl.interval = -8;	/* 256 token logins a second */
+	c->token_rl.burst = 256;
+	c->login_backoff_ms = 1000;
+	c->login_backoff_max_ms = 300000;
 	c->msg_rl.interval = -9;	/* 512 messages a second per address */
 	c->msg_rl.burst = 256;
 }
@@ -107,7 +159,12 @@ config_load(const char *path, int missing_ok, struct chatd_conf *c,
 		    "keepalive_ms (%d)", path, c->keepalive_ms);
 		return -1;
 	}
-	/* The message limiter shares the table settings of the login one. */
+	/* The message and token limiters share the table settings of the
+	 * login one. */
+	c->token_rl.enable = c->login_rl.enable;
+	c->token_rl.leak = 0;
+	c->token_rl.table_size = c->login_rl.table_size;
+	c->token_rl.ipv6_prefix = c->login_rl.ipv6_prefix;
 	c->msg_rl.enable = c->login_rl.enable;
 	c->msg_rl.leak = 0;
 	c->msg_rl.table_size = c->login_rl.table_size;

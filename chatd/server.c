@@ -14,7 +14,9 @@
  *	receipt.c	RECEIPTs to senders, at once or owed
  *	presence.c	PRESENCE to a user's watchers
  *	auth.c		REGISTER, LOGIN and PASSWD
+ *	device.c	DEVICES, device tokens' expiry, ending sessions
  *	cmd.c		the other requests, and the rate classes
+ *	quota.c		messages waiting, per sender and recipient
  *
  * server.h holds the state they share.
  */
@@ -24,11 +26,14 @@
 #include <ev.h>
 
 #include "auth.h"
+#include "backoff.h"
 #include "chatd.h"
 #include "client.h"
 #include "cmd.h"
 #include "deliver.h"
+#include "device.h"
 #include "outq.h"
+#include "quota.h"
 #include "server.h"
 #include "store.h"
 #include "user.h"
@@ -40,6 +45,7 @@
 #include "sess/session.h"
 
 #define EXPIRE_EVERY	3600.		/* seconds between retention runs */
+#define BACKOFF_ENTRIES	4096		/* accounts in password backoff */
 
 /*
  * The command table: what a client may ask, and the rules for each
@@ -47,8 +53,13 @@
  * login.  answers: a refusal is answered with ERROR; MARK, TYPING and
  * AWAY are sent without waiting for an answer, so they never get one.
  * rate: the limits its handler takes a token from, at the point in its
- * checks where it should (cmd_limited()); CONTACTS takes one only to add
- * or remove.
+ * checks where it should (cmd_limited()); CONTACTS to add or remove
+ * also takes one of RATE_CONTACT.
+ *
+ * A request that is malformed, or that needs a login before one, is a
+ * strike: malformed_max of them close the session.  Before a login only
+ * the first is answered, so that a session that never reads cannot make
+ * chatd queue answers for it (server_strike()).
  */
 static const struct command commands[CP_OK] = {
 	/* type		   handler	login	answers	rate */
@@ -57,10 +68,11 @@ static const struct command commands[CP_OK] = {
 	[CP_PASSWD] =	{ auth_passwd,	1,	1,	RATE_LOGIN },
 	[CP_SEND] =	{ cmd_send,	1,	1,	RATE_MSG },
 	[CP_MARK] =	{ cmd_mark,	1,	0,	RATE_NONE },
-	[CP_CONTACTS] =	{ cmd_contacts,	1,	1,	RATE_CONTACT },
-	[CP_WHO] =	{ cmd_who,	1,	1,	RATE_NONE },
+	[CP_CONTACTS] =	{ cmd_contacts,	1,	1,	RATE_LIST },
+	[CP_WHO] =	{ cmd_who,	1,	1,	RATE_LIST },
 	[CP_TYPING] =	{ cmd_typing,	1,	0,	RATE_TYPING },
 	[CP_AWAY] =	{ cmd_away,	1,	0,	RATE_NONE },
+	[CP_DEVICES] =	{ device_cmd,	1,	1,	RATE_LIST },
 };
 
 /*
@@ -88,6 +100,30 @@ server_refuse(struct client *c, const struct command *cmd,
 		outq_error(c, m->id, m->type, code);
 }
 
+/*
+ * Request m was malformed, or needs a login: count a strike against c,
+ * close its session at malformed_max, else refuse m with code.  Before a
+ * login only the first strike is answered (it tells a client of another
+ * protocol version what is wrong); later ones are dropped: answers to a
+ * session that has not logged in must not pile up.
+ */
+static void
+server_strike(struct server *srv, struct client *c,
+    const struct command *cmd, const struct cp_msg *m, enum cp_err code)
+{
+	if (++c->strikes >= srv->conf.malformed_max) {
+		srv->stats.closed_malformed++;
+		log_debug("session %016" PRIx64 ": %d malformed or refused "
+		    "requests; closing it", sess_id(c->s), c->strikes);
+		c->closing = 1;
+		sess_close(c->s);
+		return;
+	}
+	if (c->u == NULL && c->strikes > 1)
+		return;
+	server_refuse(c, cmd, m, code);
+}
+
 /* One chat message from a session: the table's rules, then its handler. */
 static void
 srv_message(struct sess *s, const uint8_t *buf, size_t len, void *arg)
@@ -98,7 +134,7 @@ srv_message(struct sess *s, const uint8_t *buf, size_t len, void *arg)
 	struct cp_msg		 m;
 	enum cp_err		 e;
 
-	if (c == NULL || c->dead)
+	if (c == NULL || c->dead || c->closing)
 		return;
 	e = cp_decode(buf, len, &m);
 	cmd = server_command(m.type);
@@ -110,16 +146,17 @@ srv_message(struct sess *s, const uint8_t *buf, size_t len, void *arg)
 		log_debug("session %016" PRIx64 ": %s %s message of %zu bytes",
 		    sess_id(s), e == CPE_VERSION ? "wrong version" :
 		    "malformed", cp_typename(m.type), len);
-		server_refuse(c, cmd, &m, e);
+		server_strike(srv, c, cmd, &m, e);
 		return;
 	}
 	if (cmd == NULL || cmd->fn == NULL) {
 		srv->stats.malformed++;
+		server_strike(srv, c, NULL, &m, CPE_MALFORMED);
 		return;
 	}
 	if (cmd->login && c->u == NULL) {
 		srv->stats.not_logged_in++;
-		server_refuse(c, cmd, &m, CPE_NOT_LOGGED_IN);
+		server_strike(srv, c, cmd, &m, CPE_NOT_LOGGED_IN);
 		return;
 	}
 	cmd->fn(c, &m, cmd);
@@ -174,7 +211,8 @@ prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 	server_flush(w->data);
 }
 
-/* Forget messages older than the retention. */
+/* Forget messages older than the retention; tokens idle too long and
+ * registrations older than a day (device.c). */
 static void
 expire_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -182,10 +220,19 @@ expire_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	uint64_t	 keep = (uint64_t)srv->conf.retention_days * 86400000;
 	int		 n;
 
+	device_expire(srv, clock_wall_ms());
 	n = store_expire(srv->st, clock_wall_ms() - keep);
-	if (n > 0)
-		log_info("retention: %d messages older than %d days removed",
-		    n, srv->conf.retention_days);
+	if (n <= 0)
+		return;
+	log_info("retention: %d messages older than %d days removed",
+	    n, srv->conf.retention_days);
+	/* Some may have been waiting: count again, from the cursors as
+	 * they stand and with every message in the queue index. */
+	user_flush_moved(srv);
+	if ((n = store_age(srv->st, UINT64_MAX, 0, user_needs, srv)) > 0)
+		srv->stats.queued_late += (uint64_t)n;
+	if (quota_load(srv->quota, srv->st) == -1)
+		log_warnx("store: cannot count the messages waiting");
 }
 
 struct server *
@@ -208,13 +255,27 @@ server_new(struct ev_loop *loop, int fd, const uint8_t *pk, const uint8_t *sk,
 	user_init(srv);
 	srv->login_rl = ratelimit_new(&conf->login_rl);
 	srv->msg_rl = ratelimit_new(&conf->msg_rl);
+	srv->token_rl = ratelimit_new(&conf->token_rl);
+	srv->backoff = backoff_new(BACKOFF_ENTRIES);
+	device_init(srv);
+	srv->quota = quota_new();
+	if (quota_load(srv->quota, st) == -1)
+		fatalx("store: cannot count the messages waiting");
 	srv->pw = pwpool_new(loop, conf->auth_threads, conf->auth_queue,
-	    (unsigned long long)conf->argon2_ops,
+	    conf->auth_queue_per_addr, (unsigned long long)conf->argon2_ops,
 	    (size_t)conf->argon2_mem_kib * 1024, auth_done, srv);
 	sess_conf_default(&sc);
 	sc.max_sessions = (uint32_t)conf->max_sessions;
 	sc.keepalive_ms = (uint32_t)conf->keepalive_ms;
 	sc.dead_ms = (uint32_t)conf->dead_ms;
+	sc.src_half = (uint32_t)conf->half_open_per_addr;
+	sc.src_untrusted = (uint32_t)conf->unauth_per_addr;
+	sc.max_untrusted = (uint32_t)conf->max_unauth;
+	sc.hello_rate = (uint32_t)conf->hello_rate;
+	sc.hello_burst = (uint32_t)conf->hello_burst;
+	sc.untrusted_ms = (uint32_t)conf->login_timeout_ms;
+	sc.pretrust_mem = (size_t)conf->prelogin_kib * 1024;
+	sc.mem_budget = (size_t)conf->memory_mib << 20;
 	srv->ep = sess_server_new(loop, fd, pk, sk, &sc, &cb);
 	ev_prepare_init(&srv->prepare, prepare_cb);
 	srv->prepare.data = srv;
@@ -231,10 +292,13 @@ server_reconfigure(struct server *srv, const struct chatd_conf *conf)
 {
 	ratelimit_free(srv->login_rl);
 	ratelimit_free(srv->msg_rl);
+	ratelimit_free(srv->token_rl);
 	srv->login_rl = ratelimit_new(&conf->login_rl);
 	srv->msg_rl = ratelimit_new(&conf->msg_rl);
+	srv->token_rl = ratelimit_new(&conf->token_rl);
 	pwpool_set_cost(srv->pw, (unsigned long long)conf->argon2_ops,
 	    (size_t)conf->argon2_mem_kib * 1024);
+	pwpool_set_share(srv->pw, conf->auth_queue_per_addr);
 	srv->conf = *conf;
 }
 
@@ -282,6 +346,10 @@ server_free(struct server *srv)
 	ev_prepare_stop(srv->loop, &srv->prepare);
 	ratelimit_free(srv->login_rl);
 	ratelimit_free(srv->msg_rl);
+	ratelimit_free(srv->token_rl);
+	backoff_free(srv->backoff);
+	device_fini(srv);
+	quota_free(srv->quota);
 	outq_fini(srv);
 	user_fini(srv);
 	free(srv);
@@ -299,6 +367,11 @@ server_log_stats(struct server *srv, const char *when)
 	const struct chatd_stats	*s = &srv->stats;
 	const struct sess_stats		*ss = sess_ep_stats(srv->ep);
 
+	log_info("%s: accounts limited password_addr %" PRIu64 " token_addr %"
+	    PRIu64 " backoff %" PRIu64 " register_cap %" PRIu64
+	    " pool_share %" PRIu64 " token_expired %" PRIu64 " signed_out %"
+	    PRIu64, when, s->rl_password, s->rl_token, s->backoff,
+	    s->register_cap, s->pool_share, s->token_expired, s->signed_out);
 	log_info("%s: sessions %" PRIu64 " (total %" PRIu64 ") registered %"
 	    PRIu64 " logins %" PRIu64 " login_failed %" PRIu64 " accepted %"
 	    PRIu64 " duplicates %" PRIu64 " delivered %" PRIu64
@@ -310,15 +383,27 @@ server_log_stats(struct server *srv, const char *when)
 	    s->commit_failed);
 	log_info("%s: dropped malformed %" PRIu64 " bad_version %" PRIu64
 	    " not_logged_in %" PRIu64 " ratelimited %" PRIu64 " queue_full %"
-	    PRIu64 " bad_utf8 %" PRIu64 " control_char %" PRIu64 " too_long %"
-	    PRIu64 " unknown_user %" PRIu64 " busy %" PRIu64 " send_failed %"
-	    PRIu64, when, s->malformed, s->bad_version, s->not_logged_in,
-	    s->ratelimited, s->queue_full, s->bad_utf8, s->control_char,
-	    s->too_long, s->unknown_user, s->busy, s->send_failed);
+	    PRIu64 " quota %" PRIu64 " bad_utf8 %" PRIu64 " control_char %"
+	    PRIu64 " too_long %" PRIu64 " unknown_user %" PRIu64 " busy %"
+	    PRIu64 " send_failed %" PRIu64 " closed_malformed %" PRIu64
+	    " closed_unread %" PRIu64 " waiting_pairs %zu", when,
+	    s->malformed, s->bad_version, s->not_logged_in, s->ratelimited,
+	    s->queue_full, s->quota, s->bad_utf8, s->control_char,
+	    s->too_long, s->unknown_user, s->busy, s->send_failed,
+	    s->closed_malformed, s->closed_unread, quota_pairs(srv->quota));
 	log_info("%s: datagrams in %" PRIu64 " out %" PRIu64 " malformed %"
 	    PRIu64 " truncated %" PRIu64 " forged %" PRIu64 " replayed %" PRIu64
-	    " unknown %" PRIu64 " refused %" PRIu64 " retransmits %" PRIu64,
+	    " unknown %" PRIu64 " refused %" PRIu64 " retransmits %" PRIu64
+	    " refused_unauth %" PRIu64 " refused_half_per_addr %" PRIu64
+	    " refused_unauth_per_addr %" PRIu64 " hello_limited %" PRIu64
+	    " refused_mem %" PRIu64 " mem_dropped %" PRIu64 " send_mem_refused %"
+	    PRIu64 " login_timeouts %" PRIu64 " unvalidated %" PRIu64
+	    " old_path %" PRIu64 " unauth %" PRIu64 " alloc %" PRIu64,
 	    when, ss->rx_datagrams, ss->tx_datagrams, ss->rx_malformed,
 	    ss->rx_truncated, ss->rx_forged, ss->rx_replayed, ss->rx_unknown,
-	    ss->rx_refused, ss->retransmits);
+	    ss->rx_refused, ss->retransmits, ss->rx_refused_untrusted,
+	    ss->rx_refused_src_half, ss->rx_refused_src, ss->rx_hello_limited,
+	    ss->rx_refused_mem, ss->rx_mem_dropped, ss->tx_mem_refused,
+	    ss->untrusted_timeouts, ss->tx_unvalidated, ss->tx_old_path,
+	    ss->untrusted, ss->alloc);
 }
