@@ -178,6 +178,7 @@ err_status(enum cp_err e)
 		return EX_NOPERM;
 	case CPE_RATE_LIMITED:
 	case CPE_QUEUE_FULL:
+	case CPE_QUOTA:
 	case CPE_BUSY:
 	case CPE_LIMIT:
 		return EX_TEMPFAIL;

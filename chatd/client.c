@@ -24,6 +24,9 @@
 #include "sess/session.h"
 
 #define HELD_MAX	(4 * 1024 * 1024) /* answers held for a full session */
+#define HELD_MAX_ANON	(16 * 1024)	/* the same, not logged in: its
+					 * answers are a few refusals and
+					 * one WELCOME */
 
 /* An answer that found its session's queue full, kept to send in order. */
 struct held {
@@ -167,12 +170,14 @@ client_unhold(struct client *c)
  * dropped: while the session's queue is full it is held, in order, and
  * sent as acknowledgements make room.  (Dropped, an ACCEPTED would leave
  * the message in the sender's outbox until its session was lost.)  A
- * client that lets HELD_MAX pile up is closed; it resends its outbox.
+ * client that lets HELD_MAX pile up (HELD_MAX_ANON before its login) is
+ * closed; it resends its outbox.
  */
 void
 client_answer(struct client *c, const uint8_t *wire, size_t len)
 {
 	struct held	*h;
+	size_t		 max = c->u != NULL ? HELD_MAX : HELD_MAX_ANON;
 
 	if (c->s == NULL || c->dead)
 		return;
@@ -183,7 +188,8 @@ client_answer(struct client *c, const uint8_t *wire, size_t len)
 			return;
 	}
 	c->srv->stats.send_failed++;
-	if (c->hbytes + len > HELD_MAX) {
+	if (c->hbytes + len > max) {
+		c->srv->stats.closed_unread++;
 		log_debug("session %016llx: %zu bytes of answers unread; "
 		    "closing it", (unsigned long long)sess_id(c->s),
 		    c->hbytes);

@@ -36,13 +36,16 @@ struct client {
 	int		 authing;
 	int		 backlog;	/* on the catch-up list */
 	int		 full;		/* the session's queue was full */
+	int		 strikes;	/* malformed requests, and requests
+					 * refused for want of a login */
+	int		 closing;	/* closed for its strikes */
 	uint64_t	 last_sid;	/* newest message sent to it */
 	uint64_t	 held_id;	/* a SEND refused for its rate: later
 					 * ones wait until it comes again */
 	uint64_t	 held_until;	/* ns; the hold lapses then */
 	struct held	*hhead, *htail;	/* answers waiting for room */
 	size_t		 hbytes;
-	struct bucket	 msg_b, contact_b, typing_b, login_b;
+	struct bucket	 msg_b, contact_b, typing_b, login_b, list_b;
 };
 
 /* Send wire bytes on a session now; 0, or -1 if its queue is full. */

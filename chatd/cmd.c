@@ -3,7 +3,8 @@
  * the rate classes they take from (cmd.h).  Uses user.c (who is online,
  * by nick), client.c, outq.c (every answer), deliver.c (a message relayed
  * before its commit), receipt.c (what a mark passes), presence.c, cursor.c,
- * bucket.c, lib's rate limiter and the store.
+ * quota.c (messages waiting per sender and recipient), bucket.c, lib's
+ * rate limiter and the store.
  */
 #include <sys/socket.h>
 
@@ -17,6 +18,7 @@
 #include "deliver.h"
 #include "outq.h"
 #include "presence.h"
+#include "quota.h"
 #include "receipt.h"
 #include "server.h"
 #include "store.h"
@@ -61,6 +63,10 @@ cmd_rate_class(struct client *c, enum cmd_rate rate, int *r, int *burst,
 		*r = cf->typing_rate;
 		*burst = cf->typing_burst;
 		return &c->typing_b;
+	case RATE_LIST:
+		*r = cf->list_rate;
+		*burst = cf->list_burst;
+		return &c->list_b;
 	case RATE_NONE:
 		break;
 	}
@@ -159,6 +165,40 @@ cmd_send_rcpt(struct client *c, const struct cp_msg *m, struct store_user *su)
 }
 
 /*
+ * May c's user have one more message waiting for rcpt?  CPE_NONE, or why
+ * not: the recipient's queue is full (queue_max from everyone), or the
+ * sender's share of it is (pair_quota for one of the recipient's
+ * contacts, stranger_quota for anyone else).  Waiting means stored and
+ * not yet marked delivered, whether the recipient is online or not.
+ * The counts are in memory (quota.c); whether the sender is a contact is
+ * looked up only past the stranger quota, once per pair while it waits.
+ */
+static enum cp_err
+cmd_send_quota(struct client *c, uint64_t rcpt)
+{
+	struct server		*srv = c->srv;
+	const struct chatd_conf	*cf = &srv->conf;
+	uint64_t		 sender = c->u->id;
+	uint32_t		 n = quota_pair(srv->quota, sender, rcpt);
+	enum quota_contact	 k;
+	int			 rc;
+
+	if (quota_rcpt(srv->quota, rcpt) >= (uint32_t)cf->queue_max)
+		return CPE_QUEUE_FULL;
+	if (n < (uint32_t)cf->stranger_quota)
+		return CPE_NONE;
+	if (n >= (uint32_t)cf->pair_quota)
+		return CPE_QUOTA;
+	if ((k = quota_contact(srv->quota, sender, rcpt)) == QUOTA_UNKNOWN) {
+		if ((rc = store_contact_has(srv->st, rcpt, sender)) == -1)
+			return CPE_INTERNAL;
+		k = rc ? QUOTA_CONTACT : QUOTA_STRANGER;
+		quota_set_contact(srv->quota, sender, rcpt, k);
+	}
+	return k == QUOTA_CONTACT ? CPE_NONE : CPE_QUOTA;
+}
+
+/*
  * Store SEND m to su (online as ru, or NULL) as sm: 0 stored, 1 a resend
  * of a stored one (sm is that), or -1 if refused (answered).
  */
@@ -167,6 +207,7 @@ cmd_send_store(struct client *c, const struct cp_msg *m,
     const struct store_user *su, const struct user *ru, struct store_msg *sm)
 {
 	struct server	*srv = c->srv;
+	enum cp_err	 e;
 	int		 rc;
 
 	/* Keep the reservation of server ids well ahead of their use. */
@@ -186,22 +227,26 @@ cmd_send_store(struct client *c, const struct cp_msg *m,
 	 * store's tail), unless the recipient is offline or behind. */
 	sm->online = ru != NULL && ru->clients != NULL &&
 	    !ru->clients->backlog;
-	/* The bound applies to what waits undelivered; an online recipient
-	 * drains it, so only look when it is offline or behind. */
-	if (!sm->online &&
-	    (rc = store_msg_queued(srv->st, su->id)) >= srv->conf.queue_max) {
+	/* Over a bound, only a resend of a stored message is answered
+	 * (with its ACCEPTED); a new one is refused. */
+	if ((e = cmd_send_quota(c, su->id)) != CPE_NONE) {
 		rc = store_msg_find(srv->st, sm);
 		if (rc != 1) {
-			srv->stats.queue_full++;
-			outq_error(c, m->id, m->type, rc == 0 ?
-			    CPE_QUEUE_FULL : CPE_INTERNAL);
+			if (e == CPE_QUEUE_FULL)
+				srv->stats.queue_full++;
+			else if (e == CPE_QUOTA)
+				srv->stats.quota++;
+			outq_error(c, m->id, m->type, rc == 0 ? e :
+			    CPE_INTERNAL);
 			return -1;
 		}
 	} else if ((rc = store_msg_add(srv->st, sm)) == -1) {
 		outq_error(c, m->id, m->type, CPE_INTERNAL);
 		return -1;
-	} else if (rc == 0)
+	} else if (rc == 0) {
 		srv->next_sid = sm->sid + 1;
+		quota_add(srv->quota, sm->sender, sm->rcpt, 1);
+	}
 	return rc;
 }
 
@@ -288,6 +333,24 @@ cmd_send(struct client *c, const struct cp_msg *m, const struct command *cmd)
 	cmd_send_relay(c, m, &sm);
 }
 
+/* What a mark passes. */
+struct mark {
+	struct server	*srv;
+	uint64_t	 rcpt;
+};
+
+/* A message passed by a mark: a receipt, and, once delivered, it no
+ * longer waits (quota.c). */
+static void
+cmd_mark_pass(void *arg, int kind, const struct store_msg *sm)
+{
+	struct mark	*k = arg;
+
+	if (kind == CPR_DELIVERED)
+		quota_done(k->srv->quota, sm->sender, k->rcpt);
+	receipt_pass(k->srv, kind, sm);
+}
+
 /*
  * MARK: a recipient's client has every message to it up to sid
  * (delivered), or its user has seen the conversation of sid up to it
@@ -298,14 +361,15 @@ cmd_mark(struct client *c, const struct cp_msg *m, const struct command *cmd)
 {
 	struct server	*srv = c->srv;
 	struct cursor	*cur;
+	struct mark	 k = { srv, c->u->id };
 
 	/* Nothing sent yet means nothing to mark. */
 	if ((cur = c->u->cur) == NULL)
 		return;
 	if (m->flags == CPR_DELIVERED)
-		cursor_delivered(cur, m->sid, receipt_pass, srv);
+		cursor_delivered(cur, m->sid, cmd_mark_pass, &k);
 	else
-		cursor_read(cur, m->sid, receipt_pass, srv);
+		cursor_read(cur, m->sid, cmd_mark_pass, &k);
 	user_moved(srv, c->u);
 }
 
@@ -314,24 +378,31 @@ struct roster {
 	uint8_t		 buf[ROSTER_MAX];
 	size_t		 len;
 	uint16_t	 count;
+	int		 full;		/* an entry did not fit */
 };
 
-/* Add one user to a roster with its presence. */
+/* Add one user to a roster with its presence; once one does not fit,
+ * the roster is full and takes no more. */
 static void
 cmd_roster_add(void *arg, const struct store_user *su)
 {
 	struct roster	*r = arg;
-	struct user	*u = user_by_id(r->srv, su->id);
+	struct user	*u;
 	struct cp_entry	 e;
 	size_t		 n;
 
+	if (r->full)
+		return;
+	u = user_by_id(r->srv, su->id);
 	e.nick.p = (const uint8_t *)su->nick;
 	e.nick.len = strlen(su->nick);
 	e.presence = u == NULL ? CPP_OFFLINE : u->away ? CPP_AWAY : CPP_ONLINE;
 	e.last_seen = u == NULL ? su->last_seen : 0;
 	if (r->count == UINT16_MAX || (n = cp_entry_encode(r->buf + r->len,
-	    sizeof r->buf - r->len, &e)) == 0)
+	    sizeof r->buf - r->len, &e)) == 0) {
+		r->full = 1;
 		return;
+	}
 	r->len += n;
 	r->count++;
 }
@@ -357,12 +428,13 @@ static int
 cmd_contacts_change(struct client *c, const struct cp_msg *m,
     const struct command *cmd)
 {
-	struct server		*srv = c->srv;
-	struct store_user	 su;
-	char			 key[NICK_MAX_BYTES];
-	int			 rc;
+	static const struct command	 change = { NULL, 1, 1, RATE_CONTACT };
+	struct server			*srv = c->srv;
+	struct store_user		 su;
+	char				 key[NICK_MAX_BYTES];
+	int				 rc;
 
-	if (cmd_limited(c, cmd, m))
+	if (cmd_limited(c, &change, m))
 		return -1;
 	if (cmd_nick(&m->nick, NULL, key) != NICK_OK) {
 		outq_error(c, m->id, m->type, CPE_NICK_INVALID);
@@ -384,10 +456,17 @@ cmd_contacts_change(struct client *c, const struct cp_msg *m,
 		outq_error(c, m->id, m->type, CPE_INTERNAL);
 		return -1;
 	}
+	/* The contact's quota for messages to this user changes at once. */
+	quota_set_contact(srv->quota, su.id, c->u->id, m->flags == CPC_ADD ?
+	    QUOTA_CONTACT : QUOTA_STRANGER);
 	return 0;
 }
 
-/* CONTACTS: list, add, remove; answers with the whole list. */
+/*
+ * CONTACTS: list, add, remove; answers with the whole list, so each
+ * takes a token of its row's rate (lists), and a change one of the
+ * contact changes' too.
+ */
 void
 cmd_contacts(struct client *c, const struct cp_msg *m,
     const struct command *cmd)
@@ -395,6 +474,8 @@ cmd_contacts(struct client *c, const struct cp_msg *m,
 	struct server	*srv = c->srv;
 	struct roster	*r;
 
+	if (cmd_limited(c, cmd, m))
+		return;
 	if (m->flags != CPC_LIST && cmd_contacts_change(c, m, cmd) == -1)
 		return;
 	r = xcalloc(1, sizeof *r);
@@ -406,7 +487,7 @@ cmd_contacts(struct client *c, const struct cp_msg *m,
 	free(r);
 }
 
-/* WHO: everyone online, if the directory is on. */
+/* WHO: everyone online who fits in one ROSTER, if the directory is on. */
 void
 cmd_who(struct client *c, const struct cp_msg *m, const struct command *cmd)
 {
@@ -419,10 +500,12 @@ cmd_who(struct client *c, const struct cp_msg *m, const struct command *cmd)
 		outq_error(c, m->id, m->type, CPE_DISABLED);
 		return;
 	}
+	if (cmd_limited(c, cmd, m))
+		return;
 	r = xcalloc(1, sizeof *r);
 	r->srv = srv;
 	memset(&su, 0, sizeof su);
-	for (u = srv->online; u != NULL; u = u->onext) {
+	for (u = srv->online; u != NULL && !r->full; u = u->onext) {
 		su.id = u->id;
 		snprintf(su.nick, sizeof su.nick, "%s", u->nick);
 		cmd_roster_add(r, &su);

@@ -28,6 +28,7 @@ enum cmd_rate {
 	RATE_MSG,		/* msg_rate, msg_burst; msg_rl */
 	RATE_CONTACT,		/* contact_rate, contact_burst */
 	RATE_TYPING,		/* typing_rate, typing_burst */
+	RATE_LIST,		/* list_rate, list_burst */
 };
 
 typedef void	 cmd_fn(struct client *, const struct cp_msg *,

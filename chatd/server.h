@@ -29,6 +29,7 @@ struct server {
 	struct store		*st;
 	struct pwpool		*pw;
 	struct ratelimit	*login_rl, *msg_rl;
+	struct quota		*quota;		/* cmd.c: messages waiting */
 	struct chatd_conf	 conf;
 	struct chatd_stats	 stats;		/* every module counts */
 	ev_prepare		 prepare;

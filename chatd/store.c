@@ -23,7 +23,7 @@ enum {
 	Q_MSG_ADD, Q_MSG_FIND, Q_MSG_QUEUED, Q_MSG_PENDING, Q_MSG_GET,
 	Q_MSG_RANGE, Q_MSG_RANGE_FROM, Q_CONV_GET, Q_CONV_PUT, Q_OWED,
 	Q_USER_DELIVERED, Q_SID_RESERVE, Q_EXPIRE, Q_MSG_QUEUE,
-	Q_QUEUE_FROM, Q_REQUEUE,
+	Q_QUEUE_FROM, Q_REQUEUE, Q_MSG_WAITING, Q_CONTACT_HAS,
 	Q_COUNT
 };
 
@@ -107,6 +107,11 @@ static const char *const sql[Q_COUNT] = {
 	/* After a crash or a failed commit: the tail is lost. */
 	[Q_REQUEUE] = "UPDATE messages SET q = 1 WHERE NOT q AND id >="
 	    " ifnull((SELECT value FROM meta WHERE key = 'queue_from'), 0)",
+	/* Through the queue index, recipient by recipient. */
+	[Q_MSG_WAITING] = "SELECT m.sender, m.rcpt, count(*) FROM users u"
+	    " JOIN messages m ON m.rcpt = u.id AND m.q AND m.id > u.delivered"
+	    " GROUP BY m.rcpt, m.sender",
+	[Q_CONTACT_HAS] = "SELECT 1 FROM contacts WHERE user = ? AND contact = ?",
 };
 
 /*
@@ -928,6 +933,24 @@ store_count(struct store *st, int q, uint64_t id, const char *what)
 }
 
 int
+store_contact_has(struct store *st, uint64_t user, uint64_t contact)
+{
+	sqlite3_stmt	*s = store_q(st, Q_CONTACT_HAS);
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)user);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)contact);
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		sqlite3_reset(s);
+		return 1;
+	case SQLITE_DONE:
+		return 0;
+	default:
+		return store_fail(st, "look up contact");
+	}
+}
+
+int
 store_contact_count(struct store *st, uint64_t user)
 {
 	return store_count(st, Q_CONTACT_COUNT, user, "count contacts");
@@ -1036,6 +1059,23 @@ store_msg_queued(struct store *st, uint64_t rcpt)
 	if (store_tail_queue(st, rcpt) == -1)
 		return -1;
 	return store_count(st, Q_MSG_QUEUED, rcpt, "count queue");
+}
+
+int
+store_msg_waiting(struct store *st, store_waiting_fn *fn, void *arg)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	s = store_q(st, Q_MSG_WAITING);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		fn(arg, (uint64_t)sqlite3_column_int64(s, 0),
+		    (uint64_t)sqlite3_column_int64(s, 1),
+		    (uint32_t)sqlite3_column_int64(s, 2));
+	if (rc != SQLITE_DONE)
+		return store_fail(st, "count waiting messages");
+	sqlite3_reset(s);
+	return 0;
 }
 
 int

@@ -116,6 +116,9 @@ int		 store_contact_add(struct store *, uint64_t user,
 int		 store_contact_del(struct store *, uint64_t user,
 		    uint64_t contact);
 int		 store_contact_count(struct store *, uint64_t user);
+/* Is contact on user's list: 1, 0, -1. */
+int		 store_contact_has(struct store *, uint64_t user,
+		    uint64_t contact);
 typedef void	 store_user_fn(void *arg, const struct store_user *);
 int		 store_contacts(struct store *, uint64_t user, store_user_fn *,
 		    void *arg);
@@ -163,6 +166,15 @@ int		 store_msg_add(struct store *, struct store_msg *m);
 int		 store_msg_find(struct store *, struct store_msg *m);
 /* Messages to rcpt past its delivered cursor; -1 failure. */
 int		 store_msg_queued(struct store *, uint64_t rcpt);
+/*
+ * Every (sender, rcpt) with messages past rcpt's delivered cursor, and
+ * how many: 0, or -1.  Counts those in the queue index only: age the
+ * whole tail first (store_age() with keep 0) unless none is in it.
+ */
+typedef void	 store_waiting_fn(void *arg, uint64_t sender, uint64_t rcpt,
+		    uint32_t n);
+int		 store_msg_waiting(struct store *, store_waiting_fn *,
+		    void *arg);
 typedef void	 store_msg_fn(void *arg, const struct store_msg *);
 /*
  * Up to limit messages to rcpt past both after and its delivered cursor

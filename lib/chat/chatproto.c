@@ -78,6 +78,8 @@ static const char *const errtext[CPE_MAX] = {
 	[CPE_BAD_PASSWORD] = "password empty or too long",
 	[CPE_LIMIT] = "too many contacts",
 	[CPE_CONTROL] = "text holds a control character (not tab or newline)",
+	[CPE_QUOTA] = "too many of your messages are waiting for this "
+	    "recipient",
 };
 
 /* The layout of type, or NULL. */

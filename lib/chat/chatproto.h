@@ -193,6 +193,8 @@ enum cp_err {
 	CPE_BAD_PASSWORD = 17,	/* a new password that is empty or too long */
 	CPE_LIMIT = 18,		/* too many contacts */
 	CPE_CONTROL = 19,	/* text holds a control character */
+	CPE_QUOTA = 21,		/* too many of the sender's messages wait
+				 * for this recipient */
 	CPE_MAX
 };
 
