@@ -766,7 +766,7 @@ test_wide_sack_costs_in_flight(void **state)
 	memset(w, 0, sizeof *w);
 	strcpy(w->dir, "/tmp/sessatkXXXXXX");
 	assert_non_null(mkdtemp(w->dir));
-	snprintf(w->pins, sizeof w->pins, "%s/known", w->dir);
+	snprintf(w->pins, sizeof w->pins, "%.40s/known", w->dir);
 	memset(&ic, 0, sizeof ic);
 	ic.seed = 3;
 	sess_conf_default(&c);
