@@ -41,6 +41,7 @@ enum cmd {
 	CMD_CONTACTS,
 	CMD_WHO,
 	CMD_PASSWD,
+	CMD_DEVICES,
 };
 
 struct chatc {
@@ -54,6 +55,8 @@ struct chatc {
 	int			 rc;		/* exit status once done */
 	int			 done;
 	int			 drain_ticks;
+	enum cp_err		 last_code;	/* why the last attempt failed */
+	char			 last_why[128];
 	/* send */
 	const char		*to;
 	char			*text;
@@ -73,11 +76,19 @@ struct chatc {
 	/* contacts */
 	enum cp_contacts_op	 op;
 	const char		*contact;
+	/* devices */
+	uint64_t		 revoke;	/* a device id, or 0 to list */
 	/* passwd */
 	char			*oldpw, *newpw;
 	int			 save_token;
 	ev_timer		 timer;
 };
+
+/*
+ * Seconds a command keeps trying by default: long enough to ride out a
+ * train's tunnel or a server's restart, short enough for a script.
+ */
+#define CHATC_TIMEOUT	60
 
 static struct chatc	 ch;
 
@@ -102,12 +113,18 @@ usage(FILE *f, int code)
 "  contacts [add NICK | del NICK] list, add or remove contacts\n"
 "  who                            who is online\n"
 "  passwd                         change the password ($CHAT_NEW_PASSWORD\n"
-"                                 or a prompt); revokes device tokens\n"
+"                                 or a prompt); revokes device tokens and\n"
+"                                 signs every other session out\n"
+"  devices [revoke ID]            list this account's devices (id, name,\n"
+"                                 last seen, address, current/online), or\n"
+"                                 revoke one: its token and sessions end\n"
 "\n"
 "  -s, --server HOST[:PORT]  server (default $CHAT_SERVER, else %s)\n"
 "  -n, --nick NICK           your nickname\n"
-"  -t, --timeout SECONDS     give up after this long (default 10; listen:\n"
-"                            never, unless --timeout)\n"
+"  -t, --timeout SECONDS     give up after this long (default %d; listen:\n"
+"                            never, unless --timeout); until then a lost\n"
+"                            connection, a busy or restarting server is\n"
+"                            retried with backoff\n"
 "\n"
 "The password is read from $CHAT_PASSWORD, else from the terminal.  After\n"
 "a login with the password, a device token in $XDG_CONFIG_HOME/udp-suite/\n"
@@ -117,7 +134,7 @@ usage(FILE *f, int code)
 "user, 69 server unreachable, 70 server failure, 73 nickname taken,\n"
 "75 try again later (rate limited, busy, queue full, not delivered in\n"
 "time), 76 server key changed, 77 wrong password or revoked token.\n",
-	    CHATCLIENT_DEFAULT_SERVER);
+	    CHATCLIENT_DEFAULT_SERVER, CHATC_TIMEOUT);
 	exit(code);
 }
 
@@ -168,8 +185,10 @@ err_status(enum cp_err e)
 	case CPE_BAD_PASSWORD:
 		return EX_DATAERR;
 	case CPE_UNKNOWN_USER:
+	case CPE_NO_DEVICE:
 		return EX_NOUSER;
 	case CPE_NICK_TAKEN:
+	case CPE_CONFUSABLE:
 		return EX_CANTCREAT;
 	case CPE_WRONG_PASSWORD:
 	case CPE_BAD_TOKEN:
@@ -369,6 +388,12 @@ run_command(void)
 	case CMD_WHO:
 		chatclient_who(ch.cc);
 		break;
+	case CMD_DEVICES:
+		if (ch.revoke != 0)
+			chatclient_device_revoke(ch.cc, ch.revoke);
+		else
+			chatclient_devices(ch.cc);
+		break;
 	case CMD_PASSWD:
 		if ((id = chatclient_passwd(ch.cc, ch.oldpw, ch.newpw)) == 0)
 			finish(EX_DATAERR, "passwd: new password empty or "
@@ -395,8 +420,9 @@ cb_state(struct chatclient *cc, enum chatclient_state st, enum cp_err code,
 	case CHATCLIENT_FAILED:
 		if (code == CPE_BAD_TOKEN) {
 			token_forget(ch.server, ch.key);
-			finish(EX_NOPERM, "%s: this device's token was revoked; "
-			    "log in with the password", ch.nick);
+			finish(EX_NOPERM, "%s: %s; log in with the password",
+			    ch.nick, strncmp(why, "signed out", 10) == 0 ? why :
+			    "this device's token was revoked or has expired");
 		} else if (code != CPE_NONE)
 			finish(err_status(code), "%s: %s", ch.nick, why);
 		else
@@ -404,6 +430,9 @@ cb_state(struct chatclient *cc, enum chatclient_state st, enum cp_err code,
 			    EX_UNAVAILABLE, "%s: %s", ch.server, why);
 		break;
 	case CHATCLIENT_DISCONNECTED:
+		/* Retried until the timeout, which then reports this. */
+		ch.last_code = code;
+		snprintf(ch.last_why, sizeof ch.last_why, "%s", why);
 		log_debug("disconnected: %s", why);
 		break;
 	default:
@@ -431,7 +460,13 @@ cb_result(struct chatclient *cc, uint64_t id, enum cp_type type,
 	if (code != CPE_NONE) {
 		finish(err_status(code), "%s: %s", type == CP_PASSWD ?
 		    "passwd" : type == CP_WHO ? "who" : type == CP_CONTACTS ?
-		    "contacts" : "request", detail);
+		    "contacts" : type == CP_DEVICES ? "devices" : "request",
+		    detail);
+		return;
+	}
+	if (type == CP_DEVICES) {
+		printf("device %" PRIu64 " revoked\n", ch.revoke);
+		finish(0, NULL);
 		return;
 	}
 	if (type == CP_PASSWD) {
@@ -535,6 +570,29 @@ cb_roster(struct chatclient *cc, uint64_t id,
 	finish(0, NULL);
 }
 
+/* The account's devices: id, name, last seen, address, state. */
+static void
+cb_devices(struct chatclient *cc, uint64_t id,
+    const struct chatclient_device *v, size_t n, void *arg)
+{
+	char	t[32];
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (v[i].last_seen_ms != 0)
+			fmt_time(v[i].last_seen_ms, t, sizeof t);
+		else
+			strcpy(t, "-");
+		printf("%" PRIu64 "\t", v[i].id);
+		put_field(v[i].name[0] != '\0' ? v[i].name : "-");
+		printf("\t%s\t", t);
+		put_field(v[i].addr[0] != '\0' ? v[i].addr : "-");
+		printf("\t%s\n", v[i].current ? "current" : v[i].online ?
+		    "online" : "-");
+	}
+	finish(0, NULL);
+}
+
 static void
 cb_presence(struct chatclient *cc, const struct chatclient_contact *p,
     void *arg)
@@ -579,7 +637,10 @@ timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		finish(0, NULL);
 		return;
 	}
-	if (st != CHATCLIENT_READY)
+	if (st != CHATCLIENT_READY && ch.last_code != CPE_NONE)
+		finish(err_status(ch.last_code), "%s: %s (still, after %g s)",
+		    ch.nick, ch.last_why, ch.timeout);
+	else if (st != CHATCLIENT_READY)
 		finish(EX_UNAVAILABLE, "%s: no answer from the server within "
 		    "%g s", ch.server, ch.timeout);
 	else if (ch.cmd == CMD_SEND && ch.msgid != 0 && ch.outstanding > 0 &&
@@ -678,6 +739,15 @@ parse_command(int argc, char *argv[])
 		ch.cmd = CMD_WHO;
 	else if (strcmp(c, "passwd") == 0 && argc == 1)
 		ch.cmd = CMD_PASSWD;
+	else if (strcmp(c, "devices") == 0 && (argc == 1 ||
+	    (argc == 3 && strcmp(argv[1], "revoke") == 0))) {
+		ch.cmd = CMD_DEVICES;
+		if (argc == 3) {
+			ch.revoke = strtoull(argv[2], &end, 10);
+			if (*end != '\0' || ch.revoke == 0)
+				usage(stderr, EX_USAGE);
+		}
+	}
 	else if (strcmp(c, "contacts") == 0) {
 		ch.cmd = CMD_CONTACTS;
 		ch.op = CPC_LIST;
@@ -770,10 +840,12 @@ main(int argc, char *argv[])
 	enum nick_err		 ne;
 	struct chatclient_cb	 cb = { cb_state, cb_result, cb_accepted,
 				    cb_receipt, cb_message, cb_roster,
-				    cb_presence, cb_typing, NULL };
+				    cb_presence, cb_typing, NULL,
+				    cb_devices };
 	uint8_t			 token[CP_TOKEN_LEN];
 	char			 err[256], *pw = NULL, *again;
-	double			 timeout = 10;
+	char			 host[256], device[80];
+	double			 timeout = CHATC_TIMEOUT;
 	int			 c, verbose = 0, have_token;
 	char			*end;
 
@@ -858,6 +930,11 @@ main(int argc, char *argv[])
 	ch.loop = ev_default_loop(EVFLAG_AUTO);
 	chatclient_conf_default(&conf);
 	conf.server = ch.server;
+	if (gethostname(host, sizeof host) == -1)
+		strcpy(host, "?");
+	host[sizeof host - 1] = '\0';
+	snprintf(device, sizeof device, "chatc on %.64s", host);
+	conf.device = device;
 	/* A one-shot command waits for the server through restarts. */
 	if ((ch.cc = chatclient_new(ch.loop, &conf, &cb, err, sizeof err)) ==
 	    NULL) {

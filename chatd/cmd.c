@@ -90,6 +90,12 @@ cmd_limited(struct client *c, const struct command *cmd,
 
 	if ((b = cmd_rate_class(c, cmd->rate, &rate, &burst, &rl)) == NULL)
 		return 0;
+	/* A device token login costs no Argon2 and guesses nothing: it
+	 * takes from an allowance of its own, far larger, so that many
+	 * users behind one address (a NAT) are not refused after a
+	 * restart, and leaves the password one to password guesses. */
+	if (m->type == CP_LOGIN && (m->flags & CPF_TOKEN))
+		rl = c->srv->token_rl;
 	if (bucket_take(b, rate, burst, now) && (rl == NULL ||
 	    (sa = sess_peer(c->s, &salen)) == NULL ||
 	    ratelimit_check(rl, sa, now) == RATELIMIT_PASS))
@@ -150,7 +156,7 @@ cmd_send_rcpt(struct client *c, const struct cp_msg *m, struct store_user *su)
 		outq_error(c, m->id, m->type, e);
 		return -1;
 	}
-	if (cmd_nick(&m->nick, NULL, key) != NICK_OK) {
+	if (cmd_nick(srv, &m->nick, key) != NICK_OK) {
 		outq_error(c, m->id, m->type, CPE_NICK_INVALID);
 		return -1;
 	}
@@ -436,7 +442,7 @@ cmd_contacts_change(struct client *c, const struct cp_msg *m,
 
 	if (cmd_limited(c, &change, m))
 		return -1;
-	if (cmd_nick(&m->nick, NULL, key) != NICK_OK) {
+	if (cmd_nick(srv, &m->nick, key) != NICK_OK) {
 		outq_error(c, m->id, m->type, CPE_NICK_INVALID);
 		return -1;
 	}
@@ -528,7 +534,7 @@ cmd_typing(struct client *c, const struct cp_msg *m,
 
 	if (cmd_limited(c, cmd, m))
 		return;
-	if (cmd_nick(&m->nick, NULL, key) != NICK_OK ||
+	if (cmd_nick(srv, &m->nick, key) != NICK_OK ||
 	    (u = user_by_key(srv, key)) == NULL)
 		return;
 	memset(&r, 0, sizeof r);

@@ -14,6 +14,8 @@
 
 #include <stdint.h>
 
+#include "server.h"
+#include "store.h"
 #include "chat/chatproto.h"
 #include "chat/nick.h"
 
@@ -42,11 +44,15 @@ struct command {
 	enum cmd_rate	 rate;
 };
 
-/* Normalise a nick from the wire; NICK_OK or the error. */
+/*
+ * The key of the account a request names (to log in, a recipient, a
+ * contact): store_user_key(), never a new name's rules.  NICK_OK or the
+ * error.
+ */
 static inline enum nick_err
-cmd_nick(const struct cp_str *s, char *display, char *key)
+cmd_nick(struct server *srv, const struct cp_str *s, char *key)
 {
-	return nick_normalize((const char *)s->p, s->len, display, key);
+	return store_user_key(srv->st, (const char *)s->p, s->len, key);
 }
 
 int	cmd_limited(struct client *, const struct command *,

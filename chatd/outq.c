@@ -14,6 +14,7 @@
  * "accepted" is only ever said about a message on disk, and a crash
  * loses nothing that was acknowledged.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,9 +100,21 @@ void
 outq_error(struct client *c, uint64_t reqid, uint8_t reqtype,
     enum cp_err code)
 {
+	outq_error_why(c, reqid, reqtype, code, NULL);
+}
+
+void
+outq_error_why(struct client *c, uint64_t reqid, uint8_t reqtype,
+    enum cp_err code, const char *why)
+{
 	struct cp_msg	m;
 	const char	*d = cp_strerror(code);
+	char		 buf[160];
 
+	if (why != NULL) {
+		snprintf(buf, sizeof buf, "%s: %s", d, why);
+		d = buf;
+	}
 	memset(&m, 0, sizeof m);
 	m.type = CP_ERROR;
 	m.id = reqid;

@@ -46,6 +46,9 @@ void		 outq_reply(struct client *, const struct cp_msg *,
 		    uint64_t reqid, uint8_t reqtype);
 void		 outq_error(struct client *, uint64_t reqid, uint8_t reqtype,
 		    enum cp_err);
+/* The same with why after the code's text: "invalid nickname: why". */
+void		 outq_error_why(struct client *, uint64_t reqid,
+		    uint8_t reqtype, enum cp_err, const char *why);
 void		 outq_commit(struct server *);
 /* A syncer_fn: commits up to seq are durable, or failed to be. */
 void		 outq_synced(void *arg, uint64_t seq, int ok);

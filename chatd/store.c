@@ -18,7 +18,10 @@
 enum {
 	Q_BEGIN, Q_BEGIN_NOW, Q_COMMIT, Q_ROLLBACK,
 	Q_USER_ADD, Q_USER_GET, Q_USER_BY_ID, Q_USER_HASH, Q_USER_SEEN,
+	Q_USER_SKELETON,
 	Q_TOKEN_ADD, Q_TOKEN_CHECK, Q_TOKEN_REVOKE,
+	Q_TOKEN_TRIM, Q_TOKEN_USED, Q_TOKEN_REVOKE_ONE, Q_TOKEN_LIST,
+	Q_TOKEN_EXPIRE, Q_REG_COUNT, Q_REG_ADD, Q_REG_EXPIRE,
 	Q_CONTACT_ADD, Q_CONTACT_DEL, Q_CONTACT_COUNT, Q_CONTACTS, Q_WATCHERS,
 	Q_MSG_ADD, Q_MSG_FIND, Q_MSG_QUEUED, Q_MSG_PENDING, Q_MSG_GET,
 	Q_MSG_RANGE, Q_MSG_RANGE_FROM, Q_CONV_GET, Q_CONV_PUT, Q_OWED,
@@ -32,8 +35,8 @@ static const char *const sql[Q_COUNT] = {
 	[Q_BEGIN_NOW] = "BEGIN IMMEDIATE",
 	[Q_COMMIT] = "COMMIT",
 	[Q_ROLLBACK] = "ROLLBACK",
-	[Q_USER_ADD] = "INSERT OR IGNORE INTO users(key, nick, hash, created)"
-	    " VALUES (?, ?, ?, ?)",
+	[Q_USER_ADD] = "INSERT OR IGNORE INTO users(key, nick, hash, created,"
+	    " skeleton) VALUES (?, ?, ?, ?, ?)",
 	[Q_USER_GET] = "SELECT id, nick, hash, last_seen, delivered FROM users"
 	    " WHERE key = ?",
 	[Q_USER_BY_ID] = "SELECT id, nick, hash, last_seen, delivered"
@@ -41,10 +44,26 @@ static const char *const sql[Q_COUNT] = {
 	    " WHERE id = ?",
 	[Q_USER_HASH] = "UPDATE users SET hash = ? WHERE id = ?",
 	[Q_USER_SEEN] = "UPDATE users SET last_seen = ? WHERE id = ?",
-	[Q_TOKEN_ADD] = "INSERT OR REPLACE INTO tokens(hash, user, created)"
-	    " VALUES (?, ?, ?)",
-	[Q_TOKEN_CHECK] = "SELECT 1 FROM tokens WHERE hash = ? AND user = ?",
+	[Q_USER_SKELETON] = "SELECT 1 FROM users WHERE skeleton = ?",
+	[Q_TOKEN_ADD] = "INSERT OR REPLACE INTO tokens(hash, user, created,"
+	    " last_used, name, addr) VALUES (?1, ?2, ?3, ?3, ?4, ?5)",
+	[Q_TOKEN_CHECK] = "SELECT id, last_used FROM tokens"
+	    " WHERE hash = ? AND user = ?",
 	[Q_TOKEN_REVOKE] = "DELETE FROM tokens WHERE user = ?",
+	/* An account keeps its most recently used tokens only. */
+	[Q_TOKEN_TRIM] = "DELETE FROM tokens WHERE user = ?1 AND id NOT IN"
+	    " (SELECT id FROM tokens WHERE user = ?1"
+	    " ORDER BY last_used DESC, id DESC LIMIT ?2)",
+	[Q_TOKEN_USED] = "UPDATE tokens SET last_used = max(last_used, ?2),"
+	    " addr = ifnull(?3, addr) WHERE id = ?1",
+	[Q_TOKEN_REVOKE_ONE] = "DELETE FROM tokens WHERE id = ? AND user = ?",
+	[Q_TOKEN_LIST] = "SELECT id, last_used, name, addr FROM tokens"
+	    " WHERE user = ? ORDER BY last_used DESC, id DESC",
+	[Q_TOKEN_EXPIRE] = "DELETE FROM tokens WHERE last_used < ?",
+	[Q_REG_COUNT] = "SELECT count(*) FROM registrations"
+	    " WHERE addr = ? AND t >= ?",
+	[Q_REG_ADD] = "INSERT INTO registrations(addr, t) VALUES (?, ?)",
+	[Q_REG_EXPIRE] = "DELETE FROM registrations WHERE t < ?",
 	[Q_CONTACT_ADD] = "INSERT OR IGNORE INTO contacts(user, contact)"
 	    " VALUES (?, ?)",
 	[Q_CONTACT_DEL] = "DELETE FROM contacts WHERE user = ? AND contact = ?",
@@ -132,8 +151,13 @@ static const char *const sql[Q_COUNT] = {
  * so no AUTOINCREMENT; the duplicate check's index leads with the
  * client's message id, which grows with time, so that its inserts land
  * together.
+ *
+ * Version 4: an account's key is its nick's NFKC_Casefold (nick.h), and
+ * users.skeleton its UTS #39 skeleton under a unique index, so that no
+ * two accounts look alike; meta's nick_data names the Unicode data both
+ * were made with (store_nicks()).
  */
-#define STORE_VERSION	3
+#define STORE_VERSION	4
 
 /* The message table of version 3, for the schema and the upgrades. */
 #define MESSAGES_COLUMNS						\
@@ -145,6 +169,22 @@ static const char *const sql[Q_COUNT] = {
 	"  text BLOB NOT NULL,"						\
 	"  q INTEGER NOT NULL DEFAULT 1"
 
+/*
+ * The token table of version 5: a device token's id (what DEVICES
+ * names), its hash, when it was last used and from where, and the name
+ * of the device it was issued to.  registrations: when each account was
+ * registered, from which address (grouped as the rate limits group
+ * them), for the daily cap per address; rows older than a day go.
+ */
+#define TOKENS_COLUMNS							\
+	"  id INTEGER PRIMARY KEY,"					\
+	"  hash BLOB NOT NULL UNIQUE,"					\
+	"  user INTEGER NOT NULL,"					\
+	"  created INTEGER NOT NULL,"					\
+	"  last_used INTEGER NOT NULL,"					\
+	"  name TEXT NOT NULL DEFAULT '',"				\
+	"  addr TEXT NOT NULL DEFAULT ''"
+
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS users ("
 	"  id INTEGER PRIMARY KEY,"
@@ -153,12 +193,16 @@ static const char schema[] =
 	"  hash TEXT NOT NULL,"
 	"  created INTEGER NOT NULL,"
 	"  last_seen INTEGER NOT NULL DEFAULT 0,"
-	"  delivered INTEGER NOT NULL DEFAULT 0);"
-	"CREATE TABLE IF NOT EXISTS tokens ("
-	"  hash BLOB PRIMARY KEY,"
-	"  user INTEGER NOT NULL,"
-	"  created INTEGER NOT NULL);"
+	"  delivered INTEGER NOT NULL DEFAULT 0,"
+	"  skeleton TEXT);"
+	"CREATE UNIQUE INDEX IF NOT EXISTS users_skeleton ON users(skeleton);"
+	"CREATE TABLE IF NOT EXISTS tokens (" TOKENS_COLUMNS ");"
 	"CREATE INDEX IF NOT EXISTS tokens_user ON tokens(user);"
+	"CREATE TABLE IF NOT EXISTS registrations ("
+	"  addr TEXT NOT NULL,"
+	"  t INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS registrations_addr"
+	"  ON registrations(addr, t);"
 	"CREATE TABLE IF NOT EXISTS contacts ("
 	"  user INTEGER NOT NULL,"
 	"  contact INTEGER NOT NULL,"
@@ -181,7 +225,24 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS meta ("
 	"  key TEXT PRIMARY KEY,"
 	"  value INTEGER NOT NULL) WITHOUT ROWID;"
-	"PRAGMA user_version = 3;";
+	"PRAGMA user_version = 4;";
+
+/* Version 3 had no skeletons (store_nicks() fills them in). */
+static const char migrate3[] =
+	"ALTER TABLE users ADD COLUMN skeleton TEXT;";
+
+/*
+ * Before version 5 a token was its hash, user and creation time: the
+ * table is rebuilt with ids, and an old token counts as used at the
+ * upgrade (its real last use is unknown; it should not expire at once).
+ */
+static const char migrate_tokens[] =
+	"CREATE TABLE tokens5 (" TOKENS_COLUMNS ");"
+	"INSERT INTO tokens5(hash, user, created, last_used)"
+	"  SELECT hash, user, created,"
+	"  CAST(strftime('%s', 'now') AS INTEGER) * 1000 FROM tokens;"
+	"DROP TABLE tokens;"
+	"ALTER TABLE tokens5 RENAME TO tokens;";
 
 /* Version 2's message table had AUTOINCREMENT and no q: rebuilt. */
 static const char migrate2[] =
@@ -260,6 +321,9 @@ struct store {
 	size_t		 head, len, cap;
 	uint64_t	 tail_next;	/* above every sid in the tail */
 	struct tail_chain tail_chain[TAIL_HASH];
+	char		**fallback;	/* fallback keys (store.h), in
+					 * strcmp() order */
+	size_t		 nfallback;
 };
 
 /* The chain of rcpt's live tail entries. */
@@ -365,11 +429,244 @@ store_pragma(struct store *st, const char *q)
 	return v;
 }
 
+static void	store_col_text(sqlite3_stmt *, int, char *, size_t);
+
+/* An account as it was before its key and skeleton are made again. */
+struct store_nick {
+	sqlite3_int64	 id;
+	char		*nick;
+	char		*key;
+};
+
+/*
+ * Set column text of account id with s, an UPDATE of it: SQLITE_DONE,
+ * SQLITE_CONSTRAINT if another account has that value, or an error.
+ */
+static int
+store_nick_set(sqlite3_stmt *s, const char *text, sqlite3_int64 id)
+{
+	int	rc;
+
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, id);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* The nick of the account whose key (or skeleton) is v, into nick. */
+static void
+store_nick_holder(struct store *st, int skeleton, const char *v, char *nick,
+    size_t len)
+{
+	sqlite3_stmt	*s;
+
+	snprintf(nick, len, "?");
+	if (sqlite3_prepare_v2(st->db, skeleton ?
+	    "SELECT nick FROM users WHERE skeleton = ?" :
+	    "SELECT nick FROM users WHERE key = ?", -1, &s, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(s, 1, v, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		store_col_text(s, 0, nick, len);
+	sqlite3_finalize(s);
+}
+
+/*
+ * Give account n a fallback key, which its name does not reach under
+ * today's rules: "\1" and the key of its name under the rules before
+ * NFKC (nick_oldkey()), which store_user_key() tries first, or failing
+ * that "\1" and the key it had.  SQLITE_DONE, or an error.
+ */
+static int
+store_nick_fallback(sqlite3_stmt *setkey, const struct store_nick *n)
+{
+	char		 key[NICK_MAX_BYTES + 1];
+	const char	*old = n->key[0] == '\1' ? n->key + 1 : n->key;
+	int		 rc = SQLITE_CONSTRAINT;
+
+	key[0] = '\1';
+	if (nick_oldkey(n->nick, strlen(n->nick), key + 1) == NICK_OK)
+		rc = store_nick_set(setkey, key, n->id);
+	if (rc == SQLITE_CONSTRAINT) {
+		snprintf(key + 1, sizeof key - 1, "%s", old);
+		rc = store_nick_set(setkey, key, n->id);
+	}
+	if (rc == SQLITE_CONSTRAINT) {
+		log_warnx("store: %s (id %lld): its old key is taken too; it "
+		    "cannot log in by name", n->nick, (long long)n->id);
+		rc = SQLITE_DONE;	/* keeps the key store_nicks() gave */
+	}
+	return rc;
+}
+
+/*
+ * Were the keys and skeletons made with Unicode data other than this
+ * build's (or never)?  1, 0, or -1.
+ */
+static int
+store_nicks_stale(struct store *st)
+{
+	sqlite3_stmt		*s;
+	const unsigned char	*v;
+	int			 rc;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta"
+	    " WHERE key = 'nick_data'", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		v = sqlite3_column_text(s, 0);
+		rc = v == NULL || strcmp((const char *)v,
+		    nick_data_version()) != 0;
+		break;
+	case SQLITE_DONE:
+		rc = 1;
+		break;
+	default:
+		rc = -1;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/*
+ * Make every account's key and skeleton again from its nick with this
+ * build's Unicode data, in the open transaction, oldest account first:
+ * where two now meet, the older keeps the key or the skeleton.  The
+ * younger keeps working: store_nick_fallback() gives it a key it logs in
+ * with by its exact old name, and its skeleton stays NULL.  Each is
+ * logged.  0, or -1 with msg set.
+ */
+static int
+store_nicks(struct store *st, char **msg)
+{
+	sqlite3_stmt		*s = NULL, *setkey = NULL, *setskel = NULL;
+	struct store_nick	*v = NULL, *n;
+	size_t			 nv = 0, cap = 0, i, len;
+	char			 key[NICK_MAX_BYTES], skel[NICK_SKELETON_MAX];
+	char			 other[NICK_MAX_BYTES];
+	enum nick_err		 e;
+	int			 rc, ret = -1;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT id, nick, key FROM users"
+	    " ORDER BY id", -1, &s, NULL) != SQLITE_OK)
+		goto done;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (nv == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = xreallocarray(v, cap, sizeof *v);
+		}
+		store_col_text(s, 1, key, sizeof key);
+		v[nv].nick = xstrdup(key);
+		store_col_text(s, 2, key, sizeof key);
+		v[nv].key = xstrdup(key);
+		v[nv++].id = sqlite3_column_int64(s, 0);
+	}
+	if (rc != SQLITE_DONE)
+		goto done;
+	if (nv > 0)
+		log_info("store: making nickname keys and skeletons with %s",
+		    nick_data_version());
+	/* Keys out of the way while they are made again: unique, and no
+	 * name's key. */
+	if (sqlite3_exec(st->db, "UPDATE users SET skeleton = NULL,"
+	    " key = char(2) || id", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, "UPDATE users SET key = ? WHERE id = ?",
+	    -1, &setkey, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, "UPDATE users SET skeleton = ?"
+	    " WHERE id = ?", -1, &setskel, NULL) != SQLITE_OK)
+		goto done;
+	for (i = 0; i < nv; i++) {
+		n = &v[i];
+		len = strlen(n->nick);
+		if ((e = nick_lookup(n->nick, len, NULL, key)) == NICK_OK)
+			rc = store_nick_set(setkey, key, n->id);
+		if (e != NICK_OK || rc == SQLITE_CONSTRAINT) {
+			if (e == NICK_OK) {
+				store_nick_holder(st, 0, key, other,
+				    sizeof other);
+				log_info("store: %s (id %lld) has the key of %s;"
+				    " it logs in by its exact old name",
+				    n->nick, (long long)n->id, other);
+			} else
+				log_info("store: %s (id %lld) has no key (%s);"
+				    " it logs in by its exact old name",
+				    n->nick, (long long)n->id,
+				    nick_strerror(e));
+			rc = store_nick_fallback(setkey, n);
+		}
+		if (rc != SQLITE_DONE)
+			goto done;
+		if (nick_skeleton(n->nick, len, skel, sizeof skel) < 0)
+			continue;
+		rc = store_nick_set(setskel, skel, n->id);
+		if (rc == SQLITE_CONSTRAINT) {
+			store_nick_holder(st, 1, skel, other, sizeof other);
+			log_info("store: %s and %s look alike; both kept", other,
+			    n->nick);
+		} else if (rc != SQLITE_DONE)
+			goto done;
+	}
+	sqlite3_finalize(s);
+	if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO meta(key, value)"
+	    " VALUES ('nick_data', ?)", -1, &s, NULL) != SQLITE_OK)
+		goto done;
+	sqlite3_bind_text(s, 1, nick_data_version(), -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_DONE)
+		ret = 0;
+done:
+	if (ret == -1)
+		*msg = sqlite3_mprintf("nickname keys: %s",
+		    sqlite3_errmsg(st->db));
+	sqlite3_finalize(s);
+	sqlite3_finalize(setkey);
+	sqlite3_finalize(setskel);
+	for (i = 0; i < nv; i++) {
+		free(v[i].nick);
+		free(v[i].key);
+	}
+	free(v);
+	return ret;
+}
+
+/* Keep the keys of accounts that kept an older key, and log how many. */
+static int
+store_fallbacks_load(struct store *st)
+{
+	sqlite3_stmt	*s;
+	size_t		 cap = 0;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT key FROM users"
+	    " WHERE key >= char(1) AND key < char(2) ORDER BY key", -1, &s,
+	    NULL) != SQLITE_OK)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (st->nfallback == cap) {
+			cap = cap ? cap * 2 : 16;
+			st->fallback = xreallocarray(st->fallback, cap,
+			    sizeof *st->fallback);
+		}
+		st->fallback[st->nfallback++] =
+		    xstrdup((const char *)sqlite3_column_text(s, 0));
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return -1;
+	if (st->nfallback > 0)
+		log_info("store: %zu accounts look like older ones and log in "
+		    "by their exact names only", st->nfallback);
+	return 0;
+}
+
 /* Create the schema, or bring an older one up to date: 0 or -1. */
 static int
 store_schema(struct store *st, char **msg)
 {
 	long long	 v, old;
+	int		 stale;
 
 	if ((v = store_pragma(st, "PRAGMA user_version")) == -1)
 		return -1;
@@ -383,22 +680,40 @@ store_schema(struct store *st, char **msg)
 	    " WHERE type = 'table' AND name = 'messages'");
 	if (old > 0 && v == 0)
 		v = 1;
-	if (old == 0 || v == STORE_VERSION)
-		return sqlite3_exec(st->db, schema, NULL, NULL, msg) ==
-		    SQLITE_OK ? 0 : -1;
-	log_info("store: upgrading the schema from version %lld to %d", v,
-	    STORE_VERSION);
-	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, msg) != SQLITE_OK)
-		return -1;
-	if ((v < 2 && sqlite3_exec(st->db, migrate1, NULL, NULL, msg) !=
-	    SQLITE_OK) ||
-	    sqlite3_exec(st->db, migrate2, NULL, NULL, msg) != SQLITE_OK ||
-	    sqlite3_exec(st->db, schema, NULL, NULL, msg) != SQLITE_OK ||
-	    sqlite3_exec(st->db, "COMMIT", NULL, NULL, msg) != SQLITE_OK) {
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-		return -1;
+	if (old == 0 || v == STORE_VERSION) {
+		if (sqlite3_exec(st->db, schema, NULL, NULL, msg) != SQLITE_OK)
+			return -1;
+		/* Keys and skeletons change with the Unicode data. */
+		if ((stale = store_nicks_stale(st)) == 0)
+			return 0;
+		if (stale == -1 || sqlite3_exec(st->db, "BEGIN", NULL, NULL,
+		    msg) != SQLITE_OK)
+			return -1;
+	} else {
+		log_info("store: upgrading the schema from version %lld to %d",
+		    v, STORE_VERSION);
+		if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, msg) != SQLITE_OK)
+			return -1;
+		if ((v < 2 && sqlite3_exec(st->db, migrate1, NULL, NULL, msg) !=
+		    SQLITE_OK) ||
+		    (v < 3 && sqlite3_exec(st->db, migrate2, NULL, NULL, msg) !=
+		    SQLITE_OK) ||
+		    (v < 4 && sqlite3_exec(st->db, migrate3, NULL, NULL, msg) !=
+		    SQLITE_OK) ||
+		    (v < 5 && store_pragma(st, "SELECT count(*) FROM"
+		    " sqlite_master WHERE type = 'table' AND name = 'tokens'")
+		    > 0 && sqlite3_exec(st->db, migrate_tokens, NULL, NULL,
+		    msg) != SQLITE_OK) ||
+		    sqlite3_exec(st->db, schema, NULL, NULL, msg) != SQLITE_OK)
+			goto fail;
 	}
+	if (store_nicks(st, msg) == -1 ||
+	    sqlite3_exec(st->db, "COMMIT", NULL, NULL, msg) != SQLITE_OK)
+		goto fail;
 	return 0;
+fail:
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
 }
 
 /* Put message sid in the queue index. */
@@ -631,6 +946,11 @@ store_open(const char *dir, enum store_sync sync, char *err, size_t errlen)
 			    sqlite3_errmsg(st->db));
 			goto fail;
 		}
+	if (store_fallbacks_load(st) == -1) {
+		snprintf(err, errlen, "%s: cannot read the keys: %s", path,
+		    sqlite3_errmsg(st->db));
+		goto fail;
+	}
 	/* Server ids handed out (perhaps before their commit) stay below
 	 * the reservation; none is ever used twice. */
 	{
@@ -686,6 +1006,7 @@ fail:
 void
 store_close(struct store *st)
 {
+	size_t	j;
 	int	i;
 
 	if (st == NULL)
@@ -696,6 +1017,9 @@ store_close(struct store *st)
 	for (i = 0; i < Q_COUNT; i++)
 		sqlite3_finalize(st->q[i]);
 	sqlite3_close(st->db);
+	for (j = 0; j < st->nfallback; j++)
+		free(st->fallback[j]);
+	free(st->fallback);
 	free(st->tail);
 	free(st->path);
 	free(st);
@@ -785,9 +1109,11 @@ store_col_text(sqlite3_stmt *s, int col, char *buf, size_t len)
 
 int
 store_user_add(struct store *st, const char *key, const char *nick,
-    const char *hash, uint64_t now, uint64_t *id)
+    const char *skeleton, const char *hash, uint64_t now, uint64_t *id)
 {
-	sqlite3_stmt	*s;
+	struct store_user	 u;
+	sqlite3_stmt		*s;
+	int			 rc;
 
 	if (store_txc(st) == -1)
 		return -1;
@@ -796,12 +1122,61 @@ store_user_add(struct store *st, const char *key, const char *nick,
 	sqlite3_bind_text(s, 2, nick, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, (sqlite3_int64)now);
+	if (skeleton != NULL)
+		sqlite3_bind_text(s, 5, skeleton, -1, SQLITE_STATIC);
 	if (store_exec(st, s, "add user") == -1)
 		return -1;
-	if (sqlite3_changes(st->db) == 0)
-		return 1;
+	if (sqlite3_changes(st->db) == 0) {
+		/* Ignored: the key is taken, or else the skeleton. */
+		if ((rc = store_user_get(st, key, &u)) == -1)
+			return -1;
+		return rc == 1 ? 1 : 2;
+	}
 	*id = (uint64_t)sqlite3_last_insert_rowid(st->db);
 	return 0;
+}
+
+int
+store_user_skeleton(struct store *st, const char *skeleton)
+{
+	sqlite3_stmt	*s = store_q(st, Q_USER_SKELETON);
+
+	sqlite3_bind_text(s, 1, skeleton, -1, SQLITE_STATIC);
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		sqlite3_reset(s);
+		return 1;
+	case SQLITE_DONE:
+		return 0;
+	default:
+		return store_fail(st, "find skeleton");
+	}
+}
+
+/* strcmp() for bsearch() of an array of strings. */
+static int
+store_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+enum nick_err
+store_user_key(const struct store *st, const char *name, size_t len,
+    char *key)
+{
+	char		 fb[NICK_MAX_BYTES + 1];
+	const char	*p = fb;
+
+	if (st->nfallback > 0) {
+		fb[0] = '\1';
+		if (nick_oldkey(name, len, fb + 1) == NICK_OK &&
+		    strlen(fb) < NICK_MAX_BYTES && bsearch(&p, st->fallback,
+		    st->nfallback, sizeof *st->fallback, store_strcmp) != NULL) {
+			strcpy(key, fb);
+			return NICK_OK;
+		}
+	}
+	return nick_lookup(name, len, NULL, key);
 }
 
 /* Read a user row from a statement with one row waiting. */
@@ -864,7 +1239,8 @@ store_user_seen(struct store *st, uint64_t id, uint64_t t)
 
 int
 store_token_add(struct store *st, uint64_t user,
-    const uint8_t hash[STORE_TOKEN_HASHLEN], uint64_t now)
+    const uint8_t hash[STORE_TOKEN_HASHLEN], uint64_t now, const char *name,
+    const char *addr, uint64_t *id)
 {
 	sqlite3_stmt	*s;
 
@@ -874,26 +1250,132 @@ store_token_add(struct store *st, uint64_t user,
 	sqlite3_bind_blob(s, 1, hash, STORE_TOKEN_HASHLEN, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)user);
 	sqlite3_bind_int64(s, 3, (sqlite3_int64)now);
-	return store_exec(st, s, "add token");
+	sqlite3_bind_text(s, 4, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, addr, -1, SQLITE_STATIC);
+	if (store_exec(st, s, "add token") == -1)
+		return -1;
+	*id = (uint64_t)sqlite3_last_insert_rowid(st->db);
+	return store_write(st, 1, Q_TOKEN_TRIM, 2, user, STORE_TOKENS_MAX,
+	    "trim tokens");
 }
 
 int
 store_token_check(struct store *st, uint64_t user,
-    const uint8_t hash[STORE_TOKEN_HASHLEN])
+    const uint8_t hash[STORE_TOKEN_HASHLEN], uint64_t idle_since,
+    uint64_t *id)
 {
 	sqlite3_stmt	*s = store_q(st, Q_TOKEN_CHECK);
+	uint64_t	 used;
 
 	sqlite3_bind_blob(s, 1, hash, STORE_TOKEN_HASHLEN, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)user);
 	switch (sqlite3_step(s)) {
 	case SQLITE_ROW:
+		*id = (uint64_t)sqlite3_column_int64(s, 0);
+		used = (uint64_t)sqlite3_column_int64(s, 1);
 		sqlite3_reset(s);
-		return 1;
+		if (used >= idle_since)
+			return 1;
+		/* Idle too long: it goes now, not at the next sweep. */
+		if (store_write(st, 1, Q_TOKEN_REVOKE_ONE, 2, *id, user,
+		    "expire token") == -1)
+			return -1;
+		return 2;
 	case SQLITE_DONE:
 		return 0;
 	default:
 		return store_fail(st, "check token");
 	}
+}
+
+int
+store_token_used(struct store *st, uint64_t id, uint64_t now,
+    const char *addr)
+{
+	sqlite3_stmt	*s;
+
+	if (store_tx(st) == -1)
+		return -1;
+	s = store_q(st, Q_TOKEN_USED);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)now);
+	if (addr != NULL)
+		sqlite3_bind_text(s, 3, addr, -1, SQLITE_STATIC);
+	return store_exec(st, s, "token used");
+}
+
+int
+store_token_revoke_one(struct store *st, uint64_t user, uint64_t id)
+{
+	if (store_write(st, 1, Q_TOKEN_REVOKE_ONE, 2, id, user,
+	    "revoke token") == -1)
+		return -1;
+	return sqlite3_changes(st->db) > 0;
+}
+
+int
+store_tokens(struct store *st, uint64_t user, store_token_fn *fn, void *arg)
+{
+	sqlite3_stmt		*s = store_q(st, Q_TOKEN_LIST);
+	struct store_token	 t;
+	int			 rc, n = 0;
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)user);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		t.id = (uint64_t)sqlite3_column_int64(s, 0);
+		t.last_used = (uint64_t)sqlite3_column_int64(s, 1);
+		store_col_text(s, 2, t.name, sizeof t.name);
+		store_col_text(s, 3, t.addr, sizeof t.addr);
+		fn(arg, &t);
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		return store_fail(st, "list tokens");
+	return n;
+}
+
+int
+store_token_expire(struct store *st, uint64_t idle_since)
+{
+	if (store_write(st, 1, Q_TOKEN_EXPIRE, 1, idle_since, 0,
+	    "expire tokens") == -1)
+		return -1;
+	return sqlite3_changes(st->db);
+}
+
+int
+store_reg_count(struct store *st, const char *addr, uint64_t since)
+{
+	sqlite3_stmt	*s = store_q(st, Q_REG_COUNT);
+	int		 n;
+
+	sqlite3_bind_text(s, 1, addr, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)since);
+	if (sqlite3_step(s) != SQLITE_ROW)
+		return store_fail(st, "count registrations");
+	n = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	return n;
+}
+
+int
+store_reg_add(struct store *st, const char *addr, uint64_t now)
+{
+	sqlite3_stmt	*s;
+
+	if (store_txc(st) == -1)
+		return -1;
+	s = store_q(st, Q_REG_ADD);
+	sqlite3_bind_text(s, 1, addr, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)now);
+	return store_exec(st, s, "record registration");
+}
+
+int
+store_reg_expire(struct store *st, uint64_t before)
+{
+	return store_write(st, 0, Q_REG_EXPIRE, 1, before, 0,
+	    "expire registrations");
 }
 
 int

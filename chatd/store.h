@@ -89,10 +89,35 @@ void		 store_backfilled(struct store *, int pages);
  */
 int		 store_critical(const struct store *);
 
-/* Add an account: 0, 1 if the key is taken, -1 on failure. */
+/*
+ * Add an account with its key, nick and skeleton (nick.h; NULL: none):
+ * 0, 1 if the key is taken, 2 if the skeleton is (it looks like another
+ * account), -1 on failure.
+ */
 int		 store_user_add(struct store *, const char *key,
-		    const char *nick, const char *hash, uint64_t now,
-		    uint64_t *id);
+		    const char *nick, const char *skeleton, const char *hash,
+		    uint64_t now, uint64_t *id);
+/* Has an account this skeleton?  1, 0, -1 failure. */
+int		 store_user_skeleton(struct store *, const char *skeleton);
+/*
+ * Keys and skeletons are made from each account's nick with the Unicode
+ * data of nick_data_version(); store_open() makes them again when that
+ * changes, oldest account first.  An account whose key is then another's
+ * (or none) keeps working under a fallback key, "\1" and its name's key
+ * under the rules before (nick_oldkey()): it logs in by its exact old
+ * name.  Its skeleton stays NULL, as does that of an account that looks
+ * like an older one.  Each case is logged.
+ *
+ * store_user_key() writes the key of the account a client names (to log
+ * in, a recipient, a contact; NICK_MAX_BYTES) under nick_lookup()'s
+ * rules, never a new name's, so that accounts registered under older
+ * rules stay reachable: a fallback key first, by the exact old name,
+ * else nick_lookup()'s.  The fallback keys are in memory, and with none
+ * it costs what nick_lookup() does: it is on every SEND.  NICK_OK or why
+ * the name is invalid.
+ */
+enum nick_err	 store_user_key(const struct store *, const char *name,
+		    size_t len, char *key);
 /* Find an account by key or by id: 1 found, 0 not, -1 failure. */
 int		 store_user_get(struct store *, const char *key,
 		    struct store_user *);
@@ -102,13 +127,57 @@ int		 store_user_set_hash(struct store *, uint64_t id,
 		    const char *hash);
 int		 store_user_seen(struct store *, uint64_t id, uint64_t t);
 
-/* Device tokens, stored as BLAKE2b hashes of the token. */
+/*
+ * Device tokens, stored as BLAKE2b hashes of the token, each with an id,
+ * the name of its device, when it was last used (ms UTC) and from which
+ * address (text).  An account keeps its STORE_TOKENS_MAX most recently
+ * used; adding one more drops the least recently used.
+ */
+#define STORE_TOKENS_MAX	100
+#define STORE_DEVICE_NAME	256	/* bytes with the NUL */
+#define STORE_ADDR_TEXT		64	/* bytes with the NUL */
+struct store_token {
+	uint64_t	id;
+	uint64_t	last_used;
+	char		name[STORE_DEVICE_NAME];
+	char		addr[STORE_ADDR_TEXT];
+};
+/* Add a token used now from addr (name may be ""); 0 with *id, or -1. */
 int		 store_token_add(struct store *, uint64_t user,
-		    const uint8_t hash[STORE_TOKEN_HASHLEN], uint64_t now);
-/* 1 if the token hash belongs to user, 0 if not, -1 failure. */
+		    const uint8_t hash[STORE_TOKEN_HASHLEN], uint64_t now,
+		    const char *name, const char *addr, uint64_t *id);
+/*
+ * Does the token hash belong to user?  1 with its *id; 2 if it does but
+ * was last used before idle_since (it is revoked now: expired); 0 if
+ * not; -1 on failure.
+ */
 int		 store_token_check(struct store *, uint64_t user,
-		    const uint8_t hash[STORE_TOKEN_HASHLEN]);
+		    const uint8_t hash[STORE_TOKEN_HASHLEN], uint64_t idle_since,
+		    uint64_t *id);
+/* Token id was used at now (from addr, unless NULL). */
+int		 store_token_used(struct store *, uint64_t id, uint64_t now,
+		    const char *addr);
+/* Revoke every token of user. */
 int		 store_token_revoke(struct store *, uint64_t user);
+/* Revoke user's token id: 1 done, 0 no such token of user's, -1. */
+int		 store_token_revoke_one(struct store *, uint64_t user,
+		    uint64_t id);
+typedef void	 store_token_fn(void *arg, const struct store_token *);
+/* User's tokens, most recently used first; their number or -1. */
+int		 store_tokens(struct store *, uint64_t user, store_token_fn *,
+		    void *arg);
+/* Revoke every token last used before idle_since; how many, or -1. */
+int		 store_token_expire(struct store *, uint64_t idle_since);
+
+/*
+ * Registrations by address (text, grouped as the rate limits group
+ * addresses), for a daily cap: how many since a time, add one, forget
+ * those before a time.
+ */
+int		 store_reg_count(struct store *, const char *addr,
+		    uint64_t since);
+int		 store_reg_add(struct store *, const char *addr, uint64_t now);
+int		 store_reg_expire(struct store *, uint64_t before);
 
 /* Contacts: add (0 added or present), remove, count, list, watchers. */
 int		 store_contact_add(struct store *, uint64_t user,

@@ -26,6 +26,8 @@ enum cp_field {
 	F_TEXT,		/* s16 text */
 	F_DETAIL,	/* s8 text */
 	F_ENTRIES,	/* u16 count, then entries */
+	F_DEVICES,	/* u16 count, then DEVICE_LIST entries */
+	F_DEVICE,	/* s8 device, optional and last: absent or 1-255 */
 };
 
 #define MAXF	5
@@ -37,8 +39,9 @@ struct cp_layout {
 };
 
 static const struct cp_layout layouts[] = {
-	{ CP_REGISTER, "REGISTER", { F_ID, F_FLAGS, F_NICK, F_SECRET } },
-	{ CP_LOGIN, "LOGIN", { F_ID, F_FLAGS, F_NICK, F_SECRET } },
+	{ CP_REGISTER, "REGISTER", { F_ID, F_FLAGS, F_NICK, F_SECRET,
+	    F_DEVICE } },
+	{ CP_LOGIN, "LOGIN", { F_ID, F_FLAGS, F_NICK, F_SECRET, F_DEVICE } },
 	{ CP_PASSWD, "PASSWD", { F_ID, F_SECRET, F_SECRET2 } },
 	{ CP_SEND, "SEND", { F_ID, F_NICK, F_TEXT } },
 	{ CP_MARK, "MARK", { F_FLAGS, F_SID } },
@@ -46,6 +49,7 @@ static const struct cp_layout layouts[] = {
 	{ CP_WHO, "WHO", { F_ID } },
 	{ CP_TYPING, "TYPING", { F_NICK } },
 	{ CP_AWAY, "AWAY", { F_FLAGS } },
+	{ CP_DEVICES, "DEVICES", { F_ID, F_FLAGS, F_SID } },
 	{ CP_OK, "OK", { F_ID } },
 	{ CP_ERROR, "ERROR", { F_ID, F_CODE, F_REQ, F_DETAIL } },
 	{ CP_WELCOME, "WELCOME", { F_ID, F_FLAGS, F_NICK, F_SECRET } },
@@ -55,6 +59,7 @@ static const struct cp_layout layouts[] = {
 	{ CP_ROSTER, "ROSTER", { F_ID, F_ENTRIES } },
 	{ CP_PRESENCE, "PRESENCE", { F_NICK, F_FLAGS, F_TIME } },
 	{ CP_TYPING_FROM, "TYPING_FROM", { F_NICK } },
+	{ CP_DEVICE_LIST, "DEVICE_LIST", { F_ID, F_DEVICES } },
 };
 
 static const char *const errtext[CPE_MAX] = {
@@ -76,10 +81,12 @@ static const char *const errtext[CPE_MAX] = {
 	[CPE_INTERNAL] = "server storage failure",
 	[CPE_ALREADY] = "already logged in",
 	[CPE_BAD_PASSWORD] = "password empty or too long",
-	[CPE_LIMIT] = "too many contacts",
+	[CPE_LIMIT] = "limit reached (too many contacts, or registrations)",
 	[CPE_CONTROL] = "text holds a control character (not tab or newline)",
+	[CPE_CONFUSABLE] = "looks like an existing name",
 	[CPE_QUOTA] = "too many of your messages are waiting for this "
 	    "recipient",
+	[CPE_NO_DEVICE] = "no such device",
 };
 
 /* The layout of type, or NULL. */
@@ -112,6 +119,19 @@ cp_entries_ok(const uint8_t *p, size_t len, unsigned int count)
 	return len == 0 ? 0 : -1;
 }
 
+/* Check a decoded device list: exactly count well-formed entries. */
+static int
+cp_devices_ok(const uint8_t *p, size_t len, unsigned int count)
+{
+	struct cp_str		rest = { p, len };
+	struct cp_device	d;
+
+	while (count-- > 0)
+		if (!cp_device_next(&rest, &d))
+			return -1;
+	return rest.len == 0 ? 0 : -1;
+}
+
 /* Are the enumerated fields of a decoded message in range? */
 static int
 cp_values_ok(const struct cp_msg *m)
@@ -122,6 +142,8 @@ cp_values_ok(const struct cp_msg *m)
 		return m->flags == CPR_DELIVERED || m->flags == CPR_READ;
 	case CP_CONTACTS:
 		return m->flags <= CPC_DEL;
+	case CP_DEVICES:
+		return m->flags <= CPD_REVOKE;
 	case CP_AWAY:
 		return m->flags == CPP_ONLINE || m->flags == CPP_AWAY;
 	case CP_PRESENCE:
@@ -219,6 +241,28 @@ cp_decode(const uint8_t *buf, size_t len, struct cp_msg *m)
 				return CPE_MALFORMED;
 			off = len;
 			break;
+		case F_DEVICES:
+			if (len - off < 2)
+				return CPE_MALFORMED;
+			m->count = wire_get16(buf + off);
+			off += 2;
+			m->entries.p = buf + off;
+			m->entries.len = len - off;
+			if (cp_devices_ok(buf + off, len - off, m->count) == -1)
+				return CPE_MALFORMED;
+			off = len;
+			break;
+		case F_DEVICE:
+			/* Absent, or 1 to 255 bytes: so it encodes back the
+			 * same. */
+			if (off == len)
+				break;
+			if (buf[off] == 0 || len - off - 1 < buf[off])
+				return CPE_MALFORMED;
+			m->device.len = buf[off];
+			m->device.p = buf + off + 1;
+			off += 1 + m->device.len;
+			break;
 		}
 	}
 	if (off != len || !cp_values_ok(m))
@@ -291,7 +335,13 @@ cp_encode(uint8_t *buf, size_t cap, const struct cp_msg *m)
 				memcpy(buf + off + 2, m->text.p, m->text.len);
 			off += 2 + m->text.len;
 			break;
+		case F_DEVICE:
+			if (m->device.len > 0 &&
+			    (off = cp_put_s8(buf, cap, off, &m->device)) == 0)
+				return 0;
+			break;
 		case F_ENTRIES:
+		case F_DEVICES:
 			if (cap - off < 2 + m->entries.len)
 				return 0;
 			wire_put16(buf + off, m->count);
@@ -310,7 +360,7 @@ cp_size(const struct cp_msg *m)
 {
 	/* Every field at its largest is far below this; the exact size
 	 * only matters for the variable parts. */
-	return CP_HDR_LEN + 8 + 8 + 8 + 1 + 1 + 2 + 3 * 256 + 2 +
+	return CP_HDR_LEN + 8 + 8 + 8 + 1 + 1 + 2 + 4 * 256 + 2 +
 	    m->text.len + 2 + m->entries.len;
 }
 
@@ -342,6 +392,46 @@ cp_entry_next(struct cp_str *rest, struct cp_entry *e)
 	e->last_seen = wire_get64(rest->p + 2 + n);
 	rest->p += 1 + n + 9;
 	rest->len -= 1 + n + 9;
+	return 1;
+}
+
+size_t
+cp_device_encode(uint8_t *buf, size_t cap, const struct cp_device *d)
+{
+	size_t	n = 8 + 1 + 8 + 1 + d->name.len + 1 + d->addr.len;
+
+	if (d->name.len > 255 || d->addr.len > 255 || cap < n)
+		return 0;
+	wire_put64(buf, d->id);
+	buf[8] = d->flags;
+	wire_put64(buf + 9, d->last_seen);
+	buf[17] = (uint8_t)d->name.len;
+	if (d->name.len > 0)
+		memcpy(buf + 18, d->name.p, d->name.len);
+	buf[18 + d->name.len] = (uint8_t)d->addr.len;
+	if (d->addr.len > 0)
+		memcpy(buf + 19 + d->name.len, d->addr.p, d->addr.len);
+	return n;
+}
+
+int
+cp_device_next(struct cp_str *rest, struct cp_device *d)
+{
+	const uint8_t	*p = rest->p;
+	size_t		 len = rest->len, nl, al;
+
+	if (len < 18 || len - 18 < (nl = p[17]) + 1 ||
+	    len - 19 - nl < (al = p[18 + nl]))
+		return 0;
+	d->id = wire_get64(p);
+	d->flags = p[8];
+	d->last_seen = wire_get64(p + 9);
+	d->name.p = p + 18;
+	d->name.len = nl;
+	d->addr.p = p + 19 + nl;
+	d->addr.len = al;
+	rest->p += 19 + nl + al;
+	rest->len -= 19 + nl + al;
 	return 1;
 }
 

@@ -33,9 +33,14 @@
  *  +---------------+---------------+---------------+---------------+
  *  | nick (UTF-8) ...              | secret length | secret ...    |
  *  +---------------+---------------+---------------+---------------+
+ *  | device length | device name (UTF-8, optional) ...             |
+ *  +---------------+---------------+---------------+---------------+
  *  flags: CPF_WANT_TOKEN asks for a device token in WELCOME;
  *  CPF_TOKEN (LOGIN only) says the secret is a device token, not a
- *  password.  Answer: WELCOME, or ERROR.
+ *  password.  device (s8, 1-255 bytes) is optional: a message that ends
+ *  after the secret has none (protocol 2 as first published); a present
+ *  one is never empty.  It names the device a new token is for
+ *  ("chatc on HOST"), shown by DEVICES.  Answer: WELCOME, or ERROR.
  *
  * PASSWD (3): id (u64), old password (s8), new password (s8).  Revokes
  *  every device token of the account.  Answer: OK, or ERROR.
@@ -64,6 +69,11 @@
  * TYPING (8): to (s8).  No answer; rate limited and never stored.
  *
  * AWAY (9): status (u8: CPP_ONLINE or CPP_AWAY).  No answer.
+ *
+ * DEVICES (10): id (u64), op (u8: CPD_LIST or CPD_REVOKE), device id
+ *  (u64, 0 for CPD_LIST).  Answer: DEVICE_LIST (list), OK (revoked: the
+ *  device's token is gone and its sessions ended), or ERROR
+ *  (CPE_NO_DEVICE).
  *
  * Answers and notices (server to client):
  *
@@ -109,6 +119,22 @@
  *  presence changed.
  *
  * TYPING_FROM (72): from (s8): a user is typing to you.
+ *
+ * DEVICE_LIST (73): id (u64), count (u16), then count entries of:
+ *  +---------------+---------------+---------------+---------------+
+ *  |                 device id (64 bits) ...                       |
+ *  +---------------+---------------+---------------+---------------+
+ *  |                 ... device id                                 |
+ *  +---------------+---------------+---------------+---------------+
+ *  |    flags      |   last seen (64 bits, ms UTC) ...             |
+ *  +---------------+---------------+---------------+---------------+
+ *  |         ... last seen                         | name length   |
+ *  +---------------+---------------+---------------+---------------+
+ *  | name (UTF-8) ...              | addr length   | address ...   |
+ *  +---------------+---------------+---------------+---------------+
+ *  flags: CPDF_CURRENT (the token this session logged in with),
+ *  CPDF_ONLINE (a session that logged in with it is up).  address: the
+ *  last one it was used from, as text ("192.0.2.7", "2001:db8::/64").
  */
 #ifndef CHATPROTO_H
 #define CHATPROTO_H
@@ -135,6 +161,7 @@ enum cp_type {
 	CP_WHO = 7,
 	CP_TYPING = 8,
 	CP_AWAY = 9,
+	CP_DEVICES = 10,
 	CP_OK = 64,
 	CP_ERROR = 65,
 	CP_WELCOME = 66,
@@ -144,6 +171,7 @@ enum cp_type {
 	CP_ROSTER = 70,
 	CP_PRESENCE = 71,
 	CP_TYPING_FROM = 72,
+	CP_DEVICE_LIST = 73,
 };
 
 /* REGISTER/LOGIN flags. */
@@ -163,6 +191,14 @@ enum cp_contacts_op {
 	CPC_ADD = 1,
 	CPC_DEL = 2,
 };
+
+/* DEVICES operations, and DEVICE_LIST entry flags. */
+enum cp_devices_op {
+	CPD_LIST = 0,
+	CPD_REVOKE = 1,
+};
+#define CPDF_CURRENT	0x01
+#define CPDF_ONLINE	0x02
 
 /* Presence. */
 enum cp_presence {
@@ -191,10 +227,14 @@ enum cp_err {
 	CPE_INTERNAL = 15,	/* the server failed (storage) */
 	CPE_ALREADY = 16,	/* this session is already logged in */
 	CPE_BAD_PASSWORD = 17,	/* a new password that is empty or too long */
-	CPE_LIMIT = 18,		/* too many contacts */
+	CPE_LIMIT = 18,		/* a limit, not a rate: too many contacts;
+				 * an address's registrations for the day */
 	CPE_CONTROL = 19,	/* text holds a control character */
 	CPE_QUOTA = 21,		/* too many of the sender's messages wait
 				 * for this recipient */
+	CPE_CONFUSABLE = 20,	/* REGISTER: looks like an existing name */
+	/* 21 is reserved (CPE_QUOTA). */
+	CPE_NO_DEVICE = 22,	/* DEVICES: no such device of the account */
 	CPE_MAX
 };
 
@@ -220,8 +260,10 @@ struct cp_msg {
 	struct cp_str	secret;		/* password, old password, token */
 	struct cp_str	secret2;	/* PASSWD: new password */
 	struct cp_str	text;		/* SEND, MESSAGE text; ERROR detail */
-	uint16_t	count;		/* ROSTER entries */
-	struct cp_str	entries;	/* ROSTER: the encoded entries */
+	uint16_t	count;		/* ROSTER, DEVICE_LIST entries */
+	struct cp_str	entries;	/* ROSTER, DEVICE_LIST: encoded */
+	struct cp_str	device;		/* REGISTER, LOGIN: device name,
+					 * optional (len 0: absent) */
 };
 
 /* One ROSTER entry. */
@@ -242,11 +284,24 @@ size_t		 cp_encode(uint8_t *buf, size_t cap, const struct cp_msg *m);
 /* The encoded size of m, to size a buffer. */
 size_t		 cp_size(const struct cp_msg *m);
 
+/* One DEVICE_LIST entry. */
+struct cp_device {
+	uint64_t	id;
+	uint8_t		flags;		/* CPDF_* */
+	uint64_t	last_seen;
+	struct cp_str	name;
+	struct cp_str	addr;
+};
+
 /* Append one ROSTER entry at buf (cap bytes); its length or 0. */
 size_t		 cp_entry_encode(uint8_t *buf, size_t cap,
 		    const struct cp_entry *);
 /* Take the next entry from a decoded ROSTER; 1, or 0 at the end. */
 int		 cp_entry_next(struct cp_str *rest, struct cp_entry *);
+/* The same for DEVICE_LIST entries. */
+size_t		 cp_device_encode(uint8_t *buf, size_t cap,
+		    const struct cp_device *);
+int		 cp_device_next(struct cp_str *rest, struct cp_device *);
 
 /* The fixed English text of an error code. */
 const char	*cp_strerror(unsigned int code);

@@ -1,9 +1,11 @@
 /*
  * Unit tests for chatd/store.c: accounts, tokens, contacts, the message
  * queue with duplicate ids, delivered and read cursors, owed receipts,
- * group commit, reopening, the queue index's tail and the upgrade of
- * version 1 and 2 stores.
+ * group commit, reopening, the queue index's tail, the upgrade of
+ * version 1 and 2 stores, and that of a version 3 store whose accounts
+ * look alike (nickname keys and skeletons).
  */
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -55,14 +57,15 @@ test_users(void **state)
 {
 	struct fx		*f = *state;
 	struct store_user	 u;
-	uint64_t		 a, b;
+	uint64_t		 a, b, tid, id;
 	uint8_t			 th[STORE_TOKEN_HASHLEN] = { 1, 2, 3 };
 
-	assert_int_equal(store_user_add(f->st, "alice", "Alice", "h1", 1, &a),
-	    0);
-	assert_int_equal(store_user_add(f->st, "alice", "ALICE", "h2", 2, &b),
-	    1);
-	assert_int_equal(store_user_add(f->st, "bob", "bob", "h3", 3, &b), 0);
+	assert_int_equal(store_user_add(f->st, "alice", "Alice", NULL,
+	    "h1", 1, &a), 0);
+	assert_int_equal(store_user_add(f->st, "alice", "ALICE", NULL,
+	    "h2", 2, &b), 1);
+	assert_int_equal(store_user_add(f->st, "bob", "bob", NULL,
+	    "h3", 3, &b), 0);
 	assert_int_equal(store_commit(f->st), 0);
 	assert_int_equal(store_user_get(f->st, "alice", &u), 1);
 	assert_int_equal(u.id, a);
@@ -75,11 +78,72 @@ test_users(void **state)
 	assert_string_equal(u.hash, "h9");
 	assert_int_equal(u.last_seen, 77);
 
-	assert_int_equal(store_token_add(f->st, a, th, 5), 0);
-	assert_int_equal(store_token_check(f->st, a, th), 1);
-	assert_int_equal(store_token_check(f->st, b, th), 0);
+	assert_int_equal(store_token_add(f->st, a, th, 5, "chatc on x",
+	    "127.0.0.1", &tid), 0);
+	assert_true(tid != 0);
+	assert_int_equal(store_token_check(f->st, a, th, 5, &id), 1);
+	assert_int_equal(id, tid);
+	assert_int_equal(store_token_check(f->st, b, th, 0, &id), 0);
 	assert_int_equal(store_token_revoke(f->st, a), 0);
-	assert_int_equal(store_token_check(f->st, a, th), 0);
+	assert_int_equal(store_token_check(f->st, a, th, 0, &id), 0);
+}
+
+static int		ntokens;
+static struct store_token last_token;
+
+static void
+count_token(void *arg, const struct store_token *t)
+{
+	ntokens++;
+	last_token = *t;
+}
+
+/* Tokens: used, listed newest first, revoked one by one, expired. */
+static void
+test_tokens(void **state)
+{
+	struct fx	*f = *state;
+	uint8_t		 th[STORE_TOKEN_HASHLEN], th2[STORE_TOKEN_HASHLEN];
+	uint64_t	 a, b, t1, t2, id;
+
+	memset(th, 1, sizeof th);
+	memset(th2, 2, sizeof th2);
+	assert_int_equal(store_user_add(f->st, "alice", "Alice", NULL,
+	    "h1", 1, &a), 0);
+	assert_int_equal(store_user_add(f->st, "bob", "bob", NULL,
+	    "h3", 3, &b), 0);
+	assert_int_equal(store_token_add(f->st, a, th, 100, "one", "10.0.0.1",
+	    &t1), 0);
+	assert_int_equal(store_token_add(f->st, a, th2, 200, "two", "10.0.0.2",
+	    &t2), 0);
+	assert_int_equal(store_commit(f->st), 0);
+	assert_int_equal(store_token_used(f->st, t1, 300, "10.0.0.9"), 0);
+	ntokens = 0;
+	assert_int_equal(store_tokens(f->st, a, count_token, NULL), 2);
+	/* The oldest used last: t2, used at 200. */
+	assert_int_equal(last_token.id, t2);
+	assert_string_equal(last_token.name, "two");
+	assert_int_equal(store_tokens(f->st, b, count_token, NULL), 0);
+	/* Only the owner revokes, once. */
+	assert_int_equal(store_token_revoke_one(f->st, b, t2), 0);
+	assert_int_equal(store_token_revoke_one(f->st, a, t2), 1);
+	assert_int_equal(store_token_revoke_one(f->st, a, t2), 0);
+	assert_int_equal(store_token_check(f->st, a, th2, 0, &id), 0);
+	/* Idle since before 301: refused as expired, and gone. */
+	assert_int_equal(store_token_check(f->st, a, th, 301, &id), 2);
+	assert_int_equal(store_token_check(f->st, a, th, 0, &id), 0);
+	assert_int_equal(store_token_add(f->st, a, th, 400, "", "", &t1), 0);
+	assert_int_equal(store_token_expire(f->st, 401), 1);
+	assert_int_equal(store_token_check(f->st, a, th, 0, &id), 0);
+	/* Registrations counted by address since a time. */
+	assert_int_equal(store_reg_add(f->st, "10.0.0.1", 10), 0);
+	assert_int_equal(store_reg_add(f->st, "10.0.0.1", 20), 0);
+	assert_int_equal(store_reg_add(f->st, "10.0.0.2", 20), 0);
+	assert_int_equal(store_reg_count(f->st, "10.0.0.1", 0), 2);
+	assert_int_equal(store_reg_count(f->st, "10.0.0.1", 15), 1);
+	assert_int_equal(store_reg_expire(f->st, 15), 0);
+	assert_int_equal(store_reg_count(f->st, "10.0.0.1", 0), 1);
+	assert_int_equal(store_commit(f->st), 0);
 }
 
 static int	ncontacts;
@@ -96,9 +160,9 @@ test_contacts(void **state)
 	struct fx	*f = *state;
 	uint64_t	 a, b, c;
 
-	store_user_add(f->st, "a", "a", "h", 1, &a);
-	store_user_add(f->st, "b", "b", "h", 1, &b);
-	store_user_add(f->st, "c", "c", "h", 1, &c);
+	store_user_add(f->st, "a", "a", NULL, "h", 1, &a);
+	store_user_add(f->st, "b", "b", NULL, "h", 1, &b);
+	store_user_add(f->st, "c", "c", NULL, "h", 1, &c);
 	assert_int_equal(store_contact_add(f->st, a, b), 0);
 	assert_int_equal(store_contact_add(f->st, a, b), 0);
 	assert_int_equal(store_contact_add(f->st, a, c), 0);
@@ -163,8 +227,8 @@ test_messages(void **state)
 	char			 err[256];
 	uint64_t		 a, b, first;
 
-	assert_int_equal(store_user_add(f->st, "a", "a", "h", 1, &a), 0);
-	assert_int_equal(store_user_add(f->st, "b", "b", "h", 1, &b), 0);
+	assert_int_equal(store_user_add(f->st, "a", "a", NULL, "h", 1, &a), 0);
+	assert_int_equal(store_user_add(f->st, "b", "b", NULL, "h", 1, &b), 0);
 	first = five(f->st, a, b);
 	/* The same sender and id again is a duplicate of the first. */
 	memset(&m, 0, sizeof m);
@@ -380,9 +444,9 @@ test_tail(void **state)
 	uint64_t	 a, b, c;
 	int		 calls = 0, odd, i;
 
-	assert_int_equal(store_user_add(f->st, "a", "a", "h", 1, &a), 0);
-	assert_int_equal(store_user_add(f->st, "b", "b", "h", 1, &b), 0);
-	assert_int_equal(store_user_add(f->st, "c", "c", "h", 1, &c), 0);
+	assert_int_equal(store_user_add(f->st, "a", "a", NULL, "h", 1, &a), 0);
+	assert_int_equal(store_user_add(f->st, "b", "b", NULL, "h", 1, &b), 0);
+	assert_int_equal(store_user_add(f->st, "c", "c", NULL, "h", 1, &c), 0);
 	online(f->st, a, b, 6, 1000, 1);
 	online(f->st, a, c, 2, 1006, 100);
 	/* Nothing is old enough yet. */
@@ -487,8 +551,8 @@ test_tail_reopen(void **state)
 	char		 err[256];
 	uint64_t	 a, b;
 
-	assert_int_equal(store_user_add(f->st, "a", "a", "h", 1, &a), 0);
-	assert_int_equal(store_user_add(f->st, "b", "b", "h", 1, &b), 0);
+	assert_int_equal(store_user_add(f->st, "a", "a", NULL, "h", 1, &a), 0);
+	assert_int_equal(store_user_add(f->st, "b", "b", NULL, "h", 1, &b), 0);
 	online(f->st, a, b, 3, 1000, 1);
 	assert_int_equal(store_age(f->st, 1500, 100, need_none, NULL), 0);
 	online(f->st, a, b, 4, 2000, 10);
@@ -545,6 +609,212 @@ test_upgrade2(void **state)
 	assert_int_equal(store_commit(f->st), 0);
 }
 
+/* The tables of a version 3 store, before nickname skeletons. */
+#define V3_SCHEMA							\
+	"CREATE TABLE users (id INTEGER PRIMARY KEY, key TEXT NOT NULL"	\
+	" UNIQUE, nick TEXT NOT NULL, hash TEXT NOT NULL, created INTEGER"	\
+	" NOT NULL, last_seen INTEGER NOT NULL DEFAULT 0, delivered"	\
+	" INTEGER NOT NULL DEFAULT 0);"					\
+	"CREATE TABLE tokens (hash BLOB PRIMARY KEY, user INTEGER NOT NULL,"	\
+	" created INTEGER NOT NULL);"					\
+	"CREATE INDEX tokens_user ON tokens(user);"			\
+	"CREATE TABLE contacts (user INTEGER NOT NULL, contact INTEGER NOT"	\
+	" NULL, PRIMARY KEY (user, contact)) WITHOUT ROWID;"		\
+	"CREATE INDEX contacts_rev ON contacts(contact);"		\
+	"CREATE TABLE messages (id INTEGER PRIMARY KEY, sender INTEGER NOT"	\
+	" NULL, msgid INTEGER NOT NULL, rcpt INTEGER NOT NULL, t INTEGER"	\
+	" NOT NULL, text BLOB NOT NULL, q INTEGER NOT NULL DEFAULT 1);"	\
+	"CREATE UNIQUE INDEX messages_dedupe ON messages(msgid, sender);"	\
+	"CREATE INDEX messages_queue ON messages(rcpt, id) WHERE q;"	\
+	"CREATE TABLE convs (rcpt INTEGER NOT NULL, sender INTEGER NOT NULL,"	\
+	" delivered INTEGER NOT NULL DEFAULT 0, read INTEGER NOT NULL"	\
+	" DEFAULT 0, told_delivered INTEGER NOT NULL DEFAULT 0, told_read"	\
+	" INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (rcpt, sender))"	\
+	" WITHOUT ROWID;"						\
+	"CREATE INDEX convs_sender ON convs(sender);"			\
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)"	\
+	" WITHOUT ROWID;"						\
+	"PRAGMA user_version = 3;"
+
+/* Names as UTF-8 (escapes, so that each look-alike is plain to see). */
+#define CYR_A		"\xd0\xb0"		/* Cyrillic а */
+#define FW_A		"\xef\xbd\x81"		/* fullwidth ａ */
+#define FW_B		"\xef\xbd\x82"		/* fullwidth ｂ */
+#define CGJ		"\xcd\x8f"		/* U+034F, invisible */
+#define HF		"\xe3\x85\xa4"		/* U+3164, shows as a blank */
+#define DOTLESS_I	"\xc4\xb1"		/* ı */
+
+/* Open f's store again with stderr (the log) in f->dir/log; its text. */
+static char *
+open_logged(struct fx *f)
+{
+	static char	 text[8192];
+	char		 err[256], path[128];
+	FILE		*fp;
+	size_t		 n;
+	int		 saved, fd;
+
+	snprintf(path, sizeof path, "%s/log", f->dir);
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(saved >= 0 && fd >= 0);
+	dup2(fd, 2);
+	close(fd);
+	f->st = store_open(f->dir, 0, err, sizeof err);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	assert_non_null(f->st);
+	assert_non_null(fp = fopen(path, "r"));
+	n = fread(text, 1, sizeof text - 1, fp);
+	text[n] = '\0';
+	fclose(fp);
+	return text;
+}
+
+/* The account a client names as typed: 1 found (u), 0 not. */
+static int
+named(struct store *st, const char *typed, struct store_user *u)
+{
+	char	key[NICK_MAX_BYTES];
+
+	if (store_user_key(st, typed, strlen(typed), key) != NICK_OK)
+		return 0;
+	return store_user_get(st, key, u);
+}
+
+/* Does an account look like nick (has its skeleton)?  1 or 0. */
+static int
+looks_taken(struct store *st, const char *nick)
+{
+	char	skel[NICK_SKELETON_MAX];
+
+	assert_true(nick_skeleton(nick, strlen(nick), skel, sizeof skel) > 0);
+	return store_user_skeleton(st, skel);
+}
+
+/*
+ * A version 3 store holding accounts that look alike (registered under
+ * the older rules): upgraded, every one of them still logs in, each
+ * collision is logged, skeletons are stored under a unique index, and
+ * the oldest account keeps a key or skeleton that two now share.
+ */
+static void
+test_upgrade_lookalikes(void **state)
+{
+	struct fx		*f = *state;
+	struct store_user	 u;
+	char			 skel[NICK_SKELETON_MAX], path[128];
+	const char		*log;
+	uint64_t		 id;
+	sqlite3			*db;
+
+	old_store(f, V3_SCHEMA
+	    "INSERT INTO users(id, key, nick, hash, created) VALUES"
+	    " (1, 'alice', 'alice', 'h', 1),"
+	    " (2, '" CYR_A "lice', '" CYR_A "lice', 'h', 2),"
+	    " (3, '" FW_A "lice', '" FW_A "lice', 'h', 3),"
+	    " (4, 'alice" CGJ "', 'alice" CGJ "', 'h', 4),"
+	    " (5, '" HF "', '" HF "', 'h', 5),"
+	    " (6, 'al" DOTLESS_I "ce', 'al" DOTLESS_I "ce', 'h', 6),"
+	    " (7, '" FW_B "ob', '" FW_B "ob', 'h', 7),"
+	    " (8, 'bob', 'Bob', 'h', 8),"
+	    " (9, 'carol', 'Carol', 'h', 9);");
+	log = open_logged(f);
+	assert_non_null(strstr(log, "upgrading the schema from version 3"));
+	assert_non_null(strstr(log, FW_A "lice (id 3) has the key of alice;"
+	    " it logs in by its exact old name"));
+	assert_non_null(strstr(log, "alice" CGJ " (id 4) has the key of alice;"
+	    " it logs in by its exact old name"));
+	assert_non_null(strstr(log, HF " (id 5) has no key"));
+	assert_non_null(strstr(log, "Bob (id 8) has the key of " FW_B "ob;"));
+	assert_non_null(strstr(log, "alice and " CYR_A "lice look alike;"
+	    " both kept"));
+	assert_non_null(strstr(log, "alice and al" DOTLESS_I "ce look alike;"
+	    " both kept"));
+	assert_non_null(strstr(log, FW_B "ob and Bob look alike; both kept"));
+	assert_null(strstr(log, "Carol"));
+
+	/* Each is found by its exact old name, the oldest by the rest. */
+	assert_int_equal(named(f->st, "alice", &u), 1);
+	assert_int_equal(u.id, 1);
+	assert_int_equal(named(f->st, "ALICE", &u), 1);
+	assert_int_equal(u.id, 1);
+	assert_int_equal(named(f->st, CYR_A "lice", &u), 1);
+	assert_int_equal(u.id, 2);
+	assert_int_equal(named(f->st, FW_A "lice", &u), 1);
+	assert_int_equal(u.id, 3);
+	assert_string_equal(u.nick, FW_A "lice");
+	assert_int_equal(named(f->st, "alice" CGJ, &u), 1);
+	assert_int_equal(u.id, 4);
+	assert_int_equal(named(f->st, HF, &u), 1);
+	assert_int_equal(u.id, 5);
+	assert_int_equal(named(f->st, "al" DOTLESS_I "ce", &u), 1);
+	assert_int_equal(u.id, 6);
+	assert_int_equal(named(f->st, FW_B "OB", &u), 1);	/* ｂob: older */
+	assert_int_equal(u.id, 7);
+	assert_int_equal(named(f->st, "BOB", &u), 1);		/* Bob, exact */
+	assert_int_equal(u.id, 8);
+	assert_int_equal(named(f->st, "carol", &u), 1);
+	assert_int_equal(u.id, 9);
+
+	/* The skeletons of the oldest of each look: new names meet them. */
+	assert_int_equal(looks_taken(f->st, "AL" DOTLESS_I "CE"), 1);
+	assert_int_equal(looks_taken(f->st, "bob"), 1);
+	assert_int_equal(looks_taken(f->st, "caro1"), 1);
+	assert_int_equal(looks_taken(f->st, "dave"), 0);
+	/* Adding: a skeleton taken, a key taken, neither. */
+	assert_true(nick_skeleton("Alice", 5, skel, sizeof skel) > 0);
+	assert_int_equal(store_user_add(f->st, "alice2", "x", skel, "h", 10,
+	    &id), 2);
+	assert_int_equal(store_user_add(f->st, "bob", "x", NULL, "h", 10, &id),
+	    1);
+	assert_true(nick_skeleton("dave", 4, skel, sizeof skel) > 0);
+	assert_int_equal(store_user_add(f->st, "dave", "dave", skel, "h", 10,
+	    &id), 0);
+	assert_int_equal(looks_taken(f->st, "DAVE"), 1);
+	assert_int_equal(store_commit(f->st), 0);
+	store_close(f->st);
+	f->st = NULL;
+
+	/* The index is unique and NULL stays allowed, seen from SQL. */
+	snprintf(path, sizeof path, "%s/%s", f->dir, STORE_FILE);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "SELECT 1 FROM users WHERE id = 1"
+	    " AND skeleton IS NOT NULL", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO users(key, nick, hash,"
+	    " created, skeleton) SELECT 'x1', 'x1', 'h', 1, skeleton FROM users"
+	    " WHERE id = 1", NULL, NULL, NULL), SQLITE_CONSTRAINT);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO users(key, nick, hash,"
+	    " created) VALUES ('x1', 'x1', 'h', 1), ('x2', 'x2', 'h', 1);"
+	    "DELETE FROM users WHERE key IN ('x1', 'x2');", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+
+	/* Opened again with the same Unicode data: nothing is made again;
+	 * with other data, all is, the same way. */
+	log = open_logged(f);
+	assert_null(strstr(log, "making nickname keys"));
+	assert_int_equal(named(f->st, "Alice" CGJ, &u), 1);
+	assert_int_equal(u.id, 4);
+	store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE meta SET value = 'ICU 1'"
+	    " WHERE key = 'nick_data'", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_changes(db), 1);
+	sqlite3_close(db);
+	log = open_logged(f);
+	assert_non_null(strstr(log, "making nickname keys"));
+	assert_non_null(strstr(log, FW_A "lice (id 3) has the key of alice;"));
+	assert_int_equal(named(f->st, FW_A "lice", &u), 1);
+	assert_int_equal(u.id, 3);
+	assert_int_equal(named(f->st, "alice", &u), 1);
+	assert_int_equal(u.id, 1);
+	assert_int_equal(looks_taken(f->st, "dave"), 1);
+}
+
 /*
  * In LOG mode the next transaction is begun at each commit, so that the
  * next message does not wait for the locks: it is not dirty until
@@ -567,7 +837,7 @@ test_ahead(void **state)
 	assert_int_equal(store_commit(f->st), 0);
 	assert_int_equal(store_user_by_id(f->st, 1, &u), 0);
 	assert_false(store_dirty(f->st));
-	assert_int_equal(store_user_add(f->st, "a", "a", "h", 1, &a), 0);
+	assert_int_equal(store_user_add(f->st, "a", "a", NULL, "h", 1, &a), 0);
 	assert_true(store_dirty(f->st));
 	assert_true(store_critical(f->st));
 	assert_int_equal(store_commit(f->st), 0);
@@ -592,10 +862,13 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_users, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_contacts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade2, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade_lookalikes, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_tail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tail_chains, setup,
 		    teardown),

@@ -63,11 +63,12 @@ setup(void **state)
 	assert_non_null(mkdtemp(f->dir));
 	f->st = store_open(f->dir, 0, err, sizeof err);
 	assert_non_null(f->st);
-	assert_int_equal(store_user_add(f->st, "alice", "alice", "h", 1, &f->a),
-	    0);
-	assert_int_equal(store_user_add(f->st, "bob", "bob", "h", 1, &f->b), 0);
-	assert_int_equal(store_user_add(f->st, "carol", "carol", "h", 1, &f->c),
-	    0);
+	assert_int_equal(store_user_add(f->st, "alice", "alice", NULL,
+	    "h", 1, &f->a), 0);
+	assert_int_equal(store_user_add(f->st, "bob", "bob", NULL,
+	    "h", 1, &f->b), 0);
+	assert_int_equal(store_user_add(f->st, "carol", "carol", NULL,
+	    "h", 1, &f->c), 0);
 	assert_int_equal(store_commit(f->st), 0);
 	f->next_msgid = 1000;
 	*state = f;
@@ -918,7 +919,7 @@ test_many_senders(void **state)
 
 	for (i = 0; i < NSENDERS; i++) {
 		snprintf(key, sizeof key, "s%02d", i);
-		assert_int_equal(store_user_add(f->st, key, key, "h", 1,
+		assert_int_equal(store_user_add(f->st, key, key, NULL, "h", 1,
 		    &id[i]), 0);
 	}
 	for (i = 0; i < 2 * NSENDERS; i++)
