@@ -84,8 +84,8 @@ static const char *const errtext[CPE_MAX] = {
 	[CPE_LIMIT] = "limit reached (too many contacts, or registrations)",
 	[CPE_CONTROL] = "text holds a control character (not tab or newline)",
 	[CPE_CONFUSABLE] = "looks like an existing name",
-	[CPE_QUOTA] = "too many of your messages are waiting for this "
-	    "recipient",
+	[CPE_QUOTA] =
+	    "too many of your messages are waiting for this recipient",
 	[CPE_NO_DEVICE] = "no such device",
 };
 
