@@ -17,6 +17,15 @@ expect_rc "escape sequence refused" 65 chat alice send bob "$esc"
 expect_match "escape refused message" "$ERR" "control character"
 expect_rc "carriage return refused" 65 chat alice send bob "$(printf 'a\rb')"
 
+# A hostile client that skips chatc's own check gets error 19 from chatd,
+# and nothing reaches bob.
+HOSTILE=${BUILD:-$BIN/..}/bench/chat-hostile
+[ -x "$HOSTILE" ] || fail "no $HOSTILE"
+out=$("$HOSTILE" -s "127.0.0.1:$CHATD_PORT" -u alice -p pa rawsend bob "$esc")
+expect_match "raw escape refused by chatd" "$out" "welcome=1 accepted=0 error=19"
+c=$(counters d)
+expect_match "refusal counted" "$c" "control_char 1"
+
 # C1 CSI (U+009B) and a right-to-left override (U+202E) are text, shown
 # escaped; tab and newline are allowed and escaped as before.
 c1=$(printf 'x\302\2332Ky')
