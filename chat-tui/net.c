@@ -161,6 +161,7 @@ net_state_cb(struct chatclient *cc, enum chatclient_state st,
 	uint8_t		 token[CP_TOKEN_LEN];
 	enum model_conn	 m = MODEL_CONN_OFFLINE;
 	char		 text[160];
+	double		 wait;
 
 	switch (st) {
 	case CHATCLIENT_CONNECTING:	m = MODEL_CONN_CONNECTING; break;
@@ -179,6 +180,10 @@ net_state_cb(struct chatclient *cc, enum chatclient_state st,
 	    code != CPE_NONE ? cp_strerror(code) : "");
 	log_info("connection: %s%s%s", chatclient_statename(st),
 	    text[0] != '\0' ? ": " : "", text);
+	/* Never given up: say when the next attempt is. */
+	if (st == CHATCLIENT_DISCONNECTED && n->ev->reconnect != NULL &&
+	    (wait = chatclient_retry_in(cc)) >= 0)
+		n->ev->reconnect(n->arg, (uint64_t)(wait * 1000));
 	n->ev->conn(n->arg, m, text, code == CPE_WRONG_PASSWORD ||
 	    code == CPE_BAD_TOKEN, code == CPE_UNKNOWN_USER);
 	n->ev->changed(n->arg);
@@ -290,12 +295,19 @@ net_new(struct ev_loop *loop, const struct net_events *ev, void *arg,
 	struct chatclient_conf	conf;
 	struct chatclient_cb	cb;
 	struct net		*n = xcalloc(1, sizeof *n);
+	char			 host[256], device[80];
 
 	n->ev = ev;
 	n->arg = arg;
 	snprintf(n->server, sizeof n->server, "%s", server);
 	chatclient_conf_default(&conf);
 	conf.server = server;
+	/* The name the account's device list shows for this one. */
+	if (gethostname(host, sizeof host) == -1)
+		snprintf(host, sizeof host, "?");
+	host[sizeof host - 1] = '\0';
+	snprintf(device, sizeof device, "chat-tui on %.64s", host);
+	conf.device = device;
 	memset(&cb, 0, sizeof cb);
 	cb.state = net_state_cb;
 	cb.result = net_result_cb;

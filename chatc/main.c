@@ -410,6 +410,7 @@ cb_state(struct chatclient *cc, enum chatclient_state st, enum cp_err code,
 
 	switch (st) {
 	case CHATCLIENT_READY:
+		ch.last_code = CPE_NONE;
 		if (ch.save_token && chatclient_token(cc, token) == 1) {
 			token_save(ch.server, ch.key, token);
 			sodium_memzero(token, sizeof token);
@@ -430,9 +431,12 @@ cb_state(struct chatclient *cc, enum chatclient_state st, enum cp_err code,
 			    EX_UNAVAILABLE, "%s: %s", ch.server, why);
 		break;
 	case CHATCLIENT_DISCONNECTED:
-		/* Retried until the timeout, which then reports this. */
-		ch.last_code = code;
-		snprintf(ch.last_why, sizeof ch.last_why, "%s", why);
+		/* Retried until the timeout, which then reports the last
+		 * refusal (a lost session says less). */
+		if (code != CPE_NONE) {
+			ch.last_code = code;
+			snprintf(ch.last_why, sizeof ch.last_why, "%s", why);
+		}
 		log_debug("disconnected: %s", why);
 		break;
 	default:

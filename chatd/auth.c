@@ -283,9 +283,10 @@ auth_capped(struct client *c, const struct cp_msg *m, const char *addr)
 	}
 	if (n < srv->conf.register_per_day)
 		return 0;
+	/* A limit, not a rate: retrying within the day is no use. */
 	srv->stats.register_cap++;
-	outq_error_why(c, m->id, m->type, CPE_RATE_LIMITED,
-	    "registrations from this address: today's are used up");
+	outq_error_why(c, m->id, m->type, CPE_LIMIT,
+	    "this address has registered its accounts for today");
 	return 1;
 }
 

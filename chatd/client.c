@@ -75,6 +75,13 @@ client_detach(struct client *c)
 	user_gone(srv, u);
 }
 
+/* Log c out, its session staying up (device.c signs it out). */
+void
+client_logout(struct client *c)
+{
+	client_detach(c);
+}
+
 /* Its session is gone: detach it from its user and mark it dead. */
 void
 client_lost(struct client *c)

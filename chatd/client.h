@@ -40,6 +40,10 @@ struct client {
 					 * refused for want of a login */
 	int		 closing;	/* closed for its strikes */
 	uint64_t	 last_sid;	/* newest message sent to it */
+	uint64_t	 token_id;	/* the device token it logged in with
+					 * (or was given); 0 none */
+	uint64_t	 signout_ns;	/* signed out: its session closes once
+					 * the notice is acknowledged, or then */
 	uint64_t	 held_id;	/* a SEND refused for its rate: later
 					 * ones wait until it comes again */
 	uint64_t	 held_until;	/* ns; the hold lapses then */
@@ -65,6 +69,8 @@ client_send(struct client *c, const uint8_t *wire, size_t len)
 struct client	*client_new(struct server *, struct sess *);
 /* Its session is gone: log it out, mark it dead. */
 void		 client_lost(struct client *);
+/* Log it out (detach it from its user); its session stays up. */
+void		 client_logout(struct client *);
 /* Mark c dead, to be freed once nothing refers to it. */
 void		 client_bury(struct client *);
 void		 client_free(struct server *, struct client *);

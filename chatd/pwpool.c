@@ -25,11 +25,14 @@ struct pwpool {
 	pthread_t		*threads;
 	int			 nthreads;
 	int			 max_queue;
-	int			 queued;
+	int			 per_src;	/* waiting from one source */
+	int			 queued;	/* waiting or running */
+	int			 nlow;		/* registrations waiting */
 	int			 stop;
 	unsigned long long	 ops;
 	size_t			 mem;
-	struct pw_job		*head, *tail;	/* waiting */
+	struct pw_job		*head, *tail;	/* waiting: logins */
+	struct pw_job		*lhead, *ltail;	/* waiting: registrations */
 	struct pw_job		*done;		/* finished, any order */
 	pw_done_fn		*fn;
 	void			*arg;
@@ -77,13 +80,20 @@ pwpool_thread(void *arg)
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		while (p->head == NULL && !p->stop)
+		while (p->head == NULL && p->lhead == NULL && !p->stop)
 			pthread_cond_wait(&p->cv, &p->mu);
 		if (p->stop)
 			break;
-		j = p->head;
-		if ((p->head = j->next) == NULL)
-			p->tail = NULL;
+		/* Logins of existing accounts first. */
+		if ((j = p->head) != NULL) {
+			if ((p->head = j->next) == NULL)
+				p->tail = NULL;
+		} else {
+			j = p->lhead;
+			if ((p->lhead = j->next) == NULL)
+				p->ltail = NULL;
+			p->nlow--;
+		}
 		ops = p->ops;
 		mem = p->mem;
 		pthread_mutex_unlock(&p->mu);
@@ -122,7 +132,7 @@ pwpool_async_cb(struct ev_loop *loop, ev_async *w, int revents)
 }
 
 struct pwpool *
-pwpool_new(struct ev_loop *loop, int threads, int queue,
+pwpool_new(struct ev_loop *loop, int threads, int queue, int per_src,
     unsigned long long ops, size_t mem, pw_done_fn *fn, void *arg)
 {
 	struct pwpool	*p = xcalloc(1, sizeof *p);
@@ -131,6 +141,7 @@ pwpool_new(struct ev_loop *loop, int threads, int queue,
 	p->loop = loop;
 	p->nthreads = threads;
 	p->max_queue = queue;
+	p->per_src = per_src;
 	p->ops = ops;
 	p->mem = mem;
 	p->fn = fn;
@@ -148,21 +159,44 @@ pwpool_new(struct ev_loop *loop, int threads, int queue,
 	return p;
 }
 
+/* Jobs of source src waiting on list l. */
+static int
+pwpool_count(const struct pw_job *l, uint64_t src)
+{
+	int	n = 0;
+
+	for (; l != NULL; l = l->next)
+		n += l->src == src;
+	return n;
+}
+
 int
 pwpool_submit(struct pwpool *p, struct pw_job *j)
 {
+	struct pw_job	**head, **tail;
+
 	pthread_mutex_lock(&p->mu);
-	if (p->queued >= p->max_queue + p->nthreads) {
+	/* The queue is short (auth_queue): counting is cheap. */
+	if (p->queued >= p->max_queue + p->nthreads ||
+	    (j->low && p->nlow >= (p->max_queue + 1) / 2)) {
 		pthread_mutex_unlock(&p->mu);
 		return -1;
 	}
+	if (pwpool_count(p->head, j->src) + pwpool_count(p->lhead, j->src) >=
+	    p->per_src) {
+		pthread_mutex_unlock(&p->mu);
+		return -2;
+	}
 	p->queued++;
+	head = j->low ? &p->lhead : &p->head;
+	tail = j->low ? &p->ltail : &p->tail;
+	p->nlow += j->low != 0;
 	j->next = NULL;
-	if (p->tail != NULL)
-		p->tail->next = j;
+	if (*tail != NULL)
+		(*tail)->next = j;
 	else
-		p->head = j;
-	p->tail = j;
+		*head = j;
+	*tail = j;
 	pthread_cond_signal(&p->cv);
 	pthread_mutex_unlock(&p->mu);
 	return 0;
@@ -174,6 +208,14 @@ pwpool_set_cost(struct pwpool *p, unsigned long long ops, size_t mem)
 	pthread_mutex_lock(&p->mu);
 	p->ops = ops;
 	p->mem = mem;
+	pthread_mutex_unlock(&p->mu);
+}
+
+void
+pwpool_set_share(struct pwpool *p, int per_src)
+{
+	pthread_mutex_lock(&p->mu);
+	p->per_src = per_src;
 	pthread_mutex_unlock(&p->mu);
 }
 
@@ -191,6 +233,10 @@ pwpool_free(struct pwpool *p)
 		pthread_join(p->threads[i], NULL);
 	/* Finished jobs first, then those never started. */
 	pwpool_async_cb(p->loop, &p->async, 0);
+	if (p->tail != NULL)
+		p->tail->next = p->lhead;
+	else
+		p->head = p->lhead;
 	while ((j = p->head) != NULL) {
 		p->head = j->next;
 		sodium_memzero(j->pw, sizeof j->pw);

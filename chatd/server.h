@@ -29,6 +29,9 @@ struct server {
 	struct store		*st;
 	struct pwpool		*pw;
 	struct ratelimit	*login_rl, *msg_rl;
+	struct ratelimit	*token_rl;	/* device token logins */
+	struct backoff		*backoff;	/* auth.c: failed passwords */
+	ev_timer		 signout;	/* device.c: sessions to close */
 	struct quota		*quota;		/* cmd.c: messages waiting */
 	struct chatd_conf	 conf;
 	struct chatd_stats	 stats;		/* every module counts */

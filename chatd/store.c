@@ -156,8 +156,12 @@ static const char *const sql[Q_COUNT] = {
  * users.skeleton its UTS #39 skeleton under a unique index, so that no
  * two accounts look alike; meta's nick_data names the Unicode data both
  * were made with (store_nicks()).
+ *
+ * Version 5: device tokens have an id, a device name, a last use and a
+ * last address (TOKENS_COLUMNS), and registrations are kept a day by
+ * address for the daily cap.
  */
-#define STORE_VERSION	4
+#define STORE_VERSION	5
 
 /* The message table of version 3, for the schema and the upgrades. */
 #define MESSAGES_COLUMNS						\
@@ -225,7 +229,7 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS meta ("
 	"  key TEXT PRIMARY KEY,"
 	"  value INTEGER NOT NULL) WITHOUT ROWID;"
-	"PRAGMA user_version = 4;";
+	"PRAGMA user_version = 5;";
 
 /* Version 3 had no skeletons (store_nicks() fills them in). */
 static const char migrate3[] =

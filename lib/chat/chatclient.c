@@ -33,9 +33,10 @@
 
 #define SEEN_MAX	4096		/* incoming ids remembered */
 #define PENDING_MAX	64		/* requests awaiting an answer */
-#define BACKOFF_MIN	1.
-#define BACKOFF_MAX	30.
+#define BACKOFF_MIN	1.		/* seconds: the first reconnect's range */
+#define BACKOFF_MAX	30.		/* seconds: the range stops doubling */
 #define RESEND_DELAY	1.		/* after a busy or rate-limited send */
+#define CONNECT_RTO_MS	250		/* first HELLO retry and first RTO */
 
 enum cred_mode {
 	CRED_NONE,
@@ -63,6 +64,7 @@ struct chatclient {
 	struct chatclient_conf	 conf;
 	char			*server;
 	char			*pinfile;
+	char			*device;	/* this device's name, or NULL */
 	struct chatclient_cb	 cb;
 	struct addr		 addr;
 	struct sess_ep		*ep, *old_ep;
@@ -76,7 +78,7 @@ struct chatclient {
 	ev_timer		 kick;		/* outbox, from the loop */
 	ev_prepare		 marker;	/* the turn's MARK delivered */
 	uint64_t		 mark_sid;	/* the newest MESSAGE to mark */
-	double			 backoff;
+	unsigned int		 failures;	/* attempts since the last login */
 	enum cred_mode		 mode;
 	char			 nick[NICK_MAX_BYTES];
 	char			*pw;		/* sodium_malloc'd */
@@ -252,6 +254,12 @@ cc_send_login(struct chatclient *c)
 		m.flags = c->want_token ? CPF_WANT_TOKEN : 0;
 		m.secret.p = (const uint8_t *)c->pw;
 		m.secret.len = strlen(c->pw);
+		/* The new token's device (an older server reads no further
+		 * than the secret, so it is only sent with a request). */
+		if (c->want_token && c->device != NULL) {
+			m.device.p = (const uint8_t *)c->device;
+			m.device.len = strlen(c->device);
+		}
 	}
 	cc_set_state(c, CHATCLIENT_LOGGING_IN, CPE_NONE, "logging in");
 	if (cc_send(c, &m) == -1)
@@ -274,6 +282,39 @@ cc_fail(struct chatclient *c, enum cp_err code, const char *why)
 	cc_set_state(c, CHATCLIENT_FAILED, code, why);
 }
 
+double
+chatclient_backoff(unsigned int failures, double u)
+{
+	double	range = BACKOFF_MIN;
+
+	while (failures-- > 0 && range < BACKOFF_MAX)
+		range *= 2;
+	if (range > BACKOFF_MAX)
+		range = BACKOFF_MAX;
+	return range * u;
+}
+
+/*
+ * Try again after a jittered backoff: connect, or log in again on the
+ * session if it is still up.  Reported as DISCONNECTED with the reason,
+ * once the timer is set (so chatclient_retry_in() tells when).
+ */
+static void
+cc_retry_later(struct chatclient *c, enum cp_err code, const char *why)
+{
+	double	delay;
+
+	ev_timer_stop(c->loop, &c->retry);
+	delay = chatclient_backoff(c->failures, randombytes_uniform(1000000) /
+	    1e6);
+	if (c->failures < 32)
+		c->failures++;
+	ev_timer_set(&c->retry, delay, 0.);
+	ev_timer_start(c->loop, &c->retry);
+	log_debug("chatclient: %s; trying again in %.2f s", why, delay);
+	cc_set_state(c, CHATCLIENT_DISCONNECTED, code, why);
+}
+
 static void
 cc_on_welcome(struct chatclient *c, const struct cp_msg *m)
 {
@@ -291,7 +332,7 @@ cc_on_welcome(struct chatclient *c, const struct cp_msg *m)
 	else if (c->mode == CRED_REGISTER)
 		c->mode = CRED_PASSWORD;
 	c->want_token = 0;
-	c->backoff = BACKOFF_MIN;
+	c->failures = 0;
 	c->paused = 0;
 	ev_timer_stop(c->loop, &c->resend);
 	for (o = c->ob_head; o != NULL; o = o->next)
@@ -310,6 +351,14 @@ cc_on_error(struct chatclient *c, const struct cp_msg *m)
 
 	snprintf(detail, sizeof detail, "%.*s", (int)m->text.len,
 	    (const char *)m->text.p);
+	/* Signed out by the server: the password was changed, or this
+	 * device revoked.  Final: the token is gone. */
+	if (m->id == 0 && m->reqtype == 0 && m->code == CPE_BAD_TOKEN) {
+		c->have_token = 0;
+		cc_fail(c, CPE_BAD_TOKEN, m->text.len > 0 ? detail :
+		    "signed out by the server");
+		return;
+	}
 	if (m->id != 0 && m->id == c->login_id) {
 		c->login_id = 0;
 		if (m->code == CPE_BAD_TOKEN && c->pw != NULL) {
@@ -319,9 +368,18 @@ cc_on_error(struct chatclient *c, const struct cp_msg *m)
 			cc_send_login(c);
 			return;
 		}
-		/* Every other refusal, even "busy", is the application's to
-		 * retry: looping here would make a flood worse. */
-		cc_fail(c, (enum cp_err)m->code, cp_strerror(m->code));
+		/* Slow down, busy, a server in trouble: try again later, with
+		 * a backoff that spreads a crowd out.  The rest are final. */
+		if (m->code == CPE_RATE_LIMITED || m->code == CPE_BUSY ||
+		    m->code == CPE_INTERNAL) {
+			cc_retry_later(c, (enum cp_err)m->code,
+			    m->text.len > 0 ? detail : cp_strerror(m->code));
+			return;
+		}
+		/* The server's detail may say more than the code's text
+		 * ("registrations from this address: ..."). */
+		cc_fail(c, (enum cp_err)m->code, m->text.len > 0 ? detail :
+		    cp_strerror(m->code));
 		return;
 	}
 	if (m->reqtype == CP_SEND && (o = cc_outbox_find(c, m->id)) != NULL) {
@@ -383,6 +441,40 @@ cc_on_roster(struct chatclient *c, const struct cp_msg *m)
 	if (c->cb.roster != NULL)
 		c->cb.roster(c, m->id, v, n, c->cb.arg);
 	free(names);
+	free(v);
+}
+
+/* A DEVICE_LIST: hand its entries over as an array. */
+static void
+cc_on_devices(struct chatclient *c, const struct cp_msg *m)
+{
+	struct chatclient_device	*v;
+	struct cp_str			 rest = m->entries;
+	struct cp_device		 e;
+	char				*s;
+	size_t				 n = 0, off = 0;
+
+	cc_pending_take(c, m->id);
+	v = xcalloc((size_t)m->count + 1, sizeof *v);
+	s = xmalloc(m->entries.len + 2 * (size_t)m->count + 1);
+	while (n < m->count && cp_device_next(&rest, &e)) {
+		v[n].id = e.id;
+		v[n].last_seen_ms = e.last_seen;
+		v[n].current = (e.flags & CPDF_CURRENT) != 0;
+		v[n].online = (e.flags & CPDF_ONLINE) != 0;
+		memcpy(s + off, e.name.p, e.name.len);
+		s[off + e.name.len] = '\0';
+		v[n].name = s + off;
+		off += e.name.len + 1;
+		memcpy(s + off, e.addr.p, e.addr.len);
+		s[off + e.addr.len] = '\0';
+		v[n].addr = s + off;
+		off += e.addr.len + 1;
+		n++;
+	}
+	if (c->cb.devices != NULL)
+		c->cb.devices(c, m->id, v, n, c->cb.arg);
+	free(s);
 	free(v);
 }
 
@@ -514,6 +606,9 @@ cc_sess_message(struct sess *s, const uint8_t *buf, size_t len, void *arg)
 	case CP_ROSTER:
 		cc_on_roster(c, &m);
 		break;
+	case CP_DEVICE_LIST:
+		cc_on_devices(c, &m);
+		break;
 	case CP_PRESENCE:
 	case CP_TYPING_FROM:
 		memcpy(nick, m.nick.p, m.nick.len);
@@ -592,11 +687,13 @@ cc_sess_lost(struct sess *s, enum sess_reason why, void *arg)
 		ev_timer_start(c->loop, &c->retry);	/* to free the ep */
 		return;
 	}
-	cc_set_state(c, CHATCLIENT_DISCONNECTED, CPE_NONE, cc_reason(why));
-	ev_timer_set(&c->retry, c->backoff, 0.);
-	ev_timer_start(c->loop, &c->retry);
-	c->backoff = c->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX :
-	    c->backoff * 2;
+	/* A login already waiting to be retried connects when it is due. */
+	if (ev_is_active(&c->retry)) {
+		cc_set_state(c, CHATCLIENT_DISCONNECTED, CPE_NONE,
+		    cc_reason(why));
+		return;
+	}
+	cc_retry_later(c, CPE_NONE, cc_reason(why));
 }
 
 /* Free the endpoint of a lost session. */
@@ -629,6 +726,9 @@ cc_connect(struct chatclient *c)
 		return;
 	}
 	sess_conf_default(&sc);
+	/* A short first retry: on a lossy path a lost HELLO or login costs
+	 * a quarter of a second, not a whole one (the backoff doubles). */
+	sc.rto_init_ms = CONNECT_RTO_MS;
 	sc.keepalive_ms = c->conf.keepalive_ms;
 	sc.dead_ms = c->conf.dead_ms;
 	if (sc.handshake_ms > c->conf.dead_ms * 2)
@@ -646,6 +746,10 @@ cc_retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	if (c->gave_up) {
 		cc_reap(c);
+		return;
+	}
+	if (c->s != NULL && sess_is_up(c->s)) {
+		cc_send_login(c);
 		return;
 	}
 	cc_connect(c);
@@ -667,8 +771,8 @@ chatclient_conf_default(struct chatclient_conf *conf)
 	memset(conf, 0, sizeof *conf);
 	conf->server = CHATCLIENT_DEFAULT_SERVER;
 	conf->reconnect = 1;
-	conf->keepalive_ms = 2000;
-	conf->dead_ms = 6000;
+	conf->keepalive_ms = 1500;
+	conf->dead_ms = 9000;
 }
 
 struct chatclient *
@@ -688,8 +792,11 @@ chatclient_new(struct ev_loop *loop, const struct chatclient_conf *conf,
 	c->server = xstrdup(conf->server != NULL ? conf->server :
 	    CHATCLIENT_DEFAULT_SERVER);
 	c->pinfile = conf->pinfile != NULL ? xstrdup(conf->pinfile) : NULL;
+	c->device = conf->device != NULL && conf->device[0] != '\0' ?
+	    xstrndup(conf->device, CP_NICK_WIRE) : NULL;
+	c->conf.device = NULL;
 	if (c->conf.keepalive_ms == 0)
-		c->conf.keepalive_ms = 2000;
+		c->conf.keepalive_ms = 1500;
 	if (c->conf.dead_ms <= c->conf.keepalive_ms)
 		c->conf.dead_ms = c->conf.keepalive_ms * 3;
 	if (addr_parse(c->server, CHATCLIENT_DEFAULT_PORT, 0, &c->addr, 1,
@@ -703,7 +810,6 @@ chatclient_new(struct ev_loop *loop, const struct chatclient_conf *conf,
 	if (cb != NULL)
 		c->cb = *cb;
 	c->fd = c->old_fd = -1;
-	c->backoff = BACKOFF_MIN;
 	c->seen = xcalloc(SEEN_MAX, sizeof *c->seen);
 	if (sodium_init() == -1)
 		fatalx("libsodium cannot start");
@@ -749,6 +855,7 @@ chatclient_free(struct chatclient *c)
 	sodium_memzero(c->token, sizeof c->token);
 	free(c->account);
 	free(c->seen);
+	free(c->device);
 	free(c->server);
 	free(c->pinfile);
 	free(c);
@@ -840,6 +947,14 @@ enum chatclient_state
 chatclient_state(const struct chatclient *c)
 {
 	return c->state;
+}
+
+double
+chatclient_retry_in(const struct chatclient *c)
+{
+	if (c->gave_up || !ev_is_active(&c->retry))
+		return -1;
+	return ev_timer_remaining(c->loop, (ev_timer *)&c->retry);
 }
 
 int
@@ -954,6 +1069,33 @@ chatclient_contacts(struct chatclient *c, enum cp_contacts_op op,
 		m.nick.p = (const uint8_t *)nick;
 		m.nick.len = strlen(nick);
 	}
+	return cc_request(c, &m);
+}
+
+uint64_t
+chatclient_devices(struct chatclient *c)
+{
+	struct cp_msg	m;
+
+	memset(&m, 0, sizeof m);
+	m.type = CP_DEVICES;
+	m.flags = CPD_LIST;
+	return cc_request(c, &m);
+}
+
+uint64_t
+chatclient_device_revoke(struct chatclient *c, uint64_t device)
+{
+	struct cp_msg	m;
+
+	if (device == 0) {
+		errno = EINVAL;
+		return 0;
+	}
+	memset(&m, 0, sizeof m);
+	m.type = CP_DEVICES;
+	m.flags = CPD_REVOKE;
+	m.sid = device;
 	return cc_request(c, &m);
 }
 

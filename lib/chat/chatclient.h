@@ -16,13 +16,19 @@
  * call any chatclient_*() function except chatclient_free(); to stop from
  * a callback, call ev_break() and free the client after ev_run() returns.
  *
- * Connection: when the session is lost the client reconnects with
- * backoff (1 s doubling to 30 s) unless conf.reconnect is 0, logs in
- * again (with the device token if the server issued one, else with the
- * password it keeps in locked memory) and resends its outbox.  A server
- * whose key does not match the pinned one (sesskey.h) is never retried,
- * and neither is a refused login (wrong password, rate limited, busy):
- * the client goes to CHATCLIENT_FAILED and the application decides.
+ * Connection: the client never gives up on its own.  A lost session, a
+ * server that does not answer (restarting, unreachable), and a login
+ * refused with "rate limited", "busy" or "internal error" all lead to
+ * the same: wait (chatclient_backoff(): a random time up to 1 s, the
+ * range doubling with each failure up to 30 s, so a crowd of clients
+ * spreads out), reconnect unless the session is still up, log in again
+ * (with the device token if the server issued one, else with the
+ * password it keeps in locked memory) and resend the outbox in order.
+ * Only conf.reconnect 0, a server whose key does not match the pinned one
+ * (sesskey.h), or a final refusal (wrong password, revoked token, no such
+ * account) end in CHATCLIENT_FAILED; how long to keep trying is the
+ * application's to decide.  HELLOs and the login are first retried after
+ * 250 ms, doubling (HELLOs up to 2 s), to suit lossy paths.
  *
  * Strings passed in are copied; strings passed to callbacks are valid only
  * during the call.  Texts are UTF-8, NUL-terminated on the way out (a
@@ -54,9 +60,14 @@ struct chatclient_conf {
 	const char	*server;	/* HOST[:PORT]; NULL: localhost:8081 */
 	const char	*pinfile;	/* server key pins; NULL: default */
 	int		 reconnect;	/* reconnect after a loss (default 1) */
-	uint32_t	 keepalive_ms;	/* idle PING interval (default 2000) */
+	const char	*device;	/* this device's name, given with a
+					 * request for a device token ("chatc
+					 * on HOST"); NULL none */
+	uint32_t	 keepalive_ms;	/* idle PING interval (default 1500) */
 	uint32_t	 dead_ms;	/* silence that ends the session, so a
-					 * restarted server is noticed (6000) */
+					 * restarted server is noticed (9000:
+					 * six PINGs, so that even at 20% loss
+					 * each way a live session survives) */
 };
 
 /* An incoming message. */
@@ -73,6 +84,16 @@ struct chatclient_contact {
 	const char	*nick;
 	enum cp_presence presence;
 	uint64_t	 last_seen_ms;	/* 0 unknown; else UTC */
+};
+
+/* One of the account's devices (device tokens), for chatclient_devices(). */
+struct chatclient_device {
+	uint64_t	 id;		/* for chatclient_device_revoke() */
+	const char	*name;		/* as its client named it; may be "" */
+	uint64_t	 last_seen_ms;	/* its last login, UTC */
+	const char	*addr;		/* where from ("192.0.2.7") */
+	int		 current;	/* the token this session used */
+	int		 online;	/* a session with it is up */
 };
 
 struct chatclient_cb {
@@ -109,6 +130,10 @@ struct chatclient_cb {
 	/* Someone is typing a message to us. */
 	void	(*typing)(struct chatclient *, const char *from, void *arg);
 	void	*arg;
+	/* The answer to chatclient_devices() (after arg, so that older
+	 * positional initialisers still fit). */
+	void	(*devices)(struct chatclient *, uint64_t id,
+		    const struct chatclient_device *, size_t n, void *arg);
 };
 
 /* Fill conf with the defaults. */
@@ -143,6 +168,15 @@ int		 chatclient_token(const struct chatclient *,
 /* The account's nickname as registered (NFC), once READY; else NULL. */
 const char	*chatclient_nick(const struct chatclient *);
 enum chatclient_state chatclient_state(const struct chatclient *);
+/* Seconds until the next attempt to connect or log in, or -1 if none is
+ * waiting. */
+double		 chatclient_retry_in(const struct chatclient *);
+/*
+ * The reconnect delay after failures attempts in a row, for u uniform in
+ * [0, 1): u times a range of 1 s doubling with each failure up to 30 s
+ * ("full jitter").  Exposed for simulations of many clients.
+ */
+double		 chatclient_backoff(unsigned int failures, double u);
 
 /*
  * Queue a message of len bytes to nick and return its message id (never
@@ -175,6 +209,10 @@ int		 chatclient_mark_read(struct chatclient *, uint64_t sid);
 uint64_t	 chatclient_contacts(struct chatclient *, enum cp_contacts_op,
 		    const char *nick);		/* nick NULL for CPC_LIST */
 uint64_t	 chatclient_who(struct chatclient *);
+/* The account's devices (the devices callback), or revoke one: its
+ * token and sessions end (the result callback, CP_DEVICES). */
+uint64_t	 chatclient_devices(struct chatclient *);
+uint64_t	 chatclient_device_revoke(struct chatclient *, uint64_t device);
 uint64_t	 chatclient_passwd(struct chatclient *, const char *old,
 		    const char *new_password);
 /* Notices without an answer: 0 or -1 with errno. */

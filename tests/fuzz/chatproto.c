@@ -55,6 +55,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static uint8_t	buf[CP_MAX_MSG + 1024];
 	struct cp_msg	m;
 	struct cp_entry	e;
+	struct cp_device dv;
 	struct cp_str	rest;
 	unsigned int	n = 0;
 
@@ -74,5 +75,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (n != m.count || rest.len != 0)
 			abort();
 	}
+	if (m.type == CP_DEVICE_LIST) {
+		rest = m.entries;
+		while (cp_device_next(&rest, &dv)) {
+			if (cp_device_encode(buf, sizeof buf, &dv) !=
+			    19 + dv.name.len + dv.addr.len ||
+			    memcmp(buf, dv.name.p - 18, 18) != 0)
+				abort();
+			n++;
+		}
+		if (n != m.count || rest.len != 0)
+			abort();
+	}
+	if ((m.type == CP_LOGIN || m.type == CP_REGISTER) &&
+	    m.device.len == 0 && m.device.p != NULL)
+		abort();
 	return 0;
 }

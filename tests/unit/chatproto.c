@@ -48,7 +48,8 @@ test_every_type(void **state)
 	static const uint8_t types[] = { CP_REGISTER, CP_LOGIN, CP_PASSWD,
 	    CP_SEND, CP_MARK, CP_CONTACTS, CP_WHO, CP_TYPING, CP_AWAY, CP_OK,
 	    CP_ERROR, CP_WELCOME, CP_ACCEPTED, CP_MESSAGE, CP_RECEIPT,
-	    CP_ROSTER, CP_PRESENCE, CP_TYPING_FROM };
+	    CP_ROSTER, CP_PRESENCE, CP_TYPING_FROM, CP_DEVICES,
+	    CP_DEVICE_LIST };
 	struct cp_msg	m, d;
 	uint8_t		buf[1024], again[1024];
 	size_t		i, n;
@@ -162,6 +163,105 @@ test_roster(void **state)
 	assert_int_equal(cp_decode(buf, n, &d), CPE_MALFORMED);
 	buf[10] = 1;
 	assert_int_equal(cp_decode(buf, n, &d), CPE_MALFORMED);
+}
+
+/* LOGIN's device name is optional and last: old clients omit it. */
+static void
+test_login_device(void **state)
+{
+	uint8_t		buf[256];
+	struct cp_msg	m, d;
+	size_t		n, old;
+
+	memset(&m, 0, sizeof m);
+	m.type = CP_LOGIN;
+	m.id = 3;
+	m.flags = CPF_WANT_TOKEN;
+	m.nick = S("alice");
+	m.secret = S("pw");
+	old = cp_encode(buf, sizeof buf, &m);
+	assert_int_equal(old, 2 + 8 + 1 + 6 + 3);
+	assert_int_equal(cp_decode(buf, old, &d), CPE_NONE);
+	assert_int_equal(d.device.len, 0);
+	m.device = S("chatc on box");
+	n = cp_encode(buf, sizeof buf, &m);
+	assert_int_equal(n, old + 1 + 12);
+	assert_int_equal(cp_decode(buf, n, &d), CPE_NONE);
+	assert_int_equal(d.device.len, 12);
+	assert_memory_equal(d.device.p, "chatc on box", 12);
+	assert_memory_equal(d.secret.p, "pw", 2);
+	/* A present but empty name, or a short one, is malformed. */
+	buf[old] = 0;
+	assert_int_equal(cp_decode(buf, old + 1, &d), CPE_MALFORMED);
+	buf[old] = 12;
+	assert_int_equal(cp_decode(buf, n - 1, &d), CPE_MALFORMED);
+	assert_int_equal(cp_decode(buf, n + 1, &d), CPE_MALFORMED);
+}
+
+static void
+test_devices(void **state)
+{
+	uint8_t			ent[512], buf[1024];
+	struct cp_device	e;
+	struct cp_msg		m, d;
+	struct cp_str		rest;
+	size_t			n, off = 0;
+
+	memset(&m, 0, sizeof m);
+	m.type = CP_DEVICES;
+	m.id = 9;
+	m.flags = CPD_REVOKE;
+	m.sid = 77;
+	n = cp_encode(buf, sizeof buf, &m);
+	assert_int_equal(n, 2 + 8 + 1 + 8);
+	assert_int_equal(cp_decode(buf, n, &d), CPE_NONE);
+	assert_int_equal(d.sid, 77);
+	assert_int_equal(d.flags, CPD_REVOKE);
+	buf[10] = 2;			/* no such op */
+	assert_int_equal(cp_decode(buf, n, &d), CPE_MALFORMED);
+
+	memset(&e, 0, sizeof e);
+	e.id = 1;
+	e.flags = CPDF_CURRENT | CPDF_ONLINE;
+	e.last_seen = 1234567890123ULL;
+	e.name = S("chatc on box");
+	e.addr = S("127.0.0.1");
+	off += cp_device_encode(ent + off, sizeof ent - off, &e);
+	assert_int_equal(off, 8 + 1 + 8 + 1 + 12 + 1 + 9);
+	e.id = 2;
+	e.flags = 0;
+	e.name = S("");
+	e.addr = S("2001:db8::/64");
+	off += cp_device_encode(ent + off, sizeof ent - off, &e);
+	assert_int_equal(cp_device_encode(ent, 10, &e), 0);
+	memset(&m, 0, sizeof m);
+	m.type = CP_DEVICE_LIST;
+	m.id = 9;
+	m.count = 2;
+	m.entries.p = ent;
+	m.entries.len = off;
+	n = cp_encode(buf, sizeof buf, &m);
+	assert_int_equal(cp_decode(buf, n, &d), CPE_NONE);
+	assert_int_equal(d.count, 2);
+	rest = d.entries;
+	assert_true(cp_device_next(&rest, &e));
+	assert_int_equal(e.id, 1);
+	assert_int_equal(e.flags, CPDF_CURRENT | CPDF_ONLINE);
+	assert_int_equal(e.last_seen, 1234567890123ULL);
+	assert_memory_equal(e.name.p, "chatc on box", 12);
+	assert_memory_equal(e.addr.p, "127.0.0.1", 9);
+	assert_true(cp_device_next(&rest, &e));
+	assert_int_equal(e.id, 2);
+	assert_int_equal(e.name.len, 0);
+	assert_memory_equal(e.addr.p, "2001:db8::/64", 13);
+	assert_false(cp_device_next(&rest, &e));
+	/* A count that disagrees with the entries, or a cut entry. */
+	buf[11] = 3;
+	assert_int_equal(cp_decode(buf, n, &d), CPE_MALFORMED);
+	buf[11] = 2;
+	assert_int_equal(cp_decode(buf, n - 1, &d), CPE_MALFORMED);
+	assert_int_equal(cp_decode(buf, n, &d), CPE_NONE);
+	assert_string_equal(cp_strerror(CPE_NO_DEVICE), "no such device");
 }
 
 static void
@@ -308,6 +408,8 @@ main(void)
 		cmocka_unit_test(test_version_and_type),
 		cmocka_unit_test(test_enum_ranges),
 		cmocka_unit_test(test_roster),
+		cmocka_unit_test(test_login_device),
+		cmocka_unit_test(test_devices),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_text_controls),
 		cmocka_unit_test(test_msgid),
