@@ -131,9 +131,10 @@ usage(FILE *f, int code)
 "chatc-tokens (mode 0600) logs this device in without it.\n"
 "\n"
 "Exit status: 0 ok, 64 usage, 65 invalid nickname or text, 67 unknown\n"
-"user, 69 server unreachable, 70 server failure, 73 nickname taken,\n"
-"75 try again later (rate limited, busy, queue full, not delivered in\n"
-"time), 76 server key changed, 77 wrong password or revoked token.\n",
+"user or device, 69 server unreachable, 70 server failure, 73 nickname\n"
+"taken, 75 try again later (rate limited, busy, queue full, not delivered\n"
+"in time), 76 server key changed, 77 wrong password, revoked or expired\n"
+"token, or signed out (password changed, device revoked).\n",
 	    CHATCLIENT_DEFAULT_SERVER, CHATC_TIMEOUT);
 	exit(code);
 }
