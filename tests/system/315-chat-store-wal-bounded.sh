@@ -9,7 +9,10 @@
 
 # bob stays offline: every message is stored, none is ever delivered.
 CHATD_CONF='[store]
-queue_max = 10000'
+queue_max = 10000
+[limits]
+pair_quota = 10000
+stranger_quota = 10000'
 start_chatd d
 register alice pa
 register bob pb

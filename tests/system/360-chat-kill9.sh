@@ -9,6 +9,8 @@
 start_chatd d
 register alice pa
 register bob pb
+# alice is bob's contact, so her 400 messages are within the pair quota.
+expect_rc "bob adds alice" 0 chat bob contacts add alice
 
 n=400
 i=1

@@ -11,6 +11,8 @@ N=100000
 CHATD_CONF='[limits]
 msg_rate = 0
 addr_enable = no
+pair_quota = 10000000
+stranger_quota = 10000000
 [store]
 fsync = no
 queue_max = 10000000'
