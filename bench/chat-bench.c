@@ -5,9 +5,24 @@
  * with recvmmsg, routed to their endpoint by the client's connection id.
  * Every client registers its own account (chatd should run with cheap
  * Argon2 parameters; the password work is not what is measured), so chatd
- * must start with an empty state folder.
+ * must start with an empty state folder; or, with -L or -t, logs in to
+ * accounts an earlier "reg" made.
  *
  *   chat-bench -s HOST:PORT -P PID [options] tput|lat|reg|mem
+ *
+ * -a N spreads the sockets (-k, up to CB_SOCKS_MAX) over N source
+ * addresses: socket i binds 127.0.0.(1 + i % N), so that chatd's
+ * per-address limits see N hosts (or NATs), not one.  -r R paces new
+ * sessions to R handshakes a second per address (chatd's [sessions]
+ * hello_rate; 0: not paced), as honest clients that are refused would
+ * end up doing by backing off.  -t FILE: "reg" asks for a device token
+ * per account and writes them there, one per line; the other modes log
+ * in with them (CPF_TOKEN: no Argon2, the token allowance per address),
+ * as clients do after a restart.  -c: "reg" has every receiver (odd
+ * index i) add its sender (i - 1) as a contact, so that tput's senders
+ * are held to pair_quota, not stranger_quota, as between people who
+ * know each other.  A LOGIN or REGISTER refused as busy (14) or rate
+ * limited (9) is retried a second later, as chatclient does.
  *
  * tput  -n N senders each keep -w messages not yet accepted to
  *       a receiver of their own, which marks the messages delivered and
@@ -30,6 +45,9 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -50,7 +68,8 @@
 #include "base/udp.h"
 #include "base/xmalloc.h"
 
-#define CB_SOCKS_MAX	16
+#define CB_SOCKS_MAX	1024
+#define CB_ADDRS_MAX	254
 #define CB_BATCH	64
 #define CB_HASH		65536
 #define CB_TEXT		64		/* bytes of message text */
@@ -69,6 +88,8 @@ struct cb_client {
 	int			 dirty;		/* run timers after input */
 	int			 welcome;	/* logged in */
 	int			 lost;
+	int			 roster;	/* reg -c: contact added */
+	uint64_t		 retry_at;	/* resend LOGIN/REGISTER */
 	enum cb_role		 role;
 	unsigned int		 index, peer;
 	unsigned int		 inflight;	/* sent, not accepted */
@@ -95,13 +116,18 @@ static struct {
 	struct addr		 server;
 	char			 server_str[ADDR_STRLEN];
 	int			 pid;
-	unsigned int		 pairs, window, sessions, nsocks;
-	double			 duration, warmup;
+	unsigned int		 pairs, window, sessions, nsocks, naddrs;
+	unsigned int		 pace;		/* handshakes/s per address */
+	int			 login, contacts;
+	const char		*tokfile;
+	uint8_t			(*tokens)[32];	/* by client index */
+	unsigned int		 ntokens;
+	double			 duration, warmup, idle;
 	const char		*mode;
 	char			 prefix[16];
 	char			 pinfile[256];
 	struct sess_conf	 sc;
-	struct cb_sock		 socks[CB_SOCKS_MAX];
+	struct cb_sock		*socks;
 	struct cb_client	**all;
 	unsigned int		 nclients;
 	struct cb_client	*hash[CB_HASH];
@@ -109,6 +135,7 @@ static struct {
 	struct cb_client	**dirty;
 	/* Counters. */
 	uint64_t		 welcomed, lost, errors, accepted;
+	uint64_t		 retries, rostered;
 	uint64_t		 delivered, receipts, tx_dropped;
 	uint64_t		 dg_tx, dg_rx;	/* chatd's in and out */
 	int			 measuring, sending;
@@ -265,15 +292,39 @@ cb_up(struct sess *s, void *arg)
 	struct cp_msg		 m;
 	char			 nick[32];
 
+	(void)s;
 	cb_nick(c, c->index, nick, sizeof nick);
 	memset(&m, 0, sizeof m);
-	m.type = strcmp(cb.mode, "mem") == 0 && c->role == CB_IDLE &&
-	    c->next_id > 0 ? CP_LOGIN : CP_REGISTER;
+	m.type = cb.login ? CP_LOGIN : CP_REGISTER;
 	m.id = 1;
 	m.nick.p = (const uint8_t *)nick;
 	m.nick.len = strlen(nick);
 	m.secret.p = (const uint8_t *)"benchpw";
 	m.secret.len = 7;
+	if (!cb.login && cb.tokfile != NULL)
+		m.flags = CPF_WANT_TOKEN;
+	else if (cb.login && cb.tokens != NULL) {
+		m.flags = CPF_TOKEN;
+		m.secret.p = cb.tokens[c->index];
+		m.secret.len = 32;
+	}
+	cb_send(c, &m);
+}
+
+/* reg -c: a receiver adds its sender as a contact. */
+static void
+cb_add_contact(struct cb_client *c)
+{
+	struct cp_msg	m;
+	char		nick[32];
+
+	cb_nick(c, c->index - 1, nick, sizeof nick);
+	memset(&m, 0, sizeof m);
+	m.type = CP_CONTACTS;
+	m.id = 2;
+	m.flags = 1;		/* add */
+	m.nick.p = (const uint8_t *)nick;
+	m.nick.len = strlen(nick);
 	cb_send(c, &m);
 }
 
@@ -290,8 +341,26 @@ cb_message(struct sess *s, const uint8_t *buf, size_t len, void *arg)
 	case CP_WELCOME:
 		c->welcome = 1;
 		cb.welcomed++;
+		if (cb.tokens != NULL && !cb.login) {
+			if (m.secret.len != 32)
+				fatalx("WELCOME without a device token");
+			memcpy(cb.tokens[c->index], m.secret.p, 32);
+		}
+		break;
+	case CP_ROSTER:
+		if (m.id == 2 && !c->roster) {
+			c->roster = 1;
+			cb.rostered++;
+		}
 		break;
 	case CP_ERROR:
+		if ((m.reqtype == CP_LOGIN || m.reqtype == CP_REGISTER) &&
+		    (m.code == 9 || m.code == 14)) {
+			/* Busy or rate limited: again in a second. */
+			c->retry_at = cb_now() + SEC;
+			cb.retries++;
+			break;
+		}
 		cb.errors++;
 		if (cb.errors <= 5)
 			log_warnx("error %u to request type %u: %.*s", m.code,
@@ -338,6 +407,8 @@ cb_lost(struct sess *s, enum sess_reason why, void *arg)
 {
 	struct cb_client	*c = arg;
 
+	(void)s;
+	(void)why;
 	c->lost = 1;
 	c->s = NULL;
 	cb.lost++;
@@ -478,9 +549,9 @@ cb_pump(void)
 static void
 cb_turn(int wait_ms)
 {
-	struct pollfd		 pfd[CB_SOCKS_MAX];
+	static struct pollfd	 pfd[CB_SOCKS_MAX];
 	struct cb_client	*c;
-	uint64_t		 now;
+	uint64_t		 now, every;
 	unsigned int		 i;
 	static uint64_t		 last_scan;
 
@@ -494,10 +565,18 @@ cb_turn(int wait_ms)
 				cb_sock_input(&cb.socks[i]);
 	cb_pump();
 	now = cb_now();
-	if (now - last_scan >= SEC / 1000) {
+	/* Timers every ms; every 10 ms with 100,000 idle clients. */
+	every = SEC / 1000 * (1 + cb.nclients / 10000);
+	if (now - last_scan >= every) {
 		last_scan = now;
 		for (i = 0; i < cb.nclients; i++) {
 			c = cb.all[i];
+			if (c->s != NULL && c->retry_at != 0 &&
+			    c->retry_at <= now && !c->welcome) {
+				c->retry_at = 0;
+				cb_up(c->s, c);
+				cb_dirty(c);
+			}
 			if (c->s != NULL && c->deadline <= now)
 				cb_dirty(c);
 		}
@@ -587,6 +666,68 @@ cb_add(struct cb_client *c)
 	cb.all[cb.nclients++] = c;
 }
 
+/* Client i's socket: i % nsocks, so spread over the addresses alike. */
+static struct cb_sock *
+cb_sock_of(unsigned int i)
+{
+	return &cb.socks[i % cb.nsocks];
+}
+
+/*
+ * -r: before client i's handshake, wait until its address may have
+ * another: i / naddrs handshakes per address so far, at pace a second.
+ */
+static void
+cb_pace(unsigned int i, uint64_t t0)
+{
+	uint64_t	due;
+
+	if (cb.pace == 0)
+		return;
+	due = t0 + (uint64_t)(i / cb.naddrs) * SEC / cb.pace;
+	while (cb_now() < due)
+		cb_turn(1);
+}
+
+/* reg -t: the tokens, one per line in hex, by client index. */
+static void
+cb_tokens_save(unsigned int n)
+{
+	char	hex[65];
+	FILE	*f;
+	unsigned int i;
+
+	if ((f = fopen(cb.tokfile, "w")) == NULL)
+		fatal("%s", cb.tokfile);
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s\n", sodium_bin2hex(hex, sizeof hex,
+		    cb.tokens[i], 32));
+	if (fclose(f) != 0)
+		fatal("%s", cb.tokfile);
+}
+
+static void
+cb_tokens_load(unsigned int n)
+{
+	char	line[128];
+	FILE	*f;
+	size_t	len;
+
+	if ((f = fopen(cb.tokfile, "r")) == NULL)
+		fatal("%s", cb.tokfile);
+	while (cb.ntokens < n && fgets(line, sizeof line, f) != NULL) {
+		if (sodium_hex2bin(cb.tokens[cb.ntokens], 32, line,
+		    strcspn(line, "\n"), NULL, &len, NULL) != 0 || len != 32)
+			fatalx("%s: bad token on line %u", cb.tokfile,
+			    cb.ntokens + 1);
+		cb.ntokens++;
+	}
+	fclose(f);
+	if (cb.ntokens < n)
+		fatalx("%s: %u tokens for %u clients", cb.tokfile, cb.ntokens,
+		    n);
+}
+
 static void
 cb_mode_traffic(unsigned int pairs, unsigned int window, int lat)
 {
@@ -595,9 +736,11 @@ cb_mode_traffic(unsigned int pairs, unsigned int window, int lat)
 	uint64_t	t0, t1, d0, tx0, rx0;
 
 	cb.window = window;
+	t0 = cb_now();
 	for (i = 0; i < 2 * pairs; i++) {
+		cb_pace(i, t0);
 		cb_add(cb_client_new(i, i % 2 == 0 ? CB_SENDER : CB_RECEIVER,
-		    &cb.socks[i % cb.nsocks]));
+		    cb_sock_of(i)));
 		cb.all[i]->peer = i ^ 1;
 		if (i % 256 == 255)
 			cb_turn(0);
@@ -618,7 +761,7 @@ cb_mode_traffic(unsigned int pairs, unsigned int window, int lat)
 	printf("mode=%s pairs=%u window=%u rate=%.0f delivered=%llu "
 	    "accepted=%llu receipts=%llu cpu_us=%.2f p50_us=%.1f "
 	    "p99_us=%.1f acc_p50_us=%.1f acc_p99_us=%.1f lost=%llu "
-	    "errors=%llu txdrop=%llu dg_in=%.2f dg_out=%.2f\n",
+	    "errors=%llu txdrop=%llu dg_in=%.2f dg_out=%.2f retries=%llu\n",
 	    lat ? "lat" : "tput", pairs, window,
 	    (double)(cb.delivered - d0) / ((double)(t1 - t0) / 1e9),
 	    (unsigned long long)cb.delivered,
@@ -632,7 +775,8 @@ cb_mode_traffic(unsigned int pairs, unsigned int window, int lat)
 	    cb.delivered > d0 ?
 	    (double)(cb.dg_tx - tx0) / (double)(cb.delivered - d0) : 0,
 	    cb.delivered > d0 ?
-	    (double)(cb.dg_rx - rx0) / (double)(cb.delivered - d0) : 0);
+	    (double)(cb.dg_rx - rx0) / (double)(cb.delivered - d0) : 0,
+	    (unsigned long long)cb.retries);
 }
 
 /*
@@ -644,32 +788,71 @@ static void
 cb_mode_mem(unsigned int n, int login)
 {
 	unsigned int	i;
-	uint64_t	r0, r1;
+	uint64_t	r0, r1, r2, t0, t1, tx0, rx0, end;
+	double		c0, c1, login_secs;
 
 	r0 = cb_rss();
+	t0 = cb_now();
 	for (i = 0; i < n; i++) {
-		cb_add(cb_client_new(i, CB_IDLE, &cb.socks[i % cb.nsocks]));
-		cb.all[i]->next_id = login;	/* LOGIN, not REGISTER */
+		cb_pace(i, t0);
+		cb_add(cb_client_new(i, CB_IDLE, cb_sock_of(i)));
 		if (i % 128 == 127)
 			cb_wait_welcome(i + 1 > 256 ? i + 1 - 256 : 0);
 	}
 	cb_wait_welcome(n);
+	t1 = cb_now();
+	login_secs = (double)(t1 - t0) / 1e9;
 	if (!login) {
+		if (cb.contacts) {
+			for (i = 1; i < n; i += 2)
+				cb_add_contact(cb.all[i]);
+			for (i = 1; i < n; i += 2)
+				cb_dirty(cb.all[i]);
+			end = cb_now() + 60 * SEC;
+			while (cb.rostered < n / 2 && cb_now() < end)
+				cb_turn(1);
+			if (cb.rostered < n / 2)
+				fatalx("only %llu of %u contacts added",
+				    (unsigned long long)cb.rostered, n / 2);
+		}
+		if (cb.tokens != NULL)
+			cb_tokens_save(n);
 		for (i = 0; i < n; i++)
 			if (cb.all[i]->s != NULL)
 				sess_close(cb.all[i]->s);
 		cb_run_for(0.5);
-		printf("mode=reg sessions=%u errors=%llu\n", n,
-		    (unsigned long long)cb.errors);
+		printf("mode=reg sessions=%u secs=%.1f contacts=%llu "
+		    "errors=%llu retries=%llu\n", n, login_secs,
+		    (unsigned long long)cb.rostered,
+		    (unsigned long long)cb.errors,
+		    (unsigned long long)cb.retries);
 		return;
 	}
 	cb_run_for(2.0);
 	r1 = cb_rss();
-	printf("mode=mem sessions=%u rss_before=%llu rss_after=%llu "
-	    "bytes_per_session=%.0f lost=%llu errors=%llu\n", n,
+	/* Idle: chatd's CPU for keepalives (and its timers) alone. */
+	c0 = cb_cpu();
+	tx0 = cb.dg_tx;
+	rx0 = cb.dg_rx;
+	t0 = cb_now();
+	if (cb.idle > 0)
+		cb_run_for(cb.idle);
+	c1 = cb_cpu();
+	t1 = cb_now();
+	r2 = cb_rss();
+	printf("mode=mem sessions=%u login_secs=%.1f rss_before=%llu "
+	    "rss_after=%llu bytes_per_session=%.0f idle_secs=%.1f "
+	    "idle_cpu_ms_per_s=%.2f idle_dg_in_per_s=%.0f "
+	    "idle_dg_out_per_s=%.0f rss_after_idle=%llu lost=%llu "
+	    "errors=%llu retries=%llu\n", n,
+	    login_secs,
 	    (unsigned long long)r0, (unsigned long long)r1,
-	    ((double)r1 - (double)r0) / n, (unsigned long long)cb.lost,
-	    (unsigned long long)cb.errors);
+	    ((double)r1 - (double)r0) / n, (double)(t1 - t0) / 1e9,
+	    t1 > t0 ? (c1 - c0) * 1e3 / ((double)(t1 - t0) / 1e9) : 0,
+	    t1 > t0 ? (double)(cb.dg_tx - tx0) / ((double)(t1 - t0) / 1e9) : 0,
+	    t1 > t0 ? (double)(cb.dg_rx - rx0) / ((double)(t1 - t0) / 1e9) : 0,
+	    (unsigned long long)r2, (unsigned long long)cb.lost,
+	    (unsigned long long)cb.errors, (unsigned long long)cb.retries);
 }
 
 static void
@@ -677,7 +860,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: chat-bench -s HOST:PORT -P PID [-n pairs] "
 	    "[-w window] [-N sessions] [-d seconds] [-W warmup] [-k sockets] "
-	    "[-x nick-prefix] tput|lat|reg|mem\n");
+	    "[-a addresses] [-r hellos/s/address] [-t tokenfile] [-c] [-L] "
+	    "[-I idle-seconds] [-x nick-prefix] tput|lat|reg|mem\n");
 	exit(2);
 }
 
@@ -686,7 +870,7 @@ main(int argc, char *argv[])
 {
 	char		err[256], dir[] = "/tmp/chat-benchXXXXXX";
 	struct rlimit	rl;
-	unsigned int	i;
+	unsigned int	i, n;
 	int		ch, bufsz;
 
 	cb.pairs = 16;
@@ -695,8 +879,30 @@ main(int argc, char *argv[])
 	cb.duration = 5;
 	cb.warmup = 1;
 	cb.nsocks = 4;
-	while ((ch = getopt(argc, argv, "s:P:n:w:N:d:W:k:x:")) != -1) {
+	cb.naddrs = 0;
+	while ((ch = getopt(argc, argv, "s:P:n:w:N:d:W:k:x:a:r:t:cLI:")) !=
+	    -1) {
 		switch (ch) {
+		case 'a':
+			cb.naddrs = (unsigned int)atoi(optarg);
+			if (cb.naddrs < 1 || cb.naddrs > CB_ADDRS_MAX)
+				usage();
+			break;
+		case 'r':
+			cb.pace = (unsigned int)atoi(optarg);
+			break;
+		case 't':
+			cb.tokfile = optarg;
+			break;
+		case 'c':
+			cb.contacts = 1;
+			break;
+		case 'L':
+			cb.login = 1;
+			break;
+		case 'I':
+			cb.idle = atof(optarg);
+			break;
 		case 'x':
 			snprintf(cb.prefix, sizeof cb.prefix, "%s", optarg);
 			break;
@@ -737,6 +943,11 @@ main(int argc, char *argv[])
 	if (optind + 1 != argc || cb.server_str[0] == '\0' || cb.pid <= 0)
 		usage();
 	cb.mode = argv[optind];
+	if (strcmp(cb.mode, "mem") == 0 || (cb.tokfile != NULL &&
+	    strcmp(cb.mode, "reg") != 0))
+		cb.login = 1;
+	if (strcmp(cb.mode, "reg") == 0)
+		cb.login = 0;
 	log_init("chat-bench", LOG_TO_STDERR, 0);
 	if (sodium_init() == -1)
 		fatalx("libsodium");
@@ -752,15 +963,40 @@ main(int argc, char *argv[])
 	}
 	sess_conf_default(&cb.sc);
 	cb.sc.max_queue = 8 << 20;
+	if (cb.naddrs > 0 && cb.server.ss.ss_family != AF_INET)
+		fatalx("-a needs an IPv4 server address (127.0.0.1)");
+	cb.socks = xcalloc(cb.nsocks, sizeof *cb.socks);
 	for (i = 0; i < cb.nsocks; i++) {
 		if ((cb.socks[i].fd = udp_client((struct sockaddr *)
 		    &cb.server.ss, err, sizeof err)) == -1)
 			fatalx("%s", err);
+		if (cb.naddrs > 0) {
+			struct sockaddr_in	sin;
+
+			/* 127.0.0.0/8 is all loopback on Linux. */
+			memset(&sin, 0, sizeof sin);
+			sin.sin_family = AF_INET;
+			sin.sin_addr.s_addr = htonl(0x7f000001 +
+			    i % cb.naddrs);
+			if (bind(cb.socks[i].fd, (struct sockaddr *)&sin,
+			    sizeof sin) == -1)
+				fatal("bind 127.0.0.%u", 1 + i % cb.naddrs);
+		}
 		bufsz = 8 << 20;
 		setsockopt(cb.socks[i].fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz,
 		    sizeof bufsz);
 		setsockopt(cb.socks[i].fd, SOL_SOCKET, SO_SNDBUFFORCE, &bufsz,
 		    sizeof bufsz);
+	}
+	if (cb.naddrs == 0)
+		cb.naddrs = 1;
+	if (cb.tokfile != NULL) {
+		n = strcmp(cb.mode, "mem") == 0 || strcmp(cb.mode, "reg") == 0 ?
+		    cb.sessions : strcmp(cb.mode, "lat") == 0 ? 2 :
+		    2 * cb.pairs;
+		cb.tokens = xcalloc(n, sizeof *cb.tokens);
+		if (cb.login)
+			cb_tokens_load(n);
 	}
 	if (strcmp(cb.mode, "mem") == 0 || strcmp(cb.mode, "reg") == 0) {
 		cb.all = xcalloc(cb.sessions, sizeof *cb.all);

@@ -9,8 +9,18 @@
 # Environment: B (build folder, default build), ROUNDS (3), SECS (seconds
 # per round, 5), PAIRS (sender/receiver pairs, 16), WINDOW (messages each
 # sender keeps unaccepted, 128), SESSIONS (for memory, 10000; 0 skips it),
-# SOCKETS (4), FSYNC (yes), SRV_CPU (1) and GEN_CPU (0): the CPUs servers
-# and load generators are pinned to with taskset (empty: not pinned).
+# ADDRS (source addresses, 16: the load generator's socket i binds
+# 127.0.0.(1 + i % ADDRS), so chatd's per-address limits see 16 hosts),
+# SOCKETS (16, at least ADDRS), MEM_SOCKETS (sockets for the memory
+# measurement, 256: many source ports), HELLO_RATE (handshakes a second
+# per address the load generator keeps to, 64: chatd's default
+# hello_rate), IDLE (seconds the SESSIONS idle while chatd's CPU for
+# keepalives is measured, 30; 0 skips it), FSYNC (yes), SRV_CPU (1) and
+# GEN_CPU (0): the CPUs servers and load generators are pinned to with
+# taskset (empty: not pinned).  CHATD (default $B/bin/chatd); BASE, if
+# set, another chatd binary (an older build) measured beside it in the
+# same rounds, by the same load generator, with the same private config
+# (it holds only keys both know).
 #
 # chatd runs with durability on (fsync = yes: accepted means flushed to
 # disk, all threads' CPU counted) and receipts on (every receiver marks
@@ -26,10 +36,25 @@
 # it as the machine's floor: a relay is two hops, like a round trip.
 # Between two unloaded messages chatd waits for its disk flush, and the
 # CPUs idle; so the echo round trip is also measured with 300 us of
-# idle before each request (loadgen -g).  On a private config: rate
-# limits off, cheap Argon2 (argon2_ops 1, argon2_mem_kib 8) so the
-# accounts bench/chat-bench registers cost little; the password work is
-# not what is measured.
+# idle before each request (loadgen -g).  On a private config: the
+# per-session and per-address message and login rates off (msg_rate,
+# login_rate, addr_enable: a bench sends far more per session and per
+# address than a person), cheap Argon2 (argon2_ops 1, argon2_mem_kib 8)
+# so the accounts bench/chat-bench registers cost little; the password
+# work is not what is measured.  Every other limit is at its default:
+# the [sessions] caps and hello_rate, memory_mib, pair_quota and
+# stranger_quota, malformed_max, list_rate, register_per_day,
+# auth_queue_per_addr.  The 2 x PAIRS accounts are registered once,
+# each receiver adding its sender as a contact (so pair_quota, 500,
+# holds, not stranger_quota, as between people who know each other),
+# and every round logs in with their device tokens.
+#
+# The memory measurement registers SESSIONS accounts as an operator's
+# bulk import would, on a config of its own (import.ini), then restarts
+# chatd on mem.ini, which is the embedded defaults but for max_sessions
+# (and cheap Argon2, unused: the sessions log in with device tokens, as
+# clients do after a restart), and logs them all in from ADDRS addresses
+# at HELLO_RATE handshakes a second each.
 #
 # Each client's sends of one turn, and chatd's answers, deliveries and
 # receipts to one session after a commit, leave together in as few
@@ -45,8 +70,15 @@ SECS=${SECS:-5}
 PAIRS=${PAIRS:-16}
 WINDOW=${WINDOW:-128}
 SESSIONS=${SESSIONS:-10000}
-SOCKETS=${SOCKETS:-4}
+ADDRS=${ADDRS:-16}
+SOCKETS=${SOCKETS:-16}
+[ "$SOCKETS" -ge "$ADDRS" ] || SOCKETS=$ADDRS
+MEM_SOCKETS=${MEM_SOCKETS:-256}
+HELLO_RATE=${HELLO_RATE:-64}
+IDLE=${IDLE:-30}
 FSYNC=${FSYNC:-yes}
+CHATD=${CHATD:-$B/bin/chatd}
+BASE=${BASE:-}
 SRV_CPU=${SRV_CPU-1}
 GEN_CPU=${GEN_CPU-0}
 # An echo payload the size of a sealed chat SEND of 64 bytes of text.
@@ -56,8 +88,8 @@ if ! make --no-print-directory -s B="$B" "$B/bin/chatd" \
     "$B/bench/chat-bench" "$B/bench/loadgen" "$B/bench/echo"; then
 	echo "WARNING: build failed; benchmarking the binaries in $B" >&2
 fi
-for f in "$B/bin/chatd" "$B/bench/chat-bench" "$B/bench/loadgen" \
-    "$B/bench/echo"; do
+for f in "$CHATD" ${BASE:+"$BASE"} "$B/bench/chat-bench" \
+    "$B/bench/loadgen" "$B/bench/echo"; do
 	[ -x "$f" ] || { echo "no $f" >&2; exit 1; }
 done
 
@@ -74,24 +106,90 @@ kv() {
 	echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
 }
 
+# Only keys chatd had before its [sessions] and quota limits, so that an
+# older BASE reads the same file; auth_queue was raised with them.
 printf '[chatd]\nmax_sessions = 100000\n[accounts]\nargon2_ops = 1\n'\
 'argon2_mem_kib = 8\nauth_queue = 100000\n[limits]\nmsg_rate = 0\n'\
 'login_rate = 0\naddr_enable = no\n[store]\nfsync = %s\n'\
 'queue_max = 10000000\n' "$FSYNC" >"$T/chatd.ini"
+MAXS=$((SESSIONS + 1024))
+[ "$MAXS" -ge 10000 ] || MAXS=10000
+# The memory measurement: defaults, but room for SESSIONS (max_sessions
+# is capacity, not a defence).
+printf '[chatd]\nmax_sessions = %s\n[accounts]\nargon2_ops = 1\n'\
+'argon2_mem_kib = 8\n[store]\nfsync = %s\n' "$MAXS" "$FSYNC" >"$T/mem.ini"
+# Its accounts, made as an operator would for a bulk import of SESSIONS
+# users from ADDRS addresses, and then switched back: register_per_day 0
+# (20 a day per address is against one party making many accounts; an
+# import makes SESSIONS / ADDRS each), addr_enable no (the password
+# allowance, one a second per address), hello_rate and hello_burst at
+# their highest and auth_queue_per_addr raised (the import's sessions
+# arrive as fast as the importer sends, not as users do).
+cp "$T/mem.ini" "$T/import.ini"
+printf '[accounts]\nregister_per_day = 0\nauth_queue = 100000\n'\
+'auth_queue_per_addr = 100000\n[sessions]\nhello_rate = 1024\n'\
+'hello_burst = 256\n[limits]\naddr_enable = no\n' >>"$T/import.ini"
+
+# chat-bench's arguments for a server; its clients spread over ADDRS.
+cbargs() {
+	echo "-s 127.0.0.1:$(cat "$T/$1.port") -P $(cat "$T/$1.pid") -a $ADDRS"
+}
 
 start echo "$B/bench/echo" -l 127.0.0.1 -p 0
-start chatd "$B/bin/chatd" -c "$T/chatd.ini" -D "$T/state" \
-    -l 127.0.0.1 -p 0
+NAMES=chatd
+start chatd "$CHATD" -c "$T/chatd.ini" -D "$T/state" -l 127.0.0.1 -p 0
+if [ -n "$BASE" ]; then
+	NAMES="chatd base"
+	start base "$BASE" -c "$T/chatd.ini" -D "$T/bstate" -l 127.0.0.1 \
+	    -p 0
+fi
 HZ=$(getconf CLK_TCK)
+# The pairs' accounts (the latency pair is the first of them), at the
+# defaults' pace, each receiver with its sender as a contact.
+for n in $NAMES; do
+	# shellcheck disable=SC2046
+	gen "$B/bench/chat-bench" $(cbargs "$n") -k "$SOCKETS" \
+	    -r "$HELLO_RATE" -N $((2 * PAIRS)) -x t -t "$T/$n.tok" -c reg \
+	    >/dev/null 2>>"$T/gen.log" || { cat "$T/gen.log" >&2; exit 1; }
+done
 
 echo "chat-bench: $ROUNDS rounds x $SECS s; $PAIRS pairs, window $WINDOW," \
-    "$SOCKETS sockets; fsync $FSYNC, receipts on"
+    "$SOCKETS sockets on $ADDRS addresses; fsync $FSYNC, receipts on"
+[ -z "$BASE" ] || echo "base: $BASE (chatd: $CHATD)"
 if [ -n "$SRV_CPU" ]; then
 	echo "pinned: servers on CPU $SRV_CPU, load generators on CPU $GEN_CPU"
 else
 	echo "not pinned: servers and load generators share $ncpu CPU(s)"
 fi
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# chat_round NAME: one round of chatd NAME, loaded then unloaded.
+chat_round() {
+	# chatd under load
+	# shellcheck disable=SC2046
+	out=$(gen "$B/bench/chat-bench" $(cbargs "$1") -k "$SOCKETS" \
+	    -r "$HELLO_RATE" -x t -t "$T/$1.tok" -n "$PAIRS" -w "$WINDOW" \
+	    -d "$SECS" tput 2>>"$T/gen.log")
+	echo "$1.tput $r $(kv rate "$out") $(kv cpu_us "$out")" \
+	    "$(kv p50_us "$out") $(kv p99_us "$out")" >>"$T/results"
+	printf '  round %d %-5s %9.0f msgs/s,    %5.2f us CPU/msg, loaded' \
+	    "$r" "$1" "$(kv rate "$out")" "$(kv cpu_us "$out")"
+	printf ' p50 %s us p99 %s us (lost %s, errors %s)\n' \
+	    "$(kv p50_us "$out")" "$(kv p99_us "$out")" "$(kv lost "$out")" \
+	    "$(kv errors "$out")"
+	printf '  round %d %-5s datagrams per relayed msg: in %s, out %s\n' \
+	    "$r" "$1" "$(kv dg_in "$out")" "$(kv dg_out "$out")"
+	# chatd unloaded: one message in flight
+	# shellcheck disable=SC2046
+	out=$(gen "$B/bench/chat-bench" $(cbargs "$1") -k "$SOCKETS" \
+	    -x t -t "$T/$1.tok" -d "$SECS" lat 2>>"$T/gen.log")
+	echo "$1.lat $r $(kv p50_us "$out") $(kv p99_us "$out")" \
+	    "$(kv acc_p50_us "$out") $(kv acc_p99_us "$out")" >>"$T/results"
+	printf '  round %d %-5s unloaded send-to-deliver p50 %s us p99 %s' \
+	    "$r" "$1" "$(kv p50_us "$out")" "$(kv p99_us "$out")"
+	printf ' us; send-to-accepted p50 %s us p99 %s us\n' \
+	    "$(kv acc_p50_us "$out")" "$(kv acc_p99_us "$out")"
+}
 
 : >"$T/results"
 r=1
@@ -129,49 +227,61 @@ while [ "$r" -le "$ROUNDS" ]; do
 	printf '  round %d echo:  round trip after 300 us idle: p50 %s us' \
 	    "$r" "$(kv rtt_p50_us "$out")"
 	printf ' p99 %s us\n' "$(kv rtt_p99_us "$out")"
-	# chatd under load
-	out=$(gen "$B/bench/chat-bench" -s "127.0.0.1:$(cat "$T/chatd.port")" \
-	    -P "$(cat "$T/chatd.pid")" -k "$SOCKETS" -n "$PAIRS" \
-	    -w "$WINDOW" -d "$SECS" tput 2>>"$T/gen.log")
-	echo "tput $r $(kv rate "$out") $(kv cpu_us "$out")" \
-	    "$(kv p50_us "$out") $(kv p99_us "$out")" >>"$T/results"
-	printf '  round %d chatd: %9.0f msgs/s,    %5.2f us CPU/msg, loaded' \
-	    "$r" "$(kv rate "$out")" "$(kv cpu_us "$out")"
-	printf ' p50 %s us p99 %s us (lost %s, errors %s)\n' \
-	    "$(kv p50_us "$out")" "$(kv p99_us "$out")" "$(kv lost "$out")" \
-	    "$(kv errors "$out")"
-	printf '  round %d chatd: datagrams per relayed msg: in %s, out %s\n' \
-	    "$r" "$(kv dg_in "$out")" "$(kv dg_out "$out")"
-	# chatd unloaded: one message in flight
-	out=$(gen "$B/bench/chat-bench" -s "127.0.0.1:$(cat "$T/chatd.port")" \
-	    -P "$(cat "$T/chatd.pid")" -d "$SECS" lat 2>>"$T/gen.log")
-	echo "lat $r $(kv p50_us "$out") $(kv p99_us "$out")" \
-	    "$(kv acc_p50_us "$out") $(kv acc_p99_us "$out")" >>"$T/results"
-	printf '  round %d chatd: unloaded send-to-deliver p50 %s us p99 %s' \
-	    "$r" "$(kv p50_us "$out")" "$(kv p99_us "$out")"
-	printf ' us; send-to-accepted p50 %s us p99 %s us\n' \
-	    "$(kv acc_p50_us "$out")" "$(kv acc_p99_us "$out")"
+	# chatd (and BASE), in turn: the first one alternates
+	if [ $((r % 2)) -eq 1 ]; then order=$NAMES; else
+		order=$(echo "$NAMES" | awk '{ for (i = NF; i > 0; i--)
+		    printf "%s ", $i }'); fi
+	for n in $order; do
+		chat_round "$n"
+	done
 	r=$((r + 1))
 done
 
 mem=""
+kcpu=""
 if [ "$SESSIONS" -gt 0 ]; then
-	# Accounts first, then a restarted chatd whose growth is sessions.
+	# Accounts first (the bulk import), then a restarted chatd on the
+	# defaults whose growth is sessions.  SIGUSR1 logs chatd's counters
+	# (refusals by cause) to $T/chatd.log, shown if the logins fail.
 	stop chatd
-	start chatd "$B/bin/chatd" -c "$T/chatd.ini" -D "$T/mstate" \
+	[ -z "$BASE" ] || stop base
+	start chatd "$CHATD" -c "$T/import.ini" -D "$T/mstate" \
 	    -l 127.0.0.1 -p 0
-	gen "$B/bench/chat-bench" -s "127.0.0.1:$(cat "$T/chatd.port")" \
-	    -P "$(cat "$T/chatd.pid")" -N "$SESSIONS" -x m reg \
-	    >/dev/null 2>>"$T/gen.log"
+	# shellcheck disable=SC2046
+	out=$(gen "$B/bench/chat-bench" $(cbargs chatd) -k "$MEM_SOCKETS" \
+	    -N "$SESSIONS" -x m -t "$T/m.tok" reg 2>>"$T/gen.log") ||
+	    { tail -n 5 "$T/gen.log" >&2; exit 1; }
+	echo "  memory: registered $SESSIONS accounts in $(kv secs "$out") s"
 	stop chatd
-	start chatd "$B/bin/chatd" -c "$T/chatd.ini" -D "$T/mstate" \
+	start chatd "$CHATD" -c "$T/mem.ini" -D "$T/mstate" \
 	    -l 127.0.0.1 -p 0
-	out=$(gen "$B/bench/chat-bench" -s "127.0.0.1:$(cat "$T/chatd.port")" \
-	    -P "$(cat "$T/chatd.pid")" -N "$SESSIONS" -x m mem \
-	    2>>"$T/gen.log")
+	# shellcheck disable=SC2046
+	if ! out=$(gen "$B/bench/chat-bench" $(cbargs chatd) \
+	    -k "$MEM_SOCKETS" -r "$HELLO_RATE" -I "$IDLE" -N "$SESSIONS" \
+	    -x m -t "$T/m.tok" mem 2>>"$T/gen.log"); then
+		kill -USR1 "$(cat "$T/chatd.pid")"
+		sleep 0.5
+		tail -n 5 "$T/gen.log" >&2
+		tail -n 20 "$T/chatd.log" >&2
+		exit 1
+	fi
+	kill -USR1 "$(cat "$T/chatd.pid")"
 	mem=$(kv bytes_per_session "$out")
-	echo "  memory: $SESSIONS sessions, VmRSS $(kv rss_before "$out") ->" \
+	kcpu=$(kv idle_cpu_ms_per_s "$out")
+	echo "  memory: $SESSIONS sessions from $MEM_SOCKETS sockets on" \
+	    "$ADDRS addresses, logged in (device tokens) in" \
+	    "$(kv login_secs "$out") s (retries $(kv retries "$out")," \
+	    "errors $(kv errors "$out"), lost $(kv lost "$out"))"
+	echo "  memory: VmRSS $(kv rss_before "$out") ->" \
 	    "$(kv rss_after "$out") bytes: $mem bytes per session"
+	if [ "$IDLE" != 0 ]; then
+		echo "  keepalives: $IDLE s idle: chatd $kcpu ms CPU a second," \
+		    "$(kv idle_dg_in_per_s "$out") datagrams in and" \
+		    "$(kv idle_dg_out_per_s "$out") out a second; VmRSS then" \
+		    "$(kv rss_after_idle "$out")"
+	fi
+	sleep 0.3
+	grep -i 'refused\|sessions' "$T/chatd.log" | tail -n 3 | sed 's/^/  chatd: /'
 fi
 
 # Medians over the rounds.
@@ -183,16 +293,16 @@ med() {
 }
 echo_rate=$(med echo 3)
 echo_cpu=$(med echo 4)
-chat_rate=$(med tput 3)
-chat_cpu=$(med tput 4)
+chat_rate=$(med chatd.tput 3)
+chat_cpu=$(med chatd.tput 4)
 echo
 echo "medians of $ROUNDS rounds           chatd      echo (ceiling)  ratio   target"
 awk -v cr="$chat_rate" -v er="$echo_rate" -v cc="$chat_cpu" \
-    -v ec="$echo_cpu" -v lp50="$(med tput 5)" -v lp99="$(med tput 6)" \
-    -v up50="$(med lat 3)" -v up99="$(med lat 4)" -v ap50="$(med lat 5)" \
-    -v ap99="$(med lat 6)" -v rtt50="$(med rtt 3)" -v rtt99="$(med rtt 4)" \
+    -v ec="$echo_cpu" -v lp50="$(med chatd.tput 5)" -v lp99="$(med chatd.tput 6)" \
+    -v up50="$(med chatd.lat 3)" -v up99="$(med chatd.lat 4)" \
+    -v ap50="$(med chatd.lat 5)" -v ap99="$(med chatd.lat 6)" -v rtt50="$(med rtt 3)" -v rtt99="$(med rtt 4)" \
     -v idle50="$(med idle 3)" -v idle99="$(med idle 4)" \
-    -v mem="$mem" \
+    -v mem="$mem" -v kcpu="$kcpu" \
     -v n="$SESSIONS" 'BEGIN {
 	printf "  relayed msgs/s (echo: replies/s) %9.0f  %9.0f       %5.3f   >= 200000\n", cr, er, (er > 0 ? cr / er : 0)
 	printf "  server CPU us per msg (reply)    %9.2f  %9.2f       %5.1fx  <= 2.5\n", cc, ec, (ec > 0 ? cc / ec : 0)
@@ -203,4 +313,18 @@ awk -v cr="$chat_rate" -v er="$echo_rate" -v cc="$chat_cpu" \
 	printf "  loaded deliver p50 / p99 us      %9.1f / %.1f\n", lp50, lp99
 	if (mem != "")
 		printf "  bytes per session at %d        %9.0f                           <= 2048\n", n, mem
+	if (kcpu != "")
+		printf "  idle keepalives, ms CPU a second %9.2f\n", kcpu
 }'
+if [ -n "$BASE" ]; then
+	awk -v cr="$chat_rate" -v cc="$chat_cpu" -v er="$echo_rate" \
+	    -v ec="$echo_cpu" -v br="$(med base.tput 3)" \
+	    -v bc="$(med base.tput 4)" -v bl="$(med base.lat 4)" \
+	    -v cl="$(med chatd.lat 4)" 'BEGIN {
+	printf "\nmedians of the same rounds         chatd       base   chatd/base  base/echo\n"
+	printf "  relayed msgs/s                   %9.0f  %9.0f       %5.3f      %5.3f\n", cr, br, (br > 0 ? cr / br : 0), (er > 0 ? br / er : 0)
+	printf "  server CPU us per msg            %9.2f  %9.2f       %5.3f      %5.2fx\n", cc, bc, (bc > 0 ? cc / bc : 0), (ec > 0 ? bc / ec : 0)
+	printf "  unloaded deliver p99 us          %9.1f  %9.1f\n", cl, bl
+}'
+fi
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
