@@ -749,6 +749,8 @@ app_on_conn(void *arg, enum model_conn st, const char *why,
 	a->model.conn = st;
 	snprintf(a->model.conn_why, sizeof a->model.conn_why, "%s",
 	    why != NULL ? why : "");
+	if (st != MODEL_CONN_OFFLINE)
+		a->model.retry_at_ms = 0;
 	if (st == MODEL_CONN_READY) {
 		app_wipe(&a->password);
 		a->netops->contacts(a->net, NET_LIST, NULL);
@@ -777,6 +779,16 @@ app_on_conn(void *arg, enum model_conn st, const char *why,
 		app_notice(a, "%s", why != NULL ? why : "log in");
 		app_ask(a, APP_PROMPT_PASSWORD);
 	}
+}
+
+/* The next attempt to connect is in_ms from now: the status bar counts down. */
+static void
+app_on_reconnect(void *arg, uint64_t in_ms)
+{
+	struct app	*a = arg;
+
+	a->now_ms = clock_wall_ms();
+	a->model.retry_at_ms = a->now_ms + in_ms;
 }
 
 /* Find one of our messages and record its new state. */
@@ -921,6 +933,7 @@ app_on_changed(void *arg)
 /* The app's answers to what a net reports. */
 const struct net_events app_events = {
 	.conn = app_on_conn,
+	.reconnect = app_on_reconnect,
 	.accepted = app_on_accepted,
 	.receipt = app_on_receipt,
 	.refused = app_on_refused,

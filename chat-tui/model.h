@@ -75,6 +75,7 @@ struct model {
 	char		 server[256];
 	enum model_conn	 conn;
 	char		 conn_why[128];
+	uint64_t	 retry_at_ms;	/* UTC of the next attempt; 0: none */
 	char		 notice[256];	/* a one-line message for the status bar */
 	struct model_conv *open;	/* the conversation in view, or NULL */
 	size_t		 max_msgs;	/* per conversation kept in memory */

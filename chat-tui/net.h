@@ -39,6 +39,11 @@ struct net_events {
 	 */
 	void	(*conn)(void *arg, enum model_conn, const char *why,
 		    int need_password, int unknown_user);
+	/*
+	 * The next attempt to connect (or log in) is in_ms from now; called
+	 * before conn() reports the state that waits for it.
+	 */
+	void	(*reconnect)(void *arg, uint64_t in_ms);
 	/* The server has stored our message id. */
 	void	(*accepted)(void *arg, uint64_t id, uint64_t time_ms,
 		    enum model_state);

@@ -548,6 +548,13 @@ ui_status(const struct app *a, const struct ui_geom *g)
 	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	off += (size_t)snprintf(buf + off, sizeof buf - off, "[%s] %s@%s", st,
 	    a->model.self[0] != '\0' ? a->model.self : "?", a->model.server);
+	/* Counted down by the once-a-second redraw; first, so
+	 * that a narrow screen shows it. */
+	if (a->model.conn == MODEL_CONN_OFFLINE && a->model.retry_at_ms > now &&
+	    off < sizeof buf)
+		off += (size_t)snprintf(buf + off, sizeof buf - off,
+		    " | reconnecting in %llu s", (unsigned long long)
+		    ((a->model.retry_at_ms - now + 999) / 1000));
 	if (c != NULL && off < sizeof buf) {
 		char	seen[64] = "";
 

@@ -90,3 +90,34 @@ logins() {
 has_logins() {
 	[ "$(logins "$1")" -ge "$2" ]
 }
+
+# start_proxy NAME [OPTIONS...]: put bench/udp-proxy (seeded loss,
+# duplication, reordering: its OPTIONS) in front of the current chatd,
+# output in $T/NAME.log; sets PROXY_PID and PROXY_PORT.  Every client
+# through it reaches chatd from 127.0.0.1, as behind a NAT, and it keeps
+# forwarding to the same port across a restart of chatd.
+start_proxy() {
+	name=$1; shift
+	"${BUILD:-$BIN/..}/bench/udp-proxy" "$@" "$CHATD_PORT" \
+	    >"$T/$name.log" 2>&1 &
+	PROXY_PID=$!
+	PIDS="$PIDS $PROXY_PID"
+	poll 10 started "$PROXY_PID" "$T/$name.log" 0 ||
+	    fail "udp-proxy did not start"
+	PROXY_PORT=$(sed -n 's/.*ready on port \([0-9]*\).*/\1/p' \
+	    "$T/$name.log")
+}
+
+# chatq CONFIG NICK ARGS...: chatc as NICK through the proxy, with its
+# own config folder $T/CONFIG (pins, device token) and $CHAT_PASSWORD
+# only if $QPW is set.
+chatq() {
+	cfg=$1; nick=$2; shift 2
+	if [ -n "${QPW:-}" ]; then
+		env CHAT_PASSWORD="$QPW" XDG_CONFIG_HOME="$T/$cfg" \
+		    "$BIN/chatc" -s "127.0.0.1:$PROXY_PORT" -n "$nick" "$@"
+	else
+		env -u CHAT_PASSWORD XDG_CONFIG_HOME="$T/$cfg" \
+		    "$BIN/chatc" -s "127.0.0.1:$PROXY_PORT" -n "$nick" "$@"
+	fi
+}
