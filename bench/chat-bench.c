@@ -40,6 +40,12 @@
  *       VmRSS grown, divided by N, is the memory per online session
  *       (restart chatd after reg, so none of it is reused free memory).
  *
+ *   chat-bench storm [-J] [-N clients] [-R seconds] [-l loss] [-C logins/s]
+ *
+ * storm models -N clients (1000) on a virtual clock coming back to a
+ * chatd killed and restarted -R seconds later, with chatclient's
+ * reconnect rule (see cb_storm); -J takes the jitter out, to compare.
+ *
  * One line of key=value pairs goes to stdout.
  */
 #include <sys/resource.h>
@@ -50,6 +56,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -61,6 +68,7 @@
 #include <sodium.h>
 
 #include "base/addr.h"
+#include "chat/chatclient.h"
 #include "chat/chatproto.h"
 #include "base/log.h"
 #include "sess/session.h"
@@ -855,6 +863,204 @@ cb_mode_mem(unsigned int n, int login)
 	    (unsigned long long)cb.errors, (unsigned long long)cb.retries);
 }
 
+/*
+ * storm: a model of many chat clients on a virtual clock, to see how they
+ * come back after chatd is killed and restarted.  Each client is idle and
+ * UP, its keepalive at a random phase, so it last heard the server up to
+ * keepalive_ms before the kill; it takes the session for dead dead_ms
+ * after that, then follows chatclient's own rule: chatclient_backoff()
+ * before each attempt, HELLOs at 250 ms doubling to 2 s until the
+ * handshake gives up (twice dead_ms), the login retried from 250 ms
+ * doubling to 4 s (the session taken for dead after dead_ms without
+ * an answer), and a login the server turns away (over -C logins a second)
+ * retried after the backoff.  The server is back -R seconds after the
+ * kill.  -G: a graceful stop instead, every session closed at once (as
+ * a network outage that ends for all at the same moment); -J: the
+ * jitter taken out (the largest delay of the range), to compare.  Datagrams are lost with probability -l each way; round trips
+ * take no time.  It prints when the clients were logged in again, as a
+ * histogram of 1 s buckets and the largest share of any 100 ms bucket.
+ */
+#define ST_KEEPALIVE	1.5		/* chatclient_conf_default() */
+#define ST_DEAD		9.0
+#define ST_HANDSHAKE	(2 * ST_DEAD)
+#define ST_RTO0		0.25		/* chatclient's first HELLO retry */
+#define ST_HELLO_MAX	2.0		/* the session layer's ceiling */
+#define ST_RTO_MAX	4.0		/* chatclient's RTO ceiling */
+
+enum st_phase { ST_WAIT, ST_HELLO, ST_COOKIE, ST_LOGIN, ST_DONE };
+
+struct st_client {
+	enum st_phase	 phase;
+	double		 next;		/* when it next acts */
+	double		 hs_start;	/* the handshake began */
+	double		 rto;		/* the current retry interval */
+	double		 heard;		/* the server last answered */
+	unsigned int	 failures;	/* chatclient's count */
+	double		 done;		/* logged in again */
+};
+
+static uint64_t	st_rng = 1;
+
+/* splitmix64, uniform in [0, 1). */
+static double
+st_uniform(void)
+{
+	uint64_t	z = (st_rng += UINT64_C(0x9e3779b97f4a7c15));
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	z ^= z >> 31;
+	return (double)(z >> 11) * 0x1.0p-53;
+}
+
+/* Wait chatclient's backoff, then connect. */
+static void
+st_retry_later(struct st_client *c, double now, int jitter)
+{
+	c->next = now + chatclient_backoff(c->failures, jitter ?
+	    st_uniform() : 0.999999);
+	if (c->failures < 32)
+		c->failures++;
+	c->phase = ST_WAIT;
+}
+
+static int
+cb_storm(int argc, char *argv[])
+{
+	struct st_client	*v;
+	unsigned int		 n = 1000, i, left, *hist, nb, b, big100 = 0;
+	unsigned int		 *h100, served = 0;
+	double			 restart = 2, loss = 0, cap = 0, now, rt, first,
+				 last, window_start = 0, sum = 0;
+	int			 ch, jitter = 1, graceful = 0;
+
+	optind = 1;
+	while ((ch = getopt(argc, argv, "N:R:l:C:S:JG")) != -1) {
+		switch (ch) {
+		case 'N': n = (unsigned int)atoi(optarg); break;
+		case 'R': restart = atof(optarg); break;
+		case 'l': loss = atof(optarg); break;
+		case 'C': cap = atof(optarg); break;
+		case 'S': st_rng = strtoull(optarg, NULL, 10); break;
+		case 'J': jitter = 0; break;
+		case 'G': graceful = 1; break;
+		default:
+			fprintf(stderr, "usage: chat-bench storm [-GJ] [-N clients] "
+			    "[-R restart-seconds] [-l loss] [-C logins/s] "
+			    "[-S seed]\n");
+			return 2;
+		}
+	}
+	if (n == 0 || restart < 0 || loss < 0 || loss >= 1 || cap < 0)
+		fatalx("storm: bad arguments");
+	if (restart == 0)
+		restart = 1e-9;		/* back before anyone tries */
+	v = xcalloc(n, sizeof *v);
+	rt = (1 - loss) * (1 - loss);	/* a round trip gets through */
+	for (i = 0; i < n; i++) {
+		/* Killed at 0: dead dead_ms after the last ACK heard; or
+		 * stopped at 0, closing every session at once. */
+		now = graceful ? 0 : ST_DEAD - st_uniform() * ST_KEEPALIVE;
+		st_retry_later(&v[i], now, jitter);
+		v[i].failures = 1;
+	}
+	for (left = n; left > 0; left--) {
+		/* The client acting soonest; each acts until it is done. */
+		for (;;) {
+			struct st_client *c = NULL;
+
+			for (i = 0; i < n; i++)
+				if (v[i].phase != ST_DONE &&
+				    (c == NULL || v[i].next < c->next))
+					c = &v[i];
+			now = c->next;
+			if (c->phase == ST_WAIT) {
+				c->phase = ST_HELLO;
+				c->hs_start = now;
+				c->rto = ST_RTO0;
+				c->next = now;
+				continue;
+			}
+			if ((c->phase == ST_HELLO || c->phase == ST_COOKIE) &&
+			    now >= c->hs_start + ST_HANDSHAKE) {
+				st_retry_later(c, now, jitter);
+				continue;
+			}
+			if (c->phase == ST_LOGIN && now >= c->heard + ST_DEAD) {
+				st_retry_later(c, now, jitter);
+				continue;
+			}
+			if (now < restart || st_uniform() >= rt) {
+				/* No answer: retry with the backoff. */
+				c->next = now + c->rto;
+				c->rto *= 2;
+				if (c->rto > (c->phase == ST_LOGIN ?
+				    ST_RTO_MAX : ST_HELLO_MAX))
+					c->rto = c->phase == ST_LOGIN ?
+					    ST_RTO_MAX : ST_HELLO_MAX;
+				continue;
+			}
+			c->heard = now;
+			if (c->phase != ST_LOGIN) {
+				/* COOKIE, then ACCEPT: each step afresh. */
+				c->phase = c->phase == ST_HELLO ? ST_COOKIE :
+				    ST_LOGIN;
+				c->rto = ST_RTO0;
+				continue;
+			}
+			/* A login: within the server's rate, or busy. */
+			if (cap > 0) {
+				if (now >= window_start + 1) {
+					window_start = now - fmod(now -
+					    window_start, 1.0);
+					served = 0;
+				}
+				if (served >= cap) {
+					st_retry_later(c, now, jitter);
+					c->phase = ST_LOGIN;
+					c->rto = ST_RTO0;
+					continue;
+				}
+				served++;
+			}
+			c->phase = ST_DONE;
+			c->done = now;
+			break;
+		}
+	}
+	first = last = v[0].done;
+	for (i = 0; i < n; i++) {
+		if (v[i].done < first)
+			first = v[i].done;
+		if (v[i].done > last)
+			last = v[i].done;
+		sum += v[i].done;
+	}
+	nb = (unsigned int)(last - restart) + 1;
+	hist = xcalloc(nb + 1, sizeof *hist);
+	h100 = xcalloc(10 * (size_t)nb + 10, sizeof *h100);
+	for (i = 0; i < n; i++) {
+		b = (unsigned int)(v[i].done - restart);
+		hist[b < nb ? b : nb]++;
+		b = (unsigned int)((v[i].done - restart) * 10);
+		if (++h100[b] > big100)
+			big100 = h100[b];
+	}
+	printf("mode=storm clients=%u restart_s=%.1f loss=%.2f cap=%.0f "
+	    "jitter=%d graceful=%d first_s=%.2f mean_s=%.2f last_s=%.2f "
+	    "max_100ms_share=%.3f\n", n, restart, loss, cap, jitter,
+	    graceful, first,
+	    sum / n, last, (double)big100 / n);
+	for (b = 0; b < nb; b++)
+		if (hist[b] > 0)
+			printf("storm: %5.1f..%5.1f s after the restart: %4u "
+			    "clients\n", (double)b, (double)b + 1, hist[b]);
+	free(h100);
+	free(hist);
+	free(v);
+	return 0;
+}
+
 static void
 usage(void)
 {
@@ -873,6 +1079,9 @@ main(int argc, char *argv[])
 	unsigned int	i, n;
 	int		ch, bufsz;
 
+	/* A model on a virtual clock: no server, no sockets. */
+	if (argc > 1 && strcmp(argv[argc - 1], "storm") == 0)
+		return cb_storm(argc - 1, argv);
 	cb.pairs = 16;
 	cb.window = 32;
 	cb.sessions = 10000;

@@ -33,10 +33,13 @@
 
 #define SEEN_MAX	4096		/* incoming ids remembered */
 #define PENDING_MAX	64		/* requests awaiting an answer */
-#define BACKOFF_MIN	1.		/* seconds: the first reconnect's range */
+#define BACKOFF_MIN	2.		/* seconds: the first reconnect's range */
 #define BACKOFF_MAX	30.		/* seconds: the range stops doubling */
 #define RESEND_DELAY	1.		/* after a busy or rate-limited send */
 #define CONNECT_RTO_MS	250		/* first HELLO retry and first RTO */
+#define CLIENT_RTO_MAX_MS 4000		/* RTO ceiling: a login or message
+					 * lost twice still has a chance to
+					 * get through before dead_ms */
 
 enum cred_mode {
 	CRED_NONE,
@@ -729,6 +732,7 @@ cc_connect(struct chatclient *c)
 	/* A short first retry: on a lossy path a lost HELLO or login costs
 	 * a quarter of a second, not a whole one (the backoff doubles). */
 	sc.rto_init_ms = CONNECT_RTO_MS;
+	sc.rto_max_ms = CLIENT_RTO_MAX_MS;
 	sc.keepalive_ms = c->conf.keepalive_ms;
 	sc.dead_ms = c->conf.dead_ms;
 	if (sc.handshake_ms > c->conf.dead_ms * 2)

@@ -19,7 +19,7 @@
  * Connection: the client never gives up on its own.  A lost session, a
  * server that does not answer (restarting, unreachable), and a login
  * refused with "rate limited", "busy" or "internal error" all lead to
- * the same: wait (chatclient_backoff(): a random time up to 1 s, the
+ * the same: wait (chatclient_backoff(): a random time up to 2 s, the
  * range doubling with each failure up to 30 s, so a crowd of clients
  * spreads out), reconnect unless the session is still up, log in again
  * (with the device token if the server issued one, else with the
@@ -28,7 +28,8 @@
  * (sesskey.h), or a final refusal (wrong password, revoked token, no such
  * account) end in CHATCLIENT_FAILED; how long to keep trying is the
  * application's to decide.  HELLOs and the login are first retried after
- * 250 ms, doubling (HELLOs up to 2 s), to suit lossy paths.
+ * 250 ms, doubling (HELLOs up to 2 s, data up to 4 s), to suit lossy
+ * paths.
  *
  * Strings passed in are copied; strings passed to callbacks are valid only
  * during the call.  Texts are UTF-8, NUL-terminated on the way out (a
@@ -173,7 +174,7 @@ enum chatclient_state chatclient_state(const struct chatclient *);
 double		 chatclient_retry_in(const struct chatclient *);
 /*
  * The reconnect delay after failures attempts in a row, for u uniform in
- * [0, 1): u times a range of 1 s doubling with each failure up to 30 s
+ * [0, 1): u times a range of 2 s doubling with each failure up to 30 s
  * ("full jitter").  Exposed for simulations of many clients.
  */
 double		 chatclient_backoff(unsigned int failures, double u);
