@@ -27,7 +27,11 @@ tab=$(printf '\t')
 # Before a first run has timed them: the tests that took 4 s or more
 # (the slower of the plain and the sanitizer build, on 2 CPUs).  Any
 # other test counts as 1 s, a fuzz target as its FUZZ_SMOKE seconds.
-slow="22	system/390-chat-sender-backpressure
+slow="65	system/601-chat-listen-lossy-restart
+35	system/602-chat-nat-lossy-restart
+25	system/600-chat-send-lossy-path
+22	system/390-chat-sender-backpressure
+10	system/603-tui-reconnect-countdown
 9	system/395-chat-idle-session
 9	system/450-tui-chatd-restart-outbox
 8	system/360-chat-kill9
