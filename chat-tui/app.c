@@ -18,29 +18,29 @@
 #define APP_TYPING_EVERY_MS	3000
 
 const char *const app_help[] = {
-	"chat-tui: pick a contact, type, press Enter.",
+	"chat-tui: pick a contact, type, press Enter.  Any key closes this.",
 	"",
-	"Contact list (Tab switches between list and input):",
-	"  Up/Down, Enter   choose and open a conversation",
-	"  letters          filter the list; Enter on a new name opens it",
-	"  Esc              clear the filter",
+	"With no conversation open, the contact list is active:",
+	"  Up/Down, Enter   move the highlight, open that conversation",
+	"  letters          find a contact: Enter opens the best match",
+	"In a conversation: type, Enter sends; Esc goes back to the list.",
+	"  Alt+Enter        new line; a paste is one message",
+	"  Up/Down          older / newer lines you sent",
+	"  Tab              complete a nickname; else the list",
+	"  Left/Right, Home/End, Ctrl-A/E/W/U/K/Y  move and edit",
 	"Anywhere:",
+	"  /                start a command (// sends a line starting /)",
 	"  Alt+1..9         open the conversation at that place in the list",
 	"  Ctrl-N / Ctrl-P  next / previous conversation",
 	"  Alt+A            next conversation with unread messages",
 	"  PageUp/PageDown  scroll the conversation",
-	"  Ctrl-L           redraw;  Ctrl-C or /quit  leave",
-	"Input line:",
-	"  Left/Right, Ctrl-Left/Right, Home/End, Ctrl-A/E   move",
-	"  Backspace, Delete, Ctrl-W, Alt-D, Ctrl-U, Ctrl-K, Ctrl-Y  edit",
-	"  Up/Down          older / newer lines you sent",
-	"  Alt+Enter        new line; a paste is one message",
-	"  Tab              complete a nickname",
+	"  F1 or /help      this help;  Ctrl-L redraw;  Ctrl-C or /quit leave",
 	"Commands:",
-	"  /add NICK  /del NICK  /who  /away [TEXT]  /back",
-	"  /open NICK  /passwd  /help  /quit",
+	"  /add NICK        add a contact (chatd must know NICK)",
+	"  /query NICK      open a conversation (also /open);  /close",
+	"  /msg NICK TEXT   send without switching",
+	"  /del NICK  /who  /away [TEXT]  /back  /passwd  /quit",
 	"Message states: sending, accepted, delivered, read.",
-	"Esc closes this help.",
 	NULL
 };
 
@@ -108,6 +108,7 @@ app_free(struct app *a)
 	app_wipe(&a->password);
 	app_wipe(&a->old_password);
 	free(a->pending);
+	free(a->draft);
 	edit_free(&a->secret);
 	edit_free(&a->edit);
 	model_free(&a->model);
@@ -118,7 +119,6 @@ static void
 app_ask(struct app *a, enum app_prompt p)
 {
 	a->prompt = p;
-	a->focus = APP_FOCUS_INPUT;
 	app_secret_clear(a);
 }
 
@@ -174,31 +174,120 @@ app_start(struct app *a, const char *nick)
 	app_begin(a, nick);
 }
 
-/* The conversations as listed. */
+/* The filter: what is typed while the list is active, unless a command. */
+const char *
+app_filter(const struct app *a)
+{
+	if (a->focus != APP_FOCUS_LIST || a->prompt != APP_PROMPT_NONE ||
+	    a->edit.buf[0] == '/')
+		return "";
+	return a->edit.buf;
+}
+
+/* Is there a filter that matches no conversation? */
+static int
+app_nomatch(const struct app *a)
+{
+	const char	*f = app_filter(a);
+
+	return f[0] != '\0' && model_filter(&a->model, f, NULL, 0) == 0;
+}
+
+/* The conversations as listed: those matching, else all. */
 size_t
 app_list(const struct app *a, struct model_conv **out, size_t max)
 {
-	return model_filter(&a->model, a->filter, out, max);
+	return model_filter(&a->model, app_nomatch(a) ? "" : app_filter(a),
+	    out, max);
+}
+
+/* The time of a conversation's newest message; 0 if none. */
+static uint64_t
+app_newest(const struct model_conv *c)
+{
+	return c->nmsgs > 0 ? c->msgs[c->nmsgs - 1].time_ms : 0;
+}
+
+/*
+ * The highlighted conversation: the one picked with Up/Down; else for a
+ * filter the first whose nickname starts with it, else the first that
+ * contains it; else the one with the newest unread message, the open
+ * one, the most recent, the first.  A filter that matches nothing
+ * highlights only what Up/Down pick.
+ */
+struct model_conv *
+app_current(const struct app *a)
+{
+	struct model_conv	**list, *c = NULL, *unread = NULL, *recent = NULL;
+	const char		 *f = app_filter(a);
+	char			  fkey[NICK_MAX_BYTES];
+	size_t			  n = app_list(a, NULL, 0), i, flen;
+	int			  nomatch = app_nomatch(a);
+
+	if (n == 0)
+		return NULL;
+	list = xreallocarray(NULL, n, sizeof *list);
+	n = app_list(a, list, n);
+	for (i = 0; i < n; i++)
+		if (list[i] == a->pick)
+			c = a->pick;
+	if (c == NULL && f[0] != '\0' && !nomatch) {
+		model_key(f, fkey, NULL);
+		flen = strlen(fkey);
+		for (i = 0; i < n && c == NULL; i++)
+			if (strncmp(list[i]->key, fkey, flen) == 0)
+				c = list[i];
+		if (c == NULL)
+			c = list[0];
+	}
+	if (c == NULL && !nomatch) {
+		for (i = 0; i < n; i++) {
+			if (list[i]->unread > 0 && (unread == NULL ||
+			    app_newest(list[i]) > app_newest(unread)))
+				unread = list[i];
+			if (list[i]->nmsgs > 0 && (recent == NULL ||
+			    app_newest(list[i]) > app_newest(recent)))
+				recent = list[i];
+			if (list[i] == a->model.open)
+				c = list[i];
+		}
+		if (unread != NULL)
+			c = unread;
+		else if (c == NULL)
+			c = recent != NULL ? recent : list[0];
+	}
+	free(list);
+	return c;
 }
 
 /* Open a conversation and put the cursor on the input line. */
 static void
 app_open(struct app *a, struct model_conv *c)
 {
-	struct model_conv	**list;
-	size_t			  n, i;
-
 	model_open(&a->model, c);
 	a->help = 0;
-	a->filter[0] = '\0';
+	a->pick = NULL;
 	a->focus = APP_FOCUS_INPUT;
-	n = app_list(a, NULL, 0);
-	list = xreallocarray(NULL, n + 1, sizeof *list);
-	n = app_list(a, list, n);
-	for (i = 0; i < n; i++)
-		if (list[i] == c)
-			a->sel = i;
-	free(list);
+	/* Text left by Esc comes back if nothing else was typed since. */
+	if (a->draft != NULL && a->edit.len == 0) {
+		edit_set(&a->edit, a->draft);
+		free(a->draft);
+		a->draft = NULL;
+	}
+}
+
+/* Back to the contact list; what was typed in the conversation is kept. */
+static void
+app_to_list(struct app *a)
+{
+	if (a->edit.len > 0 && a->edit.buf[0] != '/') {
+		free(a->draft);
+		a->draft = xstrdup(a->edit.buf);
+		edit_set(&a->edit, "");
+		app_notice(a, "your text is kept for when a conversation opens");
+	}
+	a->focus = APP_FOCUS_LIST;
+	a->pick = NULL;
 }
 
 /* Hand a message to the network, once per run. */
@@ -218,24 +307,34 @@ app_queue(struct app *a, struct model_conv *c, struct model_msg *m)
 	m->queued = 1;
 }
 
-/* Send text to the open conversation. */
+/* Send text to a conversation. */
 static void
-app_send(struct app *a, const char *text)
+app_send_to(struct app *a, struct model_conv *c, const char *text)
 {
-	struct model_conv	*c = a->model.open;
 	struct model_msg	*m;
 	uint64_t		 id;
 
-	if (c == NULL) {
-		app_notice(a, "pick a contact first (Tab, arrows, Enter)");
-		return;
-	}
 	id = cp_msgid_next(&a->last_msgid, a->msgid_tag, a->now_ms);
 	m = model_add(&a->model, c, id, a->now_ms, 1, MODEL_SENDING, text,
 	    strlen(text));
 	history_msg(&a->hist, c, m);
 	app_queue(a, c, m);
 	scroll_end(&c->scroll);
+}
+
+/* Send text to the open conversation; with none, it stays in the input line. */
+static void
+app_send(struct app *a, const char *text)
+{
+	if (a->model.open == NULL) {
+		if (a->edit.len == 0)
+			edit_set(&a->edit, text);
+		a->focus = APP_FOCUS_LIST;
+		app_notice(a, "no conversation open: pick a contact "
+		    "(Up/Down, Enter); your text stays");
+		return;
+	}
+	app_send_to(a, a->model.open, text);
 }
 
 /* Check and send, or ask first if it is very long. */
@@ -291,7 +390,7 @@ app_arg(char *s)
 static void
 app_command(struct app *a, char *line)
 {
-	char		*cmd = line + 1, *rest;
+	char		*cmd = line + 1, *rest, *text, key[NICK_MAX_BYTES];
 	const char	*arg;
 
 	rest = cmd + strcspn(cmd, " ");
@@ -305,16 +404,43 @@ app_command(struct app *a, char *line)
 	} else if (strcmp(cmd, "add") == 0 || strcmp(cmd, "del") == 0) {
 		if (*arg == '\0')
 			app_notice(a, "usage: /%s NICK", cmd);
+		else if (model_key(arg, key, NULL) == -1)
+			app_notice(a, "/%s: \"%s\" is not a nickname", cmd, arg);
 		else if (a->net == NULL || a->netops->contacts(a->net,
 		    cmd[0] == 'a' ? NET_ADD : NET_DEL, arg) == -1)
 			app_notice(a, "/%s: not connected", cmd);
-		else if (cmd[0] == 'a')
-			app_open(a, model_conv(&a->model, arg, 1));
+		else if (cmd[0] == 'a') {
+			/* Listed once chatd says it knows the name. */
+			snprintf(a->adding, sizeof a->adding, "%s", arg);
+			app_notice(a, "adding %s...", arg);
+		}
 	} else if (strcmp(cmd, "open") == 0 || strcmp(cmd, "query") == 0) {
 		if (*arg == '\0')
-			app_notice(a, "usage: /open NICK");
+			app_notice(a, "usage: /%s NICK", cmd);
+		else if (model_key(arg, key, NULL) == -1)
+			app_notice(a, "/%s: \"%s\" is not a nickname", cmd, arg);
 		else
 			app_open(a, model_conv(&a->model, arg, 1));
+	} else if (strcmp(cmd, "msg") == 0) {
+		text = (char *)arg + strcspn(arg, " ");
+		if (*text != '\0')
+			*text++ = '\0';
+		while (*text == ' ')
+			text++;
+		if (*arg == '\0' || *text == '\0')
+			app_notice(a, "usage: /msg NICK TEXT");
+		else if (model_key(arg, key, NULL) == -1)
+			app_notice(a, "/msg: \"%s\" is not a nickname", arg);
+		else {
+			app_send_to(a, model_conv(&a->model, arg, 1), text);
+			app_notice(a, "sent to %s", arg);
+		}
+	} else if (strcmp(cmd, "close") == 0) {
+		if (a->model.open == NULL)
+			app_notice(a, "no conversation is open");
+		model_open(&a->model, NULL);
+		a->focus = APP_FOCUS_LIST;
+		a->pick = NULL;
 	} else if (strcmp(cmd, "who") == 0) {
 		if (a->net == NULL || a->netops->who(a->net) == -1)
 			app_notice(a, "/who: not connected");
@@ -441,57 +567,103 @@ app_global(struct app *a, const struct keys_event *ev)
 	case TUICONF_FOCUS:
 		if (a->prompt != APP_PROMPT_NONE)
 			return 1;
-		if (a->focus == APP_FOCUS_INPUT && app_complete(a))
+		/* In the list, only a command's nickname (a filter is one). */
+		if ((a->focus == APP_FOCUS_INPUT || a->edit.buf[0] == '/') &&
+		    app_complete(a))
 			return 1;
-		a->focus = a->focus == APP_FOCUS_LIST ? APP_FOCUS_INPUT :
-		    APP_FOCUS_LIST;
+		if (a->focus == APP_FOCUS_INPUT)
+			app_to_list(a);
+		else if (a->model.open != NULL)
+			app_open(a, a->model.open);
+		else
+			app_notice(a, "no conversation open: Enter opens the "
+			    "highlighted contact");
+		return 1;
+	}
+	if (ev->key == KEYS_F1 && ev->mods == 0) {
+		a->help = 1;
 		return 1;
 	}
 	return 0;
 }
 
-/* Keys in the contact list. */
+static void	app_input_key(struct app *, const struct keys_event *);
+
+/* Up or Down in the list: move the highlight. */
+static void
+app_move(struct app *a, int dir)
+{
+	struct model_conv	**list, *cur = app_current(a);
+	size_t			  n = app_list(a, NULL, 0), i;
+
+	if (n == 0)
+		return;
+	list = xreallocarray(NULL, n, sizeof *list);
+	n = app_list(a, list, n);
+	for (i = 0; i < n && list[i] != cur; i++)
+		;
+	if (i == n)
+		i = 0;		/* nothing highlighted: the first */
+	else if (dir < 0 && i > 0)
+		i--;
+	else if (dir > 0 && i + 1 < n)
+		i++;
+	a->pick = list[i];
+	free(list);
+}
+
+/* Enter in the list: a command, or open the highlighted conversation. */
+static void
+app_list_enter(struct app *a)
+{
+	struct model_conv	*c;
+	int			 named;
+
+	if (a->edit.buf[0] == '/' && a->edit.buf[1] != '/') {
+		app_enter(a);
+		return;
+	}
+	if ((c = app_current(a)) == NULL) {
+		if (a->model.nconvs == 0)
+			app_notice(a, "no contacts yet: /add NICK adds one%s",
+			    a->edit.len > 0 ? "; your text stays" : "");
+		else
+			app_notice(a, "no contact matches that: Up/Down picks "
+			    "one (your text stays), /add NICK adds one");
+		return;
+	}
+	/* Text that found the contact was its name; other text is a message. */
+	named = app_filter(a)[0] != '\0' && !app_nomatch(a);
+	if (named)
+		edit_set(&a->edit, "");
+	app_open(a, c);
+	if (a->edit.len > 0)
+		app_notice(a, "your text is kept: Enter sends it to %s",
+		    c->nick);
+}
+
+/* Keys in the contact list; the rest edit the input line (the filter). */
 static void
 app_list_key(struct app *a, const struct keys_event *ev)
 {
-	struct model_conv	**list;
-	size_t			  n = app_list(a, NULL, 0), len;
+	size_t	len = a->edit.len, cur = a->edit.cur;
 
 	switch (ev->key) {
 	case KEYS_UP:
-		if (a->sel > 0)
-			a->sel--;
+		app_move(a, -1);
 		return;
 	case KEYS_DOWN:
-		if (a->sel + 1 < n)
-			a->sel++;
-		return;
-	case KEYS_ESC:
-		a->filter[0] = '\0';
-		return;
-	case KEYS_BACKSPACE:
-		len = strlen(a->filter);
-		a->filter[width_prev(a->filter, len, len)] = '\0';
-		a->sel = 0;
+		app_move(a, 1);
 		return;
 	case KEYS_ENTER:
-		if (n == 0) {
-			if (a->filter[0] != '\0')
-				app_open(a, model_conv(&a->model, a->filter, 1));
-			return;
-		}
-		list = xreallocarray(NULL, n, sizeof *list);
-		app_list(a, list, n);
-		app_open(a, list[a->sel < n ? a->sel : 0]);
-		free(list);
+		app_list_enter(a);
+		return;
+	case KEYS_ESC:
 		return;
 	}
-	if (ev->key < KEYS_NONE && ev->mods == 0 && ev->key > ' ') {
-		len = strlen(a->filter);
-		if (len + strlen(ev->text) < sizeof a->filter)
-			strcat(a->filter, ev->text);
-		a->sel = 0;
-	}
+	app_input_key(a, ev);
+	if (a->edit.len != len || a->edit.cur != cur)
+		a->pick = NULL;		/* a new filter: its best match */
 }
 
 /* Keys on the input line while it asks something. */
@@ -519,6 +691,10 @@ app_prompt_key(struct app *a, const struct keys_event *ev)
 		}
 		a->prompt = APP_PROMPT_NONE;
 		a->model.notice[0] = '\0';
+		if (yes && a->password != NULL && !a->password_env) {
+			app_ask(a, APP_PROMPT_PASSWORD_AGAIN);
+			return;
+		}
 		if (yes && a->password != NULL && a->netops->login(a->net,
 		    a->model.self, a->password, 1, !a->password_env, err,
 		    sizeof err) == -1)
@@ -570,6 +746,21 @@ app_prompt_key(struct app *a, const struct keys_event *ev)
 		a->prompt = APP_PROMPT_NONE;
 		app_login(a);
 		return;
+	case APP_PROMPT_PASSWORD_AGAIN:
+		a->prompt = APP_PROMPT_NONE;
+		if (a->password == NULL ||
+		    strcmp(a->password, a->secret.buf) != 0) {
+			app_secret_clear(a);
+			app_wipe(&a->password);
+			app_notice(a, "the passwords differ: choose one again");
+			app_ask(a, APP_PROMPT_PASSWORD);
+			return;
+		}
+		app_secret_clear(a);
+		if (a->net != NULL && a->netops->login(a->net, a->model.self,
+		    a->password, 1, !a->password_env, err, sizeof err) == -1)
+			app_notice(a, "%s", err);
+		return;
 	case APP_PROMPT_PASSWD_OLD:
 		app_wipe(&a->old_password);
 		a->old_password = xstrdup(a->secret.buf);
@@ -593,6 +784,7 @@ static void
 app_typing(struct app *a)
 {
 	if (!a->conf->typing || a->net == NULL || a->model.open == NULL ||
+	    a->focus != APP_FOCUS_INPUT ||
 	    a->edit.len == 0 || a->edit.buf[0] == '/' ||
 	    a->now_ms - a->typing_sent_ms < APP_TYPING_EVERY_MS)
 		return;
@@ -656,7 +848,7 @@ app_input_key(struct app *a, const struct keys_event *ev)
 		edit_delete(&a->edit);
 		break;
 	case KEYS_ESC:
-		a->help = 0;
+		app_to_list(a);
 		return;
 	default:
 		if (ctrl) {
@@ -702,16 +894,69 @@ app_key(struct app *a, const struct keys_event *ev)
 		app_prompt_key(a, ev);
 		return;
 	}
-	if (app_global(a, ev))
-		return;
-	if (a->help && ev->key == KEYS_ESC) {
+	/* The help is an overlay that any key closes. */
+	if (a->help) {
 		a->help = 0;
 		return;
 	}
-	if (a->focus == APP_FOCUS_LIST && ev->key != KEYS_PASTE)
+	if (app_global(a, ev))
+		return;
+	if (a->model.open == NULL)
+		a->focus = APP_FOCUS_LIST;
+	if (a->focus == APP_FOCUS_LIST)
 		app_list_key(a, ev);
 	else
 		app_input_key(a, ev);
+}
+
+/* What Enter will do, for the status bar. */
+void
+app_hint(const struct app *a, char *buf, size_t len)
+{
+	const struct model_conv	*c;
+	size_t			 w;
+
+	if (a->help) {
+		snprintf(buf, len, "any key: close help");
+		return;
+	}
+	switch (a->prompt) {
+	case APP_PROMPT_NICK:
+		snprintf(buf, len, "Enter: sign in as this");
+		return;
+	case APP_PROMPT_PASSWORD:
+		snprintf(buf, len, "Enter: log in");
+		return;
+	case APP_PROMPT_PASSWORD_AGAIN:
+		snprintf(buf, len, "Enter: register");
+		return;
+	case APP_PROMPT_PASSWD_OLD:
+	case APP_PROMPT_PASSWD_NEW:
+		snprintf(buf, len, "Enter: next; Esc: cancel");
+		return;
+	case APP_PROMPT_REGISTER:
+	case APP_PROMPT_CONFIRM:
+		snprintf(buf, len, "y: yes; n: no");
+		return;
+	case APP_PROMPT_NONE:
+		break;
+	}
+	if (a->edit.buf[0] == '/' && a->edit.buf[1] != '/') {
+		w = strcspn(a->edit.buf, " \n");
+		snprintf(buf, len, "Enter: run %.*s", (int)(w > 20 ? 20 : w),
+		    a->edit.buf);
+		return;
+	}
+	if (a->focus == APP_FOCUS_INPUT && a->model.open != NULL) {
+		snprintf(buf, len, "Enter: send to %s", a->model.open->nick);
+		return;
+	}
+	if ((c = app_current(a)) != NULL)
+		snprintf(buf, len, "Enter: open %s", c->nick);
+	else if (a->model.nconvs == 0)
+		snprintf(buf, len, "/add NICK: add one");
+	else
+		snprintf(buf, len, "Up/Down: pick one");
 }
 
 /* Send read receipts for what is on the screen. */
@@ -885,6 +1130,14 @@ app_on_roster(void *arg, int who, const char *const *nicks,
 		c->presence = p[i];
 		c->last_seen_ms = seen[i];
 	}
+	/* chatd answers an /add it took with the list: open it. */
+	if (a->adding[0] != '\0' &&
+	    (c = model_conv(&a->model, a->adding, 0)) != NULL && c->contact) {
+		app_notice(a, "added %s", c->nick);
+		a->adding[0] = '\0';
+		if (a->prompt == APP_PROMPT_NONE)
+			app_open(a, c);
+	}
 }
 
 /* A contact's presence changed. */
@@ -915,7 +1168,12 @@ app_on_result(void *arg, const char *what, const char *error)
 {
 	struct app	*a = arg;
 
-	if (error != NULL)
+	if (error != NULL && a->adding[0] != '\0' &&
+	    strcmp(what, "contacts") == 0) {
+		app_notice(a, "/add %s refused: %s; not added", a->adding,
+		    error);
+		a->adding[0] = '\0';
+	} else if (error != NULL)
 		app_notice(a, "%s: %s", what, error);
 	else
 		app_notice(a, "%s: done", what);

@@ -34,6 +34,7 @@ enum app_prompt {
 	APP_PROMPT_NONE,
 	APP_PROMPT_NICK,	/* our nickname */
 	APP_PROMPT_PASSWORD,	/* to log in */
+	APP_PROMPT_PASSWORD_AGAIN, /* to register: the same password again */
 	APP_PROMPT_REGISTER,	/* y/n: register this nickname? */
 	APP_PROMPT_PASSWD_OLD,	/* /passwd: the current password */
 	APP_PROMPT_PASSWD_NEW,	/* /passwd: the new one */
@@ -47,9 +48,15 @@ struct app {
 	const struct tuiconf *conf;
 	const struct net_ops *netops;
 	struct net	*net;		/* NULL: no server (see app_set_net) */
+	/*
+	 * LIST whenever no conversation is open: the input line's text then
+	 * filters the list (unless it is a /command), Up and Down move the
+	 * highlight and Enter opens it.  INPUT: the open conversation.
+	 */
 	enum app_focus	 focus;
-	char		 filter[128];	/* typed in the contact list */
-	size_t		 sel;		/* the selected row of the filtered list */
+	struct model_conv *pick;	/* highlighted by Up/Down; NULL: app_current() chooses */
+	char		*draft;		/* text left in a conversation by Esc, for the next one */
+	char		 adding[NICK_MAX_BYTES];	/* /add waiting for chatd's answer */
 	enum app_prompt	 prompt;
 	char		 question[160];	/* the y/n prompts' text */
 	struct edit	 secret;	/* password prompts: never echoed or kept */
@@ -76,8 +83,17 @@ void	app_set_net(struct app *, const struct net_ops *, struct net *);
 void	app_start(struct app *, const char *nick);
 /* A key. */
 void	app_key(struct app *, const struct keys_event *);
-/* The conversations in the list as shown (the filter applied); see model_filter. */
+/*
+ * The conversations in the list as shown: those the filter matches, or
+ * all of them when it matches none (see model_filter).
+ */
 size_t	app_list(const struct app *, struct model_conv **, size_t max);
+/* The filter: the input line's text while the list is active, else "". */
+const char *app_filter(const struct app *);
+/* The highlighted conversation, the one Enter opens from the list; may be NULL. */
+struct model_conv *app_current(const struct app *);
+/* What Enter (or the key that answers) will do now, for the status bar. */
+void	app_hint(const struct app *, char *buf, size_t len);
 /* After drawing: received messages first..last of the open conversation are on the screen. */
 void	app_seen(struct app *, size_t first, size_t last);
 /* The help text, NULL-terminated lines. */

@@ -336,6 +336,7 @@ ui_banner(int y, int x0, int x1, const char *text, attr_t attr)
 struct ui_geom {
 	int	h, w;
 	int	main_rows;	/* rows of the list and conversation */
+	int	notice_y;	/* the notice's row above the status bar, or -1 */
 	int	status_y;
 	int	input_y, input_rows;
 	int	list_w;		/* 0: no list; w: only the list */
@@ -361,6 +362,10 @@ ui_geom(const struct app *a, struct ui_geom *g, size_t erows)
 	g->input_y = g->h - g->input_rows;
 	g->status_y = g->input_y - 1;
 	g->main_rows = g->status_y;
+	/* A notice has a row of its own, so the status bar never hides it. */
+	g->notice_y = -1;
+	if (a->model.notice[0] != '\0' && g->main_rows > 1)
+		g->notice_y = --g->main_rows;
 	if (g->w >= 60)
 		g->list_w = a->conf->list_width;
 	else if (g->w >= UI_NARROW)
@@ -377,9 +382,9 @@ ui_geom(const struct app *a, struct ui_geom *g, size_t erows)
 static void
 ui_list(const struct app *a, const struct ui_geom *g)
 {
-	struct model_conv	**list;
+	struct model_conv	**list, *cur = app_current(a);
 	const struct model_conv	*c;
-	size_t			  n, i, first = 0;
+	size_t			  n, i, first = 0, sel = 0;
 	int			  y, xmax = g->list_w < g->w ? g->list_w - 1 :
 				    g->w, x, uw;
 	char			  unread[24];
@@ -395,18 +400,20 @@ ui_list(const struct app *a, const struct ui_geom *g)
 	list = xreallocarray(NULL, n + 1, sizeof *list);
 	n = app_list(a, list, n);
 	if (n == 0) {
-		ui_text(0, 0, xmax, a->filter[0] != '\0' ? "(no match: Enter "
-		    "opens it)" : "(no contacts: type a name)", 27, A_DIM,
+		ui_text(0, 0, xmax, "(no contacts yet: /add NICK)", 28, A_DIM,
 		    NULL, 0);
 		free(list);
 		return;
 	}
-	if (a->sel >= (size_t)g->main_rows)
-		first = a->sel - (size_t)g->main_rows + 1;
+	for (i = 0; i < n; i++)
+		if (list[i] == cur)
+			sel = i;
+	if (sel >= (size_t)g->main_rows)
+		first = sel - (size_t)g->main_rows + 1;
 	for (i = first, y = 0; i < n && y < g->main_rows; i++, y++) {
 		c = list[i];
 		attr = A_NORMAL;
-		if (i == a->sel && a->focus == APP_FOCUS_LIST)
+		if (c == cur && a->focus == APP_FOCUS_LIST)
 			attr = A_REVERSE;
 		else if (c == a->model.open)
 			attr = A_BOLD;
@@ -453,19 +460,18 @@ ui_conv(struct app *a, const struct ui_geom *g)
 	size_t			*h, cols, height, nr, r, i, first = 0, last = 0;
 	int			 x0 = g->conv_x, y, marker, shown = 0;
 	char			 buf[96];
-	const char		*hint = "Pick a contact with the arrows and "
-				    "Enter, or type a name.  /help lists the "
-				    "keys.";
+	const char		*hint = a->model.nconvs == 0 ?
+				    "No contacts yet: type /add and a "
+				    "nickname, then Enter.  F1 or /help lists "
+				    "the keys." :
+				    "Enter opens the highlighted contact; "
+				    "Up/Down move; type part of a name to find "
+				    "one; / starts a command.  F1 or /help "
+				    "lists the keys.";
 
 	if (x0 >= g->w || g->main_rows <= 0)
 		return;
 	cols = (size_t)(g->w - x0);
-	if (a->help) {
-		for (y = 0; app_help[y] != NULL && y < g->main_rows; y++)
-			ui_text(y, x0, g->w, app_help[y], strlen(app_help[y]),
-			    A_NORMAL, NULL, 0);
-		return;
-	}
 	if (c == NULL) {
 		struct width_line	hr[16];
 
@@ -523,14 +529,26 @@ ui_conv(struct app *a, const struct ui_geom *g)
 		app_seen(a, first, last > first ? last - 1 : first);
 }
 
+/* The help, over the list and the conversation. */
+static void
+ui_help(const struct ui_geom *g)
+{
+	int	y;
+
+	for (y = 0; app_help[y] != NULL && y < g->main_rows; y++)
+		ui_text(y, 0, g->w, app_help[y], strlen(app_help[y]),
+		    A_NORMAL, NULL, 0);
+}
+
 /* The status bar. */
 static void
 ui_status(const struct app *a, const struct ui_geom *g)
 {
 	const struct model_conv	*c = a->model.open;
 	const char		*st = "offline";
-	char			 buf[1024];
+	char			 buf[1024], hint[128];
 	size_t			 off = 0, q = model_outbox(&a->model);
+	int			 hw;
 	attr_t			 attr = ui_attr(TUICONF_C_STATUS);
 	struct timespec		 ts;
 	uint64_t		 now;
@@ -576,11 +594,7 @@ ui_status(const struct app *a, const struct ui_geom *g)
 	if (q > 0 && off < sizeof buf)
 		off += (size_t)snprintf(buf + off, sizeof buf - off,
 		    " | %zu queued", q);
-	if (a->focus == APP_FOCUS_LIST && a->filter[0] != '\0' &&
-	    off < sizeof buf)
-		off += (size_t)snprintf(buf + off, sizeof buf - off,
-		    " | filter: %s", a->filter);
-	if (a->model.notice[0] != '\0' && off < sizeof buf)
+	if (a->model.notice[0] != '\0' && g->notice_y < 0 && off < sizeof buf)
 		off += (size_t)snprintf(buf + off, sizeof buf - off, " | %s",
 		    a->model.notice);
 	if (a->model.conn != MODEL_CONN_READY && a->model.conn_why[0] != '\0' &&
@@ -589,8 +603,16 @@ ui_status(const struct app *a, const struct ui_geom *g)
 		    a->model.conn_why);
 	if (off >= sizeof buf)
 		off = sizeof buf - 1;
+	/* What Enter does, on the right: it wins over the rest if narrow. */
+	app_hint(a, hint, sizeof hint);
+	hw = (int)width_str(hint, strlen(hint));
+	if (hw > g->w)
+		hw = g->w;
 	ui_fill(g->status_y, 0, g->w, attr);
-	ui_text(g->status_y, 0, g->w, buf, off, attr, NULL, 0);
+	ui_text(g->status_y, 0, g->w - hw - (hw < g->w ? 1 : 0), buf, off,
+	    attr, NULL, 0);
+	ui_text(g->status_y, g->w - hw, g->w, hint, strlen(hint),
+	    attr | A_BOLD, NULL, 0);
 }
 
 /* The input line, and where the cursor goes. */
@@ -605,13 +627,12 @@ ui_input(const struct app *a, const struct ui_geom *g, int *cy, int *cx)
 	switch (a->prompt) {
 	case APP_PROMPT_NICK:		prompt = "nickname: "; break;
 	case APP_PROMPT_PASSWORD:	prompt = "password: "; break;
+	case APP_PROMPT_PASSWORD_AGAIN:	prompt = "password again: "; break;
 	case APP_PROMPT_PASSWD_OLD:	prompt = "old password: "; break;
 	case APP_PROMPT_PASSWD_NEW:	prompt = "new password: "; break;
 	case APP_PROMPT_REGISTER:
 	case APP_PROMPT_CONFIRM:	prompt = a->question; break;
 	case APP_PROMPT_NONE:
-		if (a->focus == APP_FOCUS_LIST)
-			prompt = "find: ";
 		break;
 	}
 	pw = width_str(prompt, strlen(prompt));
@@ -642,11 +663,6 @@ ui_input(const struct app *a, const struct ui_geom *g, int *cy, int *cx)
 		    NULL, 0);
 		return;
 	}
-	if (a->focus == APP_FOCUS_LIST) {
-		*cx = ui_text(g->input_y, (int)pw, g->w, a->filter,
-		    strlen(a->filter), A_NORMAL, NULL, 0);
-		return;
-	}
 	n = edit_layout(&a->edit, cols, NULL, 0, &crow, &ccol);
 	rows = xreallocarray(NULL, n, sizeof *rows);
 	edit_layout(&a->edit, cols, rows, n, &crow, &ccol);
@@ -669,8 +685,7 @@ ui_input_rows(const struct app *a)
 	struct width_line	rows[1];
 	size_t			crow, ccol;
 
-	if (a->prompt != APP_PROMPT_NONE || a->focus == APP_FOCUS_LIST ||
-	    COLS <= 3)
+	if (a->prompt != APP_PROMPT_NONE || COLS <= 3)
 		return 1;
 	return edit_layout(&a->edit, (size_t)COLS - 2, rows, 0, &crow, &ccol);
 }
@@ -691,9 +706,16 @@ ui_draw(struct app *a)
 		return;
 	}
 	ui_geom(a, &g, ui_input_rows(a));
-	ui_list(a, &g);
-	if (g.conv_x < g.w)
-		ui_conv(a, &g);
+	if (a->help)
+		ui_help(&g);
+	else {
+		ui_list(a, &g);
+		if (g.conv_x < g.w)
+			ui_conv(a, &g);
+	}
+	if (g.notice_y >= 0)
+		ui_text(g.notice_y, 0, g.w, a->model.notice,
+		    strlen(a->model.notice), A_BOLD, NULL, 0);
 	ui_status(a, &g);
 	ui_input(a, &g, &cy, &cx);
 	if (a->bell) {

@@ -215,3 +215,32 @@ tui_seed_history() {
 		done
 	} >"$d/$peer.log"
 }
+
+# tui_fresh NAME MODE NICK PASSWORD: (re)start chat-tui as NICK against
+# the current chatd ($CHATD_PORT) as a newcomer starts it, and wait until
+# it is connected: MODE "password" with no device token kept, so the
+# password is typed at its prompt; "token" with the device token an
+# earlier typed login left (it must not ask).  A chat-tui already in NAME
+# is left with Ctrl-C first, so its history is on disk.
+tui_fresh() {
+	n=$1; mode=$2; nick=$3; pw=$4
+	if [ -s "$T/$n.run" ] && ! tui_exited "$n"; then
+		tui_keys "$n" C-c
+		tui_wait_exit "$n" >/dev/null
+	fi
+	case $mode in
+	password)
+		rm -rf "$T/$n/state/chat-tui/tokens" ;;
+	token)
+		[ -n "$(ls "$T/$n/state/chat-tui/tokens" 2>/dev/null)" ] ||
+		    fail "$n: no device token kept" ;;
+	esac
+	TUI_PASSWORD= tui_start "$n" -n "$nick" -s "127.0.0.1:$CHATD_PORT"
+	if [ "$mode" = password ]; then
+		tui_wait "$n" '^password:'
+		tui_type "$n" "$pw"
+		tui_keys "$n" Enter
+	fi
+	tui_wait "$n" "^\\[connected\\] $nick@"
+	tui_lacks "$n" '^password:' || fail "$n: asks for the password"
+}

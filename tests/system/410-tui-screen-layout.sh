@@ -13,7 +13,8 @@ tui_start a -n alex -s 127.0.0.1:1
 tui_wait a 'alex@127\.0\.0\.1:1'
 tui_wait a '狗哥alex'
 tui_wait a '^  bob'
-tui_wait a '^find:'
+# The list is active: the status bar says what Enter does.
+tui_wait a 'Enter: open (狗哥alex|bob)$'
 
 # The list's border is in the same column on every row, CJK or not.
 r1=$(tui_row a '狗哥alex')
@@ -21,14 +22,17 @@ r2=$(tui_row a '^  bob')
 expect_eq "border after 狗哥alex" "$(tui_col a "$r1" │)" 19
 expect_eq "border after bob" "$(tui_col a "$r2" │)" 19
 
-# Pick it by typing part of the name.
+# Pick it by typing part of the name: typed on the input line, it
+# filters the list.
 tui_type a "狗"
-tui_wait a 'filter: 狗'
+tui_wait a '^> 狗$'
+tui_wait a 'Enter: open 狗哥alex$'
 tui_wait_not a '^  bob'
 tui_keys a Enter
 tui_wait a '你好 alex 😀 welcome'
 tui_wait a 'hi 狗哥 👍 thanks \(read\)'
-tui_wait a '^>'
+tui_wait a '^>$'
+tui_wait a 'Enter: send to 狗哥alex$'
 r=$(tui_row a '你好 alex')
 expect_eq "conversation column" "$(tui_col a "$r" 你好)" $((20 + 6 + 8 + 2))
 r=$(tui_row a 'thanks \(read\)')
@@ -61,16 +65,22 @@ tui_wait a 'alex: line one$'
 tui_wait a '^ *│line two \(sending\)'
 tui_wait a '2 queued'
 
-# The help replaces the conversation until Escape.
+# The help covers the screen until any key; F1 shows it too.
 tui_type a "/help"
 tui_keys a Enter
 tui_wait a 'Commands:'
 tui_wait a '/add NICK'
+tui_wait a 'any key: close help$'
 tui_keys a Escape
 tui_wait_not a 'Commands:'
 tui_wait a 'are you there'
+tui_keys a F1
+tui_wait a '/query NICK'
+tui_keys a x
+tui_wait_not a '/query NICK'
+tui_wait a '^>$'
 
-# Tab goes to the list and back; Ctrl-N opens the next conversation.
+# Ctrl-N opens the next conversation.
 tui_keys a C-n
 tui_wait a 'hello from bob'
 tui_keys a /quit Enter

@@ -6,10 +6,10 @@
 . "$TESTS/lib/tui.sh"
 
 tui_start a -n alex -s 127.0.0.1:1
-tui_wait a '^find:'
-tui_type a bob
+tui_wait a '/add NICK: add one$'
+tui_type a "/query bob"
 tui_keys a Enter
-tui_wait a '^>'
+tui_wait a 'Enter: send to bob$'
 
 # tmux wraps the buffer in the paste brackets chat-tui asked for.
 printf 'first pasted line\nsecond pasted line\nthird' >"$T/paste3"

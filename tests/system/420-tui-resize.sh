@@ -19,15 +19,18 @@ tui_settle a >"$T/before.txt"
 pid=$(tui_pid a)
 [ -n "$pid" ] || fail "no chat-tui process"
 
-# 20x5: the conversation, the status bar and the input line still show.
+# 20x5: the conversation, the input line and what Enter does still
+# show; the status bar gives its room to that.
 tui_resize a 20 5
-tui_wait a '^\[[a-z ]+\] alex@'
+tui_wait a '^Enter: send to 狗哥a'
 tui_wait a '^> draft 你好'
 tui_wait a '\(read\)'
 expect_eq "cursor at 20x5" "$(tui_fmt a '#{cursor_x},#{cursor_y}')" "12,4"
-# Tab shows the contact list in its place; Tab again the conversation.
+# Tab shows the contact list in its place, keeping the draft aside;
+# Tab again the conversation, with the draft.
 tui_keys a Tab
 tui_wait a '^  狗哥alex'
+tui_wait a 'Enter: open 狗哥alex$'
 tui_keys a Tab
 tui_wait a '^> draft 你好'
 

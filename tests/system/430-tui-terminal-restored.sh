@@ -9,8 +9,7 @@
 
 # SIGTERM with a half-typed message.
 tui_start a -n alex -s 127.0.0.1:1
-tui_wait a '^find:'
-tui_keys a Tab
+tui_wait a '/add NICK: add one$'
 tui_type a "unsent 狗哥"
 tui_wait a '^> unsent 狗哥'
 pid=$(tui_pid a)
@@ -23,19 +22,19 @@ grep -q "signal 15: quitting" "$T/a/state/chat-tui/chat-tui.log" ||
 
 # SIGHUP (the terminal went away) and Ctrl-C.
 tui_start a -n alex -s 127.0.0.1:1
-tui_wait a '^find:'
+tui_wait a '/add NICK: add one$'
 kill -HUP "$(tui_pid a)"
 expect_eq "exit status after SIGHUP" "$(tui_wait_exit a)" "exit 0"
 tui_restored a
 tui_start a -n alex -s 127.0.0.1:1
-tui_wait a '^find:'
+tui_wait a '/add NICK: add one$'
 tui_keys a C-c
 expect_eq "exit status after Ctrl-C" "$(tui_wait_exit a)" "exit 0"
 tui_restored a
 
 # Ctrl-Z: stopped with the terminal as it was; then continued, redrawn.
 tui_start a -n alex -s 127.0.0.1:1
-tui_wait a '^find:'
+tui_wait a '/add NICK: add one$'
 pid=$(tui_pid a)
 tty=$(tui_fmt a '#{pane_tty}')
 tui_keys a C-z
@@ -50,10 +49,9 @@ cmp -s "$T/a.stty.before" "$T/stopped.stty" || {
 }
 expect_eq "alternate screen left while stopped" "$(tui_fmt a '#{alternate_on}')" 0
 kill -CONT "$pid"
-tui_wait a '^find:'
+tui_wait a '/add NICK: add one$'
 tui_wait a 'alex@127\.0\.0\.1:1'
 expect_eq "alternate screen again" "$(tui_fmt a '#{alternate_on}')" 1
-tui_keys a Tab
 tui_type a "/quit"
 tui_keys a Enter
 expect_eq "exit status after fg and /quit" "$(tui_wait_exit a)" "exit 0"

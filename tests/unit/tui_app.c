@@ -31,6 +31,9 @@
 #define CTRL_P		"\020"
 #define ALT_A		"\033a"
 #define ALT_1		"\0331"
+#define F1		"\033OP"
+#define BACKSPACE	"\177"
+#define CTRL_U		"\025"
 #define PASTE(s)	"\033[200~" s "\033[201~"
 
 /* The fake: what the app asked of the network, and whom to report to. */
@@ -381,7 +384,6 @@ test_first_start_asks_nickname_then_password(void **state)
 
 	app_start(&t->app, NULL);
 	assert_int_equal(t->app.prompt, APP_PROMPT_NICK);
-	assert_int_equal(t->app.focus, APP_FOCUS_INPUT);
 	press(t, "not valid!" ENTER);
 	assert_string_equal(t->app.model.notice, "not a valid nickname");
 	assert_int_equal(t->app.prompt, APP_PROMPT_NICK);
@@ -394,6 +396,7 @@ test_first_start_asks_nickname_then_password(void **state)
 	assert_int_equal(t->app.edit.len, 0);
 	press(t, ENTER);
 	assert_int_equal(t->app.prompt, APP_PROMPT_NONE);
+	assert_int_equal(t->app.focus, APP_FOCUS_LIST);	/* not the input */
 	assert_int_equal(t->app.secret.len, 0);
 	assert_int_equal(t->net.logins, 1);
 	assert_string_equal(t->net.login_nick, "Alice");
@@ -469,10 +472,24 @@ test_unknown_account_offers_to_register(void **state)
 	press(t, "x");				/* only y, n or Esc */
 	assert_int_equal(t->app.prompt, APP_PROMPT_REGISTER);
 	press(t, "y");
-	assert_int_equal(t->app.prompt, APP_PROMPT_NONE);
+	/* A typed password is asked for twice before an account is made. */
+	assert_int_equal(t->app.prompt, APP_PROMPT_PASSWORD_AGAIN);
+	assert_int_equal(t->net.logins, 1);
+	press(t, "pX" ENTER);
+	assert_string_equal(t->app.model.notice,
+	    "the passwords differ: choose one again");
+	assert_int_equal(t->app.prompt, APP_PROMPT_PASSWORD);
+	assert_int_equal(t->net.logins, 1);
+	press(t, "pw" ENTER);
 	assert_int_equal(t->net.logins, 2);
+	assert_false(t->net.login_reg);
+	fake_conn(t, MODEL_CONN_FAILED, "no such user", 0, 1);
+	press(t, "y" "pw" ENTER);
+	assert_int_equal(t->app.prompt, APP_PROMPT_NONE);
+	assert_int_equal(t->net.logins, 3);
 	assert_true(t->net.login_reg);
 	assert_string_equal(t->net.login_password, "pw");
+	assert_int_equal(t->app.focus, APP_FOCUS_LIST);
 
 	/* Saying no asks for a password for another try. */
 	fake_conn(t, MODEL_CONN_FAILED, "no such user", 0, 1);
@@ -555,18 +572,30 @@ test_pick_a_contact_type_and_send(void **state)
 }
 
 static void
-test_send_needs_a_conversation(void **state)
+test_text_before_a_conversation_stays(void **state)
 {
 	struct t	*t = *state;
 
 	connected(t);
-	press(t, TAB "lost words" ENTER);
-	assert_string_equal(t->app.model.notice,
-	    "pick a contact first (Tab, arrows, Enter)");
+	press(t, "lost words" ENTER);
+	assert_string_equal(t->app.model.notice, "no contact matches that: "
+	    "Up/Down picks one (your text stays), /add NICK adds one");
+	assert_string_equal(t->app.edit.buf, "lost words");
+	assert_null(t->app.model.open);
 	assert_int_equal(t->net.nsent, 0);
 	assert_int_equal(t->net.typing, 0);
-	press(t, "x");				/* the notice stays until a key */
+	assert_int_equal(t->app.model.nconvs, 2);	/* no contact made */
+	press(t, "x" BACKSPACE);		/* the notice stays until a key */
 	assert_string_equal(t->app.model.notice, "");
+	press(t, DOWN ENTER);			/* the first: bob */
+	assert_ptr_equal(t->app.model.open, conv(t, "bob"));
+	assert_string_equal(t->app.edit.buf, "lost words");
+	assert_string_equal(t->app.model.notice,
+	    "your text is kept: Enter sends it to bob");
+	press(t, ENTER);
+	assert_int_equal(t->net.nsent, 1);
+	assert_string_equal(t->net.sent[0].to, "bob");
+	assert_string_equal(t->net.sent[0].text, "lost words");
 }
 
 static void
@@ -652,32 +681,52 @@ test_refused_message_says_why(void **state)
 }
 
 static void
-test_filter_the_list_and_open_a_new_name(void **state)
+test_typing_part_of_a_name_finds_it_and_never_adds(void **state)
 {
 	struct t		*t = *state;
 	struct model_conv	*list[4];
+	char			 hint[64];
 
 	connected(t);
 	press(t, "CA");
-	assert_string_equal(t->app.filter, "CA");
+	assert_string_equal(app_filter(&t->app), "CA");
+	assert_string_equal(t->app.edit.buf, "CA");	/* on the input line */
 	assert_int_equal(app_list(&t->app, list, 4), 1);
 	assert_string_equal(list[0]->nick, "carol");
-	press(t, "\177");			/* Backspace */
-	assert_string_equal(t->app.filter, "C");
-	press(t, ESC);
-	assert_string_equal(t->app.filter, "");
+	assert_ptr_equal(app_current(&t->app), conv(t, "carol"));
+	app_hint(&t->app, hint, sizeof hint);
+	assert_string_equal(hint, "Enter: open carol");
+	press(t, BACKSPACE);
+	assert_string_equal(app_filter(&t->app), "C");
+	press(t, CTRL_U);
 	assert_int_equal(app_list(&t->app, list, 4), 2);
 	press(t, "car" ENTER);
 	assert_ptr_equal(t->app.model.open, conv(t, "carol"));
-	assert_string_equal(t->app.filter, "");		/* cleared on open */
+	assert_string_equal(t->app.edit.buf, "");	/* it was a name */
+	assert_string_equal(app_filter(&t->app), "");
 
-	/* A name nobody has: Enter opens a conversation with it. */
-	press(t, TAB "erin");
-	assert_int_equal(app_list(&t->app, NULL, 0), 0);
+	/* A name that starts with the text wins over one that contains it. */
+	fake_message(t, 1, "bocar", "hi");
+	press(t, ESC);
+	press(t, "car");
+	assert_int_equal(app_list(&t->app, list, 4), 2);
+	assert_string_equal(list[0]->nick, "bocar");
+	assert_ptr_equal(app_current(&t->app), conv(t, "carol"));
+	press(t, CTRL_U);
+
+	/* A name nobody has: nothing is made of it, and the text stays. */
+	press(t, "/add狗哥alex");		/* a command: no filter */
+	assert_string_equal(app_filter(&t->app), "");
+	press(t, CTRL_U "erin");
+	assert_int_equal(app_list(&t->app, NULL, 0), 3);	/* all of them */
+	assert_null(app_current(&t->app));
+	app_hint(&t->app, hint, sizeof hint);
+	assert_string_equal(hint, "Up/Down: pick one");
 	press(t, ENTER);
-	assert_ptr_equal(t->app.model.open, conv(t, "erin"));
-	assert_int_equal(app_list(&t->app, list, 4), 3);
-	assert_int_equal(t->app.sel, 2);	/* the list row follows */
+	assert_null(model_conv(&t->app.model, "erin", 0));
+	assert_int_equal(t->app.model.nconvs, 3);
+	assert_string_equal(t->app.edit.buf, "erin");
+	assert_int_equal(t->app.focus, APP_FOCUS_LIST);
 }
 
 static void
@@ -686,7 +735,7 @@ test_commands(void **state)
 	struct t	*t = *state;
 
 	connected(t);
-	press(t, TAB "/who" ENTER);
+	press(t, "/who" ENTER);
 	assert_int_equal(t->net.who, 1);
 	{
 		static const char *const		nicks[] = { "alice",
@@ -709,9 +758,29 @@ test_commands(void **state)
 	press(t, "/add dave" ENTER);
 	assert_int_equal(t->net.contacts_op, NET_ADD);
 	assert_string_equal(t->net.contacts_nick, "dave");
+	/* Listed and opened only once chatd has taken it. */
+	assert_null(model_conv(&t->app.model, "dave", 0));
+	assert_string_equal(t->app.model.notice, "adding dave...");
+	{
+		static const char *const		nicks[] = { "bob",
+							    "carol", "dave" };
+		static const enum model_presence	p[] = { MODEL_ONLINE,
+							    MODEL_OFFLINE, MODEL_OFFLINE };
+
+		fake_roster(t, 0, nicks, p, 3);
+	}
 	assert_ptr_equal(t->app.model.open, conv(t, "dave"));
-	fake_result(t, "contacts", NULL);
-	assert_string_equal(t->app.model.notice, "contacts: done");
+	assert_string_equal(t->app.model.notice, "added dave");
+	/* A nickname chatd does not know is refused and never listed. */
+	press(t, "/add zed" ENTER);
+	fake_result(t, "contacts", "unknown user");
+	assert_string_equal(t->app.model.notice,
+	    "/add zed refused: unknown user; not added");
+	assert_null(model_conv(&t->app.model, "zed", 0));
+	assert_ptr_equal(t->app.model.open, conv(t, "dave"));
+	press(t, "/add no way" ENTER);
+	assert_string_equal(t->app.model.notice,
+	    "/add: \"no way\" is not a nickname");
 	press(t, "/del carol" ENTER);
 	assert_int_equal(t->net.contacts_op, NET_DEL);
 	assert_string_equal(t->net.contacts_nick, "carol");
@@ -730,6 +799,12 @@ test_commands(void **state)
 	assert_true(t->app.help);
 	press(t, ESC);
 	assert_false(t->app.help);
+	/* F1 too; any key closes it, and goes nowhere else. */
+	press(t, F1);
+	assert_true(t->app.help);
+	press(t, "q");
+	assert_false(t->app.help);
+	assert_int_equal(t->app.edit.len, 0);
 
 	/* "//" at the start sends the line with one slash. */
 	press(t, "//help is a command" ENTER);
@@ -749,7 +824,7 @@ test_commands_when_not_connected(void **state)
 	fake_conn(t, MODEL_CONN_OFFLINE, "server gone", 0, 0);
 	assert_int_equal(t->app.model.conn, MODEL_CONN_OFFLINE);
 	assert_string_equal(t->app.model.conn_why, "server gone");
-	press(t, TAB "/who" ENTER);
+	press(t, "/who" ENTER);
 	assert_string_equal(t->app.model.notice, "/who: not connected");
 	press(t, "/add dave" ENTER);
 	assert_string_equal(t->app.model.notice, "/add: not connected");
@@ -803,7 +878,7 @@ test_passwd_asks_old_and_new(void **state)
 	struct t	*t = *state;
 
 	connected(t);
-	press(t, TAB "/passwd" ENTER);
+	press(t, "/passwd" ENTER);
 	assert_int_equal(t->app.prompt, APP_PROMPT_PASSWD_OLD);
 	press(t, "old-pw" ENTER);
 	assert_int_equal(t->app.prompt, APP_PROMPT_PASSWD_NEW);
@@ -878,11 +953,130 @@ test_no_server_at_all(void **state)
 	app_set_net(&t->app, NULL, NULL);
 	app_start(&t->app, "alice");
 	assert_int_equal(t->app.prompt, APP_PROMPT_NONE);
-	press(t, TAB "/open bob" ENTER "hello" ENTER);
+	press(t, "/open bob" ENTER "hello" ENTER);
 	assert_string_equal(last_text(t, "bob"), "hello");
 	assert_string_equal(last_state(t, "bob"), "sending");
 	press(t, "/who" ENTER);
 	assert_string_equal(t->app.model.notice, "/who: not connected");
+}
+
+/* The same focus model after a password prompt as with a device token. */
+static void
+t_after_start(struct t *t, int token)
+{
+	static const char *const		nicks[] = { "bob", "carol" };
+	static const enum model_presence	p[] = { MODEL_ONLINE,
+						    MODEL_OFFLINE };
+
+	t->net.token = token;
+	app_start(&t->app, "alice");
+	if (!token) {
+		assert_int_equal(t->app.prompt, APP_PROMPT_PASSWORD);
+		press(t, "pw" ENTER);
+	}
+	assert_int_equal(t->app.prompt, APP_PROMPT_NONE);
+	fake_conn(t, MODEL_CONN_READY, "", 0, 0);
+	fake_roster(t, 0, nicks, p, 2);
+	assert_int_equal(t->app.focus, APP_FOCUS_LIST);
+	assert_ptr_equal(app_current(&t->app), conv(t, "bob"));
+}
+
+/* Enter, Down Enter, part of a name, /add: each start-up the same. */
+static void
+t_first_keys(struct t *t, int token)
+{
+	char	hint[64];
+
+	t_after_start(t, token);
+	app_hint(&t->app, hint, sizeof hint);
+	assert_string_equal(hint, "Enter: open bob");
+	press(t, ENTER);
+	assert_ptr_equal(t->app.model.open, conv(t, "bob"));
+	app_hint(&t->app, hint, sizeof hint);
+	assert_string_equal(hint, "Enter: send to bob");
+	press(t, ESC);
+	assert_int_equal(t->app.focus, APP_FOCUS_LIST);
+	press(t, "/close" ENTER);
+	assert_null(t->app.model.open);
+	press(t, DOWN ENTER);
+	assert_ptr_equal(t->app.model.open, conv(t, "carol"));
+	press(t, ESC);
+	press(t, "/close" ENTER "aro" ENTER);
+	assert_ptr_equal(t->app.model.open, conv(t, "carol"));
+	press(t, "/close" ENTER "/add 狗哥alex" ENTER);
+	assert_string_equal(t->net.contacts_nick, "狗哥alex");
+	assert_null(model_conv(&t->app.model, "/add狗哥alex", 0));
+	assert_null(model_conv(&t->app.model, "/add 狗哥alex", 0));
+	assert_int_equal(t->app.model.nconvs, 2);
+}
+
+static void
+test_first_keys_after_a_password_prompt(void **state)
+{
+	t_first_keys(*state, 0);
+}
+
+static void
+test_first_keys_with_a_device_token(void **state)
+{
+	t_first_keys(*state, 1);
+}
+
+static void
+test_highlight_newest_unread_else_most_recent(void **state)
+{
+	struct t	*t = *state;
+
+	connected(t);
+	press(t, DOWN ENTER "hi carol" ENTER "/close" ENTER);
+	assert_ptr_equal(app_current(&t->app), conv(t, "carol"));	/* recent */
+	fake_message(t, 1, "dave", "older");
+	fake_message(t, 2, "bob", "newer");
+	assert_ptr_equal(app_current(&t->app), conv(t, "bob"));	/* unread */
+	press(t, ENTER);
+	assert_ptr_equal(t->app.model.open, conv(t, "bob"));
+	press(t, "/close" ENTER);
+	assert_ptr_equal(app_current(&t->app), conv(t, "dave"));
+}
+
+static void
+test_query_msg_close_and_esc(void **state)
+{
+	struct t			*t = *state;
+	static const char *const	 nicks[] = { "bob", "狗哥alex" };
+	static const enum model_presence p[] = { MODEL_ONLINE, MODEL_ONLINE };
+
+	connected(t);
+	fake_roster(t, 0, nicks, p, 2);
+	press(t, "/query 狗" TAB);
+	assert_string_equal(t->app.edit.buf, "/query 狗哥alex ");
+	press(t, ENTER);
+	assert_ptr_equal(t->app.model.open, conv(t, "狗哥alex"));
+	press(t, "/msg bob 你好 bob" ENTER);
+	assert_ptr_equal(t->app.model.open, conv(t, "狗哥alex"));
+	assert_string_equal(t->net.sent[0].to, "bob");
+	assert_string_equal(t->net.sent[0].text, "你好 bob");
+	assert_string_equal(t->app.model.notice, "sent to bob");
+	press(t, "/msg bob" ENTER);
+	assert_string_equal(t->app.model.notice, "usage: /msg NICK TEXT");
+
+	/* Esc to the list keeps a half-typed line for the next conversation. */
+	press(t, "half a");
+	press(t, ESC);
+	assert_int_equal(t->app.focus, APP_FOCUS_LIST);
+	assert_string_equal(t->app.edit.buf, "");
+	assert_string_equal(app_filter(&t->app), "");
+	assert_ptr_equal(app_current(&t->app), conv(t, "狗哥alex"));
+	press(t, UP UP ENTER);
+	assert_ptr_equal(t->app.model.open, conv(t, "bob"));
+	assert_string_equal(t->app.edit.buf, "half a");
+	press(t, CTRL_U "/close" ENTER);
+	assert_null(t->app.model.open);
+	assert_int_equal(t->app.focus, APP_FOCUS_LIST);
+	press(t, "/close" ENTER);
+	assert_string_equal(t->app.model.notice, "no conversation is open");
+	press(t, "/open" ENTER);
+	assert_string_equal(t->app.model.notice, "usage: /open NICK");
 }
 
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -898,11 +1092,11 @@ main(void)
 		T(test_unknown_account_offers_to_register),
 		T(test_contact_list_and_presence),
 		T(test_pick_a_contact_type_and_send),
-		T(test_send_needs_a_conversation),
+		T(test_text_before_a_conversation_stays),
 		T(test_incoming_messages_count_unread_until_opened),
 		T(test_someone_typing_until_their_message),
 		T(test_refused_message_says_why),
-		T(test_filter_the_list_and_open_a_new_name),
+		T(test_typing_part_of_a_name_finds_it_and_never_adds),
 		T(test_commands),
 		T(test_commands_when_not_connected),
 		T(test_long_paste_asks_first),
@@ -910,6 +1104,10 @@ main(void)
 		T(test_tab_completes_a_nickname),
 		T(test_outbox_is_sent_again_after_a_restart),
 		T(test_no_server_at_all),
+		T(test_first_keys_after_a_password_prompt),
+		T(test_first_keys_with_a_device_token),
+		T(test_highlight_newest_unread_else_most_recent),
+		T(test_query_msg_close_and_esc),
 	};
 
 	if (sodium_init() < 0)
