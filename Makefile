@@ -225,8 +225,8 @@ run: deps-if-missing
 
 unit: $(UNIT_BINS)
 
-# Builds and tests use every CPU (JOBS); tests/run.sh runs TEST_JOBS tests
-# at once (default: the CPUs), longest first.
+# Builds use every CPU (JOBS); tests/run.sh runs TEST_JOBS tests at once
+# (default: two per CPU), longest first.
 JOBS		?= $(shell nproc 2>/dev/null || echo 2)
 check: deps-if-missing
 	@$(MAKE) --no-print-directory -j$(JOBS) all
