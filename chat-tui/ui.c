@@ -609,8 +609,10 @@ ui_status(const struct app *a, const struct ui_geom *g)
 	if (hw > g->w)
 		hw = g->w;
 	ui_fill(g->status_y, 0, g->w, attr);
-	ui_text(g->status_y, 0, g->w - hw - (hw < g->w ? 1 : 0), buf, off,
-	    attr, NULL, 0);
+	/* A stump of the rest would say nothing: all of it, or none. */
+	if (g->w - hw - 1 >= 12)
+		ui_text(g->status_y, 0, g->w - hw - 1, buf, off, attr, NULL,
+		    0);
 	ui_text(g->status_y, g->w - hw, g->w, hint, strlen(hint),
 	    attr | A_BOLD, NULL, 0);
 }

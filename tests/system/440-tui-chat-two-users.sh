@@ -17,12 +17,11 @@ tui_start b -n 狗哥alex -s "127.0.0.1:$CHATD_PORT"
 tui_wait a '^\[connected\] alice@127\.0\.0\.1'
 tui_wait b '^\[connected\] 狗哥alex@127\.0\.0\.1'
 
-# Each adds the other; /add opens the conversation.
-tui_keys a Tab
+# Each adds the other, right away (the list is active, / starts a
+# command); /add opens the conversation once chatd has taken it.
 tui_type a "/add 狗哥alex"
 tui_keys a Enter
 tui_wait a '^\[connected\] alice@[^|]*\| 狗哥alex'
-tui_keys b Tab
 tui_type b "/add alice"
 tui_keys b Enter
 tui_wait b '\| alice \(online\)'

@@ -15,12 +15,12 @@ tui_start a -n alice -s "127.0.0.1:$CHATD_PORT"
 tui_start b -n bob -s "127.0.0.1:$CHATD_PORT"
 tui_wait a '^\[connected\] alice@'
 tui_wait b '^\[connected\] bob@'
-tui_keys a Tab
 tui_type a "/add bob"
 tui_keys a Enter
-tui_keys b Tab
 tui_type b "/add alice"
 tui_keys b Enter
+tui_wait a '^\[connected\] alice@[^|]*\| bob'
+tui_wait b '^\[connected\] bob@[^|]*\| alice'
 tui_type a "before the restart"
 tui_keys a Enter
 tui_wait b 'alice: before the restart$'

@@ -14,7 +14,6 @@ chat bob listen >"$T/got" 2>"$T/listen.err" &
 PIDS="$PIDS $!"
 tui_start a -n alice -s "127.0.0.1:$CHATD_PORT"
 tui_wait a '^\[connected\] alice@'
-tui_keys a Tab
 tui_type a "/open bob"
 tui_keys a Enter
 tui_type a "before the restart"
