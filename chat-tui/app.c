@@ -901,6 +901,24 @@ app_key(struct app *a, const struct keys_event *ev)
 	}
 	if (app_global(a, ev))
 		return;
+	/*
+	 * Esc typed just before a character arrives as Alt and it; where
+	 * Alt means nothing for it, it is the two keys (Esc then "/" must
+	 * start a command, not type "/"-less text).
+	 */
+	if (ev->mods == KEYS_ALT && ev->key > ' ' && ev->key < KEYS_NONE &&
+	    ev->key != 'b' && ev->key != 'f' && ev->key != 'd') {
+		struct keys_event	k = *ev;
+
+		k.key = KEYS_ESC;
+		k.mods = 0;
+		k.text[0] = '\0';
+		app_key(a, &k);
+		k = *ev;
+		k.mods = 0;
+		app_key(a, &k);
+		return;
+	}
 	if (a->model.open == NULL)
 		a->focus = APP_FOCUS_LIST;
 	if (a->focus == APP_FOCUS_LIST)
