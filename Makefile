@@ -226,7 +226,7 @@ run: deps-if-missing
 unit: $(UNIT_BINS)
 
 # Builds use every CPU (JOBS); tests/run.sh runs TEST_JOBS tests at once
-# (default: two per CPU), longest first.
+# (default: one per CPU and one more), longest first.
 JOBS		?= $(shell nproc 2>/dev/null || echo 2)
 check: deps-if-missing
 	@$(MAKE) --no-print-directory -j$(JOBS) all

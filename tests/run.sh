@@ -4,9 +4,10 @@
 # (tests/check-layers.sh) once, and a short run of every fuzz target if
 # build/fuzz/bin exists.
 #
-# Tests run $TEST_JOBS at a time (default: two per CPU, since most of a
-# system test's time is spent waiting on loss, timers and restarts, not
-# computing; the suite passes at three per CPU too), longest first, so
+# Tests run $TEST_JOBS at a time (default: one per CPU and one more, since
+# most of a system test's time is spent waiting on loss, timers and
+# restarts, not computing; more than that starves the lossy-path tests,
+# whose clients then meet their own timeouts), longest first, so
 # that the last ones to finish are short: by the seconds each took in the
 # last run (build/test-logs/times), else by the list of slow tests below.
 # Each has a timeout ($TEST_TIMEOUT seconds) and a log in build/test-logs/.
@@ -20,7 +21,7 @@ logs=build/test-logs
 mkdir -p "$logs"
 FUZZ_SMOKE=${FUZZ_SMOKE:-5}
 TEST_TIMEOUT=${TEST_TIMEOUT:-180}
-TEST_JOBS=${TEST_JOBS:-$(( $(nproc 2>/dev/null || echo 1) * 2 ))}
+TEST_JOBS=${TEST_JOBS:-$(( $(nproc 2>/dev/null || echo 1) + 1 ))}
 case $TEST_JOBS in
 ''|*[!0-9]*|0) echo "run.sh: TEST_JOBS=$TEST_JOBS: not a count" >&2; exit 2 ;;
 esac
