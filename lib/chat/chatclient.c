@@ -419,6 +419,18 @@ cc_on_error(struct chatclient *c, const struct cp_msg *m)
 		    (enum cp_err)m->code, detail, c->cb.arg);
 }
 
+/* Copy a wire string to buf + *off as a C string; where it went. */
+static const char *
+cc_strcopy(char *buf, size_t *off, const struct cp_str *s)
+{
+	char	*p = buf + *off;
+
+	memcpy(p, s->p, s->len);
+	p[s->len] = '\0';
+	*off += s->len + 1;
+	return p;
+}
+
 /* A ROSTER: hand its entries over as an array. */
 static void
 cc_on_roster(struct chatclient *c, const struct cp_msg *m)
@@ -433,12 +445,9 @@ cc_on_roster(struct chatclient *c, const struct cp_msg *m)
 	v = xcalloc((size_t)m->count + 1, sizeof *v);
 	names = xmalloc(m->entries.len + (size_t)m->count + 1);
 	while (n < m->count && cp_entry_next(&rest, &e)) {
-		memcpy(names + off, e.nick.p, e.nick.len);
-		names[off + e.nick.len] = '\0';
-		v[n].nick = names + off;
+		v[n].nick = cc_strcopy(names, &off, &e.nick);
 		v[n].presence = e.presence;
 		v[n].last_seen_ms = e.last_seen;
-		off += e.nick.len + 1;
 		n++;
 	}
 	if (c->cb.roster != NULL)
@@ -465,14 +474,8 @@ cc_on_devices(struct chatclient *c, const struct cp_msg *m)
 		v[n].last_seen_ms = e.last_seen;
 		v[n].current = (e.flags & CPDF_CURRENT) != 0;
 		v[n].online = (e.flags & CPDF_ONLINE) != 0;
-		memcpy(s + off, e.name.p, e.name.len);
-		s[off + e.name.len] = '\0';
-		v[n].name = s + off;
-		off += e.name.len + 1;
-		memcpy(s + off, e.addr.p, e.addr.len);
-		s[off + e.addr.len] = '\0';
-		v[n].addr = s + off;
-		off += e.addr.len + 1;
+		v[n].name = cc_strcopy(s, &off, &e.name);
+		v[n].addr = cc_strcopy(s, &off, &e.addr);
 		n++;
 	}
 	if (c->cb.devices != NULL)

@@ -231,24 +231,16 @@ cp_decode(const uint8_t *buf, size_t len, struct cp_msg *m)
 			off += 2 + n;
 			break;
 		case F_ENTRIES:
-			if (len - off < 2)
-				return CPE_MALFORMED;
-			m->count = wire_get16(buf + off);
-			off += 2;
-			m->entries.p = buf + off;
-			m->entries.len = len - off;
-			if (cp_entries_ok(buf + off, len - off, m->count) == -1)
-				return CPE_MALFORMED;
-			off = len;
-			break;
 		case F_DEVICES:
+			/* A count, then that many entries to the end. */
 			if (len - off < 2)
 				return CPE_MALFORMED;
 			m->count = wire_get16(buf + off);
 			off += 2;
 			m->entries.p = buf + off;
 			m->entries.len = len - off;
-			if (cp_devices_ok(buf + off, len - off, m->count) == -1)
+			if ((l->f[i] == F_ENTRIES ? cp_entries_ok :
+			    cp_devices_ok)(buf + off, len - off, m->count) == -1)
 				return CPE_MALFORMED;
 			off = len;
 			break;
