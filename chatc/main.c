@@ -42,6 +42,7 @@ enum cmd {
 	CMD_WHO,
 	CMD_PASSWD,
 	CMD_DEVICES,
+	CMD_SETTINGS,
 };
 
 struct chatc {
@@ -73,9 +74,12 @@ struct chatc {
 	long			 count, got;
 	int			 json;
 	int			 events;
-	/* contacts */
+	/* contacts, requests, accept, decline, block, unblock, blocked */
+	const char		*cmdname;	/* the command word, for errors */
 	enum cp_contacts_op	 op;
 	const char		*contact;
+	/* settings, visible */
+	unsigned int		 set_mask, set_values;
 	/* devices */
 	uint64_t		 revoke;	/* a device id, or 0 to list */
 	/* passwd */
@@ -110,8 +114,20 @@ usage(FILE *f, int code)
 "                                 print incoming messages (time, from, text\n"
 "                                 tab-separated, or JSON); --events adds\n"
 "                                 presence, typing and receipt lines\n"
-"  contacts [add NICK | del NICK] list, add or remove contacts\n"
-"  who                            who is online\n"
+"  contacts [add NICK | del NICK] list contacts (presence only of those who\n"
+"                                 accepted), ask NICK to be a contact (or\n"
+"                                 accept NICK's request), or remove one\n"
+"  requests                       list who asked to be your contact\n"
+"  accept NICK | decline NICK     answer NICK's contact request\n"
+"  block NICK | unblock NICK      block (nothing of NICK reaches you, and\n"
+"                                 you seem offline to NICK) or unblock\n"
+"  blocked                        list the users you blocked\n"
+"  who                            who is online, of those who chose to be\n"
+"                                 listed (visible on)\n"
+"  visible on|off                 be listed by who (off by default)\n"
+"  settings [receipts on|off] [typing on|off]\n"
+"                                 show or set what the server sends for\n"
+"                                 you: read receipts, typing notices\n"
 "  passwd                         change the password ($CHAT_NEW_PASSWORD\n"
 "                                 or a prompt); revokes device tokens and\n"
 "                                 signs every other session out\n"
@@ -131,7 +147,7 @@ usage(FILE *f, int code)
 "chatc-tokens (mode 0600) logs this device in without it.\n"
 "\n"
 "Exit status: 0 ok, 64 usage, 65 invalid nickname or text, 67 unknown\n"
-"user or device, 69 server unreachable, 70 server failure, 73 nickname\n"
+"user or device, or no request from NICK, 69 server unreachable, 70 server failure, 73 nickname\n"
 "taken, 75 try again later (rate limited, busy, queue full, not delivered\n"
 "in time), 76 server key changed, 77 wrong password, revoked or expired\n"
 "token, or signed out (password changed, device revoked).\n",
@@ -187,6 +203,7 @@ err_status(enum cp_err e)
 		return EX_DATAERR;
 	case CPE_UNKNOWN_USER:
 	case CPE_NO_DEVICE:
+	case CPE_NO_REQUEST:
 		return EX_NOUSER;
 	case CPE_NICK_TAKEN:
 	case CPE_CONFUSABLE:
@@ -384,7 +401,10 @@ run_command(void)
 		break;
 	case CMD_CONTACTS:
 		if (chatclient_contacts(ch.cc, ch.op, ch.contact) == 0)
-			finish(EX_DATAERR, "contacts: invalid nickname");
+			finish(EX_DATAERR, "%s: invalid nickname", ch.cmdname);
+		break;
+	case CMD_SETTINGS:
+		chatclient_settings(ch.cc, ch.set_mask, ch.set_values);
 		break;
 	case CMD_WHO:
 		chatclient_who(ch.cc);
@@ -462,11 +482,18 @@ cb_result(struct chatclient *cc, uint64_t id, enum cp_type type,
 		finish(err_status(code), "send to %s: %s", ch.to, detail);
 		return;
 	}
+	/* A server older than this chatc does not know the request. */
+	if (code == CPE_MALFORMED && (type == CP_SETTINGS ||
+	    (type == CP_CONTACTS && ch.op > CPC_DEL))) {
+		finish(EX_PROTOCOL, "%s: the server does not know this "
+		    "request: upgrade chatd", ch.cmdname);
+		return;
+	}
 	if (code != CPE_NONE) {
 		finish(err_status(code), "%s: %s", type == CP_PASSWD ?
-		    "passwd" : type == CP_WHO ? "who" : type == CP_CONTACTS ?
-		    "contacts" : type == CP_DEVICES ? "devices" : "request",
-		    detail);
+		    "passwd" : type == CP_WHO ? "who" : type == CP_CONTACTS ||
+		    type == CP_SETTINGS ? ch.cmdname : type == CP_DEVICES ?
+		    "devices" : "request", detail);
 		return;
 	}
 	if (type == CP_DEVICES) {
@@ -559,6 +586,14 @@ cb_roster(struct chatclient *cc, uint64_t id,
 	if (ch.cmd == CMD_LISTEN)
 		return;
 	for (i = 0; i < n; i++) {
+		/* Requests and blocked users: names only, never presence. */
+		if (ch.cmd == CMD_CONTACTS && ch.op != CPC_LIST &&
+		    ch.op != CPC_ADD && ch.op != CPC_DEL &&
+		    ch.op != CPC_ACCEPT) {
+			put_field(v[i].nick);
+			putchar('\n');
+			continue;
+		}
 		if (ch.cmd == CMD_WHO) {
 			put_field(v[i].nick);
 			printf("\t%s\n", presence_name(v[i].presence));
@@ -572,6 +607,16 @@ cb_roster(struct chatclient *cc, uint64_t id,
 		printf("\t%s\t%s\n", presence_name(v[i].presence),
 		    v[i].presence == CPP_OFFLINE ? t : "-");
 	}
+	finish(0, NULL);
+}
+
+/* The account's settings, one per line: name, on or off. */
+static void
+cb_settings(struct chatclient *cc, uint64_t id, unsigned int v, void *arg)
+{
+	printf("visible\t%s\n", v & CPS_VISIBLE ? "on" : "off");
+	printf("receipts\t%s\n", v & CPS_RECEIPTS ? "on" : "off");
+	printf("typing\t%s\n", v & CPS_TYPING ? "on" : "off");
 	finish(0, NULL);
 }
 
@@ -727,17 +772,64 @@ read_stdin(void)
 }
 
 /* Parse the command and its arguments. */
+/* "on" or "off" for bit: sets or clears it in *values; 0 if neither. */
+static int
+on_off(const char *word, unsigned int bit, unsigned int *values)
+{
+	if (strcmp(word, "on") == 0)
+		*values |= bit;
+	else if (strcmp(word, "off") == 0)
+		*values &= ~bit;
+	else
+		return 0;
+	return 1;
+}
+
+/* The consent commands (a CONTACTS op each): 1 if argv is one. */
+static int
+contacts_command(int argc, char *argv[])
+{
+	static const struct {
+		const char		*name;
+		enum cp_contacts_op	 op;
+		int			 nick;
+	} cmds[] = {
+		{ "requests",	CPC_REQUESTS,	0 },
+		{ "accept",	CPC_ACCEPT,	1 },
+		{ "decline",	CPC_DECLINE,	1 },
+		{ "block",	CPC_BLOCK,	1 },
+		{ "unblock",	CPC_UNBLOCK,	1 },
+		{ "blocked",	CPC_BLOCKED,	0 },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+		if (strcmp(argv[0], cmds[i].name) != 0)
+			continue;
+		if (argc != 1 + cmds[i].nick)
+			usage(stderr, EX_USAGE);
+		ch.cmd = CMD_CONTACTS;
+		ch.cmdname = cmds[i].name;
+		ch.op = cmds[i].op;
+		ch.contact = cmds[i].nick ? argv[1] : NULL;
+		return 1;
+	}
+	return 0;
+}
+
 static void
 parse_command(int argc, char *argv[])
 {
 	const char	*c;
 	size_t		 len = 0;
 	char		*end;
+	unsigned int	 bit;
 	int		 i;
 
 	if (argc < 1)
 		usage(stderr, EX_USAGE);
 	c = argv[0];
+	ch.cmdname = c;
 	if (strcmp(c, "register") == 0 && argc == 1)
 		ch.cmd = CMD_REGISTER;
 	else if (strcmp(c, "who") == 0 && argc == 1)
@@ -753,8 +845,28 @@ parse_command(int argc, char *argv[])
 				usage(stderr, EX_USAGE);
 		}
 	}
-	else if (strcmp(c, "contacts") == 0) {
+	else if (contacts_command(argc, argv))
+		;
+	else if (strcmp(c, "visible") == 0 && argc == 2) {
+		ch.cmd = CMD_SETTINGS;
+		ch.cmdname = c;
+		ch.set_mask = CPS_VISIBLE;
+		if (!on_off(argv[1], CPS_VISIBLE, &ch.set_values))
+			usage(stderr, EX_USAGE);
+	} else if (strcmp(c, "settings") == 0 && argc % 2 == 1) {
+		ch.cmd = CMD_SETTINGS;
+		ch.cmdname = c;
+		for (i = 1; i < argc; i += 2) {
+			bit = strcmp(argv[i], "receipts") == 0 ? CPS_RECEIPTS :
+			    strcmp(argv[i], "typing") == 0 ? CPS_TYPING : 0;
+			if (bit == 0 || !on_off(argv[i + 1], bit,
+			    &ch.set_values))
+				usage(stderr, EX_USAGE);
+			ch.set_mask |= bit;
+		}
+	} else if (strcmp(c, "contacts") == 0) {
 		ch.cmd = CMD_CONTACTS;
+		ch.cmdname = c;
 		ch.op = CPC_LIST;
 		if (argc == 3 && strcmp(argv[1], "add") == 0)
 			ch.op = CPC_ADD;
@@ -846,7 +958,7 @@ main(int argc, char *argv[])
 	struct chatclient_cb	 cb = { cb_state, cb_result, cb_accepted,
 				    cb_receipt, cb_message, cb_roster,
 				    cb_presence, cb_typing, NULL,
-				    cb_devices };
+				    cb_devices, cb_settings };
 	uint8_t			 token[CP_TOKEN_LEN];
 	char			 err[256], *pw = NULL, *again;
 	char			 host[256], device[80];

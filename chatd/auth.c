@@ -91,6 +91,8 @@ auth_welcome(struct client *c, const struct store_user *su, const char *key,
 	srv->stats.logins++;
 	u = user_online(srv, su->id, su->nick, key);
 	first = u->clients == NULL;
+	if (first)
+		u->settings = su->settings;
 	c->unext = u->clients;
 	u->clients = c;
 	c->u = u;
@@ -424,6 +426,7 @@ auth_done_register(struct server *srv, struct auth *a)
 		store_reg_add(srv->st, a->addr, clock_wall_ms());
 	memset(&su, 0, sizeof su);
 	su.id = id;
+	su.settings = STORE_SET_DEFAULT;
 	snprintf(su.nick, sizeof su.nick, "%s", a->nick);
 	log_info("registered %s", a->nick);
 	auth_welcome(c, &su, a->key, a->reqid, a->type,

@@ -111,6 +111,8 @@ struct chatd_stats {
 	uint64_t	control_char;	/* C0 control in a message's text */
 	uint64_t	too_long;
 	uint64_t	unknown_user;
+	uint64_t	blocked;	/* SENDs dropped: the recipient blocked
+					 * the sender */
 	uint64_t	busy;
 	uint64_t	send_failed;	/* session queue full */
 	/* accounts: refused by reason, and sessions ended */

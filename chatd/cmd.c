@@ -1,5 +1,6 @@
 /*
- * cmd.c: the handlers of SEND, MARK, CONTACTS, WHO, TYPING and AWAY, and
+ * cmd.c: the handlers of SEND, MARK, CONTACTS, WHO, TYPING, AWAY and
+ * SETTINGS, with the consent rules between users (docs/PROTOCOL.md 5.4), and
  * the rate classes they take from (cmd.h).  Uses user.c (who is online,
  * by nick), client.c, outq.c (every answer), deliver.c (a message relayed
  * before its commit), receipt.c (what a mark passes), presence.c, cursor.c,
@@ -176,8 +177,9 @@ cmd_send_rcpt(struct client *c, const struct cp_msg *m, struct store_user *su)
  * sender's share of it is (pair_quota for one of the recipient's
  * contacts, stranger_quota for anyone else).  Waiting means stored and
  * not yet marked delivered, whether the recipient is online or not.
- * The counts are in memory (quota.c); whether the sender is a contact is
- * looked up only past the stranger quota, once per pair while it waits.
+ * The counts are in memory (quota.c); whether the two are mutual
+ * contacts is looked up only past the stranger quota, once per pair
+ * while it waits.
  */
 static enum cp_err
 cmd_send_quota(struct client *c, uint64_t rcpt)
@@ -204,6 +206,108 @@ cmd_send_quota(struct client *c, uint64_t rcpt)
 	return k == QUOTA_CONTACT ? CPE_NONE : CPE_QUOTA;
 }
 
+/* The next server id, with its reservation kept well ahead of use. */
+static uint64_t
+cmd_sid_next(struct server *srv)
+{
+	if (srv->next_sid + SID_BLOCK / 2 >= srv->sid_reserved) {
+		srv->sid_reserved = srv->next_sid + SID_BLOCK;
+		store_sid_reserve(srv->st, srv->sid_reserved);
+	}
+	return srv->next_sid;
+}
+
+/*
+ * Make user a ask other, or accept other's request if there is one
+ * (other has a row to a, in any state: it asked, or a declined it once
+ * and now asks back): r is how they stand.  Asking or accepting someone
+ * a blocked unblocks them.  0 done, or the error: CPE_LIMIT (a's list is
+ * full), CPE_INTERNAL.
+ */
+static enum cp_err
+cmd_befriend(struct server *srv, struct user *a, uint64_t other,
+    const struct store_rel *r)
+{
+	if (r->blocked && store_block_del(srv->st, a->id, other) == -1)
+		return CPE_INTERNAL;
+	if (r->theirs != STORE_NONE) {
+		if ((r->mine != STORE_ACCEPTED && store_contact_set(srv->st,
+		    a->id, other, STORE_ACCEPTED) == -1) ||
+		    (r->theirs != STORE_ACCEPTED && store_contact_set(srv->st,
+		    other, a->id, STORE_ACCEPTED) == -1))
+			return CPE_INTERNAL;
+		if (r->mine == STORE_ACCEPTED && r->theirs == STORE_ACCEPTED)
+			return CPE_NONE;
+		/* Contacts now: each may have more waiting for the other. */
+		quota_set_contact(srv->quota, other, a->id, QUOTA_CONTACT);
+		quota_set_contact(srv->quota, a->id, other, QUOTA_CONTACT);
+		presence_tell(srv, a, user_by_id(srv, other), 1);
+		presence_tell(srv, user_by_id(srv, other), a, 1);
+		return CPE_NONE;
+	}
+	if (r->mine != STORE_NONE)
+		return CPE_NONE;
+	if (store_contact_count(srv->st, a->id) >= srv->conf.max_contacts)
+		return CPE_LIMIT;
+	return store_contact_set(srv->st, a->id, other, STORE_REQUESTED) ==
+	    -1 ? CPE_INTERNAL : CPE_NONE;
+}
+
+/*
+ * Consent on SEND to su: 1 if the recipient blocked the sender (the
+ * message is then answered as accepted and dropped), 0 to go on, -1 if
+ * refused (answered).  A message to a user who is not a mutual contact
+ * is also a contact request, and one to a user who asked the sender (a
+ * reply) accepts that request (cmd_befriend()).  A pair of contacts
+ * with messages waiting is known from the quota table, with no look-up.
+ */
+static int
+cmd_send_consent(struct client *c, const struct cp_msg *m,
+    const struct store_user *su)
+{
+	struct server	*srv = c->srv;
+	struct store_rel r;
+	enum cp_err	 e;
+
+	if (quota_contact(srv->quota, c->u->id, su->id) == QUOTA_CONTACT)
+		return 0;
+	if (store_rel(srv->st, c->u->id, su->id, &r) == -1) {
+		outq_error(c, m->id, m->type, CPE_INTERNAL);
+		return -1;
+	}
+	if (r.blocked_by)
+		return 1;
+	if (r.mine == STORE_ACCEPTED && r.theirs == STORE_ACCEPTED)
+		return 0;
+	if ((e = cmd_befriend(srv, c->u, su->id, &r)) != CPE_NONE) {
+		outq_error(c, m->id, m->type, e);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * SEND m to a user who blocked the sender: answered ACCEPTED as usual,
+ * under a server id of its own, and never stored or delivered, so that
+ * the sender cannot tell (as if the recipient never came online).
+ */
+static void
+cmd_send_dropped(struct client *c, const struct cp_msg *m)
+{
+	struct server	*srv = c->srv;
+	struct cp_msg	 r;
+
+	memset(&r, 0, sizeof r);
+	r.type = CP_ACCEPTED;
+	r.id = m->id;
+	r.sid = cmd_sid_next(srv);
+	srv->next_sid++;
+	r.time = clock_wall_ms();
+	r.flags = CPR_ACCEPTED;
+	srv->stats.blocked++;
+	outq_reply(c, &r, m->id, m->type);
+}
+
 /*
  * Store SEND m to su (online as ru, or NULL) as sm: 0 stored, 1 a resend
  * of a stored one (sm is that), or -1 if refused (answered).
@@ -216,13 +320,8 @@ cmd_send_store(struct client *c, const struct cp_msg *m,
 	enum cp_err	 e;
 	int		 rc;
 
-	/* Keep the reservation of server ids well ahead of their use. */
-	if (srv->next_sid + SID_BLOCK / 2 >= srv->sid_reserved) {
-		srv->sid_reserved = srv->next_sid + SID_BLOCK;
-		store_sid_reserve(srv->st, srv->sid_reserved);
-	}
 	memset(sm, 0, sizeof *sm);
-	sm->sid = srv->next_sid;
+	sm->sid = cmd_sid_next(srv);
 	sm->sender = c->u->id;
 	sm->msgid = m->id;
 	sm->rcpt = su->id;
@@ -317,6 +416,11 @@ cmd_send(struct client *c, const struct cp_msg *m, const struct command *cmd)
 
 	if (cmd_send_limited(c, m, cmd) || cmd_send_rcpt(c, m, &su) == -1)
 		return;
+	if ((rc = cmd_send_consent(c, m, &su)) != 0) {
+		if (rc == 1)
+			cmd_send_dropped(c, m);
+		return;
+	}
 	ru = user_by_id(srv, su.id);
 	if ((rc = cmd_send_store(c, m, &su, ru, &sm)) == -1)
 		return;
@@ -360,7 +464,8 @@ cmd_mark_pass(void *arg, int kind, const struct store_msg *sm)
 /*
  * MARK: a recipient's client has every message to it up to sid
  * (delivered), or its user has seen the conversation of sid up to it
- * (read).  Receipts go out after the commit (receipt_flush).
+ * (read; delivered, if its user sends no read receipts).  Receipts go
+ * out after the commit (receipt_flush).
  */
 void
 cmd_mark(struct client *c, const struct cp_msg *m, const struct command *cmd)
@@ -372,7 +477,10 @@ cmd_mark(struct client *c, const struct cp_msg *m, const struct command *cmd)
 	/* Nothing sent yet means nothing to mark. */
 	if ((cur = c->u->cur) == NULL)
 		return;
-	if (m->flags == CPR_DELIVERED)
+	/* A user who sends no read receipts: its read marks only say
+	 * delivered, so no receipt is ever owed for them either. */
+	if (m->flags == CPR_DELIVERED ||
+	    !(c->u->settings & STORE_SET_RECEIPTS))
 		cursor_delivered(cur, m->sid, cmd_mark_pass, &k);
 	else
 		cursor_read(cur, m->sid, cmd_mark_pass, &k);
@@ -385,10 +493,12 @@ struct roster {
 	size_t		 len;
 	uint16_t	 count;
 	int		 full;		/* an entry did not fit */
+	int		 who;		/* WHO: every entry shows presence */
 };
 
-/* Add one user to a roster with its presence; once one does not fit,
- * the roster is full and takes no more. */
+/* Add one user to a roster with its presence, if it is a mutual contact
+ * or listed by WHO, else as offline and never seen; once one does not
+ * fit, the roster is full and takes no more. */
 static void
 cmd_roster_add(void *arg, const struct store_user *su)
 {
@@ -399,11 +509,11 @@ cmd_roster_add(void *arg, const struct store_user *su)
 
 	if (r->full)
 		return;
-	u = user_by_id(r->srv, su->id);
+	u = r->who || su->mutual ? user_by_id(r->srv, su->id) : NULL;
 	e.nick.p = (const uint8_t *)su->nick;
 	e.nick.len = strlen(su->nick);
 	e.presence = u == NULL ? CPP_OFFLINE : u->away ? CPP_AWAY : CPP_ONLINE;
-	e.last_seen = u == NULL ? su->last_seen : 0;
+	e.last_seen = u == NULL && (r->who || su->mutual) ? su->last_seen : 0;
 	if (r->count == UINT16_MAX || (n = cp_entry_encode(r->buf + r->len,
 	    sizeof r->buf - r->len, &e)) == 0) {
 		r->full = 1;
@@ -429,7 +539,70 @@ cmd_roster_reply(struct client *c, struct roster *r, uint64_t reqid,
 	outq_reply(c, &m, reqid, reqtype);
 }
 
-/* CONTACTS add or remove: 0 done, or -1 if refused (answered). */
+/*
+ * Two users are no longer contacts: each sees the other go offline,
+ * and each may have fewer messages waiting for the other.
+ */
+static void
+cmd_unfriend(struct server *srv, struct user *a, uint64_t other)
+{
+	struct user	*o = user_by_id(srv, other);
+
+	quota_set_contact(srv->quota, other, a->id, QUOTA_STRANGER);
+	quota_set_contact(srv->quota, a->id, other, QUOTA_STRANGER);
+	presence_tell(srv, a, o, 0);
+	presence_tell(srv, o, a, 0);
+}
+
+/*
+ * A CONTACTS change to su, r how they stand: CPE_NONE done, or why not.
+ * DEL ends the contact on both sides and leaves a request from the other
+ * standing; BLOCK removes the blocker's row only, so that the blocked
+ * user's list still shows the blocker, offline; DECLINE keeps the
+ * request, marked, so that its sender sees no change.
+ */
+static enum cp_err
+cmd_contacts_op(struct server *srv, struct user *a, uint8_t op,
+    const struct store_user *su, const struct store_rel *r)
+{
+	int	mutual = r->mine == STORE_ACCEPTED &&
+		    r->theirs == STORE_ACCEPTED;
+
+	switch (op) {
+	case CPC_ADD:
+		return cmd_befriend(srv, a, su->id, r);
+	case CPC_ACCEPT:
+		if (r->blocked || (r->theirs != STORE_REQUESTED &&
+		    r->theirs != STORE_DECLINED))
+			return CPE_NO_REQUEST;
+		return cmd_befriend(srv, a, su->id, r);
+	case CPC_DECLINE:
+		if (r->blocked || (r->theirs != STORE_REQUESTED &&
+		    r->theirs != STORE_DECLINED))
+			return CPE_NO_REQUEST;
+		return store_contact_set(srv->st, su->id, a->id,
+		    STORE_DECLINED) == -1 ? CPE_INTERNAL : CPE_NONE;
+	case CPC_DEL:
+		if (store_contact_del(srv->st, a->id, su->id) == -1 ||
+		    (r->theirs == STORE_ACCEPTED && store_contact_del(srv->st,
+		    su->id, a->id) == -1))
+			return CPE_INTERNAL;
+		break;
+	case CPC_BLOCK:
+		if (store_block_add(srv->st, a->id, su->id) == -1 ||
+		    store_contact_del(srv->st, a->id, su->id) == -1)
+			return CPE_INTERNAL;
+		break;
+	case CPC_UNBLOCK:
+		return store_block_del(srv->st, a->id, su->id) == -1 ?
+		    CPE_INTERNAL : CPE_NONE;
+	}
+	if (mutual)
+		cmd_unfriend(srv, a, su->id);
+	return CPE_NONE;
+}
+
+/* A CONTACTS change: 0 done, or -1 if refused (answered). */
 static int
 cmd_contacts_change(struct client *c, const struct cp_msg *m,
     const struct command *cmd)
@@ -437,7 +610,9 @@ cmd_contacts_change(struct client *c, const struct cp_msg *m,
 	static const struct command	 change = { NULL, 1, 1, RATE_CONTACT };
 	struct server			*srv = c->srv;
 	struct store_user		 su;
+	struct store_rel		 r;
 	char				 key[NICK_MAX_BYTES];
+	enum cp_err			 e;
 	int				 rc;
 
 	if (cmd_limited(c, &change, m))
@@ -451,26 +626,27 @@ cmd_contacts_change(struct client *c, const struct cp_msg *m,
 		    CPE_UNKNOWN_USER : CPE_INTERNAL);
 		return -1;
 	}
-	if (m->flags == CPC_ADD && store_contact_count(srv->st,
-	    c->u->id) >= srv->conf.max_contacts) {
-		outq_error(c, m->id, m->type, CPE_LIMIT);
+	if (su.id == c->u->id && m->flags != CPC_DEL &&
+	    m->flags != CPC_UNBLOCK) {
+		outq_error(c, m->id, m->type, m->flags == CPC_ADD ||
+		    m->flags == CPC_BLOCK ? CPE_UNKNOWN_USER : CPE_NO_REQUEST);
 		return -1;
 	}
-	rc = m->flags == CPC_ADD ? store_contact_add(srv->st, c->u->id,
-	    su.id) : store_contact_del(srv->st, c->u->id, su.id);
-	if (rc == -1) {
+	if (store_rel(srv->st, c->u->id, su.id, &r) == -1) {
 		outq_error(c, m->id, m->type, CPE_INTERNAL);
 		return -1;
 	}
-	/* The contact's quota for messages to this user changes at once. */
-	quota_set_contact(srv->quota, su.id, c->u->id, m->flags == CPC_ADD ?
-	    QUOTA_CONTACT : QUOTA_STRANGER);
+	if ((e = cmd_contacts_op(srv, c->u, m->flags, &su, &r)) != CPE_NONE) {
+		outq_error(c, m->id, m->type, e);
+		return -1;
+	}
 	return 0;
 }
 
 /*
- * CONTACTS: list, add, remove; answers with the whole list, so each
- * takes a token of its row's rate (lists), and a change one of the
+ * CONTACTS: a change, then the list it concerns: contacts (with the
+ * presence of mutual ones), requests to this user, or blocked users.
+ * Each takes a token of its row's rate (lists), and a change one of the
  * contact changes' too.
  */
 void
@@ -479,26 +655,47 @@ cmd_contacts(struct client *c, const struct cp_msg *m,
 {
 	struct server	*srv = c->srv;
 	struct roster	*r;
+	int		 rc;
 
 	if (cmd_limited(c, cmd, m))
 		return;
-	if (m->flags != CPC_LIST && cmd_contacts_change(c, m, cmd) == -1)
+	if (m->flags != CPC_LIST && m->flags != CPC_REQUESTS &&
+	    m->flags != CPC_BLOCKED && cmd_contacts_change(c, m, cmd) == -1)
 		return;
 	r = xcalloc(1, sizeof *r);
 	r->srv = srv;
-	if (store_contacts(srv->st, c->u->id, cmd_roster_add, r) == -1)
+	switch (m->flags) {
+	case CPC_DECLINE:
+	case CPC_REQUESTS:
+		rc = store_requests(srv->st, c->u->id, cmd_roster_add, r);
+		break;
+	case CPC_BLOCK:
+	case CPC_UNBLOCK:
+	case CPC_BLOCKED:
+		rc = store_blocks(srv->st, c->u->id, cmd_roster_add, r);
+		break;
+	default:
+		rc = store_contacts(srv->st, c->u->id, cmd_roster_add, r);
+		break;
+	}
+	if (rc == -1)
 		outq_error(c, m->id, m->type, CPE_INTERNAL);
 	else
 		cmd_roster_reply(c, r, m->id, m->type);
 	free(r);
 }
 
-/* WHO: everyone online who fits in one ROSTER, if the directory is on. */
+/*
+ * WHO: everyone online who chose to be listed (STORE_SET_VISIBLE) and
+ * has not blocked the asker, as many as fit in one ROSTER, if the
+ * directory is on.
+ */
 void
 cmd_who(struct client *c, const struct cp_msg *m, const struct command *cmd)
 {
 	struct server		*srv = c->srv;
 	struct store_user	 su;
+	struct store_rel	 rel;
 	struct roster		*r;
 	struct user		*u;
 
@@ -510,8 +707,13 @@ cmd_who(struct client *c, const struct cp_msg *m, const struct command *cmd)
 		return;
 	r = xcalloc(1, sizeof *r);
 	r->srv = srv;
+	r->who = 1;
 	memset(&su, 0, sizeof su);
 	for (u = srv->online; u != NULL && !r->full; u = u->onext) {
+		if (!(u->settings & STORE_SET_VISIBLE) || (u != c->u &&
+		    (store_rel(srv->st, c->u->id, u->id, &rel) == -1 ||
+		    rel.blocked_by)))
+			continue;
 		su.id = u->id;
 		snprintf(su.nick, sizeof su.nick, "%s", u->nick);
 		cmd_roster_add(r, &su);
@@ -520,7 +722,10 @@ cmd_who(struct client *c, const struct cp_msg *m, const struct command *cmd)
 	free(r);
 }
 
-/* TYPING: pass it on to the recipient's sessions, if online. */
+/*
+ * TYPING: pass it on to the recipient's sessions, if it is online and a
+ * mutual contact, and the sender sends typing notices; else drop it.
+ */
 void
 cmd_typing(struct client *c, const struct cp_msg *m,
     const struct command *cmd)
@@ -532,10 +737,11 @@ cmd_typing(struct client *c, const struct cp_msg *m,
 	uint8_t		 wire[512];
 	size_t		 n;
 
-	if (cmd_limited(c, cmd, m))
+	if (cmd_limited(c, cmd, m) || !(c->u->settings & STORE_SET_TYPING))
 		return;
 	if (cmd_nick(srv, &m->nick, key) != NICK_OK ||
-	    (u = user_by_key(srv, key)) == NULL)
+	    (u = user_by_key(srv, key)) == NULL ||
+	    store_contact_has(srv->st, c->u->id, u->id) != 1)
 		return;
 	memset(&r, 0, sizeof r);
 	r.type = CP_TYPING_FROM;
@@ -556,4 +762,34 @@ cmd_away(struct client *c, const struct cp_msg *m, const struct command *cmd)
 		return;
 	u->away = away;
 	presence_notify(c->srv, u, away ? CPP_AWAY : CPP_ONLINE, 0);
+}
+
+/*
+ * SETTINGS: set the bits of mask to value, kept with the account so
+ * that every device of it follows them; answer them all.
+ */
+void
+cmd_settings(struct client *c, const struct cp_msg *m,
+    const struct command *cmd)
+{
+	struct server	*srv = c->srv;
+	struct user	*u = c->u;
+	struct cp_msg	 r;
+	int		 v;
+
+	if (cmd_limited(c, cmd, m))
+		return;
+	v = (u->settings & ~m->flags) | m->value;
+	if (v != u->settings) {
+		if (store_user_settings(srv->st, u->id, v) == -1) {
+			outq_error(c, m->id, m->type, CPE_INTERNAL);
+			return;
+		}
+		u->settings = v;
+	}
+	memset(&r, 0, sizeof r);
+	r.type = CP_SETTINGS_ARE;
+	r.id = m->id;
+	r.flags = (uint8_t)(v & CPS_ALL);
+	outq_reply(c, &r, m->id, m->type);
 }

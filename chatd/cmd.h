@@ -69,5 +69,7 @@ void	cmd_typing(struct client *, const struct cp_msg *,
 	    const struct command *);
 void	cmd_away(struct client *, const struct cp_msg *,
 	    const struct command *);
+void	cmd_settings(struct client *, const struct cp_msg *,
+	    const struct command *);
 
 #endif

@@ -123,7 +123,7 @@ config_defaults(struct chatd_conf *c)
 	c->list_rate = 1;
 	c->list_burst = 10;
 	c->pair_quota = 500;
-	c->stranger_quota = 50;
+	c->stranger_quota = 3;
 	c->malformed_max = 8;
 	c->login_rl.enable = 1;
 	c->login_rl.interval = 0;	/* a login a second per address */

@@ -1,5 +1,6 @@
 /*
- * presence.c: PRESENCE notices to the watchers of a user (presence.h).
+ * presence.c: PRESENCE notices to the watchers of a user (presence.h),
+ * who are its mutual contacts (store_watchers()).
  * Uses the store (who watches whom), user.c (who is online) and the
  * chat protocol's encoder.
  */
@@ -29,14 +30,12 @@ presence_watcher(void *arg, const struct store_user *su)
 		user_send(w, pa->wire, pa->len);
 }
 
-/* Tell everyone who has u as a contact about its presence. */
-void
-presence_notify(struct server *srv, struct user *u, enum cp_presence p,
-    uint64_t last_seen)
+/* A PRESENCE notice of u (p, last_seen) into wire: its length or 0. */
+static size_t
+presence_encode(struct user *u, enum cp_presence p, uint64_t last_seen,
+    uint8_t *wire, size_t cap)
 {
-	struct presence_arg	pa;
-	struct cp_msg		m;
-	uint8_t			wire[512];
+	struct cp_msg	m;
 
 	memset(&m, 0, sizeof m);
 	m.type = CP_PRESENCE;
@@ -44,9 +43,36 @@ presence_notify(struct server *srv, struct user *u, enum cp_presence p,
 	m.nick.len = strlen(u->nick);
 	m.flags = (uint8_t)p;
 	m.time = last_seen;
+	return cp_encode(wire, cap, &m);
+}
+
+void
+presence_tell(struct server *srv, struct user *u, struct user *to,
+    int shown)
+{
+	uint8_t		wire[512];
+	size_t		n;
+
+	if (u == NULL || to == NULL)
+		return;
+	n = presence_encode(u, !shown ? CPP_OFFLINE : u->away ? CPP_AWAY :
+	    CPP_ONLINE, 0, wire, sizeof wire);
+	if (n != 0)
+		user_send(to, wire, n);
+}
+
+/* Tell everyone who has u as a contact about its presence. */
+void
+presence_notify(struct server *srv, struct user *u, enum cp_presence p,
+    uint64_t last_seen)
+{
+	struct presence_arg	pa;
+	uint8_t			wire[512];
+
 	pa.srv = srv;
 	pa.wire = wire;
-	if ((pa.len = cp_encode(wire, sizeof wire, &m)) == 0)
+	if ((pa.len = presence_encode(u, p, last_seen, wire,
+	    sizeof wire)) == 0)
 		return;
 	store_watchers(srv->st, u->id, presence_watcher, &pa);
 }

@@ -1,5 +1,5 @@
 /*
- * presence.h: telling a user's watchers (those who have it as a contact)
+ * presence.h: telling a user's watchers (its mutual contacts)
  * that it came online, went away or went offline (presence.c).  Owns
  * nothing that lasts: each notice is sent at once, to the watchers'
  * sessions that are up.
@@ -16,5 +16,12 @@ struct user;
 
 void	presence_notify(struct server *, struct user *, enum cp_presence,
 	    uint64_t last_seen);
+/*
+ * Two users became contacts (shown) or stopped being (not shown): tell
+ * online user to about online user u, as it is or as offline.  Either
+ * may be NULL (offline): then nothing is sent.
+ */
+void	presence_tell(struct server *, struct user *u, struct user *to,
+	    int shown);
 
 #endif

@@ -4,14 +4,15 @@
  * delivered cursor passes it (a MARK delivered or read); so the counts
  * hold whether the recipient is offline, online and reading, or online
  * and not reading.  cmd.c checks them on every SEND, in O(1): a sender
- * may have pair_quota waiting for a recipient that has it as a contact,
+ * may have pair_quota waiting for a recipient it is a mutual contact of,
  * stranger_quota otherwise, and a recipient queue_max from everyone.
  *
  * The table lives in memory from quota_new() to quota_free(), owned by
  * the server; it is filled from the store at start (quota_load()) and
  * again after the store forgot messages (retention).  Each pair also
  * caches whether the sender is one of the recipient's contacts, looked
- * up only when the sender nears the stranger quota.
+ * up only when the sender nears the stranger quota, and set whenever
+ * two users become or stop being contacts (cmd.c).
  */
 #ifndef QUOTA_H
 #define QUOTA_H

@@ -73,6 +73,7 @@ static const struct command commands[CP_OK] = {
 	[CP_TYPING] =	{ cmd_typing,	1,	0,	RATE_TYPING },
 	[CP_AWAY] =	{ cmd_away,	1,	0,	RATE_NONE },
 	[CP_DEVICES] =	{ device_cmd,	1,	1,	RATE_LIST },
+	[CP_SETTINGS] =	{ cmd_settings,	1,	1,	RATE_LIST },
 };
 
 /*
@@ -386,11 +387,12 @@ server_log_stats(struct server *srv, const char *when)
 	    PRIu64 " quota %" PRIu64 " bad_utf8 %" PRIu64 " control_char %"
 	    PRIu64 " too_long %" PRIu64 " unknown_user %" PRIu64 " busy %"
 	    PRIu64 " send_failed %" PRIu64 " closed_malformed %" PRIu64
-	    " closed_unread %" PRIu64 " waiting_pairs %zu", when,
-	    s->malformed, s->bad_version, s->not_logged_in, s->ratelimited,
-	    s->queue_full, s->quota, s->bad_utf8, s->control_char,
-	    s->too_long, s->unknown_user, s->busy, s->send_failed,
-	    s->closed_malformed, s->closed_unread, quota_pairs(srv->quota));
+	    " closed_unread %" PRIu64 " blocked %" PRIu64 " waiting_pairs %zu",
+	    when, s->malformed, s->bad_version, s->not_logged_in,
+	    s->ratelimited, s->queue_full, s->quota, s->bad_utf8,
+	    s->control_char, s->too_long, s->unknown_user, s->busy,
+	    s->send_failed, s->closed_malformed, s->closed_unread, s->blocked,
+	    quota_pairs(srv->quota));
 	log_info("%s: datagrams in %" PRIu64 " out %" PRIu64 " malformed %"
 	    PRIu64 " truncated %" PRIu64 " forged %" PRIu64 " replayed %" PRIu64
 	    " unknown %" PRIu64 " refused %" PRIu64 " retransmits %" PRIu64

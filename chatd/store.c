@@ -27,6 +27,8 @@ enum {
 	Q_MSG_RANGE, Q_MSG_RANGE_FROM, Q_CONV_GET, Q_CONV_PUT, Q_OWED,
 	Q_USER_DELIVERED, Q_SID_RESERVE, Q_EXPIRE, Q_MSG_QUEUE,
 	Q_QUEUE_FROM, Q_REQUEUE, Q_MSG_WAITING, Q_CONTACT_HAS,
+	Q_CONTACT_SET, Q_REL, Q_REQUESTS, Q_BLOCK_ADD, Q_BLOCK_DEL, Q_BLOCKS,
+	Q_USER_SETTINGS,
 	Q_COUNT
 };
 
@@ -37,9 +39,9 @@ static const char *const sql[Q_COUNT] = {
 	[Q_ROLLBACK] = "ROLLBACK",
 	[Q_USER_ADD] = "INSERT OR IGNORE INTO users(key, nick, hash, created,"
 	    " skeleton) VALUES (?, ?, ?, ?, ?)",
-	[Q_USER_GET] = "SELECT id, nick, hash, last_seen, delivered FROM users"
-	    " WHERE key = ?",
-	[Q_USER_BY_ID] = "SELECT id, nick, hash, last_seen, delivered"
+	[Q_USER_GET] = "SELECT id, nick, hash, last_seen, delivered, settings"
+	    " FROM users WHERE key = ?",
+	[Q_USER_BY_ID] = "SELECT id, nick, hash, last_seen, delivered, settings"
 	    " FROM users"
 	    " WHERE id = ?",
 	[Q_USER_HASH] = "UPDATE users SET hash = ? WHERE id = ?",
@@ -68,10 +70,17 @@ static const char *const sql[Q_COUNT] = {
 	    " VALUES (?, ?)",
 	[Q_CONTACT_DEL] = "DELETE FROM contacts WHERE user = ? AND contact = ?",
 	[Q_CONTACT_COUNT] = "SELECT count(*) FROM contacts WHERE user = ?",
-	[Q_CONTACTS] = "SELECT u.id, u.nick, u.last_seen FROM contacts c"
+	/* Each row with its state and whether the other side accepted. */
+	[Q_CONTACTS] = "SELECT u.id, u.nick, u.last_seen, c.state,"
+	    " ifnull((SELECT r.state = 2 FROM contacts r"
+	    " WHERE r.user = c.contact AND r.contact = c.user), 0)"
+	    " FROM contacts c"
 	    " JOIN users u ON u.id = c.contact WHERE c.user = ?"
 	    " ORDER BY u.key",
-	[Q_WATCHERS] = "SELECT user FROM contacts WHERE contact = ?",
+	/* Presence flows only between users who accepted each other. */
+	[Q_WATCHERS] = "SELECT c.user FROM contacts c JOIN contacts r"
+	    " ON r.user = c.contact AND r.contact = c.user"
+	    " WHERE c.contact = ? AND c.state = 2 AND r.state = 2",
 	[Q_MSG_ADD] = "INSERT OR IGNORE INTO messages(sender, msgid, rcpt, t,"
 	    " text, id, q) VALUES (?, ?, ?, ?, ?, ?, ?)",
 	/* A stored message and how far it has got: read up to the
@@ -130,7 +139,30 @@ static const char *const sql[Q_COUNT] = {
 	[Q_MSG_WAITING] = "SELECT m.sender, m.rcpt, count(*) FROM users u"
 	    " JOIN messages m ON m.rcpt = u.id AND m.q AND m.id > u.delivered"
 	    " GROUP BY m.rcpt, m.sender",
-	[Q_CONTACT_HAS] = "SELECT 1 FROM contacts WHERE user = ? AND contact = ?",
+	[Q_CONTACT_HAS] = "SELECT 1 FROM contacts c JOIN contacts r"
+	    " ON r.user = c.contact AND r.contact = c.user"
+	    " WHERE c.user = ? AND c.contact = ? AND c.state = 2"
+	    " AND r.state = 2",
+	[Q_CONTACT_SET] = "INSERT INTO contacts(user, contact, state)"
+	    " VALUES (?1, ?2, ?3) ON CONFLICT (user, contact)"
+	    " DO UPDATE SET state = ?3",
+	[Q_REL] = "SELECT ifnull((SELECT state FROM contacts"
+	    " WHERE user = ?1 AND contact = ?2), 0),"
+	    " ifnull((SELECT state FROM contacts"
+	    " WHERE user = ?2 AND contact = ?1), 0),"
+	    " EXISTS (SELECT 1 FROM blocks WHERE user = ?1 AND blocked = ?2),"
+	    " EXISTS (SELECT 1 FROM blocks WHERE user = ?2 AND blocked = ?1)",
+	/* Requests to a user from anyone it has not blocked. */
+	[Q_REQUESTS] = "SELECT u.id, u.nick FROM contacts c"
+	    " JOIN users u ON u.id = c.user WHERE c.contact = ?1"
+	    " AND c.state = 1 AND NOT EXISTS (SELECT 1 FROM blocks b"
+	    " WHERE b.user = ?1 AND b.blocked = c.user) ORDER BY u.key",
+	[Q_BLOCK_ADD] = "INSERT OR IGNORE INTO blocks(user, blocked)"
+	    " VALUES (?, ?)",
+	[Q_BLOCK_DEL] = "DELETE FROM blocks WHERE user = ? AND blocked = ?",
+	[Q_BLOCKS] = "SELECT u.id, u.nick FROM blocks b"
+	    " JOIN users u ON u.id = b.blocked WHERE b.user = ? ORDER BY u.key",
+	[Q_USER_SETTINGS] = "UPDATE users SET settings = ?2 WHERE id = ?1",
 };
 
 /*
@@ -160,8 +192,16 @@ static const char *const sql[Q_COUNT] = {
  * Version 5: device tokens have an id, a device name, a last use and a
  * last address (TOKENS_COLUMNS), and registrations are kept a day by
  * address for the daily cap.
+ *
+ * Version 6: consent.  A contacts row (user, contact) has a state: 1
+ * user asked contact (a request), 2 user accepted contact, 3 contact
+ * declined user's request (user still sees it as asked).  Two users are
+ * contacts when both rows are 2.  blocks holds who blocked whom, and
+ * users.settings the account's privacy bits (STORE_SET_*).  The upgrade
+ * makes a pair that had each other accepted, and a one-sided row a
+ * request from the user who added.
  */
-#define STORE_VERSION	5
+#define STORE_VERSION	6
 
 /* The message table of version 3, for the schema and the upgrades. */
 #define MESSAGES_COLUMNS						\
@@ -198,7 +238,8 @@ static const char schema[] =
 	"  created INTEGER NOT NULL,"
 	"  last_seen INTEGER NOT NULL DEFAULT 0,"
 	"  delivered INTEGER NOT NULL DEFAULT 0,"
-	"  skeleton TEXT);"
+	"  skeleton TEXT,"
+	"  settings INTEGER NOT NULL DEFAULT 6);"
 	"CREATE UNIQUE INDEX IF NOT EXISTS users_skeleton ON users(skeleton);"
 	"CREATE TABLE IF NOT EXISTS tokens (" TOKENS_COLUMNS ");"
 	"CREATE INDEX IF NOT EXISTS tokens_user ON tokens(user);"
@@ -210,8 +251,13 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS contacts ("
 	"  user INTEGER NOT NULL,"
 	"  contact INTEGER NOT NULL,"
+	"  state INTEGER NOT NULL DEFAULT 2,"
 	"  PRIMARY KEY (user, contact)) WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS contacts_rev ON contacts(contact);"
+	"CREATE TABLE IF NOT EXISTS blocks ("
+	"  user INTEGER NOT NULL,"
+	"  blocked INTEGER NOT NULL,"
+	"  PRIMARY KEY (user, blocked)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS messages (" MESSAGES_COLUMNS ");"
 	"CREATE UNIQUE INDEX IF NOT EXISTS messages_dedupe"
 	"  ON messages(msgid, sender);"
@@ -229,7 +275,20 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS meta ("
 	"  key TEXT PRIMARY KEY,"
 	"  value INTEGER NOT NULL) WITHOUT ROWID;"
-	"PRAGMA user_version = 5;";
+	"PRAGMA user_version = 6;";
+
+/*
+ * Before version 6 a contact was a row and nothing more: a row whose
+ * reverse is there too becomes accepted on both sides, one alone a
+ * request from the user who added.  Settings take their defaults.
+ */
+static const char migrate5[] =
+	"ALTER TABLE users ADD COLUMN settings INTEGER NOT NULL DEFAULT 6;";
+static const char migrate5_contacts[] =
+	"ALTER TABLE contacts ADD COLUMN state INTEGER NOT NULL DEFAULT 2;"
+	"UPDATE contacts SET state = 1 WHERE NOT EXISTS (SELECT 1 FROM"
+	"  contacts r WHERE r.user = contacts.contact"
+	"  AND r.contact = contacts.user);";
 
 /* Version 3 had no skeletons (store_nicks() fills them in). */
 static const char migrate3[] =
@@ -707,6 +766,12 @@ store_schema(struct store *st, char **msg)
 		    (v < 5 && store_pragma(st, "SELECT count(*) FROM"
 		    " sqlite_master WHERE type = 'table' AND name = 'tokens'")
 		    > 0 && sqlite3_exec(st->db, migrate_tokens, NULL, NULL,
+		    msg) != SQLITE_OK) ||
+		    (v < 6 && sqlite3_exec(st->db, migrate5, NULL, NULL, msg) !=
+		    SQLITE_OK) ||
+		    (v < 6 && store_pragma(st, "SELECT count(*) FROM"
+		    " sqlite_master WHERE type = 'table' AND name = 'contacts'")
+		    > 0 && sqlite3_exec(st->db, migrate5_contacts, NULL, NULL,
 		    msg) != SQLITE_OK) ||
 		    sqlite3_exec(st->db, schema, NULL, NULL, msg) != SQLITE_OK)
 			goto fail;
@@ -1195,6 +1260,7 @@ store_user_row(struct store *st, sqlite3_stmt *s, struct store_user *u,
 		store_col_text(s, 2, u->hash, sizeof u->hash);
 		u->last_seen = (uint64_t)sqlite3_column_int64(s, 3);
 		u->delivered = (uint64_t)sqlite3_column_int64(s, 4);
+		u->settings = sqlite3_column_int(s, 5);
 		sqlite3_reset(s);
 		return 1;
 	case SQLITE_DONE:
@@ -1455,12 +1521,102 @@ store_contacts(struct store *st, uint64_t user, store_user_fn *fn, void *arg)
 		u.id = (uint64_t)sqlite3_column_int64(s, 0);
 		store_col_text(s, 1, u.nick, sizeof u.nick);
 		u.last_seen = (uint64_t)sqlite3_column_int64(s, 2);
+		u.state = sqlite3_column_int(s, 3);
+		u.mutual = u.state == STORE_ACCEPTED &&
+		    sqlite3_column_int(s, 4);
 		fn(arg, &u);
 		n++;
 	}
 	if (rc != SQLITE_DONE)
 		return store_fail(st, "list contacts");
 	return n;
+}
+
+int
+store_contact_set(struct store *st, uint64_t user, uint64_t contact,
+    int state)
+{
+	sqlite3_stmt	*s;
+
+	if (store_txc(st) == -1)
+		return -1;
+	s = store_q(st, Q_CONTACT_SET);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)user);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)contact);
+	sqlite3_bind_int(s, 3, state);
+	return store_exec(st, s, "set contact");
+}
+
+int
+store_rel(struct store *st, uint64_t user, uint64_t other,
+    struct store_rel *r)
+{
+	sqlite3_stmt	*s = store_q(st, Q_REL);
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)user);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)other);
+	if (sqlite3_step(s) != SQLITE_ROW)
+		return store_fail(st, "look up contact");
+	r->mine = sqlite3_column_int(s, 0);
+	r->theirs = sqlite3_column_int(s, 1);
+	r->blocked = sqlite3_column_int(s, 2);
+	r->blocked_by = sqlite3_column_int(s, 3);
+	sqlite3_reset(s);
+	return 0;
+}
+
+/* Users (id and nick) that query q lists for user; their number or -1. */
+static int
+store_user_list(struct store *st, int q, uint64_t user, store_user_fn *fn,
+    void *arg, const char *what)
+{
+	sqlite3_stmt		*s = store_q(st, q);
+	struct store_user	 u;
+	int			 rc, n = 0;
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)user);
+	memset(&u, 0, sizeof u);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		u.id = (uint64_t)sqlite3_column_int64(s, 0);
+		store_col_text(s, 1, u.nick, sizeof u.nick);
+		fn(arg, &u);
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		return store_fail(st, what);
+	return n;
+}
+
+int
+store_requests(struct store *st, uint64_t user, store_user_fn *fn, void *arg)
+{
+	return store_user_list(st, Q_REQUESTS, user, fn, arg,
+	    "list requests");
+}
+
+int
+store_block_add(struct store *st, uint64_t user, uint64_t blocked)
+{
+	return store_write(st, 1, Q_BLOCK_ADD, 2, user, blocked, "block");
+}
+
+int
+store_block_del(struct store *st, uint64_t user, uint64_t blocked)
+{
+	return store_write(st, 1, Q_BLOCK_DEL, 2, user, blocked, "unblock");
+}
+
+int
+store_blocks(struct store *st, uint64_t user, store_user_fn *fn, void *arg)
+{
+	return store_user_list(st, Q_BLOCKS, user, fn, arg, "list blocked");
+}
+
+int
+store_user_settings(struct store *st, uint64_t id, int settings)
+{
+	return store_write(st, 1, Q_USER_SETTINGS, 2, id, (uint64_t)settings,
+	    "set settings");
 }
 
 int

@@ -34,7 +34,18 @@ struct store_user {
 	char		hash[STORE_HASHLEN];	/* crypto_pwhash_str() */
 	uint64_t	last_seen;		/* ms UTC; 0 never */
 	uint64_t	delivered;		/* cursor: see store_conv */
+	int		settings;		/* STORE_SET_* bits */
+	/* store_contacts() only: user's row's state (STORE_REQUESTED...),
+	 * and whether the contact accepted user too. */
+	int		state;
+	int		mutual;
 };
+
+/* An account's privacy settings (users.settings), and their defaults. */
+#define STORE_SET_VISIBLE	0x01	/* listed by WHO */
+#define STORE_SET_RECEIPTS	0x02	/* its read marks earn receipts */
+#define STORE_SET_TYPING	0x04	/* its typing notices are passed */
+#define STORE_SET_DEFAULT	(STORE_SET_RECEIPTS | STORE_SET_TYPING)
 
 struct store_msg {
 	uint64_t	 sid;		/* server message id, increasing */
@@ -179,21 +190,57 @@ int		 store_reg_count(struct store *, const char *addr,
 int		 store_reg_add(struct store *, const char *addr, uint64_t now);
 int		 store_reg_expire(struct store *, uint64_t before);
 
-/* Contacts: add (0 added or present), remove, count, list, watchers. */
+/*
+ * Contacts.  A row (user, contact) has a state: STORE_REQUESTED (user
+ * asked contact), STORE_ACCEPTED, STORE_DECLINED (contact declined user's
+ * request; user is not told).  Two users are contacts when each has
+ * accepted the other; only then is presence passed (store_watchers()),
+ * and store_contact_has() true.  store_contact_add() adds an accepted row
+ * (0 added or present); store_contact_set() sets a row's state.
+ */
+enum store_contact_state {
+	STORE_NONE = 0,
+	STORE_REQUESTED = 1,
+	STORE_ACCEPTED = 2,
+	STORE_DECLINED = 3,
+};
+/* How two users stand: each one's row's state, and blocks either way. */
+struct store_rel {
+	int	mine;		/* user's row to other, STORE_NONE if none */
+	int	theirs;		/* other's row to user */
+	int	blocked;	/* user blocked other */
+	int	blocked_by;	/* other blocked user */
+};
+int		 store_contact_set(struct store *, uint64_t user,
+		    uint64_t contact, int state);
+int		 store_rel(struct store *, uint64_t user, uint64_t other,
+		    struct store_rel *);
 int		 store_contact_add(struct store *, uint64_t user,
 		    uint64_t contact);
 int		 store_contact_del(struct store *, uint64_t user,
 		    uint64_t contact);
 int		 store_contact_count(struct store *, uint64_t user);
-/* Is contact on user's list: 1, 0, -1. */
+/* Are user and contact contacts of each other: 1, 0, -1. */
 int		 store_contact_has(struct store *, uint64_t user,
 		    uint64_t contact);
 typedef void	 store_user_fn(void *arg, const struct store_user *);
 int		 store_contacts(struct store *, uint64_t user, store_user_fn *,
 		    void *arg);
-/* Every user whose contact list holds user (id only is filled in). */
+/* Every user who has user as a contact, mutually (id only). */
 int		 store_watchers(struct store *, uint64_t user, store_user_fn *,
 		    void *arg);
+/* The users who asked user and are not blocked by it (id, nick). */
+int		 store_requests(struct store *, uint64_t user, store_user_fn *,
+		    void *arg);
+/* Blocks: add (0 added or present), remove, list (id, nick). */
+int		 store_block_add(struct store *, uint64_t user,
+		    uint64_t blocked);
+int		 store_block_del(struct store *, uint64_t user,
+		    uint64_t blocked);
+int		 store_blocks(struct store *, uint64_t user, store_user_fn *,
+		    void *arg);
+/* Set an account's privacy settings (STORE_SET_* bits). */
+int		 store_user_settings(struct store *, uint64_t id, int settings);
 
 /*
  * How far messages have got is kept as cursors, never per message: every

@@ -23,6 +23,7 @@ struct user {
 	char		*nick;		/* NFC */
 	char		*key;		/* case-folded */
 	int		 away;
+	int		 settings;	/* STORE_SET_*, read at its first login */
 	int		 moved;		/* on the list of cursors to write */
 	struct cursor	*cur;		/* NULL until a message is sent to it */
 	struct client	*clients;

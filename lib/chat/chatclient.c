@@ -615,6 +615,11 @@ cc_sess_message(struct sess *s, const uint8_t *buf, size_t len, void *arg)
 	case CP_DEVICE_LIST:
 		cc_on_devices(c, &m);
 		break;
+	case CP_SETTINGS_ARE:
+		cc_pending_take(c, m.id);
+		if (c->cb.settings != NULL)
+			c->cb.settings(c, m.id, m.flags, c->cb.arg);
+		break;
 	case CP_PRESENCE:
 	case CP_TYPING_FROM:
 		memcpy(nick, m.nick.p, m.nick.len);
@@ -1068,7 +1073,7 @@ chatclient_contacts(struct chatclient *c, enum cp_contacts_op op,
 	memset(&m, 0, sizeof m);
 	m.type = CP_CONTACTS;
 	m.flags = (uint8_t)op;
-	if (op != CPC_LIST) {
+	if (op != CPC_LIST && op != CPC_REQUESTS && op != CPC_BLOCKED) {
 		if (nick == NULL || strlen(nick) > CP_NICK_WIRE) {
 			errno = EINVAL;
 			return 0;
@@ -1076,6 +1081,23 @@ chatclient_contacts(struct chatclient *c, enum cp_contacts_op op,
 		m.nick.p = (const uint8_t *)nick;
 		m.nick.len = strlen(nick);
 	}
+	return cc_request(c, &m);
+}
+
+uint64_t
+chatclient_settings(struct chatclient *c, unsigned int mask,
+    unsigned int values)
+{
+	struct cp_msg	m;
+
+	if ((mask & ~CPS_ALL) != 0 || (values & ~mask) != 0) {
+		errno = EINVAL;
+		return 0;
+	}
+	memset(&m, 0, sizeof m);
+	m.type = CP_SETTINGS;
+	m.flags = (uint8_t)mask;
+	m.value = (uint8_t)values;
 	return cc_request(c, &m);
 }
 

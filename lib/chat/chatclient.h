@@ -135,6 +135,9 @@ struct chatclient_cb {
 	 * positional initialisers still fit). */
 	void	(*devices)(struct chatclient *, uint64_t id,
 		    const struct chatclient_device *, size_t n, void *arg);
+	/* The answer to chatclient_settings(): every CPS_* bit. */
+	void	(*settings)(struct chatclient *, uint64_t id,
+		    unsigned int values, void *arg);
 };
 
 /* Fill conf with the defaults. */
@@ -208,7 +211,10 @@ int		 chatclient_mark_read(struct chatclient *, uint64_t sid);
  * EINVAL (bad argument).
  */
 uint64_t	 chatclient_contacts(struct chatclient *, enum cp_contacts_op,
-		    const char *nick);		/* nick NULL for CPC_LIST */
+		    const char *nick);		/* nick NULL for the lists */
+/* Set the CPS_* bits of mask to values (mask 0: only read them). */
+uint64_t	 chatclient_settings(struct chatclient *, unsigned int mask,
+		    unsigned int values);
 uint64_t	 chatclient_who(struct chatclient *);
 /* The account's devices (the devices callback), or revoke one: its
  * token and sessions end (the result callback, CP_DEVICES). */

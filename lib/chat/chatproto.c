@@ -18,6 +18,7 @@ enum cp_field {
 	F_FLAGS,	/* u8 flags */
 	F_CODE,		/* u16 code */
 	F_REQ,		/* u8 reqtype */
+	F_VALUE,	/* u8 value */
 	F_SID,		/* u64 sid */
 	F_TIME,		/* u64 time */
 	F_NICK,		/* s8 nick */
@@ -50,6 +51,7 @@ static const struct cp_layout layouts[] = {
 	{ CP_TYPING, "TYPING", { F_NICK } },
 	{ CP_AWAY, "AWAY", { F_FLAGS } },
 	{ CP_DEVICES, "DEVICES", { F_ID, F_FLAGS, F_SID } },
+	{ CP_SETTINGS, "SETTINGS", { F_ID, F_FLAGS, F_VALUE } },
 	{ CP_OK, "OK", { F_ID } },
 	{ CP_ERROR, "ERROR", { F_ID, F_CODE, F_REQ, F_DETAIL } },
 	{ CP_WELCOME, "WELCOME", { F_ID, F_FLAGS, F_NICK, F_SECRET } },
@@ -60,6 +62,7 @@ static const struct cp_layout layouts[] = {
 	{ CP_PRESENCE, "PRESENCE", { F_NICK, F_FLAGS, F_TIME } },
 	{ CP_TYPING_FROM, "TYPING_FROM", { F_NICK } },
 	{ CP_DEVICE_LIST, "DEVICE_LIST", { F_ID, F_DEVICES } },
+	{ CP_SETTINGS_ARE, "SETTINGS_ARE", { F_ID, F_FLAGS } },
 };
 
 static const char *const errtext[CPE_MAX] = {
@@ -87,6 +90,7 @@ static const char *const errtext[CPE_MAX] = {
 	[CPE_QUOTA] =
 	    "too many of your messages are waiting for this recipient",
 	[CPE_NO_DEVICE] = "no such device",
+	[CPE_NO_REQUEST] = "no contact request from that user",
 };
 
 /* The layout of type, or NULL. */
@@ -141,7 +145,12 @@ cp_values_ok(const struct cp_msg *m)
 	case CP_RECEIPT:
 		return m->flags == CPR_DELIVERED || m->flags == CPR_READ;
 	case CP_CONTACTS:
-		return m->flags <= CPC_DEL;
+		return m->flags <= CPC_BLOCKED;
+	case CP_SETTINGS:
+		return (m->flags & ~CPS_ALL) == 0 &&
+		    (m->value & ~m->flags) == 0;
+	case CP_SETTINGS_ARE:
+		return (m->flags & ~CPS_ALL) == 0;
 	case CP_DEVICES:
 		return m->flags <= CPD_REVOKE;
 	case CP_AWAY:
@@ -193,12 +202,15 @@ cp_decode(const uint8_t *buf, size_t len, struct cp_msg *m)
 			break;
 		case F_FLAGS:
 		case F_REQ:
+		case F_VALUE:
 			if (len - off < 1)
 				return CPE_MALFORMED;
 			if (l->f[i] == F_FLAGS)
 				m->flags = buf[off];
-			else
+			else if (l->f[i] == F_REQ)
 				m->reqtype = buf[off];
+			else
+				m->value = buf[off];
 			off++;
 			break;
 		case F_CODE:
@@ -299,9 +311,11 @@ cp_encode(uint8_t *buf, size_t cap, const struct cp_msg *m)
 			break;
 		case F_FLAGS:
 		case F_REQ:
+		case F_VALUE:
 			if (cap - off < 1)
 				return 0;
-			buf[off++] = l->f[i] == F_FLAGS ? m->flags : m->reqtype;
+			buf[off++] = l->f[i] == F_FLAGS ? m->flags :
+			    l->f[i] == F_REQ ? m->reqtype : m->value;
 			break;
 		case F_CODE:
 			if (cap - off < 2)
@@ -352,7 +366,7 @@ cp_size(const struct cp_msg *m)
 {
 	/* Every field at its largest is far below this; the exact size
 	 * only matters for the variable parts. */
-	return CP_HDR_LEN + 8 + 8 + 8 + 1 + 1 + 2 + 4 * 256 + 2 +
+	return CP_HDR_LEN + 8 + 8 + 8 + 1 + 1 + 1 + 2 + 4 * 256 + 2 +
 	    m->text.len + 2 + m->entries.len;
 }
 

@@ -60,11 +60,15 @@
  *  to this one (delivered), or its user has seen the conversation with
  *  this message's sender up to it (read).  No answer.
  *
- * CONTACTS (6): id (u64), op (u8: CPC_LIST, CPC_ADD, CPC_DEL), nick (s8,
- *  empty for CPC_LIST).  Answer: ROSTER with the whole list, or ERROR.
+ * CONTACTS (6): id (u64), op (u8: CPC_*), nick (s8, empty for the
+ *  three lists).  ADD asks (or accepts a request from) nick; ACCEPT and
+ *  DECLINE answer nick's request; BLOCK and UNBLOCK; LIST, REQUESTS and
+ *  BLOCKED list.  Answer: ROSTER with the whole list the op concerns
+ *  (contacts; requests for DECLINE and REQUESTS; blocked users for BLOCK,
+ *  UNBLOCK and BLOCKED), or ERROR.  Only mutual contacts show presence.
  *
- * WHO (7): id (u64).  Answer: ROSTER of who is online, or ERROR
- *  CPE_DISABLED.
+ * WHO (7): id (u64).  Answer: ROSTER of the online users who chose to be
+ *  listed (CPS_VISIBLE), or ERROR CPE_DISABLED.
  *
  * TYPING (8): to (s8).  No answer; rate limited and never stored.
  *
@@ -74,6 +78,10 @@
  *  (u64, 0 for CPD_LIST).  Answer: DEVICE_LIST (list), OK (revoked: the
  *  device's token is gone and its sessions ended), or ERROR
  *  (CPE_NO_DEVICE).
+ *
+ * SETTINGS (11): id (u64), mask (u8: CPS_* bits to set), values (u8: their
+ *  new values, only bits of mask).  A mask of 0 sets nothing.  Answer:
+ *  SETTINGS_ARE with all of them.
  *
  * Answers and notices (server to client):
  *
@@ -135,6 +143,9 @@
  *  flags: CPDF_CURRENT (the token this session logged in with),
  *  CPDF_ONLINE (a session that logged in with it is up).  address: the
  *  last one it was used from, as text ("192.0.2.7", "2001:db8::/64").
+ *
+ * SETTINGS_ARE (74): id (u64), values (u8: CPS_* bits): the account's
+ *  privacy settings, kept by the server for every device.
  */
 #ifndef CHATPROTO_H
 #define CHATPROTO_H
@@ -162,6 +173,7 @@ enum cp_type {
 	CP_TYPING = 8,
 	CP_AWAY = 9,
 	CP_DEVICES = 10,
+	CP_SETTINGS = 11,
 	CP_OK = 64,
 	CP_ERROR = 65,
 	CP_WELCOME = 66,
@@ -172,6 +184,7 @@ enum cp_type {
 	CP_PRESENCE = 71,
 	CP_TYPING_FROM = 72,
 	CP_DEVICE_LIST = 73,
+	CP_SETTINGS_ARE = 74,
 };
 
 /* REGISTER/LOGIN flags. */
@@ -190,7 +203,19 @@ enum cp_contacts_op {
 	CPC_LIST = 0,
 	CPC_ADD = 1,
 	CPC_DEL = 2,
+	CPC_ACCEPT = 3,
+	CPC_DECLINE = 4,
+	CPC_BLOCK = 5,
+	CPC_UNBLOCK = 6,
+	CPC_REQUESTS = 7,
+	CPC_BLOCKED = 8,
 };
+
+/* SETTINGS bits: listed by WHO; read marks earn receipts; typing passed. */
+#define CPS_VISIBLE	0x01
+#define CPS_RECEIPTS	0x02
+#define CPS_TYPING	0x04
+#define CPS_ALL		0x07
 
 /* DEVICES operations, and DEVICE_LIST entry flags. */
 enum cp_devices_op {
@@ -235,6 +260,7 @@ enum cp_err {
 	CPE_CONFUSABLE = 20,	/* REGISTER: looks like an existing name */
 	/* 21 is reserved (CPE_QUOTA). */
 	CPE_NO_DEVICE = 22,	/* DEVICES: no such device of the account */
+	CPE_NO_REQUEST = 23,	/* CONTACTS: no request from that user */
 	CPE_MAX
 };
 
@@ -251,7 +277,9 @@ struct cp_str {
 struct cp_msg {
 	uint8_t		type;
 	uint64_t	id;		/* request or message id */
-	uint8_t		flags;		/* flags, kind, op, state, presence */
+	uint8_t		flags;		/* flags, kind, op, state, presence,
+					 * SETTINGS mask */
+	uint8_t		value;		/* SETTINGS: values */
 	uint16_t	code;		/* ERROR: enum cp_err */
 	uint8_t		reqtype;	/* ERROR: the request's type */
 	uint64_t	sid;		/* server message id */

@@ -121,3 +121,17 @@ chatq() {
 		    "$BIN/chatc" -s "127.0.0.1:$PROXY_PORT" -n "$nick" "$@"
 	fi
 }
+
+# befriend A B [PASSWORD_A PASSWORD_B]: make A and B contacts of each
+# other (A asks, B accepts), so that presence, typing and the contacts'
+# message quota flow between them; with the passwords if given, else
+# with the device tokens their registration saved.
+befriend() {
+	if [ $# -ge 4 ]; then
+		chatp "$3" "$1" contacts add "$2" >/dev/null 2>"$T/befriend.err" &&
+		    chatp "$4" "$2" accept "$1" >/dev/null 2>>"$T/befriend.err"
+	else
+		chat "$1" contacts add "$2" >/dev/null 2>"$T/befriend.err" &&
+		    chat "$2" accept "$1" >/dev/null 2>>"$T/befriend.err"
+	fi || fail "befriend $1 $2: $(cat "$T/befriend.err")"
+}

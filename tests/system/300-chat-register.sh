@@ -29,7 +29,9 @@ expect_rc "unknown user" 67 chatp "x" nobody who
 expect_match "unknown user message" "$ERR" "unknown user"
 
 # The right password, in any case of the name; a device token after that.
-expect_rc "login as ALICE" 0 chatp "pw-a" ALICE who
+expect_rc "login as ALICE" 0 chatp "pw-a" ALICE visible on
+expect_match "alice now listed by who" "$OUT" "visible	on"
+expect_rc "who" 0 chatp "pw-a" alice who
 expect_match "who lists alice" "$OUT" "alice"
 expect_rc "token login" 0 chat alice who
 tokens="$T/cfg/udp-suite/chatc-tokens"

@@ -8,6 +8,7 @@
 start_chatd d
 register alice pa
 register bob pb
+befriend alice bob
 
 # bob is offline: 30 messages are stored.
 i=1

@@ -21,6 +21,7 @@ addr_login_burst = 6
 addr_login_interval = 8' start_chatd d2
 register alice pa
 register bob pb
+befriend alice bob
 
 # 10 messages at 4 a second with a burst of 4: some are refused at first,
 # and the client's resends get every one in, in order.

@@ -11,8 +11,8 @@ start_chatd c
 register alice pw-a
 register 狗哥alex pw-b
 register bob pw-c
-chatp pw-a alice contacts add 狗哥alex >/dev/null || fail "add 狗哥alex"
-chatp pw-a alice contacts add bob >/dev/null || fail "add bob"
+befriend alice 狗哥alex pw-a pw-b
+befriend alice bob pw-a pw-c
 
 TUI_PASSWORD=pw-a tui_start a -n alice -s "127.0.0.1:$CHATD_PORT"
 TUI_PASSWORD=pw-b tui_start b -n 狗哥alex -s "127.0.0.1:$CHATD_PORT"
@@ -29,8 +29,9 @@ tui_keys a Enter
 tui_wait a '^\[connected\] alice@[^|]*\| 狗哥alex \(online\)'
 tui_type a "你好 狗哥"
 tui_keys a Enter
-# 狗哥alex has no conversation open: alice is highlighted, unread.
-tui_wait b '^  alice +1│'
+# 狗哥alex has no conversation open: alice (a contact, online) is
+# highlighted, unread.
+tui_wait b '^\+ alice +1│'
 tui_wait b 'Enter: open alice$'
 
 # /msg from 狗哥alex: sent, and still no conversation open.

@@ -12,7 +12,7 @@ pair_quota = 12' start_chatd d
 register alice pa
 register bob pb
 register mallory pm
-chatp pb bob contacts add alice >/dev/null || fail "contacts add"
+befriend bob alice pb pa
 
 lines() { i=1; while [ $i -le "$1" ]; do echo "m $i"; i=$((i + 1)); done; }
 # bob offline: mallory (a stranger) gets 5 in, then error 21.

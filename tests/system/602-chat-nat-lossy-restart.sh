@@ -14,6 +14,7 @@ i=1
 while [ $i -le $n ]; do
 	register "s$i" "ps$i"
 	register "r$i" "pr$i"
+	befriend "s$i" "r$i"
 	i=$((i + 1))
 done
 start_proxy p -S 602 -l 0.2 -d 0.05 -r 0.1

@@ -115,9 +115,34 @@ test_enum_ranges(void **state)
 	n = cp_encode(buf, sizeof buf, &m);
 	assert_int_equal(cp_decode(buf, n, &d), CPE_MALFORMED);
 	m.type = CP_CONTACTS;
-	m.flags = 3;
+	m.flags = CPC_BLOCKED + 1;
 	n = cp_encode(buf, sizeof buf, &m);
 	assert_int_equal(cp_decode(buf, n, &d), CPE_MALFORMED);
+	m.flags = CPC_BLOCKED;
+	n = cp_encode(buf, sizeof buf, &m);
+	assert_int_equal(cp_decode(buf, n, &d), CPE_NONE);
+	/* SETTINGS: values only within the mask, the mask only known bits. */
+	m.type = CP_SETTINGS;
+	m.flags = CPS_VISIBLE | CPS_TYPING;
+	m.value = CPS_TYPING;
+	n = cp_encode(buf, sizeof buf, &m);
+	assert_int_equal(n, CP_HDR_LEN + 8 + 1 + 1);
+	assert_int_equal(cp_decode(buf, n, &d), CPE_NONE);
+	assert_int_equal(d.flags, CPS_VISIBLE | CPS_TYPING);
+	assert_int_equal(d.value, CPS_TYPING);
+	m.value = CPS_RECEIPTS;
+	n = cp_encode(buf, sizeof buf, &m);
+	assert_int_equal(cp_decode(buf, n, &d), CPE_MALFORMED);
+	m.flags = 0x08;
+	m.value = 0;
+	n = cp_encode(buf, sizeof buf, &m);
+	assert_int_equal(cp_decode(buf, n, &d), CPE_MALFORMED);
+	m.type = CP_SETTINGS_ARE;
+	m.flags = CPS_ALL;
+	n = cp_encode(buf, sizeof buf, &m);
+	assert_int_equal(cp_decode(buf, n, &d), CPE_NONE);
+	assert_int_equal(d.flags, CPS_ALL);
+	m.flags = 0;
 	m.type = CP_WELCOME;
 	m.flags = 0;
 	m.secret = S("short");		/* a token is 0 or 32 bytes */

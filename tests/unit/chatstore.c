@@ -171,10 +171,57 @@ test_contacts(void **state)
 	ncontacts = 0;
 	assert_int_equal(store_contacts(f->st, a, count_user, NULL), 2);
 	assert_int_equal(ncontacts, 2);
-	assert_int_equal(store_watchers(f->st, b, count_user, NULL), 2);
+	/* Presence goes only to mutual contacts: nobody watches b yet. */
+	assert_int_equal(store_watchers(f->st, b, count_user, NULL), 0);
+	assert_int_equal(store_contact_has(f->st, a, b), 0);
+	assert_int_equal(store_contact_add(f->st, b, a), 0);
+	assert_int_equal(store_watchers(f->st, b, count_user, NULL), 1);
+	assert_int_equal(store_contact_has(f->st, a, b), 1);
+	assert_int_equal(store_contact_has(f->st, b, a), 1);
 	assert_int_equal(store_contact_del(f->st, a, b), 0);
 	assert_int_equal(store_contact_count(f->st, a), 1);
-	assert_int_equal(store_watchers(f->st, b, count_user, NULL), 1);
+	assert_int_equal(store_watchers(f->st, b, count_user, NULL), 0);
+}
+
+/* Requests, declines and blocks, and how two users stand. */
+static void
+test_consent(void **state)
+{
+	struct fx		*f = *state;
+	struct store_rel	 r;
+	struct store_user	 u;
+	uint64_t		 a, b;
+
+	store_user_add(f->st, "a", "a", NULL, "h", 1, &a);
+	store_user_add(f->st, "b", "b", NULL, "h", 1, &b);
+	assert_int_equal(store_user_by_id(f->st, a, &u), 1);
+	assert_int_equal(u.settings, STORE_SET_DEFAULT);
+	assert_int_equal(store_user_settings(f->st, a, STORE_SET_VISIBLE), 0);
+	assert_int_equal(store_user_by_id(f->st, a, &u), 1);
+	assert_int_equal(u.settings, STORE_SET_VISIBLE);
+	assert_int_equal(store_contact_set(f->st, a, b, STORE_REQUESTED), 0);
+	assert_int_equal(store_rel(f->st, a, b, &r), 0);
+	assert_int_equal(r.mine, STORE_REQUESTED);
+	assert_int_equal(r.theirs, STORE_NONE);
+	assert_int_equal(r.blocked + r.blocked_by, 0);
+	assert_int_equal(store_requests(f->st, b, count_user, NULL), 1);
+	assert_int_equal(store_requests(f->st, a, count_user, NULL), 0);
+	assert_int_equal(store_contact_set(f->st, a, b, STORE_DECLINED), 0);
+	assert_int_equal(store_requests(f->st, b, count_user, NULL), 0);
+	assert_int_equal(store_contact_set(f->st, a, b, STORE_REQUESTED), 0);
+	assert_int_equal(store_block_add(f->st, b, a), 0);
+	assert_int_equal(store_block_add(f->st, b, a), 0);
+	assert_int_equal(store_requests(f->st, b, count_user, NULL), 0);
+	assert_int_equal(store_blocks(f->st, b, count_user, NULL), 1);
+	assert_int_equal(store_rel(f->st, a, b, &r), 0);
+	assert_int_equal(r.blocked_by, 1);
+	assert_int_equal(r.blocked, 0);
+	assert_int_equal(store_block_del(f->st, b, a), 0);
+	assert_int_equal(store_blocks(f->st, b, count_user, NULL), 0);
+	assert_int_equal(store_contact_set(f->st, a, b, STORE_ACCEPTED), 0);
+	assert_int_equal(store_contact_set(f->st, b, a, STORE_ACCEPTED), 0);
+	assert_int_equal(store_contact_has(f->st, b, a), 1);
+	assert_int_equal(store_commit(f->st), 0);
 }
 
 static uint64_t	seen[16];
@@ -720,7 +767,8 @@ test_upgrade_lookalikes(void **state)
 	    " (6, 'al" DOTLESS_I "ce', 'al" DOTLESS_I "ce', 'h', 6),"
 	    " (7, '" FW_B "ob', '" FW_B "ob', 'h', 7),"
 	    " (8, 'bob', 'Bob', 'h', 8),"
-	    " (9, 'carol', 'Carol', 'h', 9);");
+	    " (9, 'carol', 'Carol', 'h', 9);"
+	    "INSERT INTO contacts VALUES (1, 8), (8, 1), (1, 9);");
 	log = open_logged(f);
 	assert_non_null(strstr(log, "upgrading the schema from version 3"));
 	assert_non_null(strstr(log, FW_A "lice (id 3) has the key of alice;"
@@ -758,6 +806,11 @@ test_upgrade_lookalikes(void **state)
 	assert_int_equal(u.id, 8);
 	assert_int_equal(named(f->st, "carol", &u), 1);
 	assert_int_equal(u.id, 9);
+	/* Version 6: a mutual pair is accepted, one alone a request. */
+	assert_int_equal(u.settings, STORE_SET_DEFAULT);
+	assert_int_equal(store_contact_has(f->st, 1, 8), 1);
+	assert_int_equal(store_contact_has(f->st, 1, 9), 0);
+	assert_int_equal(store_requests(f->st, 9, count_user, NULL), 1);
 
 	/* The skeletons of the oldest of each look: new names meet them. */
 	assert_int_equal(looks_taken(f->st, "AL" DOTLESS_I "CE"), 1);
@@ -864,6 +917,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_users, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_contacts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_consent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade2, setup, teardown),
