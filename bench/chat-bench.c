@@ -18,8 +18,9 @@
  * end up doing by backing off.  -t FILE: "reg" asks for a device token
  * per account and writes them there, one per line; the other modes log
  * in with them (CPF_TOKEN: no Argon2, the token allowance per address),
- * as clients do after a restart.  -c: "reg" has every receiver (odd
- * index i) add its sender (i - 1) as a contact, so that tput's senders
+ * as clients do after a restart.  -c: "reg" makes every receiver (odd
+ * index i) and its sender (i - 1) contacts of each other (the receiver
+ * asks, then the sender accepts by asking back), so that tput's senders
  * are held to pair_quota, not stranger_quota, as between people who
  * know each other.  A LOGIN or REGISTER refused as busy (14) or rate
  * limited (9) is retried a second later, as chatclient does.
@@ -319,14 +320,14 @@ cb_up(struct sess *s, void *arg)
 	cb_send(c, &m);
 }
 
-/* reg -c: a receiver adds its sender as a contact. */
+/* reg -c: a client adds its partner (receiver i, sender i - 1). */
 static void
 cb_add_contact(struct cb_client *c)
 {
 	struct cp_msg	m;
 	char		nick[32];
 
-	cb_nick(c, c->index - 1, nick, sizeof nick);
+	cb_nick(c, c->index ^ 1, nick, sizeof nick);
 	memset(&m, 0, sizeof m);
 	m.type = CP_CONTACTS;
 	m.id = 2;
@@ -787,6 +788,26 @@ cb_mode_traffic(unsigned int pairs, unsigned int window, int lat)
 	    (unsigned long long)cb.retries);
 }
 
+/* reg -c: clients of index parity odd add their partners; wait for
+ * want contacts added in all. */
+static void
+cb_contacts_phase(unsigned int n, unsigned int odd, unsigned int want)
+{
+	unsigned int	i;
+	uint64_t	end;
+
+	for (i = odd; i < n; i += 2)
+		cb_add_contact(cb.all[i]);
+	for (i = odd; i < n; i += 2)
+		cb_dirty(cb.all[i]);
+	end = cb_now() + 60 * SEC;
+	while (cb.rostered < want && cb_now() < end)
+		cb_turn(1);
+	if (cb.rostered < want)
+		fatalx("only %llu of %u contacts added",
+		    (unsigned long long)cb.rostered, want);
+}
+
 /*
  * reg: create n accounts and leave.  mem: log n sessions in to them and
  * stay; chatd should have been restarted in between, so that its memory
@@ -796,7 +817,7 @@ static void
 cb_mode_mem(unsigned int n, int login)
 {
 	unsigned int	i;
-	uint64_t	r0, r1, r2, t0, t1, tx0, rx0, end;
+	uint64_t	r0, r1, r2, t0, t1, tx0, rx0;
 	double		c0, c1, login_secs;
 
 	r0 = cb_rss();
@@ -811,18 +832,9 @@ cb_mode_mem(unsigned int n, int login)
 	t1 = cb_now();
 	login_secs = (double)(t1 - t0) / 1e9;
 	if (!login) {
-		if (cb.contacts) {
-			for (i = 1; i < n; i += 2)
-				cb_add_contact(cb.all[i]);
-			for (i = 1; i < n; i += 2)
-				cb_dirty(cb.all[i]);
-			end = cb_now() + 60 * SEC;
-			while (cb.rostered < n / 2 && cb_now() < end)
-				cb_turn(1);
-			if (cb.rostered < n / 2)
-				fatalx("only %llu of %u contacts added",
-				    (unsigned long long)cb.rostered, n / 2);
-		}
+		/* Receivers ask, then senders accept by asking back. */
+		for (i = 1; cb.contacts && i <= 2; i++)
+			cb_contacts_phase(n, i % 2, n / 2 * i);
 		if (cb.tokens != NULL)
 			cb_tokens_save(n);
 		for (i = 0; i < n; i++)

@@ -45,8 +45,9 @@
 # the [sessions] caps and hello_rate, memory_mib, pair_quota and
 # stranger_quota, malformed_max, list_rate, register_per_day,
 # auth_queue_per_addr.  The 2 x PAIRS accounts are registered once,
-# each receiver adding its sender as a contact (so pair_quota, 500,
-# holds, not stranger_quota, as between people who know each other),
+# each receiver and its sender made contacts of each other (the receiver
+# asks, the sender accepts: so pair_quota, 500, holds, not
+# stranger_quota, as between people who know each other),
 # and every round logs in with their device tokens.
 #
 # The memory measurement registers SESSIONS accounts as an operator's
@@ -145,7 +146,7 @@ if [ -n "$BASE" ]; then
 fi
 HZ=$(getconf CLK_TCK)
 # The pairs' accounts (the latency pair is the first of them), at the
-# defaults' pace, each receiver with its sender as a contact.
+# defaults' pace, each receiver and its sender contacts of each other.
 for n in $NAMES; do
 	# shellcheck disable=SC2046
 	gen "$B/bench/chat-bench" $(cbargs "$n") -k "$SOCKETS" \
