@@ -477,6 +477,21 @@ store_write(struct store *st, int critical, int q, int n, uint64_t a,
 	return store_exec(st, s, what);
 }
 
+/* Run write q, which binds a text and an integer, in the transaction. */
+static int
+store_write_text(struct store *st, int q, const char *text, uint64_t a,
+    const char *what)
+{
+	sqlite3_stmt	*s;
+
+	if (store_txc(st) == -1)
+		return -1;
+	s = store_q(st, q);
+	sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)a);
+	return store_exec(st, s, what);
+}
+
 /* The integer a one-row query returns, or -1. */
 static long long
 store_pragma(struct store *st, const char *q)
@@ -1291,14 +1306,7 @@ store_user_by_id(struct store *st, uint64_t id, struct store_user *u)
 int
 store_user_set_hash(struct store *st, uint64_t id, const char *hash)
 {
-	sqlite3_stmt	*s;
-
-	if (store_txc(st) == -1)
-		return -1;
-	s = store_q(st, Q_USER_HASH);
-	sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)id);
-	return store_exec(st, s, "set password");
+	return store_write_text(st, Q_USER_HASH, hash, id, "set password");
 }
 
 int
@@ -1431,14 +1439,8 @@ store_reg_count(struct store *st, const char *addr, uint64_t since)
 int
 store_reg_add(struct store *st, const char *addr, uint64_t now)
 {
-	sqlite3_stmt	*s;
-
-	if (store_txc(st) == -1)
-		return -1;
-	s = store_q(st, Q_REG_ADD);
-	sqlite3_bind_text(s, 1, addr, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)now);
-	return store_exec(st, s, "record registration");
+	return store_write_text(st, Q_REG_ADD, addr, now,
+	    "record registration");
 }
 
 int
