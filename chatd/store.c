@@ -28,7 +28,8 @@ enum {
 	Q_USER_DELIVERED, Q_SID_RESERVE, Q_EXPIRE, Q_MSG_QUEUE,
 	Q_QUEUE_FROM, Q_REQUEUE, Q_MSG_WAITING, Q_CONTACT_HAS,
 	Q_CONTACT_SET, Q_REL, Q_REQUESTS, Q_BLOCK_ADD, Q_BLOCK_DEL, Q_BLOCKS,
-	Q_USER_SETTINGS,
+	Q_USER_SETTINGS, Q_HISTORY, Q_HELD, Q_HOLD, Q_HELD_EXPIRE,
+	Q_HIST_EXPIRE, Q_HIST_OVER, Q_HIST_TRIM,
 	Q_COUNT
 };
 
@@ -39,10 +40,10 @@ static const char *const sql[Q_COUNT] = {
 	[Q_ROLLBACK] = "ROLLBACK",
 	[Q_USER_ADD] = "INSERT OR IGNORE INTO users(key, nick, hash, created,"
 	    " skeleton) VALUES (?, ?, ?, ?, ?)",
-	[Q_USER_GET] = "SELECT id, nick, hash, last_seen, delivered, settings"
-	    " FROM users WHERE key = ?",
-	[Q_USER_BY_ID] = "SELECT id, nick, hash, last_seen, delivered, settings"
-	    " FROM users"
+	[Q_USER_GET] = "SELECT id, nick, hash, last_seen, delivered, settings,"
+	    " locked FROM users WHERE key = ?",
+	[Q_USER_BY_ID] = "SELECT id, nick, hash, last_seen, delivered, settings,"
+	    " locked FROM users"
 	    " WHERE id = ?",
 	[Q_USER_HASH] = "UPDATE users SET hash = ? WHERE id = ?",
 	[Q_USER_SEEN] = "UPDATE users SET last_seen = ? WHERE id = ?",
@@ -163,6 +164,29 @@ static const char *const sql[Q_COUNT] = {
 	[Q_BLOCKS] = "SELECT u.id, u.nick FROM blocks b"
 	    " JOIN users u ON u.id = b.blocked WHERE b.user = ? ORDER BY u.key",
 	[Q_USER_SETTINGS] = "UPDATE users SET settings = ?2 WHERE id = ?1",
+	/* A conversation, newest first, through messages_conv. */
+	[Q_HISTORY] = "SELECT id, sender, msgid, t, text FROM messages"
+	    " WHERE min(sender, rcpt) = ?1 AND max(sender, rcpt) = ?2"
+	    " AND id < ?3 ORDER BY id DESC LIMIT ?4",
+	[Q_HELD] = "SELECT key = ?1 FROM held WHERE (key = ?1 OR skeleton = ?2)"
+	    " AND until > ?3 ORDER BY key = ?1 DESC LIMIT 1",
+	[Q_HOLD] = "INSERT OR REPLACE INTO held(key, skeleton, until)"
+	    " VALUES (?, ?, ?)",
+	[Q_HELD_EXPIRE] = "DELETE FROM held WHERE until <= ?",
+	/* Delivered messages accepted before ?1 (ids grow with time, as
+	 * for Q_EXPIRE). */
+	[Q_HIST_EXPIRE] = "DELETE FROM messages WHERE id < ifnull((SELECT id"
+	    " FROM messages WHERE t >= ?1 ORDER BY id LIMIT 1),"
+	    " (SELECT ifnull(max(id), 0) + 1 FROM messages))"
+	    " AND id <= (SELECT delivered FROM users u WHERE u.id = rcpt)",
+	/* Conversations over the cap, from messages_conv alone. */
+	[Q_HIST_OVER] = "SELECT min(sender, rcpt), max(sender, rcpt)"
+	    " FROM messages GROUP BY 1, 2 HAVING count(*) > ?1",
+	[Q_HIST_TRIM] = "DELETE FROM messages WHERE min(sender, rcpt) = ?1"
+	    " AND max(sender, rcpt) = ?2 AND id <= (SELECT id FROM messages"
+	    " WHERE min(sender, rcpt) = ?1 AND max(sender, rcpt) = ?2"
+	    " ORDER BY id DESC LIMIT 1 OFFSET ?3)"
+	    " AND id <= (SELECT delivered FROM users u WHERE u.id = rcpt)",
 };
 
 /*
@@ -200,8 +224,15 @@ static const char *const sql[Q_COUNT] = {
  * users.settings the account's privacy bits (STORE_SET_*).  The upgrade
  * makes a pair that had each other accepted, and a one-sided row a
  * request from the user who added.
+ *
+ * Version 7: history.  The message table is the archive: a delivered
+ * message stays for history_days, found by conversation through
+ * messages_conv (on the pair, lower user id first, then id), and
+ * undelivered ones for retention_days as before.  held keeps the key and
+ * skeleton of a deleted account until a time, so that nobody takes its
+ * name at once; users.locked is an administrator's lock.
  */
-#define STORE_VERSION	6
+#define STORE_VERSION	7
 
 /* The message table of version 3, for the schema and the upgrades. */
 #define MESSAGES_COLUMNS						\
@@ -239,7 +270,8 @@ static const char schema[] =
 	"  last_seen INTEGER NOT NULL DEFAULT 0,"
 	"  delivered INTEGER NOT NULL DEFAULT 0,"
 	"  skeleton TEXT,"
-	"  settings INTEGER NOT NULL DEFAULT 6);"
+	"  settings INTEGER NOT NULL DEFAULT 6,"
+	"  locked INTEGER NOT NULL DEFAULT 0);"
 	"CREATE UNIQUE INDEX IF NOT EXISTS users_skeleton ON users(skeleton);"
 	"CREATE TABLE IF NOT EXISTS tokens (" TOKENS_COLUMNS ");"
 	"CREATE INDEX IF NOT EXISTS tokens_user ON tokens(user);"
@@ -263,6 +295,13 @@ static const char schema[] =
 	"  ON messages(msgid, sender);"
 	"CREATE INDEX IF NOT EXISTS messages_queue ON messages(rcpt, id)"
 	"  WHERE q;"
+	"CREATE INDEX IF NOT EXISTS messages_conv ON messages("
+	"  min(sender, rcpt), max(sender, rcpt), id);"
+	"CREATE TABLE IF NOT EXISTS held ("
+	"  key TEXT PRIMARY KEY,"
+	"  skeleton TEXT,"
+	"  until INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS held_skeleton ON held(skeleton);"
 	"CREATE TABLE IF NOT EXISTS convs ("
 	"  rcpt INTEGER NOT NULL,"
 	"  sender INTEGER NOT NULL,"
@@ -275,7 +314,11 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS meta ("
 	"  key TEXT PRIMARY KEY,"
 	"  value INTEGER NOT NULL) WITHOUT ROWID;"
-	"PRAGMA user_version = 6;";
+	"PRAGMA user_version = 7;";
+
+/* Version 7 adds the lock; the schema makes the rest. */
+static const char migrate6[] =
+	"ALTER TABLE users ADD COLUMN locked INTEGER NOT NULL DEFAULT 0;";
 
 /*
  * Before version 6 a contact was a row and nothing more: a row whose
@@ -788,6 +831,8 @@ store_schema(struct store *st, char **msg)
 		    " sqlite_master WHERE type = 'table' AND name = 'contacts'")
 		    > 0 && sqlite3_exec(st->db, migrate5_contacts, NULL, NULL,
 		    msg) != SQLITE_OK) ||
+		    (v < 7 && sqlite3_exec(st->db, migrate6, NULL, NULL, msg) !=
+		    SQLITE_OK) ||
 		    sqlite3_exec(st->db, schema, NULL, NULL, msg) != SQLITE_OK)
 			goto fail;
 	}
@@ -1199,6 +1244,8 @@ store_user_add(struct store *st, const char *key, const char *nick,
 	sqlite3_stmt		*s;
 	int			 rc;
 
+	if ((rc = store_held(st, key, skeleton, now)) != 0)
+		return rc;
 	if (store_txc(st) == -1)
 		return -1;
 	s = store_q(st, Q_USER_ADD);
@@ -1218,6 +1265,29 @@ store_user_add(struct store *st, const char *key, const char *nick,
 	}
 	*id = (uint64_t)sqlite3_last_insert_rowid(st->db);
 	return 0;
+}
+
+int
+store_held(struct store *st, const char *key, const char *skeleton,
+    uint64_t now)
+{
+	sqlite3_stmt	*s = store_q(st, Q_HELD);
+	int		 rc;
+
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	if (skeleton != NULL)
+		sqlite3_bind_text(s, 2, skeleton, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)now);
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		rc = sqlite3_column_int(s, 0) ? 1 : 2;
+		sqlite3_reset(s);
+		return rc;
+	case SQLITE_DONE:
+		return 0;
+	default:
+		return store_fail(st, "find held name");
+	}
 }
 
 int
@@ -1276,6 +1346,7 @@ store_user_row(struct store *st, sqlite3_stmt *s, struct store_user *u,
 		u->last_seen = (uint64_t)sqlite3_column_int64(s, 3);
 		u->delivered = (uint64_t)sqlite3_column_int64(s, 4);
 		u->settings = sqlite3_column_int(s, 5);
+		u->locked = sqlite3_column_int(s, 6);
 		sqlite3_reset(s);
 		return 1;
 	case SQLITE_DONE:
@@ -1916,4 +1987,144 @@ store_expire(struct store *st, uint64_t t)
 	if (store_exec(st, s, "expire") == -1)
 		return -1;
 	return sqlite3_changes(st->db);
+}
+
+int
+store_history(struct store *st, uint64_t user, uint64_t peer,
+    uint64_t before, int limit, store_msg_fn *fn, void *arg)
+{
+	sqlite3_stmt		*s = store_q(st, Q_HISTORY);
+	struct store_msg	 m;
+	int			 rc, n = 0;
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)(user < peer ? user : peer));
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)(user < peer ? peer : user));
+	sqlite3_bind_int64(s, 3, before == 0 || before > INT64_MAX ?
+	    INT64_MAX : (sqlite3_int64)before);
+	sqlite3_bind_int(s, 4, limit);
+	memset(&m, 0, sizeof m);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		m.sid = (uint64_t)sqlite3_column_int64(s, 0);
+		m.sender = (uint64_t)sqlite3_column_int64(s, 1);
+		m.rcpt = m.sender == user ? peer : user;
+		m.msgid = (uint64_t)sqlite3_column_int64(s, 2);
+		m.time = (uint64_t)sqlite3_column_int64(s, 3);
+		m.text = sqlite3_column_blob(s, 4);
+		m.len = (size_t)sqlite3_column_bytes(s, 4);
+		fn(arg, &m);
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		return store_fail(st, "history");
+	return n;
+}
+
+int
+store_user_delete(struct store *st, uint64_t id, uint64_t hold_until)
+{
+	sqlite3_stmt	*s;
+	char		*key = NULL, *skel = NULL, *q;
+	int		 rc;
+
+	if (store_txc(st) == -1)
+		return -1;
+	q = sqlite3_mprintf("SELECT key, skeleton FROM users WHERE id = %lld",
+	    (long long)id);
+	rc = sqlite3_prepare_v2(st->db, q, -1, &s, NULL);
+	sqlite3_free(q);
+	if (rc != SQLITE_OK)
+		return store_fail(st, "find account to delete");
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		key = xstrdup((const char *)sqlite3_column_text(s, 0));
+		if (sqlite3_column_type(s, 1) != SQLITE_NULL)
+			skel = xstrdup((const char *)sqlite3_column_text(s, 1));
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW) {
+		if (rc != SQLITE_DONE)
+			return store_fail(st, "find account to delete");
+		return 0;
+	}
+	/* Everything of the account's, its messages both ways included:
+	 * one scan of the message table (deletions are rare). */
+	q = sqlite3_mprintf(
+	    "DELETE FROM tokens WHERE user = %1$lld;"
+	    "DELETE FROM contacts WHERE user = %1$lld OR contact = %1$lld;"
+	    "DELETE FROM blocks WHERE user = %1$lld OR blocked = %1$lld;"
+	    "DELETE FROM convs WHERE rcpt = %1$lld OR sender = %1$lld;"
+	    "DELETE FROM messages WHERE sender = %1$lld OR rcpt = %1$lld;"
+	    "DELETE FROM users WHERE id = %1$lld;", (long long)id);
+	rc = sqlite3_exec(st->db, q, NULL, NULL, NULL);
+	sqlite3_free(q);
+	if (rc != SQLITE_OK) {
+		free(key);
+		free(skel);
+		return store_fail(st, "delete account");
+	}
+	s = store_q(st, Q_HOLD);
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
+	if (skel != NULL)
+		sqlite3_bind_text(s, 2, skel, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)hold_until);
+	free(key);
+	free(skel);
+	if (store_exec(st, s, "hold name") == -1)
+		return -1;
+	return 1;
+}
+
+int
+store_history_expire(struct store *st, uint64_t t, uint64_t now)
+{
+	int	n;
+
+	if (store_write(st, 0, Q_HELD_EXPIRE, 1, now, 0,
+	    "expire held names") == -1 ||
+	    store_write(st, 0, Q_HIST_EXPIRE, 1, t, 0, "expire history") == -1)
+		return -1;
+	n = sqlite3_changes(st->db);
+	return n;
+}
+
+int
+store_history_trim(struct store *st, int max)
+{
+	sqlite3_stmt	*s, *d;
+	uint64_t	*pairs = NULL;
+	size_t		 np = 0, cap = 0, i;
+	int		 rc, n = 0;
+
+	if (store_tx(st) == -1)
+		return -1;
+	/* The pairs first (a walk of messages_conv), then each one's
+	 * oldest delivered messages beyond the cap. */
+	s = store_q(st, Q_HIST_OVER);
+	sqlite3_bind_int(s, 1, max);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (np == cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			pairs = xreallocarray(pairs, cap, 2 * sizeof *pairs);
+		}
+		pairs[2 * np] = (uint64_t)sqlite3_column_int64(s, 0);
+		pairs[2 * np + 1] = (uint64_t)sqlite3_column_int64(s, 1);
+		np++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		free(pairs);
+		return store_fail(st, "history over the cap");
+	}
+	for (i = 0; i < np; i++) {
+		d = store_q(st, Q_HIST_TRIM);
+		sqlite3_bind_int64(d, 1, (sqlite3_int64)pairs[2 * i]);
+		sqlite3_bind_int64(d, 2, (sqlite3_int64)pairs[2 * i + 1]);
+		sqlite3_bind_int(d, 3, max);
+		if (store_exec(st, d, "trim history") == -1) {
+			free(pairs);
+			return -1;
+		}
+		n += sqlite3_changes(st->db);
+	}
+	free(pairs);
+	return n;
 }

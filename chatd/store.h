@@ -35,6 +35,7 @@ struct store_user {
 	uint64_t	last_seen;		/* ms UTC; 0 never */
 	uint64_t	delivered;		/* cursor: see store_conv */
 	int		settings;		/* STORE_SET_* bits */
+	int		locked;			/* by an administrator: no login */
 	/* store_contacts() only: user's row's state (STORE_REQUESTED...),
 	 * and whether the contact accepted user too. */
 	int		state;
@@ -335,5 +336,33 @@ int		 store_age(struct store *, uint64_t now, uint64_t keep,
 		    store_need_fn *, void *arg);
 /* Forget messages accepted before t; the number removed or -1. */
 int		 store_expire(struct store *, uint64_t t);
+
+/*
+ * History (schema 7): the message table is the archive.  Up to limit
+ * messages between user and peer, either way, with server ids below
+ * before (0: any), newest first, with their text (m->rcpt set).  The
+ * number, or -1.  A walk of the index messages_conv: it reads no more
+ * than limit rows.
+ */
+int		 store_history(struct store *, uint64_t user, uint64_t peer,
+		    uint64_t before, int limit, store_msg_fn *, void *arg);
+/* Forget delivered messages accepted before t, and names held until
+ * before now: the number of messages removed, or -1. */
+int		 store_history_expire(struct store *, uint64_t t,
+		    uint64_t now);
+/* Keep at most max messages per conversation, forgetting the oldest
+ * delivered ones: the number removed, or -1. */
+int		 store_history_trim(struct store *, int max);
+/*
+ * Delete account id and everything of it: tokens, contact rows and
+ * blocks either way, its messages either way and their cursors.  Its
+ * key and skeleton are held until hold_until, so that store_user_add()
+ * refuses them.  1 deleted, 0 no such account, -1.
+ */
+int		 store_user_delete(struct store *, uint64_t id,
+		    uint64_t hold_until);
+/* Is a name held at now: 1 its key, 2 its skeleton, 0 no, -1. */
+int		 store_held(struct store *, const char *key,
+		    const char *skeleton, uint64_t now);
 
 #endif

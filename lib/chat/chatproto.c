@@ -28,6 +28,7 @@ enum cp_field {
 	F_DETAIL,	/* s8 text */
 	F_ENTRIES,	/* u16 count, then entries */
 	F_DEVICES,	/* u16 count, then DEVICE_LIST entries */
+	F_HISTS,	/* u16 count, then HISTORY_PAGE entries */
 	F_DEVICE,	/* s8 device, optional and last: absent or 1-255 */
 };
 
@@ -52,6 +53,8 @@ static const struct cp_layout layouts[] = {
 	{ CP_AWAY, "AWAY", { F_FLAGS } },
 	{ CP_DEVICES, "DEVICES", { F_ID, F_FLAGS, F_SID } },
 	{ CP_SETTINGS, "SETTINGS", { F_ID, F_FLAGS, F_VALUE } },
+	{ CP_HISTORY, "HISTORY", { F_ID, F_NICK, F_SID, F_VALUE } },
+	{ CP_DELETE_ACCOUNT, "DELETE_ACCOUNT", { F_ID, F_SECRET } },
 	{ CP_OK, "OK", { F_ID } },
 	{ CP_ERROR, "ERROR", { F_ID, F_CODE, F_REQ, F_DETAIL } },
 	{ CP_WELCOME, "WELCOME", { F_ID, F_FLAGS, F_NICK, F_SECRET } },
@@ -63,6 +66,10 @@ static const struct cp_layout layouts[] = {
 	{ CP_TYPING_FROM, "TYPING_FROM", { F_NICK } },
 	{ CP_DEVICE_LIST, "DEVICE_LIST", { F_ID, F_DEVICES } },
 	{ CP_SETTINGS_ARE, "SETTINGS_ARE", { F_ID, F_FLAGS } },
+	{ CP_HISTORY_PAGE, "HISTORY_PAGE", { F_ID, F_FLAGS, F_HISTS } },
+	{ CP_SENT, "SENT", { F_SID, F_ID, F_TIME, F_NICK, F_TEXT } },
+	{ CP_READ_UPTO, "READ_UPTO", { F_NICK, F_SID } },
+	{ CP_CONTACTS_CHANGED, "CONTACTS_CHANGED", { F_FLAGS } },
 };
 
 static const char *const errtext[CPE_MAX] = {
@@ -136,6 +143,19 @@ cp_devices_ok(const uint8_t *p, size_t len, unsigned int count)
 	return rest.len == 0 ? 0 : -1;
 }
 
+/* Check a decoded history page: exactly count well-formed entries. */
+static int
+cp_hists_ok(const uint8_t *p, size_t len, unsigned int count)
+{
+	struct cp_str	rest = { p, len };
+	struct cp_hist	h;
+
+	while (count-- > 0)
+		if (!cp_hist_next(&rest, &h) || (h.flags & ~CPHE_ALL) != 0)
+			return -1;
+	return rest.len == 0 ? 0 : -1;
+}
+
 /* Are the enumerated fields of a decoded message in range? */
 static int
 cp_values_ok(const struct cp_msg *m)
@@ -153,6 +173,12 @@ cp_values_ok(const struct cp_msg *m)
 		return (m->flags & ~CPS_ALL) == 0;
 	case CP_DEVICES:
 		return m->flags <= CPD_REVOKE;
+	case CP_HISTORY:
+		return m->value > 0;
+	case CP_HISTORY_PAGE:
+		return (m->flags & ~CPH_MORE) == 0;
+	case CP_CONTACTS_CHANGED:
+		return (m->flags & ~CPL_ALL) == 0;
 	case CP_AWAY:
 		return m->flags == CPP_ONLINE || m->flags == CPP_AWAY;
 	case CP_PRESENCE:
@@ -244,6 +270,7 @@ cp_decode(const uint8_t *buf, size_t len, struct cp_msg *m)
 			break;
 		case F_ENTRIES:
 		case F_DEVICES:
+		case F_HISTS:
 			/* A count, then that many entries to the end. */
 			if (len - off < 2)
 				return CPE_MALFORMED;
@@ -252,7 +279,8 @@ cp_decode(const uint8_t *buf, size_t len, struct cp_msg *m)
 			m->entries.p = buf + off;
 			m->entries.len = len - off;
 			if ((l->f[i] == F_ENTRIES ? cp_entries_ok :
-			    cp_devices_ok)(buf + off, len - off, m->count) == -1)
+			    l->f[i] == F_DEVICES ? cp_devices_ok :
+			    cp_hists_ok)(buf + off, len - off, m->count) == -1)
 				return CPE_MALFORMED;
 			off = len;
 			break;
@@ -348,6 +376,7 @@ cp_encode(uint8_t *buf, size_t cap, const struct cp_msg *m)
 			break;
 		case F_ENTRIES:
 		case F_DEVICES:
+		case F_HISTS:
 			if (cap - off < 2 + m->entries.len)
 				return 0;
 			wire_put16(buf + off, m->count);
@@ -438,6 +467,43 @@ cp_device_next(struct cp_str *rest, struct cp_device *d)
 	d->addr.len = al;
 	rest->p += 19 + nl + al;
 	rest->len -= 19 + nl + al;
+	return 1;
+}
+
+size_t
+cp_hist_encode(uint8_t *buf, size_t cap, const struct cp_hist *h)
+{
+	size_t	n = CP_HIST_ENTRY_MIN + h->text.len;
+
+	if (h->text.len > 65535 || cap < n)
+		return 0;
+	wire_put64(buf, h->sid);
+	wire_put64(buf + 8, h->msgid);
+	wire_put64(buf + 16, h->time);
+	buf[24] = h->flags;
+	wire_put16(buf + 25, (uint16_t)h->text.len);
+	if (h->text.len > 0)
+		memcpy(buf + CP_HIST_ENTRY_MIN, h->text.p, h->text.len);
+	return n;
+}
+
+int
+cp_hist_next(struct cp_str *rest, struct cp_hist *h)
+{
+	const uint8_t	*p = rest->p;
+	size_t		 len = rest->len, tl;
+
+	if (len < CP_HIST_ENTRY_MIN ||
+	    len - CP_HIST_ENTRY_MIN < (tl = wire_get16(p + 25)))
+		return 0;
+	h->sid = wire_get64(p);
+	h->msgid = wire_get64(p + 8);
+	h->time = wire_get64(p + 16);
+	h->flags = p[24];
+	h->text.p = p + CP_HIST_ENTRY_MIN;
+	h->text.len = tl;
+	rest->p += CP_HIST_ENTRY_MIN + tl;
+	rest->len -= CP_HIST_ENTRY_MIN + tl;
 	return 1;
 }
 

@@ -83,6 +83,13 @@
  *  new values, only bits of mask).  A mask of 0 sets nothing.  Answer:
  *  SETTINGS_ARE with all of them.
  *
+ * HISTORY (12): id (u64), with (s8: the other user's nick), before (u64:
+ *  a server message id, 0 for the newest), limit (u8, 1-255).  Answer:
+ *  HISTORY_PAGE, or ERROR (CPE_DISABLED if the server keeps no history).
+ *
+ * DELETE_ACCOUNT (13): id (u64), password (s8).  Answer: OK, then every
+ *  session of the account ends; or ERROR.
+ *
  * Answers and notices (server to client):
  *
  * OK (64): id (u64).
@@ -146,6 +153,41 @@
  *
  * SETTINGS_ARE (74): id (u64), values (u8: CPS_* bits): the account's
  *  privacy settings, kept by the server for every device.
+ *
+ * HISTORY_PAGE (75): id (u64), flags (u8: CPH_MORE if older messages
+ *  remain), count (u16), then count entries, oldest first, of:
+ *  +---------------+---------------+---------------+---------------+
+ *  |              server message id (64 bits) ...                  |
+ *  +---------------+---------------+---------------+---------------+
+ *  |              ... server message id                            |
+ *  +---------------+---------------+---------------+---------------+
+ *  |              sender's message id (64 bits) ...                |
+ *  +---------------+---------------+---------------+---------------+
+ *  |              ... sender's message id                          |
+ *  +---------------+---------------+---------------+---------------+
+ *  |              time (64 bits, ms UTC) ...                       |
+ *  +---------------+---------------+---------------+---------------+
+ *  |              ... time                                         |
+ *  +---------------+---------------+---------------+---------------+
+ *  |    flags      |       text length (16)        |  text ...     |
+ *  +---------------+---------------+---------------+---------------+
+ *  flags: CPHE_OUT (sent by this account), CPHE_DELIVERED and CPHE_READ
+ *  (sent: how far the other user has got; received: CPHE_READ if this
+ *  account has read it, on any device).
+ *
+ * The sync notices, sent only to sessions that logged in with CPF_SYNC:
+ *
+ * SENT (76): a message this account sent from another of its sessions
+ *  (a carbon): server message id (u64), message id (u64), time (u64),
+ *  to (s8), text (s16); laid out as MESSAGE.
+ *
+ * READ_UPTO (77): with (s8), server message id (u64): this account has
+ *  read its conversation with that user up to that message, on another
+ *  device.
+ *
+ * CONTACTS_CHANGED (78): lists (u8: CPL_* bits): a list of this
+ *  account's changed (a request came, one was accepted, a contact or
+ *  block was made on another device); the client asks for it again.
  */
 #ifndef CHATPROTO_H
 #define CHATPROTO_H
@@ -174,6 +216,8 @@ enum cp_type {
 	CP_AWAY = 9,
 	CP_DEVICES = 10,
 	CP_SETTINGS = 11,
+	CP_HISTORY = 12,
+	CP_DELETE_ACCOUNT = 13,
 	CP_OK = 64,
 	CP_ERROR = 65,
 	CP_WELCOME = 66,
@@ -185,11 +229,33 @@ enum cp_type {
 	CP_TYPING_FROM = 72,
 	CP_DEVICE_LIST = 73,
 	CP_SETTINGS_ARE = 74,
+	CP_HISTORY_PAGE = 75,
+	CP_SENT = 76,
+	CP_READ_UPTO = 77,
+	CP_CONTACTS_CHANGED = 78,
 };
+
+/* HISTORY_PAGE flags, and its entries' flags. */
+#define CPH_MORE	0x01
+#define CPHE_OUT	0x01
+#define CPHE_DELIVERED	0x02
+#define CPHE_READ	0x04
+#define CPHE_ALL	0x07
+/* The most entry bytes in one HISTORY_PAGE: one entry always fits. */
+#define CP_HISTORY_BYTES 16384
+#define CP_HIST_ENTRY_MIN 27		/* an entry's bytes besides its text */
+
+/* CONTACTS_CHANGED lists. */
+#define CPL_CONTACTS	0x01
+#define CPL_REQUESTS	0x02
+#define CPL_BLOCKED	0x04
+#define CPL_ALL		0x07
 
 /* REGISTER/LOGIN flags. */
 #define CPF_WANT_TOKEN	0x01
 #define CPF_TOKEN	0x02
+#define CPF_SYNC	0x04	/* send this session SENT, READ_UPTO and
+				 * CONTACTS_CHANGED */
 
 /* Receipt kinds and message states. */
 enum cp_receipt {
@@ -288,8 +354,10 @@ struct cp_msg {
 	struct cp_str	secret;		/* password, old password, token */
 	struct cp_str	secret2;	/* PASSWD: new password */
 	struct cp_str	text;		/* SEND, MESSAGE text; ERROR detail */
-	uint16_t	count;		/* ROSTER, DEVICE_LIST entries */
-	struct cp_str	entries;	/* ROSTER, DEVICE_LIST: encoded */
+	uint16_t	count;		/* ROSTER, DEVICE_LIST, HISTORY_PAGE
+					 * entries */
+	struct cp_str	entries;	/* ROSTER, DEVICE_LIST, HISTORY_PAGE:
+					 * encoded */
 	struct cp_str	device;		/* REGISTER, LOGIN: device name,
 					 * optional (len 0: absent) */
 };
@@ -321,6 +389,15 @@ struct cp_device {
 	struct cp_str	addr;
 };
 
+/* One HISTORY_PAGE entry. */
+struct cp_hist {
+	uint64_t	sid;
+	uint64_t	msgid;
+	uint64_t	time;
+	uint8_t		flags;		/* CPHE_* */
+	struct cp_str	text;
+};
+
 /* Append one ROSTER entry at buf (cap bytes); its length or 0. */
 size_t		 cp_entry_encode(uint8_t *buf, size_t cap,
 		    const struct cp_entry *);
@@ -330,6 +407,10 @@ int		 cp_entry_next(struct cp_str *rest, struct cp_entry *);
 size_t		 cp_device_encode(uint8_t *buf, size_t cap,
 		    const struct cp_device *);
 int		 cp_device_next(struct cp_str *rest, struct cp_device *);
+/* The same for HISTORY_PAGE entries. */
+size_t		 cp_hist_encode(uint8_t *buf, size_t cap,
+		    const struct cp_hist *);
+int		 cp_hist_next(struct cp_str *rest, struct cp_hist *);
 
 /* The fixed English text of an error code. */
 const char	*cp_strerror(unsigned int code);
