@@ -28,6 +28,7 @@
 #include "receipt.h"
 #include "server.h"
 #include "store.h"
+#include "sync.h"
 #include "user.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -307,6 +308,7 @@ auth_login(struct client *c, const struct cp_msg *m,
 
 	if (auth_login_ok(c, m, cmd, nick, key) == -1)
 		return;
+	c->sync = (m->flags & CPF_SYNC) != 0;
 	/* A new nick finds no one: REGISTER's job gets an empty hash. */
 	memset(&su, 0, sizeof su);
 	rc = user_find(srv, key, &su);
@@ -327,6 +329,14 @@ auth_login(struct client *c, const struct cp_msg *m,
 		if ((rc = store_user_skeleton(srv->st, skel)) != 0) {
 			outq_error(c, m->id, m->type, rc == 1 ?
 			    CPE_CONFUSABLE : CPE_INTERNAL);
+			return;
+		}
+		/* A deleted account's name, held for a while. */
+		if ((rc = store_held(srv->st, key, skel, clock_wall_ms())) != 0) {
+			outq_error_why(c, m->id, m->type, rc == 1 ?
+			    CPE_NICK_TAKEN : rc == 2 ? CPE_CONFUSABLE :
+			    CPE_INTERNAL, rc > 0 ? "held after the account "
+			    "was deleted" : NULL);
 			return;
 		}
 	}
@@ -398,6 +408,93 @@ auth_passwd(struct client *c, const struct cp_msg *m,
 	a->uid = su.id;
 	device_addr(c, a->addr, sizeof a->addr);
 	auth_submit(c, a);
+}
+
+/* DELETE_ACCOUNT: check the password on a worker, as PASSWD does. */
+void
+auth_delete(struct client *c, const struct cp_msg *m,
+    const struct command *cmd)
+{
+	struct server		*srv = c->srv;
+	struct store_user	 su;
+	struct auth		*a;
+
+	if (c->authing) {
+		outq_error(c, m->id, m->type, CPE_BUSY);
+		return;
+	}
+	if (cmd_limited(c, cmd, m)) {
+		srv->stats.rl_password++;
+		return;
+	}
+	if (auth_backoff(c, m, c->u->id))
+		return;
+	if (m->secret.len == 0 || m->secret.len >= sizeof a->job.pw) {
+		outq_error(c, m->id, m->type, CPE_WRONG_PASSWORD);
+		return;
+	}
+	if (store_user_by_id(srv->st, c->u->id, &su) != 1) {
+		outq_error(c, m->id, m->type, CPE_INTERNAL);
+		return;
+	}
+	a = auth_new(c, m, PW_VERIFY, su.hash);
+	a->uid = su.id;
+	device_addr(c, a->addr, sizeof a->addr);
+	auth_submit(c, a);
+}
+
+/* A former contact's list lost the deleted account. */
+static void
+auth_deleted_watcher(void *arg, const struct store_user *w)
+{
+	sync_contacts(arg, w->id, NULL, CPL_CONTACTS);
+}
+
+/*
+ * DELETE_ACCOUNT's password is checked: contacts see the account go
+ * offline, everything of it goes in the open transaction, its other
+ * sessions are signed out at once and this one is logged out; its OK
+ * comes after the commit, on a session that stays up but logged out.
+ */
+static void
+auth_done_delete(struct server *srv, struct auth *a)
+{
+	struct client	*c = a->c;
+	struct user	*u = c->u;
+	struct cp_msg	 m;
+	char		 nick[NICK_MAX_BYTES];
+	uint64_t	 now = clock_wall_ms();
+
+	if (!a->job.ok) {
+		auth_tried(srv, a->uid, 0);
+		outq_error(c, a->reqid, a->type, CPE_WRONG_PASSWORD);
+		return;
+	}
+	auth_tried(srv, a->uid, 1);
+	if (u == NULL || u->id != a->uid) {
+		outq_error(c, a->reqid, a->type, CPE_NOT_LOGGED_IN);
+		return;
+	}
+	snprintf(nick, sizeof nick, "%s", u->nick);
+	presence_notify(srv, u, CPP_OFFLINE, 0);
+	store_watchers(srv->st, u->id, auth_deleted_watcher, srv);
+	user_flush_moved(srv);
+	if (store_user_delete(srv->st, a->uid, now +
+	    (uint64_t)srv->conf.nick_hold_days * 86400000) != 1) {
+		outq_error(c, a->reqid, a->type, CPE_INTERNAL);
+		return;
+	}
+	device_sign_out(srv, u, c, 0, "signed out: the account was deleted");
+	client_logout(c);
+	c->token_id = 0;
+	server_recount(srv);
+	srv->stats.deleted++;
+	log_info("%s: account deleted; the name is held %d days", nick,
+	    srv->conf.nick_hold_days);
+	memset(&m, 0, sizeof m);
+	m.type = CP_OK;
+	m.id = a->reqid;
+	outq_reply(c, &m, a->reqid, a->type);
 }
 
 /* REGISTER's password is hashed: add the account and log in. */
@@ -508,6 +605,9 @@ auth_done(struct pw_job *j, void *arg)
 			break;
 		case CP_PASSWD:
 			auth_done_passwd(srv, a);
+			break;
+		case CP_DELETE_ACCOUNT:
+			auth_done_delete(srv, a);
 			break;
 		}
 	}

@@ -19,6 +19,10 @@ void	auth_login(struct client *, const struct cp_msg *,
 /* PASSWD. */
 void	auth_passwd(struct client *, const struct cp_msg *,
 	    const struct command *);
+/* DELETE_ACCOUNT: the password is checked, then everything of the
+ * account goes and its name is held (nick_hold_days). */
+void	auth_delete(struct client *, const struct cp_msg *,
+	    const struct command *);
 /* A pw_done_fn (arg: the server): a password job is back, in the loop. */
 void	auth_done(struct pw_job *, void *arg);
 

@@ -55,9 +55,14 @@ struct chatd_conf {
 	int	token_max_idle_s;	/* the same in seconds, if not 0 */
 	int	register_per_day;	/* registrations per address a day;
 					 * 0 no cap */
+	int	nick_hold_days;		/* a deleted account's name is held */
 	/* [store] */
 	int	fsync;
-	int	retention_days;
+	int	retention_days;		/* undelivered messages wait so long */
+	int	history_days;		/* delivered ones stay as history; 0
+					 * none (store and forward only) */
+	int	history_max;		/* messages kept per conversation; 0
+					 * no cap */
 	int	queue_max;		/* undelivered messages per recipient */
 	/* [directory] */
 	int	who;
@@ -67,6 +72,7 @@ struct chatd_conf {
 	int	typing_rate, typing_burst;
 	int	login_rate, login_burst;
 	int	list_rate, list_burst;	/* WHO and CONTACTS lists */
+	int	history_rate, history_burst;	/* HISTORY pages */
 	/* [limits] messages waiting (not yet marked delivered) from one
 	 * sender for one recipient: a contact of the recipient's, anyone */
 	int	pair_quota;
@@ -127,6 +133,12 @@ struct chatd_stats {
 	uint64_t	token_expired;	/* tokens idle too long */
 	uint64_t	signed_out;	/* sessions ended by a password
 					 * change or a device revoked */
+	/* history and sync */
+	uint64_t	history_pages;	/* HISTORY answered */
+	uint64_t	history_rows;	/* messages read for them */
+	uint64_t	history_expired; /* delivered messages aged out */
+	uint64_t	carbons;	/* SENT to other devices */
+	uint64_t	deleted;	/* accounts deleted */
 	/* sessions closed, by reason */
 	uint64_t	closed_malformed; /* malformed_max bad requests */
 	uint64_t	closed_unread;	/* answers unread: held too many */

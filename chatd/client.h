@@ -39,6 +39,7 @@ struct client {
 	int		 strikes;	/* malformed requests, and requests
 					 * refused for want of a login */
 	int		 closing;	/* closed for its strikes */
+	int		 sync;		/* logged in with CPF_SYNC (sync.h) */
 	uint64_t	 last_sid;	/* newest message sent to it */
 	uint64_t	 token_id;	/* the device token it logged in with
 					 * (or was given); 0 none */
@@ -50,6 +51,7 @@ struct client {
 	struct held	*hhead, *htail;	/* answers waiting for room */
 	size_t		 hbytes;
 	struct bucket	 msg_b, contact_b, typing_b, login_b, list_b;
+	struct bucket	 history_b;
 };
 
 /* Send wire bytes on a session now; 0, or -1 if its queue is full. */

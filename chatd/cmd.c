@@ -23,6 +23,7 @@
 #include "receipt.h"
 #include "server.h"
 #include "store.h"
+#include "sync.h"
 #include "user.h"
 #include "base/clock.h"
 #include "base/ratelimit.h"
@@ -68,6 +69,10 @@ cmd_rate_class(struct client *c, enum cmd_rate rate, int *r, int *burst,
 		*r = cf->list_rate;
 		*burst = cf->list_burst;
 		return &c->list_b;
+	case RATE_HISTORY:
+		*r = cf->history_rate;
+		*burst = cf->history_burst;
+		return &c->history_b;
 	case RATE_NONE:
 		break;
 	}
@@ -243,14 +248,19 @@ cmd_befriend(struct server *srv, struct user *a, uint64_t other,
 		quota_set_contact(srv->quota, a->id, other, QUOTA_CONTACT);
 		presence_tell(srv, a, user_by_id(srv, other), 1);
 		presence_tell(srv, user_by_id(srv, other), a, 1);
+		sync_contacts(srv, other, NULL, CPL_CONTACTS | CPL_REQUESTS);
 		return CPE_NONE;
 	}
 	if (r->mine != STORE_NONE)
 		return CPE_NONE;
 	if (store_contact_count(srv->st, a->id) >= srv->conf.max_contacts)
 		return CPE_LIMIT;
-	return store_contact_set(srv->st, a->id, other, STORE_REQUESTED) ==
-	    -1 ? CPE_INTERNAL : CPE_NONE;
+	if (store_contact_set(srv->st, a->id, other, STORE_REQUESTED) == -1)
+		return CPE_INTERNAL;
+	/* A request the other user will see (not if it blocked a). */
+	if (!r->blocked_by)
+		sync_contacts(srv, other, NULL, CPL_REQUESTS);
+	return CPE_NONE;
 }
 
 /*
@@ -283,6 +293,8 @@ cmd_send_consent(struct client *c, const struct cp_msg *m,
 		outq_error(c, m->id, m->type, e);
 		return -1;
 	}
+	if (r.mine == STORE_NONE || r.theirs != STORE_NONE)
+		sync_contacts(srv, c->u->id, c, CPL_CONTACTS | CPL_REQUESTS);
 	return 0;
 }
 
@@ -436,6 +448,7 @@ cmd_send(struct client *c, const struct cp_msg *m, const struct command *cmd)
 		return;
 	}
 	srv->stats.accepted++;
+	sync_sent(c, &sm, su.nick, &m->text);
 	if (ru == NULL) {
 		srv->stats.stored_offline++;
 		return;
@@ -443,10 +456,11 @@ cmd_send(struct client *c, const struct cp_msg *m, const struct command *cmd)
 	cmd_send_relay(c, m, &sm);
 }
 
-/* What a mark passes. */
+/* What a mark passes: the conversation a read mark moved. */
 struct mark {
 	struct server	*srv;
 	uint64_t	 rcpt;
+	uint64_t	 peer;
 };
 
 /* A message passed by a mark: a receipt, and, once delivered, it no
@@ -458,6 +472,8 @@ cmd_mark_pass(void *arg, int kind, const struct store_msg *sm)
 
 	if (kind == CPR_DELIVERED)
 		quota_done(k->srv->quota, sm->sender, k->rcpt);
+	else
+		k->peer = sm->sender;
 	receipt_pass(k->srv, kind, sm);
 }
 
@@ -472,19 +488,28 @@ cmd_mark(struct client *c, const struct cp_msg *m, const struct command *cmd)
 {
 	struct server	*srv = c->srv;
 	struct cursor	*cur;
-	struct mark	 k = { srv, c->u->id };
+	struct mark	 k = { srv, c->u->id, 0 };
+	struct store_msg sm;
 
 	/* Nothing sent yet means nothing to mark. */
 	if ((cur = c->u->cur) == NULL)
 		return;
-	/* A user who sends no read receipts: its read marks only say
-	 * delivered, so no receipt is ever owed for them either. */
+	/*
+	 * A user who sends no read receipts: its read marks only say
+	 * delivered, so no receipt is ever owed for them either; its
+	 * other devices are still told it read the conversation.
+	 */
 	if (m->flags == CPR_DELIVERED ||
-	    !(c->u->settings & STORE_SET_RECEIPTS))
+	    !(c->u->settings & STORE_SET_RECEIPTS)) {
 		cursor_delivered(cur, m->sid, cmd_mark_pass, &k);
-	else
+		if (m->flags == CPR_READ && store_msg_get(srv->st, m->sid,
+		    c->u->id, &sm) == 1)
+			k.peer = sm.sender;
+	} else
 		cursor_read(cur, m->sid, cmd_mark_pass, &k);
 	user_moved(srv, c->u);
+	if (m->flags == CPR_READ && k.peer != 0)
+		sync_read(srv, c->u, c, k.peer, m->sid);
 }
 
 struct roster {
@@ -587,6 +612,9 @@ cmd_contacts_op(struct server *srv, struct user *a, uint8_t op,
 		    (r->theirs == STORE_ACCEPTED && store_contact_del(srv->st,
 		    su->id, a->id) == -1))
 			return CPE_INTERNAL;
+		if (!r->blocked_by && r->mine != STORE_NONE)
+			sync_contacts(srv, su->id, NULL, mutual ?
+			    CPL_CONTACTS : CPL_REQUESTS);
 		break;
 	case CPC_BLOCK:
 		if (store_block_add(srv->st, a->id, su->id) == -1 ||
@@ -640,6 +668,8 @@ cmd_contacts_change(struct client *c, const struct cp_msg *m,
 		outq_error(c, m->id, m->type, e);
 		return -1;
 	}
+	/* The account's other devices ask for their lists again. */
+	sync_contacts(srv, c->u->id, c, CPL_ALL);
 	return 0;
 }
 

@@ -31,6 +31,7 @@ enum cmd_rate {
 	RATE_CONTACT,		/* contact_rate, contact_burst */
 	RATE_TYPING,		/* typing_rate, typing_burst */
 	RATE_LIST,		/* list_rate, list_burst */
+	RATE_HISTORY,		/* history_rate, history_burst */
 };
 
 typedef void	 cmd_fn(struct client *, const struct cp_msg *,

@@ -43,8 +43,12 @@ static const struct conf_key config_keys[] = {
 	    2000000000),
 	CONF_INT_KEY("accounts", "register_per_day", K, register_per_day, 0,
 	    1000000),
+	CONF_INT_KEY("accounts", "nick_hold_days", K, nick_hold_days, 0,
+	    36500),
 	CONF_BOOL_KEY("store", "fsync", K, fsync),
 	CONF_INT_KEY("store", "retention_days", K, retention_days, 1, 36500),
+	CONF_INT_KEY("store", "history_days", K, history_days, 0, 36500),
+	CONF_INT_KEY("store", "history_max", K, history_max, 0, 100000000),
 	CONF_INT_KEY("store", "queue_max", K, queue_max, 1, 10000000),
 	CONF_BOOL_KEY("directory", "who", K, who),
 	CONF_INT_KEY("limits", "msg_rate", K, msg_rate, 0, 10000000),
@@ -57,6 +61,8 @@ static const struct conf_key config_keys[] = {
 	CONF_INT_KEY("limits", "login_burst", K, login_burst, 1, 1000000),
 	CONF_INT_KEY("limits", "list_rate", K, list_rate, 0, 1000000),
 	CONF_INT_KEY("limits", "list_burst", K, list_burst, 1, 1000000),
+	CONF_INT_KEY("limits", "history_rate", K, history_rate, 0, 1000000),
+	CONF_INT_KEY("limits", "history_burst", K, history_burst, 1, 1000000),
 	CONF_INT_KEY("limits", "pair_quota", K, pair_quota, 1, 10000000),
 	CONF_INT_KEY("limits", "stranger_quota", K, stranger_quota, 1,
 	    10000000),
@@ -110,6 +116,11 @@ config_defaults(struct chatd_conf *c)
 	c->register_per_day = 20;
 	c->fsync = 1;
 	c->retention_days = 30;
+	c->history_days = 30;
+	c->history_max = 10000;
+	c->nick_hold_days = 30;
+	c->history_rate = 10;
+	c->history_burst = 30;
 	c->queue_max = 1000;
 	c->who = 1;
 	c->msg_rate = 50;

@@ -32,6 +32,7 @@
 #include "cmd.h"
 #include "deliver.h"
 #include "device.h"
+#include "history.h"
 #include "outq.h"
 #include "quota.h"
 #include "server.h"
@@ -74,6 +75,8 @@ static const struct command commands[CP_OK] = {
 	[CP_AWAY] =	{ cmd_away,	1,	0,	RATE_NONE },
 	[CP_DEVICES] =	{ device_cmd,	1,	1,	RATE_LIST },
 	[CP_SETTINGS] =	{ cmd_settings,	1,	1,	RATE_LIST },
+	[CP_HISTORY] =	{ history_cmd,	1,	1,	RATE_HISTORY },
+	[CP_DELETE_ACCOUNT] = { auth_delete, 1,	1,	RATE_LOGIN },
 };
 
 /*
@@ -212,28 +215,42 @@ prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 	server_flush(w->data);
 }
 
-/* Forget messages older than the retention; tokens idle too long and
+/*
+ * Messages were removed (retention, an account deleted): count what
+ * waits again, from the cursors as they stand and with every message in
+ * the queue index.
+ */
+void
+server_recount(struct server *srv)
+{
+	int	n;
+
+	user_flush_moved(srv);
+	if ((n = store_age(srv->st, UINT64_MAX, 0, user_needs, srv)) > 0)
+		srv->stats.queued_late += (uint64_t)n;
+	if (quota_load(srv->quota, srv->st) == -1)
+		log_warnx("store: cannot count the messages waiting");
+}
+
+/* Forget undelivered messages older than the retention and delivered
+ * ones older than the history (history.c); tokens idle too long and
  * registrations older than a day (device.c). */
 static void
 expire_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct server	*srv = w->data;
 	uint64_t	 keep = (uint64_t)srv->conf.retention_days * 86400000;
+	uint64_t	 now = clock_wall_ms();
 	int		 n;
 
-	device_expire(srv, clock_wall_ms());
-	n = store_expire(srv->st, clock_wall_ms() - keep);
+	device_expire(srv, now);
+	history_expire(srv, now);
+	n = store_expire(srv->st, now - keep);
 	if (n <= 0)
 		return;
 	log_info("retention: %d messages older than %d days removed",
 	    n, srv->conf.retention_days);
-	/* Some may have been waiting: count again, from the cursors as
-	 * they stand and with every message in the queue index. */
-	user_flush_moved(srv);
-	if ((n = store_age(srv->st, UINT64_MAX, 0, user_needs, srv)) > 0)
-		srv->stats.queued_late += (uint64_t)n;
-	if (quota_load(srv->quota, srv->st) == -1)
-		log_warnx("store: cannot count the messages waiting");
+	server_recount(srv);
 }
 
 struct server *
@@ -373,6 +390,10 @@ server_log_stats(struct server *srv, const char *when)
 	    " pool_share %" PRIu64 " token_expired %" PRIu64 " signed_out %"
 	    PRIu64, when, s->rl_password, s->rl_token, s->backoff,
 	    s->register_cap, s->pool_share, s->token_expired, s->signed_out);
+	log_info("%s: history pages %" PRIu64 " rows %" PRIu64 " expired %"
+	    PRIu64 " carbons %" PRIu64 " accounts_deleted %" PRIu64, when,
+	    s->history_pages, s->history_rows, s->history_expired, s->carbons,
+	    s->deleted);
 	log_info("%s: sessions %" PRIu64 " (total %" PRIu64 ") registered %"
 	    PRIu64 " logins %" PRIu64 " login_failed %" PRIu64 " accepted %"
 	    PRIu64 " duplicates %" PRIu64 " delivered %" PRIu64

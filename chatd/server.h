@@ -69,6 +69,9 @@ struct server {
 	uint8_t			 buf[CP_MAX_MSG];
 };
 
+/* Messages were removed: count again what waits (quota.c). */
+void	server_recount(struct server *);
+
 /* Monotonic nanoseconds, for the rate limits.  (Message times and last
  * seen are the wall clock, clock_wall_ms() of base/clock.h.) */
 static inline uint64_t
