@@ -56,7 +56,8 @@ LDLIBS		+= -lev -liniparser $(PKG_LIBS) -lpthread -lm
 DEPS_PKGS	 = build-essential pkg-config libev-dev libiniparser-dev \
 		   libncurses-dev libsodium-dev libsqlite3-dev libutf8proc-dev \
 		   libcmocka-dev libicu-dev tmux clang libclang-rt-14-dev python3 \
-		   chrony rdate ntpsec-ntpdig iproute2 util-linux procps
+		   chrony rdate ntpsec-ntpdig iproute2 util-linux procps \
+		   scdoc man-db
 
 # Installation paths compiled in (lib/base/conf.c): rewritten only when they
 # change, so `make install PREFIX=/usr` rebuilds what depends on them.
@@ -149,7 +150,7 @@ BENCH_BINS	:= $(BENCH_SRCS:bench/%.c=$(B)/bench/%)
 FUZZ_SRCS	:= $(wildcard tests/fuzz/*.c)
 
 .PHONY: all deps deps-if-missing run check unit fuzz fuzz-build install \
-	uninstall clean bench fuzz-link
+	uninstall clean bench fuzz-link install-man uninstall-man
 
 all: $(PROG_BINS) $(UNIT_BINS) $(BENCH_BINS)
 
@@ -259,6 +260,29 @@ fuzz: fuzz-build
 
 bench: all
 	@bench/run.sh
+
+# Manual pages: docs/man/NAME.SECTION.scd in scdoc, built into $(B)/man/
+# as roff when scdoc is there (make deps installs it), with @SYSCONFDIR@
+# replaced by the real path.  Bash completion: etc/completion/PROGRAM.
+SCDOC		:= $(shell command -v scdoc 2>/dev/null)
+MAN_PAGES	:= $(if $(SCDOC),$(patsubst docs/man/%.scd,$(B)/man/%,$(wildcard docs/man/*.scd)))
+COMPLETIONS	:= $(wildcard etc/completion/*)
+BASHCOMPDIR	?= $(PREFIX)/share/bash-completion/completions
+all: $(MAN_PAGES)
+$(B)/man/%: docs/man/%.scd $(PATHS_H)
+	@mkdir -p $(@D)
+	sed 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< | $(SCDOC) >$@.new && mv $@.new $@
+install: install-man
+install-man: $(MAN_PAGES)
+	for f in $(MAN_PAGES); do d=$(DESTDIR)$(MANDIR)/man$${f##*.}; \
+	  install -d $$d && install -m 644 $$f $$d/ || exit 1; done
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	install -m 644 $(COMPLETIONS) $(DESTDIR)$(BASHCOMPDIR)/
+uninstall: uninstall-man
+uninstall-man:
+	for f in $(notdir $(MAN_PAGES)); do \
+	  rm -f $(DESTDIR)$(MANDIR)/man$${f##*.}/$$f; done
+	rm -f $(addprefix $(DESTDIR)$(BASHCOMPDIR)/,$(notdir $(COMPLETIONS)))
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
