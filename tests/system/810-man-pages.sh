@@ -112,6 +112,18 @@ for ini in "$top"/etc/*.ini; do
 	$(awk '/^\[/ { s = substr($0, 2, index($0, "]") - 2); next }
 	    /^[a-z0-9_]+[ \t]*=/ { sub(/[ \t]*=.*/, ""); print s, $0 }' "$ini")
 	KEYS
+	# The program's own key table (PROGRAM/*.c) is the truth as well.
+	prog=${n%.ini}
+	while read -r sec key; do
+		awk -v h="   [$sec]" '$0 == h { on = 1; next }
+		    /^[A-Z]/ || /^   \[/ { on = 0 } on' "$txt" >"$T/sec"
+		grep -Eq "(^|[^[:alnum:]_])$key =( |\$)" "$T/sec" ||
+		    fail "$n: [$sec] $key is in $prog/'s keys but not in $n(5)"
+		nkeys=$((nkeys + 1))
+	done <<-KEYS
+	$(cat "$top/$prog"/*.c | grep -oE '(_KEY|K)\("[a-z-]+", "[a-z0-9_]+"' |
+	    sed -E 's/.*\("([^"]*)", "([^"]*)"/\1 \2/')
+	KEYS
 	[ "$nkeys" -gt 0 ] || fail "$n: no keys read"
 	keys=$((keys + nkeys))
 done
