@@ -44,7 +44,8 @@ ifeq ($(WERROR),1)
 WARN		+= -Werror
 endif
 
-PKGS		 = libsodium libutf8proc sqlite3 ncursesw icu-uc icu-i18n
+PKGS		 = libsodium libutf8proc sqlite3 ncursesw icu-uc icu-i18n \
+		   libmicrohttpd
 PKG_CFLAGS	 = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CPPFLAGS	+= -D_GNU_SOURCE -I. -Ilib -I$(B)/gen $(PKG_CFLAGS)
@@ -57,7 +58,7 @@ DEPS_PKGS	 = build-essential pkg-config libev-dev libiniparser-dev \
 		   libncurses-dev libsodium-dev libsqlite3-dev libutf8proc-dev \
 		   libcmocka-dev libicu-dev tmux clang libclang-rt-14-dev python3 \
 		   chrony rdate ntpsec-ntpdig iproute2 util-linux procps \
-		   scdoc man-db
+		   scdoc man-db libmicrohttpd-dev prometheus curl
 
 # Installation paths compiled in (lib/base/conf.c): rewritten only when they
 # change, so `make install PREFIX=/usr` rebuilds what depends on them.

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/metrics.h"
 #include "base/ratelimit.h"
 
 #define CHATD_DEFAULT_PORT	"8081"
@@ -30,6 +31,7 @@ struct chatd_conf {
 	char	state_dir[256];
 	int	syslog;
 	int	verbose;
+	char	metrics[256];		/* ADDRESS:PORT of /metrics; "" off */
 	int	max_sessions;
 	int	keepalive_ms;
 	int	dead_ms;
@@ -142,6 +144,10 @@ struct chatd_stats {
 	/* sessions closed, by reason */
 	uint64_t	closed_malformed; /* malformed_max bad requests */
 	uint64_t	closed_unread;	/* answers unread: held too many */
+	/* latencies, in seconds (export.c serves them) */
+	struct metrics_hist commit_s;	/* a group commit, until durable */
+	struct metrics_hist accept_s;	/* a SEND, until answered accepted */
+	struct metrics_hist handshake_s; /* a session's handshake */
 };
 
 /* config.c */
@@ -257,5 +263,12 @@ void		 server_reconfigure(struct server *, const struct chatd_conf *);
 void		 server_free(struct server *);
 void		 server_stats(struct server *, struct chatd_stats *);
 void		 server_log_stats(struct server *, const char *when);
+
+/* export.c: the relay's metrics, served at /metrics (base/metrics.h). */
+struct export;
+/* Serve srv's metrics on conf->metrics; NULL, with err, if it cannot. */
+struct export	*export_new(struct ev_loop *, struct server *,
+		    const struct chatd_conf *, char *err, size_t errlen);
+void		 export_free(struct export *);
 
 #endif

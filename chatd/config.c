@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/conf.h"
+#include "base/metrics.h"
 #include "chatd.h"
 
 #define K	struct chatd_conf
@@ -14,6 +15,7 @@ static const struct conf_key config_keys[] = {
 	CONF_STR_KEY("chatd", "state_dir", K, state_dir),
 	CONF_BOOL_KEY("chatd", "syslog", K, syslog),
 	CONF_INT_KEY("chatd", "verbose", K, verbose, 0, 2),
+	CONF_STR_KEY("chatd", "metrics", K, metrics),
 	CONF_INT_KEY("chatd", "max_sessions", K, max_sessions, 1, 1000000),
 	CONF_INT_KEY("chatd", "keepalive_ms", K, keepalive_ms, 100, 3600000),
 	CONF_INT_KEY("chatd", "dead_ms", K, dead_ms, 1000, 3600000),
@@ -155,6 +157,8 @@ int
 config_load(const char *path, int missing_ok, struct chatd_conf *c,
     char *err, size_t errlen)
 {
+	char	e[256];
+
 	if (conf_load(path, missing_ok, config_keys, c, err, errlen) == -1)
 		return -1;
 	if (c->listen[0] == '\0') {
@@ -163,6 +167,11 @@ config_load(const char *path, int missing_ok, struct chatd_conf *c,
 	}
 	if (c->state_dir[0] == '\0') {
 		snprintf(err, errlen, "%s:chatd:state_dir: empty path", path);
+		return -1;
+	}
+	if (c->metrics[0] != '\0' && metrics_addr_check(c->metrics, e,
+	    sizeof e) == -1) {
+		snprintf(err, errlen, "%s:chatd:metrics: %s", path, e);
 		return -1;
 	}
 	if (c->dead_ms <= c->keepalive_ms) {

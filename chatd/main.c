@@ -46,6 +46,7 @@ struct chatd_opts {
 static struct chatd_opts	 opts = { NULL, 0, NULL, -1, NULL, 0 };
 static struct chatd_conf	 conf;
 static struct server		*server;
+static struct export		*export;	/* NULL: metrics off */
 
 static void __attribute__((noreturn))
 usage(FILE *f, int code)
@@ -139,6 +140,35 @@ open_socket(unsigned int *port_out)
 	return fd;
 }
 
+/*
+ * A reload that changes the metrics address: stop the old server (the
+ * new one may want its port), start the new one.  If it cannot start,
+ * the old address is tried again and kept in c.
+ */
+static void
+reload_metrics(struct ev_loop *loop, struct chatd_conf *c)
+{
+	char	err[512];
+
+	if (strcmp(c->metrics, conf.metrics) == 0)
+		return;
+	export_free(export);
+	export = NULL;
+	if (c->metrics[0] == '\0') {
+		log_info("metrics off");
+		return;
+	}
+	if ((export = export_new(loop, server, c, err, sizeof err)) != NULL)
+		return;
+	log_warnx("reload: metrics %s: %s; keeping %s", c->metrics, err,
+	    conf.metrics[0] != '\0' ? conf.metrics : "them off");
+	strcpy(c->metrics, conf.metrics);
+	if (conf.metrics[0] != '\0' && (export = export_new(loop, server,
+	    &conf, err, sizeof err)) == NULL) {
+		log_warnx("metrics %s: %s; metrics off", conf.metrics, err);
+		c->metrics[0] = '\0';
+	}
+}
 
 /* SIGHUP: reload, keeping what needs a restart. */
 static void
@@ -168,6 +198,7 @@ sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	c.auth_threads = conf.auth_threads;
 	c.keepalive_ms = conf.keepalive_ms;
 	c.dead_ms = conf.dead_ms;
+	reload_metrics(loop, &c);
 	conf = c;
 	log_setverbose(conf.verbose);
 	server_reconfigure(server, &conf);
@@ -276,12 +307,16 @@ main(int argc, char *argv[])
 	loop = ev_default_loop(EVFLAG_AUTO);
 	server = server_new(loop, fd, pk, sk, st, &conf);
 	sodium_memzero(sk, sizeof sk);
+	if (conf.metrics[0] != '\0' && (export = export_new(loop, server,
+	    &conf, err, sizeof err)) == NULL)
+		fatalx("metrics: %s", err);
 	daemon_signals_start(loop, &sigs, sig_hup_cb, sig_usr1_cb);
 	log_info("chatd %s ready on port %u", SUITE_VERSION, port);
 
 	ev_run(loop, 0);
 
 	server_log_stats(server, "exiting");
+	export_free(export);
 	server_free(server);
 	store_close(st);
 	close(fd);

@@ -46,6 +46,7 @@ struct batch {
 	uint8_t		*buf;		/* the entries' wire bytes */
 	size_t		 len, bufcap;
 	size_t		 nlate;		/* MESSAGEs among them */
+	uint64_t	 t_ns;		/* when the commit began (mono_ns()) */
 };
 
 /* Queue an out-queue entry; the wire bytes are copied. */
@@ -93,6 +94,10 @@ outq_reply(struct client *c, const struct cp_msg *m, uint64_t reqid,
 	c->refs++;
 	o->reqid = reqid;
 	o->reqtype = reqtype;
+	/* A SEND is answered as the request arrives, in this turn of the
+	 * loop: from here to its release is the wait for durability. */
+	if (m->type == CP_ACCEPTED)
+		o->t_ns = mono_ns();
 }
 
 /* Answer a request with ERROR code (after the commit, in order). */
@@ -136,6 +141,7 @@ outq_release(struct server *srv, struct out *q, size_t n,
 	struct out	*o;
 	struct cp_msg	 m;
 	size_t		 i;
+	uint64_t	 now = 0;
 	uint8_t		 wire[64];
 
 	for (i = 0; i < n; i++) {
@@ -143,6 +149,12 @@ outq_release(struct server *srv, struct out *q, size_t n,
 		o->wire = buf + o->off;
 		switch (o->kind) {
 		case OUT_CLIENT:
+			if (ok && o->t_ns != 0) {
+				if (now == 0)
+					now = mono_ns();
+				metrics_observe(&srv->stats.accept_s,
+				    (double)(now - o->t_ns) / 1e9);
+			}
 			if (ok)
 				client_answer(o->c, o->wire, o->len);
 			else if (o->reqid != 0) {
@@ -179,13 +191,15 @@ outq_late(const struct out *q, size_t n)
 	return k;
 }
 
-/* Move the out-queue to a new batch that waits for commit seq. */
+/* Move the out-queue to a new batch that waits for commit seq, which
+ * began at t_ns. */
 static void
-outq_batch(struct server *srv, uint64_t seq)
+outq_batch(struct server *srv, uint64_t seq, uint64_t t_ns)
 {
 	struct batch	*b = xcalloc(1, sizeof *b);
 
 	b->seq = seq;
+	b->t_ns = t_ns;
 	b->sid_safe = srv->sid_reserved;
 	b->q = srv->outq;
 	b->n = srv->nout;
@@ -223,11 +237,15 @@ outq_synced(void *arg, uint64_t seq, int ok)
 {
 	struct server	*srv = arg;
 	struct batch	*b;
+	uint64_t	 now = mono_ns();
 
 	sess_ep_hold(srv->ep);
 	while ((b = srv->bhead) != NULL && b->seq <= seq) {
 		if ((srv->bhead = b->next) == NULL)
 			srv->btail = NULL;
+		if (ok)
+			metrics_observe(&srv->stats.commit_s,
+			    (double)(now - b->t_ns) / 1e9);
 		if (ok && b->sid_safe > srv->sid_safe)
 			srv->sid_safe = b->sid_safe;
 		if (!ok) {
@@ -254,7 +272,8 @@ outq_synced(void *arg, uint64_t seq, int ok)
 void
 outq_commit(struct server *srv)
 {
-	int	ok = 1, wrote = 0, critical, n;
+	uint64_t t0 = 0;
+	int	 ok = 1, wrote = 0, critical, n;
 
 	if (srv->sync != NULL)
 		store_backfilled(srv->st, syncer_backfilled(srv->sync));
@@ -274,20 +293,24 @@ outq_commit(struct server *srv)
 	if (store_dirty(srv->st)) {
 		srv->stats.commits++;
 		wrote = 1;
+		t0 = mono_ns();
 		if (store_commit(srv->st) == -1) {
 			srv->stats.commit_failed++;
 			ok = 0;
 			/* Not reserved after all: write it again. */
 			srv->sid_reserved = srv->sid_safe;
-		} else if (srv->sync == NULL)
+		} else if (srv->sync == NULL) {
 			srv->sid_safe = srv->sid_reserved;
+			metrics_observe(&srv->stats.commit_s,
+			    (double)(mono_ns() - t0) / 1e9);
+		}
 	}
 	srv->late = 0;
 	/* What the out-queue and the catch-up send to one session leaves
 	 * together, with its pending ACK, at the release. */
 	sess_ep_hold(srv->ep);
 	if (wrote && ok && critical && srv->sync != NULL) {
-		outq_batch(srv, ++srv->seq);
+		outq_batch(srv, ++srv->seq, t0);
 		syncer_request(srv->sync, srv->seq);
 	} else {
 		outq_release(srv, srv->outq, srv->nout, srv->obuf, ok);

@@ -24,6 +24,7 @@ struct quota {
 	struct quota_ent	*t;
 	size_t			 mask;	/* slots - 1 */
 	size_t			 used;
+	uint64_t		 waiting;	/* messages, all pairs */
 };
 
 /* The slot (sender, rcpt) hashes to. */
@@ -162,20 +163,23 @@ quota_add(struct quota *q, uint64_t sender, uint64_t rcpt, uint32_t n)
 		return;
 	quota_get(q, sender, rcpt)->n += n;
 	quota_get(q, 0, rcpt)->n += n;
+	q->waiting += n;
 }
 
-/* One message less for (sender, rcpt); the entry goes at 0. */
-static void
+/* One message less for (sender, rcpt); the entry goes at 0.  Was there
+ * one to take? */
+static int
 quota_dec(struct quota *q, uint64_t sender, uint64_t rcpt)
 {
 	size_t	i = quota_slot(q, sender, rcpt);
 
 	if (q->t[i].rcpt == 0)
-		return;
+		return 0;
 	if (q->t[i].n > 1)
 		q->t[i].n--;
 	else
 		quota_del(q, i);
+	return 1;
 }
 
 void
@@ -184,7 +188,8 @@ quota_done(struct quota *q, uint64_t sender, uint64_t rcpt)
 	if (rcpt == 0 || sender == 0)
 		return;
 	quota_dec(q, sender, rcpt);
-	quota_dec(q, 0, rcpt);
+	if (quota_dec(q, 0, rcpt))
+		q->waiting--;
 }
 
 enum quota_contact
@@ -211,6 +216,12 @@ quota_pairs(const struct quota *q)
 	return q->used;
 }
 
+uint64_t
+quota_waiting(const struct quota *q)
+{
+	return q->waiting;
+}
+
 /* One row of the store's waiting messages. */
 static void
 quota_load_one(void *arg, uint64_t sender, uint64_t rcpt, uint32_t n)
@@ -225,5 +236,6 @@ quota_load(struct quota *q, struct store *st)
 	q->mask = QUOTA_MIN - 1;
 	q->t = xcalloc(QUOTA_MIN, sizeof *q->t);
 	q->used = 0;
+	q->waiting = 0;
 	return store_msg_waiting(st, quota_load_one, q);
 }

@@ -47,5 +47,7 @@ void		 quota_set_contact(struct quota *, uint64_t sender,
 		    uint64_t rcpt, enum quota_contact);
 /* Pairs in the table (for the counters). */
 size_t		 quota_pairs(const struct quota *);
+/* Messages waiting, for every recipient (for the metrics). */
+uint64_t	 quota_waiting(const struct quota *);
 
 #endif

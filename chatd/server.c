@@ -175,6 +175,7 @@ srv_up(struct sess *s, void *arg)
 	sess_set_data(s, client_new(srv, s));
 	srv->stats.sessions++;
 	srv->stats.sessions_total++;
+	metrics_observe(&srv->stats.handshake_s, (double)sess_age_ns(s) / 1e9);
 	log_debug("session %016" PRIx64 ": up, sealed with %s", sess_id(s),
 	    sess_aead(s));
 }

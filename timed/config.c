@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/conf.h"
+#include "base/metrics.h"
 #include "timed.h"
 
 static const struct conf_key config_keys[] = {
@@ -18,6 +19,7 @@ static const struct conf_key config_keys[] = {
 	CONF_BOOL_KEY("timed", "syslog", struct timed_conf, syslog),
 	CONF_INT_KEY("timed", "verbose", struct timed_conf, verbose, 0, 2),
 	CONF_STR_KEY("timed", "zoneinfo", struct timed_conf, zoneinfo),
+	CONF_STR_KEY("timed", "metrics", struct timed_conf, metrics),
 	CONF_INT_KEY("timed", "ntp_port", struct timed_conf, ntp_port, 0,
 	    65535),
 	CONF_INT_KEY("timed", "daytime_port", struct timed_conf,
@@ -99,6 +101,8 @@ int
 config_load(const char *path, int missing_ok, struct timed_conf *c,
     char *err, size_t errlen)
 {
+	char	e[256];
+
 	if (conf_load(path, missing_ok, config_keys, c, err, errlen) == -1)
 		return -1;
 	if (c->listen[0] == '\0') {
@@ -109,6 +113,11 @@ config_load(const char *path, int missing_ok, struct timed_conf *c,
 		snprintf(err, errlen, "%s:ntp:refid: \"%s\" is not an IPv4 "
 		    "address nor 1 to 4 ASCII letters and digits", path,
 		    c->ntp_refid);
+		return -1;
+	}
+	if (c->metrics[0] != '\0' && metrics_addr_check(c->metrics, e,
+	    sizeof e) == -1) {
+		snprintf(err, errlen, "%s:timed:metrics: %s", path, e);
 		return -1;
 	}
 	if (c->zoneinfo[0] != '/') {

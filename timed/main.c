@@ -56,6 +56,7 @@ static struct worker		*workers[TIMED_MAX_WORKERS];
 static int			 fds[TIMED_MAX_WORKERS][SVC_COUNT];
 static int			 nworkers;
 static unsigned int		 bound_port;
+static struct export		*export;	/* NULL: metrics off */
 
 static void __attribute__((noreturn))
 usage(FILE *f, int code)
@@ -236,6 +237,36 @@ open_sockets(void)
 	open_service(SVC_TIME, conf.time_port, &a[i]);
 }
 
+/*
+ * A reload that changes the metrics address: stop the old server (the
+ * new one may want its port), start the new one.  If it cannot start,
+ * the old address is tried again and kept in c.
+ */
+static void
+reload_metrics(struct ev_loop *loop, struct timed_conf *c)
+{
+	char	err[512];
+
+	if (strcmp(c->metrics, conf.metrics) == 0)
+		return;
+	export_free(export);
+	export = NULL;
+	if (c->metrics[0] == '\0') {
+		log_info("metrics off");
+		return;
+	}
+	if ((export = export_new(loop, workers, nworkers, c->metrics, err,
+	    sizeof err)) != NULL)
+		return;
+	log_warnx("reload: metrics %s: %s; keeping %s", c->metrics, err,
+	    conf.metrics[0] != '\0' ? conf.metrics : "them off");
+	strcpy(c->metrics, conf.metrics);
+	if (conf.metrics[0] != '\0' && (export = export_new(loop, workers,
+	    nworkers, conf.metrics, err, sizeof err)) == NULL) {
+		log_warnx("metrics %s: %s; metrics off", conf.metrics, err);
+		c->metrics[0] = '\0';
+	}
+}
 
 /* SIGHUP: reload the configuration, keeping what needs a restart. */
 static void
@@ -263,6 +294,7 @@ sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	c.ntp_port = conf.ntp_port;
 	c.daytime_port = conf.daytime_port;
 	c.time_port = conf.time_port;
+	reload_metrics(loop, &c);
 	conf = c;
 	log_setverbose(conf.verbose);
 	for (i = 0; i < nworkers; i++)
@@ -390,12 +422,16 @@ main(int argc, char *argv[])
 		workers[i] = worker_start(i, fds[i], &conf);
 
 	loop = ev_default_loop(EVFLAG_AUTO);
+	if (conf.metrics[0] != '\0' && (export = export_new(loop, workers,
+	    nworkers, conf.metrics, err, sizeof err)) == NULL)
+		fatalx("metrics: %s", err);
 	daemon_signals_start(loop, &sigs, sig_hup_cb, sig_usr1_cb);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	log_info("timed %s ready on port %u", SUITE_VERSION, bound_port);
 
 	ev_run(loop, 0);
 
+	export_free(export);
 	memset(&st, 0, sizeof st);
 	for (i = nworkers - 1; i >= 0; i--) {
 		worker_stop(workers[i], &st);

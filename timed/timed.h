@@ -38,6 +38,7 @@ struct timed_conf {
 	int	max_conversions;
 	int	syslog;
 	int	verbose;
+	char	metrics[256];		/* ADDRESS:PORT of /metrics; "" off */
 	char	zoneinfo[256];		/* the zoneinfo database */
 	struct ratelimit_conf rl;
 	int	ntp_port;		/* 0: service off */
@@ -189,5 +190,15 @@ void	worker_reconfigure(struct worker *, const struct timed_conf *);
 void	worker_stop(struct worker *, struct timed_stats *st);
 /* Add a running worker's counters to st. */
 void	worker_stats(struct worker *, struct timed_stats *st);
+
+/* export.c: the counters, summed over the workers, served at /metrics
+ * (base/metrics.h) from the main thread's loop. */
+struct ev_loop;
+struct export;
+/* Serve the metrics of workers[0..n-1] on where; NULL, with err, if it
+ * cannot. */
+struct export *export_new(struct ev_loop *, struct worker **workers,
+	    int nworkers, const char *where, char *err, size_t errlen);
+void	export_free(struct export *);
 
 #endif

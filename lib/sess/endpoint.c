@@ -570,6 +570,13 @@ sess_aead(const struct sess *s)
 	return s->aesgcm ? "AES-256-GCM" : "XChaCha20-Poly1305";
 }
 
+/* Time since the session was made on a server. */
+uint64_t
+sess_age_ns(const struct sess *s)
+{
+	return s->ep->now - s->born;
+}
+
 /* The session's own connection id. */
 uint64_t
 sess_id(const struct sess *s)

@@ -212,6 +212,9 @@ uint64_t	 sess_id(const struct sess *);
 /* The AEAD sealing the session's DATA: "AES-256-GCM" or
  * "XChaCha20-Poly1305" (chosen in the handshake, known once up). */
 const char	*sess_aead(const struct sess *);
+/* On a server, nanoseconds since the HELLO that made the session (by the
+ * endpoint's clock): in the up callback, how long the handshake took. */
+uint64_t	 sess_age_ns(const struct sess *);
 void		 sess_set_data(struct sess *, void *);
 void		*sess_data(const struct sess *);
 struct sess_ep	*sess_ep(const struct sess *);
