@@ -98,6 +98,7 @@ uses_unit/chatstore	 = chatd chat
 uses_unit/conf		 = base
 uses_unit/cursor	 = chatd chat
 uses_unit/impair	 = support
+uses_unit/metrics	 = base
 uses_unit/nick		 = chat
 uses_unit/ntpproto	 = time
 uses_unit/ports		 = timed time

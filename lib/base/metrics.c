@@ -208,6 +208,8 @@ metrics_split(const char *where, char *host, size_t hostlen, char *port,
 {
 	char	e[256];
 
+	/* addr_split() copies the port last: still "-", it failed before. */
+	snprintf(port, portlen, "-");
 	if (addr_split(where, "", host, hostlen, port, portlen, e,
 	    sizeof e) == -1) {
 		if (port[0] == '\0')
@@ -231,7 +233,6 @@ metrics_addr_check(const char *where, char *err, size_t errlen)
 	char		host[ADDR_HOSTMAX], port[ADDR_PORTMAX];
 	struct addr	a;
 
-	port[0] = '\0';
 	if (metrics_split(where, host, sizeof host, port, sizeof port, err,
 	    errlen) == -1)
 		return -1;
@@ -247,7 +248,6 @@ metrics_listen(const char *where, char *where_out, size_t outlen, char *err,
 	struct addr	a[8];
 	int		n, i, fd = -1, one = 1, zero = 0;
 
-	port[0] = '\0';
 	if (metrics_split(where, host, sizeof host, port, sizeof port, err,
 	    errlen) == -1)
 		return -1;
