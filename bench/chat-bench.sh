@@ -20,7 +20,10 @@
 # taskset (empty: not pinned).  CHATD (default $B/bin/chatd); BASE, if
 # set, another chatd binary (an older build) measured beside it in the
 # same rounds, by the same load generator, with the same private config
-# (it holds only keys both know).
+# (it holds only keys both know).  SCRAPE=yes: a second chatd, "scrape",
+# the same but with metrics = 127.0.0.1:0, in the same rounds, scraped
+# by curl every SCRAPE_EVERY seconds (1) while it is measured; the table
+# then compares it with chatd, which serves no metrics.
 #
 # chatd runs with durability on (fsync = yes: accepted means flushed to
 # disk, all threads' CPU counted) and receipts on (every receiver marks
@@ -80,6 +83,8 @@ IDLE=${IDLE:-30}
 FSYNC=${FSYNC:-yes}
 CHATD=${CHATD:-$B/bin/chatd}
 BASE=${BASE:-}
+SCRAPE=${SCRAPE:-no}
+SCRAPE_EVERY=${SCRAPE_EVERY:-1}
 SRV_CPU=${SRV_CPU-1}
 GEN_CPU=${GEN_CPU-0}
 # An echo payload the size of a sealed chat SEND of 64 bytes of text.
@@ -93,6 +98,10 @@ for f in "$CHATD" ${BASE:+"$BASE"} "$B/bench/chat-bench" \
     "$B/bench/loadgen" "$B/bench/echo"; do
 	[ -x "$f" ] || { echo "no $f" >&2; exit 1; }
 done
+if [ "$SCRAPE" = yes ] && ! command -v curl >/dev/null; then
+	echo "SCRAPE=yes needs curl" >&2
+	exit 1
+fi
 
 . bench/lib.sh
 bench_init chat-bench
@@ -131,6 +140,10 @@ printf '[accounts]\nregister_per_day = 0\nauth_queue = 100000\n'\
 'auth_queue_per_addr = 100000\n[sessions]\nhello_rate = 1024\n'\
 'hello_burst = 256\n[limits]\naddr_enable = no\n' >>"$T/import.ini"
 
+# The scraped chatd: the same, serving /metrics on a free port.
+sed 's/^\[chatd\]$/[chatd]\nmetrics = 127.0.0.1:0/' "$T/chatd.ini" \
+    >"$T/scrape.ini"
+
 # chat-bench's arguments for a server; its clients spread over ADDRS.
 cbargs() {
 	echo "-s 127.0.0.1:$(cat "$T/$1.port") -P $(cat "$T/$1.pid") -a $ADDRS"
@@ -144,6 +157,30 @@ if [ -n "$BASE" ]; then
 	start base "$BASE" -c "$T/chatd.ini" -D "$T/bstate" -l 127.0.0.1 \
 	    -p 0
 fi
+if [ "$SCRAPE" = yes ]; then
+	NAMES="$NAMES scrape"
+	start scrape "$CHATD" -c "$T/scrape.ini" -D "$T/sstate" \
+	    -l 127.0.0.1 -p 0
+	METRICS=$(sed -n 's,.*metrics on http://\([^/]*\)/metrics$,\1,p' \
+	    "$T/scrape.log")
+fi
+: >"$T/scrapes"
+
+# scraper_start / scraper_stop: curl on the load generators' CPU fetching
+# /metrics every SCRAPE_EVERY seconds; each scrape's size goes to
+# $T/scrapes.
+scraper_start() {
+	(while :; do
+		gen curl -s -o /dev/null -w '%{size_download}\n' \
+		    "http://$METRICS/metrics" >>"$T/scrapes" || true
+		sleep "$SCRAPE_EVERY"
+	done) &
+	SCRAPER=$!
+}
+scraper_stop() {
+	kill -TERM "$SCRAPER"
+	wait "$SCRAPER" 2>/dev/null || true
+}
 HZ=$(getconf CLK_TCK)
 # The pairs' accounts (the latency pair is the first of them), at the
 # defaults' pace, each receiver and its sender contacts of each other.
@@ -157,6 +194,8 @@ done
 echo "chat-bench: $ROUNDS rounds x $SECS s; $PAIRS pairs, window $WINDOW," \
     "$SOCKETS sockets on $ADDRS addresses; fsync $FSYNC, receipts on"
 [ -z "$BASE" ] || echo "base: $BASE (chatd: $CHATD)"
+[ "$SCRAPE" != yes ] || echo "scrape: chatd with metrics on $METRICS," \
+    "scraped every $SCRAPE_EVERY s while measured"
 if [ -n "$SRV_CPU" ]; then
 	echo "pinned: servers on CPU $SRV_CPU, load generators on CPU $GEN_CPU"
 else
@@ -164,8 +203,14 @@ else
 fi
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# chat_round NAME: one round of chatd NAME, loaded then unloaded.
+# chat_round NAME: one round of chatd NAME, loaded then unloaded (the
+# scraped one with its scraper running).
 chat_round() {
+	[ "$1" != scrape ] || scraper_start
+	chat_round1 "$1"
+	[ "$1" != scrape ] || scraper_stop
+}
+chat_round1() {
 	# chatd under load
 	# shellcheck disable=SC2046
 	out=$(gen "$B/bench/chat-bench" $(cbargs "$1") -k "$SOCKETS" \
@@ -246,6 +291,7 @@ if [ "$SESSIONS" -gt 0 ]; then
 	# (refusals by cause) to $T/chatd.log, shown if the logins fail.
 	stop chatd
 	[ -z "$BASE" ] || stop base
+	[ "$SCRAPE" != yes ] || stop scrape
 	start chatd "$CHATD" -c "$T/import.ini" -D "$T/mstate" \
 	    -l 127.0.0.1 -p 0
 	# shellcheck disable=SC2046
@@ -326,6 +372,23 @@ if [ -n "$BASE" ]; then
 	printf "  relayed msgs/s                   %9.0f  %9.0f       %5.3f      %5.3f\n", cr, br, (br > 0 ? cr / br : 0), (er > 0 ? br / er : 0)
 	printf "  server CPU us per msg            %9.2f  %9.2f       %5.3f      %5.2fx\n", cc, bc, (bc > 0 ? cc / bc : 0), (ec > 0 ? bc / ec : 0)
 	printf "  unloaded deliver p99 us          %9.1f  %9.1f\n", cl, bl
+}'
+fi
+if [ "$SCRAPE" = yes ]; then
+	awk -v cr="$chat_rate" -v cc="$chat_cpu" -v sr="$(med scrape.tput 3)" \
+	    -v sc="$(med scrape.tput 4)" -v cl="$(med chatd.lat 4)" \
+	    -v sl="$(med scrape.lat 4)" -v ca="$(med chatd.lat 6)" \
+	    -v sa="$(med scrape.lat 6)" -v cp="$(med chatd.tput 6)" \
+	    -v sp="$(med scrape.tput 6)" \
+	    -v n="$(wc -l <"$T/scrapes")" -v bytes="$(sort -n "$T/scrapes" |
+	    tail -n 1)" 'BEGIN {
+	printf "\nmedians of the same rounds         chatd     scraped  scraped/chatd\n"
+	printf "  relayed msgs/s                   %9.0f  %9.0f       %5.3f\n", cr, sr, (cr > 0 ? sr / cr : 0)
+	printf "  server CPU us per msg            %9.2f  %9.2f       %5.3f\n", cc, sc, (cc > 0 ? sc / cc : 0)
+	printf "  loaded deliver p99 us            %9.1f  %9.1f\n", cp, sp
+	printf "  unloaded deliver p99 us          %9.1f  %9.1f\n", cl, sl
+	printf "  unloaded accepted p99 us         %9.1f  %9.1f\n", ca, sa
+	printf "  (%d scrapes of up to %d bytes)\n", n, bytes
 }'
 fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
