@@ -338,6 +338,15 @@ med() {
 		if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2];
 		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
+# paired A B FIELD: the median over the rounds of A's FIELD over B's in
+# the same round (steadier than a ratio of medians on a busy machine).
+paired() {
+	awk -v a="$1" -v b="$2" -v f="$3" '$1 == a { x[$2] = $f }
+	    $1 == b { y[$2] = $f } END { for (r in x) if (y[r] > 0)
+	    print x[r] / y[r] }' "$T/results" | sort -g | awk '{ v[NR] = $1 }
+	    END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2];
+	    else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 echo_rate=$(med echo 3)
 echo_cpu=$(med echo 4)
 chat_rate=$(med chatd.tput 3)
@@ -381,13 +390,14 @@ if [ "$SCRAPE" = yes ]; then
 	    -v sa="$(med scrape.lat 6)" -v cp="$(med chatd.tput 6)" \
 	    -v sp="$(med scrape.tput 6)" \
 	    -v n="$(wc -l <"$T/scrapes")" -v bytes="$(sort -n "$T/scrapes" |
-	    tail -n 1)" 'BEGIN {
+	    tail -n 1)" -v pr="$(paired scrape.tput chatd.tput 4)" 'BEGIN {
 	printf "\nmedians of the same rounds         chatd     scraped  scraped/chatd\n"
 	printf "  relayed msgs/s                   %9.0f  %9.0f       %5.3f\n", cr, sr, (cr > 0 ? sr / cr : 0)
 	printf "  server CPU us per msg            %9.2f  %9.2f       %5.3f\n", cc, sc, (cc > 0 ? sc / cc : 0)
 	printf "  loaded deliver p99 us            %9.1f  %9.1f\n", cp, sp
 	printf "  unloaded deliver p99 us          %9.1f  %9.1f\n", cl, sl
 	printf "  unloaded accepted p99 us         %9.1f  %9.1f\n", ca, sa
+	printf "  CPU per msg, median of the per-round ratios         %5.3f\n", pr
 	printf "  (%d scrapes of up to %d bytes)\n", n, bytes
 }'
 fi

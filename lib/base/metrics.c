@@ -290,7 +290,7 @@ metrics_listen(const char *where, char *where_out, size_t outlen, char *err,
 }
 
 /* libmicrohttpd's complaints (refused connections, timeouts): debug. */
-static void
+static void __attribute__((format(printf, 2, 0)))
 metrics_mhd_log(void *arg, const char *fmt, va_list ap)
 {
 	char	buf[256];
