@@ -283,6 +283,23 @@ while [ "$r" -le "$ROUNDS" ]; do
 	r=$((r + 1))
 done
 
+# What one scrape costs chatd: 2000 back to back, a connection each.
+scrape_us=""
+if [ "$SCRAPE" = yes ]; then
+	pid=$(cat "$T/scrape.pid")
+	t0=$(ticks "$pid")
+	gen python3 -c 'import http.client, sys
+h, p = sys.argv[1].rsplit(":", 1)
+for i in range(2000):
+    c = http.client.HTTPConnection(h, int(p), timeout=10)
+    c.request("GET", "/metrics")
+    c.getresponse().read()
+    c.close()' "$METRICS"
+	t1=$(ticks "$pid")
+	scrape_us=$(awk -v t=$((t1 - t0)) -v hz="$HZ" \
+	    'BEGIN { printf "%.0f", t * 1e6 / hz / 2000 }')
+fi
+
 mem=""
 kcpu=""
 if [ "$SESSIONS" -gt 0 ]; then
@@ -390,7 +407,8 @@ if [ "$SCRAPE" = yes ]; then
 	    -v sa="$(med scrape.lat 6)" -v cp="$(med chatd.tput 6)" \
 	    -v sp="$(med scrape.tput 6)" \
 	    -v n="$(wc -l <"$T/scrapes")" -v bytes="$(sort -n "$T/scrapes" |
-	    tail -n 1)" -v pr="$(paired scrape.tput chatd.tput 4)" 'BEGIN {
+	    tail -n 1)" -v pr="$(paired scrape.tput chatd.tput 4)" \
+	    -v us="$scrape_us" 'BEGIN {
 	printf "\nmedians of the same rounds         chatd     scraped  scraped/chatd\n"
 	printf "  relayed msgs/s                   %9.0f  %9.0f       %5.3f\n", cr, sr, (cr > 0 ? sr / cr : 0)
 	printf "  server CPU us per msg            %9.2f  %9.2f       %5.3f\n", cc, sc, (cc > 0 ? sc / cc : 0)
@@ -399,6 +417,7 @@ if [ "$SCRAPE" = yes ]; then
 	printf "  unloaded accepted p99 us         %9.1f  %9.1f\n", ca, sa
 	printf "  CPU per msg, median of the per-round ratios         %5.3f\n", pr
 	printf "  (%d scrapes of up to %d bytes)\n", n, bytes
+	printf "  chatd CPU per scrape, 2000 back to back: %d us\n", us
 }'
 fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

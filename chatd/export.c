@@ -156,6 +156,18 @@ export_fill(struct metrics_out *o, void *arg)
 	    NREASONS(dropped));
 	metrics_counter(o, "chatd_answers_send_failed_total",
 	    "Answers that did not fit a session's queue.", s->send_failed);
+	metrics_counter(o, "chatd_history_pages_total",
+	    "HISTORY requests answered.", s->history_pages);
+	metrics_counter(o, "chatd_history_messages_read_total",
+	    "Messages read from the store for HISTORY answers.",
+	    s->history_rows);
+	metrics_counter(o, "chatd_history_expired_total",
+	    "Delivered messages aged out of the history.", s->history_expired);
+	metrics_counter(o, "chatd_carbons_total",
+	    "Copies of sent messages to the sender's other devices.",
+	    s->carbons);
+	metrics_counter(o, "chatd_accounts_deleted_total",
+	    "Accounts deleted by their owners.", s->deleted);
 	metrics_counter(o, "chatd_commits_total",
 	    "Store transactions committed.", s->commits);
 	metrics_counter(o, "chatd_commits_failed_total",
