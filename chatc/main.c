@@ -43,6 +43,8 @@ enum cmd {
 	CMD_PASSWD,
 	CMD_DEVICES,
 	CMD_SETTINGS,
+	CMD_HISTORY,
+	CMD_DELETE,
 };
 
 struct chatc {
@@ -82,7 +84,18 @@ struct chatc {
 	unsigned int		 set_mask, set_values;
 	/* devices */
 	uint64_t		 revoke;	/* a device id, or 0 to list */
-	/* passwd */
+	/* history: pages as they come (newest first), each oldest first */
+	const char		*with;
+	long			 limit;
+	uint64_t		 before;
+	struct hpage {
+		struct chatclient_hist	*v;
+		size_t			 n;
+		char			*text;
+	}			*pages;
+	size_t			 npages;
+	long			 have;
+	/* passwd, delete-account */
 	char			*oldpw, *newpw;
 	int			 save_token;
 	ev_timer		 timer;
@@ -113,7 +126,9 @@ usage(FILE *f, int code)
 "  listen [--count N] [--timeout S] [--json] [--events]\n"
 "                                 print incoming messages (time, from, text\n"
 "                                 tab-separated, or JSON); --events adds\n"
-"                                 presence, typing and receipt lines\n"
+"                                 presence, typing, receipt, read and\n"
+"                                 contacts lines; a message sent from\n"
+"                                 another device shows as \"-> NICK\"\n"
 "  contacts [add NICK | del NICK] list contacts (presence only of those who\n"
 "                                 accepted), ask NICK to be a contact (or\n"
 "                                 accept NICK's request), or remove one\n"
@@ -134,6 +149,14 @@ usage(FILE *f, int code)
 "  devices [revoke ID]            list this account's devices (id, name,\n"
 "                                 last seen, address, current/online), or\n"
 "                                 revoke one: its token and sessions end\n"
+"  history NICK [--limit N] [--before ID] [--json]\n"
+"                                 the conversation with NICK kept by the\n"
+"                                 server, oldest first (time, sender,\n"
+"                                 text; the last N, default 50, before\n"
+"                                 server message id ID)\n"
+"  delete-account                 delete this account and everything the\n"
+"                                 server keeps of it (asks the password);\n"
+"                                 the name stays reserved for a while\n"
 "\n"
 "  -s, --server HOST[:PORT]  server (default $CHAT_SERVER, else %s)\n"
 "  -n, --nick NICK           your nickname\n"
@@ -415,6 +438,15 @@ run_command(void)
 		else
 			chatclient_devices(ch.cc);
 		break;
+	case CMD_HISTORY:
+		if (ch.npages == 0 && chatclient_history(ch.cc, ch.with,
+		    ch.before, (unsigned int)(ch.limit < 100 ? ch.limit :
+		    100)) == 0)
+			finish(EX_DATAERR, "history: invalid nickname");
+		break;
+	case CMD_DELETE:
+		chatclient_delete_account(ch.cc, ch.oldpw);
+		break;
 	case CMD_PASSWD:
 		if ((id = chatclient_passwd(ch.cc, ch.oldpw, ch.newpw)) == 0)
 			finish(EX_DATAERR, "passwd: new password empty or "
@@ -484,6 +516,7 @@ cb_result(struct chatclient *cc, uint64_t id, enum cp_type type,
 	}
 	/* A server older than this chatc does not know the request. */
 	if (code == CPE_MALFORMED && (type == CP_SETTINGS ||
+	    type == CP_HISTORY || type == CP_DELETE_ACCOUNT ||
 	    (type == CP_CONTACTS && ch.op > CPC_DEL))) {
 		finish(EX_PROTOCOL, "%s: the server does not know this "
 		    "request: upgrade chatd", ch.cmdname);
@@ -492,8 +525,15 @@ cb_result(struct chatclient *cc, uint64_t id, enum cp_type type,
 	if (code != CPE_NONE) {
 		finish(err_status(code), "%s: %s", type == CP_PASSWD ?
 		    "passwd" : type == CP_WHO ? "who" : type == CP_CONTACTS ||
-		    type == CP_SETTINGS ? ch.cmdname : type == CP_DEVICES ?
-		    "devices" : "request", detail);
+		    type == CP_SETTINGS || type == CP_HISTORY ||
+		    type == CP_DELETE_ACCOUNT ? ch.cmdname : type ==
+		    CP_DEVICES ? "devices" : "request", detail);
+		return;
+	}
+	if (type == CP_DELETE_ACCOUNT) {
+		token_forget(ch.server, ch.key);
+		printf("account %s deleted\n", ch.nick);
+		finish(0, NULL);
 		return;
 	}
 	if (type == CP_DEVICES) {
@@ -574,6 +614,129 @@ cb_message(struct chatclient *cc, const struct chatclient_msg *m, void *arg)
 	chatclient_mark_read(cc, m->sid);
 	if (ch.count > 0 && ++ch.got >= ch.count)
 		finish(0, NULL);
+}
+
+/* One message of a conversation, as listen and history print them. */
+static void
+put_hist(const struct chatclient_hist *h, const char *me)
+{
+	char	t[32];
+
+	fmt_time(h->time_ms, t, sizeof t);
+	if (ch.json) {
+		printf("{\"time\":\"%s\",\"id\":%" PRIu64 ",\"from\":", t,
+		    h->sid);
+		put_json(h->outgoing ? me : h->peer);
+		fputs(",\"to\":", stdout);
+		put_json(h->outgoing ? h->peer : me);
+		fputs(",\"text\":", stdout);
+		put_json(h->text);
+		if (h->outgoing)
+			printf(",\"sent\":true,\"state\":\"%s\"}\n",
+			    h->state == CPR_READ ? "read" : h->state ==
+			    CPR_DELIVERED ? "delivered" : "accepted");
+		else
+			printf(",\"read\":%s}\n", h->read ? "true" : "false");
+		return;
+	}
+	printf("%s\t", t);
+	if (h->outgoing && ch.cmd == CMD_LISTEN) {
+		fputs("-> ", stdout);
+		put_field(h->peer);
+	} else
+		put_field(h->outgoing ? me : h->peer);
+	putchar('\t');
+	put_field(h->text);
+	putchar('\n');
+}
+
+/* A message this account sent from another device (listen). */
+static void
+cb_sent(struct chatclient *cc, const struct chatclient_hist *h, void *arg)
+{
+	if (ch.cmd != CMD_LISTEN)
+		return;
+	put_hist(h, chatclient_nick(cc));
+	fflush(stdout);
+}
+
+static void
+cb_read_upto(struct chatclient *cc, const char *peer, uint64_t sid,
+    void *arg)
+{
+	if (ch.cmd != CMD_LISTEN || !ch.events)
+		return;
+	if (ch.json) {
+		fputs("{\"event\":\"read\",\"nick\":", stdout);
+		put_json(peer);
+		printf(",\"upto\":%" PRIu64 "}\n", sid);
+	} else {
+		fputs("read\t", stdout);
+		put_field(peer);
+		printf("\t%" PRIu64 "\n", sid);
+	}
+	fflush(stdout);
+}
+
+static void
+cb_contacts_changed(struct chatclient *cc, unsigned int lists, void *arg)
+{
+	if (ch.cmd != CMD_LISTEN || !ch.events)
+		return;
+	printf(ch.json ? "{\"event\":\"contacts\",\"lists\":\"%s%s%s\"}\n" :
+	    "contacts\t%s%s%s\n", lists & CPL_CONTACTS ? "c" : "",
+	    lists & CPL_REQUESTS ? "r" : "", lists & CPL_BLOCKED ? "b" : "");
+	fflush(stdout);
+}
+
+/*
+ * A page of history: kept until the whole of what was asked for is
+ * here, then printed oldest first.  Pages come newest first.
+ */
+static void
+cb_history(struct chatclient *cc, uint64_t id, const char *peer,
+    const struct chatclient_hist *v, size_t n, int more, void *arg)
+{
+	struct hpage	*pg;
+	size_t		 i, j, len = 0, off = 0;
+	long		 want = ch.limit - ch.have;
+
+	if (ch.cmd != CMD_HISTORY)
+		return;
+	/* The newest want of this page. */
+	i = (long)n > want ? n - (size_t)want : 0;
+	ch.pages = xreallocarray(ch.pages, ch.npages + 1, sizeof *ch.pages);
+	pg = &ch.pages[ch.npages++];
+	pg->n = n - i;
+	pg->v = xcalloc(pg->n + 1, sizeof *pg->v);
+	for (j = i; j < n; j++)
+		len += v[j].len + strlen(v[j].peer) + 2;
+	pg->text = xmalloc(len + 1);
+	for (j = i; j < n; j++) {
+		pg->v[j - i] = v[j];
+		pg->v[j - i].text = memcpy(pg->text + off, v[j].text,
+		    v[j].len + 1);
+		off += v[j].len + 1;
+		pg->v[j - i].peer = strcpy(pg->text + off, v[j].peer);
+		off += strlen(v[j].peer) + 1;
+	}
+	ch.have += (long)pg->n;
+	if (more && ch.have < ch.limit && n > 0) {
+		want = ch.limit - ch.have;
+		chatclient_history(cc, ch.with, v[0].sid,
+		    (unsigned int)(want < 100 ? want : 100));
+		return;
+	}
+	for (i = ch.npages; i-- > 0;)
+		for (j = 0; j < ch.pages[i].n; j++)
+			put_hist(&ch.pages[i].v[j], chatclient_nick(cc));
+	for (i = 0; i < ch.npages; i++) {
+		free(ch.pages[i].v);
+		free(ch.pages[i].text);
+	}
+	free(ch.pages);
+	ch.pages = NULL;
+	finish(0, NULL);
 }
 
 static void
@@ -847,6 +1010,30 @@ parse_command(int argc, char *argv[])
 	}
 	else if (contacts_command(argc, argv))
 		;
+	else if (strcmp(c, "delete-account") == 0 && argc == 1)
+		ch.cmd = CMD_DELETE;
+	else if (strcmp(c, "history") == 0 && argc >= 2) {
+		ch.cmd = CMD_HISTORY;
+		ch.with = argv[1];
+		ch.limit = 50;
+		for (i = 2; i < argc; i++) {
+			if (strcmp(argv[i], "--json") == 0)
+				ch.json = 1;
+			else if (strcmp(argv[i], "--limit") == 0 &&
+			    i + 1 < argc) {
+				ch.limit = strtol(argv[++i], &end, 10);
+				if (*end != '\0' || ch.limit < 1 ||
+				    ch.limit > 100000)
+					usage(stderr, EX_USAGE);
+			} else if (strcmp(argv[i], "--before") == 0 &&
+			    i + 1 < argc) {
+				ch.before = strtoull(argv[++i], &end, 10);
+				if (*end != '\0' || ch.before == 0)
+					usage(stderr, EX_USAGE);
+			} else
+				usage(stderr, EX_USAGE);
+		}
+	}
 	else if (strcmp(c, "visible") == 0 && argc == 2) {
 		ch.cmd = CMD_SETTINGS;
 		ch.cmdname = c;
@@ -958,7 +1145,9 @@ main(int argc, char *argv[])
 	struct chatclient_cb	 cb = { cb_state, cb_result, cb_accepted,
 				    cb_receipt, cb_message, cb_roster,
 				    cb_presence, cb_typing, NULL,
-				    cb_devices, cb_settings };
+				    cb_devices, cb_settings, cb_history,
+				    cb_sent, cb_read_upto,
+				    cb_contacts_changed };
 	uint8_t			 token[CP_TOKEN_LEN];
 	char			 err[256], *pw = NULL, *again;
 	char			 host[256], device[80];
@@ -1019,6 +1208,7 @@ main(int argc, char *argv[])
 	/* Credentials: the password if given, else this device's token. */
 	have_token = token_load(ch.server, ch.key, token) == 1;
 	if (ch.cmd == CMD_REGISTER || ch.cmd == CMD_PASSWD ||
+	    ch.cmd == CMD_DELETE ||
 	    getenv("CHAT_PASSWORD") != NULL || !have_token)
 		pw = get_password("CHAT_PASSWORD", ch.cmd == CMD_PASSWD ?
 		    "Current password: " : "Password: ");
@@ -1030,6 +1220,8 @@ main(int argc, char *argv[])
 		}
 		free(again);
 	}
+	if (ch.cmd == CMD_DELETE)
+		ch.oldpw = pw;
 	if (ch.cmd == CMD_PASSWD) {
 		ch.oldpw = pw;
 		ch.newpw = get_password("CHAT_NEW_PASSWORD", "New password: ");
@@ -1052,13 +1244,15 @@ main(int argc, char *argv[])
 	host[sizeof host - 1] = '\0';
 	snprintf(device, sizeof device, "chatc on %.64s", host);
 	conf.device = device;
+	/* listen shows what this account does on its other devices. */
+	conf.sync = ch.cmd == CMD_LISTEN;
 	/* A one-shot command waits for the server through restarts. */
 	if ((ch.cc = chatclient_new(ch.loop, &conf, &cb, err, sizeof err)) ==
 	    NULL) {
 		fprintf(stderr, "chatc: %s: %s\n", ch.server, err);
 		exit(EX_USAGE);
 	}
-	ch.save_token = ch.cmd != CMD_PASSWD;
+	ch.save_token = ch.cmd != CMD_PASSWD && ch.cmd != CMD_DELETE;
 	if (ch.cmd == CMD_REGISTER)
 		c = chatclient_register(ch.cc, ch.nick, pw, 1);
 	else if (pw != NULL)

@@ -2048,12 +2048,14 @@ store_user_delete(struct store *st, uint64_t id, uint64_t hold_until)
 	/* Everything of the account's, its messages both ways included:
 	 * one scan of the message table (deletions are rare). */
 	q = sqlite3_mprintf(
-	    "DELETE FROM tokens WHERE user = %1$lld;"
-	    "DELETE FROM contacts WHERE user = %1$lld OR contact = %1$lld;"
-	    "DELETE FROM blocks WHERE user = %1$lld OR blocked = %1$lld;"
-	    "DELETE FROM convs WHERE rcpt = %1$lld OR sender = %1$lld;"
-	    "DELETE FROM messages WHERE sender = %1$lld OR rcpt = %1$lld;"
-	    "DELETE FROM users WHERE id = %1$lld;", (long long)id);
+	    "DELETE FROM tokens WHERE user = %lld;"
+	    "DELETE FROM contacts WHERE user = %lld OR contact = %lld;"
+	    "DELETE FROM blocks WHERE user = %lld OR blocked = %lld;"
+	    "DELETE FROM convs WHERE rcpt = %lld OR sender = %lld;"
+	    "DELETE FROM messages WHERE sender = %lld OR rcpt = %lld;"
+	    "DELETE FROM users WHERE id = %lld;", (long long)id, (long long)id,
+	    (long long)id, (long long)id, (long long)id, (long long)id,
+	    (long long)id, (long long)id, (long long)id, (long long)id);
 	rc = sqlite3_exec(st->db, q, NULL, NULL, NULL);
 	sqlite3_free(q);
 	if (rc != SQLITE_OK) {

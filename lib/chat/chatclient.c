@@ -60,6 +60,7 @@ struct obx {
 struct pending {
 	uint64_t	id;
 	enum cp_type	type;
+	char		*peer;		/* HISTORY: whose conversation */
 };
 
 struct chatclient {
@@ -218,8 +219,35 @@ cc_pending_add(struct chatclient *c, uint64_t id, enum cp_type type)
 			oldest = i;
 			break;
 		}
+	free(c->pend[oldest].peer);
+	c->pend[oldest].peer = NULL;
 	c->pend[oldest].id = id;
 	c->pend[oldest].type = type;
+}
+
+/* Remember the user a pending request names. */
+static void
+cc_pending_set_peer(struct chatclient *c, uint64_t id, const char *peer)
+{
+	size_t	i;
+
+	for (i = 0; i < PENDING_MAX; i++)
+		if (c->pend[i].id == id && id != 0) {
+			free(c->pend[i].peer);
+			c->pend[i].peer = xstrdup(peer);
+		}
+}
+
+/* A copy of the user pending request id names (to free), or NULL. */
+static char *
+cc_pending_peer(struct chatclient *c, uint64_t id)
+{
+	size_t	i;
+
+	for (i = 0; i < PENDING_MAX; i++)
+		if (c->pend[i].id == id && id != 0 && c->pend[i].peer != NULL)
+			return xstrdup(c->pend[i].peer);
+	return NULL;
 }
 
 /* The type of the request id, forgetting it; 0 if unknown. */
@@ -233,6 +261,8 @@ cc_pending_take(struct chatclient *c, uint64_t id)
 		if (c->pend[i].id == id && id != 0) {
 			t = c->pend[i].type;
 			c->pend[i].id = 0;
+			free(c->pend[i].peer);
+			c->pend[i].peer = NULL;
 			return t;
 		}
 	return 0;
@@ -264,6 +294,8 @@ cc_send_login(struct chatclient *c)
 			m.device.len = strlen(c->device);
 		}
 	}
+	if (c->conf.sync)
+		m.flags |= CPF_SYNC;
 	cc_set_state(c, CHATCLIENT_LOGGING_IN, CPE_NONE, "logging in");
 	if (cc_send(c, &m) == -1)
 		log_debug("chatclient: login: %s", strerror(errno));
@@ -484,6 +516,70 @@ cc_on_devices(struct chatclient *c, const struct cp_msg *m)
 	free(v);
 }
 
+/* A HISTORY_PAGE: hand its entries over as an array, with the peer
+ * the request named. */
+static void
+cc_on_history(struct chatclient *c, const struct cp_msg *m)
+{
+	struct chatclient_hist	*v;
+	struct cp_str		 rest = m->entries;
+	struct cp_hist		 h;
+	char			*s, *peer;
+	size_t			 n = 0, off = 0;
+
+	peer = cc_pending_peer(c, m->id);
+	cc_pending_take(c, m->id);
+	v = xcalloc((size_t)m->count + 1, sizeof *v);
+	s = xmalloc(m->entries.len + (size_t)m->count + 1);
+	while (n < m->count && cp_hist_next(&rest, &h)) {
+		v[n].sid = h.sid;
+		v[n].msgid = h.msgid;
+		v[n].time_ms = h.time;
+		v[n].peer = peer != NULL ? peer : "";
+		v[n].outgoing = (h.flags & CPHE_OUT) != 0;
+		v[n].state = (h.flags & CPHE_READ) ? CPR_READ :
+		    (h.flags & CPHE_DELIVERED) ? CPR_DELIVERED : CPR_ACCEPTED;
+		v[n].read = !v[n].outgoing && (h.flags & CPHE_READ) != 0;
+		v[n].len = h.text.len;
+		v[n].text = cc_strcopy(s, &off, &h.text);
+		n++;
+	}
+	if (c->cb.history != NULL)
+		c->cb.history(c, m->id, peer != NULL ? peer : "", v, n,
+		    (m->flags & CPH_MORE) != 0, c->cb.arg);
+	free(peer);
+	free(s);
+	free(v);
+}
+
+/* A carbon: a message this account sent on another device. */
+static void
+cc_on_sent(struct chatclient *c, const struct cp_msg *m)
+{
+	struct chatclient_hist	h;
+	char			peer[CP_NICK_WIRE + 1];
+	char			*text;
+
+	if (c->cb.sent == NULL)
+		return;
+	memcpy(peer, m->nick.p, m->nick.len);
+	peer[m->nick.len] = '\0';
+	text = xmalloc(m->text.len + 1);
+	memcpy(text, m->text.p, m->text.len);
+	text[m->text.len] = '\0';
+	memset(&h, 0, sizeof h);
+	h.sid = m->sid;
+	h.msgid = m->id;
+	h.time_ms = m->time;
+	h.peer = peer;
+	h.outgoing = 1;
+	h.state = CPR_ACCEPTED;
+	h.text = text;
+	h.len = m->text.len;
+	c->cb.sent(c, &h, c->cb.arg);
+	free(text);
+}
+
 /*
  * Has this incoming message been seen?  Remembers it if not.  A message is
  * its sender and the id the sender chose: the same message can come again
@@ -569,6 +665,7 @@ cc_sess_message(struct sess *s, const uint8_t *buf, size_t len, void *arg)
 	struct chatclient_contact	 ct;
 	struct obx			*o;
 	struct cp_msg			 m;
+	enum cp_type			 t;
 	char				 nick[CP_NICK_WIRE + 1];
 
 	if (s != c->s)
@@ -587,9 +684,14 @@ cc_sess_message(struct sess *s, const uint8_t *buf, size_t len, void *arg)
 		cc_on_error(c, &m);
 		break;
 	case CP_OK:
+		t = cc_pending_take(c, m.id);
 		if (c->cb.result != NULL)
-			c->cb.result(c, m.id, cc_pending_take(c, m.id),
-			    CPE_NONE, "ok", c->cb.arg);
+			c->cb.result(c, m.id, t, CPE_NONE, "ok", c->cb.arg);
+		/* Deleted: nothing to log in to any more. */
+		if (t == CP_DELETE_ACCOUNT) {
+			c->have_token = 0;
+			cc_fail(c, CPE_UNKNOWN_USER, "the account was deleted");
+		}
 		break;
 	case CP_ACCEPTED:
 		if ((o = cc_outbox_find(c, m.id)) == NULL)
@@ -619,6 +721,22 @@ cc_sess_message(struct sess *s, const uint8_t *buf, size_t len, void *arg)
 		cc_pending_take(c, m.id);
 		if (c->cb.settings != NULL)
 			c->cb.settings(c, m.id, m.flags, c->cb.arg);
+		break;
+	case CP_HISTORY_PAGE:
+		cc_on_history(c, &m);
+		break;
+	case CP_SENT:
+		cc_on_sent(c, &m);
+		break;
+	case CP_READ_UPTO:
+		memcpy(nick, m.nick.p, m.nick.len);
+		nick[m.nick.len] = '\0';
+		if (c->cb.read_upto != NULL)
+			c->cb.read_upto(c, nick, m.sid, c->cb.arg);
+		break;
+	case CP_CONTACTS_CHANGED:
+		if (c->cb.contacts_changed != NULL)
+			c->cb.contacts_changed(c, m.flags, c->cb.arg);
 		break;
 	case CP_PRESENCE:
 	case CP_TYPING_FROM:
@@ -842,6 +960,7 @@ void
 chatclient_free(struct chatclient *c)
 {
 	struct obx	*o;
+	size_t		 i;
 
 	if (c == NULL)
 		return;
@@ -870,6 +989,8 @@ chatclient_free(struct chatclient *c)
 	free(c->device);
 	free(c->server);
 	free(c->pinfile);
+	for (i = 0; i < PENDING_MAX; i++)
+		free(c->pend[i].peer);
 	free(c);
 }
 
@@ -1168,6 +1289,46 @@ chatclient_passwd(struct chatclient *c, const char *old, const char *pw)
 		c->mode = CRED_PASSWORD;
 	}
 	return id;
+}
+
+uint64_t
+chatclient_history(struct chatclient *c, const char *nick, uint64_t before,
+    unsigned int limit)
+{
+	struct cp_msg	m;
+	uint64_t	id;
+
+	if (nick == NULL || *nick == '\0' || strlen(nick) > CP_NICK_WIRE ||
+	    limit == 0 || limit > 255) {
+		errno = EINVAL;
+		return 0;
+	}
+	memset(&m, 0, sizeof m);
+	m.type = CP_HISTORY;
+	m.nick.p = (const uint8_t *)nick;
+	m.nick.len = strlen(nick);
+	m.sid = before;
+	m.value = (uint8_t)limit;
+	if ((id = cc_request(c, &m)) != 0)
+		cc_pending_set_peer(c, id, nick);
+	return id;
+}
+
+uint64_t
+chatclient_delete_account(struct chatclient *c, const char *password)
+{
+	struct cp_msg	m;
+
+	if (password == NULL || *password == '\0' ||
+	    strlen(password) > CP_SECRET_MAX) {
+		errno = EINVAL;
+		return 0;
+	}
+	memset(&m, 0, sizeof m);
+	m.type = CP_DELETE_ACCOUNT;
+	m.secret.p = (const uint8_t *)password;
+	m.secret.len = strlen(password);
+	return cc_request(c, &m);
 }
 
 int

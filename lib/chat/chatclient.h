@@ -69,6 +69,9 @@ struct chatclient_conf {
 					 * restarted server is noticed (9000:
 					 * six PINGs, so that even at 20% loss
 					 * each way a live session survives) */
+	int		 sync;		/* ask for the sync notices (CPF_SYNC):
+					 * the sent, read_upto and
+					 * contacts_changed callbacks */
 };
 
 /* An incoming message. */
@@ -80,6 +83,18 @@ struct chatclient_msg {
 	size_t		 len;		/* bytes of text */
 };
 
+/* A message of a conversation, from HISTORY or a carbon (SENT). */
+struct chatclient_hist {
+	uint64_t	 sid;		/* the server's message id */
+	uint64_t	 msgid;		/* its sender's id for it */
+	uint64_t	 time_ms;	/* when the server accepted it, UTC */
+	const char	*peer;		/* the other user of the conversation */
+	int		 outgoing;	/* sent by this account */
+	enum cp_receipt	 state;		/* outgoing: how far it has got */
+	int		 read;		/* incoming: read by this account */
+	const char	*text;		/* UTF-8, NUL-terminated */
+	size_t		 len;
+};
 /* A contact or online user, with presence. */
 struct chatclient_contact {
 	const char	*nick;
@@ -138,6 +153,20 @@ struct chatclient_cb {
 	/* The answer to chatclient_settings(): every CPS_* bit. */
 	void	(*settings)(struct chatclient *, uint64_t id,
 		    unsigned int values, void *arg);
+	/* The answer to chatclient_history(): n messages, oldest first;
+	 * more says older ones remain (ask again before v[0].sid). */
+	void	(*history)(struct chatclient *, uint64_t id, const char *peer,
+		    const struct chatclient_hist *v, size_t n, int more,
+		    void *arg);
+	/* Sync notices (conf.sync): a message this account sent from
+	 * another device; the conversation with peer was read up to sid
+	 * on another device; lists (CPL_*) changed: ask for them again. */
+	void	(*sent)(struct chatclient *, const struct chatclient_hist *,
+		    void *arg);
+	void	(*read_upto)(struct chatclient *, const char *peer,
+		    uint64_t sid, void *arg);
+	void	(*contacts_changed)(struct chatclient *, unsigned int lists,
+		    void *arg);
 };
 
 /* Fill conf with the defaults. */
@@ -222,6 +251,18 @@ uint64_t	 chatclient_devices(struct chatclient *);
 uint64_t	 chatclient_device_revoke(struct chatclient *, uint64_t device);
 uint64_t	 chatclient_passwd(struct chatclient *, const char *old,
 		    const char *new_password);
+/*
+ * A page of the conversation with nick: up to limit (1-255; the server
+ * gives at most 100) messages before server id before (0: the newest).
+ * Answered by the history callback, or result with CPE_DISABLED when the
+ * server keeps no history.
+ */
+uint64_t	 chatclient_history(struct chatclient *, const char *nick,
+		    uint64_t before, unsigned int limit);
+/* Delete the account (the password again): result CP_DELETE_ACCOUNT;
+ * then the server ends the session, and the client stays logged out. */
+uint64_t	 chatclient_delete_account(struct chatclient *,
+		    const char *password);
 /* Notices without an answer: 0 or -1 with errno. */
 int		 chatclient_typing(struct chatclient *, const char *nick);
 int		 chatclient_away(struct chatclient *, int away);

@@ -18,6 +18,8 @@ pair_quota = 100000
 queue_max = 100000' start_chatd c
 register alice pa
 register bob pb
+# Contacts: the stranger quota (3 waiting) is not what is tested here.
+befriend alice bob
 start_proxy p -S 600 -l 0.2 -d 0.05 -r 0.1
 
 # One login through the proxy pins the key and keeps a device token; each

@@ -9,6 +9,8 @@
 start_chatd c
 register alice pa
 register bob pb
+# Contacts: the stranger quota (3 waiting) is not what is tested here.
+befriend alice bob
 start_proxy p -S 601 -l 0.2 -d 0.05 -r 0.1
 
 QPW=pb chatq bob bob who >/dev/null 2>"$T/first.err" ||
