@@ -4,7 +4,7 @@
 #   make run        start the services in the foreground on embedded defaults
 #   make check      unit, system and fuzz tests, plain and under ASan/UBSan
 #   make fuzz       run every fuzz target for FUZZ_TIME seconds
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (programs, configs, units)
 #   make SANITIZE=1 build with AddressSanitizer and UBSan into build/san/
 #
 # Layout: lib/<layer>/*.c is the shared library, one archive per layer
@@ -20,6 +20,7 @@ BINDIR		?= $(PREFIX)/bin
 SBINDIR		?= $(PREFIX)/sbin
 SYSCONFDIR	?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 MANDIR		?= $(PREFIX)/share/man
+UNITDIR		?= $(PREFIX)/lib/systemd/system
 DESTDIR		?=
 SANITIZE	?= 0
 WERROR		?= 1
@@ -151,10 +152,13 @@ BENCH_SRCS	:= $(wildcard bench/*.c)
 BENCH_BINS	:= $(BENCH_SRCS:bench/%.c=$(B)/bench/%)
 FUZZ_SRCS	:= $(wildcard tests/fuzz/*.c)
 
-.PHONY: all deps deps-if-missing run check unit fuzz fuzz-build install \
-	uninstall clean bench fuzz-link install-man uninstall-man
+.PHONY: all progs deps deps-if-missing run check unit fuzz fuzz-build \
+	install uninstall clean bench fuzz-link install-man uninstall-man
 
 all: $(PROG_BINS) $(UNIT_BINS) $(BENCH_BINS)
+
+# The programs alone, without tests and benchmarks (what install needs).
+progs: $(PROG_BINS)
 
 # Keep test and bench objects: they are intermediate files to make.
 .SECONDARY:
@@ -286,19 +290,26 @@ uninstall-man:
 	  rm -f $(DESTDIR)$(MANDIR)/man$${f##*.}/$$f; done
 	rm -f $(addprefix $(DESTDIR)$(BASHCOMPDIR)/,$(notdir $(COMPLETIONS)))
 
-install: all
+# systemd units: etc/NAME.service.in with the installed paths filled in.
+UNITS		:= $(patsubst etc/%.in,%,$(wildcard etc/*.service.in))
+install: progs
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
-	  $(DESTDIR)$(SYSCONFDIR)/udp-suite
+	  $(DESTDIR)$(SYSCONFDIR)/udp-suite $(DESTDIR)$(UNITDIR)
 	for p in $(PROGS); do case $$p in \
 	  *d) install -m 755 $(B)/bin/$$p $(DESTDIR)$(SBINDIR)/$$p ;; \
 	  *)  install -m 755 $(B)/bin/$$p $(DESTDIR)$(BINDIR)/$$p ;; esac; done
 	for f in etc/*.ini; do \
 	  install -m 644 $$f $(DESTDIR)$(SYSCONFDIR)/udp-suite/; done
+	for u in $(UNITS); do \
+	  sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    etc/$$u.in >$(DESTDIR)$(UNITDIR)/$$u && \
+	  chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
 
 uninstall:
 	for p in $(PROGS); do rm -f $(DESTDIR)$(SBINDIR)/$$p \
 	  $(DESTDIR)$(BINDIR)/$$p; done
 	rm -rf $(DESTDIR)$(SYSCONFDIR)/udp-suite
+	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$u; done
 
 clean:
 	rm -rf build
