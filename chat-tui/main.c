@@ -29,6 +29,7 @@
 
 #include "app.h"
 #include "keys.h"
+#include "base/conf.h"
 #include "base/log.h"
 #include "net.h"
 #include "tuiconf.h"
@@ -57,6 +58,8 @@ static ev_signal	 main_sig[7];
 static void __attribute__((noreturn))
 usage(FILE *f, int code)
 {
+	char	defpath[256];
+
 	fprintf(f,
 "usage: chat-tui [-hV] [-s HOST[:PORT]] [-n NICK] [-c FILE] [--configtest]\n"
 "Chat through chatd in the terminal: pick a contact, type, press Enter.\n"
@@ -75,7 +78,7 @@ usage(FILE *f, int code)
 "server then gives this device a token.  Conversations are kept under\n"
 "$XDG_DATA_HOME/chat-tui, the log in $XDG_STATE_HOME/chat-tui/chat-tui.log.\n"
 "In the program, /help lists the keys and commands.\n",
-	    "SYSCONFDIR/udp-suite/chat-tui.ini");
+	    conf_default_path("chat-tui", defpath, sizeof defpath));
 	exit(code);
 }
 
