@@ -59,7 +59,8 @@ DEPS_PKGS	 = build-essential pkg-config libev-dev libiniparser-dev \
 		   libncurses-dev libsodium-dev libsqlite3-dev libutf8proc-dev \
 		   libcmocka-dev libicu-dev tmux clang libclang-rt-14-dev python3 \
 		   chrony rdate ntpsec-ntpdig iproute2 util-linux procps \
-		   scdoc man-db libmicrohttpd-dev prometheus curl
+		   scdoc man-db libmicrohttpd-dev prometheus curl systemd strace \
+		   dpkg-dev debhelper lintian fakeroot
 
 # Installation paths compiled in (lib/base/conf.c): rewritten only when they
 # change, so `make install PREFIX=/usr` rebuilds what depends on them.
