@@ -32,11 +32,13 @@ tab=$(printf '\t')
 # other test counts as 1 s, a fuzz target as its FUZZ_SMOKE seconds.
 slow="65	system/601-chat-listen-lossy-restart
 35	system/602-chat-nat-lossy-restart
+26	system/830-debian-packages
 25	system/600-chat-send-lossy-path
 22	system/390-chat-sender-backpressure
 10	system/603-tui-reconnect-countdown
 9	system/395-chat-idle-session
 9	system/450-tui-chatd-restart-outbox
+8	system/820-install-layout-units
 8	system/360-chat-kill9
 8	system/250-timed-ntp-rate-limit
 7	system/040-timed-hostile-input
