@@ -1,6 +1,7 @@
 # Makefile for the UDP chat and time service suite.
 #
 #   make            build every program into build/bin/
+#   make progs      the programs alone, without tests and benchmarks
 #   make run        start the services in the foreground on embedded defaults
 #   make check      unit, system and fuzz tests, plain and under ASan/UBSan
 #   make fuzz       run every fuzz target for FUZZ_TIME seconds
