@@ -3,8 +3,9 @@
 # every call timed and chatd make: each runs under strace, as an
 # unprivileged user as under the unit's DynamicUser=, through the work the
 # unit lets it do (timed: worker threads, every protocol, time zones,
-# SIGHUP, SIGUSR1, SIGTERM; chatd: registrations, logins, a message stored
-# and delivered with fsync, SIGHUP, SIGUSR1, SIGTERM), and every call seen
+# SIGHUP, SIGUSR1, a metrics scrape, SIGTERM; chatd: registrations,
+# logins, a message stored and delivered with fsync, SIGHUP, SIGUSR1, a
+# metrics scrape, SIGTERM), and every call seen
 # must be in the set the unit's SystemCallFilter= lines leave, as
 # systemd-analyze expands their groups.  A call outside it would make the
 # service fail under systemd (EPERM, SystemCallErrorNumber=).
@@ -62,6 +63,15 @@ unit_allows() {
 	cat "$T/allow"
 }
 
+# scrape NAME: fetch the metrics the daemon logged in $T/NAME.log it serves.
+scrape() {
+	url=$(sed -n 's/.*metrics on \(http:[^ ]*\).*/\1/p' "$T/$1.log" |
+	    tail -n 1)
+	[ -n "$url" ] || fail "$1 logged no metrics address"
+	curl -sf "$url" >"$T/$1.metrics" || fail "$1: no scrape from $url"
+	grep -q "^${1}_" "$T/$1.metrics" || fail "$1: no ${1}_ metric in the scrape"
+}
+
 # The daemons run from $T as $user, each under strace -D (strace is a
 # grandchild, so the daemon keeps the pid the helpers signal); the
 # clients run as they are.
@@ -85,6 +95,7 @@ BIN=$T/bin
 # timed: two workers, every protocol, a time zone, reload, counters, stop.
 TIMED_CONF="[timed]
 workers = 2
+metrics = 127.0.0.1:0
 [ratelimit]
 enable = no"
 start_std_timed timed
@@ -99,6 +110,7 @@ kill -HUP "$TIMED_PID"
 wait_log "$T/timed.log" "reload"
 kill -USR1 "$TIMED_PID"
 wait_log "$T/timed.log" "counters"
+scrape timed
 kill -TERM "$TIMED_PID"
 wait "$TIMED_PID" || fail "timed exited $? on SIGTERM"
 
@@ -106,6 +118,8 @@ wait "$TIMED_PID" || fail "timed exited $? on SIGTERM"
 # StateDirectory= makes it.
 mkdir "$T/chatd.state"
 chown "$user" "$T/chatd.state"
+CHATD_CONF="[chatd]
+metrics = 127.0.0.1:0"
 start_chatd chatd
 register alice pw-alice-1
 register bob pw-bob-12
@@ -118,6 +132,7 @@ kill -HUP "$CHATD_PID"
 wait_log "$T/chatd.log" "reload"
 kill -USR1 "$CHATD_PID"
 wait_log "$T/chatd.log" "counters"
+scrape chatd
 kill -TERM "$CHATD_PID"
 wait "$CHATD_PID" || fail "chatd exited $? on SIGTERM"
 
