@@ -592,7 +592,9 @@ cb_message(struct chatclient *cc, const struct chatclient_msg *m, void *arg)
 {
 	char	t[32];
 
-	if (ch.cmd != CMD_LISTEN)
+	/* Done (--count reached): the rest of a burst is not shown, so
+	 * it is not marked read either. */
+	if (ch.cmd != CMD_LISTEN || ch.done)
 		return;
 	fmt_time(m->time_ms, t, sizeof t);
 	if (ch.json) {
@@ -1246,6 +1248,8 @@ main(int argc, char *argv[])
 	conf.device = device;
 	/* listen shows what this account does on its other devices. */
 	conf.sync = ch.cmd == CMD_LISTEN;
+	/* Only listen shows messages: the others must not take them. */
+	conf.send_only = ch.cmd != CMD_LISTEN;
 	/* A one-shot command waits for the server through restarts. */
 	if ((ch.cc = chatclient_new(ch.loop, &conf, &cb, err, sizeof err)) ==
 	    NULL) {

@@ -309,6 +309,7 @@ auth_login(struct client *c, const struct cp_msg *m,
 	if (auth_login_ok(c, m, cmd, nick, key) == -1)
 		return;
 	c->sync = (m->flags & CPF_SYNC) != 0;
+	c->send_only = (m->flags & CPF_SEND_ONLY) != 0;
 	/* A new nick finds no one: REGISTER's job gets an empty hash. */
 	memset(&su, 0, sizeof su);
 	rc = user_find(srv, key, &su);

@@ -40,6 +40,7 @@ struct client {
 					 * refused for want of a login */
 	int		 closing;	/* closed for its strikes */
 	int		 sync;		/* logged in with CPF_SYNC (sync.h) */
+	int		 send_only;	/* CPF_SEND_ONLY: given no MESSAGE */
 	uint64_t	 last_sid;	/* newest message sent to it */
 	uint64_t	 token_id;	/* the device token it logged in with
 					 * (or was given); 0 none */

@@ -43,7 +43,7 @@ deliver_message(struct server *srv, struct out *o)
 	if (u == NULL)
 		return;
 	for (c = u->clients; c != NULL; c = c->unext) {
-		if (c->backlog || o->sid <= c->last_sid)
+		if (c->backlog || c->send_only || o->sid <= c->last_sid)
 			continue;
 		if (client_send(c, o->wire, o->len) == -1) {
 			client_catch_up(c);
@@ -109,7 +109,7 @@ deliver_backlog(struct server *srv)
 			pp = &c->bnext;
 			continue;
 		}
-		if (c->dead || c->s == NULL || c->u == NULL) {
+		if (c->dead || c->s == NULL || c->u == NULL || c->send_only) {
 			*pp = c->bnext;
 			c->backlog = 0;
 			if (c->dead)

@@ -296,6 +296,8 @@ cc_send_login(struct chatclient *c)
 	}
 	if (c->conf.sync)
 		m.flags |= CPF_SYNC;
+	if (c->conf.send_only)
+		m.flags |= CPF_SEND_ONLY;
 	cc_set_state(c, CHATCLIENT_LOGGING_IN, CPE_NONE, "logging in");
 	if (cc_send(c, &m) == -1)
 		log_debug("chatclient: login: %s", strerror(errno));
@@ -637,8 +639,12 @@ cc_on_message(struct chatclient *c, const struct cp_msg *m)
 {
 	struct chatclient_msg	 msg;
 	char			 from[CP_NICK_WIRE + 1];
-	int			 dup = cc_seen(c, m);
+	int			 dup;
 
+	/* An older server sends them anyway: not shown, so not marked. */
+	if (c->conf.send_only)
+		return;
+	dup = cc_seen(c, m);
 	/* Acknowledged (marked delivered) even if a repeat, this turn. */
 	if (m->sid > c->mark_sid)
 		c->mark_sid = m->sid;

@@ -72,6 +72,10 @@ struct chatclient_conf {
 	int		 sync;		/* ask for the sync notices (CPF_SYNC):
 					 * the sent, read_upto and
 					 * contacts_changed callbacks */
+	int		 send_only;	/* take no messages (CPF_SEND_ONLY):
+					 * a program that would not show them
+					 * must not have them marked
+					 * delivered */
 };
 
 /* An incoming message. */

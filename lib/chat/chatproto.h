@@ -35,7 +35,8 @@
  *  +---------------+---------------+---------------+---------------+
  *  | device length | device name (UTF-8, optional) ...             |
  *  +---------------+---------------+---------------+---------------+
- *  flags: CPF_WANT_TOKEN asks for a device token in WELCOME;
+ *  flags: CPF_WANT_TOKEN asks for a device token in WELCOME; CPF_SYNC
+ *  for the sync notices below; CPF_SEND_ONLY for no MESSAGE at all;
  *  CPF_TOKEN (LOGIN only) says the secret is a device token, not a
  *  password.  device (s8, 1-255 bytes) is optional: a message that ends
  *  after the secret has none (protocol 2 as first published); a present
@@ -256,6 +257,8 @@ enum cp_type {
 #define CPF_TOKEN	0x02
 #define CPF_SYNC	0x04	/* send this session SENT, READ_UPTO and
 				 * CONTACTS_CHANGED */
+#define CPF_SEND_ONLY	0x08	/* send this session no MESSAGE: it would
+				 * not show them (a one-shot command) */
 
 /* Receipt kinds and message states. */
 enum cp_receipt {
