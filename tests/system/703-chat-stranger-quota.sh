@@ -18,7 +18,8 @@ expect_rc "bob's requests" 0 chat bob requests
 expect_eq "the messages asked" "$OUT" "mallory"
 expect_rc "bob accepts" 0 chat bob accept mallory
 expect_rc "a contact's 4th" 0 chat mallory send bob "hi 4"
-# (bob's chatc that accepted was given the first three.)
-chat bob listen --count 1 --timeout 10 >"$T/got" || fail "bob listens"
-expect_eq "bob got the 4th" "$(cut -f3 "$T/got")" "hi 4"
+# Nothing was lost on the way: all four, in order.
+chat bob listen --count 4 --timeout 10 >"$T/got" || fail "bob listens"
+expect_eq "bob got all four" "$(cut -f3 "$T/got" | tr '\n' ,)" \
+    "hi 1,hi 2,hi 3,hi 4,"
 echo ok

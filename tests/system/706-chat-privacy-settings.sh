@@ -29,7 +29,8 @@ wait_for 10 grep -Eq "receipt	[0-9]+	delivered" "$T/ev"
 expect_rc "read wait" 75 chat alice -t 2 send bob "read this" --read
 chat bob listen --count 1 --timeout 10 >/dev/null || fail "bob reads"
 stop_bg "$lp"
-! grep -q "	read" "$T/ev" || fail "a read receipt: $(cat "$T/ev")"
+! grep -Eq "^receipt	[0-9]+	read" "$T/ev" ||
+    fail "a read receipt: $(cat "$T/ev")"
 
 expect_rc "receipts on" 0 chat bob settings receipts on
 chat bob listen --count 1 --timeout 20 >/dev/null &
