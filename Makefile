@@ -62,6 +62,9 @@ DEPS_PKGS	 = build-essential pkg-config libev-dev libiniparser-dev \
 		   chrony rdate ntpsec-ntpdig iproute2 util-linux procps \
 		   scdoc man-db libmicrohttpd-dev prometheus curl systemd strace \
 		   dpkg-dev debhelper lintian fakeroot
+# chatd's control socket and chatctl speak JSON (jansson).
+PKGS		+= jansson
+DEPS_PKGS	+= libjansson-dev
 
 # Installation paths compiled in (lib/base/conf.c): rewritten only when they
 # change, so `make install PREFIX=/usr` rebuilds what depends on them.
@@ -95,6 +98,7 @@ uses_timec		 = time
 uses_chatd		 = chat sess
 uses_chatc		 = chat
 uses_chat-tui		 = chat
+uses_chatctl		 = chat
 uses_unit/addr		 = base
 uses_unit/chatproto	 = chat
 uses_unit/chatstore	 = chatd chat
@@ -298,7 +302,7 @@ install: progs
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 	  $(DESTDIR)$(SYSCONFDIR)/udp-suite $(DESTDIR)$(UNITDIR)
 	for p in $(PROGS); do case $$p in \
-	  *d) install -m 755 $(B)/bin/$$p $(DESTDIR)$(SBINDIR)/$$p ;; \
+	  *d|chatctl) install -m 755 $(B)/bin/$$p $(DESTDIR)$(SBINDIR)/$$p ;; \
 	  *)  install -m 755 $(B)/bin/$$p $(DESTDIR)$(BINDIR)/$$p ;; esac; done
 	for f in etc/*.ini; do \
 	  install -m 644 $$f $(DESTDIR)$(SYSCONFDIR)/udp-suite/; done

@@ -173,7 +173,7 @@ usage(FILE *f, int code)
 "user or device, or no request from NICK, 69 server unreachable, 70 server failure, 73 nickname\n"
 "taken, 75 try again later (rate limited, busy, queue full, not delivered\n"
 "in time), 76 server key changed, 77 wrong password, revoked or expired\n"
-"token, or signed out (password changed, device revoked).\n",
+"token, signed out (password changed, device revoked) or account locked.\n",
 	    CHATCLIENT_DEFAULT_SERVER, CHATC_TIMEOUT);
 	exit(code);
 }
@@ -233,6 +233,7 @@ err_status(enum cp_err e)
 		return EX_CANTCREAT;
 	case CPE_WRONG_PASSWORD:
 	case CPE_BAD_TOKEN:
+	case CPE_LOCKED:
 	case CPE_DISABLED:
 	case CPE_NOT_LOGGED_IN:
 		return EX_NOPERM;

@@ -346,6 +346,14 @@ auth_login(struct client *c, const struct cp_msg *m,
 		outq_error(c, m->id, m->type, CPE_UNKNOWN_USER);
 		return;
 	}
+	/* Locked by the administrator (ctl.c): no login by password or
+	 * token, and no Argon2 spent on it.  (An online account is not
+	 * locked: the lock ends its sessions.) */
+	if (m->type == CP_LOGIN && su.locked) {
+		srv->stats.login_failed++;
+		outq_error(c, m->id, m->type, CPE_LOCKED);
+		return;
+	}
 	if (m->type == CP_LOGIN && (m->flags & CPF_TOKEN)) {
 		auth_token(c, m, &su, key);
 		return;
@@ -550,6 +558,11 @@ auth_done_login(struct server *srv, struct auth *a)
 		return;
 	}
 	auth_tried(srv, a->uid, 1);
+	if (su.locked) {		/* while the password was checked */
+		srv->stats.login_failed++;
+		outq_error(c, a->reqid, a->type, CPE_LOCKED);
+		return;
+	}
 	auth_welcome(c, &su, a->key, a->reqid, a->type,
 	    a->flags & CPF_WANT_TOKEN, 0, a->device);
 }

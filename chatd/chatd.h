@@ -178,6 +178,8 @@ struct pw_job {
 	void		*ctx;		/* the caller's */
 	uint64_t	 src;		/* the source (address group) */
 	int		 low;		/* a registration: after logins */
+	/* called instead of the pool's done function, if not NULL */
+	void		(*done)(struct pw_job *, void *arg);
 	struct pw_job	*next;
 };
 struct pwpool;

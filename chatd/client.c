@@ -43,6 +43,7 @@ client_new(struct server *srv, struct sess *s)
 
 	c->srv = srv;
 	c->s = s;
+	c->since = clock_wall_ms();
 	c->anext = srv->all;
 	if (srv->all != NULL)
 		srv->all->aprev = c;

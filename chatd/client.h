@@ -42,6 +42,7 @@ struct client {
 	int		 sync;		/* logged in with CPF_SYNC (sync.h) */
 	int		 send_only;	/* CPF_SEND_ONLY: given no MESSAGE */
 	uint64_t	 last_sid;	/* newest message sent to it */
+	uint64_t	 since;		/* ms UTC: its session came up */
 	uint64_t	 token_id;	/* the device token it logged in with
 					 * (or was given); 0 none */
 	uint64_t	 signout_ns;	/* signed out: its session closes once

@@ -142,9 +142,9 @@ device_fini(struct server *srv)
 	ev_timer_stop(srv->loop, &srv->signout);
 }
 
-/* Log client c out, tell it why, and close its session soon. */
+/* Log client c out, tell it why (ERROR code), close its session soon. */
 static void
-device_end(struct client *c, const char *why)
+device_end(struct client *c, enum cp_err code, const char *why)
 {
 	struct server	*srv = c->srv;
 	struct cp_msg	 m;
@@ -152,7 +152,7 @@ device_end(struct client *c, const char *why)
 
 	memset(&m, 0, sizeof m);
 	m.type = CP_ERROR;
-	m.code = CPE_BAD_TOKEN;
+	m.code = (uint16_t)code;
 	m.text.p = (const uint8_t *)why;
 	m.text.len = strlen(why);
 	/* Sent now, ahead of the close: it waits for no commit, since
@@ -174,6 +174,13 @@ int
 device_sign_out(struct server *srv, struct user *u, struct client *except,
     uint64_t token, const char *why)
 {
+	return device_end_sessions(srv, u, except, token, CPE_BAD_TOKEN, why);
+}
+
+int
+device_end_sessions(struct server *srv, struct user *u,
+    struct client *except, uint64_t token, enum cp_err code, const char *why)
+{
 	struct client	*c, **v;
 	char		 nick[NICK_MAX_BYTES];
 	size_t		 n = 0, i;
@@ -187,12 +194,13 @@ device_sign_out(struct server *srv, struct user *u, struct client *except,
 		if (c != except && !c->dead && c->s != NULL &&
 		    (token == 0 || c->token_id == token))
 			v[n++] = c;
-	/* u goes with its last client (never here: except is one). */
+	/* u goes with its last client (with except NULL, in this loop:
+	 * it is not used after). */
 	snprintf(nick, sizeof nick, "%s", u->nick);
 	for (i = 0; i < n; i++) {
 		log_info("%s: session %016llx: %s", nick,
 		    (unsigned long long)sess_id(v[i]->s), why);
-		device_end(v[i], why);
+		device_end(v[i], code, why);
 	}
 	free(v);
 	return (int)n;

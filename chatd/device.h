@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chat/chatproto.h"
+
 struct client;
 struct command;
 struct cp_msg;
@@ -38,6 +40,12 @@ void		 device_cmd(struct client *, const struct cp_msg *,
  */
 int		 device_sign_out(struct server *, struct user *u,
 		    struct client *except, uint64_t token, const char *why);
+/* The same with ERROR code instead of CPE_BAD_TOKEN (CPE_LOCKED: the
+ * account was locked; its client keeps its token).  except may be NULL;
+ * u may be gone after, with its last client. */
+int		 device_end_sessions(struct server *, struct user *u,
+		    struct client *except, uint64_t token, enum cp_err code,
+		    const char *why);
 /* The oldest last use a token may have at now_ms and still log in. */
 uint64_t	 device_idle_since(const struct server *, uint64_t now_ms);
 /* Hourly: tokens idle too long and registrations older than a day go;

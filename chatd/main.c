@@ -2,8 +2,10 @@
  * chatd: the chat relay.
  *
  * Start-up in dependency order: command line, logging, configuration,
- * state directory and key, store, socket, server, signals; shut-down in
- * reverse.  SIGTERM/SIGINT stop after a last commit, SIGHUP reloads the
+ * state directory and key, store, socket, server, control socket
+ * (ctl.c), signals; shut-down in reverse, but for the control socket,
+ * which stays until the server has released its replies.  SIGTERM/SIGINT
+ * stop after a last commit, SIGHUP (or chatctl reload) reloads the
  * configuration, SIGUSR1 logs the counters.
  */
 #include <sys/socket.h>
@@ -23,6 +25,7 @@
 
 #include "base/addr.h"
 #include "chatd.h"
+#include "ctl.h"
 #include "base/conf.h"
 #include "base/daemon.h"
 #include "base/log.h"
@@ -170,17 +173,17 @@ reload_metrics(struct ev_loop *loop, struct chatd_conf *c)
 	}
 }
 
-/* SIGHUP: reload, keeping what needs a restart. */
-static void
-sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
+/* Reload, keeping what needs a restart (SIGHUP, chatctl reload): 0, or
+ * -1 with why in err, the old configuration kept. */
+static int
+reload(char *err, size_t errlen)
 {
 	struct chatd_conf	c;
-	char			err[512];
 
-	if (load_config(&c, err, sizeof err) == -1) {
+	if (load_config(&c, err, errlen) == -1) {
 		log_warnx("reload failed, keeping the old configuration: %s",
 		    err);
-		return;
+		return -1;
 	}
 	if (strcmp(c.listen, conf.listen) != 0 || c.port != conf.port ||
 	    strcmp(c.state_dir, conf.state_dir) != 0 ||
@@ -198,11 +201,20 @@ sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	c.auth_threads = conf.auth_threads;
 	c.keepalive_ms = conf.keepalive_ms;
 	c.dead_ms = conf.dead_ms;
-	reload_metrics(loop, &c);
+	reload_metrics(EV_DEFAULT, &c);
 	conf = c;
 	log_setverbose(conf.verbose);
 	server_reconfigure(server, &conf);
 	log_info("configuration reloaded from %s", opts.config);
+	return 0;
+}
+
+static void
+sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	char	err[512];
+
+	reload(err, sizeof err);
 }
 
 static void
@@ -229,6 +241,7 @@ main(int argc, char *argv[])
 	struct ev_loop		*loop;
 	struct daemon_signals	 sigs;
 	struct store		*st;
+	struct ctl		*ctl;
 	uint8_t			 pk[SP_PK_LEN], sk[SP_KEY_LEN];
 	char			 err[512], fpr[SESSKEY_FPRLEN];
 	unsigned int		 port;
@@ -310,6 +323,7 @@ main(int argc, char *argv[])
 	if (conf.metrics[0] != '\0' && (export = export_new(loop, server,
 	    &conf, err, sizeof err)) == NULL)
 		fatalx("metrics: %s", err);
+	ctl = ctl_new(loop, server, conf.state_dir, reload);
 	daemon_signals_start(loop, &sigs, sig_hup_cb, sig_usr1_cb);
 	log_info("chatd %s ready on port %u", SUITE_VERSION, port);
 
@@ -318,6 +332,7 @@ main(int argc, char *argv[])
 	server_log_stats(server, "exiting");
 	export_free(export);
 	server_free(server);
+	ctl_free(ctl);
 	store_close(st);
 	close(fd);
 	ev_loop_destroy(loop);

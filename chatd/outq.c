@@ -20,6 +20,7 @@
 
 #include "chatd.h"
 #include "client.h"
+#include "ctl.h"
 #include "deliver.h"
 #include "outq.h"
 #include "receipt.h"
@@ -175,6 +176,9 @@ outq_release(struct server *srv, struct out *q, size_t n,
 		case OUT_RECEIPT:
 			if (ok)
 				receipt_flush(srv, o);
+			break;
+		case OUT_CTL:
+			ctl_released(o->ctl, o->wire, o->len, ok);
 			break;
 		}
 	}

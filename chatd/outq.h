@@ -17,17 +17,20 @@
 #include "chat/chatproto.h"
 
 struct client;
+struct ctl_conn;
 struct server;
 
 enum out_kind {
 	OUT_CLIENT,		/* to one session */
 	OUT_MESSAGE,		/* a new message to every session of uid */
 	OUT_RECEIPT,		/* a receipt to every session of uid */
+	OUT_CTL,		/* a reply to chatctl (ctl.c) */
 };
 
 struct out {
 	enum out_kind	 kind;
 	struct client	*c;
+	struct ctl_conn	*ctl;		/* OUT_CTL */
 	uint64_t	 uid;		/* recipient of the message or receipt */
 	uint64_t	 sid;
 	uint64_t	 sender;	/* MESSAGE: its sender and id */

@@ -127,7 +127,7 @@ pwpool_async_cb(struct ev_loop *loop, ev_async *w, int revents)
 	}
 	while ((j = rev) != NULL) {
 		rev = j->next;
-		p->fn(j, p->arg);
+		(j->done != NULL ? j->done : p->fn)(j, p->arg);
 	}
 }
 
@@ -242,7 +242,7 @@ pwpool_free(struct pwpool *p)
 		sodium_memzero(j->pw, sizeof j->pw);
 		sodium_memzero(j->pw2, sizeof j->pw2);
 		j->ok = -1;
-		p->fn(j, p->arg);
+		(j->done != NULL ? j->done : p->fn)(j, p->arg);
 	}
 	ev_ref(p->loop);
 	ev_async_stop(p->loop, &p->async);

@@ -1386,6 +1386,101 @@ store_user_seen(struct store *st, uint64_t id, uint64_t t)
 	return store_write(st, 0, Q_USER_SEEN, 2, t, id, "last seen");
 }
 
+/* Administration (store.h): statements prepared for each request. */
+
+/* Prepare q for a rare request: the statement, or NULL (logged). */
+static sqlite3_stmt *
+store_prepare(struct store *st, const char *q, const char *what)
+{
+	sqlite3_stmt	*s;
+
+	if (sqlite3_prepare_v2(st->db, q, -1, &s, NULL) != SQLITE_OK) {
+		log_warnx("store: %s: %s", what, sqlite3_errmsg(st->db));
+		return NULL;
+	}
+	return s;
+}
+
+int
+store_accounts(struct store *st, const char *pattern, int limit,
+    store_account_fn *fn, void *arg)
+{
+	struct store_account	 a;
+	sqlite3_stmt		*s;
+	int			 rc, n = 0;
+
+	if ((s = store_prepare(st, "SELECT id, nick, created, last_seen,"
+	    " locked FROM users WHERE nick GLOB ?1"
+	    " OR lower(nick) GLOB lower(?1) ORDER BY key LIMIT ?2",
+	    "list accounts")) == NULL)
+		return -1;
+	sqlite3_bind_text(s, 1, pattern, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&a, 0, sizeof a);
+		a.id = (uint64_t)sqlite3_column_int64(s, 0);
+		store_col_text(s, 1, a.nick, sizeof a.nick);
+		a.created = (uint64_t)sqlite3_column_int64(s, 2);
+		a.last_seen = (uint64_t)sqlite3_column_int64(s, 3);
+		a.locked = sqlite3_column_int(s, 4);
+		fn(arg, &a);
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		n = store_fail(st, "list accounts");
+	sqlite3_finalize(s);
+	return n;
+}
+
+int
+store_user_created(struct store *st, uint64_t id, uint64_t *created)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if ((s = store_prepare(st, "SELECT created FROM users WHERE id = ?",
+	    "account created")) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		*created = (uint64_t)sqlite3_column_int64(s, 0);
+		rc = 1;
+		break;
+	case SQLITE_DONE:
+		rc = 0;
+		break;
+	default:
+		rc = store_fail(st, "account created");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+long long
+store_user_count(struct store *st)
+{
+	return store_pragma(st, "SELECT count(*) FROM users");
+}
+
+int
+store_user_lock(struct store *st, uint64_t id, int locked)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if (store_txc(st) == -1 || (s = store_prepare(st,
+	    "UPDATE users SET locked = ?2 WHERE id = ?1", "lock")) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
+	sqlite3_bind_int(s, 2, locked != 0);
+	rc = store_exec(st, s, "lock");
+	sqlite3_finalize(s);
+	if (rc == -1)
+		return -1;
+	return sqlite3_changes(st->db) > 0;
+}
+
 int
 store_token_add(struct store *st, uint64_t user,
     const uint8_t hash[STORE_TOKEN_HASHLEN], uint64_t now, const char *name,

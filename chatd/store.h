@@ -140,6 +140,31 @@ int		 store_user_set_hash(struct store *, uint64_t id,
 int		 store_user_seen(struct store *, uint64_t id, uint64_t t);
 
 /*
+ * Administration (ctl.c, for chatctl): rare requests, each preparing its
+ * statement anew, so that they cost nothing when unused.  An account as
+ * chatctl lists it, its accounts that match a glob(7) pattern (ASCII
+ * letters in either case; "*" every account), in key order, at most
+ * limit of them: their number, or -1; an account's creation time (1,
+ * 0 no such account, -1); how many accounts there are (-1 failure); and
+ * the administrator's lock (store_user.locked): a locked account cannot
+ * log in (auth.c).  store_user_lock(): 1 done, 0 no such account, -1.
+ */
+struct store_account {
+	uint64_t	id;
+	char		nick[NICK_MAX_BYTES];
+	uint64_t	created;		/* ms UTC */
+	uint64_t	last_seen;		/* ms UTC; 0 never */
+	int		locked;
+};
+typedef void	 store_account_fn(void *arg, const struct store_account *);
+int		 store_accounts(struct store *, const char *pattern,
+		    int limit, store_account_fn *, void *arg);
+int		 store_user_created(struct store *, uint64_t id,
+		    uint64_t *created);
+long long	 store_user_count(struct store *);
+int		 store_user_lock(struct store *, uint64_t id, int locked);
+
+/*
  * Device tokens, stored as BLAKE2b hashes of the token, each with an id,
  * the name of its device, when it was last used (ms UTC) and from which
  * address (text).  An account keeps its STORE_TOKENS_MAX most recently

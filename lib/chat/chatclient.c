@@ -396,6 +396,12 @@ cc_on_error(struct chatclient *c, const struct cp_msg *m)
 		    "signed out by the server");
 		return;
 	}
+	/* Locked by the administrator: final too, but the token stays
+	 * good for when the account is unlocked. */
+	if (m->id == 0 && m->reqtype == 0 && m->code == CPE_LOCKED) {
+		cc_fail(c, CPE_LOCKED, cp_strerror(CPE_LOCKED));
+		return;
+	}
 	if (m->id != 0 && m->id == c->login_id) {
 		c->login_id = 0;
 		if (m->code == CPE_BAD_TOKEN && c->pw != NULL) {

@@ -98,6 +98,7 @@ static const char *const errtext[CPE_MAX] = {
 	    "too many of your messages are waiting for this recipient",
 	[CPE_NO_DEVICE] = "no such device",
 	[CPE_NO_REQUEST] = "no contact request from that user",
+	[CPE_LOCKED] = "account locked by the administrator",
 };
 
 /* The layout of type, or NULL. */

@@ -330,6 +330,9 @@ enum cp_err {
 	/* 21 is reserved (CPE_QUOTA). */
 	CPE_NO_DEVICE = 22,	/* DEVICES: no such device of the account */
 	CPE_NO_REQUEST = 23,	/* CONTACTS: no request from that user */
+	CPE_LOCKED = 24,	/* LOGIN: the account is locked by the
+				 * administrator (chatctl lock); also the
+				 * notice, id 0, that ends its sessions */
 	CPE_MAX
 };
 
