@@ -66,6 +66,8 @@ static const struct {
 #define NCOMMANDS	(sizeof commands / sizeof commands[0])
 
 static int	json_out;		/* --json */
+static char	*confdir;		/* state_dir from chatd.ini, kept
+					 * reachable until exit */
 
 static void __attribute__((noreturn))
 usage(FILE *f, int code)
@@ -220,6 +222,7 @@ ctl_exchange(int fd, const char *path, int argc, char **argv, int timeout)
 		if ((n = send(fd, line + off, len - off, MSG_NOSIGNAL)) == -1) {
 			if (errno == EINTR)
 				continue;
+			free(line);
 			die(EXIT_UNREACHABLE, "unreachable", "%s: %s", path,
 			    errno == EAGAIN ? "chatd did not take the request"
 			    : strerror(errno));
@@ -232,16 +235,20 @@ ctl_exchange(int fd, const char *path, int argc, char **argv, int timeout)
 	off = 0;
 	for (;;) {
 		if (off == cap) {
-			if (cap >= CTL_REPLY_MAX)
+			if (cap >= CTL_REPLY_MAX) {
+				free(buf);
 				die(EXIT_UNREACHABLE, "unreachable", "chatd's "
 				    "reply is longer than %d bytes",
 				    CTL_REPLY_MAX);
+			}
 			cap *= 2;
 			buf = xreallocarray(buf, cap, 1);
 		}
 		n = recv(fd, buf + off, cap - off, 0);
 		if (n == -1 && errno == EINTR)
 			continue;
+		if (n == -1)
+			free(buf);
 		if (n == -1 && errno == EAGAIN)
 			die(EXIT_UNREACHABLE, "unreachable", "chatd did not "
 			    "answer within %d s", timeout);
@@ -252,14 +259,19 @@ ctl_exchange(int fd, const char *path, int argc, char **argv, int timeout)
 			break;
 		off += (size_t)n;
 	}
-	if (off == 0)
+	if (off == 0) {
+		free(buf);
 		die(EXIT_UNREACHABLE, "unreachable", "chatd closed the "
 		    "connection without a reply");
+	}
 	rep = json_loadb(buf, off, 0, &jerr);
 	free(buf);
-	if (rep == NULL || !json_is_object(rep))
+	if (rep == NULL || !json_is_object(rep)) {
+		json_decref(rep);
 		die(EXIT_UNREACHABLE, "unreachable", "chatd's reply is not a "
-		    "JSON object: %s", rep == NULL ? jerr.text : "");
+		    "JSON object%s%s", rep == NULL ? ": " : "",
+		    rep == NULL ? jerr.text : "");
+	}
 	return rep;
 }
 
@@ -413,7 +425,7 @@ main(int argc, char *argv[])
 	static char	 defconf[512];
 	const char	*config, *dir = NULL, *error, *msg;
 	char		 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char		*confdir = NULL;
+	char		 word[32], why[512];
 	json_t		*rep, *result;
 	long		 l;
 	size_t		 i;
@@ -479,15 +491,14 @@ main(int argc, char *argv[])
 	if (!json_is_true(json_object_get(rep, "ok"))) {
 		error = json_string_value(json_object_get(rep, "error"));
 		msg = json_string_value(json_object_get(rep, "message"));
-		if (error == NULL)
-			error = CTL_E_FAILED;
-		if (msg == NULL)
-			msg = error;
-		if (strcmp(error, CTL_E_USAGE) == 0)
-			die(EXIT_USAGE, error, "%s", msg);
-		if (strcmp(error, CTL_E_DENIED) == 0)
-			die(EXIT_DENIED, error, "%s", msg);
-		die(EXIT_FAILED, error, "%s", msg);
+		snprintf(word, sizeof word, "%s", error != NULL ? error :
+		    CTL_E_FAILED);
+		snprintf(why, sizeof why, "%s", msg != NULL ? msg : word);
+		json_decref(rep);
+		free(confdir);
+		die(strcmp(word, CTL_E_USAGE) == 0 ? EXIT_USAGE :
+		    strcmp(word, CTL_E_DENIED) == 0 ? EXIT_DENIED : EXIT_FAILED,
+		    word, "%s", why);
 	}
 	result = json_object_get(rep, "result");
 	if (json_out) {
