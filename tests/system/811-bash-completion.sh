@@ -85,6 +85,16 @@ offers "chatc listen --" --count --timeout --json --events
 OUT=$(complete_words chatc chatc -n "")
 expect_eq "chatc -n (a nickname)" "$OUT" ""
 
+# chatctl's commands, and a nickname from chatctl users (none here:
+# no chatd answers, so nothing is offered, and nothing fails).
+OUT=$(complete_words chatctl chatctl "")
+offers "chatctl " status users user sessions lock unlock kick \
+    reset-password reload
+OUT=$(complete_words chatctl chatctl -D "$T" re)
+expect_eq "chatctl -D DIR re" "$(echo $(printf "%s\n" $OUT | sort))" "reload reset-password"
+OUT=$(complete_words chatctl chatctl -D "$T/none" lock "")
+expect_eq "chatctl lock (no chatd)" "$OUT" ""
+
 # File and folder arguments.
 mkdir "$T/conf.d"
 : >"$T/mine.ini"
