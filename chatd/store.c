@@ -30,6 +30,10 @@ enum {
 	Q_CONTACT_SET, Q_REL, Q_REQUESTS, Q_BLOCK_ADD, Q_BLOCK_DEL, Q_BLOCKS,
 	Q_USER_SETTINGS, Q_HISTORY, Q_HELD, Q_HOLD, Q_HELD_EXPIRE,
 	Q_HIST_EXPIRE, Q_HIST_OVER, Q_HIST_TRIM,
+	Q_GROUP_ADD, Q_GROUP_DEL, Q_GROUP_TOPIC, Q_GROUPS, Q_MEMBERS,
+	Q_MEMBER_SET, Q_MEMBER_DEL, Q_MEMBER_CUR, Q_MEMBER_MUTE,
+	Q_GMSG_ADD, Q_GMSG_FIND, Q_GMSG_RANGE, Q_GHISTORY, Q_GCREATED,
+	Q_GINVITED, Q_GUNREAD, Q_GMSG_EXPIRE, Q_GMEMBERS_DEL, Q_GMSGS_DEL,
 	Q_COUNT
 };
 
@@ -182,6 +186,45 @@ static const char *const sql[Q_COUNT] = {
 	/* Conversations over the cap, from messages_conv alone. */
 	[Q_HIST_OVER] = "SELECT min(sender, rcpt), max(sender, rcpt)"
 	    " FROM messages GROUP BY 1, 2 HAVING count(*) > ?1",
+	[Q_GROUP_ADD] = "INSERT OR IGNORE INTO groups(key, name, skeleton,"
+	    " creator, created) VALUES (?, ?, ?, ?, ?)",
+	[Q_GROUP_DEL] = "DELETE FROM groups WHERE id = ?",
+	[Q_GMEMBERS_DEL] = "DELETE FROM members WHERE grp = ?",
+	[Q_GMSGS_DEL] = "DELETE FROM gmessages WHERE grp = ?",
+	[Q_GROUP_TOPIC] = "UPDATE groups SET topic = ?1 WHERE id = ?2",
+	[Q_GROUPS] = "SELECT g.id, g.key, g.name, g.topic, ifnull((SELECT"
+	    " max(id) FROM gmessages m WHERE m.grp = g.id), 0) FROM groups g",
+	[Q_MEMBERS] = "SELECT grp, user, role, state, since, delivered, read,"
+	    " muted, t FROM members ORDER BY grp, t",
+	[Q_MEMBER_SET] = "INSERT INTO members(grp, user, role, state, since,"
+	    " delivered, read, inviter, t) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5,"
+	    " ?6, ?7) ON CONFLICT (grp, user) DO UPDATE SET role = ?3,"
+	    " state = ?4, since = max(since, ?5), delivered = max(delivered,"
+	    " ?5), read = max(read, ?5)",
+	[Q_MEMBER_DEL] = "DELETE FROM members WHERE grp = ? AND user = ?",
+	[Q_MEMBER_CUR] = "UPDATE members SET delivered = max(delivered, ?3),"
+	    " read = max(read, ?4) WHERE grp = ?1 AND user = ?2",
+	[Q_MEMBER_MUTE] = "UPDATE members SET muted = ?3 WHERE grp = ?1"
+	    " AND user = ?2",
+	[Q_GMSG_ADD] = "INSERT OR IGNORE INTO gmessages(id, grp, sender, msgid,"
+	    " t, kind, text) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	[Q_GMSG_FIND] = "SELECT id, t, grp FROM gmessages WHERE msgid = ?"
+	    " AND sender = ?",
+	[Q_GMSG_RANGE] = "SELECT id, sender, msgid, t, kind, text FROM"
+	    " gmessages WHERE grp = ?1 AND id > ?2 AND id <= ?3 ORDER BY id"
+	    " LIMIT ?4",
+	[Q_GHISTORY] = "SELECT id, sender, msgid, t, kind, text FROM"
+	    " gmessages WHERE grp = ?1 AND id > ?2 AND id < ?3"
+	    " ORDER BY id DESC LIMIT ?4",
+	[Q_GCREATED] = "SELECT count(*) FROM groups WHERE creator = ?"
+	    " AND created >= ?",
+	[Q_GINVITED] = "SELECT count(*) FROM members WHERE inviter = ?"
+	    " AND t >= ?",
+	[Q_GUNREAD] = "SELECT count(*) FROM (SELECT 1 FROM gmessages WHERE"
+	    " grp = ?1 AND id > ?2 AND kind = 0 AND sender != ?3 LIMIT ?4)",
+	[Q_GMSG_EXPIRE] = "DELETE FROM gmessages WHERE id < ifnull((SELECT id"
+	    " FROM gmessages WHERE t >= ?1 ORDER BY id LIMIT 1),"
+	    " (SELECT ifnull(max(id), 0) + 1 FROM gmessages))",
 	[Q_HIST_TRIM] = "DELETE FROM messages WHERE min(sender, rcpt) = ?1"
 	    " AND max(sender, rcpt) = ?2 AND id <= (SELECT id FROM messages"
 	    " WHERE min(sender, rcpt) = ?1 AND max(sender, rcpt) = ?2"
@@ -231,8 +274,14 @@ static const char *const sql[Q_COUNT] = {
  * undelivered ones for retention_days as before.  held keeps the key and
  * skeleton of a deleted account until a time, so that nobody takes its
  * name at once; users.locked is an administrator's lock.
+ *
+ * Version 8: groups.  A group message is stored once (gmessages, which
+ * shares the server ids of messages), with the group's events (kind not
+ * 0: sender the actor, text the subject); each member has a row with
+ * its role, state (1 invited, 2 joined), since (it gets what follows
+ * that id) and its delivered and read cursors.
  */
-#define STORE_VERSION	7
+#define STORE_VERSION	8
 
 /* The message table of version 3, for the schema and the upgrades. */
 #define MESSAGES_COLUMNS						\
@@ -302,6 +351,40 @@ static const char schema[] =
 	"  skeleton TEXT,"
 	"  until INTEGER NOT NULL) WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS held_skeleton ON held(skeleton);"
+	"CREATE TABLE IF NOT EXISTS groups ("
+	"  id INTEGER PRIMARY KEY,"
+	"  key TEXT NOT NULL UNIQUE,"
+	"  name TEXT NOT NULL,"
+	"  skeleton TEXT UNIQUE,"
+	"  topic TEXT NOT NULL DEFAULT '',"
+	"  creator INTEGER NOT NULL,"
+	"  created INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS groups_creator ON groups(creator, created);"
+	"CREATE TABLE IF NOT EXISTS members ("
+	"  grp INTEGER NOT NULL,"
+	"  user INTEGER NOT NULL,"
+	"  role INTEGER NOT NULL DEFAULT 0,"
+	"  state INTEGER NOT NULL,"
+	"  since INTEGER NOT NULL DEFAULT 0,"
+	"  delivered INTEGER NOT NULL DEFAULT 0,"
+	"  read INTEGER NOT NULL DEFAULT 0,"
+	"  muted INTEGER NOT NULL DEFAULT 0,"
+	"  inviter INTEGER NOT NULL DEFAULT 0,"
+	"  t INTEGER NOT NULL,"
+	"  PRIMARY KEY (grp, user)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS members_user ON members(user);"
+	"CREATE INDEX IF NOT EXISTS members_inviter ON members(inviter, t);"
+	"CREATE TABLE IF NOT EXISTS gmessages ("
+	"  id INTEGER PRIMARY KEY,"
+	"  grp INTEGER NOT NULL,"
+	"  sender INTEGER NOT NULL,"
+	"  msgid INTEGER NOT NULL,"
+	"  t INTEGER NOT NULL,"
+	"  kind INTEGER NOT NULL DEFAULT 0,"
+	"  text BLOB NOT NULL);"
+	"CREATE UNIQUE INDEX IF NOT EXISTS gmessages_dedupe"
+	"  ON gmessages(msgid, sender);"
+	"CREATE INDEX IF NOT EXISTS gmessages_grp ON gmessages(grp, id);"
 	"CREATE TABLE IF NOT EXISTS convs ("
 	"  rcpt INTEGER NOT NULL,"
 	"  sender INTEGER NOT NULL,"
@@ -314,7 +397,7 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS meta ("
 	"  key TEXT PRIMARY KEY,"
 	"  value INTEGER NOT NULL) WITHOUT ROWID;"
-	"PRAGMA user_version = 7;";
+	"PRAGMA user_version = 8;";
 
 /* Version 7 adds the lock; the schema makes the rest. */
 static const char migrate6[] =
@@ -833,6 +916,7 @@ store_schema(struct store *st, char **msg)
 		    msg) != SQLITE_OK) ||
 		    (v < 7 && sqlite3_exec(st->db, migrate6, NULL, NULL, msg) !=
 		    SQLITE_OK) ||
+		    /* Version 8's tables are new: the schema makes them. */
 		    sqlite3_exec(st->db, schema, NULL, NULL, msg) != SQLITE_OK)
 			goto fail;
 	}
@@ -1085,8 +1169,9 @@ store_open(const char *dir, enum store_sync sync, char *err, size_t errlen)
 	{
 		long long	a, b;
 
-		a = store_pragma(st, "SELECT ifnull(max(id), 0) + 1"
-		    " FROM messages");
+		a = store_pragma(st, "SELECT max(ifnull((SELECT max(id)"
+		    " FROM messages), 0), ifnull((SELECT max(id) FROM"
+		    " gmessages), 0)) + 1");
 		b = store_pragma(st, "SELECT ifnull(max(value), 1) FROM meta"
 		    " WHERE key = 'sid_reserved'");
 		if (a < 1 || b < 1) {
@@ -2148,9 +2233,12 @@ store_user_delete(struct store *st, uint64_t id, uint64_t hold_until)
 	    "DELETE FROM blocks WHERE user = %lld OR blocked = %lld;"
 	    "DELETE FROM convs WHERE rcpt = %lld OR sender = %lld;"
 	    "DELETE FROM messages WHERE sender = %lld OR rcpt = %lld;"
+	    "DELETE FROM members WHERE user = %lld;"
+	    "DELETE FROM gmessages WHERE sender = %lld AND kind = 0;"
 	    "DELETE FROM users WHERE id = %lld;", (long long)id, (long long)id,
 	    (long long)id, (long long)id, (long long)id, (long long)id,
-	    (long long)id, (long long)id, (long long)id, (long long)id);
+	    (long long)id, (long long)id, (long long)id, (long long)id,
+	    (long long)id, (long long)id);
 	rc = sqlite3_exec(st->db, q, NULL, NULL, NULL);
 	sqlite3_free(q);
 	if (rc != SQLITE_OK) {
@@ -2224,4 +2312,278 @@ store_history_trim(struct store *st, int max)
 	}
 	free(pairs);
 	return n;
+}
+
+/* Groups (schema 8). */
+
+int
+store_group_add(struct store *st, const char *key, const char *name,
+    const char *skeleton, uint64_t creator, uint64_t now, uint64_t *id)
+{
+	sqlite3_stmt	*s;
+
+	if (store_txc(st) == -1)
+		return -1;
+	s = store_q(st, Q_GROUP_ADD);
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	if (skeleton != NULL)
+		sqlite3_bind_text(s, 3, skeleton, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)creator);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)now);
+	if (store_exec(st, s, "add group") == -1)
+		return -1;
+	if (sqlite3_changes(st->db) == 0)
+		return 1;
+	*id = (uint64_t)sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+store_group_del(struct store *st, uint64_t id)
+{
+	return store_write(st, 1, Q_GMEMBERS_DEL, 1, id, 0, "delete members")
+	    == -1 || store_write(st, 1, Q_GMSGS_DEL, 1, id, 0,
+	    "delete group messages") == -1 || store_write(st, 1, Q_GROUP_DEL,
+	    1, id, 0, "delete group") == -1 ? -1 : 0;
+}
+
+int
+store_group_topic(struct store *st, uint64_t id, const char *topic)
+{
+	return store_write_text(st, Q_GROUP_TOPIC, topic, id, "set topic");
+}
+
+int
+store_groups(struct store *st, store_group_fn *gfn, store_member_fn *mfn,
+    void *arg)
+{
+	sqlite3_stmt		*s;
+	struct store_group	 g;
+	struct store_member	 m;
+	int			 rc;
+
+	s = store_q(st, Q_GROUPS);
+	memset(&g, 0, sizeof g);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		g.id = (uint64_t)sqlite3_column_int64(s, 0);
+		g.key = (const char *)sqlite3_column_text(s, 1);
+		g.name = (const char *)sqlite3_column_text(s, 2);
+		g.topic = (const char *)sqlite3_column_text(s, 3);
+		g.last_sid = (uint64_t)sqlite3_column_int64(s, 4);
+		gfn(arg, &g);
+	}
+	if (rc != SQLITE_DONE)
+		return store_fail(st, "load groups");
+	s = store_q(st, Q_MEMBERS);
+	memset(&m, 0, sizeof m);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		m.grp = (uint64_t)sqlite3_column_int64(s, 0);
+		m.user = (uint64_t)sqlite3_column_int64(s, 1);
+		m.role = sqlite3_column_int(s, 2);
+		m.state = sqlite3_column_int(s, 3);
+		m.since = (uint64_t)sqlite3_column_int64(s, 4);
+		m.delivered = (uint64_t)sqlite3_column_int64(s, 5);
+		m.read = (uint64_t)sqlite3_column_int64(s, 6);
+		m.muted = sqlite3_column_int(s, 7);
+		m.t = (uint64_t)sqlite3_column_int64(s, 8);
+		mfn(arg, &m);
+	}
+	if (rc != SQLITE_DONE)
+		return store_fail(st, "load members");
+	return 0;
+}
+
+int
+store_member_set(struct store *st, const struct store_member *m,
+    uint64_t inviter)
+{
+	sqlite3_stmt	*s;
+
+	if (store_txc(st) == -1)
+		return -1;
+	s = store_q(st, Q_MEMBER_SET);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)m->grp);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)m->user);
+	sqlite3_bind_int(s, 3, m->role);
+	sqlite3_bind_int(s, 4, m->state);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)m->since);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)inviter);
+	sqlite3_bind_int64(s, 7, (sqlite3_int64)m->t);
+	return store_exec(st, s, "set member");
+}
+
+int
+store_member_del(struct store *st, uint64_t grp, uint64_t user)
+{
+	return store_write(st, 1, Q_MEMBER_DEL, 2, grp, user, "remove member");
+}
+
+int
+store_member_cursor(struct store *st, uint64_t grp, uint64_t user,
+    uint64_t delivered, uint64_t read)
+{
+	sqlite3_stmt	*s;
+
+	if (store_tx(st) == -1)
+		return -1;
+	s = store_q(st, Q_MEMBER_CUR);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)grp);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)user);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)delivered);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)read);
+	return store_exec(st, s, "member cursor");
+}
+
+int
+store_member_mute(struct store *st, uint64_t grp, uint64_t user, int muted)
+{
+	sqlite3_stmt	*s;
+
+	if (store_tx(st) == -1)
+		return -1;
+	s = store_q(st, Q_MEMBER_MUTE);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)grp);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)user);
+	sqlite3_bind_int(s, 3, muted);
+	return store_exec(st, s, "mute");
+}
+
+int
+store_gmsg_add(struct store *st, struct store_gmsg *m)
+{
+	sqlite3_stmt	*s;
+
+	if (store_txc(st) == -1)
+		return -1;
+	s = store_q(st, Q_GMSG_ADD);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)m->sid);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)m->grp);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)m->sender);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)(m->msgid != 0 ? m->msgid :
+	    m->sid));
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)m->time);
+	sqlite3_bind_int(s, 6, m->kind);
+	sqlite3_bind_blob(s, 7, m->text, (int)m->len, SQLITE_STATIC);
+	if (store_exec(st, s, "add group message") == -1)
+		return -1;
+	if (sqlite3_changes(st->db) > 0)
+		return 0;
+	/* A resend: the stored copy's id and time. */
+	s = store_q(st, Q_GMSG_FIND);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)m->msgid);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)m->sender);
+	if (sqlite3_step(s) != SQLITE_ROW)
+		return store_fail(st, "find group message");
+	m->sid = (uint64_t)sqlite3_column_int64(s, 0);
+	m->time = (uint64_t)sqlite3_column_int64(s, 1);
+	m->grp = (uint64_t)sqlite3_column_int64(s, 2);
+	sqlite3_reset(s);
+	return 1;
+}
+
+/* Rows of a group message query to fn. */
+static int
+store_gmsg_rows(struct store *st, sqlite3_stmt *s, uint64_t grp,
+    store_gmsg_fn *fn, void *arg, const char *what)
+{
+	struct store_gmsg	m;
+	int			rc, n = 0;
+
+	memset(&m, 0, sizeof m);
+	m.grp = grp;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		m.sid = (uint64_t)sqlite3_column_int64(s, 0);
+		m.sender = (uint64_t)sqlite3_column_int64(s, 1);
+		m.msgid = (uint64_t)sqlite3_column_int64(s, 2);
+		m.time = (uint64_t)sqlite3_column_int64(s, 3);
+		m.kind = sqlite3_column_int(s, 4);
+		m.text = sqlite3_column_blob(s, 5);
+		m.len = (size_t)sqlite3_column_bytes(s, 5);
+		fn(arg, &m);
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		return store_fail(st, what);
+	return n;
+}
+
+int
+store_gmsg_range(struct store *st, uint64_t grp, uint64_t after,
+    uint64_t upto, int limit, store_gmsg_fn *fn, void *arg)
+{
+	sqlite3_stmt	*s = store_q(st, Q_GMSG_RANGE);
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)grp);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)after);
+	sqlite3_bind_int64(s, 3, upto > INT64_MAX ? INT64_MAX :
+	    (sqlite3_int64)upto);
+	sqlite3_bind_int(s, 4, limit);
+	return store_gmsg_rows(st, s, grp, fn, arg, "group messages");
+}
+
+int
+store_ghistory(struct store *st, uint64_t grp, uint64_t since,
+    uint64_t before, int limit, store_gmsg_fn *fn, void *arg)
+{
+	sqlite3_stmt	*s = store_q(st, Q_GHISTORY);
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)grp);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)since);
+	sqlite3_bind_int64(s, 3, before == 0 || before > INT64_MAX ?
+	    INT64_MAX : (sqlite3_int64)before);
+	sqlite3_bind_int(s, 4, limit);
+	return store_gmsg_rows(st, s, grp, fn, arg, "group history");
+}
+
+/* A count from one of the counting queries. */
+static int
+store_count3(struct store *st, int q, uint64_t a, uint64_t b, uint64_t c,
+    int d, const char *what)
+{
+	sqlite3_stmt	*s = store_q(st, q);
+	int		 n;
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)a);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)b);
+	if (q == Q_GUNREAD) {
+		sqlite3_bind_int64(s, 3, (sqlite3_int64)c);
+		sqlite3_bind_int(s, 4, d);
+	}
+	if (sqlite3_step(s) != SQLITE_ROW)
+		return store_fail(st, what);
+	n = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	return n;
+}
+
+int
+store_groups_created(struct store *st, uint64_t creator, uint64_t since)
+{
+	return store_count3(st, Q_GCREATED, creator, since, 0, 0,
+	    "count groups created");
+}
+
+int
+store_invites(struct store *st, uint64_t inviter, uint64_t since)
+{
+	return store_count3(st, Q_GINVITED, inviter, since, 0, 0,
+	    "count invitations");
+}
+
+int
+store_gunread(struct store *st, uint64_t grp, uint64_t after, uint64_t me,
+    int cap)
+{
+	return store_count3(st, Q_GUNREAD, grp, after, me, cap,
+	    "count unread");
+}
+
+int
+store_gmsg_expire(struct store *st, uint64_t t)
+{
+	if (store_write(st, 0, Q_GMSG_EXPIRE, 1, t, 0,
+	    "expire group messages") == -1)
+		return -1;
+	return sqlite3_changes(st->db);
 }

@@ -390,4 +390,75 @@ int		 store_user_delete(struct store *, uint64_t id,
 int		 store_held(struct store *, const char *key,
 		    const char *skeleton, uint64_t now);
 
+/*
+ * Groups (schema 8).  A group's messages and events are stored once, in
+ * the server id space of messages; each member has a row with its role
+ * (CPGM_ADMIN, CPGM_OWNER bits), state (STORE_INVITED, STORE_JOINED),
+ * since (it gets the group's messages after that id) and cursors.
+ * chatd holds every group in memory (group.c) and writes through.
+ */
+#define STORE_INVITED	1
+#define STORE_JOINED	2
+struct store_group {
+	uint64_t	 id;
+	const char	*key, *name, *topic;
+	uint64_t	 last_sid;	/* its newest message or event */
+};
+struct store_member {
+	uint64_t	grp, user;
+	int		role, state, muted;
+	uint64_t	since, delivered, read;
+	uint64_t	t;		/* when invited or joined, ms UTC */
+};
+struct store_gmsg {
+	uint64_t	 sid, grp, sender, msgid, time;
+	int		 kind;		/* CPGE_* */
+	const uint8_t	*text;
+	size_t		 len;
+};
+typedef void	 store_group_fn(void *arg, const struct store_group *);
+typedef void	 store_member_fn(void *arg, const struct store_member *);
+typedef void	 store_gmsg_fn(void *arg, const struct store_gmsg *);
+/* Add a group: 0 (id), 1 key taken, 2 skeleton taken, -1. */
+int		 store_group_add(struct store *, const char *key,
+		    const char *name, const char *skeleton, uint64_t creator,
+		    uint64_t now, uint64_t *id);
+/* Delete a group, its members and its messages. */
+int		 store_group_del(struct store *, uint64_t id);
+int		 store_group_topic(struct store *, uint64_t id,
+		    const char *topic);
+/* Every group, then every member row (by group, oldest first). */
+int		 store_groups(struct store *, store_group_fn *,
+		    store_member_fn *, void *arg);
+/* Add or update a member row (cursors start at since, and only rise). */
+int		 store_member_set(struct store *, const struct store_member *,
+		    uint64_t inviter);
+int		 store_member_del(struct store *, uint64_t grp, uint64_t user);
+int		 store_member_cursor(struct store *, uint64_t grp,
+		    uint64_t user, uint64_t delivered, uint64_t read);
+int		 store_member_mute(struct store *, uint64_t grp, uint64_t user,
+		    int muted);
+/*
+ * Store a group message or event with server id m->sid (a message's
+ * (sender, msgid) unique; an event's msgid is 0, stored as its sid): 0
+ * stored, 1 a resend (m->sid, m->time, m->grp of the stored copy), -1.
+ */
+int		 store_gmsg_add(struct store *, struct store_gmsg *m);
+/* Up to limit of grp's messages with after < sid <= upto, in order. */
+int		 store_gmsg_range(struct store *, uint64_t grp, uint64_t after,
+		    uint64_t upto, int limit, store_gmsg_fn *, void *arg);
+/* Up to limit of grp's messages with since < sid < before (0: any),
+ * newest first. */
+int		 store_ghistory(struct store *, uint64_t grp, uint64_t since,
+		    uint64_t before, int limit, store_gmsg_fn *, void *arg);
+/* Groups creator made since a time; invitations inviter sent since. */
+int		 store_groups_created(struct store *, uint64_t creator,
+		    uint64_t since);
+int		 store_invites(struct store *, uint64_t inviter, uint64_t since);
+/* Messages of grp after a cursor not sent by me, counted up to cap. */
+int		 store_gunread(struct store *, uint64_t grp, uint64_t after,
+		    uint64_t me, int cap);
+/* Forget group messages accepted before t: how many, or -1. */
+int		 store_gmsg_expire(struct store *, uint64_t t);
+
 #endif

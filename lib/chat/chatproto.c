@@ -29,10 +29,14 @@ enum cp_field {
 	F_ENTRIES,	/* u16 count, then entries */
 	F_DEVICES,	/* u16 count, then DEVICE_LIST entries */
 	F_HISTS,	/* u16 count, then HISTORY_PAGE entries */
+	F_TARGET,	/* s8 target */
+	F_COUNTS,	/* 3 x u16 n */
+	F_GENTRIES,	/* u16 count, then GROUP_INFO entries */
+	F_GHISTS,	/* u16 count, then GHISTORY_PAGE entries */
 	F_DEVICE,	/* s8 device, optional and last: absent or 1-255 */
 };
 
-#define MAXF	5
+#define MAXF	7
 
 struct cp_layout {
 	uint8_t		 type;
@@ -55,6 +59,9 @@ static const struct cp_layout layouts[] = {
 	{ CP_SETTINGS, "SETTINGS", { F_ID, F_FLAGS, F_VALUE } },
 	{ CP_HISTORY, "HISTORY", { F_ID, F_NICK, F_SID, F_VALUE } },
 	{ CP_DELETE_ACCOUNT, "DELETE_ACCOUNT", { F_ID, F_SECRET } },
+	{ CP_GROUP, "GROUP", { F_ID, F_FLAGS, F_NICK, F_TARGET, F_SID,
+	    F_TEXT } },
+	{ CP_GMARK, "GMARK", { F_FLAGS, F_NICK, F_SID } },
 	{ CP_OK, "OK", { F_ID } },
 	{ CP_ERROR, "ERROR", { F_ID, F_CODE, F_REQ, F_DETAIL } },
 	{ CP_WELCOME, "WELCOME", { F_ID, F_FLAGS, F_NICK, F_SECRET } },
@@ -70,6 +77,13 @@ static const struct cp_layout layouts[] = {
 	{ CP_SENT, "SENT", { F_SID, F_ID, F_TIME, F_NICK, F_TEXT } },
 	{ CP_READ_UPTO, "READ_UPTO", { F_NICK, F_SID } },
 	{ CP_CONTACTS_CHANGED, "CONTACTS_CHANGED", { F_FLAGS } },
+	{ CP_GMESSAGE, "GMESSAGE", { F_SID, F_ID, F_TIME, F_NICK, F_TARGET,
+	    F_VALUE, F_TEXT } },
+	{ CP_GROUP_INFO, "GROUP_INFO", { F_ID, F_NICK, F_FLAGS, F_TEXT,
+	    F_GENTRIES } },
+	{ CP_GRECEIPT, "GRECEIPT", { F_NICK, F_ID, F_SID, F_COUNTS } },
+	{ CP_GROUP_CHANGED, "GROUP_CHANGED", { F_NICK, F_FLAGS } },
+	{ CP_GHISTORY_PAGE, "GHISTORY_PAGE", { F_ID, F_FLAGS, F_GHISTS } },
 };
 
 static const char *const errtext[CPE_MAX] = {
@@ -99,6 +113,8 @@ static const char *const errtext[CPE_MAX] = {
 	[CPE_NO_DEVICE] = "no such device",
 	[CPE_NO_REQUEST] = "no contact request from that user",
 	[CPE_LOCKED] = "account locked by the administrator",
+	[CPE_NO_GROUP] = "no such group, or not a member of it",
+	[CPE_NOT_ALLOWED] = "not allowed to members of your role",
 };
 
 /* The layout of type, or NULL. */
@@ -157,6 +173,31 @@ cp_hists_ok(const uint8_t *p, size_t len, unsigned int count)
 	return rest.len == 0 ? 0 : -1;
 }
 
+/* Check decoded group entries or group history: count well-formed. */
+static int
+cp_gentries_ok(const uint8_t *p, size_t len, unsigned int count)
+{
+	struct cp_str	rest = { p, len };
+	struct cp_entry	e;
+
+	while (count-- > 0)
+		if (!cp_gentry_next(&rest, &e) || (e.presence & ~CPGM_ALL) != 0)
+			return -1;
+	return rest.len == 0 ? 0 : -1;
+}
+
+static int
+cp_ghists_ok(const uint8_t *p, size_t len, unsigned int count)
+{
+	struct cp_str	rest = { p, len };
+	struct cp_ghist	h;
+
+	while (count-- > 0)
+		if (!cp_ghist_next(&rest, &h) || h.kind > CPGE_MAX)
+			return -1;
+	return rest.len == 0 ? 0 : -1;
+}
+
 /* Are the enumerated fields of a decoded message in range? */
 static int
 cp_values_ok(const struct cp_msg *m)
@@ -180,6 +221,19 @@ cp_values_ok(const struct cp_msg *m)
 		return (m->flags & ~CPH_MORE) == 0;
 	case CP_CONTACTS_CHANGED:
 		return (m->flags & ~CPL_ALL) == 0;
+	case CP_GROUP:
+		return m->flags <= CPG_MAX;
+	case CP_GMARK:
+		return (m->flags == CPR_DELIVERED || m->flags == CPR_READ) &&
+		    m->nick.len > 0;
+	case CP_GMESSAGE:
+		return m->value <= CPGE_MAX;
+	case CP_GROUP_INFO:
+		return (m->flags & ~CPGM_ALL) == 0;
+	case CP_GROUP_CHANGED:
+		return (m->flags & ~CPGC_ALL) == 0;
+	case CP_GHISTORY_PAGE:
+		return (m->flags & ~CPH_MORE) == 0;
 	case CP_AWAY:
 		return m->flags == CPP_ONLINE || m->flags == CPP_AWAY;
 	case CP_PRESENCE:
@@ -250,9 +304,10 @@ cp_decode(const uint8_t *buf, size_t len, struct cp_msg *m)
 		case F_SECRET:
 		case F_SECRET2:
 		case F_DETAIL:
+		case F_TARGET:
 			s = l->f[i] == F_NICK ? &m->nick : l->f[i] == F_SECRET ?
 			    &m->secret : l->f[i] == F_SECRET2 ? &m->secret2 :
-			    &m->text;
+			    l->f[i] == F_TARGET ? &m->target : &m->text;
 			if (len - off < 1 || len - off - 1 < buf[off])
 				return CPE_MALFORMED;
 			s->len = buf[off];
@@ -269,9 +324,19 @@ cp_decode(const uint8_t *buf, size_t len, struct cp_msg *m)
 			m->text.p = buf + off + 2;
 			off += 2 + n;
 			break;
+		case F_COUNTS:
+			if (len - off < 6)
+				return CPE_MALFORMED;
+			m->n[0] = wire_get16(buf + off);
+			m->n[1] = wire_get16(buf + off + 2);
+			m->n[2] = wire_get16(buf + off + 4);
+			off += 6;
+			break;
 		case F_ENTRIES:
 		case F_DEVICES:
 		case F_HISTS:
+		case F_GENTRIES:
+		case F_GHISTS:
 			/* A count, then that many entries to the end. */
 			if (len - off < 2)
 				return CPE_MALFORMED;
@@ -281,7 +346,9 @@ cp_decode(const uint8_t *buf, size_t len, struct cp_msg *m)
 			m->entries.len = len - off;
 			if ((l->f[i] == F_ENTRIES ? cp_entries_ok :
 			    l->f[i] == F_DEVICES ? cp_devices_ok :
-			    cp_hists_ok)(buf + off, len - off, m->count) == -1)
+			    l->f[i] == F_HISTS ? cp_hists_ok :
+			    l->f[i] == F_GENTRIES ? cp_gentries_ok :
+			    cp_ghists_ok)(buf + off, len - off, m->count) == -1)
 				return CPE_MALFORMED;
 			off = len;
 			break;
@@ -356,11 +423,20 @@ cp_encode(uint8_t *buf, size_t cap, const struct cp_msg *m)
 		case F_SECRET:
 		case F_SECRET2:
 		case F_DETAIL:
+		case F_TARGET:
 			s = l->f[i] == F_NICK ? &m->nick : l->f[i] == F_SECRET ?
 			    &m->secret : l->f[i] == F_SECRET2 ? &m->secret2 :
-			    &m->text;
+			    l->f[i] == F_TARGET ? &m->target : &m->text;
 			if ((off = cp_put_s8(buf, cap, off, s)) == 0)
 				return 0;
+			break;
+		case F_COUNTS:
+			if (cap - off < 6)
+				return 0;
+			wire_put16(buf + off, m->n[0]);
+			wire_put16(buf + off + 2, m->n[1]);
+			wire_put16(buf + off + 4, m->n[2]);
+			off += 6;
 			break;
 		case F_TEXT:
 			if (m->text.len > 65535 || cap - off < 2 + m->text.len)
@@ -378,6 +454,8 @@ cp_encode(uint8_t *buf, size_t cap, const struct cp_msg *m)
 		case F_ENTRIES:
 		case F_DEVICES:
 		case F_HISTS:
+		case F_GENTRIES:
+		case F_GHISTS:
 			if (cap - off < 2 + m->entries.len)
 				return 0;
 			wire_put16(buf + off, m->count);
@@ -396,7 +474,7 @@ cp_size(const struct cp_msg *m)
 {
 	/* Every field at its largest is far below this; the exact size
 	 * only matters for the variable parts. */
-	return CP_HDR_LEN + 8 + 8 + 8 + 1 + 1 + 1 + 2 + 4 * 256 + 2 +
+	return CP_HDR_LEN + 8 + 8 + 8 + 1 + 1 + 1 + 2 + 5 * 256 + 6 + 2 +
 	    m->text.len + 2 + m->entries.len;
 }
 
@@ -505,6 +583,60 @@ cp_hist_next(struct cp_str *rest, struct cp_hist *h)
 	h->text.len = tl;
 	rest->p += CP_HIST_ENTRY_MIN + tl;
 	rest->len -= CP_HIST_ENTRY_MIN + tl;
+	return 1;
+}
+
+size_t
+cp_gentry_encode(uint8_t *buf, size_t cap, const struct cp_entry *e)
+{
+	return cp_entry_encode(buf, cap, e);
+}
+
+int
+cp_gentry_next(struct cp_str *rest, struct cp_entry *e)
+{
+	return cp_entry_next(rest, e);
+}
+
+size_t
+cp_ghist_encode(uint8_t *buf, size_t cap, const struct cp_ghist *h)
+{
+	size_t	n = 25 + 1 + h->from.len + 2 + h->text.len;
+
+	if (h->from.len > 255 || h->text.len > 65535 || cap < n)
+		return 0;
+	wire_put64(buf, h->sid);
+	wire_put64(buf + 8, h->msgid);
+	wire_put64(buf + 16, h->time);
+	buf[24] = h->kind;
+	buf[25] = (uint8_t)h->from.len;
+	if (h->from.len > 0)
+		memcpy(buf + 26, h->from.p, h->from.len);
+	wire_put16(buf + 26 + h->from.len, (uint16_t)h->text.len);
+	if (h->text.len > 0)
+		memcpy(buf + 28 + h->from.len, h->text.p, h->text.len);
+	return n;
+}
+
+int
+cp_ghist_next(struct cp_str *rest, struct cp_ghist *h)
+{
+	const uint8_t	*p = rest->p;
+	size_t		 len = rest->len, fl, tl;
+
+	if (len < 28 || len - 28 < (fl = p[25]) ||
+	    len - 28 - fl < (tl = wire_get16(p + 26 + fl)))
+		return 0;
+	h->sid = wire_get64(p);
+	h->msgid = wire_get64(p + 8);
+	h->time = wire_get64(p + 16);
+	h->kind = p[24];
+	h->from.p = p + 26;
+	h->from.len = fl;
+	h->text.p = p + 28 + fl;
+	h->text.len = tl;
+	rest->p += 28 + fl + tl;
+	rest->len -= 28 + fl + tl;
 	return 1;
 }
 

@@ -91,6 +91,17 @@
  * DELETE_ACCOUNT (13): id (u64), password (s8).  Answer: OK, then every
  *  session of the account ends; or ERROR.
  *
+ * GROUP (14): id (u64), op (u8: CPG_*), group (s8: "#name", empty for
+ *  CPG_LIST), target (s8: a nick, or empty), server message id (u64:
+ *  CPG_READERS' message, else 0), text (s16: CPG_TOPIC's topic, else
+ *  empty).  Answer: GROUP_INFO (the group's members, or for CPG_LIST
+ *  the account's groups), OK (CPG_DELETE, CPG_LEAVE), or ERROR.
+ *
+ * GMARK (15): kind (u8: CPR_DELIVERED or CPR_READ), group (s8), server
+ *  message id (u64): cumulative, for that group's messages.  No answer.
+ *
+ * SEND to a "#name" sends to that group; GMESSAGE carries it.
+ *
  * Answers and notices (server to client):
  *
  * OK (64): id (u64).
@@ -189,6 +200,28 @@
  * CONTACTS_CHANGED (78): lists (u8: CPL_* bits): a list of this
  *  account's changed (a request came, one was accepted, a contact or
  *  block was made on another device); the client asks for it again.
+ *
+ * GMESSAGE (79): server message id (u64), sender's message id (u64; an
+ *  event's is its server id), time (u64), group (s8), from (s8), kind
+ *  (u8: CPGE_*), text (s16: the message; an event's subject nick, or
+ *  the new topic).
+ *
+ * GROUP_INFO (80): id (u64), group (s8; empty for CPG_LIST), flags (u8:
+ *  the asker's CPGM_* in it), topic (s16), count (u16), then count
+ *  entries of: name (s8: a member's nick, or for CPG_LIST a group's
+ *  name), flags (u8: CPGM_*), value (u64: a member's read cursor, 0 if
+ *  not shown; for CPG_LIST the group's newest server message id).
+ *
+ * GRECEIPT (81): group (s8), message id (u64: the sender's), server
+ *  message id (u64), counts (3 x u16: members it was delivered to, read
+ *  by, and members it was sent to).
+ *
+ * GROUP_CHANGED (82): group (s8), what (u8: CPGC_*): ask GROUP again.
+ *
+ * GHISTORY_PAGE (83): HISTORY of a "#name": id (u64), flags (u8:
+ *  CPH_MORE), count (u16), then entries of: server message id (u64),
+ *  message id (u64), time (u64), kind (u8: CPGE_*), from (s8), text
+ *  (s16).
  */
 #ifndef CHATPROTO_H
 #define CHATPROTO_H
@@ -219,6 +252,8 @@ enum cp_type {
 	CP_SETTINGS = 11,
 	CP_HISTORY = 12,
 	CP_DELETE_ACCOUNT = 13,
+	CP_GROUP = 14,
+	CP_GMARK = 15,
 	CP_OK = 64,
 	CP_ERROR = 65,
 	CP_WELCOME = 66,
@@ -234,7 +269,62 @@ enum cp_type {
 	CP_SENT = 76,
 	CP_READ_UPTO = 77,
 	CP_CONTACTS_CHANGED = 78,
+	CP_GMESSAGE = 79,
+	CP_GROUP_INFO = 80,
+	CP_GRECEIPT = 81,
+	CP_GROUP_CHANGED = 82,
+	CP_GHISTORY_PAGE = 83,
 };
+
+/* GROUP operations. */
+enum cp_group_op {
+	CPG_LIST = 0,		/* the account's groups and invitations */
+	CPG_CREATE = 1,
+	CPG_DELETE = 2,		/* owner */
+	CPG_INVITE = 3,		/* admins: target */
+	CPG_ACCEPT = 4,		/* an invitation */
+	CPG_DECLINE = 5,
+	CPG_KICK = 6,		/* admins: target */
+	CPG_LEAVE = 7,
+	CPG_MEMBERS = 8,
+	CPG_TOPIC = 9,		/* admins: text */
+	CPG_ADMIN = 10,		/* owner: make target an admin */
+	CPG_UNADMIN = 11,	/* owner */
+	CPG_OWNER = 12,		/* owner: hand the group to target */
+	CPG_MUTE = 13,		/* for this account only */
+	CPG_UNMUTE = 14,
+	CPG_READERS = 15,	/* who read message sid */
+};
+#define CPG_MAX		CPG_READERS
+
+/* A member's (or, in CPG_LIST, the account's) flags. */
+#define CPGM_ADMIN	0x01
+#define CPGM_OWNER	0x02
+#define CPGM_INVITED	0x04	/* invited, not yet joined */
+#define CPGM_MUTED	0x08
+#define CPGM_ONLINE	0x10	/* a contact of the asker, online */
+#define CPGM_ALL	0x1f
+
+/* GMESSAGE kinds: a message, or an event of the group's history. */
+enum cp_group_event {
+	CPGE_TEXT = 0,
+	CPGE_CREATED = 1,	/* from created it */
+	CPGE_JOINED = 2,	/* text joined (invited by from) */
+	CPGE_LEFT = 3,		/* from left */
+	CPGE_REMOVED = 4,	/* from removed text */
+	CPGE_TOPIC = 5,		/* from set the topic to text */
+	CPGE_ADMIN = 6,		/* from made text an admin */
+	CPGE_UNADMIN = 7,	/* from made text a member again */
+	CPGE_OWNER = 8,		/* from handed the group to text */
+};
+#define CPGE_MAX	CPGE_OWNER
+
+/* GROUP_CHANGED: what changed. */
+#define CPGC_MEMBERS	0x01
+#define CPGC_INVITED	0x02	/* you were invited */
+#define CPGC_REMOVED	0x04	/* you are no longer a member */
+#define CPGC_DELETED	0x08	/* the group is gone */
+#define CPGC_ALL	0x0f
 
 /* HISTORY_PAGE flags, and its entries' flags. */
 #define CPH_MORE	0x01
@@ -333,6 +423,8 @@ enum cp_err {
 	CPE_LOCKED = 24,	/* LOGIN: the account is locked by the
 				 * administrator (chatctl lock); also the
 				 * notice, id 0, that ends its sessions */
+	CPE_NO_GROUP = 25,	/* no such group, or not a member of it */
+	CPE_NOT_ALLOWED = 26,	/* the member's role does not allow it */
 	CPE_MAX
 };
 
@@ -366,6 +458,19 @@ struct cp_msg {
 					 * encoded */
 	struct cp_str	device;		/* REGISTER, LOGIN: device name,
 					 * optional (len 0: absent) */
+	struct cp_str	target;		/* GROUP: target nick; GMESSAGE,
+					 * GHISTORY entries: from */
+	uint16_t	n[3];		/* GRECEIPT: delivered, read, of */
+};
+
+/* One GHISTORY_PAGE entry. */
+struct cp_ghist {
+	uint64_t	sid;
+	uint64_t	msgid;
+	uint64_t	time;
+	uint8_t		kind;		/* CPGE_* */
+	struct cp_str	from;
+	struct cp_str	text;
 };
 
 /* One ROSTER entry. */
@@ -417,6 +522,14 @@ int		 cp_device_next(struct cp_str *rest, struct cp_device *);
 size_t		 cp_hist_encode(uint8_t *buf, size_t cap,
 		    const struct cp_hist *);
 int		 cp_hist_next(struct cp_str *rest, struct cp_hist *);
+/* The same for GHISTORY_PAGE entries, and GROUP_INFO entries (as
+ * cp_entry, with presence holding the CPGM_* flags). */
+size_t		 cp_ghist_encode(uint8_t *buf, size_t cap,
+		    const struct cp_ghist *);
+int		 cp_ghist_next(struct cp_str *rest, struct cp_ghist *);
+size_t		 cp_gentry_encode(uint8_t *buf, size_t cap,
+		    const struct cp_entry *);
+int		 cp_gentry_next(struct cp_str *rest, struct cp_entry *);
 
 /* The fixed English text of an error code. */
 const char	*cp_strerror(unsigned int code);

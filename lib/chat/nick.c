@@ -245,6 +245,9 @@ nick_check(const char *in, size_t len, enum nick_rules rules, char *display,
 
 	if (len == 0)
 		return NICK_EMPTY;
+	/* "#name" names a group (chatd): no new nick may look like one. */
+	if (rules == NICK_RULES_REGISTER && in[0] == '#')
+		return NICK_GROUP_PREFIX;
 	if (nick_ascii(in, len, display, key))
 		return NICK_OK;
 	if ((e = nick_nfc(in, len, rules, nfc)) != NICK_OK)
@@ -350,6 +353,8 @@ nick_strerror(enum nick_err e)
 		return "mixes digits of different number systems";
 	case NICK_CONFUSABLE:
 		return "looks like an existing name";
+	case NICK_GROUP_PREFIX:
+		return "starts with #, which marks a group's name";
 	}
 	return "invalid";
 }

@@ -38,6 +38,8 @@ enum nick_err {
 	NICK_MIXED_SCRIPT,	/* e.g. Latin with Cyrillic */
 	NICK_MIXED_DIGITS,	/* digits of two number systems */
 	NICK_CONFUSABLE,	/* same skeleton as an existing name (chatd) */
+	NICK_GROUP_PREFIX,	/* a new nick starting with '#', a group's
+				 * mark */
 };
 
 /*
