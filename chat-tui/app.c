@@ -16,6 +16,18 @@
 
 #define APP_TEXT_MAX		4096	/* bytes of a message, as chatd takes */
 #define APP_TYPING_EVERY_MS	3000
+/*
+ * History from the server: a page of 50 per conversation at login, at
+ * most 4 requests under way, and a bucket of 20 refilled at 8 a second,
+ * under chatd's default history rate (10 a second, burst 30), so that an
+ * account with many contacts is served without a refusal.  One that is
+ * refused anyway (rate limited, busy) is asked again 2 s later.
+ */
+#define APP_HIST_PAGE		50
+#define APP_HIST_INFLIGHT	4
+#define APP_HIST_BURST		20.0
+#define APP_HIST_RATE		8.0
+#define APP_HIST_RETRY_MS	2000
 
 const char *const app_help[] = {
 	"chat-tui: pick a contact, type, press Enter.  Any key closes this.",
@@ -36,10 +48,14 @@ const char *const app_help[] = {
 	"  PageUp/PageDown  scroll the conversation",
 	"  F1 or /help      this help;  Ctrl-L redraw;  Ctrl-C or /quit leave",
 	"Commands:",
-	"  /add NICK        add a contact (chatd must know NICK)",
+	"  /add NICK        ask NICK to be a contact (they accept)",
 	"  /query NICK      open a conversation (also /open);  /close",
 	"  /msg NICK TEXT   send without switching",
 	"  /del NICK  /who  /away [TEXT]  /back  /passwd  /quit",
+	"Requests (below the contacts): Enter accepts, Delete declines;",
+	"  /accept NICK  /decline NICK  /block NICK  /unblock NICK  /blocked",
+	"  /settings [receipts|typing|visible on|off]  /visible on|off",
+	"PageUp at the top fetches older messages from the server.",
 	"Message states: sending, accepted, delivered, read.",
 	NULL
 };
@@ -184,21 +200,83 @@ app_filter(const struct app *a)
 	return a->edit.buf;
 }
 
+/* Is a conversation in the list?  Not a blocked user's, nor a declined request's. */
+static int
+app_listed(const struct model_conv *c)
+{
+	return !c->blocked && !(c->declined && !c->contact);
+}
+
+/* Is it in the Requests section? */
+static int
+app_is_request(const struct model_conv *c)
+{
+	return c->request && !c->contact && app_listed(c);
+}
+
+/* The listed conversations matching filter, requests last; how many. */
+static size_t
+app_list_filter(const struct app *a, const char *filter,
+    struct model_conv **out, size_t max)
+{
+	struct model_conv	**all;
+	size_t			  n, i, k = 0, pass;
+
+	n = model_filter(&a->model, filter, NULL, 0);
+	if (n == 0)
+		return 0;
+	all = xreallocarray(NULL, n, sizeof *all);
+	n = model_filter(&a->model, filter, all, n);
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < n; i++) {
+			if (!app_listed(all[i]) ||
+			    app_is_request(all[i]) != (pass == 1))
+				continue;
+			if (k < max)
+				out[k] = all[i];
+			k++;
+		}
+	free(all);
+	return k;
+}
+
 /* Is there a filter that matches no conversation? */
 static int
 app_nomatch(const struct app *a)
 {
 	const char	*f = app_filter(a);
 
-	return f[0] != '\0' && model_filter(&a->model, f, NULL, 0) == 0;
+	return f[0] != '\0' && app_list_filter(a, f, NULL, 0) == 0;
 }
 
 /* The conversations as listed: those matching, else all. */
 size_t
 app_list(const struct app *a, struct model_conv **out, size_t max)
 {
-	return model_filter(&a->model, app_nomatch(a) ? "" : app_filter(a),
-	    out, max);
+	return app_list_filter(a, app_nomatch(a) ? "" : app_filter(a), out,
+	    max);
+}
+
+/* Requests waiting for our answer. */
+size_t
+app_requests(const struct app *a)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < a->model.nconvs; i++)
+		if (app_is_request(a->model.convs[i]))
+			n++;
+	return n;
+}
+
+/* Is an older page of the open conversation on its way? */
+int
+app_loading_older(const struct app *a)
+{
+	const struct model_conv	*c = a->model.open;
+
+	return c != NULL && (c->hist_want == 2 ||
+	    (c->hist_busy && c->hist_older));
 }
 
 /* The time of a conversation's newest message; 0 if none. */
@@ -322,6 +400,213 @@ app_send_to(struct app *a, struct model_conv *c, const char *text)
 	scroll_end(&c->scroll);
 }
 
+/* Ask chatd for lists (NET_CH_* bits) again, with no notice. */
+static void
+app_refresh(struct app *a, unsigned int lists)
+{
+	if (a->net == NULL)
+		return;
+	if (lists & NET_CH_CONTACTS)
+		a->netops->contacts(a->net, NET_LIST, NULL);
+	if (lists & NET_CH_REQUESTS)
+		a->netops->contacts(a->net, NET_REQUESTS, NULL);
+	if (lists & NET_CH_BLOCKED)
+		a->netops->contacts(a->net, NET_BLOCKED, NULL);
+}
+
+/*
+ * A contact command for nick (NULL for a list): sent, and remembered so
+ * that its answer (a roster) says what happened; 0, or -1 with a notice.
+ */
+static int
+app_contacts_cmd(struct app *a, const char *cmd, enum net_contacts_op op,
+    const char *nick)
+{
+	struct model_conv	*c;
+
+	if (a->net == NULL || a->netops->contacts(a->net, op, nick) == -1) {
+		app_notice(a, "/%s: not connected", cmd);
+		return -1;
+	}
+	snprintf(a->asking, sizeof a->asking, "%s", nick != NULL ? nick : "");
+	a->asking_op = op;
+	c = nick != NULL ? model_conv(&a->model, nick, 0) : NULL;
+	a->asking_request = c != NULL && c->request && !c->contact;
+	return 0;
+}
+
+/* Accept a request; open the conversation if asked to. */
+static void
+app_accept(struct app *a, struct model_conv *c, int open)
+{
+	if (app_contacts_cmd(a, "accept", NET_ACCEPT, c->nick) == -1)
+		return;
+	if (open)
+		app_open(a, c);
+	app_notice(a, "accepting %s...", c->nick);
+}
+
+/* Decline a request: it leaves the list; the asker is not told. */
+static void
+app_decline(struct app *a, struct model_conv *c)
+{
+	if (app_contacts_cmd(a, "decline", NET_DECLINE, c->nick) == 0)
+		app_notice(a, "declining %s...", c->nick);
+}
+
+/* Is there room for a message of time t among those kept? */
+static int
+app_room(const struct app *a, const struct model_conv *c, uint64_t t)
+{
+	return c->nmsgs < a->model.max_msgs ||
+	    (c->nmsgs > 0 && t >= c->msgs[0].time_ms);
+}
+
+/* The newest page of c's history is wanted, once per login. */
+static void
+app_hist_sync(struct app *a, struct model_conv *c)
+{
+	if (c->hist_gen == a->conn_gen)
+		return;
+	c->hist_gen = a->conn_gen;
+	if (c->hist_want == 0)
+		c->hist_want = 1;
+}
+
+/*
+ * Send the history requests that are due, as the pacing allows: older
+ * pages first (someone pressed PageUp and waits), then the newest pages.
+ */
+static void
+app_hist_pump(struct app *a)
+{
+	struct model_conv	*c;
+	uint64_t		 now = clock_wall_ms(), before;
+	size_t			 i, busy = 0;
+	int			 want;
+
+	if (a->net == NULL || a->hist_off || a->model.conn != MODEL_CONN_READY)
+		return;
+	if (now > a->hist_fill_ms)
+		a->hist_tokens += (double)(now - a->hist_fill_ms) *
+		    APP_HIST_RATE / 1000.0;
+	if (a->hist_tokens > APP_HIST_BURST)
+		a->hist_tokens = APP_HIST_BURST;
+	a->hist_fill_ms = now;
+	for (i = 0; i < a->model.nconvs; i++)
+		if (a->model.convs[i]->hist_busy)
+			busy++;
+	for (want = 2; want >= 1; want--)
+		for (i = 0; i < a->model.nconvs; i++) {
+			if (busy >= APP_HIST_INFLIGHT || a->hist_tokens < 1.0)
+				return;
+			c = a->model.convs[i];
+			if (c->hist_want != want || c->hist_busy ||
+			    now < c->hist_retry_ms)
+				continue;
+			before = want == 2 ? model_oldest_sid(c) : 0;
+			if (a->netops->history(a->net, c->nick, before,
+			    APP_HIST_PAGE) == -1)
+				return;
+			c->hist_busy = 1;
+			c->hist_older = before != 0;
+			c->hist_want = 0;
+			a->hist_tokens -= 1.0;
+			busy++;
+		}
+}
+
+/* Once a second: what pacing held back. */
+void
+app_tick(struct app *a)
+{
+	app_hist_pump(a);
+}
+
+/* PageUp at the top of the open conversation: the page before it. */
+static void
+app_older(struct app *a)
+{
+	struct model_conv	*c = a->model.open;
+
+	if (c == NULL || a->net == NULL || a->hist_off)
+		return;
+	if (c->hist_begin) {
+		app_notice(a, "no older messages on the server");
+		return;
+	}
+	if ((c->hist_busy && c->hist_older) || c->hist_want == 2)
+		return;
+	c->hist_want = 2;
+	app_hist_pump(a);
+}
+
+/*
+ * Merge a message from the server's history (or a carbon) into c, once:
+ * a sent one is known by its sender's id (ours, if this device sent
+ * it), a received one by the server's id and text.  Read flags give the
+ * unread count.
+ */
+static void
+app_hist_merge(struct app *a, struct model_conv *c, const struct net_hist *h)
+{
+	struct model_conv	*mc;
+	struct model_msg	*m;
+	int			 shown = c == a->model.open;
+
+	if (h->out) {
+		if ((m = model_find_sent(&a->model, h->msgid, &mc)) != NULL &&
+		    mc == c) {
+			if (m->sid == 0 && m->time_ms != h->time_ms)
+				m = model_retime(c, m, h->time_ms);
+			if (m->sid == 0) {
+				m->sid = h->sid;
+				history_sid(&a->hist, c, m);
+			}
+			if (model_advance(m, h->state))
+				history_state(&a->hist, c, m);
+			return;
+		}
+		if (!app_room(a, c, h->time_ms))
+			return;
+		m = model_add(&a->model, c, h->msgid, h->time_ms, 1, h->state,
+		    h->text, h->len);
+		m->sid = h->sid;
+		m->queued = 1;
+		history_msg(&a->hist, c, m);
+		history_sid(&a->hist, c, m);
+		return;
+	}
+	m = model_find_received(c, h->sid);
+	if (m != NULL && m->len == h->len && memcmp(m->text, h->text,
+	    h->len) == 0) {
+		if (h->read && !m->read_sent) {
+			m->read_sent = 1;
+			history_state(&a->hist, c, m);
+			if (!shown && c->unread > 0)
+				c->unread--;
+		} else if (!h->read && m->read_assumed) {
+			/* Taken as read because it was on disk; it is not. */
+			m->read_sent = 0;
+			if (!shown)
+				c->unread++;
+		}
+		m->read_assumed = 0;
+		return;
+	}
+	if (!app_room(a, c, h->time_ms))
+		return;
+	m = model_add(&a->model, c, h->sid, h->time_ms, 0, MODEL_RECEIVED,
+	    h->text, h->len);
+	history_msg(&a->hist, c, m);
+	if (h->read) {
+		m->read_sent = 1;
+		history_state(&a->hist, c, m);
+		if (!shown && c->unread > 0)
+			c->unread--;
+	}
+}
+
 /* Send text to the open conversation; with none, it stays in the input line. */
 static void
 app_send(struct app *a, const char *text)
@@ -386,12 +671,73 @@ app_arg(char *s)
 	return s;
 }
 
+/* The commands that name a user and change a contact list. */
+static const struct {
+	const char		*name;
+	enum net_contacts_op	 op;
+	const char		*doing;		/* for the notice; NULL none */
+} app_nick_cmds[] = {
+	{ "add",	NET_ADD,	"asking" },
+	{ "del",	NET_DEL,	NULL },
+	{ "accept",	NET_ACCEPT,	"accepting" },
+	{ "decline",	NET_DECLINE,	"declining" },
+	{ "block",	NET_BLOCK,	"blocking" },
+	{ "unblock",	NET_UNBLOCK,	"unblocking" },
+};
+
+/* The privacy settings, by name. */
+static const struct {
+	const char	*name;
+	unsigned int	 bit;
+} app_settings[] = {
+	{ "visible",	NET_SET_VISIBLE },
+	{ "receipts",	NET_SET_RECEIPTS },
+	{ "typing",	NET_SET_TYPING },
+};
+
+/* /settings [NAME on|off], /visible on|off. */
+static void
+app_settings_cmd(struct app *a, const char *cmd, const char *arg)
+{
+	char		name[16] = "", val[8] = "", extra[2];
+	unsigned int	mask = 0, values = 0;
+	size_t		i;
+	int		n;
+
+	if (strcmp(cmd, "visible") == 0) {
+		snprintf(name, sizeof name, "visible");
+		n = sscanf(arg, "%7s %1s", val, extra) == 1 ? 2 : -1;
+	} else if (*arg == '\0')
+		n = 0;
+	else
+		n = sscanf(arg, "%15s %7s %1s", name, val, extra);
+	if (n == 2) {
+		for (i = 0; i < sizeof app_settings / sizeof app_settings[0];
+		    i++)
+			if (strcmp(name, app_settings[i].name) == 0)
+				mask = app_settings[i].bit;
+		if (strcmp(val, "on") == 0)
+			values = mask;
+		else if (strcmp(val, "off") != 0)
+			mask = 0;
+	}
+	if (n != 0 && mask == 0) {
+		app_notice(a, strcmp(cmd, "visible") == 0 ?
+		    "usage: /visible on|off" :
+		    "usage: /settings [visible|receipts|typing on|off]");
+		return;
+	}
+	if (a->net == NULL || a->netops->settings(a->net, mask, values) == -1)
+		app_notice(a, "/%s: not connected", cmd);
+}
+
 /* Run a /command. */
 static void
 app_command(struct app *a, char *line)
 {
 	char		*cmd = line + 1, *rest, *text, key[NICK_MAX_BYTES];
 	const char	*arg;
+	size_t		 i;
 
 	rest = cmd + strcspn(cmd, " ");
 	if (*rest != '\0')
@@ -401,19 +747,11 @@ app_command(struct app *a, char *line)
 		a->help = 1;
 	} else if (strcmp(cmd, "quit") == 0 || strcmp(cmd, "q") == 0) {
 		a->quit = 1;
-	} else if (strcmp(cmd, "add") == 0 || strcmp(cmd, "del") == 0) {
-		if (*arg == '\0')
-			app_notice(a, "usage: /%s NICK", cmd);
-		else if (model_key(arg, key, NULL) == -1)
-			app_notice(a, "/%s: \"%s\" is not a nickname", cmd, arg);
-		else if (a->net == NULL || a->netops->contacts(a->net,
-		    cmd[0] == 'a' ? NET_ADD : NET_DEL, arg) == -1)
-			app_notice(a, "/%s: not connected", cmd);
-		else if (cmd[0] == 'a') {
-			/* Listed once chatd says it knows the name. */
-			snprintf(a->adding, sizeof a->adding, "%s", arg);
-			app_notice(a, "adding %s...", arg);
-		}
+	} else if (strcmp(cmd, "blocked") == 0) {
+		app_contacts_cmd(a, cmd, NET_BLOCKED, NULL);
+	} else if (strcmp(cmd, "settings") == 0 ||
+	    strcmp(cmd, "visible") == 0) {
+		app_settings_cmd(a, cmd, arg);
 	} else if (strcmp(cmd, "open") == 0 || strcmp(cmd, "query") == 0) {
 		if (*arg == '\0')
 			app_notice(a, "usage: /%s NICK", cmd);
@@ -453,8 +791,23 @@ app_command(struct app *a, char *line)
 		    a->away ? arg : "");
 	} else if (strcmp(cmd, "passwd") == 0) {
 		app_ask(a, APP_PROMPT_PASSWD_OLD);
-	} else
-		app_notice(a, "unknown command /%s; /help lists them", cmd);
+	} else {
+		for (i = 0; i < sizeof app_nick_cmds / sizeof app_nick_cmds[0];
+		    i++)
+			if (strcmp(cmd, app_nick_cmds[i].name) == 0)
+				break;
+		if (i == sizeof app_nick_cmds / sizeof app_nick_cmds[0])
+			app_notice(a, "unknown command /%s; /help lists them",
+			    cmd);
+		else if (*arg == '\0')
+			app_notice(a, "usage: /%s NICK", cmd);
+		else if (model_key(arg, key, NULL) == -1)
+			app_notice(a, "/%s: \"%s\" is not a nickname", cmd, arg);
+		else if (app_contacts_cmd(a, cmd, app_nick_cmds[i].op,
+		    arg) == 0 && app_nick_cmds[i].doing != NULL)
+			/* Listed once chatd says it knows the name. */
+			app_notice(a, "%s %s...", app_nick_cmds[i].doing, arg);
+	}
 }
 
 /* Enter on the input line. */
@@ -519,16 +872,20 @@ app_complete(struct app *a)
 static void
 app_cycle(struct app *a, int dir)
 {
-	size_t	i, n = a->model.nconvs;
+	struct model_conv	**list;
+	size_t			  i, n = app_list_filter(a, "", NULL, 0);
 
 	if (n == 0)
 		return;
+	list = xreallocarray(NULL, n, sizeof *list);
+	n = app_list_filter(a, "", list, n);
 	for (i = 0; i < n; i++)
-		if (a->model.convs[i] == a->model.open)
+		if (list[i] == a->model.open)
 			break;
 	if (i == n)
 		i = dir > 0 ? n - 1 : 0;
-	app_open(a, a->model.convs[(i + n + (size_t)dir) % n]);
+	app_open(a, list[(i + n + (size_t)dir) % n]);
+	free(list);
 }
 
 /* Keys that do the same wherever the focus is; 1 if handled. */
@@ -543,8 +900,10 @@ app_global(struct app *a, const struct keys_event *ev)
 		if (ev->key == c->key[i] && ev->mods == c->key_mods[i])
 			break;
 	if (ev->key >= '1' && ev->key <= '9' && ev->mods == KEYS_ALT) {
-		if ((size_t)(ev->key - '1') < a->model.nconvs)
-			app_open(a, a->model.convs[ev->key - '1']);
+		struct model_conv	*list[9];
+
+		if ((size_t)(ev->key - '1') < app_list_filter(a, "", list, 9))
+			app_open(a, list[ev->key - '1']);
 		return 1;
 	}
 	switch (i) {
@@ -562,8 +921,13 @@ app_global(struct app *a, const struct keys_event *ev)
 		return 1;
 	case TUICONF_PGUP:
 	case TUICONF_PGDN:
-		/* Paging needs the screen's height: main.c calls ui_page(). */
-		return 0;
+		if (a->model.open == NULL)
+			return 1;
+		/* Past the top of what is held: older pages from chatd. */
+		if ((a->page == NULL ? 1 : a->page(a, i == TUICONF_PGUP ?
+		    -1 : 1)) && i == TUICONF_PGUP)
+			app_older(a);
+		return 1;
 	case TUICONF_FOCUS:
 		if (a->prompt != APP_PROMPT_NONE)
 			return 1;
@@ -636,6 +1000,10 @@ app_list_enter(struct app *a)
 	named = app_filter(a)[0] != '\0' && !app_nomatch(a);
 	if (named)
 		edit_set(&a->edit, "");
+	if (app_is_request(c)) {
+		app_accept(a, c, 1);
+		return;
+	}
 	app_open(a, c);
 	if (a->edit.len > 0)
 		app_notice(a, "your text is kept: Enter sends it to %s",
@@ -646,9 +1014,18 @@ app_list_enter(struct app *a)
 static void
 app_list_key(struct app *a, const struct keys_event *ev)
 {
-	size_t	len = a->edit.len, cur = a->edit.cur;
+	struct model_conv	*c;
+	size_t			 len = a->edit.len, cur = a->edit.cur;
 
 	switch (ev->key) {
+	case KEYS_DELETE:
+		/* With nothing to delete, Delete declines a request. */
+		if (a->edit.cur == a->edit.len &&
+		    (c = app_current(a)) != NULL && app_is_request(c)) {
+			app_decline(a, c);
+			return;
+		}
+		break;
 	case KEYS_UP:
 		app_move(a, -1);
 		return;
@@ -969,7 +1346,9 @@ app_hint(const struct app *a, char *buf, size_t len)
 		snprintf(buf, len, "Enter: send to %s", a->model.open->nick);
 		return;
 	}
-	if ((c = app_current(a)) != NULL)
+	if ((c = app_current(a)) != NULL && app_is_request(c))
+		snprintf(buf, len, "Enter: accept %s; Del: decline", c->nick);
+	else if (c != NULL)
 		snprintf(buf, len, "Enter: open %s", c->nick);
 	else if (a->model.nconvs == 0)
 		snprintf(buf, len, "/add NICK: add one");
@@ -1014,9 +1393,20 @@ app_on_conn(void *arg, enum model_conn st, const char *why,
 	    why != NULL ? why : "");
 	if (st != MODEL_CONN_OFFLINE)
 		a->model.retry_at_ms = 0;
+	if (st != MODEL_CONN_READY)
+		/* What was asked of the lost session is asked again. */
+		for (i = 0; i < a->model.nconvs; i++) {
+			if (a->model.convs[i]->hist_busy &&
+			    a->model.convs[i]->hist_older)
+				a->model.convs[i]->hist_want = 2;
+			a->model.convs[i]->hist_busy = 0;
+		}
 	if (st == MODEL_CONN_READY) {
 		app_wipe(&a->password);
-		a->netops->contacts(a->net, NET_LIST, NULL);
+		/* Each login syncs every conversation's newest page once. */
+		a->conn_gen++;
+		app_refresh(a, NET_CH_CONTACTS | NET_CH_REQUESTS |
+		    NET_CH_BLOCKED);
 		if (a->away)
 			a->netops->away(a->net, 1);
 		/* Messages left in the outbox by an earlier run. */
@@ -1054,33 +1444,44 @@ app_on_reconnect(void *arg, uint64_t in_ms)
 	a->model.retry_at_ms = a->now_ms + in_ms;
 }
 
-/* Find one of our messages and record its new state. */
+/* Find one of our messages and record its new state (and server id). */
 static void
-app_state(struct app *a, uint64_t id, enum model_state st, uint64_t time_ms)
+app_state(struct app *a, uint64_t id, uint64_t sid, enum model_state st,
+    uint64_t time_ms)
 {
 	struct model_conv	*c;
 	struct model_msg	*m = model_find_sent(&a->model, id, &c);
 
 	if (m == NULL)
 		return;
-	if (time_ms != 0 && m->state == MODEL_SENDING)
-		m->time_ms = time_ms;
+	/* The server's time orders the conversation on every device. */
+	if (time_ms != 0 && m->state == MODEL_SENDING &&
+	    time_ms != m->time_ms)
+		m = model_retime(c, m, time_ms);
+	if (sid != 0 && m->sid == 0) {
+		m->sid = sid;
+		history_sid(&a->hist, c, m);
+	}
 	if (model_advance(m, st))
 		history_state(&a->hist, c, m);
+	/* A reply to a request accepts it: this device is not told so. */
+	if (sid != 0 && c->request && !c->contact)
+		app_refresh(a, NET_CH_CONTACTS | NET_CH_REQUESTS);
 }
 
 /* The server has stored one of our messages. */
 static void
-app_on_accepted(void *arg, uint64_t id, uint64_t time_ms, enum model_state st)
+app_on_accepted(void *arg, uint64_t id, uint64_t sid, uint64_t time_ms,
+    enum model_state st)
 {
-	app_state(arg, id, st, time_ms);
+	app_state(arg, id, sid, st, time_ms);
 }
 
 /* A delivered or read receipt. */
 static void
 app_on_receipt(void *arg, uint64_t id, enum model_state st)
 {
-	app_state(arg, id, st, 0);
+	app_state(arg, id, 0, st, 0);
 }
 
 /* The server refused one of our messages. */
@@ -1123,39 +1524,126 @@ app_on_message(void *arg, uint64_t sid, uint64_t time_ms, const char *from,
 		a->bell = a->conf->bell;
 }
 
-/* The contact list or the who directory. */
+/* A list of nicknames into the notice, after a head. */
 static void
-app_on_roster(void *arg, int who, const char *const *nicks,
+app_notice_list(struct app *a, const char *head, const char *const *nicks,
+    size_t n)
+{
+	size_t	i, off;
+
+	off = (size_t)snprintf(a->model.notice, sizeof a->model.notice,
+	    "%s (%zu):", head, n);
+	for (i = 0; i < n && off < sizeof a->model.notice; i++)
+		off += (size_t)snprintf(a->model.notice + off,
+		    sizeof a->model.notice - off, " %s", nicks[i]);
+}
+
+/*
+ * The answer to the contact command under way, if this list is it:
+ * say what happened.  chatd answers each with a whole list, not with
+ * the entry, so the entry's presence in it is the outcome.
+ */
+static void
+app_answered(struct app *a, enum net_list list, const char *const *nicks,
+    size_t n)
+{
+	struct model_conv	*c = a->asking[0] != '\0' ?
+				    model_conv(&a->model, a->asking, 0) : NULL;
+	const char		*nick = c != NULL ? c->nick : a->asking;
+
+	switch (a->asking_op) {
+	case NET_ADD:
+	case NET_ACCEPT:
+		if (list != NET_L_CONTACTS || c == NULL || !c->contact)
+			return;
+		if (a->asking_op == NET_ADD && !a->asking_request)
+			app_notice(a, "asked %s to be a contact; presence "
+			    "shows once they accept", nick);
+		else {
+			app_notice(a, "%s is a contact now", nick);
+			/* This device is not told the requests changed. */
+			app_refresh(a, NET_CH_REQUESTS);
+		}
+		/* chatd answers an /add it took with the list: open it. */
+		if (a->asking_op == NET_ADD && a->prompt == APP_PROMPT_NONE)
+			app_open(a, c);
+		break;
+	case NET_DECLINE:
+		if (list != NET_L_REQUESTS)
+			return;
+		if (c != NULL)
+			c->declined = 1;
+		app_notice(a, "declined %s (they are not told)", nick);
+		break;
+	case NET_BLOCK:
+		if (list != NET_L_BLOCKED)
+			return;
+		app_notice(a, "blocked %s: nothing of theirs comes through, "
+		    "and you look offline to them", nick);
+		/* Blocking ended the contact and hides the request. */
+		app_refresh(a, NET_CH_CONTACTS | NET_CH_REQUESTS);
+		break;
+	case NET_UNBLOCK:
+		if (list != NET_L_BLOCKED)
+			return;
+		app_notice(a, "unblocked %s", nick);
+		app_refresh(a, NET_CH_REQUESTS);
+		break;
+	case NET_BLOCKED:
+		if (list != NET_L_BLOCKED)
+			return;
+		if (n == 0)
+			app_notice(a, "nobody is blocked");
+		else
+			app_notice_list(a, "blocked", nicks, n);
+		break;
+	default:
+		return;
+	}
+	a->asking[0] = '\0';
+	a->asking_op = NET_LIST;
+	a->asking_request = 0;
+}
+
+/* A list: contacts, the who directory, requests or blocked users. */
+static void
+app_on_roster(void *arg, enum net_list list, const char *const *nicks,
     const enum model_presence *p, const uint64_t *seen, size_t n)
 {
 	struct app		*a = arg;
 	struct model_conv	*c;
-	size_t			 i, off = 0;
+	size_t			 i;
 
-	if (who) {
-		off = (size_t)snprintf(a->model.notice, sizeof a->model.notice,
-		    "online (%zu):", n);
-		for (i = 0; i < n && off < sizeof a->model.notice; i++)
-			off += (size_t)snprintf(a->model.notice + off,
-			    sizeof a->model.notice - off, " %s", nicks[i]);
+	if (list == NET_L_WHO) {
+		app_notice_list(a, "online", nicks, n);
 		return;
 	}
-	for (i = 0; i < a->model.nconvs; i++)
-		a->model.convs[i]->contact = 0;
+	/* The list replaces what the last one said. */
+	for (i = 0; i < a->model.nconvs; i++) {
+		c = a->model.convs[i];
+		if (list == NET_L_CONTACTS)
+			c->contact = 0;
+		else if (list == NET_L_REQUESTS)
+			c->request = 0;
+		else
+			c->blocked = 0;
+	}
 	for (i = 0; i < n; i++) {
 		c = model_conv(&a->model, nicks[i], 1);
-		c->contact = 1;
-		c->presence = p[i];
-		c->last_seen_ms = seen[i];
+		if (list == NET_L_CONTACTS) {
+			c->contact = 1;
+			c->declined = 0;
+			c->presence = p[i];
+			c->last_seen_ms = seen[i];
+			app_hist_sync(a, c);
+		} else if (list == NET_L_REQUESTS) {
+			c->request = 1;
+			app_hist_sync(a, c);
+		} else
+			c->blocked = 1;
 	}
-	/* chatd answers an /add it took with the list: open it. */
-	if (a->adding[0] != '\0' &&
-	    (c = model_conv(&a->model, a->adding, 0)) != NULL && c->contact) {
-		app_notice(a, "added %s", c->nick);
-		a->adding[0] = '\0';
-		if (a->prompt == APP_PROMPT_NONE)
-			app_open(a, c);
-	}
+	app_answered(a, list, nicks, n);
+	app_hist_pump(a);
 }
 
 /* A contact's presence changed. */
@@ -1186,15 +1674,124 @@ app_on_result(void *arg, const char *what, const char *error)
 {
 	struct app	*a = arg;
 
-	if (error != NULL && a->adding[0] != '\0' &&
+	if (error != NULL && a->asking_op == NET_ADD &&
 	    strcmp(what, "contacts") == 0) {
-		app_notice(a, "/add %s refused: %s; not added", a->adding,
+		app_notice(a, "/add %s refused: %s; not added", a->asking,
 		    error);
-		a->adding[0] = '\0';
+		a->asking_op = NET_LIST;
+	} else if (error != NULL && a->asking_op != NET_LIST &&
+	    a->asking[0] != '\0' && what[0] == '/') {
+		app_notice(a, "%s %s: %s", what, a->asking, error);
+		a->asking_op = NET_LIST;
 	} else if (error != NULL)
 		app_notice(a, "%s: %s", what, error);
 	else
 		app_notice(a, "%s: done", what);
+}
+
+/* The account's settings, as /settings shows them. */
+static void
+app_on_settings(void *arg, unsigned int v)
+{
+	struct app	*a = arg;
+
+	app_notice(a, "settings: visible %s, receipts %s, typing %s "
+	    "(/settings NAME on|off)",
+	    v & NET_SET_VISIBLE ? "on" : "off",
+	    v & NET_SET_RECEIPTS ? "on" : "off",
+	    v & NET_SET_TYPING ? "on" : "off");
+}
+
+/* A page of a conversation from the server, or why there is none. */
+static void
+app_on_history(void *arg, const char *peer, const struct net_hist *v,
+    size_t n, int more, const char *error, int later)
+{
+	struct app		*a = arg;
+	struct model_conv	*c = model_conv(&a->model, peer, 0);
+	size_t			 i;
+	int			 older;
+
+	a->now_ms = clock_wall_ms();
+	if (c == NULL && error == NULL)
+		c = model_conv(&a->model, peer, 1);
+	if (c == NULL) {
+		app_hist_pump(a);
+		return;
+	}
+	older = c->hist_busy && c->hist_older;
+	c->hist_busy = 0;
+	c->hist_older = 0;
+	if (error != NULL) {
+		if (later > 0) {
+			if (c->hist_want == 0)
+				c->hist_want = older ? 2 : 1;
+			c->hist_retry_ms = a->now_ms + APP_HIST_RETRY_MS;
+		} else {
+			if (later < 0)
+				a->hist_off = 1;
+			if (older || c->hist_want == 2)
+				app_notice(a, "older messages of %s: %s",
+				    c->nick, error);
+			c->hist_want = 0;
+		}
+		app_hist_pump(a);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		app_hist_merge(a, c, &v[i]);
+	c->hist_begin = !more;
+	if (c->hist_begin && c->hist_want == 2)
+		c->hist_want = 0;
+	app_hist_pump(a);
+}
+
+/* A message this account sent from another device: shown as ours, once. */
+static void
+app_on_sent(void *arg, const struct net_hist *h)
+{
+	struct app	*a = arg;
+
+	a->now_ms = clock_wall_ms();
+	app_hist_merge(a, model_conv(&a->model, h->peer, 1), h);
+}
+
+/* The conversation with peer was read up to sid on another device. */
+static void
+app_on_read_upto(void *arg, const char *peer, uint64_t sid)
+{
+	struct app		*a = arg;
+	struct model_conv	*c = model_conv(&a->model, peer, 0);
+	struct model_msg	*m;
+	size_t			 j, newer = 0;
+
+	if (c == NULL)
+		return;
+	for (j = 0; j < c->nmsgs; j++) {
+		m = &c->msgs[j];
+		if (m->out)
+			continue;
+		if (m->sid > sid) {
+			if (!m->read_sent)
+				newer++;
+			continue;
+		}
+		if (!m->read_sent) {
+			m->read_sent = 1;
+			history_state(&a->hist, c, m);
+		}
+		m->read_assumed = 0;
+	}
+	/* Unread messages are the newest: those past sid stay unread. */
+	if (c->unread > newer)
+		c->unread = newer;
+}
+
+/* Lists changed on the server (a request came, another device acted). */
+static void
+app_on_lists_changed(void *arg, unsigned int lists)
+{
+	app_refresh(arg, lists);
 }
 
 /* After a network event: the screen is redrawn before the loop waits. */
@@ -1218,5 +1815,10 @@ const struct net_events app_events = {
 	.presence = app_on_presence,
 	.typing = app_on_typing,
 	.result = app_on_result,
+	.settings = app_on_settings,
+	.history = app_on_history,
+	.sent = app_on_sent,
+	.read_upto = app_on_read_upto,
+	.lists_changed = app_on_lists_changed,
 	.changed = app_on_changed,
 };

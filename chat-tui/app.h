@@ -56,7 +56,10 @@ struct app {
 	enum app_focus	 focus;
 	struct model_conv *pick;	/* highlighted by Up/Down; NULL: app_current() chooses */
 	char		*draft;		/* text left in a conversation by Esc, for the next one */
-	char		 adding[NICK_MAX_BYTES];	/* /add waiting for chatd's answer */
+	/* A contact command waiting for chatd's answer, for its notice. */
+	char		 asking[NICK_MAX_BYTES];
+	enum net_contacts_op asking_op;
+	int		 asking_request;	/* /add of someone who asked us */
 	enum app_prompt	 prompt;
 	char		 question[160];	/* the y/n prompts' text */
 	struct edit	 secret;	/* password prompts: never echoed or kept */
@@ -73,6 +76,20 @@ struct app {
 	uint64_t	 last_msgid;	/* cp_msgid_next() */
 	uint32_t	 msgid_tag;
 	uint64_t	 now_ms;	/* the time the current batch of events happens */
+	/*
+	 * The server's history: fetched for every contact and request at
+	 * each login, paced by a token bucket under the server's rate.
+	 */
+	unsigned int	 conn_gen;	/* logins so far */
+	int		 hist_off;	/* the server keeps none */
+	double		 hist_tokens;
+	uint64_t	 hist_fill_ms;
+	/*
+	 * Scroll the open conversation a page (dir -1 up, 1 down) and say
+	 * whether its first row is now in view; NULL: the screen holds it
+	 * all (main.c sets ui_page).
+	 */
+	int		(*page)(struct app *, int dir);
 };
 
 void	app_init(struct app *, const struct tuiconf *);
@@ -85,7 +102,9 @@ void	app_start(struct app *, const char *nick);
 void	app_key(struct app *, const struct keys_event *);
 /*
  * The conversations in the list as shown: those the filter matches, or
- * all of them when it matches none (see model_filter).
+ * all of them when it matches none (see model_filter); blocked users
+ * and declined requests are left out, and requests come last (the
+ * Requests section).
  */
 size_t	app_list(const struct app *, struct model_conv **, size_t max);
 /* The filter: the input line's text while the list is active, else "". */
@@ -94,6 +113,12 @@ const char *app_filter(const struct app *);
 struct model_conv *app_current(const struct app *);
 /* What Enter (or the key that answers) will do now, for the status bar. */
 void	app_hint(const struct app *, char *buf, size_t len);
+/* Once a second: history requests held back by pacing go out. */
+void	app_tick(struct app *);
+/* Requests waiting for an answer from us (the Requests section). */
+size_t	app_requests(const struct app *);
+/* Is the older history of the open conversation being fetched? */
+int	app_loading_older(const struct app *);
 /* After drawing: received messages first..last of the open conversation are on the screen. */
 void	app_seen(struct app *, size_t first, size_t last);
 /* The help text, NULL-terminated lines. */

@@ -176,7 +176,10 @@ history_load_file(struct model *m, const char *path)
 			len = history_unescape(fld[5]);
 			msg = model_add(m, c, id, t, fld[3][0] == 'o', st,
 			    fld[5], len);
-			msg->read_sent = 1;	/* no receipts for old news */
+			/* No receipts for old news, unless the server's
+			 * history says it is unread (app.c). */
+			msg->read_sent = 1;
+			msg->read_assumed = !msg->out;
 		} else if (n == 4 && strcmp(fld[0], "S") == 0) {
 			id = strtoull(fld[1], &end, 16);
 			if (*end != '\0' || history_state_of(fld[3], &st))
@@ -191,8 +194,27 @@ history_load_file(struct model *m, const char *path)
 				model_fail(msg, "refused by the server");
 			else if (msg->out)
 				model_advance(msg, st);
-			else
+			else {
 				msg->read_sent = 1;
+				msg->read_assumed = 0;
+			}
+		} else if (n == 5 && strcmp(fld[0], "I") == 0 &&
+		    fld[2][0] == 'o') {
+			uint64_t	sid;
+
+			id = strtoull(fld[1], &end, 16);
+			if (*end != '\0')
+				continue;
+			sid = strtoull(fld[3], &end, 16);
+			if (*end != '\0')
+				continue;
+			t = strtoull(fld[4], &end, 10);
+			if (*end != '\0' ||
+			    (msg = model_find_sent(m, id, NULL)) == NULL)
+				continue;
+			msg->sid = sid;
+			if (t != msg->time_ms)
+				model_retime(c, msg, t);
 		}
 	}
 	free(line);
@@ -282,6 +304,21 @@ history_msg(struct history *h, const struct model_conv *c,
 	    msg->time_ms, msg->out ? "o" : "i", model_statename(msg->state));
 	history_escape(f, msg->text, msg->len);
 	fputc('\n', f);
+	if (fclose(f) == EOF)
+		log_warn("history");
+}
+
+/* Record the server's id of a sent message. */
+void
+history_sid(struct history *h, const struct model_conv *c,
+    const struct model_msg *msg)
+{
+	FILE	*f;
+
+	if (!msg->out || msg->sid == 0 || (f = history_append(h, c)) == NULL)
+		return;
+	fprintf(f, "I\t%" PRIx64 "\to\t%" PRIx64 "\t%" PRIu64 "\n", msg->id,
+	    msg->sid, msg->time_ms);
 	if (fclose(f) == EOF)
 		log_warn("history");
 }

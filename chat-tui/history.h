@@ -6,9 +6,13 @@
  * XDG_DATA_HOME), so a restart shows the recent past and messages that
  * were still in the outbox are sent again with their ids.  Lines are
  * tab-separated records: "N nick" names the peer, "M id time dir state
- * text" is a message (the text with \\, \t and \n escaped) and "S id dir
- * state" a later change of its state.  A line that does not parse is
- * skipped, so a file cut short by a crash loses at most that line.
+ * text" is a message (the text with \\, \t and \n escaped), "S id dir
+ * state" a later change of its state and "I id o sid time" the server's
+ * id and time of a sent message (so that the server's history, which
+ * names it, is merged without a duplicate, in the server's order).
+ * Ids are hexadecimal.  A line that does not parse is skipped, so a
+ * file cut short by a crash loses at most that line, and an older
+ * chat-tui skips the records it does not know.
  */
 #ifndef HISTORY_H
 #define HISTORY_H
@@ -28,6 +32,9 @@ int	history_open(struct history *, const char *self, char *err, size_t);
 size_t	history_load(struct history *, struct model *);
 /* Append a new message. */
 void	history_msg(struct history *, const struct model_conv *,
+	    const struct model_msg *);
+/* Append the server's id of a sent message, once known. */
+void	history_sid(struct history *, const struct model_conv *,
 	    const struct model_msg *);
 /* Append a change of a message's state. */
 void	history_state(struct history *, const struct model_conv *,

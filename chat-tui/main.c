@@ -158,18 +158,6 @@ main_key(const struct keys_event *ev, void *arg)
 {
 	const struct tuiconf	*c = &conf;
 
-	if (app.prompt == APP_PROMPT_NONE) {
-		if (ev->key == c->key[TUICONF_PGUP] &&
-		    ev->mods == c->key_mods[TUICONF_PGUP]) {
-			ui_page(&app, -1);
-			return;
-		}
-		if (ev->key == c->key[TUICONF_PGDN] &&
-		    ev->mods == c->key_mods[TUICONF_PGDN]) {
-			ui_page(&app, 1);
-			return;
-		}
-	}
 	if (ev->key == c->key[TUICONF_REDRAW] &&
 	    ev->mods == c->key_mods[TUICONF_REDRAW]) {
 		ui_invalidate();
@@ -210,10 +198,12 @@ main_esc_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	main_dirty = 1;
 }
 
-/* Once a second: typing notices expire, the clock moves on. */
+/* Once a second: typing notices expire, the clock moves on, history
+ * requests held back by pacing go out. */
 static void
 main_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
+	app_tick(&app);
 	main_dirty = 1;
 }
 
@@ -373,6 +363,7 @@ main(int argc, char *argv[])
 		snprintf(app.model.conn_why, sizeof app.model.conn_why, "%.120s",
 		    err);
 	app_set_net(&app, &net_chatd_ops, net);
+	app.page = ui_page;	/* paging needs the screen's height */
 	app_start(&app, conf.nickname);
 
 	ev_io_init(&main_tty, main_tty_cb, STDIN_FILENO, EV_READ);

@@ -117,16 +117,42 @@ model_add(struct model *m, struct model_conv *c, uint64_t id,
 	msg = &c->msgs[at];
 	memset(msg, 0, sizeof *msg);
 	msg->id = id;
+	msg->sid = out ? 0 : id;
 	msg->time_ms = time_ms;
 	msg->out = out;
 	msg->state = state;
 	msg->text = xstrndup(text, len);
 	msg->len = strlen(msg->text);
 	c->nmsgs++;
-	scroll_appended(&c->scroll, 1);
+	/* Older history fetched from the server goes above what is read. */
+	if (at + 1 == c->nmsgs)
+		scroll_appended(&c->scroll, 1);
+	else
+		scroll_inserted(&c->scroll, at);
 	if (!out && c != m->open)
 		c->unread++;
 	return msg;
+}
+
+/* Move a message to where a new time puts it (the server's, for a sent one). */
+struct model_msg *
+model_retime(struct model_conv *c, struct model_msg *msg, uint64_t time_ms)
+{
+	struct model_msg	keep = *msg;
+	size_t			j = (size_t)(msg - c->msgs), at;
+
+	memmove(c->msgs + j, c->msgs + j + 1,
+	    (c->nmsgs - j - 1) * sizeof *c->msgs);
+	c->nmsgs--;
+	keep.time_ms = time_ms;
+	at = c->nmsgs;
+	while (at > 0 && c->msgs[at - 1].time_ms > time_ms)
+		at--;
+	memmove(c->msgs + at + 1, c->msgs + at,
+	    (c->nmsgs - at) * sizeof *c->msgs);
+	c->msgs[at] = keep;
+	c->nmsgs++;
+	return &c->msgs[at];
 }
 
 /* Find one of our messages by id. */
@@ -156,6 +182,19 @@ model_find_received(struct model_conv *c, uint64_t sid)
 		if (!c->msgs[j - 1].out && c->msgs[j - 1].id == sid)
 			return &c->msgs[j - 1];
 	return NULL;
+}
+
+/* The oldest server id known in a conversation. */
+uint64_t
+model_oldest_sid(const struct model_conv *c)
+{
+	uint64_t	sid = 0;
+	size_t		j;
+
+	for (j = 0; j < c->nmsgs; j++)
+		if (c->msgs[j].sid != 0 && (sid == 0 || c->msgs[j].sid < sid))
+			sid = c->msgs[j].sid;
+	return sid;
 }
 
 /* Advance a sent message's state. */

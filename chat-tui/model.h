@@ -43,11 +43,15 @@ enum model_conn {
 };
 
 struct model_msg {
-	uint64_t	 id;		/* sent: our message id; received: the server's */
+	uint64_t	 id;		/* sent: our message id (the sending
+					 * device's); received: the server's */
+	uint64_t	 sid;		/* the server's id; 0 not yet known */
 	uint64_t	 time_ms;	/* UTC */
 	int		 out;		/* sent by us */
 	enum model_state state;
-	int		 read_sent;	/* received: a read receipt went out */
+	int		 read_sent;	/* received: read here or elsewhere */
+	int		 read_assumed;	/* received: taken as read only because
+					 * it came from the file on disk */
 	int		 queued;	/* sent: handed to the network this run */
 	char		*text;		/* owned, NUL-terminated */
 	size_t		 len;
@@ -58,10 +62,21 @@ struct model_conv {
 	char		 nick[NICK_MAX_BYTES];	/* as displayed */
 	char		 key[NICK_MAX_BYTES];	/* for comparing */
 	int		 contact;	/* on the server's contact list */
+	int		 request;	/* asked us to be a contact */
+	int		 blocked;	/* blocked by us */
+	int		 declined;	/* we declined its request this run */
 	enum model_presence presence;
 	uint64_t	 last_seen_ms;
 	size_t		 unread;
 	uint64_t	 typing_until_ms;	/* a typing notice shows until then */
+	/* Fetching the server's history of the conversation (app.c). */
+	int		 hist_want;	/* a page to ask for: 1 the newest,
+					 * 2 the one before the oldest held */
+	int		 hist_busy;	/* a request is under way */
+	int		 hist_older;	/* and it is for an older page */
+	int		 hist_begin;	/* the server has nothing older */
+	unsigned int	 hist_gen;	/* the connection it was last synced on */
+	uint64_t	 hist_retry_ms;	/* refused for now: not before then */
 	struct model_msg *msgs;
 	size_t		 nmsgs;
 	size_t		 capmsgs;
@@ -91,11 +106,16 @@ struct model_conv *model_conv(struct model *, const char *nick, int create);
 struct model_msg *model_add(struct model *, struct model_conv *, uint64_t id,
 	    uint64_t time_ms, int out, enum model_state, const char *text,
 	    size_t len);
+/* Give a message another time, moving it to its place; returns it. */
+struct model_msg *model_retime(struct model_conv *, struct model_msg *,
+	    uint64_t time_ms);
 /* Find a sent message by our id. */
 struct model_msg *model_find_sent(struct model *, uint64_t id,
 	    struct model_conv **);
 /* Find a received message by the server's id in a conversation. */
 struct model_msg *model_find_received(struct model_conv *, uint64_t sid);
+/* The smallest server id of a conversation's messages; 0 if none known. */
+uint64_t model_oldest_sid(const struct model_conv *);
 /* Move a sent message's state forward (never back); 1 if it changed. */
 int	model_advance(struct model_msg *, enum model_state);
 /* Mark a sent message refused with a reason. */

@@ -28,6 +28,16 @@
 #include "model.h"
 #include "net.h"
 
+#define NET_REQ_MAX	32	/* requests remembered until answered */
+
+/* A request whose answer must be told apart from others of its type. */
+struct net_req {
+	uint64_t		 id;		/* 0: a free slot */
+	enum cp_type		 type;		/* CP_CONTACTS, CP_HISTORY */
+	enum net_contacts_op	 op;
+	char			 peer[NICK_MAX_BYTES];
+};
+
 struct net {
 	const struct net_events	*ev;
 	void			*arg;
@@ -36,7 +46,57 @@ struct net {
 	char			 nick[NICK_MAX_BYTES];
 	int			 with_token;	/* the login under way used one */
 	uint64_t		 who_req;
+	struct net_req		 req[NET_REQ_MAX];
 };
+
+/* Remember a request's kind until its answer (slot 0 is reused if full). */
+static void
+net_req_add(struct net *n, uint64_t id, enum cp_type type,
+    enum net_contacts_op op, const char *peer)
+{
+	size_t	i, at = 0;
+
+	for (i = 0; i < NET_REQ_MAX; i++)
+		if (n->req[i].id == 0) {
+			at = i;
+			break;
+		}
+	n->req[at].id = id;
+	n->req[at].type = type;
+	n->req[at].op = op;
+	snprintf(n->req[at].peer, sizeof n->req[at].peer, "%s",
+	    peer != NULL ? peer : "");
+}
+
+/* Take the request id out of the table into r; 0 if it was not there. */
+static int
+net_req_take(struct net *n, uint64_t id, struct net_req *r)
+{
+	size_t	i;
+
+	for (i = 0; i < NET_REQ_MAX; i++)
+		if (n->req[i].id == id && id != 0) {
+			*r = n->req[i];
+			n->req[i].id = 0;
+			return 1;
+		}
+	return 0;
+}
+
+/* What a contacts op is called in messages. */
+static const char *
+net_opname(enum net_contacts_op op)
+{
+	switch (op) {
+	case NET_ACCEPT:	return "/accept";
+	case NET_DECLINE:	return "/decline";
+	case NET_BLOCK:		return "/block";
+	case NET_UNBLOCK:	return "/unblock";
+	case NET_REQUESTS:	return "requests";
+	case NET_BLOCKED:	return "/blocked";
+	default:		return "contacts";
+	}
+}
 
 /* The token file of nick at server; -1 if there is no folder for it. */
 static int
@@ -176,6 +236,9 @@ net_state_cb(struct chatclient *cc, enum chatclient_state st,
 	}
 	if (code == CPE_BAD_TOKEN)
 		net_token_forget(n->server, n->nick);
+	/* Requests die with the session: their answers never come. */
+	if (st != CHATCLIENT_READY)
+		memset(n->req, 0, sizeof n->req);
 	snprintf(text, sizeof text, "%s", why != NULL && why[0] != '\0' ? why :
 	    code != CPE_NONE ? cp_strerror(code) : "");
 	log_info("connection: %s%s%s", chatclient_statename(st),
@@ -195,16 +258,31 @@ net_result_cb(struct chatclient *cc, uint64_t id, enum cp_type type,
     enum cp_err code, const char *detail, void *arg)
 {
 	struct net	*n = arg;
+	struct net_req	 r;
 	const char	*why = detail != NULL && detail[0] != '\0' ? detail :
 			    cp_strerror(code);
+	int		 known = net_req_take(n, id, &r);
 
+	/* A server older than consent and history finds these malformed. */
+	if (code == CPE_MALFORMED && (type == CP_SETTINGS ||
+	    type == CP_HISTORY || (type == CP_CONTACTS && known &&
+	    r.op >= NET_ACCEPT)))
+		why = "the server needs an upgrade for this";
 	if (type == CP_SEND) {
 		if (code != CPE_NONE)
 			n->ev->refused(n->arg, id, why);
+	} else if (type == CP_HISTORY) {
+		if (known)
+			n->ev->history(n->arg, r.peer, NULL, 0, 0, why,
+			    code == CPE_RATE_LIMITED || code == CPE_BUSY ||
+			    code == CPE_INTERNAL ? 1 : code == CPE_DISABLED ||
+			    code == CPE_MALFORMED ? -1 : 0);
 	} else
 		n->ev->result(n->arg, type == CP_PASSWD ? "/passwd" :
-		    type == CP_CONTACTS ? "contacts" : type == CP_WHO ? "/who" :
-		    cp_typename(type), code == CPE_NONE ? NULL : why);
+		    type == CP_CONTACTS ? net_opname(known ? r.op : NET_LIST) :
+		    type == CP_WHO ? "/who" : type == CP_SETTINGS ?
+		    "/settings" : cp_typename(type),
+		    code == CPE_NONE ? NULL : why);
 	n->ev->changed(n->arg);
 }
 
@@ -215,7 +293,7 @@ net_accepted_cb(struct chatclient *cc, uint64_t msgid, uint64_t sid,
 {
 	struct net	*n = arg;
 
-	n->ev->accepted(n->arg, msgid, time_ms, net_state(state));
+	n->ev->accepted(n->arg, msgid, sid, time_ms, net_state(state));
 	n->ev->changed(n->arg);
 }
 
@@ -251,14 +329,32 @@ net_roster_cb(struct chatclient *cc, uint64_t id,
 	enum model_presence	 *p = xcalloc(count + 1, sizeof *p);
 	uint64_t		 *seen = xcalloc(count + 1, sizeof *seen);
 	size_t			  i;
+	struct net_req		  r;
+	enum net_list		  list = NET_L_CONTACTS;
 
 	for (i = 0; i < count; i++) {
 		nicks[i] = c[i].nick;
 		p[i] = net_presence(c[i].presence);
 		seen[i] = c[i].last_seen_ms;
 	}
-	n->ev->roster(n->arg, id != 0 && id == n->who_req, nicks, p, seen,
-	    count);
+	if (id != 0 && id == n->who_req)
+		list = NET_L_WHO;
+	else if (net_req_take(n, id, &r)) {
+		switch (r.op) {
+		case NET_REQUESTS:
+		case NET_DECLINE:
+			list = NET_L_REQUESTS;
+			break;
+		case NET_BLOCK:
+		case NET_UNBLOCK:
+		case NET_BLOCKED:
+			list = NET_L_BLOCKED;
+			break;
+		default:
+			break;
+		}
+	}
+	n->ev->roster(n->arg, list, nicks, p, seen, count);
 	free(nicks);
 	free(p);
 	free(seen);
@@ -287,6 +383,101 @@ net_typing_cb(struct chatclient *cc, const char *from, void *arg)
 	n->ev->changed(n->arg);
 }
 
+/* The account's settings. */
+static void
+net_settings_cb(struct chatclient *cc, uint64_t id, unsigned int values,
+    void *arg)
+{
+	struct net	*n = arg;
+	unsigned int	 v = 0;
+
+	if (values & CPS_VISIBLE)
+		v |= NET_SET_VISIBLE;
+	if (values & CPS_RECEIPTS)
+		v |= NET_SET_RECEIPTS;
+	if (values & CPS_TYPING)
+		v |= NET_SET_TYPING;
+	n->ev->settings(n->arg, v);
+	n->ev->changed(n->arg);
+}
+
+/* A history entry or carbon in the model's terms. */
+static void
+net_hist(const struct chatclient_hist *h, const char *peer,
+    struct net_hist *o)
+{
+	memset(o, 0, sizeof *o);
+	o->peer = peer;
+	o->sid = h->sid;
+	o->msgid = h->msgid;
+	o->time_ms = h->time_ms;
+	o->out = h->outgoing;
+	o->state = h->outgoing ? net_state(h->state) : MODEL_RECEIVED;
+	o->read = h->read;
+	o->text = h->text;
+	o->len = h->len;
+}
+
+/* A page of a conversation. */
+static void
+net_history_cb(struct chatclient *cc, uint64_t id, const char *peer,
+    const struct chatclient_hist *v, size_t count, int more, void *arg)
+{
+	struct net	*n = arg;
+	struct net_hist	*h = xcalloc(count + 1, sizeof *h);
+	struct net_req	 r;
+	size_t		 i;
+
+	/* The peer as the app asked for it, so that it finds its own. */
+	if (net_req_take(n, id, &r))
+		peer = r.peer;
+	for (i = 0; i < count; i++)
+		net_hist(&v[i], peer, &h[i]);
+	n->ev->history(n->arg, peer, h, count, more, NULL, 0);
+	free(h);
+	n->ev->changed(n->arg);
+}
+
+/* A message this account sent from another device. */
+static void
+net_sent_cb(struct chatclient *cc, const struct chatclient_hist *v, void *arg)
+{
+	struct net	*n = arg;
+	struct net_hist	 h;
+
+	net_hist(v, v->peer, &h);
+	n->ev->sent(n->arg, &h);
+	n->ev->changed(n->arg);
+}
+
+/* A conversation was read on another device. */
+static void
+net_read_upto_cb(struct chatclient *cc, const char *peer, uint64_t sid,
+    void *arg)
+{
+	struct net	*n = arg;
+
+	n->ev->read_upto(n->arg, peer, sid);
+	n->ev->changed(n->arg);
+}
+
+/* Lists changed on the server. */
+static void
+net_contacts_changed_cb(struct chatclient *cc, unsigned int lists, void *arg)
+{
+	struct net	*n = arg;
+	unsigned int	 l = 0;
+
+	if (lists & CPL_CONTACTS)
+		l |= NET_CH_CONTACTS;
+	if (lists & CPL_REQUESTS)
+		l |= NET_CH_REQUESTS;
+	if (lists & CPL_BLOCKED)
+		l |= NET_CH_BLOCKED;
+	n->ev->lists_changed(n->arg, l);
+	n->ev->changed(n->arg);
+}
+
 /* A client for server on loop, reporting to ev. */
 struct net *
 net_new(struct ev_loop *loop, const struct net_events *ev, void *arg,
@@ -308,6 +499,8 @@ net_new(struct ev_loop *loop, const struct net_events *ev, void *arg,
 	host[sizeof host - 1] = '\0';
 	snprintf(device, sizeof device, "chat-tui on %.64s", host);
 	conf.device = device;
+	/* Carbons, reads and list changes from the account's other devices. */
+	conf.sync = 1;
 	memset(&cb, 0, sizeof cb);
 	cb.state = net_state_cb;
 	cb.result = net_result_cb;
@@ -317,6 +510,11 @@ net_new(struct ev_loop *loop, const struct net_events *ev, void *arg,
 	cb.roster = net_roster_cb;
 	cb.presence = net_presence_cb;
 	cb.typing = net_typing_cb;
+	cb.settings = net_settings_cb;
+	cb.history = net_history_cb;
+	cb.sent = net_sent_cb;
+	cb.read_upto = net_read_upto_cb;
+	cb.contacts_changed = net_contacts_changed_cb;
 	cb.arg = n;
 	if ((n->cc = chatclient_new(loop, &conf, &cb, err, errlen)) == NULL) {
 		free(n);
@@ -449,15 +647,64 @@ net_away(struct net *n, int away)
 	chatclient_away(n->cc, away);
 }
 
-/* Contacts: list, add, remove. */
+/* Contacts, requests and blocks. */
 static int
 net_contacts(struct net *n, enum net_contacts_op op, const char *nick)
 {
-	enum cp_contacts_op	o = op == NET_ADD ? CPC_ADD : op == NET_DEL ?
-				    CPC_DEL : CPC_LIST;
+	enum cp_contacts_op	o = CPC_LIST;
+	uint64_t		id;
 
-	return chatclient_contacts(n->cc, o, o == CPC_LIST ? NULL : nick) ==
-	    0 ? -1 : 0;
+	switch (op) {
+	case NET_LIST:		o = CPC_LIST; break;
+	case NET_ADD:		o = CPC_ADD; break;
+	case NET_DEL:		o = CPC_DEL; break;
+	case NET_ACCEPT:	o = CPC_ACCEPT; break;
+	case NET_DECLINE:	o = CPC_DECLINE; break;
+	case NET_BLOCK:		o = CPC_BLOCK; break;
+	case NET_UNBLOCK:	o = CPC_UNBLOCK; break;
+	case NET_REQUESTS:	o = CPC_REQUESTS; break;
+	case NET_BLOCKED:	o = CPC_BLOCKED; break;
+	}
+	if (o == CPC_LIST || o == CPC_REQUESTS || o == CPC_BLOCKED)
+		nick = NULL;
+	if ((id = chatclient_contacts(n->cc, o, nick)) == 0)
+		return -1;
+	net_req_add(n, id, CP_CONTACTS, op, nick);
+	return 0;
+}
+
+/* Read or change the account's settings. */
+static int
+net_settings(struct net *n, unsigned int mask, unsigned int values)
+{
+	unsigned int	m = 0, v = 0;
+
+	if (mask & NET_SET_VISIBLE)
+		m |= CPS_VISIBLE;
+	if (mask & NET_SET_RECEIPTS)
+		m |= CPS_RECEIPTS;
+	if (mask & NET_SET_TYPING)
+		m |= CPS_TYPING;
+	if (values & NET_SET_VISIBLE)
+		v |= CPS_VISIBLE;
+	if (values & NET_SET_RECEIPTS)
+		v |= CPS_RECEIPTS;
+	if (values & NET_SET_TYPING)
+		v |= CPS_TYPING;
+	return chatclient_settings(n->cc, m, v & m) == 0 ? -1 : 0;
+}
+
+/* Ask for a page of the conversation with nick. */
+static int
+net_history(struct net *n, const char *nick, uint64_t before,
+    unsigned int limit)
+{
+	uint64_t	id;
+
+	if ((id = chatclient_history(n->cc, nick, before, limit)) == 0)
+		return -1;
+	net_req_add(n, id, CP_HISTORY, NET_LIST, nick);
+	return 0;
 }
 
 /* Who is online. */
@@ -486,4 +733,6 @@ const struct net_ops net_chatd_ops = {
 	.contacts = net_contacts,
 	.who = net_who,
 	.passwd = net_passwd,
+	.settings = net_settings,
+	.history = net_history,
 };

@@ -1,8 +1,9 @@
 /*
  * net.h: chat-tui's link to chatd, the one module that knows the chat
  * client library (chatclient.h).  A net owns its chatclient, the device
- * tokens kept on disk for this server, and the id of the /who request
- * under way.
+ * tokens kept on disk for this server, and the ids of the requests under
+ * way whose answers need telling apart (which list a roster is, whose
+ * history a page or a refusal is).
  *
  * It knows nothing of the app: it is driven through struct net_ops and
  * reports through struct net_events, both in the model's terms (model.h),
@@ -23,8 +24,45 @@ struct net;
 
 enum net_contacts_op {
 	NET_LIST,
-	NET_ADD,
+	NET_ADD,		/* ask to be a contact, or accept their request */
 	NET_DEL,
+	NET_ACCEPT,		/* a request */
+	NET_DECLINE,
+	NET_BLOCK,
+	NET_UNBLOCK,
+	NET_REQUESTS,		/* list who asked us */
+	NET_BLOCKED,		/* list whom we blocked */
+};
+
+/* Which list a roster is: the op that asked for it decides (net.c). */
+enum net_list {
+	NET_L_CONTACTS,		/* LIST, ADD, DEL, ACCEPT */
+	NET_L_WHO,
+	NET_L_REQUESTS,		/* REQUESTS, DECLINE */
+	NET_L_BLOCKED,		/* BLOCK, UNBLOCK, BLOCKED */
+};
+
+/* Lists changed on the server (lists_changed), as bits. */
+#define NET_CH_CONTACTS		0x01
+#define NET_CH_REQUESTS		0x02
+#define NET_CH_BLOCKED		0x04
+
+/* The account's privacy settings, as bits (settings). */
+#define NET_SET_VISIBLE		0x01	/* listed by /who */
+#define NET_SET_RECEIPTS	0x02	/* read receipts are sent */
+#define NET_SET_TYPING		0x04	/* typing notices are sent */
+
+/* A message of a conversation from the server's history, or a carbon. */
+struct net_hist {
+	const char	*peer;		/* the other user */
+	uint64_t	 sid;		/* the server's id */
+	uint64_t	 msgid;		/* the id its sender chose */
+	uint64_t	 time_ms;
+	int		 out;		/* sent by this account */
+	enum model_state state;		/* out: accepted, delivered, read */
+	int		 read;		/* in: read by this account */
+	const char	*text;
+	size_t		 len;
 };
 
 /*
@@ -44,9 +82,9 @@ struct net_events {
 	 * before conn() reports the state that waits for it.
 	 */
 	void	(*reconnect)(void *arg, uint64_t in_ms);
-	/* The server has stored our message id. */
-	void	(*accepted)(void *arg, uint64_t id, uint64_t time_ms,
-		    enum model_state);
+	/* The server has stored our message id as sid. */
+	void	(*accepted)(void *arg, uint64_t id, uint64_t sid,
+		    uint64_t time_ms, enum model_state);
 	/* Our message id is delivered or read. */
 	void	(*receipt)(void *arg, uint64_t id, enum model_state);
 	/* The server refused our message id. */
@@ -54,8 +92,8 @@ struct net_events {
 	/* A message for us, sid being the server's id. */
 	void	(*message)(void *arg, uint64_t sid, uint64_t time_ms,
 		    const char *from, const char *text, size_t len);
-	/* The contact list (who == 0) or the who directory. */
-	void	(*roster)(void *arg, int who, const char *const *nicks,
+	/* A list: contacts, the who directory, requests, blocked users. */
+	void	(*roster)(void *arg, enum net_list, const char *const *nicks,
 		    const enum model_presence *, const uint64_t *last_seen,
 		    size_t n);
 	/* A contact came, went or is away. */
@@ -65,6 +103,23 @@ struct net_events {
 	void	(*typing)(void *arg, const char *from);
 	/* The outcome of a request other than a send; error NULL: done. */
 	void	(*result)(void *arg, const char *what, const char *error);
+	/* The account's settings (NET_SET_* bits). */
+	void	(*settings)(void *arg, unsigned int values);
+	/*
+	 * A page of the conversation with peer, oldest first, more if
+	 * older messages remain; or, with error set, why there is none:
+	 * later 1, ask again in a while (rate limited, busy); -1, the
+	 * server keeps no history (or is too old to); 0, not this one.
+	 */
+	void	(*history)(void *arg, const char *peer,
+		    const struct net_hist *, size_t n, int more,
+		    const char *error, int later);
+	/* A message this account sent from another device. */
+	void	(*sent)(void *arg, const struct net_hist *);
+	/* The conversation with peer was read up to sid elsewhere. */
+	void	(*read_upto)(void *arg, const char *peer, uint64_t sid);
+	/* Lists (NET_CH_*) changed on the server: ask for them again. */
+	void	(*lists_changed)(void *arg, unsigned int lists);
 	/* After each of the above: something to show has changed. */
 	void	(*changed)(void *arg);
 };
@@ -104,6 +159,13 @@ struct net_ops {
 	int	(*who)(struct net *);
 	int	(*passwd)(struct net *, const char *old,
 		    const char *new_password);
+	/* Set the NET_SET_* bits of mask to values (0 0: read them). */
+	int	(*settings)(struct net *, unsigned int mask,
+		    unsigned int values);
+	/* Up to limit messages with nick before the server's id before
+	 * (0: the newest); answered by the history event. */
+	int	(*history)(struct net *, const char *nick, uint64_t before,
+		    unsigned int limit);
 };
 
 /* The operations of a net made by net_new(). */

@@ -19,6 +19,14 @@ scroll_appended(struct scroll *s, size_t counted)
 		s->unseen += counted;
 }
 
+/* Keep the anchor on the same item when one comes in above it. */
+void
+scroll_inserted(struct scroll *s, size_t at)
+{
+	if (!s->follow && at <= s->item)
+		s->item++;
+}
+
 /* Keep the anchor on the same item when items go from the start. */
 void
 scroll_dropped(struct scroll *s, size_t n)

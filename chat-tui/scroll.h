@@ -30,6 +30,8 @@ struct scroll_pos {
 void	scroll_init(struct scroll *);
 /* Items were appended at the end (n of them, of which `counted` are messages). */
 void	scroll_appended(struct scroll *, size_t counted);
+/* An item was inserted at index at, above the end (older history). */
+void	scroll_inserted(struct scroll *, size_t at);
 /* Items were removed from the start (history trimmed). */
 void	scroll_dropped(struct scroll *, size_t n);
 /* Where the view starts, for items of heights h[0..n) in a window of height rows. */

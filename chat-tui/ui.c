@@ -382,11 +382,11 @@ ui_geom(const struct app *a, struct ui_geom *g, size_t erows)
 static void
 ui_list(const struct app *a, const struct ui_geom *g)
 {
-	struct model_conv	**list, *cur = app_current(a);
+	struct model_conv	**list, **rows, *cur = app_current(a);
 	const struct model_conv	*c;
-	size_t			  n, i, first = 0, sel = 0;
+	size_t			  n, nr = 0, i, first = 0, sel = 0;
 	int			  y, xmax = g->list_w < g->w ? g->list_w - 1 :
-				    g->w, x, uw;
+				    g->w, x, uw, head;
 	char			  unread[24];
 	attr_t			  attr, mark;
 	chtype			  m;
@@ -405,13 +405,25 @@ ui_list(const struct app *a, const struct ui_geom *g)
 		free(list);
 		return;
 	}
-	for (i = 0; i < n; i++)
+	/* The rows: the contacts, then a "Requests" heading (NULL) and them. */
+	rows = xreallocarray(NULL, n + 1, sizeof *rows);
+	for (i = 0, head = 0; i < n; i++) {
+		if (list[i]->request && !list[i]->contact && !head) {
+			rows[nr++] = NULL;
+			head = 1;
+		}
 		if (list[i] == cur)
-			sel = i;
+			sel = nr;
+		rows[nr++] = list[i];
+	}
 	if (sel >= (size_t)g->main_rows)
 		first = sel - (size_t)g->main_rows + 1;
-	for (i = first, y = 0; i < n && y < g->main_rows; i++, y++) {
-		c = list[i];
+	for (i = first, y = 0; i < nr && y < g->main_rows; i++, y++) {
+		if ((c = rows[i]) == NULL) {
+			ui_text(y, 0, xmax, "Requests", 8,
+			    ui_attr(TUICONF_C_MARKER) | A_BOLD, NULL, 0);
+			continue;
+		}
 		attr = A_NORMAL;
 		if (c == cur && a->focus == APP_FOCUS_LIST)
 			attr = A_REVERSE;
@@ -446,14 +458,55 @@ ui_list(const struct app *a, const struct ui_geom *g)
 			ui_text(y, xmax - uw, xmax, unread, (size_t)uw,
 			    attr | A_BOLD, NULL, 0);
 	}
+	free(rows);
 	free(list);
+}
+
+/*
+ * With no conversation open and a request highlighted: who asks, what
+ * they wrote, and what the keys do.
+ */
+static void
+ui_request(const struct app *a, const struct ui_geom *g,
+    const struct model_conv *c)
+{
+	struct width_line	 wl[8];
+	char			*s;
+	size_t			 cols = (size_t)(g->w - g->conv_x), i, nr, r;
+	int			 y = 0;
+
+	xasprintf(&s, "%s asks to be your contact (you share presence "
+	    "once you accept).", c->nick);
+	nr = width_wrap(s, strlen(s), cols, wl, 8);
+	for (r = 0; r < nr && r < 8 && y < g->main_rows; r++)
+		ui_text(y++, g->conv_x, g->w, s + wl[r].off, wl[r].len,
+		    A_BOLD, NULL, 0);
+	free(s);
+	/* Their last few messages, one row each. */
+	i = c->nmsgs > 3 ? c->nmsgs - 3 : 0;
+	for (; i < c->nmsgs && y < g->main_rows; i++) {
+		if (c->msgs[i].out)
+			continue;
+		xasprintf(&s, "%s: %s", c->nick, c->msgs[i].text);
+		ui_text(y++, g->conv_x, g->w, s, strcspn(s, "\n"), A_NORMAL,
+		    NULL, 0);
+		free(s);
+	}
+	xasprintf(&s, "Enter accepts; Delete declines (they are not told); "
+	    "/block %s stops them; /query %s reads without answering.",
+	    c->nick, c->nick);
+	nr = width_wrap(s, strlen(s), cols, wl, 8);
+	for (r = 0, y++; r < nr && r < 8 && y < g->main_rows; r++)
+		ui_text(y++, g->conv_x, g->w, s + wl[r].off, wl[r].len,
+		    A_DIM, NULL, 0);
+	free(s);
 }
 
 /* The open conversation, or the help, or a hint. */
 static void
 ui_conv(struct app *a, const struct ui_geom *g)
 {
-	struct model_conv	*c = a->model.open;
+	struct model_conv	*c = a->model.open, *cur;
 	struct ui_item		*items;
 	struct width_line	*rows;
 	struct scroll_pos	 p;
@@ -472,6 +525,11 @@ ui_conv(struct app *a, const struct ui_geom *g)
 	if (x0 >= g->w || g->main_rows <= 0)
 		return;
 	cols = (size_t)(g->w - x0);
+	if (c == NULL && (cur = app_current(a)) != NULL && cur->request &&
+	    !cur->contact && a->focus == APP_FOCUS_LIST) {
+		ui_request(a, g, cur);
+		return;
+	}
 	if (c == NULL) {
 		struct width_line	hr[16];
 
@@ -521,6 +579,10 @@ ui_conv(struct app *a, const struct ui_geom *g)
 		ui_banner(g->main_rows - 1, x0, g->w, buf,
 		    ui_attr(TUICONF_C_MARKER));
 	}
+	/* PageUp ran past what is held: older messages are on their way. */
+	if (app_loading_older(a))
+		ui_banner(0, x0, g->w, "loading older messages\xe2\x80\xa6",
+		    ui_attr(TUICONF_C_MARKER));
 	ui_items_free(items, c->nmsgs, h);
 	/* Messages on screen have been read, if this is the latest. */
 	if (shown && c->scroll.follow)
@@ -547,7 +609,7 @@ ui_status(const struct app *a, const struct ui_geom *g)
 	const struct model_conv	*c = a->model.open;
 	const char		*st = "offline";
 	char			 buf[1024], hint[128];
-	size_t			 off = 0, q = model_outbox(&a->model);
+	size_t			 off = 0, q = model_outbox(&a->model), nreq;
 	int			 hw;
 	attr_t			 attr = ui_attr(TUICONF_C_STATUS);
 	struct timespec		 ts;
@@ -566,6 +628,9 @@ ui_status(const struct app *a, const struct ui_geom *g)
 	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	off += (size_t)snprintf(buf + off, sizeof buf - off, "[%s] %s@%s", st,
 	    a->model.self[0] != '\0' ? a->model.self : "?", a->model.server);
+	if ((nreq = app_requests(a)) > 0 && off < sizeof buf)
+		off += (size_t)snprintf(buf + off, sizeof buf - off,
+		    " | %zu request%s", nreq, nreq == 1 ? "" : "s");
 	/* Counted down by the once-a-second redraw; first, so
 	 * that a narrow screen shows it. */
 	if (a->model.conn == MODEL_CONN_OFFLINE && a->model.retry_at_ms > now &&
@@ -729,20 +794,21 @@ ui_draw(struct app *a)
 	refresh();
 }
 
-/* Page the open conversation with the current geometry. */
-void
+/* Page the open conversation with the current geometry; 1 if its top is in view. */
+int
 ui_page(struct app *a, int dir)
 {
 	struct model_conv	*c = a->model.open;
 	struct ui_geom		 g;
 	struct ui_item		*items;
+	struct scroll_pos	 p;
 	size_t			*h, height, page;
 
 	if (c == NULL || LINES < 3 || COLS < 10)
-		return;
+		return 0;
 	ui_geom(a, &g, ui_input_rows(a));
 	if (g.conv_x >= g.w || g.main_rows < 1)
-		return;
+		return 0;
 	items = ui_items(a, (size_t)(g.w - g.conv_x), &h);
 	height = (size_t)g.main_rows;
 	if (!c->scroll.follow && height > 1)
@@ -752,5 +818,7 @@ ui_page(struct app *a, int dir)
 		scroll_up(&c->scroll, h, c->nmsgs, height, page);
 	else
 		scroll_down(&c->scroll, h, c->nmsgs, height, page);
+	p = scroll_top(&c->scroll, h, c->nmsgs, height);
 	ui_items_free(items, c->nmsgs, h);
+	return p.item == 0 && p.row == 0;
 }

@@ -28,7 +28,8 @@ void	ui_resize(void);
 void	ui_invalidate(void);
 /* Draw the screen and place the cursor; tells the app what it has shown. */
 void	ui_draw(struct app *);
-/* Scroll the open conversation a page up (dir < 0) or down. */
-void	ui_page(struct app *, int dir);
+/* Scroll the open conversation a page up (dir < 0) or down; 1 if its
+ * first row is then in view (app.page). */
+int	ui_page(struct app *, int dir);
 
 #endif

@@ -34,6 +34,8 @@
 #define F1		"\033OP"
 #define BACKSPACE	"\177"
 #define CTRL_U		"\025"
+#define DELETE		"\033[3~"
+#define PAGEUP		"\033[5~"
 #define PASTE(s)	"\033[200~" s "\033[201~"
 
 /* The fake: what the app asked of the network, and whom to report to. */
@@ -59,8 +61,15 @@ struct net {
 	int			 aways;
 	int			 away;
 	int			 contacts;
-	enum net_contacts_op	 contacts_op;
+	enum net_contacts_op	 contacts_op;	/* the last one */
 	char			 contacts_nick[64];
+	enum net_contacts_op	 ops[32];	/* every one, in order */
+	int			 settings;
+	unsigned int		 settings_mask;
+	unsigned int		 settings_values;
+	int			 history;
+	char			 history_nick[8][64];	/* in order */
+	uint64_t		 history_before[8];
 	int			 who;
 	int			 passwd;
 	char			 passwd_old[64];
@@ -143,6 +152,8 @@ fake_contacts(struct net *n, enum net_contacts_op op, const char *nick)
 {
 	if (!n->connected)
 		return -1;
+	if (n->contacts < 32)
+		n->ops[n->contacts] = op;
 	n->contacts++;
 	n->contacts_op = op;
 	snprintf(n->contacts_nick, sizeof n->contacts_nick, "%s",
@@ -172,6 +183,46 @@ fake_passwd(struct net *n, const char *old, const char *new_password)
 	return 0;
 }
 
+/* Record a settings request; -1 when not connected. */
+static int
+fake_settings(struct net *n, unsigned int mask, unsigned int values)
+{
+	if (!n->connected)
+		return -1;
+	n->settings++;
+	n->settings_mask = mask;
+	n->settings_values = values;
+	return 0;
+}
+
+/* Record a history request; -1 when not connected. */
+static int
+fake_history(struct net *n, const char *nick, uint64_t before,
+    unsigned int limit)
+{
+	if (!n->connected)
+		return -1;
+	if (n->history < 8) {
+		snprintf(n->history_nick[n->history], sizeof n->history_nick[0],
+		    "%s", nick);
+		n->history_before[n->history] = before;
+	}
+	n->history++;
+	return 0;
+}
+
+/* Did the app ask for a contacts op (since the count was from)? */
+static int
+asked(const struct net *n, int from, enum net_contacts_op op)
+{
+	int	i;
+
+	for (i = from; i < n->contacts && i < 32; i++)
+		if (n->ops[i] == op)
+			return 1;
+	return 0;
+}
+
 static const struct net_ops fake_ops = {
 	.login = fake_login,
 	.has_token = fake_has_token,
@@ -182,6 +233,8 @@ static const struct net_ops fake_ops = {
 	.contacts = fake_contacts,
 	.who = fake_who,
 	.passwd = fake_passwd,
+	.settings = fake_settings,
+	.history = fake_history,
 };
 
 /* Every report ends in changed(): the app must then redraw. */
@@ -216,7 +269,7 @@ fake_message(struct t *t, uint64_t sid, const char *from, const char *text)
 static void
 fake_accepted(struct t *t, uint64_t id)
 {
-	t->net.ev->accepted(t->net.arg, id, 5000, MODEL_ACCEPTED);
+	t->net.ev->accepted(t->net.arg, id, 0, 5000, MODEL_ACCEPTED);
 	fake_changed(t);
 }
 
@@ -243,7 +296,20 @@ fake_roster(struct t *t, int who, const char *const *nicks,
 {
 	uint64_t	seen[8] = { 0 };
 
-	t->net.ev->roster(t->net.arg, who, nicks, p, seen, n);
+	t->net.ev->roster(t->net.arg, who ? NET_L_WHO : NET_L_CONTACTS, nicks,
+	    p, seen, n);
+	fake_changed(t);
+}
+
+/* Another list: requests or blocked users (all shown offline). */
+static void
+fake_list(struct t *t, enum net_list list, const char *const *nicks,
+    size_t n)
+{
+	enum model_presence	p[8] = { MODEL_OFFLINE };
+	uint64_t		seen[8] = { 0 };
+
+	t->net.ev->roster(t->net.arg, list, nicks, p, seen, n);
 	fake_changed(t);
 }
 
@@ -409,8 +475,11 @@ test_first_start_asks_nickname_then_password(void **state)
 	fake_conn(t, MODEL_CONN_READY, "", 0, 0);
 	assert_int_equal(t->app.model.conn, MODEL_CONN_READY);
 	assert_null(t->app.password);		/* not kept once in */
-	assert_int_equal(t->net.contacts, 1);	/* the contact list is asked for */
-	assert_int_equal(t->net.contacts_op, NET_LIST);
+	/* The contact list, the requests and the blocked users are asked for. */
+	assert_int_equal(t->net.contacts, 3);
+	assert_true(asked(&t->net, 0, NET_LIST));
+	assert_true(asked(&t->net, 0, NET_REQUESTS));
+	assert_true(asked(&t->net, 0, NET_BLOCKED));
 }
 
 static void
@@ -760,7 +829,7 @@ test_commands(void **state)
 	assert_string_equal(t->net.contacts_nick, "dave");
 	/* Listed and opened only once chatd has taken it. */
 	assert_null(model_conv(&t->app.model, "dave", 0));
-	assert_string_equal(t->app.model.notice, "adding dave...");
+	assert_string_equal(t->app.model.notice, "asking dave...");
 	{
 		static const char *const		nicks[] = { "bob",
 							    "carol", "dave" };
@@ -770,7 +839,9 @@ test_commands(void **state)
 		fake_roster(t, 0, nicks, p, 3);
 	}
 	assert_ptr_equal(t->app.model.open, conv(t, "dave"));
-	assert_string_equal(t->app.model.notice, "added dave");
+	/* A request: chatd lists dave at once, offline until dave accepts. */
+	assert_string_equal(t->app.model.notice, "asked dave to be a contact; "
+	    "presence shows once they accept");
 	/* A nickname chatd does not know is refused and never listed. */
 	press(t, "/add zed" ENTER);
 	fake_result(t, "contacts", "unknown user");
@@ -1081,6 +1152,368 @@ test_query_msg_close_and_esc(void **state)
 	assert_string_equal(t->app.model.notice, "usage: /open NICK");
 }
 
+/* Lists changed on the server (NET_CH_* bits). */
+static void
+fake_lists_changed(struct t *t, unsigned int lists)
+{
+	t->net.ev->lists_changed(t->net.arg, lists);
+	fake_changed(t);
+}
+
+/* A history entry of the conversation with peer. */
+static struct net_hist
+hist(const char *peer, uint64_t sid, uint64_t msgid, int out,
+    enum model_state st, int read, const char *text)
+{
+	struct net_hist	h;
+
+	memset(&h, 0, sizeof h);
+	h.peer = peer;
+	h.sid = sid;
+	h.msgid = msgid;
+	h.time_ms = 1000 * sid;
+	h.out = out;
+	h.state = out ? st : MODEL_RECEIVED;
+	h.read = read;
+	h.text = text;
+	h.len = strlen(text);
+	return h;
+}
+
+/* A page of history for peer. */
+static void
+fake_history_page(struct t *t, const char *peer, const struct net_hist *v,
+    size_t n, int more)
+{
+	t->net.ev->history(t->net.arg, peer, v, n, more, NULL, 0);
+	fake_changed(t);
+}
+
+/* The texts of a conversation, joined by "|". */
+static const char *
+texts(struct t *t, const char *nick)
+{
+	static char		 buf[512];
+	struct model_conv	*c = conv(t, nick);
+	size_t			 i, off = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < c->nmsgs && off < sizeof buf; i++)
+		off += (size_t)snprintf(buf + off, sizeof buf - off, "%s%s",
+		    i > 0 ? "|" : "", c->msgs[i].text);
+	return buf;
+}
+
+static void
+test_request_shows_under_requests_and_enter_accepts(void **state)
+{
+	struct t			*t = *state;
+	struct model_conv		*list[4];
+	static const char *const	 req[] = { "aaron" };
+	static const char *const	 nicks[] = { "aaron", "bob", "carol" };
+	static const enum model_presence p[] = { MODEL_ONLINE, MODEL_ONLINE,
+					    MODEL_OFFLINE };
+	char				 hint[64];
+	int				 from;
+
+	connected(t);
+	/* A stranger writes; chatd then says the requests changed. */
+	fake_message(t, 5, "aaron", "hi, it's aaron from the bike club");
+	from = t->net.contacts;
+	fake_lists_changed(t, NET_CH_REQUESTS);
+	assert_true(asked(&t->net, from, NET_REQUESTS));
+	assert_int_equal(app_requests(&t->app), 0);
+	fake_list(t, NET_L_REQUESTS, req, 1);
+	assert_int_equal(app_requests(&t->app), 1);
+	/* Below the contacts, though "aaron" sorts first. */
+	assert_int_equal(app_list(&t->app, list, 4), 3);
+	assert_string_equal(list[0]->nick, "bob");
+	assert_string_equal(list[1]->nick, "carol");
+	assert_string_equal(list[2]->nick, "aaron");
+	assert_string_equal(last_text(t, "aaron"),
+	    "hi, it's aaron from the bike club");
+	/* The newcomer's keys: down to it, Enter. */
+	press(t, UP UP);
+	assert_ptr_equal(app_current(&t->app), conv(t, "bob"));
+	press(t, DOWN DOWN);
+	assert_ptr_equal(app_current(&t->app), conv(t, "aaron"));
+	app_hint(&t->app, hint, sizeof hint);
+	assert_string_equal(hint, "Enter: accept aaron; Del: decline");
+	press(t, ENTER);
+	assert_int_equal(t->net.contacts_op, NET_ACCEPT);
+	assert_string_equal(t->net.contacts_nick, "aaron");
+	assert_ptr_equal(t->app.model.open, conv(t, "aaron"));
+	assert_string_equal(t->app.model.notice, "accepting aaron...");
+	/* chatd answers with the contact list: aaron is in it, online. */
+	from = t->net.contacts;
+	fake_roster(t, 0, nicks, p, 3);
+	assert_true(conv(t, "aaron")->contact);
+	assert_int_equal(conv(t, "aaron")->presence, MODEL_ONLINE);
+	assert_int_equal(app_requests(&t->app), 0);
+	assert_string_equal(t->app.model.notice, "aaron is a contact now");
+	assert_true(asked(&t->net, from, NET_REQUESTS));
+	assert_int_equal(app_list(&t->app, list, 4), 3);
+	assert_string_equal(list[0]->nick, "aaron");
+
+	/* /accept NICK does the same without Enter. */
+	press(t, "/accept zoe" ENTER);
+	assert_int_equal(t->net.contacts_op, NET_ACCEPT);
+	assert_string_equal(t->net.contacts_nick, "zoe");
+	fake_result(t, "/accept", "no contact request");
+	assert_string_equal(t->app.model.notice,
+	    "/accept zoe: no contact request");
+}
+
+static void
+test_decline_a_request(void **state)
+{
+	struct t			*t = *state;
+	static const char *const	 req[] = { "eve", "frank" };
+	static const char *const	 left[] = { "frank" };
+	char				 hint[64];
+
+	connected(t);
+	fake_message(t, 3, "frank", "hello?");
+	fake_message(t, 4, "eve", "buy my stuff");
+	fake_list(t, NET_L_REQUESTS, req, 2);
+	assert_int_equal(app_requests(&t->app), 2);
+	assert_ptr_equal(app_current(&t->app), conv(t, "eve"));	/* newest */
+	/* Delete on a highlighted request declines it. */
+	press(t, DELETE);
+	assert_int_equal(t->net.contacts_op, NET_DECLINE);
+	assert_string_equal(t->net.contacts_nick, "eve");
+	assert_null(t->app.model.open);
+	fake_list(t, NET_L_REQUESTS, left, 1);
+	assert_string_equal(t->app.model.notice,
+	    "declined eve (they are not told)");
+	assert_int_equal(app_requests(&t->app), 1);
+	assert_int_equal(app_list(&t->app, NULL, 0), 3);	/* eve is gone */
+	/* /decline NICK too. */
+	press(t, "/decline frank" ENTER);
+	assert_int_equal(t->net.contacts_op, NET_DECLINE);
+	assert_string_equal(t->net.contacts_nick, "frank");
+	fake_list(t, NET_L_REQUESTS, NULL, 0);
+	assert_int_equal(app_requests(&t->app), 0);
+	assert_int_equal(app_list(&t->app, NULL, 0), 2);
+	app_hint(&t->app, hint, sizeof hint);
+	assert_string_equal(hint, "Enter: open bob");
+}
+
+static void
+test_block_unblock_and_list_blocked(void **state)
+{
+	struct t			*t = *state;
+	static const char *const	 blocked[] = { "bob" };
+	static const char *const	 nicks[] = { "carol" };
+	static const enum model_presence p[] = { MODEL_OFFLINE };
+	int				 from;
+
+	connected(t);
+	press(t, "/block bob" ENTER);
+	assert_int_equal(t->net.contacts_op, NET_BLOCK);
+	assert_string_equal(t->net.contacts_nick, "bob");
+	assert_string_equal(t->app.model.notice, "blocking bob...");
+	from = t->net.contacts;
+	fake_list(t, NET_L_BLOCKED, blocked, 1);
+	assert_string_equal(t->app.model.notice, "blocked bob: nothing of "
+	    "theirs comes through, and you look offline to them");
+	/* Blocking ended the contact: the lists are asked for again. */
+	assert_true(asked(&t->net, from, NET_LIST));
+	fake_roster(t, 0, nicks, p, 1);
+	assert_true(conv(t, "bob")->blocked);
+	assert_int_equal(app_list(&t->app, NULL, 0), 1);	/* only carol */
+
+	press(t, "/blocked" ENTER);
+	assert_int_equal(t->net.contacts_op, NET_BLOCKED);
+	fake_list(t, NET_L_BLOCKED, blocked, 1);
+	assert_string_equal(t->app.model.notice, "blocked (1): bob");
+
+	press(t, "/unblock bob" ENTER);
+	assert_int_equal(t->net.contacts_op, NET_UNBLOCK);
+	assert_string_equal(t->net.contacts_nick, "bob");
+	fake_list(t, NET_L_BLOCKED, NULL, 0);
+	assert_string_equal(t->app.model.notice, "unblocked bob");
+	assert_false(conv(t, "bob")->blocked);
+	press(t, "/blocked" ENTER);
+	fake_list(t, NET_L_BLOCKED, NULL, 0);
+	assert_string_equal(t->app.model.notice, "nobody is blocked");
+	press(t, "/block" ENTER);
+	assert_string_equal(t->app.model.notice, "usage: /block NICK");
+}
+
+static void
+test_settings_shown_and_changed(void **state)
+{
+	struct t	*t = *state;
+
+	connected(t);
+	press(t, "/settings" ENTER);
+	assert_int_equal(t->net.settings, 1);
+	assert_int_equal(t->net.settings_mask, 0);
+	t->net.ev->settings(t->net.arg, NET_SET_RECEIPTS | NET_SET_TYPING);
+	fake_changed(t);
+	assert_string_equal(t->app.model.notice, "settings: visible off, "
+	    "receipts on, typing on (/settings NAME on|off)");
+	press(t, "/settings receipts off" ENTER);
+	assert_int_equal(t->net.settings_mask, NET_SET_RECEIPTS);
+	assert_int_equal(t->net.settings_values, 0);
+	press(t, "/settings typing on" ENTER);
+	assert_int_equal(t->net.settings_mask, NET_SET_TYPING);
+	assert_int_equal(t->net.settings_values, NET_SET_TYPING);
+	press(t, "/visible on" ENTER);
+	assert_int_equal(t->net.settings_mask, NET_SET_VISIBLE);
+	assert_int_equal(t->net.settings_values, NET_SET_VISIBLE);
+	assert_int_equal(t->net.settings, 4);
+	press(t, "/settings loud on" ENTER);
+	assert_string_equal(t->app.model.notice,
+	    "usage: /settings [visible|receipts|typing on|off]");
+	press(t, "/visible maybe" ENTER);
+	assert_string_equal(t->app.model.notice, "usage: /visible on|off");
+	assert_int_equal(t->net.settings, 4);
+}
+
+static void
+test_carbon_shows_as_mine_once(void **state)
+{
+	struct t		*t = *state;
+	struct net_hist		 h = hist("bob", 10, 777, 1, MODEL_ACCEPTED, 0,
+				    "sent from my phone");
+	struct model_conv	*c;
+
+	connected(t);
+	t->net.ev->sent(t->net.arg, &h);
+	fake_changed(t);
+	c = conv(t, "bob");
+	assert_int_equal(c->nmsgs, 1);
+	assert_true(c->msgs[0].out);
+	assert_string_equal(c->msgs[0].text, "sent from my phone");
+	assert_int_equal(c->msgs[0].time_ms, 10000);
+	assert_string_equal(last_state(t, "bob"), "accepted");
+	assert_int_equal(c->unread, 0);
+	assert_int_equal(t->net.nsent, 0);		/* never sent from here */
+	/* Again (a repeat), or in the history page: still once. */
+	t->net.ev->sent(t->net.arg, &h);
+	fake_changed(t);
+	h.state = MODEL_READ;
+	fake_history_page(t, "bob", &h, 1, 0);
+	assert_int_equal(c->nmsgs, 1);
+	assert_string_equal(last_state(t, "bob"), "read");
+}
+
+static void
+test_read_elsewhere_clears_unread(void **state)
+{
+	struct t	*t = *state;
+
+	connected(t);
+	fake_message(t, 1, "carol", "one");
+	fake_message(t, 2, "carol", "two");
+	fake_message(t, 3, "carol", "three");
+	assert_int_equal(conv(t, "carol")->unread, 3);
+	t->net.ev->read_upto(t->net.arg, "carol", 2);
+	fake_changed(t);
+	assert_int_equal(conv(t, "carol")->unread, 1);
+	assert_true(conv(t, "carol")->msgs[1].read_sent);
+	assert_false(conv(t, "carol")->msgs[2].read_sent);
+	t->net.ev->read_upto(t->net.arg, "carol", 3);
+	fake_changed(t);
+	assert_int_equal(conv(t, "carol")->unread, 0);
+	assert_null(model_next_unread(&t->app.model, NULL));
+}
+
+static void
+test_history_merges_once_in_order(void **state)
+{
+	struct t		*t = *state;
+	struct net_hist		 page[5];
+	struct model_conv	*c;
+	uint64_t		 mine;
+	int			 i, bob = 0;
+
+	connected(t);
+	/* At login the newest page of each contact is asked for. */
+	assert_int_equal(t->net.history, 2);
+	for (i = 0; i < 2; i++) {
+		if (strcmp(t->net.history_nick[i], "bob") == 0)
+			bob = 1;
+		assert_int_equal(t->net.history_before[i], 0);
+	}
+	assert_true(bob);
+	/* Held here already: one received, one sent (accepted as sid 6). */
+	fake_message(t, 5, "bob", "five");
+	press(t, "/msg bob mine" ENTER);
+	mine = t->net.sent[0].id;
+	t->net.ev->accepted(t->net.arg, mine, 6, 6000, MODEL_ACCEPTED);
+	fake_changed(t);
+	c = conv(t, "bob");
+	assert_int_equal(c->unread, 1);
+	page[0] = hist("bob", 3, 31, 0, 0, 1, "three");
+	page[1] = hist("bob", 4, 41, 1, MODEL_READ, 0, "four, from my laptop");
+	page[2] = hist("bob", 5, 51, 0, 0, 0, "five");
+	page[3] = hist("bob", 6, mine, 1, MODEL_DELIVERED, 0, "mine");
+	page[4] = hist("bob", 7, 71, 0, 0, 0, "seven");
+	fake_history_page(t, "bob", page, 5, 1);
+	assert_string_equal(texts(t, "bob"),
+	    "three|four, from my laptop|five|mine|seven");
+	assert_true(c->msgs[1].out);
+	assert_string_equal(model_statename(c->msgs[3].state), "delivered");
+	assert_int_equal(c->unread, 2);		/* five and seven, unread */
+	/* The same page again (after a reconnect): nothing twice. */
+	fake_history_page(t, "bob", page, 5, 1);
+	assert_int_equal(c->nmsgs, 5);
+	assert_int_equal(c->unread, 2);
+
+	/* Restarted, the file on disk and the page still make each once. */
+	app_free(&t->app);
+	memset(&t->net, 0, sizeof t->net);
+	t->net.ev = &app_events;
+	t->net.arg = &t->app;
+	app_init(&t->app, &t->conf);
+	app_set_net(&t->app, &fake_ops, &t->net);
+	connected(t);
+	fake_history_page(t, "bob", page, 5, 1);
+	assert_string_equal(texts(t, "bob"),
+	    "three|four, from my laptop|five|mine|seven");
+	/* Unread per the server, though the file took them as read. */
+	assert_int_equal(conv(t, "bob")->unread, 2);
+}
+
+static void
+test_pageup_at_the_top_fetches_older(void **state)
+{
+	struct t		*t = *state;
+	struct net_hist		 page[2], older[2];
+	struct model_conv	*c;
+
+	connected(t);
+	page[0] = hist("bob", 30, 1, 0, 0, 1, "thirty");
+	page[1] = hist("bob", 31, 2, 0, 0, 1, "thirty-one");
+	fake_history_page(t, "bob", page, 2, 1);
+	press(t, "/open bob" ENTER);
+	c = conv(t, "bob");
+	assert_int_equal(t->net.history, 2);
+	assert_false(app_loading_older(&t->app));
+	press(t, PAGEUP);
+	assert_int_equal(t->net.history, 3);
+	assert_string_equal(t->net.history_nick[2], "bob");
+	assert_int_equal(t->net.history_before[2], 30);
+	assert_true(app_loading_older(&t->app));
+	press(t, PAGEUP);			/* one at a time */
+	assert_int_equal(t->net.history, 3);
+	older[0] = hist("bob", 12, 3, 0, 0, 1, "twelve");
+	older[1] = hist("bob", 20, 4, 1, MODEL_READ, 0, "twenty");
+	fake_history_page(t, "bob", older, 2, 0);
+	assert_false(app_loading_older(&t->app));
+	assert_string_equal(texts(t, "bob"),
+	    "twelve|twenty|thirty|thirty-one");
+	assert_int_equal(c->unread, 0);
+	/* Nothing older on the server: no more asking. */
+	press(t, PAGEUP);
+	assert_int_equal(t->net.history, 3);
+	assert_string_equal(t->app.model.notice,
+	    "no older messages on the server");
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -1110,6 +1543,14 @@ main(void)
 		T(test_first_keys_with_a_device_token),
 		T(test_highlight_newest_unread_else_most_recent),
 		T(test_query_msg_close_and_esc),
+		T(test_request_shows_under_requests_and_enter_accepts),
+		T(test_decline_a_request),
+		T(test_block_unblock_and_list_blocked),
+		T(test_settings_shown_and_changed),
+		T(test_carbon_shows_as_mine_once),
+		T(test_read_elsewhere_clears_unread),
+		T(test_history_merges_once_in_order),
+		T(test_pageup_at_the_top_fetches_older),
 	};
 
 	if (sodium_init() < 0)
