@@ -10,6 +10,10 @@
 start_chatd c
 register alice secret-a
 register bob secret-b
+# Contacts, so that bob's messages are not a request (which would add a
+# Requests section to the list while alice reads).
+chatp secret-a alice contacts add bob >/dev/null || fail "alice asks bob"
+chatp secret-b bob accept alice >/dev/null || fail "bob accepts"
 set --
 i=1
 while [ $i -le 60 ]; do
