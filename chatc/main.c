@@ -45,6 +45,7 @@ enum cmd {
 	CMD_SETTINGS,
 	CMD_HISTORY,
 	CMD_DELETE,
+	CMD_GROUP,
 };
 
 struct chatc {
@@ -95,6 +96,12 @@ struct chatc {
 	}			*pages;
 	size_t			 npages;
 	long			 have;
+	/* group */
+	enum cp_group_op	 gop;
+	const char		*group;
+	const char		*gtarget;
+	char			*gtext;
+	uint64_t		 gsid;
 	/* passwd, delete-account */
 	char			*oldpw, *newpw;
 	int			 save_token;
@@ -154,6 +161,17 @@ usage(FILE *f, int code)
 "                                 server, oldest first (time, sender,\n"
 "                                 text; the last N, default 50, before\n"
 "                                 server message id ID)\n"
+"  group create|delete|accept|decline|leave|members|mute|unmute NAME\n"
+"  group invite|kick|admin|unadmin|owner NAME NICK\n"
+"  group topic NAME TEXT...       group conversations (NAME: #name):\n"
+"  group readers NAME ID          admins invite (a contact joins at once,\n"
+"  group list                     anyone else accepts), kick and set the\n"
+"                                 topic; the owner names admins, hands\n"
+"                                 the group on or deletes it; members\n"
+"                                 lists name, role and state; readers\n"
+"                                 who read server message ID; list your\n"
+"                                 groups and invitations with unread\n"
+"                                 counts.  send '#name' TEXT sends to it\n"
 "  delete-account                 delete this account and everything the\n"
 "                                 server keeps of it (asks the password);\n"
 "                                 the name stays reserved for a while\n"
@@ -227,11 +245,13 @@ err_status(enum cp_err e)
 	case CPE_UNKNOWN_USER:
 	case CPE_NO_DEVICE:
 	case CPE_NO_REQUEST:
+	case CPE_NO_GROUP:
 		return EX_NOUSER;
 	case CPE_NICK_TAKEN:
 	case CPE_CONFUSABLE:
 		return EX_CANTCREAT;
 	case CPE_WRONG_PASSWORD:
+	case CPE_NOT_ALLOWED:
 	case CPE_BAD_TOKEN:
 	case CPE_LOCKED:
 	case CPE_DISABLED:
@@ -448,6 +468,11 @@ run_command(void)
 	case CMD_DELETE:
 		chatclient_delete_account(ch.cc, ch.oldpw);
 		break;
+	case CMD_GROUP:
+		if (chatclient_group(ch.cc, ch.gop, ch.group, ch.gtarget,
+		    ch.gsid, ch.gtext) == 0)
+			finish(EX_DATAERR, "group: invalid name");
+		break;
 	case CMD_PASSWD:
 		if ((id = chatclient_passwd(ch.cc, ch.oldpw, ch.newpw)) == 0)
 			finish(EX_DATAERR, "passwd: new password empty or "
@@ -518,6 +543,7 @@ cb_result(struct chatclient *cc, uint64_t id, enum cp_type type,
 	/* A server older than this chatc does not know the request. */
 	if (code == CPE_MALFORMED && (type == CP_SETTINGS ||
 	    type == CP_HISTORY || type == CP_DELETE_ACCOUNT ||
+	    type == CP_GROUP ||
 	    (type == CP_CONTACTS && ch.op > CPC_DEL))) {
 		finish(EX_PROTOCOL, "%s: the server does not know this "
 		    "request: upgrade chatd", ch.cmdname);
@@ -527,8 +553,13 @@ cb_result(struct chatclient *cc, uint64_t id, enum cp_type type,
 		finish(err_status(code), "%s: %s", type == CP_PASSWD ?
 		    "passwd" : type == CP_WHO ? "who" : type == CP_CONTACTS ||
 		    type == CP_SETTINGS || type == CP_HISTORY ||
-		    type == CP_DELETE_ACCOUNT ? ch.cmdname : type ==
+		    type == CP_DELETE_ACCOUNT || type == CP_GROUP ? ch.cmdname :
+		    type ==
 		    CP_DEVICES ? "devices" : "request", detail);
+		return;
+	}
+	if (type == CP_GROUP) {
+		finish(0, NULL);
 		return;
 	}
 	if (type == CP_DELETE_ACCOUNT) {
@@ -690,6 +721,173 @@ cb_contacts_changed(struct chatclient *cc, unsigned int lists, void *arg)
 	    "contacts\t%s%s%s\n", lists & CPL_CONTACTS ? "c" : "",
 	    lists & CPL_REQUESTS ? "r" : "", lists & CPL_BLOCKED ? "b" : "");
 	fflush(stdout);
+}
+
+/* The name of a group event. */
+static const char *
+gevent_name(enum cp_group_event k)
+{
+	static const char *const names[] = { "message", "created", "joined",
+	    "left", "removed", "topic", "admin", "unadmin", "owner" };
+
+	return (size_t)k < sizeof names / sizeof names[0] ? names[k] : "?";
+}
+
+/* One group message or event, as listen and history print them. */
+static void
+put_gmsg(const struct chatclient_gmsg *g)
+{
+	char	t[32];
+
+	fmt_time(g->time_ms, t, sizeof t);
+	if (ch.json) {
+		printf("{\"time\":\"%s\",\"id\":%" PRIu64 ",\"group\":", t,
+		    g->sid);
+		put_json(g->group);
+		fputs(",\"from\":", stdout);
+		put_json(g->from);
+		fputs(",\"text\":", stdout);
+		put_json(g->text);
+		if (g->kind != CPGE_TEXT)
+			printf(",\"event\":\"%s\"", gevent_name(g->kind));
+		fputs("}\n", stdout);
+		return;
+	}
+	printf("%s\t", t);
+	put_field(g->group);
+	if (g->kind == CPGE_TEXT) {
+		putchar('/');
+		put_field(g->from);
+		putchar('\t');
+		put_field(g->text);
+	} else {
+		/* "* alice removed carol", "* bob joined" ... */
+		fputs("\t* ", stdout);
+		switch (g->kind) {
+		case CPGE_JOINED:
+		case CPGE_LEFT:
+			put_field(g->text);
+			fputs(g->kind == CPGE_LEFT ? " left" : " joined", stdout);
+			if (g->kind == CPGE_JOINED &&
+			    strcmp(g->from, g->text) != 0) {
+				fputs(" (invited by ", stdout);
+				put_field(g->from);
+				putchar(')');
+			}
+			break;
+		case CPGE_TOPIC:
+			put_field(g->from);
+			fputs(" set the topic: ", stdout);
+			put_field(g->text);
+			break;
+		default:
+			put_field(g->from);
+			printf(" %s ", g->kind == CPGE_CREATED ? "created" :
+			    g->kind == CPGE_REMOVED ? "removed" : g->kind ==
+			    CPGE_ADMIN ? "made an admin:" : g->kind ==
+			    CPGE_UNADMIN ? "made a member again:" :
+			    "handed the group to");
+			put_field(g->text);
+			break;
+		}
+	}
+	putchar('\n');
+}
+
+static void
+cb_gmessage(struct chatclient *cc, const struct chatclient_gmsg *g,
+    void *arg)
+{
+	if (ch.cmd != CMD_LISTEN || ch.done)
+		return;
+	put_gmsg(g);
+	fflush(stdout);
+	/* Printed is read. */
+	chatclient_gmark_read(cc, g->group, g->sid);
+	if (g->kind == CPGE_TEXT && strcmp(g->from, chatclient_nick(cc)) != 0 &&
+	    ch.count > 0 && ++ch.got >= ch.count)
+		finish(0, NULL);
+}
+
+static void
+cb_group_info(struct chatclient *cc, uint64_t id, const char *group,
+    unsigned int flags, const char *topic, const struct chatclient_gentry *v,
+    size_t n, void *arg)
+{
+	size_t	i;
+
+	if (ch.cmd != CMD_GROUP)
+		return;
+	if (ch.gop == CPG_LIST) {
+		for (i = 0; i < n; i++) {
+			put_field(v[i].name);
+			printf("\t%s\t%" PRIu64 "\n", v[i].flags & CPGM_INVITED ?
+			    "invited" : v[i].flags & CPGM_OWNER ? "owner" :
+			    v[i].flags & CPGM_ADMIN ? "admin" : "member",
+			    v[i].value);
+		}
+		finish(0, NULL);
+		return;
+	}
+	if (ch.gop == CPG_MEMBERS && topic[0] != '\0') {
+		fputs("topic\t", stdout);
+		put_field(topic);
+		putchar('\n');
+	}
+	for (i = 0; i < n; i++) {
+		if (ch.gop != CPG_MEMBERS && ch.gop != CPG_READERS)
+			break;
+		put_field(v[i].name);
+		printf("\t%s\t%s%s\n", v[i].flags & CPGM_OWNER ? "owner" :
+		    v[i].flags & CPGM_ADMIN ? "admin" : "member",
+		    v[i].flags & CPGM_INVITED ? "invited" : "joined",
+		    v[i].flags & CPGM_ONLINE ? "\tonline" : "");
+	}
+	finish(0, NULL);
+}
+
+static void
+cb_greceipt(struct chatclient *cc, const char *group, uint64_t msgid,
+    unsigned int d, unsigned int r, unsigned int of, void *arg)
+{
+	if (ch.cmd == CMD_LISTEN && ch.events) {
+		fputs("greceipt\t", stdout);
+		put_field(group);
+		printf("\t%" PRIu64 "\t%u\t%u\t%u\n", msgid, d, r, of);
+		fflush(stdout);
+	}
+	if (ch.cmd == CMD_SEND && !ch.lines && msgid == ch.msgid &&
+	    ((ch.wait == CPR_DELIVERED && d >= of) ||
+	    (ch.wait == CPR_READ && r >= of)))
+		finish(0, NULL);
+}
+
+static void
+cb_group_changed(struct chatclient *cc, const char *group, unsigned int what,
+    void *arg)
+{
+	if (ch.cmd != CMD_LISTEN || !ch.events)
+		return;
+	fputs("group\t", stdout);
+	put_field(group);
+	printf("\t%s\n", what & CPGC_DELETED ? "deleted" : what &
+	    CPGC_REMOVED ? "removed" : what & CPGC_INVITED ? "invited" :
+	    "changed");
+	fflush(stdout);
+}
+
+/* A page of a group's history (as cb_history, for groups). */
+static void
+cb_ghistory(struct chatclient *cc, uint64_t id, const char *group,
+    const struct chatclient_gmsg *v, size_t n, int more, void *arg)
+{
+	size_t	i = (long)n > ch.limit ? n - (size_t)ch.limit : 0;
+
+	if (ch.cmd != CMD_HISTORY)
+		return;
+	for (; i < n; i++)
+		put_gmsg(&v[i]);
+	finish(0, NULL);
 }
 
 /*
@@ -983,6 +1181,72 @@ contacts_command(int argc, char *argv[])
 	return 0;
 }
 
+/* group OP [NAME [NICK | TEXT... | ID]] */
+static void
+group_command(int argc, char *argv[])
+{
+	static const struct {
+		const char		*name;
+		enum cp_group_op	 op;
+		int			 args;	/* after NAME: 1 nick, 2 text,
+						 * 3 id, -1 no NAME */
+	} ops[] = {
+		{ "list", CPG_LIST, -1 }, { "create", CPG_CREATE, 0 },
+		{ "delete", CPG_DELETE, 0 }, { "invite", CPG_INVITE, 1 },
+		{ "accept", CPG_ACCEPT, 0 }, { "decline", CPG_DECLINE, 0 },
+		{ "kick", CPG_KICK, 1 }, { "leave", CPG_LEAVE, 0 },
+		{ "members", CPG_MEMBERS, 0 }, { "topic", CPG_TOPIC, 2 },
+		{ "admin", CPG_ADMIN, 1 }, { "unadmin", CPG_UNADMIN, 1 },
+		{ "owner", CPG_OWNER, 1 }, { "mute", CPG_MUTE, 0 },
+		{ "unmute", CPG_UNMUTE, 0 }, { "readers", CPG_READERS, 3 },
+	};
+	size_t	i, len = 0;
+	int	k;
+	char	*end;
+
+	ch.cmd = CMD_GROUP;
+	if (argc < 2)
+		usage(stderr, EX_USAGE);
+	for (i = 0; i < sizeof ops / sizeof ops[0]; i++)
+		if (strcmp(argv[1], ops[i].name) == 0)
+			break;
+	if (i == sizeof ops / sizeof ops[0])
+		usage(stderr, EX_USAGE);
+	ch.gop = ops[i].op;
+	if (ops[i].args == -1) {
+		if (argc != 2)
+			usage(stderr, EX_USAGE);
+		return;
+	}
+	if (argc < 3 || (ops[i].args == 0 && argc != 3) ||
+	    ((ops[i].args == 1 || ops[i].args == 3) && argc != 4) ||
+	    (ops[i].args == 2 && argc < 4))
+		usage(stderr, EX_USAGE);
+	ch.group = argv[2];
+	if (ch.group[0] != '#') {
+		fprintf(stderr, "chatc: group: %s: a group's name starts "
+		    "with # (quote it from the shell: '#%s')\n", ch.group,
+		    ch.group);
+		exit(EX_USAGE);
+	}
+	if (ops[i].args == 1)
+		ch.gtarget = argv[3];
+	else if (ops[i].args == 3) {
+		ch.gsid = strtoull(argv[3], &end, 10);
+		if (*end != '\0' || ch.gsid == 0)
+			usage(stderr, EX_USAGE);
+	} else if (ops[i].args == 2) {
+		for (k = 3; k < argc; k++)
+			len += strlen(argv[k]) + 1;
+		ch.gtext = xcalloc(1, len);
+		for (k = 3; k < argc; k++) {
+			if (k > 3)
+				strcat(ch.gtext, " ");
+			strcat(ch.gtext, argv[k]);
+		}
+	}
+}
+
 static void
 parse_command(int argc, char *argv[])
 {
@@ -1015,6 +1279,8 @@ parse_command(int argc, char *argv[])
 		;
 	else if (strcmp(c, "delete-account") == 0 && argc == 1)
 		ch.cmd = CMD_DELETE;
+	else if (strcmp(c, "group") == 0)
+		group_command(argc, argv);
 	else if (strcmp(c, "history") == 0 && argc >= 2) {
 		ch.cmd = CMD_HISTORY;
 		ch.with = argv[1];
@@ -1150,7 +1416,9 @@ main(int argc, char *argv[])
 				    cb_presence, cb_typing, NULL,
 				    cb_devices, cb_settings, cb_history,
 				    cb_sent, cb_read_upto,
-				    cb_contacts_changed };
+				    cb_contacts_changed, cb_gmessage,
+				    cb_group_info, cb_greceipt,
+				    cb_group_changed, cb_ghistory };
 	uint8_t			 token[CP_TOKEN_LEN];
 	char			 err[256], *pw = NULL, *again;
 	char			 host[256], device[80];
@@ -1286,6 +1554,7 @@ main(int argc, char *argv[])
 		free(ch.newpw);
 	}
 	free(ch.text);
+	free(ch.gtext);
 	free(ch.line_ids);
 	free(ch.line_text);
 	ev_timer_stop(ch.loop, &ch.timer);

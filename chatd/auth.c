@@ -23,6 +23,7 @@
 #include "client.h"
 #include "cmd.h"
 #include "device.h"
+#include "group.h"
 #include "outq.h"
 #include "presence.h"
 #include "receipt.h"
@@ -487,6 +488,7 @@ auth_done_delete(struct server *srv, struct auth *a)
 	snprintf(nick, sizeof nick, "%s", u->nick);
 	presence_notify(srv, u, CPP_OFFLINE, 0);
 	store_watchers(srv->st, u->id, auth_deleted_watcher, srv);
+	group_user_deleted(srv, u->id);
 	user_flush_moved(srv);
 	if (store_user_delete(srv->st, a->uid, now +
 	    (uint64_t)srv->conf.nick_hold_days * 86400000) != 1) {

@@ -75,6 +75,11 @@ struct chatd_conf {
 	int	login_rate, login_burst;
 	int	list_rate, list_burst;	/* WHO and CONTACTS lists */
 	int	history_rate, history_burst;	/* HISTORY pages */
+	int	group_msg_rate, group_msg_burst; /* SENDs to groups */
+	/* [groups] */
+	int	max_group_members;
+	int	group_create_per_day;	/* per account; 0 no cap */
+	int	invite_per_hour;	/* per account; 0 no cap */
 	/* [limits] messages waiting (not yet marked delivered) from one
 	 * sender for one recipient: a contact of the recipient's, anyone */
 	int	pair_quota;
@@ -141,6 +146,12 @@ struct chatd_stats {
 	uint64_t	history_expired; /* delivered messages aged out */
 	uint64_t	carbons;	/* SENT to other devices */
 	uint64_t	deleted;	/* accounts deleted */
+	/* groups */
+	uint64_t	groups_created;
+	uint64_t	group_accepted;	/* messages stored */
+	uint64_t	group_delivered; /* GMESSAGE copies sent */
+	uint64_t	group_events;	/* joins, leaves, topics ... */
+	uint64_t	group_receipts;	/* GRECEIPT sent */
 	/* sessions closed, by reason */
 	uint64_t	closed_malformed; /* malformed_max bad requests */
 	uint64_t	closed_unread;	/* answers unread: held too many */

@@ -53,7 +53,9 @@ struct client {
 	struct held	*hhead, *htail;	/* answers waiting for room */
 	size_t		 hbytes;
 	struct bucket	 msg_b, contact_b, typing_b, login_b, list_b;
-	struct bucket	 history_b;
+	struct bucket	 history_b, group_b;
+	size_t		 gpos;		/* catching up: in its user's groups */
+	uint64_t	 gafter;	/* and in that group, past this id */
 };
 
 /* Send wire bytes on a session now; 0, or -1 if its queue is full. */

@@ -17,6 +17,7 @@
 #include "client.h"
 #include "cmd.h"
 #include "deliver.h"
+#include "group.h"
 #include "outq.h"
 #include "presence.h"
 #include "quota.h"
@@ -73,6 +74,10 @@ cmd_rate_class(struct client *c, enum cmd_rate rate, int *r, int *burst,
 		*r = cf->history_rate;
 		*burst = cf->history_burst;
 		return &c->history_b;
+	case RATE_GROUP:
+		*r = cf->group_msg_rate;
+		*burst = cf->group_msg_burst;
+		return &c->group_b;
 	case RATE_NONE:
 		break;
 	}
@@ -136,14 +141,12 @@ cmd_send_limited(struct client *c, const struct cp_msg *m,
 	return 0;
 }
 
-/* SEND's text and recipient: 0 with su found, or -1 if refused (answered). */
+/* SEND's text: 0, or -1 if refused (answered). */
 static int
-cmd_send_rcpt(struct client *c, const struct cp_msg *m, struct store_user *su)
+cmd_send_text(struct client *c, const struct cp_msg *m)
 {
 	struct server	*srv = c->srv;
-	char		 key[NICK_MAX_BYTES];
 	enum cp_err	 e;
-	int		 rc;
 
 	if (m->text.len == 0 || m->text.len > CP_TEXT_MAX) {
 		srv->stats.too_long++;
@@ -162,6 +165,17 @@ cmd_send_rcpt(struct client *c, const struct cp_msg *m, struct store_user *su)
 		outq_error(c, m->id, m->type, e);
 		return -1;
 	}
+	return 0;
+}
+
+/* SEND's recipient: 0 with su found, or -1 if refused (answered). */
+static int
+cmd_send_rcpt(struct client *c, const struct cp_msg *m, struct store_user *su)
+{
+	struct server	*srv = c->srv;
+	char		 key[NICK_MAX_BYTES];
+	int		 rc;
+
 	if (cmd_nick(srv, &m->nick, key) != NICK_OK) {
 		outq_error(c, m->id, m->type, CPE_NICK_INVALID);
 		return -1;
@@ -212,7 +226,7 @@ cmd_send_quota(struct client *c, uint64_t rcpt)
 }
 
 /* The next server id, with its reservation kept well ahead of use. */
-static uint64_t
+uint64_t
 cmd_sid_next(struct server *srv)
 {
 	if (srv->next_sid + SID_BLOCK / 2 >= srv->sid_reserved) {
@@ -426,7 +440,14 @@ cmd_send(struct client *c, const struct cp_msg *m, const struct command *cmd)
 	struct user		*ru;
 	int			 rc;
 
-	if (cmd_send_limited(c, m, cmd) || cmd_send_rcpt(c, m, &su) == -1)
+	if (cmd_send_limited(c, m, cmd) || cmd_send_text(c, m) == -1)
+		return;
+	/* "#name": a group (group.c). */
+	if (m->nick.len > 0 && m->nick.p[0] == '#') {
+		group_send(c, m);
+		return;
+	}
+	if (cmd_send_rcpt(c, m, &su) == -1)
 		return;
 	if ((rc = cmd_send_consent(c, m, &su)) != 0) {
 		if (rc == 1)

@@ -32,6 +32,7 @@ enum cmd_rate {
 	RATE_TYPING,		/* typing_rate, typing_burst */
 	RATE_LIST,		/* list_rate, list_burst */
 	RATE_HISTORY,		/* history_rate, history_burst */
+	RATE_GROUP,		/* group_msg_rate, group_msg_burst */
 };
 
 typedef void	 cmd_fn(struct client *, const struct cp_msg *,
@@ -58,6 +59,9 @@ cmd_nick(struct server *srv, const struct cp_str *s, char *key)
 
 int	cmd_limited(struct client *, const struct command *,
 	    const struct cp_msg *);
+/* The next server id (reserving a block ahead when needed); the caller
+ * sets srv->next_sid past it once it is used. */
+uint64_t cmd_sid_next(struct server *);
 void	cmd_send(struct client *, const struct cp_msg *,
 	    const struct command *);
 void	cmd_mark(struct client *, const struct cp_msg *,

@@ -65,6 +65,14 @@ static const struct conf_key config_keys[] = {
 	CONF_INT_KEY("limits", "list_burst", K, list_burst, 1, 1000000),
 	CONF_INT_KEY("limits", "history_rate", K, history_rate, 0, 1000000),
 	CONF_INT_KEY("limits", "history_burst", K, history_burst, 1, 1000000),
+	CONF_INT_KEY("limits", "group_msg_rate", K, group_msg_rate, 0, 1000000),
+	CONF_INT_KEY("limits", "group_msg_burst", K, group_msg_burst, 1,
+	    1000000),
+	CONF_INT_KEY("groups", "max_members", K, max_group_members, 2, 65535),
+	CONF_INT_KEY("groups", "create_per_day", K, group_create_per_day, 0,
+	    1000000),
+	CONF_INT_KEY("groups", "invite_per_hour", K, invite_per_hour, 0,
+	    1000000),
 	CONF_INT_KEY("limits", "pair_quota", K, pair_quota, 1, 10000000),
 	CONF_INT_KEY("limits", "stranger_quota", K, stranger_quota, 1,
 	    10000000),
@@ -123,6 +131,11 @@ config_defaults(struct chatd_conf *c)
 	c->nick_hold_days = 30;
 	c->history_rate = 10;
 	c->history_burst = 30;
+	c->group_msg_rate = 20;
+	c->group_msg_burst = 50;
+	c->max_group_members = 500;
+	c->group_create_per_day = 10;
+	c->invite_per_hour = 100;
 	c->queue_max = 1000;
 	c->who = 1;
 	c->msg_rate = 50;

@@ -18,6 +18,7 @@
 #include "chatd.h"
 #include "client.h"
 #include "deliver.h"
+#include "group.h"
 #include "outq.h"
 #include "server.h"
 #include "store.h"
@@ -126,7 +127,9 @@ deliver_backlog(struct server *srv)
 			if (n == -1)
 				break;
 		}
-		if (!c->full && n >= 0 && n < PUMP_BATCH) {
+		/* Caught up with its messages, then with its groups'. */
+		if (!c->full && n >= 0 && n < PUMP_BATCH &&
+		    group_catch_up(c)) {
 			*pp = c->bnext;		/* caught up */
 			c->backlog = 0;
 			continue;

@@ -8,6 +8,7 @@
 #include "chatd.h"
 #include "client.h"
 #include "cmd.h"
+#include "group.h"
 #include "history.h"
 #include "outq.h"
 #include "server.h"
@@ -97,6 +98,11 @@ history_cmd(struct client *c, const struct cp_msg *m,
 
 	if (cmd_limited(c, cmd, m))
 		return;
+	/* A group's history: what its members have (group.c). */
+	if (m->nick.len > 0 && m->nick.p[0] == '#') {
+		group_history(c, m);
+		return;
+	}
 	if (srv->conf.history_days == 0) {
 		outq_error(c, m->id, m->type, CPE_DISABLED);
 		return;

@@ -22,6 +22,7 @@
 #include "client.h"
 #include "ctl.h"
 #include "deliver.h"
+#include "group.h"
 #include "outq.h"
 #include "receipt.h"
 #include "server.h"
@@ -176,6 +177,10 @@ outq_release(struct server *srv, struct out *q, size_t n,
 		case OUT_RECEIPT:
 			if (ok)
 				receipt_flush(srv, o);
+			break;
+		case OUT_GMESSAGE:
+			if (ok)
+				group_deliver(srv, o);
 			break;
 		case OUT_CTL:
 			ctl_released(o->ctl, o->wire, o->len, ok);

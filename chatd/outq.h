@@ -24,6 +24,9 @@ enum out_kind {
 	OUT_CLIENT,		/* to one session */
 	OUT_MESSAGE,		/* a new message to every session of uid */
 	OUT_RECEIPT,		/* a receipt to every session of uid */
+	OUT_GMESSAGE,		/* a group's message or event, to its
+				 * members (uid: the group; rcpt: the
+				 * session not to send it to) */
 	OUT_CTL,		/* a reply to chatctl (ctl.c) */
 };
 

@@ -32,6 +32,7 @@
 #include "cmd.h"
 #include "deliver.h"
 #include "device.h"
+#include "group.h"
 #include "history.h"
 #include "outq.h"
 #include "quota.h"
@@ -77,6 +78,8 @@ static const struct command commands[CP_OK] = {
 	[CP_SETTINGS] =	{ cmd_settings,	1,	1,	RATE_LIST },
 	[CP_HISTORY] =	{ history_cmd,	1,	1,	RATE_HISTORY },
 	[CP_DELETE_ACCOUNT] = { auth_delete, 1,	1,	RATE_LOGIN },
+	[CP_GROUP] =	{ group_cmd,	1,	1,	RATE_LIST },
+	[CP_GMARK] =	{ group_gmark,	1,	0,	RATE_NONE },
 };
 
 /*
@@ -202,6 +205,7 @@ static void
 server_flush(struct server *srv)
 {
 	user_flush_moved(srv);
+	group_flush(srv);
 	outq_commit(srv);
 	sess_ep_hold(srv->ep);
 	deliver_backlog(srv);
@@ -246,6 +250,7 @@ expire_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	device_expire(srv, now);
 	history_expire(srv, now);
+	group_expire(srv, now);
 	n = store_expire(srv->st, now - keep);
 	if (n <= 0)
 		return;
@@ -280,6 +285,8 @@ server_new(struct ev_loop *loop, int fd, const uint8_t *pk, const uint8_t *sk,
 	srv->quota = quota_new();
 	if (quota_load(srv->quota, st) == -1)
 		fatalx("store: cannot count the messages waiting");
+	if (group_init(srv) == -1)
+		fatalx("store: cannot load the groups");
 	srv->pw = pwpool_new(loop, conf->auth_threads, conf->auth_queue,
 	    conf->auth_queue_per_addr, (unsigned long long)conf->argon2_ops,
 	    (size_t)conf->argon2_mem_kib * 1024, auth_done, srv);
@@ -370,6 +377,7 @@ server_free(struct server *srv)
 	device_fini(srv);
 	quota_free(srv->quota);
 	outq_fini(srv);
+	group_fini(srv);
 	user_fini(srv);
 	free(srv);
 }

@@ -33,6 +33,7 @@ struct server {
 	struct backoff		*backoff;	/* auth.c: failed passwords */
 	ev_timer		 signout;	/* device.c: sessions to close */
 	struct quota		*quota;		/* cmd.c: messages waiting */
+	struct groups		*groups;	/* group.c */
 	struct chatd_conf	 conf;
 	struct chatd_stats	 stats;		/* every module counts */
 	ev_prepare		 prepare;

@@ -33,6 +33,7 @@
 
 #define SEEN_MAX	4096		/* incoming ids remembered */
 #define PENDING_MAX	64		/* requests awaiting an answer */
+#define GMARKS_MAX	16		/* groups marked delivered a turn */
 #define BACKOFF_MIN	2.		/* seconds: the first reconnect's range */
 #define BACKOFF_MAX	30.		/* seconds: the range stops doubling */
 #define RESEND_DELAY	1.		/* after a busy or rate-limited send */
@@ -82,6 +83,11 @@ struct chatclient {
 	ev_timer		 kick;		/* outbox, from the loop */
 	ev_prepare		 marker;	/* the turn's MARK delivered */
 	uint64_t		 mark_sid;	/* the newest MESSAGE to mark */
+	struct {
+		char		 group[CP_NICK_WIRE + 1];
+		uint64_t	 sid;
+	}			 gmarks[GMARKS_MAX];	/* and of groups */
+	size_t			 ngmarks;
 	unsigned int		 failures;	/* attempts since the last login */
 	enum cred_mode		 mode;
 	char			 nick[NICK_MAX_BYTES];
@@ -103,6 +109,7 @@ struct chatclient {
 };
 
 static void	cc_connect(struct chatclient *);
+static void	cc_flush_mark(struct chatclient *);
 
 /* A fresh request or message id: random, never 0. */
 static uint64_t
@@ -560,6 +567,141 @@ cc_on_history(struct chatclient *c, const struct cp_msg *m)
 	free(v);
 }
 
+/* Has this group message been seen (by group, sender and id)? */
+static int
+cc_gseen(struct chatclient *c, const struct cp_msg *m)
+{
+	uint8_t		in[2 * CP_NICK_WIRE + 9], h[crypto_shorthash_BYTES];
+	uint64_t	k;
+	size_t		i, n = 0;
+
+	memcpy(in, m->nick.p, m->nick.len);
+	n += m->nick.len;
+	in[n++] = 0;
+	memcpy(in + n, m->target.p, m->target.len);
+	n += m->target.len;
+	wire_put64(in + n, m->id);
+	crypto_shorthash(h, in, n + 8, c->seenkey);
+	k = wire_get64(h);
+	for (i = 0; i < SEEN_MAX; i++)
+		if (c->seen[i] == k)
+			return 1;
+	c->seen[c->seen_pos] = k;
+	c->seen_pos = (c->seen_pos + 1) % SEEN_MAX;
+	return 0;
+}
+
+/* Copy a decoded GMESSAGE or history entry's strings into g. */
+static void
+cc_gmsg_fill(struct chatclient_gmsg *g, char *buf, size_t *off,
+    const struct cp_str *group, const struct cp_str *from,
+    const struct cp_str *text)
+{
+	g->group = cc_strcopy(buf, off, group);
+	g->from = cc_strcopy(buf, off, from);
+	g->text = cc_strcopy(buf, off, text);
+	g->len = text->len;
+}
+
+/* A group's message: shown once, marked delivered this turn. */
+static void
+cc_on_gmessage(struct chatclient *c, const struct cp_msg *m)
+{
+	struct chatclient_gmsg	 g;
+	char			*buf;
+	size_t			 i, off = 0;
+
+	if (c->conf.send_only)
+		return;
+	for (i = 0; i < c->ngmarks; i++)
+		if (strlen(c->gmarks[i].group) == m->nick.len &&
+		    memcmp(c->gmarks[i].group, m->nick.p, m->nick.len) == 0)
+			break;
+	if (i == c->ngmarks && i == GMARKS_MAX)
+		cc_flush_mark(c);
+	if (i == c->ngmarks) {
+		i = c->ngmarks++;
+		memcpy(c->gmarks[i].group, m->nick.p, m->nick.len);
+		c->gmarks[i].group[m->nick.len] = '\0';
+		c->gmarks[i].sid = 0;
+	}
+	if (m->sid > c->gmarks[i].sid)
+		c->gmarks[i].sid = m->sid;
+	ev_prepare_start(c->loop, &c->marker);
+	if (cc_gseen(c, m) || c->cb.gmessage == NULL)
+		return;
+	memset(&g, 0, sizeof g);
+	buf = xmalloc(m->nick.len + m->target.len + m->text.len + 3);
+	g.sid = m->sid;
+	g.msgid = m->id;
+	g.time_ms = m->time;
+	g.kind = (enum cp_group_event)m->value;
+	cc_gmsg_fill(&g, buf, &off, &m->nick, &m->target, &m->text);
+	c->cb.gmessage(c, &g, c->cb.arg);
+	free(buf);
+}
+
+/* A GROUP_INFO: hand its entries over as an array. */
+static void
+cc_on_group_info(struct chatclient *c, const struct cp_msg *m)
+{
+	struct chatclient_gentry	*v;
+	struct cp_str			 rest = m->entries;
+	struct cp_entry			 e;
+	char				*s, *group, *topic;
+	size_t				 n = 0, off = 0;
+
+	cc_pending_take(c, m->id);
+	v = xcalloc((size_t)m->count + 1, sizeof *v);
+	s = xmalloc(m->entries.len + (size_t)m->count + m->nick.len +
+	    m->text.len + 3);
+	group = (char *)cc_strcopy(s, &off, &m->nick);
+	topic = (char *)cc_strcopy(s, &off, &m->text);
+	while (n < m->count && cp_gentry_next(&rest, &e)) {
+		v[n].name = cc_strcopy(s, &off, &e.nick);
+		v[n].flags = e.presence;
+		v[n].value = e.last_seen;
+		n++;
+	}
+	if (c->cb.group_info != NULL)
+		c->cb.group_info(c, m->id, group, m->flags, topic, v, n,
+		    c->cb.arg);
+	free(s);
+	free(v);
+}
+
+/* A GHISTORY_PAGE: the group's messages, oldest first. */
+static void
+cc_on_ghistory(struct chatclient *c, const struct cp_msg *m)
+{
+	struct chatclient_gmsg	*v;
+	struct cp_str		 rest = m->entries, grp;
+	struct cp_ghist		 h;
+	char			*s, *peer;
+	size_t			 n = 0, off = 0;
+
+	peer = cc_pending_peer(c, m->id);
+	cc_pending_take(c, m->id);
+	grp.p = (const uint8_t *)(peer != NULL ? peer : "");
+	grp.len = strlen((const char *)grp.p);
+	v = xcalloc((size_t)m->count + 1, sizeof *v);
+	s = xmalloc(m->entries.len + (size_t)m->count * (grp.len + 3) + 1);
+	while (n < m->count && cp_ghist_next(&rest, &h)) {
+		v[n].sid = h.sid;
+		v[n].msgid = h.msgid;
+		v[n].time_ms = h.time;
+		v[n].kind = (enum cp_group_event)h.kind;
+		cc_gmsg_fill(&v[n], s, &off, &grp, &h.from, &h.text);
+		n++;
+	}
+	if (c->cb.ghistory != NULL)
+		c->cb.ghistory(c, m->id, (const char *)grp.p, v, n,
+		    (m->flags & CPH_MORE) != 0, c->cb.arg);
+	free(peer);
+	free(s);
+	free(v);
+}
+
 /* A carbon: a message this account sent on another device. */
 static void
 cc_on_sent(struct chatclient *c, const struct cp_msg *m)
@@ -622,8 +764,19 @@ static void
 cc_flush_mark(struct chatclient *c)
 {
 	struct cp_msg	r;
+	size_t		i;
 
 	ev_prepare_stop(c->loop, &c->marker);
+	for (i = 0; i < c->ngmarks; i++) {
+		memset(&r, 0, sizeof r);
+		r.type = CP_GMARK;
+		r.flags = CPR_DELIVERED;
+		r.nick.p = (const uint8_t *)c->gmarks[i].group;
+		r.nick.len = strlen(c->gmarks[i].group);
+		r.sid = c->gmarks[i].sid;
+		cc_send(c, &r);
+	}
+	c->ngmarks = 0;
 	if (c->mark_sid == 0)
 		return;
 	memset(&r, 0, sizeof r);
@@ -749,6 +902,26 @@ cc_sess_message(struct sess *s, const uint8_t *buf, size_t len, void *arg)
 	case CP_CONTACTS_CHANGED:
 		if (c->cb.contacts_changed != NULL)
 			c->cb.contacts_changed(c, m.flags, c->cb.arg);
+		break;
+	case CP_GMESSAGE:
+		cc_on_gmessage(c, &m);
+		break;
+	case CP_GROUP_INFO:
+		cc_on_group_info(c, &m);
+		break;
+	case CP_GHISTORY_PAGE:
+		cc_on_ghistory(c, &m);
+		break;
+	case CP_GRECEIPT:
+	case CP_GROUP_CHANGED:
+		memcpy(nick, m.nick.p, m.nick.len);
+		nick[m.nick.len] = '\0';
+		if (m.type == CP_GRECEIPT && c->cb.greceipt != NULL)
+			c->cb.greceipt(c, nick, m.id, m.n[0], m.n[1], m.n[2],
+			    c->cb.arg);
+		else if (m.type == CP_GROUP_CHANGED &&
+		    c->cb.group_changed != NULL)
+			c->cb.group_changed(c, nick, m.flags, c->cb.arg);
 		break;
 	case CP_PRESENCE:
 	case CP_TYPING_FROM:
@@ -1109,11 +1282,15 @@ chatclient_send_id(struct chatclient *c, uint64_t id, const char *nick,
 	struct obx	*o;
 	char		 disp[NICK_MAX_BYTES];
 
-	if (id == 0 || nick_lookup(nick, strlen(nick), disp, NULL) !=
-	    NICK_OK) {
+	/* A group is "#" and a name. */
+	if (id == 0 || (nick[0] == '#' ? nick_lookup(nick + 1,
+	    strlen(nick + 1), disp + 1, NULL) : nick_lookup(nick,
+	    strlen(nick), disp, NULL)) != NICK_OK) {
 		errno = EINVAL;
 		return -1;
 	}
+	if (nick[0] == '#')
+		disp[0] = '#';
 	if (len == 0 || len > CP_TEXT_MAX) {
 		errno = EMSGSIZE;
 		return -1;
@@ -1324,6 +1501,61 @@ chatclient_history(struct chatclient *c, const char *nick, uint64_t before,
 	if ((id = cc_request(c, &m)) != 0)
 		cc_pending_set_peer(c, id, nick);
 	return id;
+}
+
+uint64_t
+chatclient_group(struct chatclient *c, enum cp_group_op op, const char *group,
+    const char *target, uint64_t sid, const char *text)
+{
+	struct cp_msg	m;
+
+	if ((op != CPG_LIST && (group == NULL || group[0] != '#' ||
+	    strlen(group) > CP_NICK_WIRE)) || (target != NULL &&
+	    strlen(target) > CP_NICK_WIRE) || (text != NULL &&
+	    strlen(text) > CP_TEXT_MAX) || op > CPG_MAX) {
+		errno = EINVAL;
+		return 0;
+	}
+	memset(&m, 0, sizeof m);
+	m.type = CP_GROUP;
+	m.flags = (uint8_t)op;
+	if (group != NULL && op != CPG_LIST) {
+		m.nick.p = (const uint8_t *)group;
+		m.nick.len = strlen(group);
+	}
+	if (target != NULL) {
+		m.target.p = (const uint8_t *)target;
+		m.target.len = strlen(target);
+	}
+	m.sid = sid;
+	if (text != NULL) {
+		m.text.p = (const uint8_t *)text;
+		m.text.len = strlen(text);
+	}
+	return cc_request(c, &m);
+}
+
+int
+chatclient_gmark_read(struct chatclient *c, const char *group, uint64_t sid)
+{
+	struct cp_msg	m;
+
+	if (group == NULL || group[0] != '#' || strlen(group) > CP_NICK_WIRE ||
+	    sid == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (c->state != CHATCLIENT_READY) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	memset(&m, 0, sizeof m);
+	m.type = CP_GMARK;
+	m.flags = CPR_READ;
+	m.nick.p = (const uint8_t *)group;
+	m.nick.len = strlen(group);
+	m.sid = sid;
+	return cc_send(c, &m);
 }
 
 uint64_t

@@ -99,6 +99,25 @@ struct chatclient_hist {
 	const char	*text;		/* UTF-8, NUL-terminated */
 	size_t		 len;
 };
+/* A group's message or event (GMESSAGE), or one of its history. */
+struct chatclient_gmsg {
+	uint64_t	 sid;
+	uint64_t	 msgid;		/* the sender's id (an event's: sid) */
+	uint64_t	 time_ms;
+	const char	*group;		/* "#name" */
+	const char	*from;		/* sender, or the event's actor */
+	enum cp_group_event kind;	/* CPGE_TEXT, or an event */
+	const char	*text;		/* the message; the event's subject
+					 * nick, or the new topic */
+	size_t		 len;
+};
+/* A member of a group (flags CPGM_*, value its read cursor), or one of
+ * the account's groups (CPG_LIST: value its unread messages). */
+struct chatclient_gentry {
+	const char	*name;
+	unsigned int	 flags;
+	uint64_t	 value;
+};
 /* A contact or online user, with presence. */
 struct chatclient_contact {
 	const char	*nick;
@@ -171,6 +190,25 @@ struct chatclient_cb {
 		    uint64_t sid, void *arg);
 	void	(*contacts_changed)(struct chatclient *, unsigned int lists,
 		    void *arg);
+	/* Groups: a message or event (each once; delivered is marked as
+	 * for messages); the answer to chatclient_group() (group "" and
+	 * the account's groups for CPG_LIST, else the members); how far a
+	 * message this account sent to a group got; a group changed for
+	 * this account (CPGC_*: invited, removed, deleted); a page of a
+	 * group's history, oldest first. */
+	void	(*gmessage)(struct chatclient *,
+		    const struct chatclient_gmsg *, void *arg);
+	void	(*group_info)(struct chatclient *, uint64_t id,
+		    const char *group, unsigned int flags, const char *topic,
+		    const struct chatclient_gentry *v, size_t n, void *arg);
+	void	(*greceipt)(struct chatclient *, const char *group,
+		    uint64_t msgid, unsigned int delivered, unsigned int read,
+		    unsigned int of, void *arg);
+	void	(*group_changed)(struct chatclient *, const char *group,
+		    unsigned int what, void *arg);
+	void	(*ghistory)(struct chatclient *, uint64_t id,
+		    const char *group, const struct chatclient_gmsg *v,
+		    size_t n, int more, void *arg);
 };
 
 /* Fill conf with the defaults. */
@@ -263,6 +301,18 @@ uint64_t	 chatclient_passwd(struct chatclient *, const char *old,
  */
 uint64_t	 chatclient_history(struct chatclient *, const char *nick,
 		    uint64_t before, unsigned int limit);
+/*
+ * A group request (docs/PROTOCOL.md 5.7): group "#name" (NULL for
+ * CPG_LIST), target a nick (invite, kick, admin, unadmin, owner), sid
+ * (readers), text (topic); NULL where unused.  Answered by group_info,
+ * or result (OK for delete, leave, decline; or the error).
+ */
+uint64_t	 chatclient_group(struct chatclient *, enum cp_group_op,
+		    const char *group, const char *target, uint64_t sid,
+		    const char *text);
+/* Tell a group's senders that this account read it up to sid. */
+int		 chatclient_gmark_read(struct chatclient *, const char *group,
+		    uint64_t sid);
 /* Delete the account (the password again): result CP_DELETE_ACCOUNT;
  * then the server ends the session, and the client stays logged out. */
 uint64_t	 chatclient_delete_account(struct chatclient *,
