@@ -834,9 +834,8 @@ cb_group_info(struct chatclient *cc, uint64_t id, const char *group,
 		put_field(topic);
 		putchar('\n');
 	}
+	/* Every change is answered with the members as they are now. */
 	for (i = 0; i < n; i++) {
-		if (ch.gop != CPG_MEMBERS && ch.gop != CPG_READERS)
-			break;
 		put_field(v[i].name);
 		printf("\t%s\t%s%s\n", v[i].flags & CPGM_OWNER ? "owner" :
 		    v[i].flags & CPGM_ADMIN ? "admin" : "member",

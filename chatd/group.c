@@ -1252,9 +1252,9 @@ group_receipt(struct server *srv, struct group *g, struct grecent *rc)
 	r.n[2] = rc->of;
 	if ((n = cp_encode(srv->buf, sizeof srv->buf, &r)) == 0)
 		return;
+	/* To every session, a one-shot send waiting for it included. */
 	for (c = u->clients; c != NULL; c = c->unext)
-		if (!c->send_only)
-			client_send(c, srv->buf, n);
+		client_send(c, srv->buf, n);
 	srv->stats.group_receipts++;
 }
 

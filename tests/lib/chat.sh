@@ -135,3 +135,18 @@ befriend() {
 		    chat "$2" accept "$1" >/dev/null 2>>"$T/befriend.err"
 	fi || fail "befriend $1 $2: $(cat "$T/befriend.err")"
 }
+
+# mkgroup OWNER '#NAME' MEMBER...: OWNER (registered, with a token)
+# creates the group and adds each member, made a contact first so that
+# it joins at once.
+mkgroup() {
+	mg_owner=$1 mg_name=$2; shift 2
+	chat "$mg_owner" group create "$mg_name" >/dev/null 2>"$T/mkgroup.err" ||
+	    fail "create $mg_name: $(cat "$T/mkgroup.err")"
+	for mg_m in "$@"; do
+		befriend "$mg_owner" "$mg_m"
+		chat "$mg_owner" group invite "$mg_name" "$mg_m" >/dev/null \
+		    2>"$T/mkgroup.err" ||
+		    fail "invite $mg_m: $(cat "$T/mkgroup.err")"
+	done
+}
