@@ -219,9 +219,12 @@ group_drop_member(struct server *srv, struct group *g, uint64_t uid)
 {
 	size_t	i;
 
+	/* Kept in the order they came, so "longest in it" is first. */
 	for (i = 0; i < g->n; i++)
 		if (g->m[i].uid == uid) {
-			g->m[i] = g->m[--g->n];
+			memmove(&g->m[i], &g->m[i + 1],
+			    (g->n - i - 1) * sizeof *g->m);
+			g->n--;
 			group_user_del(srv, uid, g);
 			srv->groups->nmembers--;
 			return;

@@ -12,6 +12,11 @@ register alice pa
 register bob pb
 register carol pc
 befriend alice bob
+# alice owns a group with bob (a contact already) and carol in it.
+chat alice group create '#club' >/dev/null || fail "create"
+chat alice group invite '#club' bob >/dev/null || fail "invite bob"
+befriend alice carol
+chat alice group invite '#club' carol >/dev/null || fail "invite carol"
 chat alice send bob "a to b" >/dev/null || fail send
 chat bob send alice "b to a" >/dev/null || fail send
 chat carol send alice "c to a" >/dev/null || fail send
@@ -40,6 +45,13 @@ expect_rc "bob's contacts" 0 chat bob contacts
 expect_eq "bob's contacts" "$OUT" ""
 expect_rc "bob's history" 67 chat bob history alice
 expect_rc "send to alice" 67 chat bob send alice "are you there"
+# She left her group, which went to the member longest in it.
+expect_rc "the group" 0 chat bob group members '#club'
+expect_eq "the group" "$(echo "$OUT" | cut -f1,2 | tr '\t\n' ':,')" \
+    "bob:owner,carol:member,"
+expect_rc "the group's history" 0 chat carol history '#club'
+expect_match "the group's history" "$OUT" "\* alice left"
+expect_match "the group's history" "$OUT" "handed the group to bob"
 v=$(python3 -c '
 import sqlite3, sys
 d = sqlite3.connect(sys.argv[1])
