@@ -31,7 +31,7 @@
 #define TOPIC_MAX	300		/* bytes of a topic */
 #define PUMP_BATCH	64
 #define PUMP_HIGH	(256 * 1024)
-#define UNREAD_CAP	9999
+#define UNREAD_CAP	999		/* "999 or more": each a bounded walk */
 #define DAY_MS		86400000ULL
 #define HOUR_MS		3600000ULL
 
