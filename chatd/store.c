@@ -30,7 +30,7 @@ enum {
 	Q_CONTACT_SET, Q_REL, Q_REQUESTS, Q_BLOCK_ADD, Q_BLOCK_DEL, Q_BLOCKS,
 	Q_USER_SETTINGS, Q_HISTORY, Q_HELD, Q_HOLD, Q_HELD_EXPIRE,
 	Q_HIST_EXPIRE, Q_HIST_OVER, Q_HIST_TRIM,
-	Q_GROUP_ADD, Q_GROUP_DEL, Q_GROUP_TOPIC, Q_GROUPS, Q_MEMBERS,
+	Q_GROUP_ADD, Q_GROUP_KEY, Q_GROUP_DEL, Q_GROUP_TOPIC, Q_GROUPS, Q_MEMBERS,
 	Q_MEMBER_SET, Q_MEMBER_DEL, Q_MEMBER_CUR, Q_MEMBER_MUTE,
 	Q_GMSG_ADD, Q_GMSG_FIND, Q_GMSG_RANGE, Q_GHISTORY, Q_GCREATED,
 	Q_GINVITED, Q_GUNREAD, Q_GMSG_EXPIRE, Q_GMEMBERS_DEL, Q_GMSGS_DEL,
@@ -188,6 +188,7 @@ static const char *const sql[Q_COUNT] = {
 	    " FROM messages GROUP BY 1, 2 HAVING count(*) > ?1",
 	[Q_GROUP_ADD] = "INSERT OR IGNORE INTO groups(key, name, skeleton,"
 	    " creator, created) VALUES (?, ?, ?, ?, ?)",
+	[Q_GROUP_KEY] = "SELECT 1 FROM groups WHERE key = ?",
 	[Q_GROUP_DEL] = "DELETE FROM groups WHERE id = ?",
 	[Q_GMEMBERS_DEL] = "DELETE FROM members WHERE grp = ?",
 	[Q_GMSGS_DEL] = "DELETE FROM gmessages WHERE grp = ?",
@@ -2333,8 +2334,20 @@ store_group_add(struct store *st, const char *key, const char *name,
 	sqlite3_bind_int64(s, 5, (sqlite3_int64)now);
 	if (store_exec(st, s, "add group") == -1)
 		return -1;
-	if (sqlite3_changes(st->db) == 0)
-		return 1;
+	if (sqlite3_changes(st->db) == 0) {
+		/* Ignored: the key is taken, or else the skeleton. */
+		s = store_q(st, Q_GROUP_KEY);
+		sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+		switch (sqlite3_step(s)) {
+		case SQLITE_ROW:
+			sqlite3_reset(s);
+			return 1;
+		case SQLITE_DONE:
+			return 2;
+		default:
+			return store_fail(st, "find group");
+		}
+	}
 	*id = (uint64_t)sqlite3_last_insert_rowid(st->db);
 	return 0;
 }
