@@ -381,10 +381,13 @@ auth_login(struct client *c, const struct cp_msg *m,
 	auth_submit(c, a);
 }
 
-/* PASSWD: check the old password and hash the new one, off the loop. */
-void
-auth_passwd(struct client *c, const struct cp_msg *m,
-    const struct command *cmd)
+/*
+ * PASSWD and DELETE_ACCOUNT check the account's password on a worker
+ * (op): first the limits, the backoff and the passwords' lengths.
+ */
+static void
+auth_recheck(struct client *c, const struct cp_msg *m,
+    const struct command *cmd, enum pw_op op)
 {
 	struct server		*srv = c->srv;
 	struct store_user	 su;
@@ -400,8 +403,9 @@ auth_passwd(struct client *c, const struct cp_msg *m,
 	}
 	if (auth_backoff(c, m, c->u->id))
 		return;
-	if (m->secret2.len == 0 || m->secret2.len >= sizeof a->job.pw2 ||
-	    memchr(m->secret2.p, '\0', m->secret2.len) != NULL) {
+	if (op == PW_CHANGE && (m->secret2.len == 0 ||
+	    m->secret2.len >= sizeof a->job.pw2 ||
+	    memchr(m->secret2.p, '\0', m->secret2.len) != NULL)) {
 		outq_error(c, m->id, m->type, CPE_BAD_PASSWORD);
 		return;
 	}
@@ -413,11 +417,20 @@ auth_passwd(struct client *c, const struct cp_msg *m,
 		outq_error(c, m->id, m->type, CPE_INTERNAL);
 		return;
 	}
-	a = auth_new(c, m, PW_CHANGE, su.hash);
-	memcpy(a->job.pw2, m->secret2.p, m->secret2.len);
+	a = auth_new(c, m, op, su.hash);
+	if (op == PW_CHANGE)
+		memcpy(a->job.pw2, m->secret2.p, m->secret2.len);
 	a->uid = su.id;
 	device_addr(c, a->addr, sizeof a->addr);
 	auth_submit(c, a);
+}
+
+/* PASSWD: the old password checked and the new one hashed, on a worker. */
+void
+auth_passwd(struct client *c, const struct cp_msg *m,
+    const struct command *cmd)
+{
+	auth_recheck(c, m, cmd, PW_CHANGE);
 }
 
 /* DELETE_ACCOUNT: check the password on a worker, as PASSWD does. */
@@ -425,32 +438,7 @@ void
 auth_delete(struct client *c, const struct cp_msg *m,
     const struct command *cmd)
 {
-	struct server		*srv = c->srv;
-	struct store_user	 su;
-	struct auth		*a;
-
-	if (c->authing) {
-		outq_error(c, m->id, m->type, CPE_BUSY);
-		return;
-	}
-	if (cmd_limited(c, cmd, m)) {
-		srv->stats.rl_password++;
-		return;
-	}
-	if (auth_backoff(c, m, c->u->id))
-		return;
-	if (m->secret.len == 0 || m->secret.len >= sizeof a->job.pw) {
-		outq_error(c, m->id, m->type, CPE_WRONG_PASSWORD);
-		return;
-	}
-	if (store_user_by_id(srv->st, c->u->id, &su) != 1) {
-		outq_error(c, m->id, m->type, CPE_INTERNAL);
-		return;
-	}
-	a = auth_new(c, m, PW_VERIFY, su.hash);
-	a->uid = su.id;
-	device_addr(c, a->addr, sizeof a->addr);
-	auth_submit(c, a);
+	auth_recheck(c, m, cmd, PW_VERIFY);
 }
 
 /* A former contact's list lost the deleted account. */

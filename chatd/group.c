@@ -1287,12 +1287,8 @@ group_flush(struct server *srv)
 
 /* A page of a group's history, as history.c builds 1:1 pages. */
 struct gpage {
+	struct hpage	 h;
 	struct server	*srv;
-	int		 limit, n, rows, full;
-	size_t		 len;
-	size_t		 off[HISTORY_LIMIT];
-	uint8_t		 buf[CP_HISTORY_BYTES];
-	uint8_t		 out[CP_HISTORY_BYTES];
 };
 
 static void
@@ -1301,15 +1297,9 @@ group_history_row(void *arg, const struct store_gmsg *gm)
 	struct gpage	*p = arg;
 	struct cp_ghist	 h;
 	char		 from[NICK_MAX_BYTES];
-	size_t		 n;
 
-	p->rows++;
-	if (p->full)
+	if (!hpage_room(&p->h))
 		return;
-	if (p->n == p->limit) {
-		p->full = 1;
-		return;
-	}
 	h.sid = gm->sid;
 	h.msgid = gm->msgid;
 	h.time = gm->time;
@@ -1319,13 +1309,8 @@ group_history_row(void *arg, const struct store_gmsg *gm)
 	h.from.len = strlen(from);
 	h.text.p = gm->text;
 	h.text.len = gm->len;
-	if ((n = cp_ghist_encode(p->buf + p->len, sizeof p->buf - p->len,
-	    &h)) == 0) {
-		p->full = 1;
-		return;
-	}
-	p->off[p->n++] = p->len;
-	p->len += n;
+	hpage_added(&p->h, cp_ghist_encode(hpage_at(&p->h),
+	    hpage_left(&p->h), &h));
 }
 
 void
@@ -1335,36 +1320,17 @@ group_history(struct client *c, const struct cp_msg *m)
 	struct group	*g;
 	struct gmember	*me;
 	struct gpage	*p;
-	struct cp_msg	 r;
-	size_t		 len, at;
-	int		 i;
 
 	if ((g = group_find(c, m, 0, &me)) == NULL)
 		return;
 	p = xcalloc(1, sizeof *p);
 	p->srv = srv;
-	p->limit = m->value < HISTORY_LIMIT ? m->value : HISTORY_LIMIT;
-	if (store_ghistory(srv->st, g->id, me->since, m->sid, p->limit + 1,
-	    group_history_row, p) == -1) {
+	hpage_init(&p->h, m->value);
+	if (store_ghistory(srv->st, g->id, me->since, m->sid, p->h.limit + 1,
+	    group_history_row, p) == -1)
 		outq_error(c, m->id, m->type, CPE_INTERNAL);
-		free(p);
-		return;
-	}
-	for (i = p->n - 1, len = 0; i >= 0; i--) {
-		at = i + 1 < p->n ? p->off[i + 1] : p->len;
-		memcpy(p->out + len, p->buf + p->off[i], at - p->off[i]);
-		len += at - p->off[i];
-	}
-	memset(&r, 0, sizeof r);
-	r.type = CP_GHISTORY_PAGE;
-	r.id = m->id;
-	r.flags = p->full || p->rows > p->n ? CPH_MORE : 0;
-	r.count = (uint16_t)p->n;
-	r.entries.p = p->out;
-	r.entries.len = len;
-	outq_reply(c, &r, m->id, m->type);
-	srv->stats.history_pages++;
-	srv->stats.history_rows += (uint64_t)p->rows;
+	else
+		hpage_reply(c, m, &p->h, CP_GHISTORY_PAGE);
 	free(p);
 }
 

@@ -21,21 +21,69 @@
 
 #define DAY_MS		86400000ULL
 
-/* A page being built: entries come newest first and are encoded into
- * buf as they come; the answer lists them the other way round. */
+void
+hpage_init(struct hpage *p, unsigned int limit)
+{
+	p->limit = limit < HISTORY_LIMIT ? (int)limit : HISTORY_LIMIT;
+}
+
+int
+hpage_room(struct hpage *p)
+{
+	p->rows++;
+	if (p->full)
+		return 0;
+	if (p->n == p->limit) {
+		p->full = 1;
+		return 0;
+	}
+	return 1;
+}
+
+void
+hpage_added(struct hpage *p, size_t n)
+{
+	if (n == 0) {
+		p->full = 1;
+		return;
+	}
+	p->off[p->n++] = p->len;
+	p->len += n;
+}
+
+void
+hpage_reply(struct client *c, const struct cp_msg *m, struct hpage *p,
+    uint8_t type)
+{
+	struct cp_msg	r;
+	size_t		len, at;
+	int		i;
+
+	for (i = p->n - 1, len = 0; i >= 0; i--) {
+		at = i + 1 < p->n ? p->off[i + 1] : p->len;
+		memcpy(p->out + len, p->buf + p->off[i], at - p->off[i]);
+		len += at - p->off[i];
+	}
+	memset(&r, 0, sizeof r);
+	r.type = type;
+	r.id = m->id;
+	/* One row more than fits says whether there are older ones. */
+	r.flags = p->full || p->rows > p->n ? CPH_MORE : 0;
+	r.count = (uint16_t)p->n;
+	r.entries.p = p->out;
+	r.entries.len = len;
+	outq_reply(c, &r, m->id, m->type);
+	c->srv->stats.history_pages++;
+	c->srv->stats.history_rows += (uint64_t)p->rows;
+}
+
+/* A 1:1 page, with the cursors that give each entry's flags. */
 struct page {
+	struct hpage	 h;
 	uint64_t	 me;
 	uint64_t	 delivered;	/* the peer has our messages up to */
 	uint64_t	 peer_read;	/* the peer read ours up to */
 	uint64_t	 my_read;	/* we read theirs up to */
-	int		 limit;
-	int		 n;		/* entries in buf */
-	int		 rows;		/* rows read */
-	int		 full;		/* one did not fit, or was past limit */
-	size_t		 len;
-	size_t		 off[HISTORY_LIMIT];
-	uint8_t		 buf[CP_HISTORY_BYTES];
-	uint8_t		 out[CP_HISTORY_BYTES];
 };
 
 static void
@@ -43,15 +91,9 @@ history_row(void *arg, const struct store_msg *sm)
 {
 	struct page	*p = arg;
 	struct cp_hist	 h;
-	size_t		 n;
 
-	p->rows++;
-	if (p->full)
+	if (!hpage_room(&p->h))
 		return;
-	if (p->n == p->limit) {
-		p->full = 1;
-		return;
-	}
 	memset(&h, 0, sizeof h);
 	h.sid = sm->sid;
 	h.msgid = sm->msgid;
@@ -68,13 +110,8 @@ history_row(void *arg, const struct store_msg *sm)
 		h.flags = CPHE_DELIVERED | CPHE_READ;
 	else
 		h.flags = CPHE_DELIVERED;
-	if ((n = cp_hist_encode(p->buf + p->len, sizeof p->buf - p->len,
-	    &h)) == 0) {
-		p->full = 1;
-		return;
-	}
-	p->off[p->n++] = p->len;
-	p->len += n;
+	hpage_added(&p->h, cp_hist_encode(hpage_at(&p->h), hpage_left(&p->h),
+	    &h));
 }
 
 /*
@@ -91,10 +128,8 @@ history_cmd(struct client *c, const struct cp_msg *m,
 	struct store_user	 su;
 	struct store_conv	 cv;
 	struct page		*p;
-	struct cp_msg		 r;
 	char			 key[NICK_MAX_BYTES];
-	size_t			 len, at;
-	int			 rc, i;
+	int			 rc;
 
 	if (cmd_limited(c, cmd, m))
 		return;
@@ -119,8 +154,8 @@ history_cmd(struct client *c, const struct cp_msg *m,
 	/* Cursors written by this loop turn's marks first. */
 	user_flush_moved(srv);
 	p = xcalloc(1, sizeof *p);
+	hpage_init(&p->h, m->value);
 	p->me = c->u->id;
-	p->limit = m->value < HISTORY_LIMIT ? m->value : HISTORY_LIMIT;
 	p->delivered = su.delivered;
 	if (store_conv_get(srv->st, su.id, c->u->id, &cv) == -1)
 		goto fail;
@@ -132,23 +167,9 @@ history_cmd(struct client *c, const struct cp_msg *m,
 	p->my_read = cv.read;
 	/* One row more than fits says whether there are older ones. */
 	if ((rc = store_history(srv->st, c->u->id, su.id, m->sid,
-	    p->limit + 1, history_row, p)) == -1)
+	    p->h.limit + 1, history_row, p)) == -1)
 		goto fail;
-	for (i = p->n - 1, len = 0; i >= 0; i--) {
-		at = i + 1 < p->n ? p->off[i + 1] : p->len;
-		memcpy(p->out + len, p->buf + p->off[i], at - p->off[i]);
-		len += at - p->off[i];
-	}
-	memset(&r, 0, sizeof r);
-	r.type = CP_HISTORY_PAGE;
-	r.id = m->id;
-	r.flags = p->full || p->rows > p->n ? CPH_MORE : 0;
-	r.count = (uint16_t)p->n;
-	r.entries.p = p->out;
-	r.entries.len = len;
-	outq_reply(c, &r, m->id, m->type);
-	srv->stats.history_pages++;
-	srv->stats.history_rows += (uint64_t)p->rows;
+	hpage_reply(c, m, &p->h, CP_HISTORY_PAGE);
 	free(p);
 	return;
 fail:
