@@ -604,6 +604,22 @@ store_write(struct store *st, int critical, int q, int n, uint64_t a,
 	return store_exec(st, s, what);
 }
 
+/* The same with a third integer, bound as ?3. */
+static int
+store_write3(struct store *st, int critical, int q, uint64_t a, uint64_t b,
+    int64_t c, const char *what)
+{
+	sqlite3_stmt	*s;
+
+	if ((critical ? store_txc(st) : store_tx(st)) == -1)
+		return -1;
+	s = store_q(st, q);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)a);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)b);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)c);
+	return store_exec(st, s, what);
+}
+
 /* Run write q, which binds a text and an integer, in the transaction. */
 static int
 store_write_text(struct store *st, int q, const char *text, uint64_t a,
@@ -1790,15 +1806,8 @@ int
 store_contact_set(struct store *st, uint64_t user, uint64_t contact,
     int state)
 {
-	sqlite3_stmt	*s;
-
-	if (store_txc(st) == -1)
-		return -1;
-	s = store_q(st, Q_CONTACT_SET);
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)user);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)contact);
-	sqlite3_bind_int(s, 3, state);
-	return store_exec(st, s, "set contact");
+	return store_write3(st, 1, Q_CONTACT_SET, user, contact, state,
+	    "set contact");
 }
 
 int
@@ -2451,15 +2460,7 @@ store_member_cursor(struct store *st, uint64_t grp, uint64_t user,
 int
 store_member_mute(struct store *st, uint64_t grp, uint64_t user, int muted)
 {
-	sqlite3_stmt	*s;
-
-	if (store_tx(st) == -1)
-		return -1;
-	s = store_q(st, Q_MEMBER_MUTE);
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)grp);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)user);
-	sqlite3_bind_int(s, 3, muted);
-	return store_exec(st, s, "mute");
+	return store_write3(st, 0, Q_MEMBER_MUTE, grp, user, muted, "mute");
 }
 
 int
