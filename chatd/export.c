@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "chatd.h"
+#include "group.h"
 #include "quota.h"
 #include "server.h"
 #include "store.h"
@@ -75,6 +76,7 @@ export_fill(struct metrics_out *o, void *arg)
 	struct server			*srv = e->srv;
 	const struct chatd_stats	*s = &srv->stats;
 	const struct sess_stats		*ss = sess_ep_stats(srv->ep);
+	size_t				 ngroups, nmembers, gbytes;
 	const struct export_reason	 dropped[] = {
 		{ "malformed", s->malformed },
 		{ "bad_version", s->bad_version },
@@ -168,6 +170,19 @@ export_fill(struct metrics_out *o, void *arg)
 	    s->carbons);
 	metrics_counter(o, "chatd_accounts_deleted_total",
 	    "Accounts deleted by their owners.", s->deleted);
+	metrics_counter(o, "chatd_groups_created_total",
+	    "Groups created.", s->groups_created);
+	metrics_counter(o, "chatd_group_messages_accepted_total",
+	    "Messages to groups stored (once each).", s->group_accepted);
+	metrics_counter(o, "chatd_group_copies_sent_total",
+	    "Copies of group messages and events sent to members' sessions.",
+	    s->group_delivered);
+	metrics_counter(o, "chatd_group_events_total",
+	    "Group events stored: creations, joins, leaves, removals, "
+	    "topics, roles.", s->group_events);
+	metrics_counter(o, "chatd_group_receipts_total",
+	    "Delivered and read counts sent to senders of group messages.",
+	    s->group_receipts);
 	metrics_counter(o, "chatd_commits_total",
 	    "Store transactions committed.", s->commits);
 	metrics_counter(o, "chatd_commits_failed_total",
@@ -221,6 +236,12 @@ export_fill(struct metrics_out *o, void *arg)
 	metrics_gauge(o, "chatd_password_workers",
 	    "Threads hashing and checking passwords.",
 	    (double)srv->conf.auth_threads);
+	gbytes = group_memory(srv, &ngroups, &nmembers);
+	metrics_gauge(o, "chatd_groups", "Groups.", (double)ngroups);
+	metrics_gauge(o, "chatd_group_members",
+	    "Members of groups, invited ones included.", (double)nmembers);
+	metrics_gauge(o, "chatd_group_memory_bytes",
+	    "Memory holding the groups and their members.", (double)gbytes);
 
 	/* How long things take. */
 	metrics_histogram(o, "chatd_commit_duration_seconds",

@@ -403,6 +403,10 @@ server_log_stats(struct server *srv, const char *when)
 	    PRIu64 " carbons %" PRIu64 " accounts_deleted %" PRIu64, when,
 	    s->history_pages, s->history_rows, s->history_expired, s->carbons,
 	    s->deleted);
+	log_info("%s: groups created %" PRIu64 " accepted %" PRIu64
+	    " copies %" PRIu64 " events %" PRIu64 " receipts %" PRIu64, when,
+	    s->groups_created, s->group_accepted, s->group_delivered,
+	    s->group_events, s->group_receipts);
 	log_info("%s: sessions %" PRIu64 " (total %" PRIu64 ") registered %"
 	    PRIu64 " logins %" PRIu64 " login_failed %" PRIu64 " accepted %"
 	    PRIu64 " duplicates %" PRIu64 " delivered %" PRIu64
