@@ -49,7 +49,8 @@ test_every_type(void **state)
 	    CP_SEND, CP_MARK, CP_CONTACTS, CP_WHO, CP_TYPING, CP_AWAY, CP_OK,
 	    CP_ERROR, CP_WELCOME, CP_ACCEPTED, CP_MESSAGE, CP_RECEIPT,
 	    CP_ROSTER, CP_PRESENCE, CP_TYPING_FROM, CP_DEVICES,
-	    CP_DEVICE_LIST };
+	    CP_DEVICE_LIST, CP_HISTORY, CP_DELETE_ACCOUNT, CP_HISTORY_PAGE,
+	    CP_SENT, CP_READ_UPTO, CP_CONTACTS_CHANGED };
 	struct cp_msg	m, d;
 	uint8_t		buf[1024], again[1024];
 	size_t		i, n;
@@ -59,6 +60,7 @@ test_every_type(void **state)
 		m.type = types[i];
 		m.id = 7;
 		m.flags = 1;
+		m.value = 1;		/* HISTORY: a limit of 0 is malformed */
 		m.sid = 9;
 		m.time = 11;
 		m.code = CPE_UNKNOWN_USER;
@@ -289,6 +291,292 @@ test_devices(void **state)
 	assert_string_equal(cp_strerror(CPE_NO_DEVICE), "no such device");
 }
 
+/* HISTORY: limit 1 to 255, 0 is malformed; DELETE_ACCOUNT. */
+static void
+test_history_request(void **state)
+{
+	uint8_t		buf[128];
+	struct cp_msg	m, d;
+	size_t		n, i;
+
+	memset(&m, 0, sizeof m);
+	m.type = CP_HISTORY;
+	m.id = 0x1122334455667788ULL;
+	m.nick = S("狗哥alex");
+	m.sid = 0x0102030405060708ULL;
+	m.value = 255;
+	n = cp_encode(buf, sizeof buf, &m);
+	assert_int_equal(n, 2 + 8 + 1 + 10 + 8 + 1);
+	assert_int_equal(cp_decode(buf, n, &d), CPE_NONE);
+	assert_int_equal(d.id, m.id);
+	assert_int_equal(d.nick.len, 10);
+	assert_memory_equal(d.nick.p, "狗哥alex", 10);
+	assert_int_equal(d.sid, m.sid);
+	assert_int_equal(d.value, 255);
+	assert_string_equal(cp_typename(CP_HISTORY), "HISTORY");
+	for (i = 0; i < n; i++)
+		assert_int_equal(cp_decode(buf, i, &d), CPE_MALFORMED);
+	buf[n] = 1;
+	assert_int_equal(cp_decode(buf, n + 1, &d), CPE_MALFORMED);
+	/* before 0 is "from the newest"; limit 1 is the least. */
+	m.sid = 0;
+	m.value = 1;
+	n = cp_encode(buf, sizeof buf, &m);
+	assert_int_equal(cp_decode(buf, n, &d), CPE_NONE);
+	assert_int_equal(d.sid, 0);
+	assert_int_equal(d.value, 1);
+	/* limit 0 asks for nothing: malformed, with the id for the error. */
+	buf[n - 1] = 0;
+	assert_int_equal(cp_decode(buf, n, &d), CPE_MALFORMED);
+	assert_int_equal(d.type, CP_HISTORY);
+	assert_int_equal(d.id, m.id);
+
+	memset(&m, 0, sizeof m);
+	m.type = CP_DELETE_ACCOUNT;
+	m.id = 99;
+	m.secret = S("s3cret");
+	n = cp_encode(buf, sizeof buf, &m);
+	assert_int_equal(n, 2 + 8 + 1 + 6);
+	assert_int_equal(cp_decode(buf, n, &d), CPE_NONE);
+	assert_int_equal(d.id, 99);
+	assert_int_equal(d.secret.len, 6);
+	assert_memory_equal(d.secret.p, "s3cret", 6);
+	assert_string_equal(cp_typename(CP_DELETE_ACCOUNT), "DELETE_ACCOUNT");
+	for (i = 0; i < n; i++)
+		assert_int_equal(cp_decode(buf, i, &d), CPE_MALFORMED);
+	assert_int_equal(cp_decode(buf, n + 1, &d), CPE_MALFORMED);
+	/* A password length past the end. */
+	buf[10] = 7;
+	assert_int_equal(cp_decode(buf, n, &d), CPE_MALFORMED);
+	assert_int_equal(d.id, 99);
+}
+
+/* Encode a HISTORY_PAGE of count entries (ent, len) into buf. */
+static size_t
+hist_page(uint8_t *buf, size_t cap, uint8_t flags, uint16_t count,
+    const uint8_t *ent, size_t len)
+{
+	struct cp_msg	m;
+
+	memset(&m, 0, sizeof m);
+	m.type = CP_HISTORY_PAGE;
+	m.id = 12;
+	m.flags = flags;
+	m.count = count;
+	m.entries.p = ent;
+	m.entries.len = len;
+	return cp_encode(buf, cap, &m);
+}
+
+/*
+ * HISTORY_PAGE: entries round trip in order; unknown flag bits (page or
+ * entry), a cut entry, a count that disagrees are malformed; an empty
+ * page and one of CP_HISTORY_BYTES of entries are fine.
+ */
+static void
+test_history_page(void **state)
+{
+	static uint8_t	ent[CP_HISTORY_BYTES], buf[CP_HISTORY_BYTES + 64];
+	static uint8_t	text[CP_TEXT_MAX];
+	struct cp_hist	h;
+	struct cp_msg	d;
+	struct cp_str	rest;
+	size_t		n, off = 0, e1, e2;
+	int		k;
+
+	memset(&h, 0, sizeof h);
+	h.sid = 1001;
+	h.msgid = 0xfedcba9876543210ULL;
+	h.time = 1795626829000ULL;
+	h.flags = CPHE_OUT | CPHE_DELIVERED | CPHE_READ;
+	h.text = S("你好 bob 👋");
+	e1 = cp_hist_encode(ent, sizeof ent, &h);
+	assert_int_equal(e1, CP_HIST_ENTRY_MIN + h.text.len);
+	assert_int_equal(cp_hist_encode(ent, e1 - 1, &h), 0);
+	off = e1;
+	h.sid = 1002;
+	h.msgid = 5;
+	h.flags = CPHE_DELIVERED;
+	h.text = S("");
+	e2 = cp_hist_encode(ent + off, sizeof ent - off, &h);
+	assert_int_equal(e2, CP_HIST_ENTRY_MIN);
+	off += e2;
+
+	n = hist_page(buf, sizeof buf, CPH_MORE, 2, ent, off);
+	assert_int_equal(n, 2 + 8 + 1 + 2 + off);
+	assert_int_equal(cp_decode(buf, n, &d), CPE_NONE);
+	assert_int_equal(d.id, 12);
+	assert_int_equal(d.flags, CPH_MORE);
+	assert_int_equal(d.count, 2);
+	rest = d.entries;
+	assert_true(cp_hist_next(&rest, &h));
+	assert_int_equal(h.sid, 1001);
+	assert_int_equal(h.msgid, 0xfedcba9876543210ULL);
+	assert_int_equal(h.time, 1795626829000ULL);
+	assert_int_equal(h.flags, CPHE_ALL);
+	assert_int_equal(h.text.len, strlen("你好 bob 👋"));
+	assert_memory_equal(h.text.p, "你好 bob 👋", h.text.len);
+	assert_true(cp_hist_next(&rest, &h));
+	assert_int_equal(h.sid, 1002);
+	assert_int_equal(h.flags, CPHE_DELIVERED);
+	assert_int_equal(h.text.len, 0);
+	assert_false(cp_hist_next(&rest, &h));
+	assert_int_equal(rest.len, 0);
+	for (k = 0; k < (int)n; k++)
+		assert_int_equal(cp_decode(buf, (size_t)k, &d), CPE_MALFORMED);
+	buf[n] = 0;
+	assert_int_equal(cp_decode(buf, n + 1, &d), CPE_MALFORMED);
+
+	/* A count that disagrees, either way. */
+	n = hist_page(buf, sizeof buf, 0, 3, ent, off);
+	assert_int_equal(cp_decode(buf, n, &d), CPE_MALFORMED);
+	assert_int_equal(d.id, 12);
+	n = hist_page(buf, sizeof buf, 0, 1, ent, off);
+	assert_int_equal(cp_decode(buf, n, &d), CPE_MALFORMED);
+	/* An entry cut short: its text, or its fixed part. */
+	n = hist_page(buf, sizeof buf, 0, 1, ent, e1 - 1);
+	assert_int_equal(cp_decode(buf, n, &d), CPE_MALFORMED);
+	n = hist_page(buf, sizeof buf, 0, 1, ent, CP_HIST_ENTRY_MIN - 1);
+	assert_int_equal(cp_decode(buf, n, &d), CPE_MALFORMED);
+	rest.p = ent;
+	rest.len = e1 - 1;
+	assert_false(cp_hist_next(&rest, &h));
+	assert_int_equal(rest.len, e1 - 1);	/* nothing taken */
+	/* A text length past the page's end, with the count right. */
+	ent[e1 + 25] = 0;
+	ent[e1 + 26] = 1;
+	n = hist_page(buf, sizeof buf, 0, 2, ent, off);
+	assert_int_equal(cp_decode(buf, n, &d), CPE_MALFORMED);
+	ent[e1 + 26] = 0;
+	n = hist_page(buf, sizeof buf, 0, 2, ent, off);
+	assert_int_equal(cp_decode(buf, n, &d), CPE_NONE);
+	/* Unknown flag bits: an entry's, or the page's. */
+	for (k = 3; k < 8; k++) {
+		ent[e1 + 24] = (uint8_t)(CPHE_DELIVERED | 1 << k);
+		n = hist_page(buf, sizeof buf, 0, 2, ent, off);
+		assert_int_equal(cp_decode(buf, n, &d), CPE_MALFORMED);
+	}
+	ent[e1 + 24] = CPHE_DELIVERED;
+	for (k = 1; k < 8; k++) {
+		n = hist_page(buf, sizeof buf, (uint8_t)(1 << k), 2, ent, off);
+		assert_int_equal(cp_decode(buf, n, &d), CPE_MALFORMED);
+	}
+
+	/* An empty page: no entries, no more. */
+	n = hist_page(buf, sizeof buf, 0, 0, ent, 0);
+	assert_int_equal(n, 2 + 8 + 1 + 2);
+	assert_int_equal(cp_decode(buf, n, &d), CPE_NONE);
+	assert_int_equal(d.count, 0);
+	assert_int_equal(d.entries.len, 0);
+	rest = d.entries;
+	assert_false(cp_hist_next(&rest, &h));
+
+	/* A page of exactly CP_HISTORY_BYTES: three of the largest texts
+	 * and one entry that takes the rest. */
+	memset(text, 'x', sizeof text);
+	off = 0;
+	for (k = 0; k < 3; k++) {
+		h.sid = 2000 + (uint64_t)k;
+		h.flags = CPHE_OUT;
+		h.text.p = text;
+		h.text.len = CP_TEXT_MAX;
+		off += cp_hist_encode(ent + off, sizeof ent - off, &h);
+	}
+	h.sid = 2003;
+	h.text.len = CP_HISTORY_BYTES - off - CP_HIST_ENTRY_MIN;
+	assert_true(h.text.len <= CP_TEXT_MAX);
+	off += cp_hist_encode(ent + off, sizeof ent - off, &h);
+	assert_int_equal(off, CP_HISTORY_BYTES);
+	assert_int_equal(cp_hist_encode(ent, 0, &h), 0);
+	n = hist_page(buf, sizeof buf, CPH_MORE, 4, ent, off);
+	assert_int_equal(n, 2 + 8 + 1 + 2 + CP_HISTORY_BYTES);
+	assert_int_equal(hist_page(buf, n - 1, CPH_MORE, 4, ent, off), 0);
+	assert_int_equal(cp_decode(buf, n, &d), CPE_NONE);
+	assert_int_equal(d.count, 4);
+	rest = d.entries;
+	for (k = 0; k < 4; k++) {
+		assert_true(cp_hist_next(&rest, &h));
+		assert_int_equal(h.sid, 2000 + (uint64_t)k);
+		assert_int_equal(h.text.len, k < 3 ? CP_TEXT_MAX :
+		    CP_HISTORY_BYTES - 3 * (CP_HIST_ENTRY_MIN + CP_TEXT_MAX) -
+		    CP_HIST_ENTRY_MIN);
+	}
+	assert_int_equal(rest.len, 0);
+}
+
+/* SENT, READ_UPTO and CONTACTS_CHANGED. */
+static void
+test_sync_notices(void **state)
+{
+	uint8_t		buf[256];
+	struct cp_msg	m, d;
+	size_t		n, i;
+	unsigned int	b;
+
+	/* SENT: laid out as MESSAGE, the recipient where the sender was. */
+	memset(&m, 0, sizeof m);
+	m.type = CP_SENT;
+	m.sid = 77;
+	m.id = 0x0a0b0c0d0e0f1011ULL;
+	m.time = 1795626829000ULL;
+	m.nick = S("bob");
+	m.text = S("carbon copy");
+	n = cp_encode(buf, sizeof buf, &m);
+	assert_int_equal(n, 2 + 8 + 8 + 8 + 1 + 3 + 2 + 11);
+	assert_int_equal(buf[1], CP_SENT);
+	assert_int_equal(cp_decode(buf, n, &d), CPE_NONE);
+	assert_int_equal(d.sid, 77);
+	assert_int_equal(d.id, m.id);
+	assert_int_equal(d.time, m.time);
+	assert_memory_equal(d.nick.p, "bob", 3);
+	assert_memory_equal(d.text.p, "carbon copy", 11);
+	/* The same bytes as a MESSAGE from bob, but for the type. */
+	{
+		uint8_t	msg[256];
+
+		m.type = CP_MESSAGE;
+		assert_int_equal(cp_encode(msg, sizeof msg, &m), n);
+		assert_memory_equal(msg + 2, buf + 2, n - 2);
+	}
+	for (i = 0; i < n; i++)
+		assert_int_equal(cp_decode(buf, i, &d), CPE_MALFORMED);
+	assert_int_equal(cp_decode(buf, n + 1, &d), CPE_MALFORMED);
+
+	memset(&m, 0, sizeof m);
+	m.type = CP_READ_UPTO;
+	m.nick = S("alice");
+	m.sid = 0x8000000000000001ULL;
+	n = cp_encode(buf, sizeof buf, &m);
+	assert_int_equal(n, 2 + 1 + 5 + 8);
+	assert_int_equal(cp_decode(buf, n, &d), CPE_NONE);
+	assert_memory_equal(d.nick.p, "alice", 5);
+	assert_int_equal(d.sid, m.sid);
+	for (i = 0; i < n; i++)
+		assert_int_equal(cp_decode(buf, i, &d), CPE_MALFORMED);
+	assert_int_equal(cp_decode(buf, n + 1, &d), CPE_MALFORMED);
+
+	/* Every combination of the three lists; any other bit is not. */
+	memset(&m, 0, sizeof m);
+	m.type = CP_CONTACTS_CHANGED;
+	for (b = 0; b < 256; b++) {
+		m.flags = (uint8_t)b;
+		n = cp_encode(buf, sizeof buf, &m);
+		assert_int_equal(n, 3);
+		assert_int_equal(cp_decode(buf, n, &d),
+		    (b & ~CPL_ALL) == 0 ? CPE_NONE : CPE_MALFORMED);
+		if ((b & ~CPL_ALL) == 0)
+			assert_int_equal(d.flags, b);
+	}
+	m.flags = CPL_CONTACTS | CPL_BLOCKED;
+	n = cp_encode(buf, sizeof buf, &m);
+	assert_int_equal(cp_decode(buf, 2, &d), CPE_MALFORMED);
+	assert_int_equal(cp_decode(buf, 4, &d), CPE_MALFORMED);
+	assert_string_equal(cp_typename(CP_SENT), "SENT");
+	assert_string_equal(cp_typename(CP_READ_UPTO), "READ_UPTO");
+	assert_string_equal(cp_typename(CP_CONTACTS_CHANGED),
+	    "CONTACTS_CHANGED");
+}
+
 static void
 test_utf8(void **state)
 {
@@ -435,6 +723,9 @@ main(void)
 		cmocka_unit_test(test_roster),
 		cmocka_unit_test(test_login_device),
 		cmocka_unit_test(test_devices),
+		cmocka_unit_test(test_history_request),
+		cmocka_unit_test(test_history_page),
+		cmocka_unit_test(test_sync_notices),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_text_controls),
 		cmocka_unit_test(test_msgid),
