@@ -1,6 +1,7 @@
 /*
  * chatproto.c: libFuzzer target for every decoder in lib/chat/chatproto.c
- * (cp_decode, cp_entry_next, cp_utf8_ok, cp_text_check) and
+ * (cp_decode, cp_entry_next, cp_device_next, cp_hist_next, cp_utf8_ok,
+ * cp_text_check) and
  * lib/chat/nick.c: never reads out
  * of bounds; an accepted message encodes back to the same bytes; a name
  * nick_normalize() accepts is found by nick_lookup() under the same key, its
@@ -56,6 +57,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cp_msg	m;
 	struct cp_entry	e;
 	struct cp_device dv;
+	struct cp_hist	h;
 	struct cp_str	rest;
 	unsigned int	n = 0;
 
@@ -87,6 +89,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (n != m.count || rest.len != 0)
 			abort();
 	}
+	/* A page's entries: count of them, each of known flags, each
+	 * encoding back to its own bytes, and never more than a page. */
+	if (m.type == CP_HISTORY_PAGE) {
+		rest = m.entries;
+		while (cp_hist_next(&rest, &h)) {
+			if ((h.flags & ~CPHE_ALL) != 0 ||
+			    cp_hist_encode(buf, sizeof buf, &h) !=
+			    CP_HIST_ENTRY_MIN + h.text.len ||
+			    memcmp(buf, h.text.p - CP_HIST_ENTRY_MIN,
+			    CP_HIST_ENTRY_MIN + h.text.len) != 0)
+				abort();
+			n++;
+		}
+		if (n != m.count || rest.len != 0)
+			abort();
+	}
+	if (m.type == CP_HISTORY && m.value == 0)
+		abort();
 	if ((m.type == CP_LOGIN || m.type == CP_REGISTER) &&
 	    m.device.len == 0 && m.device.p != NULL)
 		abort();
