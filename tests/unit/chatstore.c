@@ -3,7 +3,9 @@
  * queue with duplicate ids, delivered and read cursors, owed receipts,
  * group commit, reopening, the queue index's tail, the upgrade of
  * version 1 and 2 stores, and that of a version 3 store whose accounts
- * look alike (nickname keys and skeletons).
+ * look alike (nickname keys and skeletons); the archive (schema 7): the
+ * upgrade of a version 6 store, history pages, expiry, the cap per
+ * conversation, and deleting an account with its name held.
  */
 #include <fcntl.h>
 #include <stdarg.h>
@@ -910,6 +912,592 @@ test_ahead(void **state)
 	assert_int_equal(store_user_get(f->st, "a", &u), 1);
 }
 
+/* What store_history() gave, in the order it gave it. */
+struct hseen {
+	uint64_t	sid, sender, rcpt, msgid, time;
+	char		text[16];
+};
+static struct hseen	hs[64];
+static int		nhs;
+
+static void
+hcollect(void *arg, const struct store_msg *m)
+{
+	struct hseen	*h = &hs[nhs++];
+
+	assert_true(nhs <= (int)(sizeof hs / sizeof hs[0]));
+	h->sid = m->sid;
+	h->sender = m->sender;
+	h->rcpt = m->rcpt;
+	h->msgid = m->msgid;
+	h->time = m->time;
+	assert_true(m->len < sizeof h->text);
+	memcpy(h->text, m->text, m->len);
+	h->text[m->len] = '\0';
+}
+
+/* store_history() into hs, checking the count it returns. */
+static int
+history(struct store *st, uint64_t user, uint64_t peer, uint64_t before,
+    int limit)
+{
+	int	n;
+
+	nhs = 0;
+	n = store_history(st, user, peer, before, limit, hcollect, NULL);
+	assert_int_equal(n, nhs);
+	return n;
+}
+
+/* One message from a to b at time t with text; its server id. */
+static uint64_t
+msg1(struct store *st, uint64_t a, uint64_t b, uint64_t msgid, uint64_t t,
+    const char *text)
+{
+	struct store_msg	m;
+
+	memset(&m, 0, sizeof m);
+	m.sender = a;
+	m.rcpt = b;
+	m.msgid = msgid;
+	m.time = t;
+	m.text = (const uint8_t *)text;
+	m.len = strlen(text);
+	assert_int_equal(store_msg_add(st, &m), 0);
+	return m.sid;
+}
+
+/* The tables of a version 6 store (before the archive), as that chatd
+ * made them. */
+#define V6_SCHEMA							\
+	"CREATE TABLE users (id INTEGER PRIMARY KEY, key TEXT NOT NULL"	\
+	" UNIQUE, nick TEXT NOT NULL, hash TEXT NOT NULL, created INTEGER"	\
+	" NOT NULL, last_seen INTEGER NOT NULL DEFAULT 0, delivered"	\
+	" INTEGER NOT NULL DEFAULT 0, skeleton TEXT, settings INTEGER NOT"	\
+	" NULL DEFAULT 6);"						\
+	"CREATE UNIQUE INDEX users_skeleton ON users(skeleton);"	\
+	"CREATE TABLE tokens (id INTEGER PRIMARY KEY, hash BLOB NOT NULL"	\
+	" UNIQUE, user INTEGER NOT NULL, created INTEGER NOT NULL,"	\
+	" last_used INTEGER NOT NULL, name TEXT NOT NULL DEFAULT '',"	\
+	" addr TEXT NOT NULL DEFAULT '');"				\
+	"CREATE INDEX tokens_user ON tokens(user);"			\
+	"CREATE TABLE registrations (addr TEXT NOT NULL, t INTEGER NOT"	\
+	" NULL);"							\
+	"CREATE INDEX registrations_addr ON registrations(addr, t);"	\
+	"CREATE TABLE contacts (user INTEGER NOT NULL, contact INTEGER NOT"	\
+	" NULL, state INTEGER NOT NULL DEFAULT 2, PRIMARY KEY (user,"	\
+	" contact)) WITHOUT ROWID;"					\
+	"CREATE INDEX contacts_rev ON contacts(contact);"		\
+	"CREATE TABLE blocks (user INTEGER NOT NULL, blocked INTEGER NOT"	\
+	" NULL, PRIMARY KEY (user, blocked)) WITHOUT ROWID;"		\
+	"CREATE TABLE messages (id INTEGER PRIMARY KEY, sender INTEGER NOT"	\
+	" NULL, msgid INTEGER NOT NULL, rcpt INTEGER NOT NULL, t INTEGER"	\
+	" NOT NULL, text BLOB NOT NULL, q INTEGER NOT NULL DEFAULT 1);"	\
+	"CREATE UNIQUE INDEX messages_dedupe ON messages(msgid, sender);"	\
+	"CREATE INDEX messages_queue ON messages(rcpt, id) WHERE q;"	\
+	"CREATE TABLE convs (rcpt INTEGER NOT NULL, sender INTEGER NOT NULL,"	\
+	" delivered INTEGER NOT NULL DEFAULT 0, read INTEGER NOT NULL"	\
+	" DEFAULT 0, told_delivered INTEGER NOT NULL DEFAULT 0, told_read"	\
+	" INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (rcpt, sender))"	\
+	" WITHOUT ROWID;"						\
+	"CREATE INDEX convs_sender ON convs(sender);"			\
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)"	\
+	" WITHOUT ROWID;"						\
+	"PRAGMA user_version = 6;"
+
+/* An integer from a query on f's database file, through its own
+ * connection. */
+static long long
+peek(struct fx *f, const char *q)
+{
+	char		 path[128];
+	sqlite3		*db;
+	sqlite3_stmt	*s;
+	long long	 v;
+
+	snprintf(path, sizeof path, "%s/%s", f->dir, STORE_FILE);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, q, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+/*
+ * A version 6 store, with delivered and undelivered messages (some of
+ * them read in time, never in the queue index), cursors, contacts and a
+ * block, opened by this chatd: version 7, every message is history at
+ * once, both ways and in order, the queues are what they were, and no
+ * account is locked.
+ */
+static void
+test_upgrade6(void **state)
+{
+	struct fx		*f = *state;
+	struct store_conv	 cv;
+	struct store_user	 u;
+	struct store_rel	 r;
+	uint8_t			 th[STORE_TOKEN_HASHLEN];
+	uint64_t		 id, i;
+	char			 err[256];
+	static const uint64_t	 ab[] = { 7, 6, 5, 3, 2, 1 };
+
+	/* a (1) has b's messages to 5, b (2) a's to 4, c (3) none. */
+	old_store(f, V6_SCHEMA
+	    "INSERT INTO users(id, key, nick, hash, created, delivered,"
+	    " skeleton, settings) VALUES (1, 'a', 'A', 'h', 1, 5, 'sa', 6),"
+	    " (2, 'b', 'b', 'h', 1, 4, 'sb', 7), (3, 'c', 'c', 'h', 1, 0,"
+	    " 'sc', 6), (4, 'd', 'd', 'h', 1, 0, 'sd', 6);"
+	    "INSERT INTO tokens(hash, user, created, last_used, name)"
+	    " VALUES (x'0101010101010101010101010101010101010101010101010101"
+	    "010101010101', 1, 1, 1, 'old phone');"
+	    "INSERT INTO contacts VALUES (1, 2, 2), (2, 1, 2), (3, 1, 1);"
+	    "INSERT INTO blocks VALUES (3, 4);"
+	    "INSERT INTO messages VALUES"
+	    " (1, 1, 101, 2, 1000, 'ab1', 0),"
+	    " (2, 2, 201, 1, 1001, 'ba2', 1),"
+	    " (3, 1, 102, 2, 1002, 'ab3', 1),"
+	    " (4, 1, 103, 3, 1003, 'ac4', 1),"
+	    " (5, 2, 202, 1, 1004, 'ba5', 1),"
+	    " (6, 1, 104, 2, 1005, 'ab6', 1),"
+	    " (7, 2, 203, 1, 1006, 'ba7', 1),"
+	    " (8, 3, 301, 1, 1007, 'ca8', 1),"
+	    " (9, 1, 105, 2, 1008, 'ab9', 0);"
+	    "INSERT INTO convs VALUES (2, 1, 3, 3, 3, 1), (1, 2, 5, 2, 5, 2);"
+	    "INSERT INTO meta VALUES ('sid_reserved', 100),"
+	    " ('queue_from', 100);");
+	/* Message 9 (a to b) was read within 200 ms: past b's cursor, but
+	 * never in the queue, as chatd 6 left it. */
+	f->st = store_open(f->dir, 0, err, sizeof err);
+	assert_non_null(f->st);
+	assert_int_equal(peek(f, "PRAGMA user_version"), 7);
+	assert_int_equal(peek(f, "SELECT count(*) FROM messages"), 9);
+	assert_int_equal(peek(f, "SELECT count(*) FROM sqlite_master WHERE"
+	    " type = 'index' AND name = 'messages_conv'"), 1);
+
+	/* Every message between a and b, newest first, either way asked. */
+	assert_int_equal(history(f->st, 1, 2, 0, 100), 7);
+	assert_int_equal(hs[0].sid, 9);
+	for (i = 0; i < 6; i++)
+		assert_int_equal(hs[i + 1].sid, ab[i]);
+	assert_int_equal(hs[0].sender, 1);
+	assert_int_equal(hs[0].rcpt, 2);
+	assert_int_equal(hs[0].msgid, 105);
+	assert_int_equal(hs[0].time, 1008);
+	assert_string_equal(hs[0].text, "ab9");
+	assert_int_equal(hs[1].sender, 2);
+	assert_int_equal(hs[1].rcpt, 1);
+	assert_string_equal(hs[1].text, "ba7");
+	assert_string_equal(hs[6].text, "ab1");
+	assert_int_equal(history(f->st, 2, 1, 0, 100), 7);
+	assert_int_equal(hs[0].sid, 9);
+	for (i = 0; i < 6; i++)
+		assert_int_equal(hs[i + 1].sid, ab[i]);
+	assert_int_equal(history(f->st, 3, 1, 0, 100), 2);
+	assert_int_equal(hs[0].sid, 8);
+	assert_int_equal(hs[1].sid, 4);
+	assert_int_equal(history(f->st, 1, 3, 0, 100), 2);
+	assert_int_equal(history(f->st, 2, 3, 0, 100), 0);
+	assert_int_equal(history(f->st, 4, 1, 0, 100), 0);
+
+	/* The queues as they were: b waits for 6 (9 was read), a for 7
+	 * and 8, c for 4. */
+	assert_int_equal(store_msg_queued(f->st, 2), 1);
+	assert_int_equal(store_msg_queued(f->st, 1), 2);
+	assert_int_equal(store_msg_queued(f->st, 3), 1);
+	assert_int_equal(store_msg_queued(f->st, 4), 0);
+	/* Cursors, accounts, tokens, contacts, blocks: untouched. */
+	assert_int_equal(store_conv_get(f->st, 2, 1, &cv), 1);
+	assert_int_equal(cv.delivered, 3);
+	assert_int_equal(cv.read, 3);
+	assert_int_equal(cv.told_read, 1);
+	assert_int_equal(store_conv_get(f->st, 1, 2, &cv), 1);
+	assert_int_equal(cv.read, 2);
+	for (i = 1; i <= 4; i++) {
+		assert_int_equal(store_user_by_id(f->st, i, &u), 1);
+		assert_int_equal(u.locked, 0);
+	}
+	assert_int_equal(store_user_get(f->st, "b", &u), 1);
+	assert_int_equal(u.delivered, 4);
+	assert_int_equal(u.settings, 7);
+	assert_int_equal(u.locked, 0);
+	memset(th, 1, sizeof th);
+	assert_int_equal(store_token_check(f->st, 1, th, 0, &id), 1);
+	assert_int_equal(store_contact_has(f->st, 1, 2), 1);
+	assert_int_equal(store_rel(f->st, 1, 3, &r), 0);
+	assert_int_equal(r.theirs, STORE_REQUESTED);
+	assert_int_equal(store_rel(f->st, 3, 4, &r), 0);
+	assert_int_equal(r.blocked, 1);
+	assert_true(store_sid_start(f->st) >= 100);
+	assert_int_equal(store_held(f->st, "a", "sa", 0), 0);
+
+	/* A new message joins the history after the old ones. */
+	id = msg1(f->st, 2, 1, 204, 2000, "new");
+	assert_int_equal(history(f->st, 1, 2, 0, 2), 2);
+	assert_int_equal(hs[0].sid, id);
+	assert_int_equal(hs[1].sid, 9);
+	assert_int_equal(store_commit(f->st), 0);
+	/* Opened again: nothing to upgrade, nothing lost. */
+	store_close(f->st);
+	f->st = store_open(f->dir, 0, err, sizeof err);
+	assert_non_null(f->st);
+	assert_int_equal(history(f->st, 1, 2, 0, 100), 8);
+	assert_int_equal(store_msg_queued(f->st, 1), 3);
+}
+
+/*
+ * History pages: newest first, at most limit, strictly below before,
+ * the same whichever side asks, never another conversation's.
+ */
+static void
+test_history_paging(void **state)
+{
+	struct fx	*f = *state;
+	uint64_t	 a, b, c, d, sids[30], before;
+	char		 text[16];
+	int		 i, k, page;
+
+	assert_int_equal(store_user_add(f->st, "a", "a", NULL, "h", 1, &a), 0);
+	assert_int_equal(store_user_add(f->st, "b", "b", NULL, "h", 1, &b), 0);
+	assert_int_equal(store_user_add(f->st, "c", "c", NULL, "h", 1, &c), 0);
+	assert_int_equal(store_user_add(f->st, "d", "d", NULL, "h", 1, &d), 0);
+	/* 30 between a and b, either way, among a's with c and b's with
+	 * d. */
+	for (i = 0; i < 30; i++) {
+		snprintf(text, sizeof text, "ab%d", i);
+		sids[i] = i % 3 == 1 ? msg1(f->st, b, a, 500 + (uint64_t)i,
+		    1000 + (uint64_t)i, text) : msg1(f->st, a, b,
+		    100 + (uint64_t)i, 1000 + (uint64_t)i, text);
+		if (i % 4 == 0)
+			msg1(f->st, c, a, 100 + (uint64_t)i, 1000 + (uint64_t)i,
+			    "ca");
+		if (i % 5 == 0)
+			msg1(f->st, b, d, 800 + (uint64_t)i,
+			    1000 + (uint64_t)i, "bd");
+	}
+	assert_int_equal(store_commit(f->st), 0);
+
+	/* Pages of 7 from the newest, each before the last one's oldest:
+	 * 7, 7, 7, 7, 2, then nothing. */
+	before = 0;
+	k = 29;
+	for (page = 0; page < 6; page++) {
+		assert_int_equal(history(f->st, page % 2 ? b : a,
+		    page % 2 ? a : b, before, 7), page < 4 ? 7 : page == 4 ?
+		    2 : 0);
+		for (i = 0; i < nhs; i++, k--) {
+			assert_int_equal(hs[i].sid, sids[k]);
+			snprintf(text, sizeof text, "ab%d", k);
+			assert_string_equal(hs[i].text, text);
+			if (k % 3 == 1) {
+				assert_int_equal(hs[i].sender, b);
+				assert_int_equal(hs[i].rcpt, a);
+				assert_int_equal(hs[i].msgid, 500 + (uint64_t)k);
+			} else {
+				assert_int_equal(hs[i].sender, a);
+				assert_int_equal(hs[i].rcpt, b);
+				assert_int_equal(hs[i].msgid, 100 + (uint64_t)k);
+			}
+			assert_int_equal(hs[i].time, 1000 + (uint64_t)k);
+		}
+		if (nhs > 0)
+			before = hs[nhs - 1].sid;
+	}
+	assert_int_equal(k, -1);
+	/* Everything in one page when the limit allows. */
+	assert_int_equal(history(f->st, b, a, 0, 64), 30);
+	assert_int_equal(hs[0].sid, sids[29]);
+	assert_int_equal(hs[29].sid, sids[0]);
+	/* before is exclusive, and need not be a message of the pair. */
+	assert_int_equal(history(f->st, a, b, sids[10], 64), 10);
+	assert_int_equal(hs[0].sid, sids[9]);
+	assert_int_equal(history(f->st, a, b, sids[10] + 1, 1), 1);
+	assert_int_equal(hs[0].sid, sids[10]);
+	assert_int_equal(history(f->st, a, b, sids[0], 64), 0);
+	assert_int_equal(history(f->st, a, b, 1, 64), 0);
+	assert_int_equal(history(f->st, a, b, UINT64_MAX, 1), 1);
+	assert_int_equal(hs[0].sid, sids[29]);
+	/* The other conversations are theirs alone. */
+	assert_int_equal(history(f->st, a, c, 0, 64), 8);
+	for (i = 0; i < nhs; i++)
+		assert_string_equal(hs[i].text, "ca");
+	assert_int_equal(history(f->st, d, b, 0, 64), 6);
+	/* Pairs with no messages, and oneself. */
+	assert_int_equal(history(f->st, c, d, 0, 64), 0);
+	assert_int_equal(history(f->st, b, c, 0, 64), 0);
+	assert_int_equal(history(f->st, a, a, 0, 64), 0);
+	assert_int_equal(history(f->st, a, 9999, 0, 64), 0);
+}
+
+/*
+ * Expiry: delivered messages accepted before t go, undelivered ones
+ * stay whatever their age; names held until before now are let go.
+ */
+static void
+test_history_expire(void **state)
+{
+	struct fx		*f = *state;
+	struct store_msg	 m;
+	uint64_t		 a, b, c, x, ab[5], ba[2], late[2];
+	int			 i;
+
+	assert_int_equal(store_user_add(f->st, "a", "a", "sa", "h", 1, &a), 0);
+	assert_int_equal(store_user_add(f->st, "b", "b", "sb", "h", 1, &b), 0);
+	assert_int_equal(store_user_add(f->st, "c", "c", "sc", "h", 1, &c), 0);
+	assert_int_equal(store_user_add(f->st, "x", "x", "sx", "h", 1, &x), 0);
+	for (i = 0; i < 5; i++)
+		ab[i] = msg1(f->st, a, b, 100 + (uint64_t)i, 1000 + (uint64_t)i,
+		    "old");
+	ba[0] = msg1(f->st, b, a, 200, 1005, "old");
+	ba[1] = msg1(f->st, b, a, 201, 1006, "old");
+	late[0] = msg1(f->st, a, b, 300, 5000, "new");
+	late[1] = msg1(f->st, c, a, 301, 5001, "new");
+	/* b has a's first three; a has all of b's and c's. */
+	assert_int_equal(store_user_delivered(f->st, b, ab[2]), 0);
+	assert_int_equal(store_user_delivered(f->st, a, late[1]), 0);
+	/* c's name held until 3000 and x's until 9000. */
+	assert_int_equal(store_user_delete(f->st, c, 3000), 1);
+	assert_int_equal(store_user_delete(f->st, x, 9000), 1);
+	assert_int_equal(store_commit(f->st), 0);
+	assert_int_equal(history(f->st, a, b, 0, 64), 8);
+
+	/* Before 3000: a's three delivered to b and b's two go; a's two
+	 * undelivered and the new one stay. */
+	assert_int_equal(store_history_expire(f->st, 3000, 2000), 5);
+	assert_int_equal(history(f->st, a, b, 0, 64), 3);
+	assert_int_equal(hs[0].sid, late[0]);
+	assert_int_equal(hs[1].sid, ab[4]);
+	assert_int_equal(hs[2].sid, ab[3]);
+	assert_int_equal(store_msg_get(f->st, ba[1], a, &m), 0);
+	assert_int_equal(store_msg_get(f->st, ab[2], b, &m), 0);
+	assert_int_equal(store_msg_get(f->st, ab[3], b, &m), 1);
+	assert_int_equal(store_msg_queued(f->st, b), 3);
+	/* Undelivered, however old: nothing more goes. */
+	assert_int_equal(store_history_expire(f->st, 1000000, 2000), 0);
+	assert_int_equal(history(f->st, a, b, 0, 64), 3);
+	assert_int_equal(store_msg_queued(f->st, b), 3);
+	/* Delivered now, they go when old enough: ab[3], ab[4] before
+	 * 4000, the new one only past 5000. */
+	assert_int_equal(store_user_delivered(f->st, b, late[0]), 0);
+	assert_int_equal(store_history_expire(f->st, 4000, 2000), 2);
+	assert_int_equal(history(f->st, a, b, 0, 64), 1);
+	assert_int_equal(store_history_expire(f->st, 5000, 2000), 0);
+	assert_int_equal(store_history_expire(f->st, 5001, 2000), 1);
+	assert_int_equal(history(f->st, a, b, 0, 64), 0);
+
+	/* Held names: c's until 3000, x's until 9000.  At 2000 both are
+	 * held; expiring at 3000 lets c's go (asked about an earlier
+	 * time, it is no longer there), x's stays. */
+	assert_int_equal(store_held(f->st, "c", "sc", 2000), 1);
+	assert_int_equal(store_held(f->st, "c", "sc", 3000), 0);
+	assert_int_equal(store_held(f->st, "x", "sx", 3000), 1);
+	assert_int_equal(store_history_expire(f->st, 0, 3000), 0);
+	assert_int_equal(store_held(f->st, "c", "sc", 2000), 0);
+	assert_int_equal(store_held(f->st, "zz", "sc", 2000), 0);
+	assert_int_equal(store_held(f->st, "x", "sx", 2000), 1);
+	assert_int_equal(store_held(f->st, "zz", "sx", 2000), 2);
+	assert_int_equal(store_history_expire(f->st, 0, 9000), 0);
+	assert_int_equal(store_held(f->st, "x", "sx", 2000), 0);
+	assert_int_equal(store_commit(f->st), 0);
+}
+
+/*
+ * The cap: a conversation over max keeps its newest max messages and
+ * any that are not delivered yet; others are not touched.
+ */
+static void
+test_history_trim(void **state)
+{
+	struct fx	*f = *state;
+	uint64_t	 a, b, c, ab[10], ba[5];
+	int		 i;
+
+	assert_int_equal(store_user_add(f->st, "a", "a", NULL, "h", 1, &a), 0);
+	assert_int_equal(store_user_add(f->st, "b", "b", NULL, "h", 1, &b), 0);
+	assert_int_equal(store_user_add(f->st, "c", "c", NULL, "h", 1, &c), 0);
+	/* 10 from a to b, then b's 5 answers: the newest 5 are b's. */
+	for (i = 0; i < 10; i++) {
+		ab[i] = msg1(f->st, a, b, 100 + (uint64_t)i, 1000 + (uint64_t)i,
+		    "ab");
+		if (i < 3)
+			msg1(f->st, a, c, 200 + (uint64_t)i, 1000 + (uint64_t)i,
+			    "ac");
+	}
+	for (i = 0; i < 5; i++)
+		ba[i] = msg1(f->st, b, a, 300 + (uint64_t)i, 2000 + (uint64_t)i,
+		    "ba");
+	/* b has a's first six; a has all of b's; c has nothing. */
+	assert_int_equal(store_user_delivered(f->st, b, ab[5]), 0);
+	assert_int_equal(store_user_delivered(f->st, a, ba[4]), 0);
+	assert_int_equal(store_commit(f->st), 0);
+
+	/* Over 5: a's six delivered go; its four undelivered stay beside
+	 * the newest five.  a and c (3, none delivered) are under it. */
+	assert_int_equal(store_history_trim(f->st, 5), 6);
+	assert_int_equal(history(f->st, a, b, 0, 64), 9);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(hs[i].sid, ba[4 - i]);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(hs[5 + i].sid, ab[9 - i]);
+	assert_int_equal(store_msg_queued(f->st, b), 4);
+	assert_int_equal(history(f->st, a, c, 0, 64), 3);
+	assert_int_equal(store_history_trim(f->st, 5), 0);
+	/* Delivered now: down to the newest five. */
+	assert_int_equal(store_user_delivered(f->st, b, ab[9]), 0);
+	assert_int_equal(store_history_trim(f->st, 5), 4);
+	assert_int_equal(history(f->st, b, a, 0, 64), 5);
+	assert_int_equal(hs[4].sid, ba[0]);
+	/* A cap of 2 reaches a and c's undelivered three: none goes. */
+	assert_int_equal(store_history_trim(f->st, 2), 3);
+	assert_int_equal(history(f->st, a, b, 0, 64), 2);
+	assert_int_equal(hs[0].sid, ba[4]);
+	assert_int_equal(hs[1].sid, ba[3]);
+	assert_int_equal(history(f->st, a, c, 0, 64), 3);
+	assert_int_equal(store_commit(f->st), 0);
+}
+
+static int	nusers;
+
+static void
+count_users(void *arg, const struct store_user *u)
+{
+	uint64_t	*gone = arg;
+
+	assert_int_not_equal(u->id, *gone);
+	nusers++;
+}
+
+/*
+ * Deleting an account takes everything of it and nothing of anyone
+ * else's; its key and skeleton are held until the time given.
+ */
+static void
+test_user_delete(void **state)
+{
+	struct fx		*f = *state;
+	struct store_user	 u;
+	struct store_conv	 cv;
+	struct store_rel	 r;
+	struct store_msg	 m;
+	uint8_t			 tha[STORE_TOKEN_HASHLEN];
+	uint8_t			 thb[STORE_TOKEN_HASHLEN];
+	uint64_t		 a, b, c, d, id, ab, ca, bc, a2;
+	char			 err[256];
+
+	memset(tha, 0xa, sizeof tha);
+	memset(thb, 0xb, sizeof thb);
+	assert_int_equal(store_user_add(f->st, "a", "A", "sa", "h", 1, &a), 0);
+	assert_int_equal(store_user_add(f->st, "b", "b", "sb", "h", 1, &b), 0);
+	assert_int_equal(store_user_add(f->st, "c", "c", "sc", "h", 1, &c), 0);
+	assert_int_equal(store_user_add(f->st, "d", "d", NULL, "h", 1, &d), 0);
+	assert_int_equal(store_token_add(f->st, a, tha, 5, "a's", "", &id), 0);
+	assert_int_equal(store_token_add(f->st, b, thb, 5, "b's", "", &id), 0);
+	/* a and b contacts; c asked a; b and c contacts; a blocked d, d
+	 * blocked a, d blocked c. */
+	assert_int_equal(store_contact_add(f->st, a, b), 0);
+	assert_int_equal(store_contact_add(f->st, b, a), 0);
+	assert_int_equal(store_contact_set(f->st, c, a, STORE_REQUESTED), 0);
+	assert_int_equal(store_contact_add(f->st, b, c), 0);
+	assert_int_equal(store_contact_add(f->st, c, b), 0);
+	assert_int_equal(store_block_add(f->st, a, d), 0);
+	assert_int_equal(store_block_add(f->st, d, a), 0);
+	assert_int_equal(store_block_add(f->st, d, c), 0);
+	/* Messages either way, with cursors; b's with c. */
+	ab = msg1(f->st, a, b, 100, 1000, "ab");
+	msg1(f->st, b, a, 200, 1001, "ba");
+	ca = msg1(f->st, c, a, 300, 1002, "ca");
+	bc = msg1(f->st, b, c, 201, 1003, "bc");
+	msg1(f->st, c, b, 301, 1004, "cb");
+	memset(&cv, 0, sizeof cv);
+	cv.rcpt = b;
+	cv.sender = a;
+	cv.delivered = cv.read = ab;
+	assert_int_equal(store_conv_put(f->st, &cv), 0);
+	cv.rcpt = a;
+	cv.sender = c;
+	cv.delivered = cv.read = ca;
+	assert_int_equal(store_conv_put(f->st, &cv), 0);
+	cv.rcpt = c;
+	cv.sender = b;
+	cv.delivered = cv.read = bc;
+	assert_int_equal(store_conv_put(f->st, &cv), 0);
+	/* One more to an online b, still in the tail (not yet in the
+	 * queue index) when a goes. */
+	online(f->st, a, b, 1, 1005, 101);
+	assert_int_equal(store_commit(f->st), 0);
+
+	assert_int_equal(store_user_delete(f->st, a, 5000), 1);
+	assert_int_equal(store_user_delete(f->st, a, 5000), 0);
+	assert_int_equal(store_user_delete(f->st, 9999, 5000), 0);
+	assert_int_equal(store_commit(f->st), 0);
+
+	/* Nothing of a's. */
+	assert_int_equal(store_user_by_id(f->st, a, &u), 0);
+	assert_int_equal(store_user_get(f->st, "a", &u), 0);
+	assert_int_equal(store_token_check(f->st, a, tha, 0, &id), 0);
+	assert_int_equal(store_rel(f->st, b, a, &r), 0);
+	assert_true(r.mine == STORE_NONE && r.theirs == STORE_NONE &&
+	    !r.blocked && !r.blocked_by);
+	assert_int_equal(store_rel(f->st, c, a, &r), 0);
+	assert_int_equal(r.mine, STORE_NONE);
+	assert_int_equal(store_rel(f->st, d, a, &r), 0);
+	assert_true(!r.blocked && !r.blocked_by);
+	assert_int_equal(store_conv_get(f->st, b, a, &cv), 0);
+	assert_int_equal(store_conv_get(f->st, a, c, &cv), 0);
+	assert_int_equal(history(f->st, b, a, 0, 64), 0);
+	assert_int_equal(history(f->st, c, a, 0, 64), 0);
+	assert_int_equal(history(f->st, a, b, 0, 64), 0);
+	assert_int_equal(store_msg_get(f->st, ab, b, &m), 0);
+	memset(&m, 0, sizeof m);
+	m.sender = a;
+	m.msgid = 100;
+	assert_int_equal(store_msg_find(f->st, &m), 0);
+	assert_int_equal(store_msg_queued(f->st, b), 1);	/* c's */
+	assert_int_equal(peek(f, "SELECT count(*) FROM messages"), 2);
+
+	/* Everyone else's as it was. */
+	assert_int_equal(store_user_by_id(f->st, b, &u), 1);
+	assert_int_equal(store_token_check(f->st, b, thb, 0, &id), 1);
+	nusers = 0;
+	assert_int_equal(store_contacts(f->st, b, count_users, &a), 1);
+	assert_int_equal(store_contact_has(f->st, b, c), 1);
+	nusers = 0;
+	assert_int_equal(store_requests(f->st, a, count_users, &a), 0);
+	assert_int_equal(store_blocks(f->st, d, count_users, &a), 1);
+	assert_int_equal(store_rel(f->st, d, c, &r), 0);
+	assert_int_equal(r.blocked, 1);
+	assert_int_equal(store_conv_get(f->st, c, b, &cv), 1);
+	assert_int_equal(cv.read, bc);
+	assert_int_equal(history(f->st, b, c, 0, 64), 2);
+	assert_int_equal(store_msg_queued(f->st, c), 1);
+
+	/* Held until 5000: its key (1), its skeleton (2); then free. */
+	assert_int_equal(store_held(f->st, "a", "sa", 4999), 1);
+	assert_int_equal(store_held(f->st, "a", NULL, 4999), 1);
+	assert_int_equal(store_held(f->st, "a2", "sa", 4999), 2);
+	assert_int_equal(store_held(f->st, "b", "sb", 4999), 0);
+	assert_int_equal(store_held(f->st, "a", "sa", 5000), 0);
+	assert_int_equal(store_user_add(f->st, "a", "a", "sz", "h", 4999,
+	    &a2), 1);
+	assert_int_equal(store_user_add(f->st, "a2", "a2", "sa", "h", 4999,
+	    &a2), 2);
+	assert_int_equal(store_user_add(f->st, "a2", "a2", NULL, "h", 4999,
+	    &a2), 0);
+	/* The hold survives a restart. */
+	store_close(f->st);
+	f->st = store_open(f->dir, 0, err, sizeof err);
+	assert_non_null(f->st);
+	assert_int_equal(store_held(f->st, "a", "sa", 4999), 1);
+	assert_int_equal(store_user_add(f->st, "a", "A", "sa", "h", 5000,
+	    &id), 0);
+	assert_true(id != a);
+	assert_int_equal(history(f->st, id, b, 0, 64), 0);
+	assert_int_equal(store_commit(f->st), 0);
+}
+
 int
 main(void)
 {
@@ -928,6 +1516,15 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_ahead, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tail_reopen, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade6, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_history_paging, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_history_expire, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_history_trim, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_user_delete, setup,
 		    teardown),
 	};
 
