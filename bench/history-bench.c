@@ -17,7 +17,8 @@
  *
  * chatd (PID) must run with cheap Argon2 parameters and without the
  * message and history rates (msg_rate = 0, history_rate = 0, addr_enable
- * = no): the bench measures the work of a page, not the rate limits.  It
+ * = no; pair_quota high): the bench measures the work of a page, not the
+ * limits.  It
  * registers the accounts PREFIXa and PREFIXb, so its state folder starts
  * empty.  chatd's CPU (utime + stime of every thread, /proc/PID/stat)
  * is read before and after each round of -f fetches; a round should
@@ -114,10 +115,12 @@ bad:
 	exit(1);
 }
 
-/* Stop the loop with exit status rc and a message. */
+/* Stop the loop with exit status 1 and a message. */
 static void
 hb_fail(const char *what, const char *detail)
 {
+	if (hb.rc != 0)
+		return;		/* the first failure says it */
 	fprintf(stderr, "history-bench: %s%s%s\n", what,
 	    detail != NULL ? ": " : "", detail != NULL ? detail : "");
 	hb.rc = 1;

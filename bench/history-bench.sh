@@ -17,8 +17,9 @@
 # client are pinned to (empty: not pinned).  chatd runs on a private
 # config: cheap Argon2, and no message or history rate (msg_rate and
 # history_rate 0, addr_enable no: the bench measures a page's work, not
-# the limits that space a real client's pages), no cap per conversation
-# (history_max 0, so the MSGS messages all stay).
+# the limits that space a real client's pages; pair_quota at its
+# highest, for a receiver that falls behind on a busy machine), no cap
+# per conversation (history_max 0, so the MSGS messages all stay).
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -46,7 +47,7 @@ XDG_CONFIG_HOME=$T
 export XDG_CONFIG_HOME
 
 printf '[accounts]\nargon2_ops = 1\nargon2_mem_kib = 8\n[limits]\n'\
-'msg_rate = 0\nhistory_rate = 0\naddr_enable = no\n[store]\nfsync = %s\nhistory_max = 0\n'\
+'msg_rate = 0\nhistory_rate = 0\naddr_enable = no\npair_quota = 10000000\n[store]\nfsync = %s\nhistory_max = 0\n'\
 'queue_max = 10000000\n' "$FSYNC" >"$T/chatd.ini"
 start chatd "$CHATD" -c "$T/chatd.ini" -D "$T/state" -l 127.0.0.1 -p 0
 
