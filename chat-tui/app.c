@@ -36,8 +36,7 @@ const char *const app_help[] = {
 	"  letters          find a contact: Enter opens the best match",
 	"  Enter, Delete    on a request (under Requests): accept, decline",
 	"In a conversation: type, Enter sends; Esc goes back to the list.",
-	"  Alt+Enter        new line; a paste is one message",
-	"  Up/Down          older / newer lines you sent",
+	"  Alt+Enter        new line (a paste is one message); Up/Down: lines sent",
 	"  Tab              complete a nickname; else the list",
 	"  Left/Right, Home/End, Ctrl-A/E/W/U/K/Y  move and edit",
 	"Anywhere:",
@@ -45,12 +44,14 @@ const char *const app_help[] = {
 	"  Alt+1..9  Ctrl-N/Ctrl-P  Alt+A   a conversation: by place, next/",
 	"                   previous, next with unread messages",
 	"  PageUp/PageDown  scroll; PageUp at the top fetches older messages",
-	"  F1 or /help      this help;  Ctrl-L redraw;  Ctrl-C or /quit leave",
+	"  F1, /help: this; F2: a group's members; Ctrl-L redraw; Ctrl-C, /quit leave",
 	"Commands: /query NICK (/open)  /close  /msg NICK TEXT  /who  /passwd",
 	"  /add NICK  ask NICK to be a contact;  /del NICK  /away [TEXT]  /back",
 	"  /accept NICK  /decline NICK  /block NICK  /unblock NICK  /blocked",
 	"  /settings [visible|receipts|typing on|off]  /visible on|off",
-	"Message states: sending, accepted, delivered, read.",
+	"Groups: /create #NAME  /query #NAME  /invite NICK  /kick NICK  /topic TEXT",
+	"  /members  /mute  /unmute  /leave (asks: keep its history?) or --delete",
+	"States: sending, accepted, delivered, read; in a group: read 2/3.",
 	NULL
 };
 
@@ -201,11 +202,29 @@ app_listed(const struct model_conv *c)
 	return !c->blocked && !(c->declined && !c->contact);
 }
 
-/* Is it in the Requests section? */
+/* Is it in the Requests section?  A stranger's request, or an
+ * invitation to a group. */
 static int
 app_is_request(const struct model_conv *c)
 {
+	if (c->group)
+		return c->invited && !c->member;
 	return c->request && !c->contact && app_listed(c);
+}
+
+/* Is it a group we are in, and so may write to and ask about? */
+static int
+app_in_group(const struct model_conv *c)
+{
+	return c != NULL && c->group && c->member;
+}
+
+/* Is the member list shown beside the open conversation? */
+int
+app_members_shown(const struct app *a)
+{
+	return a->members && a->model.open != NULL && a->model.open->group &&
+	    !a->help;
 }
 
 /* The listed conversations matching filter, requests last; how many. */
@@ -340,6 +359,9 @@ app_open(struct app *a, struct model_conv *c)
 	a->help = 0;
 	a->pick = NULL;
 	a->focus = APP_FOCUS_INPUT;
+	/* The member list shown beside it is asked for again. */
+	if (a->members && app_in_group(c) && a->net != NULL)
+		a->netops->group(a->net, CPG_MEMBERS, c->nick, NULL, NULL);
 	/* Text left by Esc comes back if nothing else was typed since. */
 	if (a->draft != NULL && a->edit.len == 0) {
 		edit_set(&a->edit, a->draft);
@@ -433,6 +455,14 @@ app_contacts_cmd(struct app *a, const char *cmd, enum net_contacts_op op,
 static void
 app_accept(struct app *a, struct model_conv *c, int open)
 {
+	if (c->group) {
+		if (a->net == NULL || a->netops->group(a->net, CPG_ACCEPT,
+		    c->nick, NULL, NULL) == -1)
+			app_notice(a, "/accept: not connected");
+		else
+			app_notice(a, "joining %s...", c->nick);
+		return;
+	}
 	if (app_contacts_cmd(a, "accept", NET_ACCEPT, c->nick) == -1)
 		return;
 	if (open)
@@ -444,6 +474,14 @@ app_accept(struct app *a, struct model_conv *c, int open)
 static void
 app_decline(struct app *a, struct model_conv *c)
 {
+	if (c->group) {
+		if (a->net == NULL || a->netops->group(a->net, CPG_DECLINE,
+		    c->nick, NULL, NULL) == -1)
+			app_notice(a, "/decline: not connected");
+		else
+			app_notice(a, "declining %s...", c->nick);
+		return;
+	}
 	if (app_contacts_cmd(a, "decline", NET_DECLINE, c->nick) == 0)
 		app_notice(a, "declining %s...", c->nick);
 }
@@ -529,6 +567,11 @@ app_older(struct app *a)
 		app_notice(a, "no older messages on the server");
 		return;
 	}
+	if (c->group && !c->member) {
+		app_notice(a, "you are not in %s: the server keeps its history "
+		    "for its members", c->nick);
+		return;
+	}
 	if ((c->hist_busy && c->hist_older) || c->hist_want == 2)
 		return;
 	c->hist_want = 2;
@@ -601,6 +644,190 @@ app_hist_merge(struct app *a, struct model_conv *c, const struct net_hist *h)
 	}
 }
 
+/* Is nick us? */
+static int
+app_is_self(const struct app *a, const char *nick)
+{
+	char	k1[NICK_MAX_BYTES], k2[NICK_MAX_BYTES];
+
+	model_key(nick, k1, NULL);
+	model_key(a->model.self, k2, NULL);
+	return strcmp(k1, k2) == 0;
+}
+
+/* Ask for the open group's members, if they are shown. */
+static void
+app_members_refresh(struct app *a, struct model_conv *c)
+{
+	if (a->members && c == a->model.open && app_in_group(c) &&
+	    a->net != NULL)
+		a->netops->group(a->net, CPG_MEMBERS, c->nick, NULL, NULL);
+}
+
+/*
+ * Merge a group's message or event into c, once: ours by our id (this
+ * device's, or another's carbon), the rest by the server's id and text.
+ * live: it arrives now (GMESSAGE), so it counts as unread unless the
+ * group is muted, and an event changes what the group is (topic,
+ * members, whether we are in it); else it is the group's history, whose
+ * unread messages the server's group list has counted.  1 if it is new.
+ */
+static int
+app_gmerge(struct app *a, struct model_conv *c, const struct net_gmsg *g,
+    int live)
+{
+	struct model_conv	*mc;
+	struct model_msg	*m;
+	int			 own = app_is_self(a, g->from);
+	int			 shown = c == a->model.open;
+
+	if (own && g->event == CPGE_TEXT) {
+		if ((m = model_find_sent(&a->model, g->msgid, &mc)) != NULL &&
+		    mc == c) {
+			if (m->sid == 0 && m->time_ms != g->time_ms)
+				m = model_retime(c, m, g->time_ms);
+			if (m->sid == 0) {
+				m->sid = g->sid;
+				history_sid(&a->hist, c, m);
+			}
+			if (model_advance(m, MODEL_ACCEPTED))
+				history_state(&a->hist, c, m);
+			return 0;
+		}
+		if (!app_room(a, c, g->time_ms))
+			return 0;
+		m = model_add(&a->model, c, g->msgid, g->time_ms, 1,
+		    MODEL_ACCEPTED, g->text, g->len);
+		m->sid = g->sid;
+		m->queued = 1;
+		m->from = xstrdup(g->from);
+		history_msg(&a->hist, c, m);
+		history_sid(&a->hist, c, m);
+		return 1;
+	}
+	m = model_find_received(c, g->sid);
+	if (m != NULL && m->len == g->len && memcmp(m->text, g->text,
+	    g->len) == 0)
+		return 0;
+	if (!app_room(a, c, g->time_ms))
+		return 0;
+	m = model_add(&a->model, c, g->sid, g->time_ms, 0, MODEL_RECEIVED,
+	    g->text, g->len);
+	m->from = xstrdup(g->from);
+	m->event = g->event;
+	/* Only others' messages, arriving now, in a group not muted, are
+	 * unread; model_add counted every message out of view. */
+	if (!shown && c->unread > 0 && (!live || own ||
+	    g->event != CPGE_TEXT || (c->gflags & CPGM_MUTED)))
+		c->unread--;
+	if (!live || own)
+		m->read_sent = 1;
+	history_msg(&a->hist, c, m);
+	return 1;
+}
+
+/* What a group event arriving now changes: topic, members, us in it. */
+static void
+app_gevent(struct app *a, struct model_conv *c, const struct net_gmsg *g)
+{
+	int	me = app_is_self(a, g->text);
+
+	switch (g->event) {
+	case CPGE_TOPIC:
+		model_set_topic(c, g->text);
+		break;
+	case CPGE_CREATED:
+		if (app_is_self(a, g->from))
+			c->member = 1;
+		break;
+	case CPGE_JOINED:
+		if (me) {
+			c->member = 1;
+			c->invited = 0;
+		}
+		break;
+	case CPGE_LEFT:
+	case CPGE_REMOVED:
+		if (me) {
+			c->member = 0;
+			model_set_members(c, NULL, 0);
+		}
+		break;
+	case CPGE_OWNER:
+	case CPGE_ADMIN:
+	case CPGE_UNADMIN:
+		/* Our own role is in the next answer about the group. */
+		if (me && a->net != NULL)
+			a->netops->group(a->net, CPG_MEMBERS, c->nick, NULL,
+			    NULL);
+		break;
+	}
+	if (g->event != CPGE_TEXT)
+		app_members_refresh(a, c);
+}
+
+/* A group event as its line shows it. */
+void
+app_event_text(const struct model_msg *m, char *buf, size_t len)
+{
+	const char	*from = m->from != NULL ? m->from : "?";
+
+	switch (m->event) {
+	case CPGE_CREATED:
+		snprintf(buf, len, "* %s created %s", from, m->text);
+		break;
+	case CPGE_JOINED:
+		if (strcmp(from, m->text) == 0)
+			snprintf(buf, len, "* %s joined", m->text);
+		else
+			snprintf(buf, len, "* %s joined (invited by %s)",
+			    m->text, from);
+		break;
+	case CPGE_LEFT:
+		snprintf(buf, len, "* %s left", m->text);
+		break;
+	case CPGE_REMOVED:
+		snprintf(buf, len, "* %s removed %s", from, m->text);
+		break;
+	case CPGE_TOPIC:
+		if (m->len == 0)
+			snprintf(buf, len, "* %s cleared the topic", from);
+		else
+			snprintf(buf, len, "* %s set the topic: %s", from,
+			    m->text);
+		break;
+	case CPGE_ADMIN:
+		snprintf(buf, len, "* %s made %s an admin", from, m->text);
+		break;
+	case CPGE_UNADMIN:
+		snprintf(buf, len, "* %s made %s a member again", from,
+		    m->text);
+		break;
+	case CPGE_OWNER:
+		snprintf(buf, len, "* %s handed the group to %s", from,
+		    m->text);
+		break;
+	default:
+		snprintf(buf, len, "* %s: %s", from, m->text);
+		break;
+	}
+}
+
+/* The state of a sent message as its line ends. */
+void
+app_state_text(const struct model_msg *m, char *buf, size_t len)
+{
+	if (m->state == MODEL_FAILED)
+		snprintf(buf, len, "failed: %s", m->error != NULL ? m->error :
+		    "refused");
+	else if (m->g_of > 0 && m->g_read > 0)
+		snprintf(buf, len, "read %u/%u", m->g_read, m->g_of);
+	else if (m->g_of > 0 && m->g_delivered > 0)
+		snprintf(buf, len, "delivered %u/%u", m->g_delivered, m->g_of);
+	else
+		snprintf(buf, len, "%s", model_statename(m->state));
+}
+
 /* Send text to the open conversation; with none, it stays in the input line. */
 static void
 app_send(struct app *a, const char *text)
@@ -611,6 +838,14 @@ app_send(struct app *a, const char *text)
 		a->focus = APP_FOCUS_LIST;
 		app_notice(a, "no conversation open: pick a contact "
 		    "(Up/Down, Enter); your text stays");
+		return;
+	}
+	if (a->model.open->group && !a->model.open->member) {
+		if (a->edit.len == 0)
+			edit_set(&a->edit, text);
+		app_notice(a, "you are not in %s%s; your text stays",
+		    a->model.open->nick, a->model.open->invited ?
+		    " yet: /accept joins it" : "");
 		return;
 	}
 	app_send_to(a, a->model.open, text);
@@ -725,6 +960,177 @@ app_settings_cmd(struct app *a, const char *cmd, const char *arg)
 		app_notice(a, "/%s: not connected", cmd);
 }
 
+/* F2: the member list beside a group, on or off. */
+static void
+app_toggle_members(struct app *a)
+{
+	a->members = !a->members;
+	if (!a->members)
+		return;
+	if (a->model.open == NULL || !a->model.open->group)
+		app_notice(a, "F2 shows a group's members beside it: open a "
+		    "group (/query #NAME)");
+	else if (!a->model.open->member)
+		app_notice(a, "you are not in %s", a->model.open->nick);
+	else
+		app_members_refresh(a, a->model.open);
+}
+
+/* The open group for a command about it; NULL with a notice. */
+static struct model_conv *
+app_open_group(struct app *a, const char *cmd)
+{
+	struct model_conv	*c = a->model.open;
+
+	if (c == NULL || !c->group) {
+		app_notice(a, "/%s: open a group first (/query #NAME)", cmd);
+		return NULL;
+	}
+	if (!c->member) {
+		app_notice(a, "/%s: you are not in %s", cmd, c->nick);
+		return NULL;
+	}
+	return c;
+}
+
+/* Send a group request, or say it cannot go. */
+static int
+app_group_req(struct app *a, const char *cmd, enum cp_group_op op,
+    const char *group, const char *target, const char *text)
+{
+	if (a->net == NULL || a->netops->group(a->net, op, group, target,
+	    text) == -1) {
+		app_notice(a, "/%s: not connected", cmd);
+		return -1;
+	}
+	return 0;
+}
+
+/* Leave the group named in a->leaving (asked, or --delete/--keep). */
+static void
+app_leave(struct app *a, int delete)
+{
+	a->leave_delete = delete;
+	if (app_group_req(a, "leave", CPG_LEAVE, a->leaving, NULL, NULL) == 0)
+		app_notice(a, "leaving %s...", a->leaving);
+	else
+		a->leaving[0] = '\0';
+}
+
+/* The group commands; 1 if cmd was one. */
+static int
+app_group_cmd(struct app *a, const char *cmd, const char *arg)
+{
+	struct model_conv	*c;
+	char			 key[NICK_MAX_BYTES];
+	static const struct {
+		const char		*name;
+		enum cp_group_op	 op;
+		const char		*doing;
+	} nick_ops[] = {
+		{ "invite",	CPG_INVITE,	"inviting" },
+		{ "kick",	CPG_KICK,	"removing" },
+	}, plain_ops[] = {
+		{ "mute",	CPG_MUTE,	"muting" },
+		{ "unmute",	CPG_UNMUTE,	"unmuting" },
+	};
+	size_t			 i;
+
+	if (strcmp(cmd, "create") == 0) {
+		if (*arg == '\0' || arg[0] != '#')
+			app_notice(a, "usage: /create #NAME");
+		else if (model_key(arg, key, NULL) == -1)
+			app_notice(a, "/create: \"%s\" is not a group name (# "
+			    "and a name as nicknames are)", arg);
+		else if (app_group_req(a, cmd, CPG_CREATE, arg, NULL,
+		    NULL) == 0)
+			app_notice(a, "creating %s...", arg);
+		return 1;
+	}
+	for (i = 0; i < sizeof nick_ops / sizeof nick_ops[0]; i++) {
+		if (strcmp(cmd, nick_ops[i].name) != 0)
+			continue;
+		if ((c = app_open_group(a, cmd)) == NULL)
+			return 1;
+		if (*arg == '\0')
+			app_notice(a, "usage: /%s NICK", cmd);
+		else if (model_key(arg, key, NULL) == -1 || arg[0] == '#')
+			app_notice(a, "/%s: \"%s\" is not a nickname", cmd,
+			    arg);
+		else if (app_group_req(a, cmd, nick_ops[i].op, c->nick, arg,
+		    NULL) == 0) {
+			snprintf(a->gtarget, sizeof a->gtarget, "%s", arg);
+			app_notice(a, "%s %s...", nick_ops[i].doing, arg);
+		}
+		return 1;
+	}
+	for (i = 0; i < sizeof plain_ops / sizeof plain_ops[0]; i++) {
+		if (strcmp(cmd, plain_ops[i].name) != 0)
+			continue;
+		if ((c = app_open_group(a, cmd)) != NULL &&
+		    app_group_req(a, cmd, plain_ops[i].op, c->nick, NULL,
+		    NULL) == 0)
+			app_notice(a, "%s %s...", plain_ops[i].doing, c->nick);
+		return 1;
+	}
+	if (strcmp(cmd, "topic") == 0) {
+		if ((c = app_open_group(a, cmd)) == NULL)
+			return 1;
+		if (*arg == '\0')
+			app_notice(a, c->topic != NULL ? "topic of %s: %s" :
+			    "%s has no topic: /topic TEXT sets one", c->nick,
+			    c->topic);
+		else if (app_group_req(a, cmd, CPG_TOPIC, c->nick, NULL,
+		    arg) == 0)
+			app_notice(a, "setting the topic of %s...", c->nick);
+		return 1;
+	}
+	if (strcmp(cmd, "members") == 0) {
+		if ((c = app_open_group(a, cmd)) != NULL &&
+		    app_group_req(a, cmd, CPG_MEMBERS, c->nick, NULL,
+		    NULL) == 0) {
+			a->members = 1;
+			a->members_notice = 1;
+		}
+		return 1;
+	}
+	if (strcmp(cmd, "leave") == 0) {
+		if ((c = app_open_group(a, cmd)) == NULL)
+			return 1;
+		snprintf(a->leaving, sizeof a->leaving, "%s", c->nick);
+		if (strcmp(arg, "--delete") == 0)
+			app_leave(a, 1);
+		else if (strcmp(arg, "--keep") == 0)
+			app_leave(a, 0);
+		else if (*arg != '\0') {
+			app_notice(a, "usage: /leave [--delete | --keep]");
+			a->leaving[0] = '\0';
+		} else {
+			app_ask(a, APP_PROMPT_LEAVE);
+			snprintf(a->question, sizeof a->question,
+			    "leave %.60s and delete its messages here too? "
+			    "(y/n, Esc: stay) ", c->nick);
+		}
+		return 1;
+	}
+	/* /accept #NAME, /decline #NAME: an invitation. */
+	if ((strcmp(cmd, "accept") == 0 || strcmp(cmd, "decline") == 0) &&
+	    arg[0] == '#') {
+		if (model_key(arg, key, NULL) == -1) {
+			app_notice(a, "/%s: \"%s\" is not a group name", cmd,
+			    arg);
+			return 1;
+		}
+		c = model_conv(&a->model, arg, 1);
+		if (cmd[0] == 'a')
+			app_accept(a, c, 1);
+		else
+			app_decline(a, c);
+		return 1;
+	}
+	return 0;
+}
+
 /* Run a /command. */
 static void
 app_command(struct app *a, char *line)
@@ -763,6 +1169,9 @@ app_command(struct app *a, char *line)
 			app_notice(a, "usage: /msg NICK TEXT");
 		else if (model_key(arg, key, NULL) == -1)
 			app_notice(a, "/msg: \"%s\" is not a nickname", arg);
+		else if (arg[0] == '#' &&
+		    !app_in_group(model_conv(&a->model, arg, 0)))
+			app_notice(a, "/msg: you are not in %s", arg);
 		else {
 			app_send_to(a, model_conv(&a->model, arg, 1), text);
 			app_notice(a, "sent to %s", arg);
@@ -785,6 +1194,8 @@ app_command(struct app *a, char *line)
 		    a->away ? arg : "");
 	} else if (strcmp(cmd, "passwd") == 0) {
 		app_ask(a, APP_PROMPT_PASSWD_OLD);
+	} else if (app_group_cmd(a, cmd, arg)) {
+		;
 	} else {
 		for (i = 0; i < sizeof app_nick_cmds / sizeof app_nick_cmds[0];
 		    i++)
@@ -942,6 +1353,10 @@ app_global(struct app *a, const struct keys_event *ev)
 		a->help = 1;
 		return 1;
 	}
+	if (ev->key == KEYS_F1 + 1 && ev->mods == 0) {
+		app_toggle_members(a);
+		return 1;
+	}
 	return 0;
 }
 
@@ -1044,11 +1459,21 @@ app_prompt_key(struct app *a, const struct keys_event *ev)
 	char	err[256], key[NICK_MAX_BYTES];
 	int	yes;
 
-	if (a->prompt == APP_PROMPT_REGISTER || a->prompt == APP_PROMPT_CONFIRM) {
+	if (a->prompt == APP_PROMPT_REGISTER || a->prompt == APP_PROMPT_CONFIRM ||
+	    a->prompt == APP_PROMPT_LEAVE) {
 		if (ev->key != 'y' && ev->key != 'Y' && ev->key != 'n' &&
 		    ev->key != 'N' && ev->key != KEYS_ESC)
 			return;
 		yes = ev->key == 'y' || ev->key == 'Y';
+		if (a->prompt == APP_PROMPT_LEAVE) {
+			a->prompt = APP_PROMPT_NONE;
+			a->model.notice[0] = '\0';
+			if (ev->key == KEYS_ESC)
+				a->leaving[0] = '\0';
+			else
+				app_leave(a, yes);
+			return;
+		}
 		if (a->prompt == APP_PROMPT_CONFIRM) {
 			a->prompt = APP_PROMPT_NONE;
 			if (yes)
@@ -1155,7 +1580,7 @@ static void
 app_typing(struct app *a)
 {
 	if (!a->conf->typing || a->net == NULL || a->model.open == NULL ||
-	    a->focus != APP_FOCUS_INPUT ||
+	    a->model.open->group || a->focus != APP_FOCUS_INPUT ||
 	    a->edit.len == 0 || a->edit.buf[0] == '/' ||
 	    a->now_ms - a->typing_sent_ms < APP_TYPING_EVERY_MS)
 		return;
@@ -1327,6 +1752,9 @@ app_hint(const struct app *a, char *buf, size_t len)
 	case APP_PROMPT_CONFIRM:
 		snprintf(buf, len, "y: yes; n: no");
 		return;
+	case APP_PROMPT_LEAVE:
+		snprintf(buf, len, "y: delete; n: keep; Esc: stay");
+		return;
 	case APP_PROMPT_NONE:
 		break;
 	}
@@ -1340,7 +1768,9 @@ app_hint(const struct app *a, char *buf, size_t len)
 		snprintf(buf, len, "Enter: send to %s", a->model.open->nick);
 		return;
 	}
-	if ((c = app_current(a)) != NULL && app_is_request(c))
+	if ((c = app_current(a)) != NULL && app_is_request(c) && c->group)
+		snprintf(buf, len, "Enter: join %s; Del: decline", c->nick);
+	else if (c != NULL && app_is_request(c))
 		snprintf(buf, len, "Enter: accept %s; Del: decline", c->nick);
 	else if (c != NULL)
 		snprintf(buf, len, "Enter: open %s", c->nick);
@@ -1369,7 +1799,10 @@ app_seen(struct app *a, size_t first, size_t last)
 		history_state(&a->hist, c, &c->msgs[i]);
 	}
 	/* A read mark covers the conversation up to it: one will do. */
-	if (newest != 0 && a->net != NULL)
+	if (newest != 0 && a->net != NULL && c->group) {
+		if (c->member)
+			a->netops->gmark_read(a->net, c->nick, newest);
+	} else if (newest != 0 && a->net != NULL)
 		a->netops->mark_read(a->net, newest);
 }
 
@@ -1401,6 +1834,8 @@ app_on_conn(void *arg, enum model_conn st, const char *why,
 		a->conn_gen++;
 		app_refresh(a, NET_CH_CONTACTS | NET_CH_REQUESTS |
 		    NET_CH_BLOCKED);
+		/* Our groups and invitations, with their unread counts. */
+		a->netops->group(a->net, CPG_LIST, NULL, NULL, NULL);
 		if (a->away)
 			a->netops->away(a->net, 1);
 		/* Messages left in the outbox by an earlier run. */
@@ -1788,6 +2223,269 @@ app_on_lists_changed(void *arg, unsigned int lists)
 	app_refresh(arg, lists);
 }
 
+/* A group's message or event, now. */
+static void
+app_on_gmessage(void *arg, const struct net_gmsg *g)
+{
+	struct app		*a = arg;
+	struct model_conv	*c;
+	char			 key[NICK_MAX_BYTES];
+
+	a->now_ms = clock_wall_ms();
+	if (model_key(g->group, key, NULL) == -1 || key[0] != '#')
+		return;
+	c = model_conv(&a->model, g->group, 1);
+	if (app_gmerge(a, c, g, 1) && g->event == CPGE_TEXT &&
+	    !app_is_self(a, g->from) && !(c->gflags & CPGM_MUTED) &&
+	    (c != a->model.open || !c->scroll.follow))
+		a->bell = a->conf->bell;
+	app_gevent(a, c, g);
+}
+
+/* A page of a group's history. */
+static void
+app_on_ghistory(void *arg, const char *group, const struct net_gmsg *v,
+    size_t n, int more)
+{
+	struct app		*a = arg;
+	struct model_conv	*c = model_conv(&a->model, group, 0);
+	size_t			 i;
+
+	a->now_ms = clock_wall_ms();
+	if (c == NULL || !c->group) {
+		app_hist_pump(a);
+		return;
+	}
+	c->hist_busy = 0;
+	c->hist_older = 0;
+	for (i = 0; i < n; i++)
+		app_gmerge(a, c, &v[i], 0);
+	c->hist_begin = !more;
+	if (c->hist_begin && c->hist_want == 2)
+		c->hist_want = 0;
+	app_hist_pump(a);
+}
+
+/* The account's groups and invitations: they replace what we knew. */
+static void
+app_group_list(struct app *a, const struct net_gentry *v, size_t n)
+{
+	struct model_conv	*c;
+	char			 key[NICK_MAX_BYTES];
+	size_t			 i;
+
+	for (i = 0; i < a->model.nconvs; i++)
+		if (a->model.convs[i]->group) {
+			a->model.convs[i]->member = 0;
+			a->model.convs[i]->invited = 0;
+		}
+	for (i = 0; i < n; i++) {
+		if (model_key(v[i].name, key, NULL) == -1 || key[0] != '#')
+			continue;
+		c = model_conv(&a->model, v[i].name, 1);
+		c->gflags = v[i].flags;
+		if (v[i].flags & CPGM_INVITED) {
+			c->invited = 1;
+			continue;
+		}
+		c->member = 1;
+		/* The server counts what we have not read, on any device. */
+		if (c != a->model.open)
+			c->unread = (c->gflags & CPGM_MUTED) ? 0 :
+			    (size_t)v[i].value;
+		app_hist_sync(a, c);
+	}
+	app_hist_pump(a);
+}
+
+/* A list of members for the notice. */
+static void
+app_members_text(struct app *a, const struct model_conv *c)
+{
+	size_t	i, off;
+
+	off = (size_t)snprintf(a->model.notice, sizeof a->model.notice,
+	    "members of %s (%zu):", c->nick, c->nmembers);
+	for (i = 0; i < c->nmembers && off < sizeof a->model.notice; i++)
+		off += (size_t)snprintf(a->model.notice + off,
+		    sizeof a->model.notice - off, " %s%s", c->members[i].nick,
+		    c->members[i].flags & CPGM_OWNER ? " (owner)" :
+		    c->members[i].flags & CPGM_ADMIN ? " (admin)" :
+		    c->members[i].flags & CPGM_INVITED ? " (invited)" : "");
+}
+
+/* The answer to a group request: our groups, or one group as it is now. */
+static void
+app_on_group_info(void *arg, enum cp_group_op op, const char *group,
+    unsigned int flags, const char *topic, const struct net_gentry *v,
+    size_t n)
+{
+	struct app		*a = arg;
+	struct model_conv	*c;
+	struct model_member	*mm;
+	char			 key[NICK_MAX_BYTES], tkey[NICK_MAX_BYTES];
+	size_t			 i;
+	int			 invited = 0;
+
+	if (op == CPG_LIST || group[0] == '\0') {
+		app_group_list(a, v, n);
+		return;
+	}
+	if (model_key(group, key, NULL) == -1 || key[0] != '#')
+		return;
+	c = model_conv(&a->model, group, 1);
+	c->gflags = flags;
+	c->member = !(flags & CPGM_INVITED);
+	c->invited = !c->member;
+	model_set_topic(c, topic);
+	mm = xcalloc(n + 1, sizeof *mm);
+	for (i = 0; i < n; i++) {
+		snprintf(mm[i].nick, sizeof mm[i].nick, "%s", v[i].name);
+		mm[i].flags = v[i].flags;
+	}
+	model_set_members(c, mm, n);
+	free(mm);
+	if (flags & CPGM_MUTED)
+		c->unread = 0;
+	switch (op) {
+	case CPG_CREATE:
+		app_open(a, c);
+		app_notice(a, "created %s: /invite NICK asks people in", c->nick);
+		break;
+	case CPG_ACCEPT:
+		app_open(a, c);
+		app_notice(a, "you joined %s", c->nick);
+		app_hist_sync(a, c);
+		app_hist_pump(a);
+		break;
+	case CPG_INVITE:
+		/* A contact joins at once; anyone else has to accept. */
+		model_key(a->gtarget, tkey, NULL);
+		for (i = 0; i < n; i++) {
+			model_key(v[i].name, key, NULL);
+			if (strcmp(key, tkey) == 0)
+				invited = (v[i].flags & CPGM_INVITED) != 0;
+		}
+		if (invited)
+			app_notice(a, "invited %s to %s: they join once they "
+			    "accept", a->gtarget, c->nick);
+		else
+			app_notice(a, "%s is in %s", a->gtarget, c->nick);
+		break;
+	case CPG_KICK:
+		app_notice(a, "removed %s from %s", a->gtarget, c->nick);
+		break;
+	case CPG_TOPIC:
+		app_notice(a, "topic of %s set", c->nick);
+		break;
+	case CPG_MUTE:
+		app_notice(a, "%s muted: no bell, no unread count", c->nick);
+		break;
+	case CPG_UNMUTE:
+		app_notice(a, "%s unmuted", c->nick);
+		break;
+	case CPG_MEMBERS:
+		if (a->members_notice)
+			app_members_text(a, c);
+		a->members_notice = 0;
+		break;
+	default:
+		break;
+	}
+}
+
+/* A group request refused, or one answered with OK (leave, decline). */
+static void
+app_on_group_result(void *arg, enum cp_group_op op, const char *group,
+    const char *target, const char *error)
+{
+	struct app		*a = arg;
+	struct model_conv	*c = group != NULL && group[0] != '\0' ?
+				    model_conv(&a->model, group, 0) : NULL;
+	static const char *const names[] = { "list", "create", "delete",
+	    "invite", "accept", "decline", "kick", "leave", "members",
+	    "topic", "admin", "unadmin", "owner", "mute", "unmute",
+	    "readers" };
+	const char		*name = (size_t)op < sizeof names /
+				    sizeof names[0] ? names[op] : "group";
+
+	if (error != NULL) {
+		if (op == CPG_LEAVE)
+			a->leaving[0] = '\0';
+		if (op == CPG_MEMBERS)
+			a->members_notice = 0;
+		app_notice(a, "/%s %s: %s", name, target != NULL &&
+		    target[0] != '\0' ? target : group, error);
+		return;
+	}
+	if (c == NULL)
+		return;
+	if (op == CPG_DECLINE) {
+		c->invited = 0;
+		app_notice(a, "declined %s", c->nick);
+		if (c->nmsgs == 0) {
+			if (a->pick == c)
+				a->pick = NULL;
+			model_remove(&a->model, c);
+		}
+		return;
+	}
+	if (op != CPG_LEAVE)
+		return;
+	c->member = 0;
+	model_set_members(c, NULL, 0);
+	if (a->leave_delete && strcmp(a->leaving, group) == 0) {
+		history_forget(&a->hist, c);
+		if (a->pick == c)
+			a->pick = NULL;
+		if (a->model.open == c)
+			a->focus = APP_FOCUS_LIST;
+		app_notice(a, "you left %s; its messages are deleted here",
+		    c->nick);
+		model_remove(&a->model, c);
+	} else
+		app_notice(a, "you left %s; its messages stay here", c->nick);
+	a->leaving[0] = '\0';
+}
+
+/* How far a message we sent to a group got. */
+static void
+app_on_greceipt(void *arg, const char *group, uint64_t msgid,
+    unsigned int delivered, unsigned int read, unsigned int of)
+{
+	struct app		*a = arg;
+	struct model_conv	*c;
+	struct model_msg	*m = model_find_sent(&a->model, msgid, &c);
+
+	if (m == NULL || !c->group)
+		return;
+	m->g_delivered = delivered;
+	m->g_read = read;
+	m->g_of = of;
+	/* Everyone has it, or has read it: the state a restart shows. */
+	if (of > 0 && model_advance(m, read >= of ? MODEL_READ :
+	    delivered >= of ? MODEL_DELIVERED : MODEL_ACCEPTED))
+		history_state(&a->hist, c, m);
+}
+
+/* A group changed for us: invited, added, removed, or it is gone. */
+static void
+app_on_group_changed(void *arg, const char *group, unsigned int what)
+{
+	struct app		*a = arg;
+	struct model_conv	*c = model_conv(&a->model, group, 0);
+
+	if (c != NULL && (what & (CPGC_REMOVED | CPGC_DELETED))) {
+		c->member = 0;
+		c->invited = 0;
+		model_set_members(c, NULL, 0);
+		app_notice(a, what & CPGC_DELETED ? "%s was deleted" :
+		    "you are no longer in %s", c->nick);
+	}
+	if (a->net != NULL)
+		a->netops->group(a->net, CPG_LIST, NULL, NULL, NULL);
+}
+
 /* After a network event: the screen is redrawn before the loop waits. */
 static void
 app_on_changed(void *arg)
@@ -1814,5 +2512,11 @@ const struct net_events app_events = {
 	.sent = app_on_sent,
 	.read_upto = app_on_read_upto,
 	.lists_changed = app_on_lists_changed,
+	.gmessage = app_on_gmessage,
+	.ghistory = app_on_ghistory,
+	.group_info = app_on_group_info,
+	.group_result = app_on_group_result,
+	.greceipt = app_on_greceipt,
+	.group_changed = app_on_group_changed,
 	.changed = app_on_changed,
 };

@@ -39,6 +39,7 @@ enum app_prompt {
 	APP_PROMPT_PASSWD_OLD,	/* /passwd: the current password */
 	APP_PROMPT_PASSWD_NEW,	/* /passwd: the new one */
 	APP_PROMPT_CONFIRM,	/* y/n: send a very large message? */
+	APP_PROMPT_LEAVE,	/* y/n: delete a group's history on leaving? */
 };
 
 struct app {
@@ -68,6 +69,12 @@ struct app {
 	char		*password;	/* held until the login succeeds */
 	int		 password_env;	/* it came from $CHAT_PASSWORD */
 	int		 help;		/* the help is shown instead of the conversation */
+	int		 members;	/* F2: a group's members beside it */
+	int		 members_notice; /* /members: list them in the notice */
+	char		 gtarget[NICK_MAX_BYTES]; /* /invite, /kick: whom */
+	/* /leave: the group, and whether to delete its history here. */
+	char		 leaving[NICK_MAX_BYTES];
+	int		 leave_delete;
 	int		 quit;
 	int		 changed;	/* something to redraw (network events) */
 	int		 bell;		/* ring the bell at the next draw */
@@ -121,6 +128,13 @@ size_t	app_requests(const struct app *);
 int	app_loading_older(const struct app *);
 /* After drawing: received messages first..last of the open conversation are on the screen. */
 void	app_seen(struct app *, size_t first, size_t last);
+/* A group event as its line shows it ("* bob joined (invited by alice)"). */
+void	app_event_text(const struct model_msg *, char *buf, size_t len);
+/* The state of a sent message as its line ends: "accepted", "read",
+ * for a group's "delivered 1/3", "read 2/3". */
+void	app_state_text(const struct model_msg *, char *buf, size_t len);
+/* Is the member list shown beside the open conversation? */
+int	app_members_shown(const struct app *);
 /* The help text, NULL-terminated lines. */
 extern const char *const app_help[];
 

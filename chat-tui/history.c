@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "history.h"
 #include "base/log.h"
@@ -143,7 +144,7 @@ static int
 history_load_file(struct model *m, const char *path)
 {
 	FILE			*f;
-	char			*line = NULL, *fld[6], *end;
+	char			*line = NULL, *fld[8], *end;
 	size_t			 cap = 0, n, len;
 	ssize_t			 got;
 	struct model_conv	*c = NULL;
@@ -159,23 +160,29 @@ history_load_file(struct model *m, const char *path)
 		if (line[got - 1] != '\n')
 			break;		/* cut short: ignore */
 		line[got - 1] = '\0';
-		n = history_fields(line, fld, 6);
+		n = history_fields(line, fld, 8);
 		if (n == 2 && strcmp(fld[0], "N") == 0 && c == NULL) {
 			c = model_conv(m, fld[1], 1);
 			continue;
 		}
 		if (c == NULL)
 			continue;
-		if (n == 6 && strcmp(fld[0], "M") == 0) {
+		if ((n == 6 && strcmp(fld[0], "M") == 0) ||
+		    (n == 8 && strcmp(fld[0], "G") == 0)) {
 			id = strtoull(fld[1], &end, 16);
 			if (*end != '\0')
 				continue;
 			t = strtoull(fld[2], &end, 10);
 			if (*end != '\0' || history_state_of(fld[4], &st))
 				continue;
-			len = history_unescape(fld[5]);
+			len = history_unescape(fld[n - 1]);
 			msg = model_add(m, c, id, t, fld[3][0] == 'o', st,
-			    fld[5], len);
+			    fld[n - 1], len);
+			if (n == 8) {
+				history_unescape(fld[5]);
+				msg->from = xstrdup(fld[5]);
+				msg->event = atoi(fld[6]);
+			}
 			/* No receipts for old news, unless the server's
 			 * history says it is unread (app.c). */
 			msg->read_sent = 1;
@@ -300,8 +307,13 @@ history_msg(struct history *h, const struct model_conv *c,
 
 	if ((f = history_append(h, c)) == NULL)
 		return;
-	fprintf(f, "M\t%" PRIx64 "\t%" PRIu64 "\t%s\t%s\t", msg->id,
-	    msg->time_ms, msg->out ? "o" : "i", model_statename(msg->state));
+	fprintf(f, "%s\t%" PRIx64 "\t%" PRIu64 "\t%s\t%s\t",
+	    msg->from != NULL ? "G" : "M", msg->id, msg->time_ms,
+	    msg->out ? "o" : "i", model_statename(msg->state));
+	if (msg->from != NULL) {
+		history_escape(f, msg->from, strlen(msg->from));
+		fprintf(f, "\t%d\t", msg->event);
+	}
 	history_escape(f, msg->text, msg->len);
 	fputc('\n', f);
 	if (fclose(f) == EOF)
@@ -336,4 +348,20 @@ history_state(struct history *h, const struct model_conv *c,
 	    msg->out ? model_statename(msg->state) : "read");
 	if (fclose(f) == EOF)
 		log_warn("history");
+}
+
+/* Remove a conversation's file. */
+void
+history_forget(struct history *h, const struct model_conv *c)
+{
+	char	name[NICK_MAX_BYTES * 3], path[PATH_MAX];
+
+	if (h->dir[0] == '\0')
+		return;
+	history_fname(c->key, name, sizeof name);
+	if (snprintf(path, sizeof path, "%s/%s.log", h->dir, name) >=
+	    (int)sizeof path)
+		return;
+	if (unlink(path) == -1 && errno != ENOENT)
+		log_warn("%s", path);
 }

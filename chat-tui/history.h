@@ -10,6 +10,9 @@
  * state" a later change of its state and "I id o sid time" the server's
  * id and time of a sent message (so that the server's history, which
  * names it, is merged without a duplicate, in the server's order).
+ * A group's file is named by its key with the # escaped (%23team.log)
+ * and its messages are "G id time dir state from event text" records:
+ * who wrote each, and the event (CPGE_*, 0 a message) it is.
  * Ids are hexadecimal.  A line that does not parse is skipped, so a
  * file cut short by a crash loses at most that line, and an older
  * chat-tui skips the records it does not know.
@@ -39,5 +42,8 @@ void	history_sid(struct history *, const struct model_conv *,
 /* Append a change of a message's state. */
 void	history_state(struct history *, const struct model_conv *,
 	    const struct model_msg *);
+
+/* Delete a conversation's file (a group left, its history not kept). */
+void	history_forget(struct history *, const struct model_conv *);
 
 #endif

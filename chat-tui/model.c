@@ -20,20 +20,31 @@ model_msg_free(struct model_msg *msg)
 {
 	free(msg->text);
 	free(msg->error);
+	free(msg->from);
+}
+
+/* Free a conversation. */
+static void
+model_conv_free(struct model_conv *c)
+{
+	size_t	j;
+
+	for (j = 0; j < c->nmsgs; j++)
+		model_msg_free(&c->msgs[j]);
+	free(c->msgs);
+	free(c->topic);
+	free(c->members);
+	free(c);
 }
 
 /* Free everything. */
 void
 model_free(struct model *m)
 {
-	size_t	i, j;
+	size_t	i;
 
-	for (i = 0; i < m->nconvs; i++) {
-		for (j = 0; j < m->convs[i]->nmsgs; j++)
-			model_msg_free(&m->convs[i]->msgs[j]);
-		free(m->convs[i]->msgs);
-		free(m->convs[i]);
-	}
+	for (i = 0; i < m->nconvs; i++)
+		model_conv_free(m->convs[i]);
 	free(m->convs);
 	memset(m, 0, sizeof *m);
 }
@@ -42,7 +53,22 @@ model_free(struct model *m)
 int
 model_key(const char *nick, char *key, char *display)
 {
-	if (nick_lookup(nick, strlen(nick), display, key) == NICK_OK)
+	char	k[NICK_MAX_BYTES], d[NICK_MAX_BYTES];
+
+	/* A group is "#" and a name under the nickname rules. */
+	if (nick[0] == '#' && nick_lookup(nick + 1, strlen(nick + 1), d,
+	    k) == NICK_OK && strlen(k) + 2 <= NICK_MAX_BYTES &&
+	    strlen(d) + 2 <= NICK_MAX_BYTES) {
+		key[0] = '#';
+		strcpy(key + 1, k);
+		if (display != NULL) {
+			display[0] = '#';
+			strcpy(display + 1, d);
+		}
+		return 0;
+	}
+	if (nick[0] != '#' &&
+	    nick_lookup(nick, strlen(nick), display, key) == NICK_OK)
 		return 0;
 	/* Keep an invalid name as it is, so it can be shown and refused. */
 	strncpy(key, nick, NICK_MAX_BYTES - 1);
@@ -80,6 +106,7 @@ model_conv(struct model *m, const char *nick, int create)
 	strcpy(c->key, key);
 	strcpy(c->nick, disp);
 	c->presence = MODEL_UNKNOWN;
+	c->group = key[0] == '#';
 	scroll_init(&c->scroll);
 	m->convs = xreallocarray(m->convs, m->nconvs + 1, sizeof *m->convs);
 	memmove(m->convs + lo + 1, m->convs + lo,
@@ -153,6 +180,45 @@ model_retime(struct model_conv *c, struct model_msg *msg, uint64_t time_ms)
 	c->msgs[at] = keep;
 	c->nmsgs++;
 	return &c->msgs[at];
+}
+
+/* Set the topic. */
+void
+model_set_topic(struct model_conv *c, const char *topic)
+{
+	free(c->topic);
+	c->topic = topic != NULL && topic[0] != '\0' ? xstrdup(topic) : NULL;
+}
+
+/* Set the members. */
+void
+model_set_members(struct model_conv *c, const struct model_member *v,
+    size_t n)
+{
+	free(c->members);
+	c->members = n > 0 ? xreallocarray(NULL, n, sizeof *v) : NULL;
+	if (n > 0)
+		memcpy(c->members, v, n * sizeof *v);
+	c->nmembers = n;
+}
+
+/* Take a conversation out of the model and free it. */
+void
+model_remove(struct model *m, struct model_conv *c)
+{
+	size_t	i;
+
+	for (i = 0; i < m->nconvs; i++)
+		if (m->convs[i] == c)
+			break;
+	if (i == m->nconvs)
+		return;
+	memmove(m->convs + i, m->convs + i + 1,
+	    (m->nconvs - i - 1) * sizeof *m->convs);
+	m->nconvs--;
+	if (m->open == c)
+		m->open = NULL;
+	model_conv_free(c);
 }
 
 /* Find one of our messages by id. */

@@ -56,6 +56,18 @@ struct model_msg {
 	char		*text;		/* owned, NUL-terminated */
 	size_t		 len;
 	char		*error;		/* MODEL_FAILED: why (owned) */
+	/* Groups: who wrote it (owned; NULL in a 1:1 conversation), an
+	 * event of the group's history (CPGE_*, 0 a message), and for one
+	 * we sent, how many members it reached and read, of how many. */
+	char		*from;
+	int		 event;
+	unsigned int	 g_delivered, g_read, g_of;
+};
+
+/* A member of a group, as its member list shows it. */
+struct model_member {
+	char		 nick[NICK_MAX_BYTES];
+	unsigned int	 flags;		/* CPGM_* (chatproto.h) */
 };
 
 struct model_conv {
@@ -69,6 +81,15 @@ struct model_conv {
 	uint64_t	 last_seen_ms;
 	size_t		 unread;
 	uint64_t	 typing_until_ms;	/* a typing notice shows until then */
+	/* A group ("#name"): whether we are in it or invited, our CPGM_*
+	 * flags in it (role, muted), its topic and members as last told. */
+	int		 group;
+	int		 member;
+	int		 invited;
+	unsigned int	 gflags;
+	char		*topic;		/* owned; NULL none */
+	struct model_member *members;
+	size_t		 nmembers;
 	/* Fetching the server's history of the conversation (app.c). */
 	int		 hist_want;	/* a page to ask for: 1 the newest,
 					 * 2 the one before the oldest held */
@@ -98,7 +119,10 @@ struct model {
 
 void	model_init(struct model *, size_t max_msgs);
 void	model_free(struct model *);
-/* The key of a nickname (nick.h), or a copy of it if it is not valid; 0 or -1 if invalid. */
+/*
+ * The key of a nickname (nick.h), or of a group's "#name" (a # and a
+ * nickname), or a copy of it if it is not valid; 0 or -1 if invalid.
+ */
 int	model_key(const char *nick, char *key, char *display);
 /* The conversation with nick; created if create, else NULL when there is none. */
 struct model_conv *model_conv(struct model *, const char *nick, int create);
@@ -109,6 +133,12 @@ struct model_msg *model_add(struct model *, struct model_conv *, uint64_t id,
 /* Give a message another time, moving it to its place; returns it. */
 struct model_msg *model_retime(struct model_conv *, struct model_msg *,
 	    uint64_t time_ms);
+/* Set a conversation's topic (NULL or "" none) and members. */
+void	model_set_topic(struct model_conv *, const char *topic);
+void	model_set_members(struct model_conv *, const struct model_member *,
+	    size_t n);
+/* Forget a conversation and its messages (a group left for good). */
+void	model_remove(struct model *, struct model_conv *);
 /* Find a sent message by our id. */
 struct model_msg *model_find_sent(struct model *, uint64_t id,
 	    struct model_conv **);

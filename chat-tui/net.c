@@ -33,9 +33,12 @@
 /* A request whose answer must be told apart from others of its type. */
 struct net_req {
 	uint64_t		 id;		/* 0: a free slot */
-	enum cp_type		 type;		/* CP_CONTACTS, CP_HISTORY */
+	enum cp_type		 type;		/* CP_CONTACTS, CP_HISTORY,
+						 * CP_GROUP */
 	enum net_contacts_op	 op;
-	char			 peer[NICK_MAX_BYTES];
+	enum cp_group_op	 gop;
+	char			 peer[NICK_MAX_BYTES];	/* or group */
+	char			 target[NICK_MAX_BYTES];
 };
 
 struct net {
@@ -66,6 +69,8 @@ net_req_add(struct net *n, uint64_t id, enum cp_type type,
 	n->req[at].op = op;
 	snprintf(n->req[at].peer, sizeof n->req[at].peer, "%s",
 	    peer != NULL ? peer : "");
+	n->req[at].gop = CPG_LIST;
+	n->req[at].target[0] = '\0';
 }
 
 /* Take the request id out of the table into r; 0 if it was not there. */
@@ -268,9 +273,15 @@ net_result_cb(struct chatclient *cc, uint64_t id, enum cp_type type,
 	    type == CP_HISTORY || (type == CP_CONTACTS && known &&
 	    r.op >= NET_ACCEPT)))
 		why = "the server needs an upgrade for this";
+	if (code == CPE_MALFORMED && type == CP_GROUP)
+		why = "the server needs an upgrade for groups";
 	if (type == CP_SEND) {
 		if (code != CPE_NONE)
 			n->ev->refused(n->arg, id, why);
+	} else if (type == CP_GROUP) {
+		if (known)
+			n->ev->group_result(n->arg, r.gop, r.peer, r.target,
+			    code == CPE_NONE ? NULL : why);
 	} else if (type == CP_HISTORY) {
 		if (known)
 			n->ev->history(n->arg, r.peer, NULL, 0, 0, why,
@@ -478,6 +489,101 @@ net_contacts_changed_cb(struct chatclient *cc, unsigned int lists, void *arg)
 	n->ev->changed(n->arg);
 }
 
+/* A group's message in the app's terms. */
+static void
+net_gmsg(const struct chatclient_gmsg *g, struct net_gmsg *o)
+{
+	memset(o, 0, sizeof *o);
+	o->group = g->group;
+	o->sid = g->sid;
+	o->msgid = g->msgid;
+	o->time_ms = g->time_ms;
+	o->from = g->from;
+	o->event = (int)g->kind;
+	o->text = g->text;
+	o->len = g->len;
+}
+
+/* A group's message or event. */
+static void
+net_gmessage_cb(struct chatclient *cc, const struct chatclient_gmsg *g,
+    void *arg)
+{
+	struct net	*n = arg;
+	struct net_gmsg	 o;
+
+	net_gmsg(g, &o);
+	n->ev->gmessage(n->arg, &o);
+	n->ev->changed(n->arg);
+}
+
+/* A page of a group's history. */
+static void
+net_ghistory_cb(struct chatclient *cc, uint64_t id, const char *group,
+    const struct chatclient_gmsg *v, size_t count, int more, void *arg)
+{
+	struct net	*n = arg;
+	struct net_gmsg	*o = xcalloc(count + 1, sizeof *o);
+	struct net_req	 r;
+	size_t		 i;
+
+	if (net_req_take(n, id, &r))
+		group = r.peer;
+	for (i = 0; i < count; i++) {
+		net_gmsg(&v[i], &o[i]);
+		o[i].group = group;
+	}
+	n->ev->ghistory(n->arg, group, o, count, more);
+	free(o);
+	n->ev->changed(n->arg);
+}
+
+/* The answer to a group request: a group's members, or our groups. */
+static void
+net_group_info_cb(struct chatclient *cc, uint64_t id, const char *group,
+    unsigned int flags, const char *topic, const struct chatclient_gentry *v,
+    size_t count, void *arg)
+{
+	struct net		*n = arg;
+	struct net_gentry	*e = xcalloc(count + 1, sizeof *e);
+	struct net_req		 r;
+	enum cp_group_op	 op = group[0] == '\0' ? CPG_LIST : CPG_MEMBERS;
+	size_t			 i;
+
+	if (net_req_take(n, id, &r) && r.type == CP_GROUP)
+		op = r.gop;
+	for (i = 0; i < count; i++) {
+		e[i].name = v[i].name;
+		e[i].flags = v[i].flags;
+		e[i].value = v[i].value;
+	}
+	n->ev->group_info(n->arg, op, group, flags, topic, e, count);
+	free(e);
+	n->ev->changed(n->arg);
+}
+
+/* How far a message we sent to a group got. */
+static void
+net_greceipt_cb(struct chatclient *cc, const char *group, uint64_t msgid,
+    unsigned int delivered, unsigned int read, unsigned int of, void *arg)
+{
+	struct net	*n = arg;
+
+	n->ev->greceipt(n->arg, group, msgid, delivered, read, of);
+	n->ev->changed(n->arg);
+}
+
+/* A group changed for us. */
+static void
+net_group_changed_cb(struct chatclient *cc, const char *group,
+    unsigned int what, void *arg)
+{
+	struct net	*n = arg;
+
+	n->ev->group_changed(n->arg, group, what);
+	n->ev->changed(n->arg);
+}
+
 /* A client for server on loop, reporting to ev. */
 struct net *
 net_new(struct ev_loop *loop, const struct net_events *ev, void *arg,
@@ -515,6 +621,11 @@ net_new(struct ev_loop *loop, const struct net_events *ev, void *arg,
 	cb.sent = net_sent_cb;
 	cb.read_upto = net_read_upto_cb;
 	cb.contacts_changed = net_contacts_changed_cb;
+	cb.gmessage = net_gmessage_cb;
+	cb.ghistory = net_ghistory_cb;
+	cb.group_info = net_group_info_cb;
+	cb.greceipt = net_greceipt_cb;
+	cb.group_changed = net_group_changed_cb;
 	cb.arg = n;
 	if ((n->cc = chatclient_new(loop, &conf, &cb, err, errlen)) == NULL) {
 		free(n);
@@ -707,6 +818,35 @@ net_history(struct net *n, const char *nick, uint64_t before,
 	return 0;
 }
 
+/* A group request. */
+static int
+net_group(struct net *n, enum cp_group_op op, const char *group,
+    const char *target, const char *text)
+{
+	uint64_t	id;
+	size_t		i;
+
+	if ((id = chatclient_group(n->cc, op, group, target, 0, text)) == 0)
+		return -1;
+	net_req_add(n, id, CP_GROUP, NET_LIST, group);
+	for (i = 0; i < NET_REQ_MAX; i++)
+		if (n->req[i].id == id) {
+			n->req[i].gop = op;
+			snprintf(n->req[i].target, sizeof n->req[i].target,
+			    "%s", target != NULL ? target : "");
+		}
+	return 0;
+}
+
+/* Tell a group's senders we have read it up to sid. */
+static void
+net_gmark_read(struct net *n, const char *group, uint64_t sid)
+{
+	if (chatclient_gmark_read(n->cc, group, sid) == -1)
+		log_debug("mark %s read %llu: %s", group,
+		    (unsigned long long)sid, strerror(errno));
+}
+
 /* Who is online. */
 static int
 net_who(struct net *n)
@@ -735,4 +875,6 @@ const struct net_ops net_chatd_ops = {
 	.passwd = net_passwd,
 	.settings = net_settings,
 	.history = net_history,
+	.group = net_group,
+	.gmark_read = net_gmark_read,
 };

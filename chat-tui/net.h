@@ -3,7 +3,7 @@
  * client library (chatclient.h).  A net owns its chatclient, the device
  * tokens kept on disk for this server, and the ids of the requests under
  * way whose answers need telling apart (which list a roster is, whose
- * history a page or a refusal is).
+ * history a page or a refusal is, which group request an answer is).
  *
  * It knows nothing of the app: it is driven through struct net_ops and
  * reports through struct net_events, both in the model's terms (model.h),
@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chat/chatproto.h"
 #include "model.h"
 
 struct ev_loop;
@@ -63,6 +64,27 @@ struct net_hist {
 	int		 read;		/* in: read by this account */
 	const char	*text;
 	size_t		 len;
+};
+
+/* A group's message or event (GMESSAGE), or one of its history. */
+struct net_gmsg {
+	const char	*group;		/* "#name" */
+	uint64_t	 sid;
+	uint64_t	 msgid;		/* its sender's id (an event's: sid) */
+	uint64_t	 time_ms;
+	const char	*from;		/* the sender, or the event's actor */
+	int		 event;		/* CPGE_*; CPGE_TEXT a message */
+	const char	*text;		/* the message; the event's subject
+					 * nick, or the new topic */
+	size_t		 len;
+};
+
+/* A member of a group (flags CPGM_*), or in the answer to CPG_LIST one
+ * of the account's groups (value: its unread messages). */
+struct net_gentry {
+	const char	*name;
+	unsigned int	 flags;
+	uint64_t	 value;
 };
 
 /*
@@ -120,6 +142,25 @@ struct net_events {
 	void	(*read_upto)(void *arg, const char *peer, uint64_t sid);
 	/* Lists (NET_CH_*) changed on the server: ask for them again. */
 	void	(*lists_changed)(void *arg, unsigned int lists);
+	/* Groups (chatproto.h's CPG_*, CPGM_*, CPGE_*, CPGC_*): a message
+	 * or event; a page of a group's history, oldest first; the answer
+	 * to the group request op (group "" and the account's groups for
+	 * CPG_LIST, else the group's members, our flags and its topic);
+	 * a request's refusal, or error NULL its OK (leave, decline);
+	 * how far a message we sent to a group got; a group changed for
+	 * us (invited, removed, deleted): ask for the list again. */
+	void	(*gmessage)(void *arg, const struct net_gmsg *);
+	void	(*ghistory)(void *arg, const char *group,
+		    const struct net_gmsg *, size_t n, int more);
+	void	(*group_info)(void *arg, enum cp_group_op op,
+		    const char *group, unsigned int flags, const char *topic,
+		    const struct net_gentry *, size_t n);
+	void	(*group_result)(void *arg, enum cp_group_op op,
+		    const char *group, const char *target, const char *error);
+	void	(*greceipt)(void *arg, const char *group, uint64_t msgid,
+		    unsigned int delivered, unsigned int read, unsigned int of);
+	void	(*group_changed)(void *arg, const char *group,
+		    unsigned int what);
 	/* After each of the above: something to show has changed. */
 	void	(*changed)(void *arg);
 };
@@ -166,6 +207,13 @@ struct net_ops {
 	 * (0: the newest); answered by the history event. */
 	int	(*history)(struct net *, const char *nick, uint64_t before,
 		    unsigned int limit);
+	/* A group request: group "#name" (NULL for CPG_LIST), target a
+	 * nick (invite, kick), text (topic); NULL where unused.  Answered
+	 * by group_info or group_result. */
+	int	(*group)(struct net *, enum cp_group_op, const char *group,
+		    const char *target, const char *text);
+	/* Tell a group's senders we have read it up to sid. */
+	void	(*gmark_read)(struct net *, const char *group, uint64_t sid);
 };
 
 /* The operations of a net made by net_new(). */

@@ -11,6 +11,7 @@
 #include <curses.h>
 
 #include "app.h"
+#include "chat/chatproto.h"
 #include "model.h"
 #include "ui.h"
 #include "width.h"
@@ -28,6 +29,7 @@ struct ui_item {
 	size_t		 nstart, nend;	/* the nickname */
 	size_t		 sstart;	/* the state suffix, or len */
 	int		 out;
+	int		 event;		/* a group's event: drawn dim */
 	int		 sep;		/* a day separator above it */
 	char		 day[48];
 	size_t		 rows;		/* text rows */
@@ -259,8 +261,8 @@ ui_items(const struct app *a, size_t cols, size_t **heights)
 	const struct model_conv	*c = a->model.open;
 	const struct model_msg	*m;
 	struct ui_item		*items, *it;
-	char			 tbuf[64];
-	const char		*nick, *st;
+	char			 tbuf[64], st[64], *ev;
+	const char		*nick;
 	time_t			 t;
 	struct tm		 tm;
 	size_t			 i, n = c->nmsgs, tl, nl;
@@ -274,23 +276,31 @@ ui_items(const struct app *a, size_t cols, size_t **heights)
 		t = (time_t)(m->time_ms / 1000);
 		localtime_r(&t, &tm);
 		ui_time(a->conf->time_format, &tm, tbuf, sizeof tbuf);
-		nick = m->out ? a->model.self : c->nick;
-		st = m->state == MODEL_FAILED && m->error != NULL ? m->error :
-		    model_statename(m->state);
+		/* In a group, who wrote each; an event is a line of its own. */
+		nick = m->out ? a->model.self : m->from != NULL ? m->from :
+		    c->nick;
+		app_state_text(m, st, sizeof st);
 		tl = strlen(tbuf);
 		nl = strlen(nick);
-		if (m->out)
-			xasprintf(&it->s, "%s %s: %s (%s%s)", tbuf, nick,
-			    m->text, m->state == MODEL_FAILED ? "failed: " : "",
-			    st);
+		if (m->event != 0) {
+			ev = xmalloc(m->len + 2 * NICK_MAX_BYTES + 64);
+			app_event_text(m, ev, m->len + 2 * NICK_MAX_BYTES + 64);
+			xasprintf(&it->s, "%s %s", tbuf, ev);
+			free(ev);
+			nl = 0;
+		} else if (m->out)
+			xasprintf(&it->s, "%s %s: %s (%s)", tbuf, nick,
+			    m->text, st);
 		else
 			xasprintf(&it->s, "%s %s: %s", tbuf, nick, m->text);
 		it->len = strlen(it->s);
 		it->tend = tl;
 		it->nstart = tl + 1;
 		it->nend = tl + 1 + nl;
-		it->sstart = m->out ? tl + 3 + nl + m->len : it->len;
+		it->sstart = m->out && m->event == 0 ? tl + 3 + nl + m->len :
+		    it->len;
 		it->out = m->out;
+		it->event = m->event != 0;
 		day = ui_day(m->time_ms, it->day, sizeof it->day);
 		it->sep = day != prev;
 		prev = day;
@@ -341,7 +351,11 @@ struct ui_geom {
 	int	input_y, input_rows;
 	int	list_w;		/* 0: no list; w: only the list */
 	int	conv_x;		/* first column of the conversation */
+	int	conv_y;		/* its first row: 1 under a group's header */
+	int	members_w;	/* the member list at the right (F2), or 0 */
 };
+
+#define UI_MEMBERS_W	20	/* columns of the member list */
 
 /* Work out where everything goes. */
 static void
@@ -376,6 +390,11 @@ ui_geom(const struct app *a, struct ui_geom *g, size_t erows)
 	if (g->list_w > g->w)
 		g->list_w = g->w;
 	g->conv_x = g->list_w;
+	/* A group's header, and its members if there is room for them. */
+	g->conv_y = a->model.open != NULL && a->model.open->group &&
+	    g->main_rows > 2 ? 1 : 0;
+	g->members_w = app_members_shown(a) &&
+	    g->w - g->conv_x >= UI_MEMBERS_W + 20 ? UI_MEMBERS_W : 0;
 }
 
 /* The contact list. */
@@ -475,6 +494,16 @@ ui_request(const struct app *a, const struct ui_geom *g,
 	size_t			 cols = (size_t)(g->w - g->conv_x), i, nr, r;
 	int			 y = 0;
 
+	if (c->group) {
+		xasprintf(&s, "You are invited to %s.  Enter joins it; Delete "
+		    "declines; /query %s looks first.", c->nick, c->nick);
+		nr = width_wrap(s, strlen(s), cols, wl, 8);
+		for (r = 0; r < nr && r < 8 && y < g->main_rows; r++)
+			ui_text(y++, g->conv_x, g->w, s + wl[r].off, wl[r].len,
+			    A_BOLD, NULL, 0);
+		free(s);
+		return;
+	}
 	xasprintf(&s, "%s asks to be your contact (you share presence "
 	    "once you accept).", c->nick);
 	nr = width_wrap(s, strlen(s), cols, wl, 8);
@@ -502,6 +531,56 @@ ui_request(const struct app *a, const struct ui_geom *g,
 	free(s);
 }
 
+/* A group's header line: its name and topic, or what is missing. */
+static void
+ui_header(const struct app *a, const struct ui_geom *g,
+    const struct model_conv *c, int xe)
+{
+	char	*s;
+
+	if (!c->member)
+		xasprintf(&s, "%s: you are not in it%s", c->nick, c->invited ?
+		    " (invited: /accept joins)" : "");
+	else if (c->topic != NULL)
+		xasprintf(&s, "%s: %s", c->nick, c->topic);
+	else
+		xasprintf(&s, "%s (no topic; F2 members; /help)", c->nick);
+	ui_fill(0, g->conv_x, xe, ui_attr(TUICONF_C_MARKER) | A_BOLD);
+	ui_text(0, g->conv_x, xe, s, strcspn(s, "\n"),
+	    ui_attr(TUICONF_C_MARKER) | A_BOLD, NULL, 0);
+	free(s);
+}
+
+/* The member list (F2) at the right of the conversation, from xe. */
+static void
+ui_members(const struct ui_geom *g, const struct model_conv *c, int xe)
+{
+	char		head[32];
+	const char	*role;
+	size_t		i;
+	int		y, rw;
+
+	for (y = 0; y < g->main_rows; y++)
+		mvaddch(y, xe, ACS_VLINE);
+	snprintf(head, sizeof head, "Members (%zu)", c->nmembers);
+	ui_text(0, xe + 1, g->w, head, strlen(head),
+	    ui_attr(TUICONF_C_MARKER) | A_BOLD, NULL, 0);
+	for (i = 0, y = 1; i < c->nmembers && y < g->main_rows; i++, y++) {
+		if (c->members[i].flags & CPGM_ONLINE)
+			mvaddch(y, xe + 1, '+' | ui_attr(TUICONF_C_ONLINE));
+		role = c->members[i].flags & CPGM_OWNER ? "owner" :
+		    c->members[i].flags & CPGM_ADMIN ? "admin" :
+		    c->members[i].flags & CPGM_INVITED ? "invited" : "";
+		rw = (int)strlen(role);
+		ui_text(y, xe + 3, g->w - (rw > 0 ? rw + 1 : 0),
+		    c->members[i].nick, strlen(c->members[i].nick), A_NORMAL,
+		    NULL, 0);
+		if (rw > 0)
+			ui_text(y, g->w - rw, g->w, role, (size_t)rw, A_DIM,
+			    NULL, 0);
+	}
+}
+
 /* The open conversation, or the help, or a hint. */
 static void
 ui_conv(struct app *a, const struct ui_geom *g)
@@ -522,11 +601,14 @@ ui_conv(struct app *a, const struct ui_geom *g)
 				    "one; / starts a command.  F1 or /help "
 				    "lists the keys.";
 
+	int			 xe = g->w - g->members_w, y0 = g->conv_y;
+
 	if (x0 >= g->w || g->main_rows <= 0)
 		return;
-	cols = (size_t)(g->w - x0);
-	if (c == NULL && (cur = app_current(a)) != NULL && cur->request &&
-	    !cur->contact && a->focus == APP_FOCUS_LIST) {
+	cols = (size_t)(xe - x0);
+	if (c == NULL && (cur = app_current(a)) != NULL &&
+	    ((cur->request && !cur->contact) || (cur->group &&
+	    cur->invited && !cur->member)) && a->focus == APP_FOCUS_LIST) {
 		ui_request(a, g, cur);
 		return;
 	}
@@ -539,9 +621,13 @@ ui_conv(struct app *a, const struct ui_geom *g)
 			    A_DIM, NULL, 0);
 		return;
 	}
+	if (y0 > 0)
+		ui_header(a, g, c, xe);
+	if (g->members_w > 0)
+		ui_members(g, c, xe);
 	items = ui_items(a, cols, &h);
-	marker = scroll_marker(&c->scroll) && g->main_rows > 1;
-	height = (size_t)(g->main_rows - marker);
+	marker = scroll_marker(&c->scroll) && g->main_rows - y0 > 1;
+	height = (size_t)(g->main_rows - y0 - marker);
 	p = scroll_top(&c->scroll, h, c->nmsgs, height);
 	y = 0;
 	for (i = p.item; i < c->nmsgs && y < (int)height; i++) {
@@ -550,7 +636,7 @@ ui_conv(struct app *a, const struct ui_geom *g)
 		r = p.item == i ? p.row : 0;
 		if (it->sep) {
 			if (r == 0) {
-				ui_banner(y++, x0, g->w, it->day,
+				ui_banner(y0 + y++, x0, xe, it->day,
 				    ui_attr(TUICONF_C_MARKER));
 				if (y >= (int)height) {
 					if (!shown)
@@ -565,8 +651,9 @@ ui_conv(struct app *a, const struct ui_geom *g)
 		rows = xreallocarray(NULL, it->rows, sizeof *rows);
 		width_wrap(it->s, it->len, cols, rows, it->rows);
 		for (; r < it->rows && y < (int)height; r++, y++)
-			ui_text(y, x0, g->w, it->s + rows[r].off, rows[r].len,
-			    A_NORMAL, it, rows[r].off);
+			ui_text(y0 + y, x0, xe, it->s + rows[r].off,
+			    rows[r].len, it->event ? A_DIM : A_NORMAL, it,
+			    rows[r].off);
 		free(rows);
 		if (!shown)
 			first = i;
@@ -576,12 +663,12 @@ ui_conv(struct app *a, const struct ui_geom *g)
 	if (marker) {
 		snprintf(buf, sizeof buf, "%zu new below (PageDown)",
 		    c->scroll.unseen);
-		ui_banner(g->main_rows - 1, x0, g->w, buf,
+		ui_banner(g->main_rows - 1, x0, xe, buf,
 		    ui_attr(TUICONF_C_MARKER));
 	}
 	/* PageUp ran past what is held: older messages are on their way. */
 	if (app_loading_older(a))
-		ui_banner(0, x0, g->w, "loading older messages\xe2\x80\xa6",
+		ui_banner(y0, x0, xe, "loading older messages\xe2\x80\xa6",
 		    ui_attr(TUICONF_C_MARKER));
 	ui_items_free(items, c->nmsgs, h);
 	/* Messages on screen have been read, if this is the latest. */
@@ -698,7 +785,8 @@ ui_input(const struct app *a, const struct ui_geom *g, int *cy, int *cx)
 	case APP_PROMPT_PASSWD_OLD:	prompt = "old password: "; break;
 	case APP_PROMPT_PASSWD_NEW:	prompt = "new password: "; break;
 	case APP_PROMPT_REGISTER:
-	case APP_PROMPT_CONFIRM:	prompt = a->question; break;
+	case APP_PROMPT_CONFIRM:
+	case APP_PROMPT_LEAVE:		prompt = a->question; break;
 	case APP_PROMPT_NONE:
 		break;
 	}
@@ -713,7 +801,8 @@ ui_input(const struct app *a, const struct ui_geom *g, int *cy, int *cx)
 	cols = (size_t)g->w - pw;
 	if (cols == 0)
 		return;
-	if (a->prompt == APP_PROMPT_REGISTER || a->prompt == APP_PROMPT_CONFIRM)
+	if (a->prompt == APP_PROMPT_REGISTER || a->prompt == APP_PROMPT_CONFIRM ||
+	    a->prompt == APP_PROMPT_LEAVE)
 		return;
 	if (a->prompt != APP_PROMPT_NONE) {
 		/* A secret shows as stars; a nickname as itself. */
@@ -809,8 +898,12 @@ ui_page(struct app *a, int dir)
 	ui_geom(a, &g, ui_input_rows(a));
 	if (g.conv_x >= g.w || g.main_rows < 1)
 		return 0;
-	items = ui_items(a, (size_t)(g.w - g.conv_x), &h);
-	height = (size_t)g.main_rows;
+	items = ui_items(a, (size_t)(g.w - g.members_w - g.conv_x), &h);
+	if (g.main_rows - g.conv_y < 1) {
+		ui_items_free(items, c->nmsgs, h);
+		return 0;
+	}
+	height = (size_t)(g.main_rows - g.conv_y);
 	if (!c->scroll.follow && height > 1)
 		height--;	/* the marker row */
 	page = height > 1 ? height - 1 : 1;
