@@ -36,6 +36,7 @@
 #define CTRL_U		"\025"
 #define DELETE		"\033[3~"
 #define PAGEUP		"\033[5~"
+#define F2		"\033OQ"
 #define PASTE(s)	"\033[200~" s "\033[201~"
 
 /* The fake: what the app asked of the network, and whom to report to. */
@@ -71,6 +72,15 @@ struct net {
 	char			 history_nick[8][64];	/* in order */
 	uint64_t		 history_before[8];
 	int			 who;
+	struct {
+		enum cp_group_op op;
+		char		 group[64];
+		char		 target[64];
+		char		 text[128];
+	}			 gops[16];	/* group requests, in order */
+	int			 ngops;
+	char			 gmark_group[64];
+	uint64_t		 gmark_sid;
 	int			 passwd;
 	char			 passwd_old[64];
 	char			 passwd_new[64];
@@ -211,6 +221,48 @@ fake_history(struct net *n, const char *nick, uint64_t before,
 	return 0;
 }
 
+/* Record a group request; -1 when not connected. */
+static int
+fake_group(struct net *n, enum cp_group_op op, const char *group,
+    const char *target, const char *text)
+{
+	if (!n->connected)
+		return -1;
+	if (n->ngops < 16) {
+		n->gops[n->ngops].op = op;
+		snprintf(n->gops[n->ngops].group, sizeof n->gops[0].group,
+		    "%s", group != NULL ? group : "");
+		snprintf(n->gops[n->ngops].target, sizeof n->gops[0].target,
+		    "%s", target != NULL ? target : "");
+		snprintf(n->gops[n->ngops].text, sizeof n->gops[0].text, "%s",
+		    text != NULL ? text : "");
+	}
+	n->ngops++;
+	return 0;
+}
+
+/* Record a group's read mark. */
+static void
+fake_gmark_read(struct net *n, const char *group, uint64_t sid)
+{
+	snprintf(n->gmark_group, sizeof n->gmark_group, "%s", group);
+	n->gmark_sid = sid;
+}
+
+/* The last group request: it must be op on group (and target, text). */
+static void
+last_gop(struct t *t, enum cp_group_op op, const char *group,
+    const char *target, const char *text)
+{
+	int	i = t->net.ngops - 1;
+
+	assert_true(i >= 0 && i < 16);
+	assert_int_equal(t->net.gops[i].op, op);
+	assert_string_equal(t->net.gops[i].group, group);
+	assert_string_equal(t->net.gops[i].target, target);
+	assert_string_equal(t->net.gops[i].text, text);
+}
+
 /* Did the app ask for a contacts op (since the count was from)? */
 static int
 asked(const struct net *n, int from, enum net_contacts_op op)
@@ -235,6 +287,8 @@ static const struct net_ops fake_ops = {
 	.passwd = fake_passwd,
 	.settings = fake_settings,
 	.history = fake_history,
+	.group = fake_group,
+	.gmark_read = fake_gmark_read,
 };
 
 /* Every report ends in changed(): the app must then redraw. */
@@ -334,6 +388,44 @@ static void
 fake_result(struct t *t, const char *what, const char *error)
 {
 	t->net.ev->result(t->net.arg, what, error);
+	fake_changed(t);
+}
+
+/* The answer to a group request: up to 4 entries "name" with flags. */
+static void
+fake_group_info(struct t *t, enum cp_group_op op, const char *group,
+    unsigned int flags, const char *topic, const char *const *names,
+    const unsigned int *fl, const uint64_t *values, size_t n)
+{
+	struct net_gentry	e[4];
+	size_t			i;
+
+	for (i = 0; i < n && i < 4; i++) {
+		e[i].name = names[i];
+		e[i].flags = fl != NULL ? fl[i] : 0;
+		e[i].value = values != NULL ? values[i] : 0;
+	}
+	t->net.ev->group_info(t->net.arg, op, group, flags, topic, e, n);
+	fake_changed(t);
+}
+
+/* A group's message (event CPGE_TEXT) or event, with the server's id sid. */
+static void
+fake_gmessage(struct t *t, const char *group, uint64_t sid, uint64_t msgid,
+    const char *from, int event, const char *text)
+{
+	struct net_gmsg	g;
+
+	memset(&g, 0, sizeof g);
+	g.group = group;
+	g.sid = sid;
+	g.msgid = msgid != 0 ? msgid : sid;
+	g.time_ms = 1000 * sid;
+	g.from = from;
+	g.event = event;
+	g.text = text;
+	g.len = strlen(text);
+	t->net.ev->gmessage(t->net.arg, &g);
 	fake_changed(t);
 }
 
@@ -441,6 +533,34 @@ connected(struct t *t)
 	fake_conn(t, MODEL_CONN_LOGGING_IN, "", 0, 0);
 	fake_conn(t, MODEL_CONN_READY, "", 0, 0);
 	fake_roster(t, 0, nicks, p, 2);
+}
+
+/* Connected, in #team (as its owner, with bob and carol) and invited
+ * to #party; #quiet is muted; #team has 3 unread, #quiet 5. */
+static void
+in_groups(struct t *t)
+{
+	static const char *const	names[] = { "#team", "#quiet", "#party" };
+	static const unsigned int	fl[] = { CPGM_OWNER | CPGM_ADMIN,
+					    CPGM_MUTED, CPGM_INVITED };
+	static const uint64_t		unread[] = { 3, 5, 0 };
+
+	connected(t);
+	fake_group_info(t, CPG_LIST, "", 0, "", names, fl, unread, 3);
+}
+
+/* Open #team, with its members told. */
+static void
+open_team(struct t *t)
+{
+	static const char *const	names[] = { "alice", "bob", "carol" };
+	static const unsigned int	fl[] = { CPGM_OWNER | CPGM_ADMIN,
+					    CPGM_ONLINE, 0 };
+
+	press(t, "/query #team" ENTER);
+	assert_ptr_equal(t->app.model.open, conv(t, "#team"));
+	fake_group_info(t, CPG_MEMBERS, "#team", CPGM_OWNER | CPGM_ADMIN,
+	    "lunch at 1", names, fl, NULL, 3);
 }
 
 static void
@@ -1514,6 +1634,342 @@ test_pageup_at_the_top_fetches_older(void **state)
 	    "no older messages on the server");
 }
 
+
+static void
+test_groups_listed_with_unread_and_invitations(void **state)
+{
+	struct t		*t = *state;
+	struct model_conv	*list[8];
+	size_t			 n, i;
+	int			 asked_list = 0, hist_team = 0, hist_party = 0;
+
+	connected(t);
+	/* At login the account's groups are asked for. */
+	for (i = 0; i < (size_t)t->net.ngops; i++)
+		if (t->net.gops[i].op == CPG_LIST)
+			asked_list = 1;
+	assert_true(asked_list);
+	in_groups(t);
+	assert_true(conv(t, "#team")->group);
+	assert_true(conv(t, "#team")->member);
+	assert_int_equal(conv(t, "#team")->unread, 3);
+	/* Muted: no unread count. */
+	assert_int_equal(conv(t, "#quiet")->unread, 0);
+	/* The invitation is a request, listed last, and Enter joins. */
+	assert_int_equal(app_requests(&t->app), 1);
+	n = app_list(&t->app, list, 8);
+	assert_int_equal(n, 5);
+	assert_string_equal(list[n - 1]->nick, "#party");
+	for (i = 0; i < n; i++)
+		if (strcmp(list[i]->nick, "#team") == 0)
+			break;
+	assert_true(i < n);
+	/* The newest page of every group we are in, not of invitations. */
+	for (i = 0; i < (size_t)t->net.history && i < 8; i++) {
+		hist_team += strcmp(t->net.history_nick[i], "#team") == 0;
+		hist_party += strcmp(t->net.history_nick[i], "#party") == 0;
+	}
+	assert_int_equal(hist_team, 1);
+	assert_int_equal(hist_party, 0);
+	t->app.pick = conv(t, "#party");
+	press(t, ENTER);
+	last_gop(t, CPG_ACCEPT, "#party", "", "");
+	fake_group_info(t, CPG_ACCEPT, "#party", 0, "", NULL, NULL, NULL, 0);
+	assert_ptr_equal(t->app.model.open, conv(t, "#party"));
+	assert_int_equal(app_requests(&t->app), 0);
+	assert_string_equal(t->app.model.notice, "you joined #party");
+}
+
+static void
+test_group_commands_send_their_ops(void **state)
+{
+	struct t	*t = *state;
+
+	connected(t);
+	/* Outside a group, the group's commands say what is missing. */
+	press(t, "/invite bob" ENTER);
+	assert_int_equal(t->net.ngops, 1);	/* only the login's list */
+	assert_string_equal(t->app.model.notice,
+	    "/invite: open a group first (/query #NAME)");
+	press(t, "/create team" ENTER);
+	assert_string_equal(t->app.model.notice, "usage: /create #NAME");
+	press(t, "/create #team" ENTER);
+	last_gop(t, CPG_CREATE, "#team", "", "");
+	fake_group_info(t, CPG_CREATE, "#team", CPGM_OWNER | CPGM_ADMIN, "",
+	    (const char *const[]){ "alice" },
+	    (const unsigned int[]){ CPGM_OWNER | CPGM_ADMIN }, NULL, 1);
+	assert_ptr_equal(t->app.model.open, conv(t, "#team"));
+	assert_int_equal(t->app.focus, APP_FOCUS_INPUT);
+	press(t, "/invite bob" ENTER);
+	last_gop(t, CPG_INVITE, "#team", "bob", "");
+	fake_group_info(t, CPG_INVITE, "#team", CPGM_OWNER | CPGM_ADMIN, "",
+	    (const char *const[]){ "alice", "bob" },
+	    (const unsigned int[]){ CPGM_OWNER | CPGM_ADMIN, 0 }, NULL, 2);
+	assert_string_equal(t->app.model.notice, "bob is in #team");
+	press(t, "/invite dave" ENTER);
+	last_gop(t, CPG_INVITE, "#team", "dave", "");
+	fake_group_info(t, CPG_INVITE, "#team", CPGM_OWNER | CPGM_ADMIN, "",
+	    (const char *const[]){ "alice", "bob", "dave" },
+	    (const unsigned int[]){ CPGM_OWNER | CPGM_ADMIN, 0,
+	    CPGM_INVITED }, NULL, 3);
+	assert_string_equal(t->app.model.notice,
+	    "invited dave to #team: they join once they accept");
+	press(t, "/kick bob" ENTER);
+	last_gop(t, CPG_KICK, "#team", "bob", "");
+	press(t, "/topic lunch at 1, not 12" ENTER);
+	last_gop(t, CPG_TOPIC, "#team", "", "lunch at 1, not 12");
+	press(t, "/mute" ENTER);
+	last_gop(t, CPG_MUTE, "#team", "", "");
+	press(t, "/unmute" ENTER);
+	last_gop(t, CPG_UNMUTE, "#team", "", "");
+	/* A refusal says which and why. */
+	t->net.ev->group_result(t->net.arg, CPG_KICK, "#team", "bob",
+	    "not allowed");
+	fake_changed(t);
+	assert_string_equal(t->app.model.notice, "/kick bob: not allowed");
+	/* Messages typed in the open group go to it. */
+	press(t, "hello all" ENTER);
+	assert_int_equal(t->net.nsent, 1);
+	assert_string_equal(t->net.sent[0].to, "#team");
+	assert_string_equal(t->net.sent[0].text, "hello all");
+}
+
+static void
+test_leave_asks_whether_to_delete(void **state)
+{
+	struct t	*t = *state;
+	int		 n;
+
+	in_groups(t);
+	open_team(t);
+	fake_gmessage(t, "#team", 20, 0, "bob", CPGE_TEXT, "see you");
+	/* Esc: stay. */
+	n = t->net.ngops;
+	press(t, "/leave" ENTER);
+	assert_int_equal(t->app.prompt, APP_PROMPT_LEAVE);
+	press(t, ESC);
+	assert_int_equal(t->app.prompt, APP_PROMPT_NONE);
+	assert_int_equal(t->net.ngops, n);
+	/* n: leave, keep the messages. */
+	press(t, "/leave" ENTER "n");
+	last_gop(t, CPG_LEAVE, "#team", "", "");
+	t->net.ev->group_result(t->net.arg, CPG_LEAVE, "#team", "", NULL);
+	fake_changed(t);
+	assert_false(conv(t, "#team")->member);
+	assert_string_equal(last_text(t, "#team"), "see you");
+	assert_string_equal(t->app.model.notice,
+	    "you left #team; its messages stay here");
+	/* Writing there now says so, and keeps the text. */
+	press(t, "anyone?" ENTER);
+	assert_int_equal(t->net.nsent, 0);
+	assert_string_equal(t->app.edit.buf, "anyone?");
+	press(t, "\025");
+
+	/* --delete: gone from the list and from the disk. */
+	press(t, "/query #quiet" ENTER);
+	fake_gmessage(t, "#quiet", 30, 0, "bob", CPGE_TEXT, "shh");
+	press(t, "/leave --delete" ENTER);
+	last_gop(t, CPG_LEAVE, "#quiet", "", "");
+	t->net.ev->group_result(t->net.arg, CPG_LEAVE, "#quiet", "", NULL);
+	fake_changed(t);
+	assert_null(model_conv(&t->app.model, "#quiet", 0));
+	assert_null(t->app.model.open);
+	assert_string_equal(t->app.model.notice,
+	    "you left #quiet; its messages are deleted here");
+	/* A restart reads back #team, not #quiet. */
+	app_free(&t->app);
+	app_init(&t->app, &t->conf);
+	app_set_net(&t->app, &fake_ops, &t->net);
+	app_start(&t->app, "alice");
+	assert_string_equal(last_text(t, "#team"), "see you");
+	assert_string_equal(conv(t, "#team")->msgs[0].from, "bob");
+	assert_null(model_conv(&t->app.model, "#quiet", 0));
+}
+
+static void
+test_f2_toggles_the_member_list(void **state)
+{
+	struct t		*t = *state;
+	struct model_conv	*c;
+	int			 n;
+
+	in_groups(t);
+	/* Not in a group: F2 says what it is for. */
+	press(t, "/query bob" ENTER);
+	press(t, F2);
+	assert_false(app_members_shown(&t->app));
+	press(t, F2);
+	press(t, "/query #team" ENTER);
+	assert_false(app_members_shown(&t->app));
+	n = t->net.ngops;
+	press(t, F2);
+	assert_true(app_members_shown(&t->app));
+	last_gop(t, CPG_MEMBERS, "#team", "", "");
+	assert_int_equal(t->net.ngops, n + 1);
+	fake_group_info(t, CPG_MEMBERS, "#team", CPGM_OWNER | CPGM_ADMIN,
+	    "lunch at 1", (const char *const[]){ "alice", "bob", "carol" },
+	    (const unsigned int[]){ CPGM_OWNER | CPGM_ADMIN, CPGM_ONLINE |
+	    CPGM_ADMIN, 0 }, NULL, 3);
+	c = conv(t, "#team");
+	assert_int_equal(c->nmembers, 3);
+	assert_string_equal(c->members[1].nick, "bob");
+	assert_true(c->members[1].flags & CPGM_ONLINE);
+	assert_string_equal(c->topic, "lunch at 1");
+	/* Someone joins while it is shown: it is asked for again. */
+	fake_gmessage(t, "#team", 40, 0, "alice", CPGE_JOINED, "dave");
+	last_gop(t, CPG_MEMBERS, "#team", "", "");
+	press(t, F2);
+	assert_false(app_members_shown(&t->app));
+	/* /members lists them in the notice too. */
+	press(t, "/members" ENTER);
+	last_gop(t, CPG_MEMBERS, "#team", "", "");
+	assert_true(app_members_shown(&t->app));
+	fake_group_info(t, CPG_MEMBERS, "#team", CPGM_OWNER | CPGM_ADMIN,
+	    "", (const char *const[]){ "alice", "bob" },
+	    (const unsigned int[]){ CPGM_OWNER | CPGM_ADMIN, 0 }, NULL, 2);
+	assert_string_equal(t->app.model.notice,
+	    "members of #team (2): alice (owner) bob");
+	assert_null(c->topic);
+}
+
+static void
+test_group_messages_and_events(void **state)
+{
+	struct t		*t = *state;
+	struct model_conv	*c;
+	char			 line[128];
+
+	in_groups(t);
+	c = conv(t, "#team");
+	fake_gmessage(t, "#team", 10, 0, "bob", CPGE_TEXT, "pizza?");
+	assert_string_equal(last_text(t, "#team"), "pizza?");
+	assert_string_equal(c->msgs[c->nmsgs - 1].from, "bob");
+	assert_int_equal(c->unread, 4);
+	assert_true(t->app.bell);
+	t->app.bell = 0;
+	/* Once, however often it comes. */
+	fake_gmessage(t, "#team", 10, 0, "bob", CPGE_TEXT, "pizza?");
+	assert_int_equal(c->nmsgs, 1);
+	/* Events are lines of their own, not unread, no bell. */
+	fake_gmessage(t, "#team", 11, 0, "alice", CPGE_JOINED, "dave");
+	app_event_text(&c->msgs[c->nmsgs - 1], line, sizeof line);
+	assert_string_equal(line, "* dave joined (invited by alice)");
+	fake_gmessage(t, "#team", 12, 0, "bob", CPGE_TOPIC, "pizza at 1");
+	app_event_text(&c->msgs[c->nmsgs - 1], line, sizeof line);
+	assert_string_equal(line, "* bob set the topic: pizza at 1");
+	assert_string_equal(c->topic, "pizza at 1");
+	fake_gmessage(t, "#team", 13, 0, "alice", CPGE_REMOVED, "carol");
+	app_event_text(&c->msgs[c->nmsgs - 1], line, sizeof line);
+	assert_string_equal(line, "* alice removed carol");
+	fake_gmessage(t, "#team", 14, 0, "dave", CPGE_LEFT, "dave");
+	app_event_text(&c->msgs[c->nmsgs - 1], line, sizeof line);
+	assert_string_equal(line, "* dave left");
+	assert_int_equal(c->unread, 4);
+	assert_false(t->app.bell);
+	/* Opened: all read, marked up to the newest shown. */
+	press(t, "/query #team" ENTER);
+	assert_int_equal(c->unread, 0);
+	app_seen(&t->app, 0, c->nmsgs - 1);
+	assert_string_equal(t->net.gmark_group, "#team");
+	assert_int_equal(t->net.gmark_sid, 14);
+	/* Removed: no longer in it. */
+	fake_gmessage(t, "#team", 15, 0, "bob", CPGE_REMOVED, "alice");
+	assert_false(c->member);
+}
+
+static void
+test_muted_group_counts_nothing(void **state)
+{
+	struct t	*t = *state;
+
+	in_groups(t);
+	fake_gmessage(t, "#quiet", 10, 0, "bob", CPGE_TEXT, "psst");
+	assert_string_equal(last_text(t, "#quiet"), "psst");
+	assert_int_equal(conv(t, "#quiet")->unread, 0);
+	assert_false(t->app.bell);
+	assert_null(model_next_unread(&t->app.model, conv(t, "#team")));
+}
+
+static void
+test_group_receipts_count_readers(void **state)
+{
+	struct t		*t = *state;
+	struct model_conv	*c;
+	struct model_msg	*m;
+	char			 st[64];
+	uint64_t		 id;
+
+	in_groups(t);
+	open_team(t);
+	press(t, "lunch?" ENTER);
+	assert_string_equal(t->net.sent[0].to, "#team");
+	id = t->net.sent[0].id;
+	t->net.ev->accepted(t->net.arg, id, 50, 50000, MODEL_ACCEPTED);
+	fake_changed(t);
+	c = conv(t, "#team");
+	m = &c->msgs[c->nmsgs - 1];
+	app_state_text(m, st, sizeof st);
+	assert_string_equal(st, "accepted");
+	t->net.ev->greceipt(t->net.arg, "#team", id, 1, 0, 2);
+	fake_changed(t);
+	app_state_text(m, st, sizeof st);
+	assert_string_equal(st, "delivered 1/2");
+	t->net.ev->greceipt(t->net.arg, "#team", id, 2, 1, 2);
+	fake_changed(t);
+	app_state_text(m, st, sizeof st);
+	assert_string_equal(st, "read 1/2");
+	t->net.ev->greceipt(t->net.arg, "#team", id, 2, 2, 2);
+	fake_changed(t);
+	app_state_text(m, st, sizeof st);
+	assert_string_equal(st, "read 2/2");
+	assert_string_equal(last_state(t, "#team"), "read");
+	/* Our own message coming back (another device, or catch-up) is
+	 * the same message. */
+	fake_gmessage(t, "#team", 50, id, "alice", CPGE_TEXT, "lunch?");
+	assert_int_equal(c->nmsgs, 1);
+}
+
+static void
+test_group_history_merges_once(void **state)
+{
+	struct t		*t = *state;
+	struct model_conv	*c;
+	struct net_gmsg		 v[3];
+	const char		*texts[] = { "first", "second", "mine" };
+	size_t			 i;
+
+	in_groups(t);
+	fake_gmessage(t, "#team", 11, 0, "bob", CPGE_TEXT, "second");
+	for (i = 0; i < 3; i++) {
+		memset(&v[i], 0, sizeof v[i]);
+		v[i].group = "#team";
+		v[i].sid = 10 + i;
+		v[i].msgid = i == 2 ? 999 : 10 + i;
+		v[i].time_ms = 1000 * (10 + i);
+		v[i].from = i == 2 ? "alice" : "bob";
+		v[i].text = texts[i];
+		v[i].len = strlen(texts[i]);
+	}
+	t->net.ev->ghistory(t->net.arg, "#team", v, 3, 1);
+	fake_changed(t);
+	c = conv(t, "#team");
+	assert_int_equal(c->nmsgs, 3);
+	assert_string_equal(c->msgs[0].text, "first");
+	assert_string_equal(c->msgs[1].text, "second");
+	assert_true(c->msgs[2].out);
+	/* History is not news: the server's count stands. */
+	assert_int_equal(c->unread, 4);
+	t->net.ev->ghistory(t->net.arg, "#team", v, 3, 0);
+	fake_changed(t);
+	assert_int_equal(c->nmsgs, 3);
+	/* PageUp at the top asks for the page before the oldest. */
+	press(t, "/query #team" ENTER);
+	press(t, PAGEUP);
+	assert_true(c->hist_begin);
+	assert_string_equal(t->app.model.notice,
+	    "no older messages on the server");
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -1551,6 +2007,14 @@ main(void)
 		T(test_read_elsewhere_clears_unread),
 		T(test_history_merges_once_in_order),
 		T(test_pageup_at_the_top_fetches_older),
+		T(test_groups_listed_with_unread_and_invitations),
+		T(test_group_commands_send_their_ops),
+		T(test_leave_asks_whether_to_delete),
+		T(test_f2_toggles_the_member_list),
+		T(test_group_messages_and_events),
+		T(test_muted_group_counts_nothing),
+		T(test_group_receipts_count_readers),
+		T(test_group_history_merges_once),
 	};
 
 	if (sodium_init() < 0)
