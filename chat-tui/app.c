@@ -552,6 +552,10 @@ app_hist_pump(struct app *a)
 void
 app_tick(struct app *a)
 {
+	if (a->glist_retry_ms != 0 && clock_wall_ms() >= a->glist_retry_ms &&
+	    a->net != NULL && a->model.conn == MODEL_CONN_READY &&
+	    a->netops->group(a->net, CPG_LIST, NULL, NULL, NULL) == 0)
+		a->glist_retry_ms = 0;
 	app_hist_pump(a);
 }
 
@@ -2412,6 +2416,14 @@ app_on_group_result(void *arg, enum cp_group_op op, const char *group,
 	if (error != NULL) {
 		if (op == CPG_LEAVE)
 			a->leaving[0] = '\0';
+		/* Asked in the background (login, a change): asked again
+		 * in a while, with no notice over what the user did. */
+		if (op == CPG_LIST) {
+			a->glist_retry_ms = clock_wall_ms() + APP_HIST_RETRY_MS;
+			return;
+		}
+		if (op == CPG_MEMBERS && !a->members_notice)
+			return;
 		if (op == CPG_MEMBERS)
 			a->members_notice = 0;
 		app_notice(a, "/%s %s: %s", name, target != NULL &&

@@ -72,6 +72,8 @@ struct app {
 	int		 members;	/* F2: a group's members beside it */
 	int		 members_notice; /* /members: list them in the notice */
 	char		 gtarget[NICK_MAX_BYTES]; /* /invite, /kick: whom */
+	uint64_t	 glist_retry_ms;	/* the group list refused for
+					 * now: asked again then (0 none) */
 	/* /leave: the group, and whether to delete its history here. */
 	char		 leaving[NICK_MAX_BYTES];
 	int		 leave_delete;

@@ -1727,6 +1727,13 @@ test_group_commands_send_their_ops(void **state)
 	    "not allowed");
 	fake_changed(t);
 	assert_string_equal(t->app.model.notice, "/kick bob: not allowed");
+	/* A group list refused (rate limited) is asked again later,
+	 * without a notice over what the user did. */
+	t->net.ev->group_result(t->net.arg, CPG_LIST, "", "",
+	    "rate limited, slow down");
+	fake_changed(t);
+	assert_string_equal(t->app.model.notice, "/kick bob: not allowed");
+	assert_true(t->app.glist_retry_ms != 0);
 	/* Messages typed in the open group go to it. */
 	press(t, "hello all" ENTER);
 	assert_int_equal(t->net.nsent, 1);
