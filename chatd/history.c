@@ -188,8 +188,12 @@ history_expire(struct server *srv, uint64_t now)
 	if ((n = store_history_expire(srv->st, now > keep ? now - keep : 0,
 	    now)) > 0)
 		srv->stats.history_expired += (uint64_t)n;
-	if (srv->conf.history_max > 0 &&
-	    (k = store_history_trim(srv->st, srv->conf.history_max)) > 0)
+	/* Only conversations with messages since the last pass can have
+	 * grown past the cap (the first pass: since chatd started). */
+	if (srv->hist_trimmed == 0)
+		srv->hist_trimmed = store_sid_start(srv->st);
+	if (srv->conf.history_max > 0 && (k = store_history_trim(srv->st,
+	    srv->conf.history_max, &srv->hist_trimmed)) > 0)
 		srv->stats.history_expired += (uint64_t)k;
 	if (n > 0 || k > 0)
 		log_info("history: %d delivered messages older than %d days "

@@ -34,6 +34,7 @@ struct server {
 	ev_timer		 signout;	/* device.c: sessions to close */
 	struct quota		*quota;		/* cmd.c: messages waiting */
 	struct groups		*groups;	/* group.c */
+	uint64_t		 hist_trimmed;	/* history.c: capped up to */
 	struct chatd_conf	 conf;
 	struct chatd_stats	 stats;		/* every module counts */
 	ev_prepare		 prepare;

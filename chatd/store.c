@@ -133,7 +133,9 @@ static const char *const sql[Q_COUNT] = {
 	 * some messages stay longer). */
 	[Q_EXPIRE] = "DELETE FROM messages WHERE id < ifnull((SELECT id"
 	    " FROM messages WHERE t >= ?1 ORDER BY id LIMIT 1),"
-	    " (SELECT ifnull(max(id), 0) + 1 FROM messages))",
+	    " (SELECT ifnull(max(id), 0) + 1 FROM messages))"
+	    " AND id > ifnull((SELECT delivered FROM users u"
+	    " WHERE u.id = rcpt), 0)",
 	[Q_MSG_QUEUE] = "UPDATE messages SET q = 1 WHERE id = ? AND NOT q",
 	[Q_QUEUE_FROM] = "INSERT OR REPLACE INTO meta(key, value)"
 	    " VALUES ('queue_from', ?)",
@@ -183,9 +185,14 @@ static const char *const sql[Q_COUNT] = {
 	    " FROM messages WHERE t >= ?1 ORDER BY id LIMIT 1),"
 	    " (SELECT ifnull(max(id), 0) + 1 FROM messages))"
 	    " AND id <= (SELECT delivered FROM users u WHERE u.id = rcpt)",
-	/* Conversations over the cap, from messages_conv alone. */
-	[Q_HIST_OVER] = "SELECT min(sender, rcpt), max(sender, rcpt)"
-	    " FROM messages GROUP BY 1, 2 HAVING count(*) > ?1",
+	/* The conversations that had messages after ?1 (a walk of the
+	 * table's tail), and whether each is over the cap ?2 (a walk of
+	 * at most ?2 + 1 entries of messages_conv). */
+	[Q_HIST_OVER] = "SELECT p.lo, p.hi, (SELECT count(*) FROM (SELECT 1"
+	    " FROM messages m WHERE min(m.sender, m.rcpt) = p.lo"
+	    " AND max(m.sender, m.rcpt) = p.hi LIMIT ?2 + 1)) > ?2,"
+	    " p.top FROM (SELECT min(sender, rcpt) lo, max(sender, rcpt) hi,"
+	    " max(id) top FROM messages WHERE id > ?1 GROUP BY 1, 2) p",
 	[Q_GROUP_ADD] = "INSERT OR IGNORE INTO groups(key, name, skeleton,"
 	    " creator, created) VALUES (?, ?, ?, ?, ?)",
 	[Q_GROUP_KEY] = "SELECT 1 FROM groups WHERE key = ?",
@@ -2282,20 +2289,26 @@ store_history_expire(struct store *st, uint64_t t, uint64_t now)
 }
 
 int
-store_history_trim(struct store *st, int max)
+store_history_trim(struct store *st, int max, uint64_t *after)
 {
 	sqlite3_stmt	*s, *d;
-	uint64_t	*pairs = NULL;
+	uint64_t	*pairs = NULL, top;
 	size_t		 np = 0, cap = 0, i;
 	int		 rc, n = 0;
 
 	if (store_tx(st) == -1)
 		return -1;
-	/* The pairs first (a walk of messages_conv), then each one's
-	 * oldest delivered messages beyond the cap. */
+	/* The pairs over the cap first, then each one's oldest delivered
+	 * messages beyond it. */
 	s = store_q(st, Q_HIST_OVER);
-	sqlite3_bind_int(s, 1, max);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)*after);
+	sqlite3_bind_int(s, 2, max);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		top = (uint64_t)sqlite3_column_int64(s, 3);
+		if (top > *after)
+			*after = top;
+		if (!sqlite3_column_int(s, 2))
+			continue;
 		if (np == cap) {
 			cap = cap == 0 ? 64 : cap * 2;
 			pairs = xreallocarray(pairs, cap, 2 * sizeof *pairs);

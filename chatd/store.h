@@ -359,7 +359,8 @@ int		 store_user_delivered(struct store *, uint64_t id,
 typedef int	 store_need_fn(void *arg, uint64_t rcpt, uint64_t sid);
 int		 store_age(struct store *, uint64_t now, uint64_t keep,
 		    store_need_fn *, void *arg);
-/* Forget messages accepted before t; the number removed or -1. */
+/* Forget undelivered messages accepted before t (delivered ones are
+ * history: store_history_expire()); the number removed or -1. */
 int		 store_expire(struct store *, uint64_t t);
 
 /*
@@ -376,8 +377,9 @@ int		 store_history(struct store *, uint64_t user, uint64_t peer,
 int		 store_history_expire(struct store *, uint64_t t,
 		    uint64_t now);
 /* Keep at most max messages per conversation, forgetting the oldest
- * delivered ones: the number removed, or -1. */
-int		 store_history_trim(struct store *, int max);
+ * delivered ones, in the conversations with messages after *after
+ * (raised to the newest): the number removed, or -1. */
+int		 store_history_trim(struct store *, int max, uint64_t *after);
 /*
  * Delete account id and everything of it: tokens, contact rows and
  * blocks either way, its messages either way and their cursors.  Its
