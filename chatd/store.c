@@ -192,7 +192,8 @@ static const char *const sql[Q_COUNT] = {
 	    " FROM messages m WHERE min(m.sender, m.rcpt) = p.lo"
 	    " AND max(m.sender, m.rcpt) = p.hi LIMIT ?2 + 1)) > ?2,"
 	    " p.top FROM (SELECT min(sender, rcpt) lo, max(sender, rcpt) hi,"
-	    " max(id) top FROM messages WHERE id > ?1 GROUP BY 1, 2) p",
+	    " max(id) top FROM messages NOT INDEXED WHERE id > ?1"
+	    " GROUP BY 1, 2) p",
 	[Q_GROUP_ADD] = "INSERT OR IGNORE INTO groups(key, name, skeleton,"
 	    " creator, created) VALUES (?, ?, ?, ?, ?)",
 	[Q_GROUP_KEY] = "SELECT 1 FROM groups WHERE key = ?",
