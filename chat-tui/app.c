@@ -41,8 +41,7 @@ const char *const app_help[] = {
 	"  Left/Right, Home/End, Ctrl-A/E/W/U/K/Y  move and edit",
 	"Anywhere:",
 	"  /                start a command (// sends a line starting /)",
-	"  Alt+1..9  Ctrl-N/Ctrl-P  Alt+A   a conversation: by place, next/",
-	"                   previous, next with unread messages",
+	"  Alt+1..9, Ctrl-N/P, Alt+A  a conversation: by place, next/previous, unread",
 	"  PageUp/PageDown  scroll; PageUp at the top fetches older messages",
 	"  F1, /help: this; F2: a group's members; Ctrl-L redraw; Ctrl-C, /quit leave",
 	"Commands: /query NICK (/open)  /close  /msg NICK TEXT  /who  /passwd",
@@ -51,6 +50,7 @@ const char *const app_help[] = {
 	"  /settings [visible|receipts|typing on|off]  /visible on|off",
 	"Groups: /create #NAME  /query #NAME  /invite NICK  /kick NICK  /topic TEXT",
 	"  /members  /mute  /unmute  /leave (asks: keep its history?) or --delete",
+	"  /readers: who read your last;  owner: /admin /unadmin /owner NICK  /delete",
 	"States: sending, accepted, delivered, read; in a group: read 2/3.",
 	NULL
 };
@@ -1021,20 +1021,138 @@ app_leave(struct app *a, int delete)
 		a->leaving[0] = '\0';
 }
 
+/* /readers: ask who read our latest message in the open group. */
+static void
+app_readers(struct app *a)
+{
+	struct model_conv	*c;
+	const struct model_msg	*m = NULL;
+	size_t			 i;
+
+	if ((c = app_open_group(a, "readers")) == NULL)
+		return;
+	for (i = c->nmsgs; i > 0; i--)
+		if (c->msgs[i - 1].out) {
+			m = &c->msgs[i - 1];
+			break;
+		}
+	if (m == NULL) {
+		app_notice(a, "/readers: you have sent nothing to %s",
+		    c->nick);
+		return;
+	}
+	/* Until the server has stored it, no one can have read it. */
+	if (m->sid == 0) {
+		app_notice(a, "/readers: your latest message to %s is not "
+		    "stored yet", c->nick);
+		return;
+	}
+	if (a->net == NULL ||
+	    a->netops->greaders(a->net, c->nick, m->sid) == -1) {
+		app_notice(a, "/readers: not connected");
+		return;
+	}
+	a->readers_sid = m->sid;
+}
+
+/* The answer to /readers: who read our message a->readers_sid in c. */
+static void
+app_readers_text(struct app *a, const struct model_conv *c,
+    const struct net_gentry *v, size_t n)
+{
+	char	*buf = a->model.notice, tail[64];
+	size_t	 len = sizeof a->model.notice, off, i;
+	int	 r;
+
+	/* Of how many: the members it went to, as its receipts count. */
+	tail[0] = '\0';
+	for (i = 0; i < c->nmsgs; i++)
+		if (c->msgs[i].out && c->msgs[i].sid == a->readers_sid &&
+		    c->msgs[i].g_of > 0)
+			snprintf(tail, sizeof tail, " (%zu of %u)", n,
+			    c->msgs[i].g_of);
+	if (n == 0) {
+		app_notice(a, "no one has read your latest message in %s "
+		    "yet%s", c->nick, tail);
+		return;
+	}
+	off = (size_t)snprintf(buf, len, "read by");
+	/* Names while they fit, then how many more, then the count. */
+	for (i = 0; i < n; i++) {
+		if (off + 2 + strlen(v[i].name) + sizeof " and 999 more" +
+		    strlen(tail) > len)
+			break;
+		off += (size_t)snprintf(buf + off, len - off, "%s %s",
+		    i > 0 ? "," : "", v[i].name);
+	}
+	if (i < n) {
+		r = snprintf(buf + off, len - off, " and %zu more", n - i);
+		off += r > 0 && (size_t)r < len - off ? (size_t)r : 0;
+	}
+	snprintf(buf + off, len - off, "%s", tail);
+}
+
+/* /owner, /delete: the owner's changes asked y/n first. */
+static void
+app_group_confirm(struct app *a, const struct model_conv *c,
+    enum cp_group_op op)
+{
+	a->gasking = op;
+	snprintf(a->gasking_group, sizeof a->gasking_group, "%s", c->nick);
+	app_ask(a, APP_PROMPT_GROUP);
+	if (op == CPG_OWNER)
+		snprintf(a->question, sizeof a->question,
+		    "hand %.60s to %.60s? you stay an admin (y/n) ", c->nick,
+		    a->gtarget);
+	else
+		snprintf(a->question, sizeof a->question,
+		    "delete %.60s for all its members? (y/n) ", c->nick);
+}
+
+/* The answer to app_group_confirm()'s question. */
+static void
+app_group_confirmed(struct app *a, int yes)
+{
+	a->prompt = APP_PROMPT_NONE;
+	a->model.notice[0] = '\0';
+	if (!yes)
+		app_notice(a, a->gasking == CPG_OWNER ? "%s stays yours" :
+		    "%s is not deleted", a->gasking_group);
+	else if (a->gasking == CPG_OWNER) {
+		if (app_group_req(a, "owner", CPG_OWNER, a->gasking_group,
+		    a->gtarget, NULL) == 0)
+			app_notice(a, "handing %s to %s...", a->gasking_group,
+			    a->gtarget);
+	} else if (app_group_req(a, "delete", CPG_DELETE, a->gasking_group,
+	    NULL, NULL) == 0)
+		app_notice(a, "deleting %s...", a->gasking_group);
+	a->gasking_group[0] = '\0';
+}
+
 /* The group commands; 1 if cmd was one. */
 static int
 app_group_cmd(struct app *a, const char *cmd, const char *arg)
 {
 	struct model_conv	*c;
 	char			 key[NICK_MAX_BYTES];
+	/* On a member: "inviting bob...", "making bob an admin...";
+	 * doing NULL: ask first. */
+	static const struct {
+		const char		*name;
+		enum cp_group_op	 op;
+		const char		*doing, *as;
+	} nick_ops[] = {
+		{ "invite",	CPG_INVITE,	"inviting",	"" },
+		{ "kick",	CPG_KICK,	"removing",	"" },
+		{ "admin",	CPG_ADMIN,	"making",	" an admin" },
+		{ "unadmin",	CPG_UNADMIN,	"making",	" a member again" },
+		{ "owner",	CPG_OWNER,	NULL,		"" },
+	};
 	static const struct {
 		const char		*name;
 		enum cp_group_op	 op;
 		const char		*doing;
-	} nick_ops[] = {
-		{ "invite",	CPG_INVITE,	"inviting" },
-		{ "kick",	CPG_KICK,	"removing" },
-	}, plain_ops[] = {
+	} plain_ops[] = {
 		{ "mute",	CPG_MUTE,	"muting" },
 		{ "unmute",	CPG_UNMUTE,	"unmuting" },
 	};
@@ -1061,10 +1179,14 @@ app_group_cmd(struct app *a, const char *cmd, const char *arg)
 		else if (model_key(arg, key, NULL) == -1 || arg[0] == '#')
 			app_notice(a, "/%s: \"%s\" is not a nickname", cmd,
 			    arg);
-		else if (app_group_req(a, cmd, nick_ops[i].op, c->nick, arg,
+		else if (nick_ops[i].doing == NULL) {
+			snprintf(a->gtarget, sizeof a->gtarget, "%s", arg);
+			app_group_confirm(a, c, nick_ops[i].op);
+		} else if (app_group_req(a, cmd, nick_ops[i].op, c->nick, arg,
 		    NULL) == 0) {
 			snprintf(a->gtarget, sizeof a->gtarget, "%s", arg);
-			app_notice(a, "%s %s...", nick_ops[i].doing, arg);
+			app_notice(a, "%s %s%s...", nick_ops[i].doing, arg,
+			    nick_ops[i].as);
 		}
 		return 1;
 	}
@@ -1087,6 +1209,15 @@ app_group_cmd(struct app *a, const char *cmd, const char *arg)
 		else if (app_group_req(a, cmd, CPG_TOPIC, c->nick, NULL,
 		    arg) == 0)
 			app_notice(a, "setting the topic of %s...", c->nick);
+		return 1;
+	}
+	if (strcmp(cmd, "readers") == 0) {
+		app_readers(a);
+		return 1;
+	}
+	if (strcmp(cmd, "delete") == 0) {
+		if ((c = app_open_group(a, cmd)) != NULL)
+			app_group_confirm(a, c, CPG_DELETE);
 		return 1;
 	}
 	if (strcmp(cmd, "members") == 0) {
@@ -1464,11 +1595,15 @@ app_prompt_key(struct app *a, const struct keys_event *ev)
 	int	yes;
 
 	if (a->prompt == APP_PROMPT_REGISTER || a->prompt == APP_PROMPT_CONFIRM ||
-	    a->prompt == APP_PROMPT_LEAVE) {
+	    a->prompt == APP_PROMPT_LEAVE || a->prompt == APP_PROMPT_GROUP) {
 		if (ev->key != 'y' && ev->key != 'Y' && ev->key != 'n' &&
 		    ev->key != 'N' && ev->key != KEYS_ESC)
 			return;
 		yes = ev->key == 'y' || ev->key == 'Y';
+		if (a->prompt == APP_PROMPT_GROUP) {
+			app_group_confirmed(a, yes);
+			return;
+		}
 		if (a->prompt == APP_PROMPT_LEAVE) {
 			a->prompt = APP_PROMPT_NONE;
 			a->model.notice[0] = '\0';
@@ -1758,6 +1893,10 @@ app_hint(const struct app *a, char *buf, size_t len)
 		return;
 	case APP_PROMPT_LEAVE:
 		snprintf(buf, len, "y: delete; n: keep; Esc: stay");
+		return;
+	case APP_PROMPT_GROUP:
+		snprintf(buf, len, a->gasking == CPG_OWNER ?
+		    "y: hand it on; n: keep it" : "y: delete it; n: keep it");
 		return;
 	case APP_PROMPT_NONE:
 		break;
@@ -2337,6 +2476,14 @@ app_on_group_info(void *arg, enum cp_group_op op, const char *group,
 	}
 	if (model_key(group, key, NULL) == -1 || key[0] != '#')
 		return;
+	/* The readers of a message, not the members. */
+	if (op == CPG_READERS) {
+		if ((c = model_conv(&a->model, group, 0)) != NULL &&
+		    a->readers_sid != 0)
+			app_readers_text(a, c, v, n);
+		a->readers_sid = 0;
+		return;
+	}
 	c = model_conv(&a->model, group, 1);
 	c->gflags = flags;
 	c->member = !(flags & CPGM_INVITED);
@@ -2379,6 +2526,17 @@ app_on_group_info(void *arg, enum cp_group_op op, const char *group,
 	case CPG_KICK:
 		app_notice(a, "removed %s from %s", a->gtarget, c->nick);
 		break;
+	case CPG_ADMIN:
+		app_notice(a, "%s is an admin of %s", a->gtarget, c->nick);
+		break;
+	case CPG_UNADMIN:
+		app_notice(a, "%s is a member of %s again", a->gtarget,
+		    c->nick);
+		break;
+	case CPG_OWNER:
+		app_notice(a, "%s is the owner of %s now; you are an admin",
+		    a->gtarget, c->nick);
+		break;
 	case CPG_TOPIC:
 		app_notice(a, "topic of %s set", c->nick);
 		break;
@@ -2398,7 +2556,20 @@ app_on_group_info(void *arg, enum cp_group_op op, const char *group,
 	}
 }
 
-/* A group request refused, or one answered with OK (leave, decline). */
+/* Forget group c here: from the list, the screen and the disk. */
+static void
+app_group_forget(struct app *a, struct model_conv *c)
+{
+	history_forget(&a->hist, c);
+	if (a->pick == c)
+		a->pick = NULL;
+	if (a->model.open == c)
+		a->focus = APP_FOCUS_LIST;
+	model_remove(&a->model, c);
+}
+
+/* A group request refused, or one answered with OK (leave, decline,
+ * delete). */
 static void
 app_on_group_result(void *arg, enum cp_group_op op, const char *group,
     const char *target, const char *error)
@@ -2416,6 +2587,8 @@ app_on_group_result(void *arg, enum cp_group_op op, const char *group,
 	if (error != NULL) {
 		if (op == CPG_LEAVE)
 			a->leaving[0] = '\0';
+		if (op == CPG_READERS)
+			a->readers_sid = 0;
 		/* Asked in the background (login, a change): asked again
 		 * in a while, with no notice over what the user did. */
 		if (op == CPG_LIST) {
@@ -2442,19 +2615,21 @@ app_on_group_result(void *arg, enum cp_group_op op, const char *group,
 		}
 		return;
 	}
+	/* A group we deleted goes from the list and the disk, as with
+	 * /leave --delete: there is nothing left in it to read or write. */
+	if (op == CPG_DELETE) {
+		app_notice(a, "%s is deleted, for all its members", c->nick);
+		app_group_forget(a, c);
+		return;
+	}
 	if (op != CPG_LEAVE)
 		return;
 	c->member = 0;
 	model_set_members(c, NULL, 0);
 	if (a->leave_delete && strcmp(a->leaving, group) == 0) {
-		history_forget(&a->hist, c);
-		if (a->pick == c)
-			a->pick = NULL;
-		if (a->model.open == c)
-			a->focus = APP_FOCUS_LIST;
 		app_notice(a, "you left %s; its messages are deleted here",
 		    c->nick);
-		model_remove(&a->model, c);
+		app_group_forget(a, c);
 	} else
 		app_notice(a, "you left %s; its messages stay here", c->nick);
 	a->leaving[0] = '\0';

@@ -40,6 +40,7 @@ enum app_prompt {
 	APP_PROMPT_PASSWD_NEW,	/* /passwd: the new one */
 	APP_PROMPT_CONFIRM,	/* y/n: send a very large message? */
 	APP_PROMPT_LEAVE,	/* y/n: delete a group's history on leaving? */
+	APP_PROMPT_GROUP,	/* y/n: /owner or /delete (gasking) */
 };
 
 struct app {
@@ -71,7 +72,12 @@ struct app {
 	int		 help;		/* the help is shown instead of the conversation */
 	int		 members;	/* F2: a group's members beside it */
 	int		 members_notice; /* /members: list them in the notice */
-	char		 gtarget[NICK_MAX_BYTES]; /* /invite, /kick: whom */
+	char		 gtarget[NICK_MAX_BYTES]; /* /invite, /kick, /admin,
+					 * /unadmin, /owner: whom */
+	/* /owner, /delete waiting for y/n: the op, and on which group. */
+	enum cp_group_op gasking;
+	char		 gasking_group[NICK_MAX_BYTES];
+	uint64_t	 readers_sid;	/* /readers: of our message sid */
 	uint64_t	 glist_retry_ms;	/* the group list refused for
 					 * now: asked again then (0 none) */
 	/* /leave: the group, and whether to delete its history here. */

@@ -818,15 +818,16 @@ net_history(struct net *n, const char *nick, uint64_t before,
 	return 0;
 }
 
-/* A group request. */
+/* A group request (sid: CPG_READERS' message, else 0). */
 static int
-net_group(struct net *n, enum cp_group_op op, const char *group,
-    const char *target, const char *text)
+net_group_sid(struct net *n, enum cp_group_op op, const char *group,
+    const char *target, uint64_t sid, const char *text)
 {
 	uint64_t	id;
 	size_t		i;
 
-	if ((id = chatclient_group(n->cc, op, group, target, 0, text)) == 0)
+	if ((id = chatclient_group(n->cc, op, group, target, sid,
+	    text)) == 0)
 		return -1;
 	net_req_add(n, id, CP_GROUP, NET_LIST, group);
 	for (i = 0; i < NET_REQ_MAX; i++)
@@ -836,6 +837,21 @@ net_group(struct net *n, enum cp_group_op op, const char *group,
 			    "%s", target != NULL ? target : "");
 		}
 	return 0;
+}
+
+/* A group request. */
+static int
+net_group(struct net *n, enum cp_group_op op, const char *group,
+    const char *target, const char *text)
+{
+	return net_group_sid(n, op, group, target, 0, text);
+}
+
+/* Who in group has read our message sid. */
+static int
+net_greaders(struct net *n, const char *group, uint64_t sid)
+{
+	return net_group_sid(n, CPG_READERS, group, NULL, sid, NULL);
 }
 
 /* Tell a group's senders we have read it up to sid. */
@@ -877,4 +893,5 @@ const struct net_ops net_chatd_ops = {
 	.history = net_history,
 	.group = net_group,
 	.gmark_read = net_gmark_read,
+	.greaders = net_greaders,
 };

@@ -208,12 +208,15 @@ struct net_ops {
 	int	(*history)(struct net *, const char *nick, uint64_t before,
 		    unsigned int limit);
 	/* A group request: group "#name" (NULL for CPG_LIST), target a
-	 * nick (invite, kick), text (topic); NULL where unused.  Answered
-	 * by group_info or group_result. */
+	 * nick (invite, kick, admin, unadmin, owner), text (topic); NULL
+	 * where unused.  Answered by group_info or group_result. */
 	int	(*group)(struct net *, enum cp_group_op, const char *group,
 		    const char *target, const char *text);
 	/* Tell a group's senders we have read it up to sid. */
 	void	(*gmark_read)(struct net *, const char *group, uint64_t sid);
+	/* Who in group has read our message sid (CPG_READERS): answered
+	 * by group_info with those members, or group_result. */
+	int	(*greaders)(struct net *, const char *group, uint64_t sid);
 };
 
 /* The operations of a net made by net_new(). */

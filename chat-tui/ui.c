@@ -786,7 +786,8 @@ ui_input(const struct app *a, const struct ui_geom *g, int *cy, int *cx)
 	case APP_PROMPT_PASSWD_NEW:	prompt = "new password: "; break;
 	case APP_PROMPT_REGISTER:
 	case APP_PROMPT_CONFIRM:
-	case APP_PROMPT_LEAVE:		prompt = a->question; break;
+	case APP_PROMPT_LEAVE:
+	case APP_PROMPT_GROUP:		prompt = a->question; break;
 	case APP_PROMPT_NONE:
 		break;
 	}
@@ -802,7 +803,7 @@ ui_input(const struct app *a, const struct ui_geom *g, int *cy, int *cx)
 	if (cols == 0)
 		return;
 	if (a->prompt == APP_PROMPT_REGISTER || a->prompt == APP_PROMPT_CONFIRM ||
-	    a->prompt == APP_PROMPT_LEAVE)
+	    a->prompt == APP_PROMPT_LEAVE || a->prompt == APP_PROMPT_GROUP)
 		return;
 	if (a->prompt != APP_PROMPT_NONE) {
 		/* A secret shows as stars; a nickname as itself. */

@@ -21,6 +21,7 @@
 #include "chat-tui/model.h"
 #include "chat-tui/net.h"
 #include "chat-tui/tuiconf.h"
+#include "chat-tui/width.h"
 
 #define UP		"\033[A"
 #define DOWN		"\033[B"
@@ -77,6 +78,7 @@ struct net {
 		char		 group[64];
 		char		 target[64];
 		char		 text[128];
+		uint64_t	 sid;		/* CPG_READERS' message */
 	}			 gops[16];	/* group requests, in order */
 	int			 ngops;
 	char			 gmark_group[64];
@@ -241,6 +243,17 @@ fake_group(struct net *n, enum cp_group_op op, const char *group,
 	return 0;
 }
 
+/* Record a readers request as the group request it is. */
+static int
+fake_greaders(struct net *n, const char *group, uint64_t sid)
+{
+	if (fake_group(n, CPG_READERS, group, NULL, NULL) == -1)
+		return -1;
+	if (n->ngops <= 16)
+		n->gops[n->ngops - 1].sid = sid;
+	return 0;
+}
+
 /* Record a group's read mark. */
 static void
 fake_gmark_read(struct net *n, const char *group, uint64_t sid)
@@ -289,6 +302,7 @@ static const struct net_ops fake_ops = {
 	.history = fake_history,
 	.group = fake_group,
 	.gmark_read = fake_gmark_read,
+	.greaders = fake_greaders,
 };
 
 /* Every report ends in changed(): the app must then redraw. */
@@ -1977,6 +1991,202 @@ test_group_history_merges_once(void **state)
 	    "no older messages on the server");
 }
 
+static void
+test_readers_of_our_latest_group_message(void **state)
+{
+	struct t		*t = *state;
+	struct model_conv	*c;
+	struct net_gentry	 many[40];
+	char			 names[40][32];
+	uint64_t		 id;
+	int			 n;
+	size_t			 i;
+
+	in_groups(t);
+	press(t, "/readers" ENTER);
+	assert_string_equal(t->app.model.notice,
+	    "/readers: open a group first (/query #NAME)");
+	open_team(t);
+	c = conv(t, "#team");
+	/* Others' messages are not ours to ask about. */
+	fake_gmessage(t, "#team", 40, 0, "bob", CPGE_TEXT, "lunch?");
+	n = t->net.ngops;
+	press(t, "/readers" ENTER);
+	assert_int_equal(t->net.ngops, n);
+	assert_string_equal(t->app.model.notice,
+	    "/readers: you have sent nothing to #team");
+	press(t, "yes, at 1" ENTER);
+	id = t->net.sent[0].id;
+	press(t, "/readers" ENTER);
+	assert_int_equal(t->net.ngops, n);
+	assert_string_equal(t->app.model.notice,
+	    "/readers: your latest message to #team is not stored yet");
+	t->net.ev->accepted(t->net.arg, id, 50, 50000, MODEL_ACCEPTED);
+	fake_changed(t);
+	t->net.ev->greceipt(t->net.arg, "#team", id, 2, 1, 2);
+	fake_changed(t);
+	/* Asked by its server id; the answer names the readers. */
+	press(t, "/readers" ENTER);
+	last_gop(t, CPG_READERS, "#team", "", "");
+	assert_int_equal(t->net.gops[t->net.ngops - 1].sid, 50);
+	fake_group_info(t, CPG_READERS, "#team", CPGM_OWNER | CPGM_ADMIN,
+	    "lunch at 1", (const char *const[]){ "carol" }, NULL, NULL, 1);
+	assert_string_equal(t->app.model.notice, "read by carol (1 of 2)");
+	/* The readers are not the members. */
+	assert_int_equal(c->nmembers, 3);
+	press(t, "/readers" ENTER);
+	fake_group_info(t, CPG_READERS, "#team", CPGM_OWNER | CPGM_ADMIN,
+	    "lunch at 1", (const char *const[]){ "bob", "carol" }, NULL, NULL,
+	    2);
+	assert_string_equal(t->app.model.notice,
+	    "read by bob, carol (2 of 2)");
+	press(t, "/readers" ENTER);
+	fake_group_info(t, CPG_READERS, "#team", CPGM_OWNER | CPGM_ADMIN,
+	    "lunch at 1", NULL, NULL, NULL, 0);
+	assert_string_equal(t->app.model.notice,
+	    "no one has read your latest message in #team yet (0 of 2)");
+	/* A refusal says why. */
+	press(t, "/readers" ENTER);
+	t->net.ev->group_result(t->net.arg, CPG_READERS, "#team", "",
+	    "rate limited, slow down");
+	fake_changed(t);
+	assert_string_equal(t->app.model.notice,
+	    "/readers #team: rate limited, slow down");
+	/* More readers than the status line holds: the rest are counted. */
+	t->net.ev->greceipt(t->net.arg, "#team", id, 40, 40, 40);
+	fake_changed(t);
+	for (i = 0; i < 40; i++) {
+		snprintf(names[i], sizeof names[i], "reader%02zu", i);
+		many[i].name = names[i];
+		many[i].flags = 0;
+		many[i].value = 0;
+	}
+	press(t, "/readers" ENTER);
+	t->net.ev->group_info(t->net.arg, CPG_READERS, "#team", 0, "",
+	    many, 40);
+	fake_changed(t);
+	assert_true(strncmp(t->app.model.notice, "read by reader00, "
+	    "reader01, ", 28) == 0);
+	assert_non_null(strstr(t->app.model.notice, " more (40 of 40)"));
+	assert_null(strstr(t->app.model.notice, "reader39"));
+}
+
+static void
+test_owner_commands_and_their_questions(void **state)
+{
+	struct t	*t = *state;
+	char		 hint[128];
+	int		 n;
+
+	in_groups(t);
+	open_team(t);
+	press(t, "/admin bob" ENTER);
+	last_gop(t, CPG_ADMIN, "#team", "bob", "");
+	assert_string_equal(t->app.model.notice, "making bob an admin...");
+	fake_group_info(t, CPG_ADMIN, "#team", CPGM_OWNER | CPGM_ADMIN, "",
+	    (const char *const[]){ "alice", "bob", "carol" },
+	    (const unsigned int[]){ CPGM_OWNER | CPGM_ADMIN, CPGM_ADMIN, 0 },
+	    NULL, 3);
+	assert_string_equal(t->app.model.notice, "bob is an admin of #team");
+	assert_int_equal(conv(t, "#team")->members[1].flags, CPGM_ADMIN);
+	press(t, "/unadmin bob" ENTER);
+	last_gop(t, CPG_UNADMIN, "#team", "bob", "");
+	assert_string_equal(t->app.model.notice,
+	    "making bob a member again...");
+	fake_group_info(t, CPG_UNADMIN, "#team", CPGM_OWNER | CPGM_ADMIN, "",
+	    (const char *const[]){ "alice", "bob", "carol" },
+	    (const unsigned int[]){ CPGM_OWNER | CPGM_ADMIN, 0, 0 }, NULL, 3);
+	assert_string_equal(t->app.model.notice,
+	    "bob is a member of #team again");
+	press(t, "/admin" ENTER);
+	assert_string_equal(t->app.model.notice, "usage: /admin NICK");
+	/* chatd's refusal, as it words it. */
+	press(t, "/unadmin carol" ENTER);
+	t->net.ev->group_result(t->net.arg, CPG_UNADMIN, "#team", "carol",
+	    "not allowed to members of your role");
+	fake_changed(t);
+	assert_string_equal(t->app.model.notice,
+	    "/unadmin carol: not allowed to members of your role");
+
+	/* /owner asks first; n keeps the group, and nothing is sent. */
+	n = t->net.ngops;
+	press(t, "/owner bob" ENTER);
+	assert_int_equal(t->app.prompt, APP_PROMPT_GROUP);
+	assert_string_equal(t->app.question,
+	    "hand #team to bob? you stay an admin (y/n) ");
+	app_hint(&t->app, hint, sizeof hint);
+	assert_string_equal(hint, "y: hand it on; n: keep it");
+	press(t, "x");		/* only y, n and Esc answer */
+	assert_int_equal(t->app.prompt, APP_PROMPT_GROUP);
+	press(t, "n");
+	assert_int_equal(t->app.prompt, APP_PROMPT_NONE);
+	assert_int_equal(t->net.ngops, n);
+	assert_string_equal(t->app.model.notice, "#team stays yours");
+	press(t, "/owner bob" ENTER "y");
+	assert_int_equal(t->net.ngops, n + 1);
+	last_gop(t, CPG_OWNER, "#team", "bob", "");
+	assert_string_equal(t->app.model.notice, "handing #team to bob...");
+	fake_group_info(t, CPG_OWNER, "#team", CPGM_ADMIN, "",
+	    (const char *const[]){ "alice", "bob", "carol" },
+	    (const unsigned int[]){ CPGM_ADMIN, CPGM_OWNER | CPGM_ADMIN, 0 },
+	    NULL, 3);
+	assert_string_equal(t->app.model.notice,
+	    "bob is the owner of #team now; you are an admin");
+	assert_int_equal(conv(t, "#team")->gflags, CPGM_ADMIN);
+
+	/* /delete asks too; Esc and n send nothing. */
+	fake_gmessage(t, "#team", 60, 0, "bob", CPGE_TEXT, "thanks");
+	n = t->net.ngops;
+	press(t, "/delete" ENTER);
+	assert_int_equal(t->app.prompt, APP_PROMPT_GROUP);
+	assert_string_equal(t->app.question,
+	    "delete #team for all its members? (y/n) ");
+	app_hint(&t->app, hint, sizeof hint);
+	assert_string_equal(hint, "y: delete it; n: keep it");
+	press(t, ESC);
+	assert_int_equal(t->app.prompt, APP_PROMPT_NONE);
+	press(t, "/delete" ENTER "n");
+	assert_int_equal(t->net.ngops, n);
+	assert_string_equal(t->app.model.notice, "#team is not deleted");
+	/* No longer the owner: chatd says no, and the group stays. */
+	press(t, "/delete" ENTER "y");
+	last_gop(t, CPG_DELETE, "#team", "", "");
+	t->net.ev->group_result(t->net.arg, CPG_DELETE, "#team", "",
+	    "not allowed to members of your role");
+	fake_changed(t);
+	assert_string_equal(t->app.model.notice,
+	    "/delete #team: not allowed to members of your role");
+	assert_true(conv(t, "#team")->member);
+	/* The owner's delete: gone from the list and from the disk. */
+	press(t, "/delete" ENTER "y");
+	last_gop(t, CPG_DELETE, "#team", "", "");
+	t->net.ev->group_result(t->net.arg, CPG_DELETE, "#team", "", NULL);
+	fake_changed(t);
+	assert_null(model_conv(&t->app.model, "#team", 0));
+	assert_null(t->app.model.open);
+	assert_int_equal(t->app.focus, APP_FOCUS_LIST);
+	assert_string_equal(t->app.model.notice,
+	    "#team is deleted, for all its members");
+	app_free(&t->app);
+	app_init(&t->app, &t->conf);
+	app_set_net(&t->app, &fake_ops, &t->net);
+	app_start(&t->app, "alice");
+	assert_null(model_conv(&t->app.model, "#team", 0));
+}
+
+/* The help fits an 80x24 terminal: 22 rows above the status bar and the
+ * input line, none wider than 80 columns. */
+static void
+test_help_fits_80x24(void **state)
+{
+	size_t	i;
+
+	(void)state;
+	for (i = 0; app_help[i] != NULL; i++)
+		assert_true(width_str(app_help[i], strlen(app_help[i])) <= 80);
+	assert_true(i <= 24 - 2);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -2022,6 +2232,9 @@ main(void)
 		T(test_muted_group_counts_nothing),
 		T(test_group_receipts_count_readers),
 		T(test_group_history_merges_once),
+		T(test_readers_of_our_latest_group_message),
+		T(test_owner_commands_and_their_questions),
+		T(test_help_fits_80x24),
 	};
 
 	if (sodium_init() < 0)
