@@ -210,7 +210,8 @@
  *  the asker's CPGM_* in it), topic (s16), count (u16), then count
  *  entries of: name (s8: a member's nick, or for CPG_LIST a group's
  *  name), flags (u8: CPGM_*), value (u64: a member's read cursor, 0 if
- *  not shown; for CPG_LIST the group's newest server message id).
+ *  not shown; for CPG_LIST the account's unread messages in the group,
+ *  up to 999).
  *
  * GRECEIPT (81): group (s8), message id (u64: the sender's), server
  *  message id (u64), counts (3 x u16: members it was delivered to, read
