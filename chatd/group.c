@@ -904,9 +904,9 @@ group_delete(struct client *c, struct group *g, struct gmember *me)
 		return CPE_NOT_ALLOWED;
 	if (store_group_del(srv->st, g->id) == -1)
 		return CPE_INTERNAL;
+	/* Every member's sessions, the owner's other devices included. */
 	for (i = 0; i < g->n; i++)
-		if (g->m[i].uid != me->uid)
-			group_changed(srv, g->m[i].uid, g->name, CPGC_DELETED);
+		group_changed(srv, g->m[i].uid, g->name, CPGC_DELETED);
 	log_info("group %s deleted by %s", g->name, c->u->nick);
 	group_unlink(srv, g);
 	return CPE_NONE;

@@ -94,8 +94,9 @@
  * GROUP (14): id (u64), op (u8: CPG_*), group (s8: "#name", empty for
  *  CPG_LIST), target (s8: a nick, or empty), server message id (u64:
  *  CPG_READERS' message, else 0), text (s16: CPG_TOPIC's topic, else
- *  empty).  Answer: GROUP_INFO (the group's members, or for CPG_LIST
- *  the account's groups), OK (CPG_DELETE, CPG_LEAVE), or ERROR.
+ *  empty).  Answer: GROUP_INFO (the group's members; for CPG_LIST the
+ *  account's groups; for CPG_READERS the members who read that
+ *  message), OK (CPG_DELETE, CPG_LEAVE, CPG_DECLINE), or ERROR.
  *
  * GMARK (15): kind (u8: CPR_DELIVERED or CPR_READ), group (s8), server
  *  message id (u64): cumulative, for that group's messages.  No answer.
