@@ -132,6 +132,7 @@ uses_bench/chat-flood	 = sess
 uses_bench/chat-hostile = chat sess
 uses_bench/echo		 = base
 uses_bench/history-bench = chat sess
+uses_bench/irc-bench	 = base
 uses_bench/loadgen	 = time
 uses_bench/session-bench = support sess
 uses_bench/udp-proxy	 = support
