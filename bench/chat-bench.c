@@ -8,7 +8,7 @@
  * must start with an empty state folder; or, with -L or -t, logs in to
  * accounts an earlier "reg" made.
  *
- *   chat-bench -s HOST:PORT -P PID [options] tput|lat|reg|mem
+ *   chat-bench -s HOST:PORT -P PID [options] tput|lat|reg|mem|group
  *
  * -a N spreads the sockets (-k, up to CB_SOCKS_MAX) over N source
  * addresses: socket i binds 127.0.0.(1 + i % N), so that chatd's
@@ -37,6 +37,15 @@
  * lat   one pair, one message in flight: send to deliver and send to
  *       ACCEPTED latency, p50 and p99, over -d seconds.
  * reg   -N N clients register accounts PREFIXu0.. (-x PREFIX) and leave.
+ *       With -g, the first then creates the group #PREFIXg and invites
+ *       every other, and each accepts (a bench's config lifts the
+ *       invitation and group change rates).
+ * group -N N members of the group #PREFIXg (reg -g made it) log in; the
+ *       first sends to the group, keeping -w messages not yet accepted
+ *       or not yet at every other member, who mark what a turn brought
+ *       delivered and read (GMARK) as chatclient and chat-tui do.  Over
+ *       -d seconds: copies delivered a second, chatd's CPU per copy
+ *       delivered, the send to deliver latency of the copies.
  * mem   -N N sessions log in to those accounts and stay idle: chatd's
  *       VmRSS grown, divided by N, is the memory per online session
  *       (restart chatd after reg, so none of it is reused free memory).
@@ -106,6 +115,7 @@ struct cb_client {
 	uint32_t		 tag;		/* of its message ids */
 	uint64_t		 lat_sent;	/* lat mode: send time */
 	uint64_t		 mark_sid;	/* newest MESSAGE of the turn */
+	uint64_t		 sent, got;	/* group: this run's messages */
 };
 
 struct cb_sock {
@@ -113,6 +123,7 @@ struct cb_sock {
 	unsigned int		 ntx;
 	struct mmsghdr		 tx[CB_BATCH];
 	struct iovec		 txv[CB_BATCH];
+	struct sockaddr_storage	 txaddr[CB_BATCH];
 	uint8_t			 txbuf[CB_BATCH][SP_MAX_DGRAM];
 };
 
@@ -128,6 +139,10 @@ static struct {
 	unsigned int		 pairs, window, sessions, nsocks, naddrs;
 	unsigned int		 pace;		/* handshakes/s per address */
 	int			 login, contacts;
+	int			 group;		/* reg -g, or group mode */
+	char			 gname[32];	/* "#PREFIXg" */
+	uint64_t		 ginfo, gerrors; /* reg -g: answers */
+	uint64_t		 t_start;	/* group: sends after it count */
 	const char		*tokfile;
 	uint8_t			(*tokens)[32];	/* by client index */
 	unsigned int		 ntokens;
@@ -227,7 +242,10 @@ cb_xmit(void *arg, const uint8_t *buf, size_t len,
 	memset(&k->tx[k->ntx].msg_hdr, 0, sizeof k->tx[k->ntx].msg_hdr);
 	k->tx[k->ntx].msg_hdr.msg_iov = &k->txv[k->ntx];
 	k->tx[k->ntx].msg_hdr.msg_iovlen = 1;
-	k->tx[k->ntx].msg_hdr.msg_name = (void *)sa;
+	/* A copy: sa may be gone (a session closed) before the batch is
+	 * sent. */
+	memcpy(&k->txaddr[k->ntx], sa, salen);
+	k->tx[k->ntx].msg_hdr.msg_name = &k->txaddr[k->ntx];
 	k->tx[k->ntx].msg_hdr.msg_namelen = salen;
 	k->ntx++;
 }
@@ -268,7 +286,10 @@ cb_send_text(struct cb_client *c)
 	char		to[32], text[CB_TEXT + 1];
 	uint64_t	t = cb_now();
 
-	cb_nick(c, c->peer, to, sizeof to);
+	if (cb.group)
+		snprintf(to, sizeof to, "%s", cb.gname);
+	else
+		cb_nick(c, c->peer, to, sizeof to);
 	/* The send time rides in the text, padded to CB_TEXT bytes. */
 	snprintf(text, sizeof text, "%020llu %0*d", (unsigned long long)t,
 	    CB_TEXT - 21, 0);
@@ -290,6 +311,7 @@ cb_send_text(struct cb_client *c)
 	if (cb_send(c, &m) == -1)
 		return -1;
 	c->inflight++;
+	c->sent++;
 	c->lat_sent = t;
 	return 0;
 }
@@ -362,7 +384,39 @@ cb_message(struct sess *s, const uint8_t *buf, size_t len, void *arg)
 			cb.rostered++;
 		}
 		break;
+	case CP_GROUP_INFO:
+	case CP_OK:
+		if (m.id >= 3)
+			cb.ginfo++;
+		break;
+	case CP_GMESSAGE:
+		/* This run's messages (the send time in the text is after
+		 * it began), not those caught up from earlier runs. */
+		if (m.value == CPGE_TEXT && m.text.len >= 20) {
+			char	tb[21];
+
+			now = cb_now();
+			memcpy(tb, m.text.p, 20);
+			tb[20] = '\0';
+			t = strtoull(tb, NULL, 10);
+			if (t >= cb.t_start && t <= now) {
+				c->got++;
+				if (cb.measuring) {
+					cb.delivered++;
+					cb_lat_add(&cb.deliver, now - t);
+				}
+			}
+		}
+		if (m.sid > c->mark_sid)
+			c->mark_sid = m.sid;
+		break;
+	case CP_GRECEIPT:
+		if (cb.measuring)
+			cb.receipts++;
+		break;
 	case CP_ERROR:
+		if (m.reqtype == CP_GROUP)
+			cb.gerrors++;
 		if ((m.reqtype == CP_LOGIN || m.reqtype == CP_REGISTER) &&
 		    (m.code == 9 || m.code == 14)) {
 			/* Busy or rate limited: again in a second. */
@@ -519,15 +573,50 @@ cb_mark(struct cb_client *c)
 	if (c->mark_sid == 0 || c->s == NULL)
 		return;
 	memset(&r, 0, sizeof r);
-	r.type = CP_MARK;
+	r.type = cb.group ? CP_GMARK : CP_MARK;
 	r.flags = CPR_DELIVERED;
 	r.sid = c->mark_sid;
+	if (cb.group) {
+		r.nick.p = (const uint8_t *)cb.gname;
+		r.nick.len = strlen(cb.gname);
+	}
 	sess_ep_hold(c->ep);
 	cb_send(c, &r);
 	r.flags = CPR_READ;
 	cb_send(c, &r);
 	sess_ep_release(c->ep);
 	c->mark_sid = 0;
+}
+
+/*
+ * group: the first member keeps its window of messages not yet accepted
+ * or not yet at every other member (the fan-out paces the sender, as
+ * the receivers pace an IRC server in bench/irc-bench).
+ */
+static void
+cb_gpump(void)
+{
+	struct cb_client	*c = cb.all[0];
+	uint64_t		 least = UINT64_MAX, out;
+	unsigned int		 i;
+
+	if (!c->welcome || c->s == NULL)
+		return;
+	for (i = 1; i < cb.nclients; i++)
+		if (cb.all[i]->s != NULL && cb.all[i]->got < least)
+			least = cb.all[i]->got;
+	if (least == UINT64_MAX)
+		return;
+	sess_ep_hold(c->ep);
+	for (;;) {
+		out = c->sent - (least < c->sent ? least : c->sent);
+		if (out < c->inflight)
+			out = c->inflight;
+		if (out >= cb.window || cb_send_text(c) == -1)
+			break;
+	}
+	sess_ep_release(c->ep);
+	cb_dirty(c);
 }
 
 /* Senders top their window up. */
@@ -539,6 +628,10 @@ cb_pump(void)
 
 	if (!cb.sending)
 		return;
+	if (cb.group) {
+		cb_gpump();
+		return;
+	}
 	for (i = 0; i < cb.nclients; i++) {
 		c = cb.all[i];
 		if (c->role != CB_SENDER || !c->welcome || c->s == NULL)
@@ -737,6 +830,20 @@ cb_tokens_load(unsigned int n)
 		    n);
 }
 
+/* Close every session and let the closes go out: a session left open
+ * would still be sent copies in the next run, until it timed out. */
+static void
+cb_close_all(void)
+{
+	unsigned int	i;
+
+	cb.sending = 0;
+	for (i = 0; i < cb.nclients; i++)
+		if (cb.all[i]->s != NULL)
+			sess_close(cb.all[i]->s);
+	cb_run_for(0.3);
+}
+
 static void
 cb_mode_traffic(unsigned int pairs, unsigned int window, int lat)
 {
@@ -786,6 +893,7 @@ cb_mode_traffic(unsigned int pairs, unsigned int window, int lat)
 	    cb.delivered > d0 ?
 	    (double)(cb.dg_rx - rx0) / (double)(cb.delivered - d0) : 0,
 	    (unsigned long long)cb.retries);
+	cb_close_all();
 }
 
 /* reg -c: clients of index parity odd add their partners; wait for
@@ -806,6 +914,116 @@ cb_contacts_phase(unsigned int n, unsigned int odd, unsigned int want)
 	if (cb.rostered < want)
 		fatalx("only %llu of %u contacts added",
 		    (unsigned long long)cb.rostered, want);
+}
+
+/* reg -g: a GROUP request from c (op on the group, target a nick). */
+static void
+cb_group_req(struct cb_client *c, uint8_t op, uint64_t id, const char *target)
+{
+	struct cp_msg	m;
+
+	memset(&m, 0, sizeof m);
+	m.type = CP_GROUP;
+	m.id = id;
+	m.flags = op;
+	m.nick.p = (const uint8_t *)cb.gname;
+	m.nick.len = strlen(cb.gname);
+	if (target != NULL) {
+		m.target.p = (const uint8_t *)target;
+		m.target.len = strlen(target);
+	}
+	cb_send(c, &m);
+	cb_dirty(c);
+}
+
+/* Turn until want GROUP requests are answered; fatal on an error. */
+static void
+cb_wait_ginfo(uint64_t want, const char *what)
+{
+	uint64_t	end = cb_now() + 60 * SEC;
+
+	while (cb.ginfo + cb.gerrors < want && cb_now() < end)
+		cb_turn(1);
+	if (cb.gerrors > 0 || cb.ginfo < want)
+		fatalx("%s: %llu of %llu answered, %llu errors", what,
+		    (unsigned long long)cb.ginfo, (unsigned long long)want,
+		    (unsigned long long)cb.gerrors);
+}
+
+/* reg -g: client 0 creates the group, invites the others, who accept. */
+static void
+cb_group_setup(unsigned int n)
+{
+	char		nick[32];
+	unsigned int	i;
+
+	cb_group_req(cb.all[0], CPG_CREATE, 3, NULL);
+	cb_wait_ginfo(1, "create");
+	for (i = 1; i < n; i++) {
+		cb_nick(cb.all[i], i, nick, sizeof nick);
+		cb_group_req(cb.all[0], CPG_INVITE, 1000 + i, nick);
+	}
+	cb_wait_ginfo(n, "invite");
+	for (i = 1; i < n; i++)
+		cb_group_req(cb.all[i], CPG_ACCEPT, 4, NULL);
+	cb_wait_ginfo(2 * (uint64_t)n - 1, "accept");
+}
+
+/*
+ * group: n members log in; the first sends to the group, the others
+ * receive and mark.  Every copy delivered counts.
+ */
+static void
+cb_mode_group(unsigned int n, unsigned int window)
+{
+	unsigned int	i;
+	double		c0, c1;
+	uint64_t	t0, t1, d0, a0, tx0, rx0;
+
+	cb.window = window;
+	cb.t_start = cb_now();
+	t0 = cb_now();
+	for (i = 0; i < n; i++) {
+		cb_pace(i, t0);
+		cb_add(cb_client_new(i, i == 0 ? CB_SENDER : CB_RECEIVER,
+		    cb_sock_of(i)));
+		if (i % 256 == 255)
+			cb_turn(0);
+	}
+	cb_wait_welcome(n);
+	cb.sending = 1;
+	cb_run_for(cb.warmup);
+	cb.measuring = 1;
+	c0 = cb_cpu();
+	t0 = cb_now();
+	d0 = cb.delivered;
+	a0 = cb.accepted;
+	tx0 = cb.dg_tx;
+	rx0 = cb.dg_rx;
+	cb_run_for(cb.duration);
+	c1 = cb_cpu();
+	t1 = cb_now();
+	cb.measuring = 0;
+	printf("mode=group members=%u window=%u rate=%.0f delivered=%llu "
+	    "accepted=%llu copies_per_msg=%.1f receipts=%llu cpu_us=%.2f "
+	    "p50_us=%.1f p99_us=%.1f lost=%llu errors=%llu txdrop=%llu "
+	    "dg_in=%.3f dg_out=%.3f retries=%llu\n", n, window,
+	    (double)(cb.delivered - d0) / ((double)(t1 - t0) / 1e9),
+	    (unsigned long long)(cb.delivered - d0),
+	    (unsigned long long)(cb.accepted - a0),
+	    cb.accepted > a0 ? (double)(cb.delivered - d0) /
+	    (double)(cb.accepted - a0) : 0,
+	    (unsigned long long)cb.receipts,
+	    cb.delivered > d0 ? (c1 - c0) * 1e6 / (double)(cb.delivered - d0) :
+	    0, cb_lat_q(&cb.deliver, 0.5), cb_lat_q(&cb.deliver, 0.99),
+	    (unsigned long long)cb.lost, (unsigned long long)cb.errors,
+	    (unsigned long long)cb.tx_dropped,
+	    cb.delivered > d0 ?
+	    (double)(cb.dg_tx - tx0) / (double)(cb.delivered - d0) : 0,
+	    cb.delivered > d0 ?
+	    (double)(cb.dg_rx - rx0) / (double)(cb.delivered - d0) : 0,
+	    (unsigned long long)cb.retries);
+	cb_close_all();
 }
 
 /*
@@ -835,6 +1053,8 @@ cb_mode_mem(unsigned int n, int login)
 		/* Receivers ask, then senders accept by asking back. */
 		for (i = 1; cb.contacts && i <= 2; i++)
 			cb_contacts_phase(n, i % 2, n / 2 * i);
+		if (cb.group)
+			cb_group_setup(n);
 		if (cb.tokens != NULL)
 			cb_tokens_save(n);
 		for (i = 0; i < n; i++)
@@ -1079,7 +1299,7 @@ usage(void)
 	fprintf(stderr, "usage: chat-bench -s HOST:PORT -P PID [-n pairs] "
 	    "[-w window] [-N sessions] [-d seconds] [-W warmup] [-k sockets] "
 	    "[-a addresses] [-r hellos/s/address] [-t tokenfile] [-c] [-L] "
-	    "[-I idle-seconds] [-x nick-prefix] tput|lat|reg|mem\n");
+	    "[-I idle-seconds] [-x nick-prefix] [-g] tput|lat|reg|mem|group\n");
 	exit(2);
 }
 
@@ -1101,7 +1321,7 @@ main(int argc, char *argv[])
 	cb.warmup = 1;
 	cb.nsocks = 4;
 	cb.naddrs = 0;
-	while ((ch = getopt(argc, argv, "s:P:n:w:N:d:W:k:x:a:r:t:cLI:")) !=
+	while ((ch = getopt(argc, argv, "s:P:n:w:N:d:W:k:x:a:r:t:cgLI:")) !=
 	    -1) {
 		switch (ch) {
 		case 'a':
@@ -1117,6 +1337,9 @@ main(int argc, char *argv[])
 			break;
 		case 'c':
 			cb.contacts = 1;
+			break;
+		case 'g':
+			cb.group = 1;
 			break;
 		case 'L':
 			cb.login = 1;
@@ -1164,6 +1387,8 @@ main(int argc, char *argv[])
 	if (optind + 1 != argc || cb.server_str[0] == '\0' || cb.pid <= 0)
 		usage();
 	cb.mode = argv[optind];
+	if (strcmp(cb.mode, "group") == 0)
+		cb.group = 1;
 	if (strcmp(cb.mode, "mem") == 0 || (cb.tokfile != NULL &&
 	    strcmp(cb.mode, "reg") != 0))
 		cb.login = 1;
@@ -1178,6 +1403,7 @@ main(int argc, char *argv[])
 	if (cb.prefix[0] == '\0')
 		snprintf(cb.prefix, sizeof cb.prefix, "b%x",
 		    (unsigned)getpid());
+	snprintf(cb.gname, sizeof cb.gname, "#%sg", cb.prefix);
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
@@ -1212,14 +1438,22 @@ main(int argc, char *argv[])
 	if (cb.naddrs == 0)
 		cb.naddrs = 1;
 	if (cb.tokfile != NULL) {
-		n = strcmp(cb.mode, "mem") == 0 || strcmp(cb.mode, "reg") == 0 ?
+		n = strcmp(cb.mode, "mem") == 0 || strcmp(cb.mode, "reg") == 0 ||
+		    cb.group ?
 		    cb.sessions : strcmp(cb.mode, "lat") == 0 ? 2 :
 		    2 * cb.pairs;
 		cb.tokens = xcalloc(n, sizeof *cb.tokens);
 		if (cb.login)
 			cb_tokens_load(n);
 	}
-	if (strcmp(cb.mode, "mem") == 0 || strcmp(cb.mode, "reg") == 0) {
+	if (cb.group && strcmp(cb.mode, "group") == 0) {
+		if (cb.sessions < 2)
+			usage();
+		cb.all = xcalloc(cb.sessions, sizeof *cb.all);
+		cb.dirty = xcalloc(cb.sessions, sizeof *cb.dirty);
+		cb_mode_group(cb.sessions, cb.window);
+	} else if (strcmp(cb.mode, "mem") == 0 ||
+	    strcmp(cb.mode, "reg") == 0) {
 		cb.all = xcalloc(cb.sessions, sizeof *cb.all);
 		cb.dirty = xcalloc(cb.sessions, sizeof *cb.dirty);
 		cb_mode_mem(cb.sessions, strcmp(cb.mode, "mem") == 0);
