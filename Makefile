@@ -62,6 +62,10 @@ DEPS_PKGS	 = build-essential pkg-config libev-dev libiniparser-dev \
 		   chrony rdate ntpsec-ntpdig iproute2 util-linux procps \
 		   scdoc man-db libmicrohttpd-dev prometheus curl systemd strace \
 		   dpkg-dev debhelper lintian fakeroot
+# What `make bench` compares with besides (bench/chat-bench.sh: the IRC
+# servers); not needed to build or test, so `make bench-deps` installs
+# them, not `make deps`.
+BENCH_PKGS	 = ngircd inspircd
 # chatd's control socket and chatctl speak JSON (jansson).
 PKGS		+= jansson
 DEPS_PKGS	+= libjansson-dev
@@ -160,7 +164,7 @@ BENCH_SRCS	:= $(wildcard bench/*.c)
 BENCH_BINS	:= $(BENCH_SRCS:bench/%.c=$(B)/bench/%)
 FUZZ_SRCS	:= $(wildcard tests/fuzz/*.c)
 
-.PHONY: all progs deps deps-if-missing run check unit fuzz fuzz-build \
+.PHONY: all progs deps bench-deps deps-if-missing run check unit fuzz fuzz-build \
 	install uninstall clean bench fuzz-link install-man uninstall-man
 
 all: $(PROG_BINS) $(UNIT_BINS) $(BENCH_BINS)
@@ -212,8 +216,8 @@ $(foreach s,$(UNIT_SRCS),$(eval $(call TEST_RULES,tests/unit,$(basename $(notdir
 $(foreach s,$(BENCH_SRCS),$(eval $(call TEST_RULES,bench,$(basename $(notdir $(s))),bench,)))
 
 # Install the Debian packages that are missing (through sudo unless root).
-deps:
-	@missing=""; for p in $(DEPS_PKGS); do \
+deps bench-deps:
+	@missing=""; for p in $(if $(filter bench-deps,$@),$(BENCH_PKGS),$(DEPS_PKGS)); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
 	    grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
@@ -272,7 +276,7 @@ fuzz: fuzz-build
 	  $(FUZZ_B)/bin/$$n -max_total_time=$(FUZZ_TIME) \
 	    build/fuzz/corpus/$$n tests/fuzz/seeds/$$n || exit 1; done
 
-bench: all
+bench: all bench-deps
 	@bench/run.sh
 
 # Manual pages: docs/man/NAME.SECTION.scd in scdoc, built into $(B)/man/

@@ -65,6 +65,37 @@
 # datagrams as fit, with the pending ACK; the datagrams chatd took in and
 # sent per relayed message are printed (the echo: two per reply).  "ratio"
 # is chat messages/s over echo replies/s.
+#
+# Beside IRC (IRC=yes, the default when ngircd and inspircd are
+# installed: make bench-deps): ngircd and InspIRCd, each run as an
+# unprivileged user from a private config on a free port, pinned like
+# chatd, with flood control lifted (ngircd: MaxPenaltyTime 0 and no
+# connection limits; InspIRCd: fakelag off, a command rate and
+# penalty threshold out of reach, large send and receive queues), are
+# driven by bench/irc-bench over loopback TCP in the same rounds:
+#   1:1     PAIRS senders each keep WINDOW PRIVMSGs to a receiver of its
+#           own not yet received, as chat-bench's pairs do with chatd
+#           (whose window is on ACCEPTED);
+#   group   MEMBERS (100) clients in one channel, one of them sending,
+#           keeping GWINDOW (32) messages not yet at every other member;
+#           against a second chatd, "group", whose group of MEMBERS
+#           accounts (made once by chat-bench reg -g) is sent to by one
+#           member keeping GWINDOW messages not yet accepted or not yet
+#           at every member, the others marking delivered and read
+#           (GMARK) once per turn, as chatclient and chat-tui do;
+#           sealed, fsync on.
+# Receivers of both kinds set TCP_QUICKACK after each read.  The
+# figure compared is the server's CPU (every thread) per copy delivered,
+# and the tables give the median over the rounds of each server's
+# figure over ngircd's in the same round.  GROUP=no skips the group
+# rounds.
+#
+# GROUPS_MEM (1000; 0 skips it): chatd's memory per group member.
+# Two stores of GMEM_USERS (10000) accounts are written by
+# bench/group-store.py into a schema chatd made, one with GROUPS_MEM
+# groups of MEMBERS members; chatd starts on each in turn (3 times),
+# and the growth of VmRSS a second after "ready" over the member rows
+# it logs is the figure.
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -85,17 +116,24 @@ CHATD=${CHATD:-$B/bin/chatd}
 BASE=${BASE:-}
 SCRAPE=${SCRAPE:-no}
 SCRAPE_EVERY=${SCRAPE_EVERY:-1}
+IRC=${IRC:-}
+GROUP=${GROUP:-yes}
+MEMBERS=${MEMBERS:-100}
+GWINDOW=${GWINDOW:-32}
+GROUPS_MEM=${GROUPS_MEM:-1000}
+GMEM_USERS=${GMEM_USERS:-10000}
 SRV_CPU=${SRV_CPU-1}
 GEN_CPU=${GEN_CPU-0}
 # An echo payload the size of a sealed chat SEND of 64 bytes of text.
 PAYLOAD=$(printf '%0200d' 0 | sed 's/0/ab/g' | cut -c 1-240)
 
 if ! make --no-print-directory -s B="$B" "$B/bin/chatd" \
-    "$B/bench/chat-bench" "$B/bench/loadgen" "$B/bench/echo"; then
+    "$B/bench/chat-bench" "$B/bench/loadgen" "$B/bench/echo" \
+    "$B/bench/irc-bench"; then
 	echo "WARNING: build failed; benchmarking the binaries in $B" >&2
 fi
 for f in "$CHATD" ${BASE:+"$BASE"} "$B/bench/chat-bench" \
-    "$B/bench/loadgen" "$B/bench/echo"; do
+    "$B/bench/loadgen" "$B/bench/echo" "$B/bench/irc-bench"; do
 	[ -x "$f" ] || { echo "no $f" >&2; exit 1; }
 done
 if [ "$SCRAPE" = yes ] && ! command -v curl >/dev/null; then
@@ -103,8 +141,22 @@ if [ "$SCRAPE" = yes ] && ! command -v curl >/dev/null; then
 	exit 1
 fi
 
+PATH=$PATH:/usr/sbin
+if [ -z "$IRC" ]; then
+	IRC=yes
+	for p in ngircd inspircd; do
+		if ! command -v "$p" >/dev/null; then
+			echo "$p is not installed (make bench-deps): no IRC" \
+			    "baselines" >&2
+			IRC=no
+		fi
+	done
+fi
+
 . bench/lib.sh
 bench_init chat-bench
+# The IRC servers run as nobody and read their configs from here.
+chmod 711 "$T"
 
 stop() {
 	kill -TERM "$(cat "$T/$1.pid")"
@@ -144,6 +196,97 @@ printf '[accounts]\nregister_per_day = 0\nauth_queue = 100000\n'\
 sed 's/^\[chatd\]$/[chatd]\nmetrics = 127.0.0.1:0/' "$T/chatd.ini" \
     >"$T/scrape.ini"
 
+# The group chatd: the same, but with the group limits a bench meets
+# lifted (its one sender sends far more than 20 messages a second; its
+# owner invites MEMBERS at once), and the contact and list rates that
+# group changes also take from.
+cat "$T/chatd.ini" >"$T/group.ini"
+printf '[limits]\ngroup_msg_rate = 0\ncontact_rate = 0\nlist_rate = 0\n'\
+'[groups]\ninvite_per_hour = 0\ncreate_per_day = 0\nmax_members = %s\n' \
+    "$((MEMBERS > 500 ? MEMBERS : 500))" >>"$T/group.ini"
+
+# freeport: a TCP port free on 127.0.0.1 now.
+freeport() {
+	python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+# irc_start NAME COMMAND...: an IRC server (its config names the port in
+# $T/NAME.port), as nobody if we are root, pinned to SRV_CPU; waits
+# until it accepts connections.
+irc_start() {
+	name=$1
+	shift
+	if [ "$(id -u)" = 0 ]; then
+		set -- setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"
+	fi
+	if [ -n "$SRV_CPU" ]; then
+		taskset -c "$SRV_CPU" "$@" >"$T/$name.log" 2>&1 &
+	else
+		"$@" >"$T/$name.log" 2>&1 &
+	fi
+	echo $! >"$T/$name.pid"
+	PIDS="$PIDS $!"
+	if ! "$B/bench/irc-bench" -s "127.0.0.1:$(cat "$T/$name.port")" wait ||
+	    ! kill -0 "$(cat "$T/$name.pid")" 2>/dev/null; then
+		echo "$name did not start:" >&2
+		cat "$T/$name.log" >&2
+		exit 1
+	fi
+}
+
+# ngircd(8) and InspIRCd with flood control lifted (ngircd.conf(5):
+# MaxPenaltyTime 0 turns penalties off; no limit on connections per
+# address or channels per user; InspIRCd's connect class: no fake lag,
+# thresholds out of reach, queues of 64 MiB).
+IRC_NAMES=""
+if [ "$IRC" = yes ]; then
+	IRC_NAMES="ngircd inspircd"
+	freeport >"$T/ngircd.port"
+	freeport >"$T/inspircd.port"
+	cat >"$T/ngircd.conf" <<EOF
+[Global]
+	Name = bench.irc
+	Info = chat-bench
+	Listen = 127.0.0.1
+	Ports = $(cat "$T/ngircd.port")
+	MotdPhrase = chat-bench
+[Limits]
+	MaxConnections = 0
+	MaxConnectionsIP = 0
+	MaxJoins = 0
+	MaxNickLength = 30
+	MaxPenaltyTime = 0
+	PingTimeout = 600
+	PongTimeout = 600
+[Options]
+	DNS = no
+	Ident = no
+	PAM = no
+EOF
+	cat >"$T/inspircd.conf" <<EOF
+<server name="bench.irc" description="chat-bench" network="bench">
+<admin name="bench" nick="bench" email="bench@localhost">
+<bind address="127.0.0.1" port="$(cat "$T/inspircd.port")" type="clients">
+<connect name="bench" allow="*" timeout="60" pingfreq="600"
+	threshold="1000000000" commandrate="1000000000" fakelag="no"
+	hardsendq="67108864" softsendq="67108864" recvq="67108864"
+	localmax="100000" globalmax="100000" maxconnwarn="off" limit="100000"
+	resolvehostnames="no" useident="no">
+<channels users="100" opers="100">
+<dns timeout="1">
+<performance softlimit="100000" somaxconn="1024" netbuffersize="65536"
+	clonesonconnect="no" quietbursts="yes">
+<limits maxnick="30">
+EOF
+	chmod 644 "$T/ngircd.conf" "$T/inspircd.conf"
+	irc_start ngircd ngircd -n -f "$T/ngircd.conf"
+	irc_start inspircd inspircd --config="$T/inspircd.conf" --nofork \
+	    --nopid
+fi
+
 # chat-bench's arguments for a server; its clients spread over ADDRS.
 cbargs() {
 	echo "-s 127.0.0.1:$(cat "$T/$1.port") -P $(cat "$T/$1.pid") -a $ADDRS"
@@ -165,6 +308,14 @@ if [ "$SCRAPE" = yes ]; then
 	    "$T/scrape.log")
 fi
 : >"$T/scrapes"
+if [ "$GROUP" = yes ]; then
+	start group "$CHATD" -c "$T/group.ini" -D "$T/gstate" -l 127.0.0.1 \
+	    -p 0
+	# shellcheck disable=SC2046
+	gen "$B/bench/chat-bench" $(cbargs group) -k "$SOCKETS" \
+	    -r "$HELLO_RATE" -N "$MEMBERS" -x g -t "$T/group.tok" -g reg \
+	    >/dev/null 2>>"$T/gen.log" || { cat "$T/gen.log" >&2; exit 1; }
+fi
 
 # scraper_start / scraper_stop: curl on the load generators' CPU fetching
 # /metrics every SCRAPE_EVERY seconds; each scrape's size goes to
@@ -194,6 +345,10 @@ done
 echo "chat-bench: $ROUNDS rounds x $SECS s; $PAIRS pairs, window $WINDOW," \
     "$SOCKETS sockets on $ADDRS addresses; fsync $FSYNC, receipts on"
 [ -z "$BASE" ] || echo "base: $BASE (chatd: $CHATD)"
+[ "$IRC" != yes ] || echo "beside: $(ngircd --version | head -n 1 |
+    cut -d- -f1), $(inspircd --version 2>&1 | head -n 1)"
+[ "$GROUP" != yes ] || echo "group: $MEMBERS members, one sender," \
+    "window $GWINDOW"
 [ "$SCRAPE" != yes ] || echo "scrape: chatd with metrics on $METRICS," \
     "scraped every $SCRAPE_EVERY s while measured"
 if [ -n "$SRV_CPU" ]; then
@@ -235,6 +390,45 @@ chat_round1() {
 	    "$r" "$1" "$(kv p50_us "$out")" "$(kv p99_us "$out")"
 	printf ' us; send-to-accepted p50 %s us p99 %s us\n' \
 	    "$(kv acc_p50_us "$out")" "$(kv acc_p99_us "$out")"
+}
+
+# irc_round NAME MODE: one round of an IRC server, 1:1 (pairs) or the
+# channel (chan).
+irc_round() {
+	if [ "$2" = pairs ]; then a="-n $PAIRS -w $WINDOW"; else
+		a="-m $MEMBERS -w $GWINDOW"; fi
+	# shellcheck disable=SC2086
+	out=$(gen "$B/bench/irc-bench" -s "127.0.0.1:$(cat "$T/$1.port")" \
+	    -P "$(cat "$T/$1.pid")" $a -d "$SECS" "$2" 2>>"$T/gen.log") ||
+	    { tail -n 5 "$T/gen.log" >&2; exit 1; }
+	echo "$1.$2 $r $(kv rate "$out") $(kv cpu_us "$out")" >>"$T/results"
+	printf '  round %d %-8s %-5s %9.0f copies/s,  %5.2f us CPU/copy' \
+	    "$r" "$1" "$2" "$(kv rate "$out")" "$(kv cpu_us "$out")"
+	printf ' (lost %s, errors %s)\n' "$(kv lost "$out")" \
+	    "$(kv errors "$out")"
+}
+
+# group_round: one round of the group chatd.
+group_round() {
+	# shellcheck disable=SC2046
+	out=$(gen "$B/bench/chat-bench" $(cbargs group) -k "$SOCKETS" \
+	    -r "$HELLO_RATE" -N "$MEMBERS" -x g -t "$T/group.tok" \
+	    -w "$GWINDOW" -d "$SECS" group 2>>"$T/gen.log") ||
+	    { tail -n 5 "$T/gen.log" >&2; exit 1; }
+	echo "group.chan $r $(kv rate "$out") $(kv cpu_us "$out")" \
+	    "$(kv p50_us "$out") $(kv p99_us "$out") $(kv dg_out "$out")" \
+	    >>"$T/results"
+	printf '  round %d %-8s %-5s %9.0f copies/s,  %5.2f us CPU/copy' \
+	    "$r" chatd group "$(kv rate "$out")" "$(kv cpu_us "$out")"
+	printf ' (%s copies a message, %s datagrams out a copy,' \
+	    "$(kv copies_per_msg "$out")" "$(kv dg_out "$out")"
+	printf ' lost %s, errors %s)\n' "$(kv lost "$out")" \
+	    "$(kv errors "$out")"
+}
+
+# rev WORDS: the words in reverse order.
+rev() {
+	echo "$@" | awk '{ for (i = NF; i > 0; i--) printf "%s ", $i }'
 }
 
 : >"$T/results"
@@ -279,6 +473,20 @@ while [ "$r" -le "$ROUNDS" ]; do
 		    printf "%s ", $i }'); fi
 	for n in $order; do
 		chat_round "$n"
+	done
+	# the IRC servers' 1:1 relay, then the group fan-out, each with
+	# the first alternating
+	order=$IRC_NAMES
+	[ $((r % 2)) -eq 1 ] || order=$(rev "$order")
+	for n in $order; do
+		irc_round "$n" pairs
+	done
+	order=$IRC_NAMES
+	[ "$GROUP" != yes ] || order="group $order"
+	[ $((r % 2)) -eq 1 ] || order=$(rev "$order")
+	for n in $order; do
+		if [ "$n" = group ]; then group_round; else
+			irc_round "$n" chan; fi
 	done
 	r=$((r + 1))
 done
@@ -348,6 +556,39 @@ if [ "$SESSIONS" -gt 0 ]; then
 	grep -i 'refused\|sessions' "$T/chatd.log" | tail -n 3 | sed 's/^/  chatd: /'
 fi
 
+# chatd's memory per group member: the same accounts without groups and
+# with them, chatd started on each in turn.
+if [ "$GROUPS_MEM" -gt 0 ]; then
+	mkdir "$T/gm0"
+	start gm0 "$CHATD" -c "$T/mem.ini" -D "$T/gm0" -l 127.0.0.1 -p 0
+	stop gm0
+	python3 bench/group-store.py "$T/gm0/chatd.db" users "$GMEM_USERS"
+	cp -R "$T/gm0" "$T/gm1"
+	python3 bench/group-store.py "$T/gm1/chatd.db" groups "$GROUPS_MEM" \
+	    "$MEMBERS" "$GMEM_USERS"
+	for i in 1 2 3; do
+		for d in gm0 gm1; do
+			start "$d" "$CHATD" -c "$T/mem.ini" -D "$T/$d" \
+			    -l 127.0.0.1 -p 0
+			sleep 1
+			echo "$d $i $(awk '/^VmRSS:/ { print $2 }' \
+			    "/proc/$(cat "$T/$d.pid")/status")" >>"$T/results"
+			stop "$d"
+		done
+	done
+	grows=$(sed -n 's/.*groups: [0-9]*, with \([0-9]*\) member rows.*/\1/p' \
+	    "$T/gm1.log")
+	if [ -z "$grows" ]; then
+		echo "chatd did not load the groups:" >&2
+		cat "$T/gm1.log" >&2
+		exit 1
+	fi
+	echo "  group memory: $GMEM_USERS accounts, $GROUPS_MEM groups of" \
+	    "$MEMBERS: chatd loaded $grows member rows; VmRSS (kB) without" \
+	    "groups $(awk '$1 == "gm0" { printf "%s ", $3 }' "$T/results")," \
+	    "with $(awk '$1 == "gm1" { printf "%s ", $3 }' "$T/results")"
+fi
+
 # Medians over the rounds.
 med() {
 	awk -v k="$1" -v f="$2" '$1 == k { print $f }' "$T/results" |
@@ -363,6 +604,13 @@ paired() {
 	    print x[r] / y[r] }' "$T/results" | sort -g | awk '{ v[NR] = $1 }
 	    END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2];
 	    else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+# spread A B FIELD: the lowest and highest of those per-round ratios.
+spread() {
+	awk -v a="$1" -v b="$2" -v f="$3" '$1 == a { x[$2] = $f }
+	    $1 == b { y[$2] = $f } END { for (r in x) if (y[r] > 0)
+	    print x[r] / y[r] }' "$T/results" | sort -g | awk 'NR == 1 {
+	    lo = $1 } { hi = $1 } END { printf "%.2f-%.2f", lo, hi }'
 }
 echo_rate=$(med echo 3)
 echo_cpu=$(med echo 4)
@@ -419,5 +667,38 @@ if [ "$SCRAPE" = yes ]; then
 	printf "  (%d scrapes of up to %d bytes)\n", n, bytes
 	printf "  chatd CPU per scrape, 2000 back to back: %d us\n", us
 }'
+fi
+if [ "$IRC" = yes ]; then
+	echo
+	echo "1:1 relay, medians of $ROUNDS rounds   msgs/s  us CPU/msg   CPU/msg over ngircd's (rounds)"
+	for k in chatd.tput ngircd.pairs inspircd.pairs echo; do
+		printf '  %-30s %9.0f  %9.2f     %5.2f (%s)\n' "$k" \
+		    "$(med "$k" 3)" "$(med "$k" 4)" \
+		    "$(paired "$k" ngircd.pairs 4)" \
+		    "$(spread "$k" ngircd.pairs 4)"
+	done
+	echo "  (chatd sealed, durable, receipts on; echo: per reply)"
+fi
+if [ "$GROUP" = yes ]; then
+	echo
+	echo "group of $MEMBERS, window $GWINDOW        copies/s  us CPU/copy  CPU/copy over ngircd's (rounds)"
+	for k in group.chan ${IRC_NAMES:+ngircd.chan inspircd.chan}; do
+		printf '  %-30s %9.0f  %9.2f     %5.2f (%s)\n' "$k" \
+		    "$(med "$k" 3)" "$(med "$k" 4)" \
+		    "$(paired "$k" ngircd.chan 4)" \
+		    "$(spread "$k" ngircd.chan 4)"
+	done
+	echo "  (chatd: sealed, durable, GMARK delivered and read;" \
+	    "$(med group.chan 7) datagrams out a copy; copy latency p50" \
+	    "$(med group.chan 5) us, p99 $(med group.chan 6) us)"
+fi
+if [ "$GROUPS_MEM" -gt 0 ]; then
+	echo
+	echo "chatd bytes per group member at $GROUPS_MEM groups of $MEMBERS" \
+	    "($GMEM_USERS accounts): $(awk -v n="$grows" '$1 == "gm0" { x[$2] = $3 }
+	    $1 == "gm1" { y[$2] = $3 } END { for (r in x)
+	    print (y[r] - x[r]) * 1024 / n }' "$T/results" | sort -g |
+	    awk '{ v[NR] = $1 } END { printf "%.0f (median of %d; %.0f-%.0f)",
+	    v[int((NR + 1) / 2)], NR, v[1], v[NR] }')"
 fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
