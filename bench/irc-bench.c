@@ -68,7 +68,7 @@ static struct {
 	struct ib_client	*c;
 	struct pollfd		*pfd;
 	uint64_t		 welcomed, joined, delivered, errors, lost;
-	int			 measuring, sending;
+	int			 measuring, sending, quitting;
 } ib;
 
 static uint64_t
@@ -127,6 +127,8 @@ ib_dead(struct ib_client *c, const char *why)
 	if (c->dead)
 		return;
 	c->dead = 1;
+	if (ib.quitting)
+		return;
 	ib.lost++;
 	if (ib.lost <= 3)
 		log_warnx("client %u: %s", c->index, why);
@@ -190,7 +192,10 @@ ib_line(struct ib_client *c, char *line)
 		ib.joined++;
 		return;
 	}
-	/* 422: no message of the day, which is no error. */
+	/* 422: no message of the day, which is no error; nor is the
+	 * ERROR that answers QUIT. */
+	if (ib.quitting)
+		return;
 	if (strncmp(cmd, "ERROR ", 6) == 0 || (cmd[0] == '4' &&
 	    (sp = strchr(cmd, ' ')) != NULL && sp - cmd == 3 &&
 	    strncmp(cmd, "422 ", 4) != 0)) {
@@ -345,6 +350,50 @@ ib_wait(void)
 	}
 }
 
+/* Is every message sent received? */
+static int
+ib_drained(void)
+{
+	unsigned int	i;
+
+	for (i = 0; i < ib.n; i++)
+		if (ib.c[i].sender && !ib.c[i].dead &&
+		    ib.c[i].sent != (ib.chan ? ib.c[1].got :
+		    ib.c[ib.c[i].peer].got))
+			return 0;
+	for (i = 1; ib.chan && i < ib.n; i++)
+		if (!ib.c[i].dead && ib.c[i].got != ib.c[0].sent)
+			return 0;
+	return 1;
+}
+
+/*
+ * Leave as a client does: every message sent received, then QUIT and
+ * the server's close awaited.  A server left to answer messages from
+ * clients gone (ngircd, with penalties off) can spend seconds on write
+ * errors, in the next measurement.
+ */
+static void
+ib_quit(void)
+{
+	uint64_t	end = ib_now() + 5 * SEC;
+	unsigned int	i, open;
+
+	ib.sending = 0;
+	while (!ib_drained() && ib_now() < end)
+		ib_turn(1);
+	ib.quitting = 1;
+	for (i = 0; i < ib.n; i++)
+		if (!ib.c[i].dead)
+			ib_queue(&ib.c[i], "QUIT\r\n");
+	end = ib_now() + 5 * SEC;
+	do {
+		ib_turn(1);
+		for (i = open = 0; i < ib.n; i++)
+			open += !ib.c[i].dead;
+	} while (open > 0 && ib_now() < end);
+}
+
 static void
 ib_run(void)
 {
@@ -390,10 +439,8 @@ ib_run(void)
 	    (unsigned long long)ib.delivered,
 	    ib.delivered > 0 ? (c1 - c0) * 1e6 / (double)ib.delivered : 0,
 	    (unsigned long long)ib.lost, (unsigned long long)ib.errors);
+	ib_quit();
 	for (i = 0; i < ib.n; i++) {
-		ib.c[i].wlen = 0;
-		if (!ib.c[i].dead)
-			(void)write(ib.c[i].fd, "QUIT\r\n", 6);
 		close(ib.c[i].fd);
 		free(ib.c[i].wbuf);
 	}
