@@ -566,12 +566,13 @@ if [ "$GROUPS_MEM" -gt 0 ]; then
 	cp -R "$T/gm0" "$T/gm1"
 	python3 bench/group-store.py "$T/gm1/chatd.db" groups "$GROUPS_MEM" \
 	    "$MEMBERS" "$GMEM_USERS"
-	for i in 1 2 3; do
+	# (not i: start() counts with it)
+	for gi in 1 2 3; do
 		for d in gm0 gm1; do
 			start "$d" "$CHATD" -c "$T/mem.ini" -D "$T/$d" \
 			    -l 127.0.0.1 -p 0
 			sleep 1
-			echo "$d $i $(awk '/^VmRSS:/ { print $2 }' \
+			echo "$d $gi $(awk '/^VmRSS:/ { print $2 }' \
 			    "/proc/$(cat "$T/$d.pid")/status")" >>"$T/results"
 			stop "$d"
 		done

@@ -32,6 +32,7 @@ gen() {
 start() {
 	name=$1
 	shift
+	: >"$T/$name.log"
 	# A simple command in the background, so $! is the server itself
 	# (taskset execs it).
 	if [ -n "$SRV_CPU" ]; then
