@@ -282,6 +282,29 @@ group_load_member(void *arg, const struct store_member *sm)
 	m->muted = (uint8_t)sm->muted;
 }
 
+/* Loaded: each array to its size (they grew by doubling). */
+static void
+group_trim(struct server *srv)
+{
+	struct groups	*gs = srv->groups;
+	struct group	*g;
+	struct ugroups	*u;
+	size_t		 i;
+
+	for (i = 0; i < GHASH; i++) {
+		for (g = gs->by_id[i]; g != NULL; g = g->inext)
+			if (g->n > 0 && g->n < g->cap) {
+				g->m = xreallocarray(g->m, g->n, sizeof *g->m);
+				g->cap = g->n;
+			}
+		for (u = gs->by_user[i]; u != NULL; u = u->next)
+			if (u->n > 0 && u->n < u->cap) {
+				u->v = xreallocarray(u->v, u->n, sizeof *u->v);
+				u->cap = u->n;
+			}
+	}
+}
+
 int
 group_init(struct server *srv)
 {
@@ -289,6 +312,7 @@ group_init(struct server *srv)
 	if (store_groups(srv->st, group_load_group, group_load_member,
 	    srv) == -1)
 		return -1;
+	group_trim(srv);
 	if (srv->groups->ngroups > 0)
 		log_info("groups: %zu, with %zu member rows",
 		    srv->groups->ngroups, srv->groups->nmembers);
