@@ -122,6 +122,7 @@ void
 client_free(struct server *srv, struct client *c)
 {
 	client_unhold_free(c);
+	free(c->gsent);
 	if (c->aprev != NULL)
 		c->aprev->anext = c->anext;
 	else

@@ -54,8 +54,12 @@ struct client {
 	size_t		 hbytes;
 	struct bucket	 msg_b, contact_b, typing_b, login_b, list_b;
 	struct bucket	 history_b, group_b;
-	size_t		 gpos;		/* catching up: in its user's groups */
-	uint64_t	 gafter;	/* and in that group, past this id */
+	/* Catching up on its user's groups: how far each has been sent
+	 * in this catch-up (group id, server id), until it is over. */
+	struct gsent {
+		uint64_t	 gid, sid;
+	}		*gsent;
+	size_t		 ngsent, gsentcap;
 };
 
 /* Send wire bytes on a session now; 0, or -1 if its queue is full. */

@@ -1127,8 +1127,34 @@ struct gpump {
 	struct server	*srv;
 	struct client	*c;
 	struct group	*g;
+	uint64_t	 last;		/* the newest sent */
 	int		 full;
 };
+
+/* How far group gid was sent to c in this catch-up (0: not yet); with
+ * set, record sid. */
+static uint64_t
+group_sent(struct client *c, uint64_t gid, uint64_t set)
+{
+	size_t	i;
+
+	for (i = 0; i < c->ngsent; i++)
+		if (c->gsent[i].gid == gid) {
+			if (set > c->gsent[i].sid)
+				c->gsent[i].sid = set;
+			return c->gsent[i].sid;
+		}
+	if (set == 0)
+		return 0;
+	if (c->ngsent == c->gsentcap) {
+		c->gsentcap = c->gsentcap ? c->gsentcap * 2 : 8;
+		c->gsent = xreallocarray(c->gsent, c->gsentcap,
+		    sizeof *c->gsent);
+	}
+	c->gsent[c->ngsent].gid = gid;
+	c->gsent[c->ngsent++].sid = set;
+	return set;
+}
 
 static void
 group_pump_one(void *arg, const struct store_gmsg *gm)
@@ -1159,7 +1185,7 @@ group_pump_one(void *arg, const struct store_gmsg *gm)
 		p->full = 1;
 		return;
 	}
-	p->c->gafter = gm->sid;
+	p->last = gm->sid;
 	p->srv->stats.group_delivered++;
 }
 
@@ -1170,42 +1196,48 @@ group_catch_up(struct client *c)
 	struct ugroups	*u;
 	struct gmember	*m;
 	struct gpump	 p;
-	uint64_t	 from;
+	uint64_t	 from, sent;
+	size_t		 i;
 	int		 n;
 
-	if (c->u == NULL || c->send_only ||
-	    (u = group_user(srv, c->u->id, 0)) == NULL) {
-		c->gpos = 0;
-		c->gafter = 0;
-		return 1;
-	}
-	p.srv = srv;
-	p.c = c;
-	p.full = 0;
-	for (; c->gpos < u->n; c->gpos++, c->gafter = 0) {
-		p.g = u->v[c->gpos];
-		m = gmember_of(p.g, c->u->id);
-		if (m == NULL || m->state != STORE_JOINED)
-			continue;
-		for (;;) {
+	/*
+	 * Every group, every time: the live fan-out skips a session that
+	 * is catching up, so a group already pumped may have more by now.
+	 * Caught up when a pass finds every group sent up to what it has
+	 * released; the progress is by group id, so groups joined or left
+	 * meanwhile change nothing.
+	 */
+	if (c->u != NULL && !c->send_only &&
+	    (u = group_user(srv, c->u->id, 0)) != NULL) {
+		p.srv = srv;
+		p.c = c;
+		p.full = 0;
+		for (i = 0; i < u->n; i++) {
+			p.g = u->v[i];
+			m = gmember_of(p.g, c->u->id);
+			if (m == NULL || m->state != STORE_JOINED)
+				continue;
 			from = m->delivered > m->since ? m->delivered :
 			    m->since;
-			if (c->gafter > from)
-				from = c->gafter;
-			if (from >= p.g->released)
-				break;
-			if (sess_queued(c->s) >= PUMP_HIGH)
-				return 0;
-			n = store_gmsg_range(srv->st, p.g->id, from,
-			    p.g->released, PUMP_BATCH, group_pump_one, &p);
-			if (p.full)
-				return 0;
-			if (n < PUMP_BATCH)
-				break;
+			if ((sent = group_sent(c, p.g->id, 0)) > from)
+				from = sent;
+			while (from < p.g->released) {
+				if (sess_queued(c->s) >= PUMP_HIGH)
+					return 0;
+				p.last = from;
+				n = store_gmsg_range(srv->st, p.g->id, from,
+				    p.g->released, PUMP_BATCH, group_pump_one,
+				    &p);
+				group_sent(c, p.g->id, p.last);
+				if (p.full || n < 0)
+					return 0;
+				if (n < PUMP_BATCH)
+					break;
+				from = p.last;
+			}
 		}
 	}
-	c->gpos = 0;
-	c->gafter = 0;
+	c->ngsent = 0;
 	return 1;
 }
 
