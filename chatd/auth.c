@@ -570,6 +570,12 @@ auth_done_passwd(struct server *srv, struct auth *a)
 		return;
 	}
 	auth_tried(srv, a->uid, 1);
+	/* The session may have been logged out (its account deleted)
+	 * while the password was checked. */
+	if (c->u == NULL || c->u->id != a->uid) {
+		outq_error(c, a->reqid, a->type, CPE_NOT_LOGGED_IN);
+		return;
+	}
 	if (store_user_set_hash(srv->st, a->uid, a->job.hash) == -1 ||
 	    store_token_revoke(srv->st, a->uid) == -1) {
 		outq_error(c, a->reqid, a->type, CPE_INTERNAL);

@@ -30,7 +30,7 @@ enum {
 	Q_CONTACT_SET, Q_REL, Q_REQUESTS, Q_BLOCK_ADD, Q_BLOCK_DEL, Q_BLOCKS,
 	Q_USER_SETTINGS, Q_HISTORY, Q_HELD, Q_HOLD, Q_HELD_EXPIRE,
 	Q_HIST_EXPIRE, Q_HIST_OVER, Q_HIST_TRIM,
-	Q_GROUP_ADD, Q_GROUP_KEY, Q_GROUP_DEL, Q_GROUP_TOPIC, Q_GROUPS, Q_MEMBERS,
+	Q_GROUP_ADD, Q_GROUP_KEY, Q_GROUP_DEL, Q_GROUP_HWM, Q_GROUP_TOPIC, Q_GROUPS, Q_MEMBERS,
 	Q_MEMBER_SET, Q_MEMBER_DEL, Q_MEMBER_CUR, Q_MEMBER_MUTE,
 	Q_GMSG_ADD, Q_GMSG_FIND, Q_GMSG_RANGE, Q_GHISTORY, Q_GCREATED,
 	Q_GINVITED, Q_GUNREAD, Q_GMSG_EXPIRE, Q_GMEMBERS_DEL, Q_GMSGS_DEL,
@@ -42,8 +42,13 @@ static const char *const sql[Q_COUNT] = {
 	[Q_BEGIN_NOW] = "BEGIN IMMEDIATE",
 	[Q_COMMIT] = "COMMIT",
 	[Q_ROLLBACK] = "ROLLBACK",
-	[Q_USER_ADD] = "INSERT OR IGNORE INTO users(key, nick, hash, created,"
-	    " skeleton) VALUES (?, ?, ?, ?, ?)",
+	/* Ids are never used twice, a deleted account's included (meta's
+	 * user_id: the highest id ever deleted), so nothing kept by id
+	 * (events, receipts, backoff) passes to a new account. */
+	[Q_USER_ADD] = "INSERT OR IGNORE INTO users(id, key, nick, hash,"
+	    " created, skeleton) VALUES (max(ifnull((SELECT max(id) FROM"
+	    " users), 0), ifnull((SELECT value FROM meta WHERE key ="
+	    " 'user_id'), 0)) + 1, ?, ?, ?, ?, ?)",
 	[Q_USER_GET] = "SELECT id, nick, hash, last_seen, delivered, settings,"
 	    " locked FROM users WHERE key = ?",
 	[Q_USER_BY_ID] = "SELECT id, nick, hash, last_seen, delivered, settings,"
@@ -194,10 +199,14 @@ static const char *const sql[Q_COUNT] = {
 	    " p.top FROM (SELECT min(sender, rcpt) lo, max(sender, rcpt) hi,"
 	    " max(id) top FROM messages NOT INDEXED WHERE id > ?1"
 	    " GROUP BY 1, 2) p",
-	[Q_GROUP_ADD] = "INSERT OR IGNORE INTO groups(key, name, skeleton,"
-	    " creator, created) VALUES (?, ?, ?, ?, ?)",
+	[Q_GROUP_ADD] = "INSERT OR IGNORE INTO groups(id, key, name,"
+	    " skeleton, creator, created) VALUES (max(ifnull((SELECT max(id)"
+	    " FROM groups), 0), ifnull((SELECT value FROM meta WHERE key ="
+	    " 'group_id'), 0)) + 1, ?, ?, ?, ?, ?)",
 	[Q_GROUP_KEY] = "SELECT 1 FROM groups WHERE key = ?",
-	[Q_GROUP_DEL] = "DELETE FROM groups WHERE id = ?",
+	[Q_GROUP_DEL] = "DELETE FROM groups WHERE id = ?1;",
+	[Q_GROUP_HWM] = "INSERT INTO meta(key, value) VALUES ('group_id', ?1)"
+	    " ON CONFLICT (key) DO UPDATE SET value = max(value, ?1)",
 	[Q_GMEMBERS_DEL] = "DELETE FROM members WHERE grp = ?",
 	[Q_GMSGS_DEL] = "DELETE FROM gmessages WHERE grp = ?",
 	[Q_GROUP_TOPIC] = "UPDATE groups SET topic = ?1 WHERE id = ?2",
@@ -2253,10 +2262,13 @@ store_user_delete(struct store *st, uint64_t id, uint64_t hold_until)
 	    "DELETE FROM messages WHERE sender = %lld OR rcpt = %lld;"
 	    "DELETE FROM members WHERE user = %lld;"
 	    "DELETE FROM gmessages WHERE sender = %lld AND kind = 0;"
-	    "DELETE FROM users WHERE id = %lld;", (long long)id, (long long)id,
+	    "DELETE FROM users WHERE id = %lld;"
+	    "INSERT INTO meta(key, value) VALUES ('user_id', %lld)"
+	    " ON CONFLICT (key) DO UPDATE SET value = max(value,"
+	    " excluded.value);", (long long)id, (long long)id,
 	    (long long)id, (long long)id, (long long)id, (long long)id,
 	    (long long)id, (long long)id, (long long)id, (long long)id,
-	    (long long)id, (long long)id);
+	    (long long)id, (long long)id, (long long)id);
 	rc = sqlite3_exec(st->db, q, NULL, NULL, NULL);
 	sqlite3_free(q);
 	if (rc != SQLITE_OK) {
@@ -2381,7 +2393,8 @@ store_group_del(struct store *st, uint64_t id)
 	return store_write(st, 1, Q_GMEMBERS_DEL, 1, id, 0, "delete members")
 	    == -1 || store_write(st, 1, Q_GMSGS_DEL, 1, id, 0,
 	    "delete group messages") == -1 || store_write(st, 1, Q_GROUP_DEL,
-	    1, id, 0, "delete group") == -1 ? -1 : 0;
+	    1, id, 0, "delete group") == -1 || store_write(st, 1, Q_GROUP_HWM,
+	    1, id, 0, "keep group id") == -1 ? -1 : 0;
 }
 
 int

@@ -73,4 +73,12 @@ expect_rc "register look-alike" 73 chatp new "$(printf 'al\304\261ce')" register
 expect_match "held look-alike" "$ERR" "held after the account was deleted"
 # Other names are free as ever.
 expect_rc "register dave" 0 chatp pd dave register
+# An id is never used twice: the newest account deleted, the next one
+# to register gets a new id, and none of what was kept by the old id.
+expect_rc "register zed" 0 chatp pz zed register
+zid=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select id from users where key = \"zed\"").fetchone()[0])' "$T/d.state/chatd.db")
+expect_rc "zed deleted" 0 chatp pz zed delete-account
+expect_rc "register yan" 0 chatp py yan register
+yid=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select id from users where key = \"yan\"").fetchone()[0])' "$T/d.state/chatd.db")
+[ "$yid" -gt "$zid" ] || fail "yan got id $yid, zed had $zid"
 echo ok
