@@ -617,8 +617,11 @@ cc_on_gmessage(struct chatclient *c, const struct cp_msg *m)
 		if (strlen(c->gmarks[i].group) == m->nick.len &&
 		    memcmp(c->gmarks[i].group, m->nick.p, m->nick.len) == 0)
 			break;
-	if (i == c->ngmarks && i == GMARKS_MAX)
+	/* A group more than the turn holds: mark those so far now. */
+	if (i == c->ngmarks && i == GMARKS_MAX) {
 		cc_flush_mark(c);
+		i = c->ngmarks;
+	}
 	if (i == c->ngmarks) {
 		i = c->ngmarks++;
 		memcpy(c->gmarks[i].group, m->nick.p, m->nick.len);
