@@ -422,6 +422,7 @@ group_find(struct client *c, const struct cp_msg *m, int invited,
 	if (group_name(&m->nick, 0, NULL, key, NULL) != NICK_OK ||
 	    (g = group_by_key(c->srv, key)) == NULL ||
 	    (*me = gmember_of(g, c->u->id)) == NULL ||
+	    (*me)->state == STORE_SHADOW ||
 	    ((*me)->state != STORE_JOINED && !invited)) {
 		outq_error(c, m->id, m->type, CPE_NO_GROUP);
 		return NULL;
@@ -509,7 +510,7 @@ group_changed(struct server *srv, uint64_t uid, const char *name,
 static uint8_t
 group_flags(const struct gmember *m)
 {
-	return (uint8_t)(m->role | (m->state == STORE_INVITED ?
+	return (uint8_t)(m->role | (m->state != STORE_JOINED ?
 	    CPGM_INVITED : 0) | (m->muted ? CPGM_MUTED : 0));
 }
 
@@ -604,6 +605,8 @@ group_list(struct client *c, const struct cp_msg *m)
 
 	for (i = 0; u != NULL && i < u->n; i++) {
 		me = gmember_of(u->v[i], c->u->id);
+		if (me->state == STORE_SHADOW)
+			continue;
 		n = me->state != STORE_JOINED ? 0 : store_gunread(srv->st,
 		    u->v[i]->id, me->read > me->since ? me->read : me->since,
 		    c->u->id, UNREAD_CAP);
@@ -819,24 +822,26 @@ group_invite(struct client *c, const struct cp_msg *m, struct group *g,
 	}
 	if (store_rel(srv->st, c->u->id, su->id, &rel) == -1)
 		return CPE_INTERNAL;
-	if (rel.blocked_by)
-		return CPE_NONE;
-	if (rel.mine == STORE_ACCEPTED && rel.theirs == STORE_ACCEPTED) {
+	if (rel.mine == STORE_ACCEPTED && rel.theirs == STORE_ACCEPTED &&
+	    !rel.blocked_by) {
 		if (group_join(srv, g, su->id, 0, c->u->id, c->u->id) == -1)
 			return CPE_INTERNAL;
 		group_changed(srv, su->id, g->name, CPGC_INVITED);
 		return CPE_NONE;
 	}
+	/* Someone who blocked the inviter is invited in the group's eyes
+	 * only (a shadow): the inviter cannot tell, and it hears nothing. */
 	t = group_add_member(srv, g, su->id);
-	t->state = STORE_INVITED;
+	t->state = rel.blocked_by ? STORE_SHADOW : STORE_INVITED;
 	memset(&sm, 0, sizeof sm);
 	sm.grp = g->id;
 	sm.user = su->id;
-	sm.state = STORE_INVITED;
+	sm.state = t->state;
 	sm.t = now;
 	if (store_member_set(srv->st, &sm, c->u->id) == -1)
 		return CPE_INTERNAL;
-	group_changed(srv, su->id, g->name, CPGC_INVITED);
+	if (!rel.blocked_by)
+		group_changed(srv, su->id, g->name, CPGC_INVITED);
 	return CPE_NONE;
 }
 

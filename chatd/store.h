@@ -401,6 +401,8 @@ int		 store_held(struct store *, const char *key,
  */
 #define STORE_INVITED	1
 #define STORE_JOINED	2
+#define STORE_SHADOW	3	/* invited by a user it blocked: shown to
+				 * the group as invited, never to it */
 struct store_group {
 	uint64_t	 id;
 	const char	*key, *name, *topic;

@@ -8,7 +8,7 @@
 . "$TESTS/lib/chat.sh"
 
 CHATD_CONF='[groups]
-max_members = 4' start_chatd d
+max_members = 5' start_chatd d
 register alice pa
 register bob pb
 register carol pc
@@ -32,17 +32,21 @@ expect_rc "carol gets" 0 chat carol listen --count 1 --timeout 10
 expect_match "carol gets" "$OUT" "welcome carol"
 ! echo "$OUT" | grep -q "not for carol yet" || fail "carol got what came before she joined"
 
-# dave blocked alice: answered as invited, nothing happens.
+# dave blocked alice: to the group he is invited like anyone (alice
+# cannot tell), and he hears nothing of it.
 expect_rc "dave blocks" 0 chat dave block alice
 expect_rc "invite dave" 0 chat alice group invite '#c' dave
+expect_eq "dave shown invited" "$(echo "$OUT" | grep '^dave' | cut -f3)" "invited"
 expect_rc "dave's list" 0 chat dave group list
 expect_eq "dave's list" "$OUT" ""
+expect_rc "dave cannot accept" 67 chat dave group accept '#c'
 expect_rc "erin invited" 0 chat alice group invite '#c' erin
 expect_rc "erin declines" 0 chat erin group decline '#c'
 expect_rc "erin's list" 0 chat erin group list
 expect_eq "erin's list" "$OUT" ""
 
-# Four members now (alice, bob, carol + erin again invited): full.
+# Five now (alice, bob, carol, dave as far as anyone knows, erin
+# invited again): full.
 expect_rc "erin again" 0 chat alice group invite '#c' erin
 expect_rc "frank: full" 75 chat alice group invite '#c' frank
 expect_match "full" "$ERR" "the group is full"
