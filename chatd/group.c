@@ -1083,6 +1083,18 @@ group_send(struct client *c, const struct cp_msg *m)
 	srv->next_sid = gm.sid + 1;
 	g->last_sid = gm.sid;
 	srv->stats.group_accepted++;
+	/* What one sends one has read: the sender's read cursor moves
+	 * past it, so its unread count never walks its own messages.
+	 * (Not its delivered cursor: its sessions may still be owed
+	 * earlier messages, which catch-up sends from there.) */
+	if (gm.sid > me->read)
+		me->read = gm.sid;
+	me->dirty = 1;
+	if (!g->dirty) {
+		g->dirty = 1;
+		g->dnext = srv->groups->dirty;
+		srv->groups->dirty = g;
+	}
 	/* Followed for receipts: of how many members is it? */
 	rc = &g->recent[g->rpos++ % GRECENT];
 	memset(rc, 0, sizeof *rc);

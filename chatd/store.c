@@ -238,8 +238,11 @@ static const char *const sql[Q_COUNT] = {
 	    " AND created >= ?",
 	[Q_GINVITED] = "SELECT count(*) FROM members WHERE inviter = ?"
 	    " AND t >= ?",
-	[Q_GUNREAD] = "SELECT count(*) FROM (SELECT 1 FROM gmessages WHERE"
-	    " grp = ?1 AND id > ?2 AND kind = 0 AND sender != ?3 LIMIT ?4)",
+	/* Of the first ?4 after the cursor, whatever they are: a walk of
+	 * at most ?4 index entries and rows. */
+	[Q_GUNREAD] = "SELECT count(*) FROM (SELECT kind, sender FROM"
+	    " gmessages WHERE grp = ?1 AND id > ?2 ORDER BY id LIMIT ?4)"
+	    " WHERE kind = 0 AND sender != ?3",
 	[Q_GMSG_EXPIRE] = "DELETE FROM gmessages WHERE id < ifnull((SELECT id"
 	    " FROM gmessages WHERE t >= ?1 ORDER BY id LIMIT 1),"
 	    " (SELECT ifnull(max(id), 0) + 1 FROM gmessages))",

@@ -459,7 +459,7 @@ int		 store_ghistory(struct store *, uint64_t grp, uint64_t since,
 int		 store_groups_created(struct store *, uint64_t creator,
 		    uint64_t since);
 int		 store_invites(struct store *, uint64_t inviter, uint64_t since);
-/* Messages of grp after a cursor not sent by me, counted up to cap. */
+/* Messages of grp not sent by me among the first cap after a cursor. */
 int		 store_gunread(struct store *, uint64_t grp, uint64_t after,
 		    uint64_t me, int cap);
 /* Forget group messages accepted before t: how many, or -1. */
