@@ -787,6 +787,7 @@ group_create(struct client *c, const struct cp_msg *m)
 		outq_error(c, m->id, m->type, CPE_INTERNAL);
 		return;
 	}
+	store_gact(srv->st, c->u->id, 1, now);
 	srv->stats.groups_created++;
 	log_info("group %s created by %s", name, c->u->nick);
 	group_members_reply(c, m, g, me, 0);
@@ -820,7 +821,8 @@ group_invite(struct client *c, const struct cp_msg *m, struct group *g,
 		*why = n < 0 ? NULL : "invitations this hour";
 		return n < 0 ? CPE_INTERNAL : CPE_LIMIT;
 	}
-	if (store_rel(srv->st, c->u->id, su->id, &rel) == -1)
+	if (store_rel(srv->st, c->u->id, su->id, &rel) == -1 ||
+	    store_gact(srv->st, c->u->id, 2, now) == -1)
 		return CPE_INTERNAL;
 	if (rel.mine == STORE_ACCEPTED && rel.theirs == STORE_ACCEPTED &&
 	    !rel.blocked_by) {
@@ -1425,6 +1427,7 @@ group_expire(struct server *srv, uint64_t now)
 	uint64_t	keep = (uint64_t)days * DAY_MS;
 	int		n;
 
+	store_gact_expire(srv->st, now > DAY_MS ? now - DAY_MS : 0);
 	if ((n = store_gmsg_expire(srv->st, now > keep ? now - keep : 0)) > 0)
 		log_info("groups: %d messages older than %d days removed", n,
 		    days);

@@ -33,7 +33,7 @@ enum {
 	Q_GROUP_ADD, Q_GROUP_KEY, Q_GROUP_DEL, Q_GROUP_HWM, Q_GROUP_TOPIC, Q_GROUPS, Q_MEMBERS,
 	Q_MEMBER_SET, Q_MEMBER_DEL, Q_MEMBER_CUR, Q_MEMBER_MUTE,
 	Q_GMSG_ADD, Q_GMSG_FIND, Q_GMSG_RANGE, Q_GHISTORY, Q_GCREATED,
-	Q_GINVITED, Q_GUNREAD, Q_GMSG_EXPIRE, Q_GMEMBERS_DEL, Q_GMSGS_DEL,
+	Q_GINVITED, Q_GACT, Q_GACT_EXPIRE, Q_GUNREAD, Q_GMSG_EXPIRE, Q_GMEMBERS_DEL, Q_GMSGS_DEL,
 	Q_COUNT
 };
 
@@ -234,10 +234,14 @@ static const char *const sql[Q_COUNT] = {
 	[Q_GHISTORY] = "SELECT id, sender, msgid, t, kind, text FROM"
 	    " gmessages WHERE grp = ?1 AND id > ?2 AND id < ?3"
 	    " ORDER BY id DESC LIMIT ?4",
-	[Q_GCREATED] = "SELECT count(*) FROM groups WHERE creator = ?"
-	    " AND created >= ?",
-	[Q_GINVITED] = "SELECT count(*) FROM members WHERE inviter = ?"
+	/* Creations and invitations are counted from a log of their own,
+	 * which deleting a group or removing a member does not shorten. */
+	[Q_GCREATED] = "SELECT count(*) FROM gacts WHERE user = ? AND kind = 1"
 	    " AND t >= ?",
+	[Q_GINVITED] = "SELECT count(*) FROM gacts WHERE user = ? AND kind = 2"
+	    " AND t >= ?",
+	[Q_GACT] = "INSERT INTO gacts(user, kind, t) VALUES (?, ?, ?)",
+	[Q_GACT_EXPIRE] = "DELETE FROM gacts WHERE t < ?",
 	/* Of the first ?4 after the cursor, whatever they are: a walk of
 	 * at most ?4 index entries and rows. */
 	[Q_GUNREAD] = "SELECT count(*) FROM (SELECT kind, sender FROM"
@@ -406,6 +410,11 @@ static const char schema[] =
 	"CREATE UNIQUE INDEX IF NOT EXISTS gmessages_dedupe"
 	"  ON gmessages(msgid, sender);"
 	"CREATE INDEX IF NOT EXISTS gmessages_grp ON gmessages(grp, id);"
+	"CREATE TABLE IF NOT EXISTS gacts ("
+	"  user INTEGER NOT NULL,"
+	"  kind INTEGER NOT NULL,"
+	"  t INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS gacts_user ON gacts(user, kind, t);"
 	"CREATE TABLE IF NOT EXISTS convs ("
 	"  rcpt INTEGER NOT NULL,"
 	"  sender INTEGER NOT NULL,"
@@ -2621,6 +2630,20 @@ store_gunread(struct store *st, uint64_t grp, uint64_t after, uint64_t me,
 {
 	return store_count3(st, Q_GUNREAD, grp, after, me, cap,
 	    "count unread");
+}
+
+int
+store_gact(struct store *st, uint64_t user, int kind, uint64_t now)
+{
+	return store_write3(st, 1, Q_GACT, user, (uint64_t)kind,
+	    (int64_t)now, "log a group action");
+}
+
+int
+store_gact_expire(struct store *st, uint64_t before)
+{
+	return store_write(st, 0, Q_GACT_EXPIRE, 1, before, 0,
+	    "expire group actions");
 }
 
 int

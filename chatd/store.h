@@ -455,7 +455,11 @@ int		 store_gmsg_range(struct store *, uint64_t grp, uint64_t after,
  * newest first. */
 int		 store_ghistory(struct store *, uint64_t grp, uint64_t since,
 		    uint64_t before, int limit, store_gmsg_fn *, void *arg);
-/* Groups creator made since a time; invitations inviter sent since. */
+/* Log a creation (kind 1) or an invitation (2) by user, for the caps;
+ * forget those before a time; count them since a time. */
+int		 store_gact(struct store *, uint64_t user, int kind,
+		    uint64_t now);
+int		 store_gact_expire(struct store *, uint64_t before);
 int		 store_groups_created(struct store *, uint64_t creator,
 		    uint64_t since);
 int		 store_invites(struct store *, uint64_t inviter, uint64_t since);

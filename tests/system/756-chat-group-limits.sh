@@ -26,6 +26,19 @@ expect_rc "invite 2" 0 chat alice group invite '#one' b2
 expect_rc "invite 3" 75 chat alice group invite '#one' b3
 expect_match "invite 3" "$ERR" "invitations this hour"
 
+# Deleting and removing do not give the allowance back.
+expect_rc "b2's first" 0 chat b2 group create '#d1'
+expect_rc "deleted" 0 chat b2 group delete '#d1'
+expect_rc "b2's second" 0 chat b2 group create '#d2'
+expect_rc "deleted" 0 chat b2 group delete '#d2'
+expect_rc "b2's third" 75 chat b2 group create '#d3'
+expect_rc "b1's own" 0 chat b1 group create '#own'
+for k in 1 2; do
+	expect_rc "invite b3, $k" 0 chat b1 group invite '#own' b3
+	expect_rc "kick b3, $k" 0 chat b1 group kick '#own' b3
+done
+expect_rc "invite b3 a third time" 75 chat b1 group invite '#own' b3
+
 expect_rc "a nick like a group" 65 chatp px '#nick' register
 expect_match "a nick like a group" "$ERR" "starts with #"
 echo ok
