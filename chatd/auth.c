@@ -441,11 +441,22 @@ auth_delete(struct client *c, const struct cp_msg *m,
 	auth_recheck(c, m, cmd, PW_VERIFY);
 }
 
-/* A former contact's list lost the deleted account. */
+/* The deleted account's contacts, gathered before its rows go. */
+struct gone {
+	uint64_t	*ids;
+	size_t		 n, cap;
+};
+
 static void
 auth_deleted_watcher(void *arg, const struct store_user *w)
 {
-	sync_contacts(arg, w->id, NULL, CPL_CONTACTS);
+	struct gone	*g = arg;
+
+	if (g->n == g->cap) {
+		g->cap = g->cap ? g->cap * 2 : 16;
+		g->ids = xreallocarray(g->ids, g->cap, sizeof *g->ids);
+	}
+	g->ids[g->n++] = w->id;
 }
 
 /*
@@ -460,8 +471,10 @@ auth_done_delete(struct server *srv, struct auth *a)
 	struct client	*c = a->c;
 	struct user	*u = c->u;
 	struct cp_msg	 m;
+	struct gone	 gone;
 	char		 nick[NICK_MAX_BYTES];
 	uint64_t	 now = clock_wall_ms();
+	size_t		 i;
 
 	if (!a->job.ok) {
 		auth_tried(srv, a->uid, 0);
@@ -474,15 +487,23 @@ auth_done_delete(struct server *srv, struct auth *a)
 		return;
 	}
 	snprintf(nick, sizeof nick, "%s", u->nick);
-	presence_notify(srv, u, CPP_OFFLINE, 0);
-	store_watchers(srv->st, u->id, auth_deleted_watcher, srv);
+	/* Its contacts first (their rows go with it); told only once
+	 * everything of it is gone from the store. */
+	memset(&gone, 0, sizeof gone);
+	store_watchers(srv->st, u->id, auth_deleted_watcher, &gone);
 	group_user_deleted(srv, u->id);
 	user_flush_moved(srv);
 	if (store_user_delete(srv->st, a->uid, now +
 	    (uint64_t)srv->conf.nick_hold_days * 86400000) != 1) {
+		free(gone.ids);
 		outq_error(c, a->reqid, a->type, CPE_INTERNAL);
 		return;
 	}
+	for (i = 0; i < gone.n; i++) {
+		presence_tell(srv, u, user_by_id(srv, gone.ids[i]), 0);
+		sync_contacts(srv, gone.ids[i], NULL, CPL_CONTACTS);
+	}
+	free(gone.ids);
 	device_sign_out(srv, u, c, 0, "signed out: the account was deleted");
 	client_logout(c);
 	c->token_id = 0;
