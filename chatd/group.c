@@ -34,13 +34,19 @@
 #define UNREAD_CAP	999		/* "999 or more": each a bounded walk */
 #define DAY_MS		86400000ULL
 #define HOUR_MS		3600000ULL
+/* A member removed (or gone), in memory until its removal's event is
+ * sent: it still gets what was stored before that, in the same commit. */
+#define GM_LEAVING	4
 
 struct gmember {
 	uint64_t	uid;
 	uint64_t	since;		/* gets what follows this id */
-	uint64_t	delivered, read;
+	uint64_t	delivered;
+	uint64_t	read;		/* GM_LEAVING: its removal's id, the
+					 * last it gets */
 	uint8_t		role;		/* CPGM_ADMIN, CPGM_OWNER */
-	uint8_t		state;		/* STORE_INVITED, STORE_JOINED */
+	uint8_t		state;		/* STORE_INVITED, STORE_JOINED,
+					 * STORE_SHADOW, GM_LEAVING */
 	uint8_t		muted;
 	uint8_t		dirty;		/* cursors to write */
 };
@@ -422,7 +428,7 @@ group_find(struct client *c, const struct cp_msg *m, int invited,
 	if (group_name(&m->nick, 0, NULL, key, NULL) != NICK_OK ||
 	    (g = group_by_key(c->srv, key)) == NULL ||
 	    (*me = gmember_of(g, c->u->id)) == NULL ||
-	    (*me)->state == STORE_SHADOW ||
+	    (*me)->state == STORE_SHADOW || (*me)->state == GM_LEAVING ||
 	    ((*me)->state != STORE_JOINED && !invited)) {
 		outq_error(c, m->id, m->type, CPE_NO_GROUP);
 		return NULL;
@@ -577,6 +583,8 @@ group_members_reply(struct client *c, const struct cp_msg *m,
 
 	for (i = 0; i < g->n; i++) {
 		x = &g->m[i];
+		if (x->state == GM_LEAVING)
+			continue;
 		if (sid != 0 && (x->state != STORE_JOINED || x->since >= sid ||
 		    x->read < sid || x->uid == me->uid))
 			continue;
@@ -605,7 +613,7 @@ group_list(struct client *c, const struct cp_msg *m)
 
 	for (i = 0; u != NULL && i < u->n; i++) {
 		me = gmember_of(u->v[i], c->u->id);
-		if (me->state == STORE_SHADOW)
+		if (me->state == STORE_SHADOW || me->state == GM_LEAVING)
 			continue;
 		n = me->state != STORE_JOINED ? 0 : store_gunread(srv->st,
 		    u->v[i]->id, me->read > me->since ? me->read : me->since,
@@ -669,28 +677,27 @@ group_remove(struct server *srv, struct group *g, uint64_t uid,
     uint64_t actor)
 {
 	struct gmember		*m = gmember_of(g, uid), *o;
-	struct user		*u;
-	struct client		*c;
-	struct cp_msg		 r;
-	char			 nick[NICK_MAX_BYTES], from[NICK_MAX_BYTES];
+	char			 nick[NICK_MAX_BYTES];
 	size_t			 i;
 	uint64_t		 sid;
 	int			 joined, owner;
 
-	if (m == NULL)
+	if (m == NULL || m->state == GM_LEAVING)
 		return 0;
 	joined = m->state == STORE_JOINED;
 	owner = (m->role & CPGM_OWNER) != 0;
 	group_nick(srv, uid, nick, sizeof nick);
-	group_drop_member(srv, g, uid);
 	if (store_member_del(srv->st, g->id, uid) == -1)
 		return -1;
-	if (!joined)
+	if (!joined) {
+		group_drop_member(srv, g, uid);
 		return 0;
+	}
 	/* The last member out: the group goes. */
 	for (i = 0, o = NULL; i < g->n; i++)
-		if (g->m[i].state == STORE_JOINED && (o == NULL ||
-		    (g->m[i].role & CPGM_ADMIN) > (o->role & CPGM_ADMIN)))
+		if (g->m[i].state == STORE_JOINED && g->m[i].uid != uid &&
+		    (o == NULL || (g->m[i].role & CPGM_ADMIN) >
+		    (o->role & CPGM_ADMIN)))
 			o = &g->m[i];
 	if (o == NULL) {
 		log_info("group %s: its last member left; deleted", g->name);
@@ -701,30 +708,16 @@ group_remove(struct server *srv, struct group *g, uint64_t uid,
 		group_unlink(srv, g);
 		return 0;
 	}
-	sid = group_event(srv, g, actor, actor == uid ? CPGE_LEFT :
-	    CPGE_REMOVED, nick);
-	if (sid == 0)
+	/* It gets the event that removed it (and what came before it in
+	 * the same commit), then nothing: see group_deliver(). */
+	m->state = GM_LEAVING;
+	m->role = 0;
+	if ((sid = group_event(srv, g, actor, actor == uid ? CPGE_LEFT :
+	    CPGE_REMOVED, nick)) == 0)
 		return -1;
-	/* The member removed sees the event that removed it: sent to its
-	 * sessions after the commit, with the rest; nothing after it. */
-	if ((u = user_by_id(srv, uid)) != NULL) {
-		memset(&r, 0, sizeof r);
-		r.type = CP_GMESSAGE;
-		r.sid = r.id = sid;
-		r.time = clock_wall_ms();
-		r.nick.p = (const uint8_t *)g->name;
-		r.nick.len = strlen(g->name);
-		group_nick(srv, actor, from, sizeof from);
-		r.target.p = (const uint8_t *)from;
-		r.target.len = strlen(from);
-		r.value = actor == uid ? CPGE_LEFT : CPGE_REMOVED;
-		r.text.p = (const uint8_t *)nick;
-		r.text.len = strlen(nick);
-		for (c = u->clients; c != NULL; c = c->unext)
-			if (!c->dead && !c->send_only)
-				outq_reply(c, &r, 0, 0);
-		group_changed(srv, uid, g->name, CPGC_REMOVED);
-	}
+	if ((m = gmember_of(g, uid)) != NULL)
+		m->read = sid;
+	group_changed(srv, uid, g->name, CPGC_REMOVED);
 	/* An owner who leaves hands the group on: an admin, else the
 	 * member who joined first. */
 	if (owner) {
@@ -1124,7 +1117,8 @@ group_deliver(struct server *srv, const struct out *o)
 		g->released = o->sid;
 	for (i = 0; i < g->n; i++) {
 		m = &g->m[i];
-		if (m->state != STORE_JOINED || m->since >= o->sid ||
+		if ((m->state != STORE_JOINED && (m->state != GM_LEAVING ||
+		    o->sid > m->read)) || m->since >= o->sid ||
 		    (u = user_by_id(srv, m->uid)) == NULL)
 			continue;
 		for (c = u->clients; c != NULL; c = c->unext) {
@@ -1139,6 +1133,10 @@ group_deliver(struct server *srv, const struct out *o)
 			srv->stats.group_delivered++;
 		}
 	}
+	/* Those whose removal this was are members no more. */
+	for (i = 0; i < g->n; i++)
+		if (g->m[i].state == GM_LEAVING && g->m[i].read <= o->sid)
+			group_drop_member(srv, g, g->m[i--].uid);
 }
 
 /* Catching up: one stored group message to a client. */
@@ -1412,11 +1410,23 @@ group_history(struct client *c, const struct cp_msg *m)
 void
 group_user_deleted(struct server *srv, uint64_t uid)
 {
-	struct ugroups	*u;
+	struct ugroups	*u = group_user(srv, uid, 0);
+	struct group	*g;
+	uint64_t	*ids;
+	size_t		 i, n;
 
-	while ((u = group_user(srv, uid, 0)) != NULL && u->n > 0)
-		if (group_remove(srv, u->v[0], uid, uid) == -1)
+	/* By id: leaving a group may end it, and its list with it. */
+	if (u == NULL || u->n == 0)
+		return;
+	n = u->n;
+	ids = xcalloc(n, sizeof *ids);
+	for (i = 0; i < n; i++)
+		ids[i] = u->v[i]->id;
+	for (i = 0; i < n; i++)
+		if ((g = group_by_id(srv, ids[i])) != NULL &&
+		    group_remove(srv, g, uid, uid) == -1)
 			break;
+	free(ids);
 }
 
 void
