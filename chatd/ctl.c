@@ -310,9 +310,14 @@ ctl_released(struct ctl_conn *cc, const uint8_t *wire, size_t len, int ok)
 	char	*line;
 
 	cc->refs--;
-	if (cc->state == CONN_DEAD)
+	/* A reply may hold a one-time password: not left in the
+	 * out-queue's buffer, which is reused. */
+	if (cc->state == CONN_DEAD) {
+		sodium_memzero((uint8_t *)wire, len);
 		return;
+	}
 	if (!ok) {
+		sodium_memzero((uint8_t *)wire, len);
 		log_warnx("control: uid %u pid %d: %s: the store failed",
 		    cc->uid, cc->pid, cc->what);
 		conn_error(cc, CTL_E_FAILED, "the store could not commit it; "
@@ -322,6 +327,7 @@ ctl_released(struct ctl_conn *cc, const uint8_t *wire, size_t len, int ok)
 	line = xmalloc(len + 1);
 	memcpy(line, wire, len);
 	line[len] = '\0';
+	sodium_memzero((uint8_t *)wire, len);
 	conn_send(cc, line, len);
 }
 
