@@ -1301,7 +1301,7 @@ group_receipt(struct server *srv, struct group *g, struct grecent *rc)
 	struct cp_msg	 r;
 	struct gmember	*m;
 	uint16_t	 d = 0, rd = 0;
-	size_t		 i, n;
+	size_t		 i;
 
 	for (i = 0; i < g->n; i++) {
 		m = &g->m[i];
@@ -1326,11 +1326,11 @@ group_receipt(struct server *srv, struct group *g, struct grecent *rc)
 	r.n[0] = d;
 	r.n[1] = rd;
 	r.n[2] = rc->of;
-	if ((n = cp_encode(srv->buf, sizeof srv->buf, &r)) == 0)
-		return;
-	/* To every session, a one-shot send waiting for it included. */
+	/* To every session, a one-shot send waiting for it included,
+	 * once the cursors it reports are committed (as for 1:1). */
 	for (c = u->clients; c != NULL; c = c->unext)
-		client_send(c, srv->buf, n);
+		if (!c->dead)
+			outq_reply(c, &r, 0, 0);
 	srv->stats.group_receipts++;
 }
 
