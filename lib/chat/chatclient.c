@@ -567,21 +567,16 @@ cc_on_history(struct chatclient *c, const struct cp_msg *m)
 	free(v);
 }
 
-/* Has this group message been seen (by group, sender and id)? */
+/* Has the message with this key (bytes) been seen?  Remembers it if
+ * not, among the last SEEN_MAX. */
 static int
-cc_gseen(struct chatclient *c, const struct cp_msg *m)
+cc_seen_hash(struct chatclient *c, const uint8_t *in, size_t len)
 {
-	uint8_t		in[2 * CP_NICK_WIRE + 9], h[crypto_shorthash_BYTES];
+	uint8_t		h[crypto_shorthash_BYTES];
 	uint64_t	k;
-	size_t		i, n = 0;
+	size_t		i;
 
-	memcpy(in, m->nick.p, m->nick.len);
-	n += m->nick.len;
-	in[n++] = 0;
-	memcpy(in + n, m->target.p, m->target.len);
-	n += m->target.len;
-	wire_put64(in + n, m->id);
-	crypto_shorthash(h, in, n + 8, c->seenkey);
+	crypto_shorthash(h, in, len, c->seenkey);
 	k = wire_get64(h);
 	for (i = 0; i < SEEN_MAX; i++)
 		if (c->seen[i] == k)
@@ -589,6 +584,22 @@ cc_gseen(struct chatclient *c, const struct cp_msg *m)
 	c->seen[c->seen_pos] = k;
 	c->seen_pos = (c->seen_pos + 1) % SEEN_MAX;
 	return 0;
+}
+
+/* Has this group message been seen (by group, sender and id)? */
+static int
+cc_gseen(struct chatclient *c, const struct cp_msg *m)
+{
+	uint8_t		in[2 * CP_NICK_WIRE + 9];
+	size_t		n = 0;
+
+	memcpy(in, m->nick.p, m->nick.len);
+	n += m->nick.len;
+	in[n++] = 0;
+	memcpy(in + n, m->target.p, m->target.len);
+	n += m->target.len;
+	wire_put64(in + n, m->id);
+	return cc_seen_hash(c, in, n + 8);
 }
 
 /* Copy a decoded GMESSAGE or history entry's strings into g. */
@@ -743,20 +754,11 @@ cc_on_sent(struct chatclient *c, const struct cp_msg *m)
 static int
 cc_seen(struct chatclient *c, const struct cp_msg *m)
 {
-	uint8_t			 in[CP_NICK_WIRE + 8], h[crypto_shorthash_BYTES];
-	uint64_t		 k;
-	size_t			 i;
+	uint8_t			 in[CP_NICK_WIRE + 8];
 
 	memcpy(in, m->nick.p, m->nick.len);
 	wire_put64(in + m->nick.len, m->id);
-	crypto_shorthash(h, in, m->nick.len + 8, c->seenkey);
-	k = wire_get64(h);
-	for (i = 0; i < SEEN_MAX; i++)
-		if (c->seen[i] == k)
-			return 1;
-	c->seen[c->seen_pos] = k;
-	c->seen_pos = (c->seen_pos + 1) % SEEN_MAX;
-	return 0;
+	return cc_seen_hash(c, in, m->nick.len + 8);
 }
 
 /*
