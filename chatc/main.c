@@ -650,6 +650,19 @@ cb_message(struct chatclient *cc, const struct chatclient_msg *m, void *arg)
 		finish(0, NULL);
 }
 
+/*
+ * This account's name: as registered once the login is answered, else
+ * as given.  (A catching-up session's first messages can come before
+ * its WELCOME, which waits for the login's commit.)
+ */
+static const char *
+me_nick(const struct chatclient *cc)
+{
+	const char	*n = chatclient_nick(cc);
+
+	return n != NULL ? n : ch.nick;
+}
+
 /* One message of a conversation, as listen and history print them. */
 static void
 put_hist(const struct chatclient_hist *h, const char *me)
@@ -690,7 +703,7 @@ cb_sent(struct chatclient *cc, const struct chatclient_hist *h, void *arg)
 {
 	if (ch.cmd != CMD_LISTEN)
 		return;
-	put_hist(h, chatclient_nick(cc));
+	put_hist(h, me_nick(cc));
 	fflush(stdout);
 }
 
@@ -804,7 +817,7 @@ cb_gmessage(struct chatclient *cc, const struct chatclient_gmsg *g,
 	fflush(stdout);
 	/* Printed is read. */
 	chatclient_gmark_read(cc, g->group, g->sid);
-	if (g->kind == CPGE_TEXT && strcmp(g->from, chatclient_nick(cc)) != 0 &&
+	if (g->kind == CPGE_TEXT && strcmp(g->from, me_nick(cc)) != 0 &&
 	    ch.count > 0 && ++ch.got >= ch.count)
 		finish(0, NULL);
 }
@@ -929,7 +942,7 @@ cb_history(struct chatclient *cc, uint64_t id, const char *peer,
 	}
 	for (i = ch.npages; i-- > 0;)
 		for (j = 0; j < ch.pages[i].n; j++)
-			put_hist(&ch.pages[i].v[j], chatclient_nick(cc));
+			put_hist(&ch.pages[i].v[j], me_nick(cc));
 	for (i = 0; i < ch.npages; i++) {
 		free(ch.pages[i].v);
 		free(ch.pages[i].text);

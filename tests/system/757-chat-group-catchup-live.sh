@@ -32,7 +32,7 @@ db.commit()
 PY
 CHATD_PORT_WANT=$CHATD_PORT start_chatd d
 
-chat bob listen --timeout 60 >"$T/bob" 2>"$T/bob.err" &
+chat bob -v listen --timeout 90 >"$T/bob.log" 2>"$T/bob.err.log" &
 bp=$!
 i=1
 while [ $i -le 30 ]; do
@@ -40,11 +40,16 @@ while [ $i -le 30 ]; do
 	i=$((i + 1))
 done
 chat alice send '#a' "after" >/dev/null || fail "send after"
-wait_for 60 grep -q "#a/alice	after" "$T/bob"
-wait_for 60 sh -c "[ \$(grep -c '#b/' '$T/bob') -ge 3001 ]"
+# On a failure, chatd's counters join its log (shown with the others).
+poll 80 grep -q "#a/alice	after" "$T/bob.log" &&
+    poll 20 sh -c "[ \$(grep -c '#b/' '$T/bob.log') -ge 3001 ]" || {
+	kill -USR1 "$CHATD_PID"
+	sleep 0.5
+	fail "bob has #b: $(grep -c '#b/' "$T/bob.log"), #a: $(grep -c '#a/' "$T/bob.log")"
+}
 stop_bg "$bp"
 expect_eq "#a, live, in order, once" \
-    "$(grep '	#a/alice	' "$T/bob" | cut -f3 | tr '\n' ' ')" \
+    "$(grep '	#a/alice	' "$T/bob.log" | cut -f3 | tr '\n' ' ')" \
     "live1 live2 live3 live4 live5 live6 live7 live8 live9 live10 live11 live12 live13 live14 live15 live16 live17 live18 live19 live20 live21 live22 live23 live24 live25 live26 live27 live28 live29 live30 after "
-expect_eq "#b, once" "$(grep '	#b/alice	' "$T/bob" | cut -f3 | sort | uniq -d | wc -l)" 0
+expect_eq "#b, once" "$(grep '	#b/alice	' "$T/bob.log" | cut -f3 | sort | uniq -d | wc -l)" 0
 echo ok
