@@ -1,24 +1,56 @@
 # tests/lib/chat.sh: helpers for the chat system tests (3NN-chat-*.sh),
 # sourced after tests/lib/common.sh.
 #
-# start_chatd NAME [ARGS...]: start chatd on an ephemeral loopback port
-# (or $CHATD_PORT_WANT, to restart on the same one) with the private config
+# start_chatd NAME [ARGS...]: start chatd on a loopback port (or
+# $CHATD_PORT_WANT, to restart on the same one) with the private config
 # $T/NAME.ini (cheap Argon2 parameters so tests stay fast, plus
 # $CHATD_CONF), state in $T/NAME.state, log in $T/NAME.log; sets CHATD_PID
-# and CHATD_PORT.
+# and CHATD_PORT.  The port is a random one below the kernel's ephemeral
+# range (20000-31999), tried again if taken: a test that restarts chatd
+# on it then never finds it taken by some client's socket (clients take
+# ephemeral ports), as a port chosen by the kernel could be.
 start_chatd() {
 	name=$1; shift
 	printf '[accounts]\nargon2_ops = 1\nargon2_mem_kib = 8192\n%s\n' \
 	    "${CHATD_CONF:-}" >"$T/$name.ini"
-	sc_ready=$(count_lines "$T/$name.log" "ready on port")
-	"$BIN/chatd" -c "$T/$name.ini" -l 127.0.0.1 -p "${CHATD_PORT_WANT:-0}" \
-	    -D "$T/$name.state" "$@" >>"$T/$name.log" 2>&1 &
-	CHATD_PID=$!
+	sc_try=0
+	while :; do
+		if [ -n "${CHATD_PORT_WANT:-}" ]; then
+			sc_port=$CHATD_PORT_WANT
+		else
+			sc_port=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 12000 ))
+		fi
+		sc_ready=$(count_lines "$T/$name.log" "ready on port")
+		sc_busy=$(count_lines "$T/$name.log" "Address already in use")
+		"$BIN/chatd" -c "$T/$name.ini" -l 127.0.0.1 -p "$sc_port" \
+		    -D "$T/$name.state" "$@" >>"$T/$name.log" 2>&1 &
+		CHATD_PID=$!
+		sc_dead=0
+		poll 10 chatd_up "$CHATD_PID" "$T/$name.log" "$sc_ready" ||
+		    fail "chatd did not start"
+		[ "$sc_dead" = 0 ] && break
+		sc_try=$((sc_try + 1))
+		if [ "$sc_try" -lt 20 ] && more_lines "$T/$name.log" \
+		    "Address already in use" "$sc_busy"; then
+			# Taken: another port, or (a restart) the same a little
+			# later.
+			[ -n "${CHATD_PORT_WANT:-}" ] && sleep 0.25
+			continue
+		fi
+		fail "$name exited at start"
+	done
 	PIDS="$PIDS $CHATD_PID"
-	poll 10 started "$CHATD_PID" "$T/$name.log" "$sc_ready" ||
-	    fail "chatd did not start"
 	CHATD_PORT=$(sed -n 's/.*ready on port \([0-9]*\).*/\1/p' \
 	    "$T/$name.log" | tail -n 1)
+}
+
+# chatd_up PID LOG N: has chatd PID said "ready on port" in LOG (which
+# held N such lines before)?  Also true, with sc_dead=1, if it exited.
+chatd_up() {
+	more_lines "$2" "ready on port" "$3" && return 0
+	kill -0 "$1" 2>/dev/null && return 1
+	sc_dead=1
+	return 0
 }
 
 # chat NICK ARGS...: run chatc as NICK against the current chatd with no
