@@ -188,10 +188,12 @@ usage(FILE *f, int code)
 "chatc-tokens (mode 0600) logs this device in without it.\n"
 "\n"
 "Exit status: 0 ok, 64 usage, 65 invalid nickname or text, 67 unknown\n"
-"user or device, or no request from NICK, 69 server unreachable, 70 server failure, 73 nickname\n"
-"taken, 75 try again later (rate limited, busy, queue full, not delivered\n"
-"in time), 76 server key changed, 77 wrong password, revoked or expired\n"
-"token, signed out (password changed, device revoked) or account locked.\n",
+"user, device or group (or not a member), or no request from NICK, 69\n"
+"server unreachable, 70 server failure, 73 nickname or group name taken,\n"
+"75 try again later (rate limited, busy, queue full, a limit, not\n"
+"delivered in time), 76 server key changed, 77 wrong password, not\n"
+"allowed to your role in the group, revoked or expired token, signed out\n"
+"(password changed, device revoked, account deleted) or account locked.\n",
 	    CHATCLIENT_DEFAULT_SERVER, CHATC_TIMEOUT);
 	exit(code);
 }
