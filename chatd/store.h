@@ -1,6 +1,7 @@
 /*
  * store.h: chatd's durable state behind a narrow interface: accounts,
- * device tokens, contact lists and the message queue.  The embedded
+ * device tokens, contact lists, the message queue and archive, and
+ * groups.  The embedded
  * backend is SQLite in WAL mode (store.c); another backend only has to
  * provide these functions.
  *
