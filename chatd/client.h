@@ -41,6 +41,8 @@ struct client {
 	int		 closing;	/* closed for its strikes */
 	int		 sync;		/* logged in with CPF_SYNC (sync.h) */
 	int		 send_only;	/* CPF_SEND_ONLY: given no MESSAGE */
+	int		 welcoming;	/* its WELCOME waits for the commit:
+					 * nothing is delivered before it */
 	uint64_t	 last_sid;	/* newest message sent to it */
 	uint64_t	 since;		/* ms UTC: its session came up */
 	uint64_t	 token_id;	/* the device token it logged in with

@@ -105,8 +105,9 @@ deliver_backlog(struct server *srv)
 
 	p.srv = srv;
 	while ((c = *pp) != NULL) {
-		/* Held answers first; messages wait behind them. */
-		if (client_unhold(c) == -1) {
+		/* The WELCOME and held answers first; messages wait
+		 * behind them. */
+		if (c->welcoming || client_unhold(c) == -1) {
 			pp = &c->bnext;
 			continue;
 		}

@@ -100,6 +100,7 @@ outq_reply(struct client *c, const struct cp_msg *m, uint64_t reqid,
 	 * loop: from here to its release is the wait for durability. */
 	if (m->type == CP_ACCEPTED)
 		o->t_ns = mono_ns();
+	o->welcome = m->type == CP_WELCOME;
 }
 
 /* Answer a request with ERROR code (after the commit, in order). */
@@ -157,6 +158,11 @@ outq_release(struct server *srv, struct out *q, size_t n,
 				metrics_observe(&srv->stats.accept_s,
 				    (double)(now - o->t_ns) / 1e9);
 			}
+			/* Messages were held behind the WELCOME (auth.c); an
+			 * ERROR instead ends the hold too: its catch-up then
+			 * finds the session without a user. */
+			if (o->welcome)
+				o->c->welcoming = 0;
 			if (ok)
 				client_answer(o->c, o->wire, o->len);
 			else if (o->reqid != 0) {

@@ -42,6 +42,7 @@ struct out {
 	int		 state;
 	uint64_t	 reqid;		/* for an error if the commit fails */
 	uint8_t		 reqtype;
+	int		 welcome;	/* a WELCOME: c->welcoming ends */
 	uint64_t	 t_ns;		/* ACCEPTED: when queued (mono_ns()) */
 	const uint8_t	*wire;		/* in the server's obuf, at flush */
 	size_t		 off, len;

@@ -827,6 +827,19 @@ cc_on_message(struct chatclient *c, const struct cp_msg *m)
 	c->cb.message(c, &msg, c->cb.arg);
 }
 
+/*
+ * A message before the login's WELCOME breaks docs/PROTOCOL.md (5.2):
+ * taken all the same, whose it is being clear from the login, but said,
+ * so that a server that does it is noticed.
+ */
+static void
+cc_early(const struct chatclient *c, const struct cp_msg *m)
+{
+	if (c->state != CHATCLIENT_READY)
+		log_warnx("chatclient: %s before the login's WELCOME (a server "
+		    "fault)", cp_typename(m->type));
+}
+
 /* One chat message from the server. */
 static void
 cc_sess_message(struct sess *s, const uint8_t *buf, size_t len, void *arg)
@@ -874,6 +887,7 @@ cc_sess_message(struct sess *s, const uint8_t *buf, size_t len, void *arg)
 		cc_flush_outbox(c);
 		break;
 	case CP_MESSAGE:
+		cc_early(c, &m);
 		cc_on_message(c, &m);
 		break;
 	case CP_RECEIPT:
@@ -909,6 +923,7 @@ cc_sess_message(struct sess *s, const uint8_t *buf, size_t len, void *arg)
 			c->cb.contacts_changed(c, m.flags, c->cb.arg);
 		break;
 	case CP_GMESSAGE:
+		cc_early(c, &m);
 		cc_on_gmessage(c, &m);
 		break;
 	case CP_GROUP_INFO:
