@@ -69,6 +69,10 @@ BENCH_PKGS	 = ngircd inspircd
 # chatd's control socket and chatctl speak JSON (jansson).
 PKGS		+= jansson
 DEPS_PKGS	+= libjansson-dev
+# The cluster's store (docs/CLUSTER.md): libpq, and PostgreSQL for its
+# tests, which run their own servers on loopback.
+PKGS		+= libpq
+DEPS_PKGS	+= libpq-dev postgresql
 
 # Installation paths compiled in (lib/base/conf.c): rewritten only when they
 # change, so `make install PREFIX=/usr` rebuilds what depends on them.
@@ -138,6 +142,7 @@ uses_bench/echo		 = base
 uses_bench/history-bench = chat sess
 uses_bench/irc-bench	 = base
 uses_bench/loadgen	 = time
+uses_bench/pg-commit	 = chatd
 uses_bench/session-bench = support sess
 uses_bench/udp-proxy	 = support
 uses_fuzz/chatproto	 = chat
