@@ -46,6 +46,7 @@ enum cmd {
 	CMD_HISTORY,
 	CMD_DELETE,
 	CMD_GROUP,
+	CMD_STATUS,
 };
 
 struct chatc {
@@ -77,6 +78,7 @@ struct chatc {
 	long			 count, got;
 	int			 json;
 	int			 events;
+	char			 node[ADDR_STRLEN];	/* logged in on */
 	/* contacts, requests, accept, decline, block, unblock, blocked */
 	const char		*cmdname;	/* the command word, for errors */
 	enum cp_contacts_op	 op;
@@ -120,10 +122,13 @@ static void __attribute__((noreturn))
 usage(FILE *f, int code)
 {
 	fprintf(f,
-"usage: chatc [-hVv] [-s HOST[:PORT]] -n NICK [-t SECONDS] COMMAND [ARGS]\n"
+"usage: chatc [-hVv] [-s HOST[:PORT][,...]] -n NICK [-t SECONDS] COMMAND "
+"[ARGS]\n"
 "\n"
 "Commands:\n"
 "  register                       create the account NICK\n"
+"  status                         log in and print the server, the node\n"
+"                                 (address) logged in on and the account\n"
 "  send TO TEXT... [--wait|--read] [--id N]\n"
 "                                 send a message; exit once accepted,\n"
 "                                 delivered (--wait) or read (--read);\n"
@@ -133,9 +138,11 @@ usage(FILE *f, int code)
 "  listen [--count N] [--timeout S] [--json] [--events]\n"
 "                                 print incoming messages (time, from, text\n"
 "                                 tab-separated, or JSON); --events adds\n"
-"                                 presence, typing, receipt, read and\n"
-"                                 contacts lines; a message sent from\n"
-"                                 another device shows as \"-> NICK\"\n"
+"                                 presence, typing, receipt, read,\n"
+"                                 contacts and node (the address logged\n"
+"                                 in on, at first and when it changes)\n"
+"                                 lines; a message sent from another\n"
+"                                 device shows as \"-> NICK\"\n"
 "  contacts [add NICK | del NICK] list contacts (presence only of those who\n"
 "                                 accepted), ask NICK to be a contact (or\n"
 "                                 accept NICK's request), or remove one\n"
@@ -176,7 +183,11 @@ usage(FILE *f, int code)
 "                                 server keeps of it (asks the password);\n"
 "                                 the name stays reserved for a while\n"
 "\n"
-"  -s, --server HOST[:PORT]  server (default $CHAT_SERVER, else %s)\n"
+"  -s, --server HOST[:PORT][,HOST[:PORT]...]\n"
+"                            server (default $CHAT_SERVER, else %s);\n"
+"                            a list, or a name with several addresses,\n"
+"                            is one service on several nodes: the next\n"
+"                            is tried when the one in use stops answering\n"
 "  -n, --nick NICK           your nickname\n"
 "  -t, --timeout SECONDS     give up after this long (default %d; listen:\n"
 "                            never, unless --timeout); until then a lost\n"
@@ -386,10 +397,21 @@ run_command(void)
 {
 	const char	*p, *nl;
 	uint64_t	 id;
+	char		 node[ADDR_STRLEN];
+	size_t		 i, n;
 
 	switch (ch.cmd) {
 	case CMD_REGISTER:
 		printf("registered %s\n", chatclient_nick(ch.cc));
+		finish(0, NULL);
+		break;
+	case CMD_STATUS:
+		chatclient_address(ch.cc, node, sizeof node, &i, &n);
+		fputs("server\t", stdout);
+		put_field(ch.server);
+		printf("\nnode\t%s\t%zu/%zu\nnick\t", node, i + 1, n);
+		put_field(chatclient_nick(ch.cc));
+		putchar('\n');
 		finish(0, NULL);
 		break;
 	case CMD_SEND:
@@ -483,6 +505,24 @@ run_command(void)
 	}
 }
 
+/* Logged in: say where, if that is news. */
+static void
+show_node(struct chatclient *cc)
+{
+	char	node[ADDR_STRLEN];
+
+	chatclient_address(cc, node, sizeof node, NULL, NULL);
+	log_debug("logged in on %s", node);
+	if (strcmp(node, ch.node) == 0)
+		return;
+	snprintf(ch.node, sizeof ch.node, "%s", node);
+	if (ch.cmd != CMD_LISTEN || !ch.events)
+		return;
+	printf(ch.json ? "{\"event\":\"node\",\"address\":\"%s\"}\n" :
+	    "node\t%s\n", node);
+	fflush(stdout);
+}
+
 static void
 cb_state(struct chatclient *cc, enum chatclient_state st, enum cp_err code,
     const char *why, void *arg)
@@ -492,6 +532,7 @@ cb_state(struct chatclient *cc, enum chatclient_state st, enum cp_err code,
 	switch (st) {
 	case CHATCLIENT_READY:
 		ch.last_code = CPE_NONE;
+		show_node(cc);
 		if (ch.save_token && chatclient_token(cc, token) == 1) {
 			token_save(ch.server, ch.key, token);
 			sodium_memzero(token, sizeof token);
@@ -1276,6 +1317,8 @@ parse_command(int argc, char *argv[])
 	ch.cmdname = c;
 	if (strcmp(c, "register") == 0 && argc == 1)
 		ch.cmd = CMD_REGISTER;
+	else if (strcmp(c, "status") == 0 && argc == 1)
+		ch.cmd = CMD_STATUS;
 	else if (strcmp(c, "who") == 0 && argc == 1)
 		ch.cmd = CMD_WHO;
 	else if (strcmp(c, "passwd") == 0 && argc == 1)

@@ -146,6 +146,62 @@ addr_parse(const char *in, const char *defport, int passive,
 	return addr_resolve(host, port, passive, out, max, err, errlen);
 }
 
+int
+addr_parse_list(const char *in, const char *defport, struct addr *out,
+    int max, char *err, size_t errlen)
+{
+	char		 item[ADDR_HOSTMAX + ADDR_PORTMAX + 4];
+	char		 host[ADDR_HOSTMAX], port[ADDR_PORTMAX], why[256];
+	const char	*p, *end;
+	size_t		 len;
+	int		 items = 1, i, n = 0, got;
+
+	for (p = in; *p != '\0'; p++)
+		if (*p == ',')
+			items++;
+	if (items > max) {
+		snprintf(err, errlen, "%d servers in the list, at most %d",
+		    items, max);
+		return -1;
+	}
+	for (i = 0, p = in; i < items; i++, p = end + 1) {
+		if ((end = strchr(p, ',')) == NULL)
+			end = p + strlen(p);
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		len = (size_t)(end - p);
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len == 0) {
+			snprintf(err, errlen, "server %d of the list is empty",
+			    i + 1);
+			return -1;
+		}
+		if (len >= sizeof item) {
+			snprintf(err, errlen, "server %d of the list: \"%.32s"
+			    "...\" is too long", i + 1, p);
+			return -1;
+		}
+		memcpy(item, p, len);
+		item[len] = '\0';
+		/* Room for this item's addresses, keeping one place for
+		 * each item after it. */
+		if (addr_split(item, defport, host, sizeof host, port,
+		    sizeof port, why, sizeof why) == -1 ||
+		    (got = addr_resolve(host, port, 0, out + n,
+		    max - n - (items - i - 1), why, sizeof why)) == -1) {
+			if (items == 1)
+				snprintf(err, errlen, "%s", why);
+			else
+				snprintf(err, errlen, "server %d of the list: "
+				    "%s", i + 1, why);
+			return -1;
+		}
+		n += got;
+	}
+	return n;
+}
+
 const char *
 addr_str(const struct sockaddr *sa, char *buf, size_t len)
 {

@@ -42,6 +42,18 @@ int		 addr_resolve(const char *host, const char *port, int passive,
 int		 addr_parse(const char *in, const char *defport, int passive,
 		    struct addr *out, int max, char *err, size_t errlen);
 
+/*
+ * A comma-separated list of HOST[:PORT] (as addr_split; blanks around an
+ * item are ignored) resolved for a client into at most max addresses in
+ * all, in the order given, with every address a name resolves to in the
+ * resolver's order.  Each item keeps at least one place: a name's further
+ * addresses are dropped when the items after it would not fit.  Returns
+ * the number found, or -1 with a message in err naming the item: an empty
+ * item, one that does not parse or resolve, or more than max items.
+ */
+int		 addr_parse_list(const char *in, const char *defport,
+		    struct addr *out, int max, char *err, size_t errlen);
+
 /* Print "1.2.3.4:9000" or "[::1]:9000" into buf, which is ADDR_STRLEN long. */
 const char	*addr_str(const struct sockaddr *, char *buf, size_t len);
 

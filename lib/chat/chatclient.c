@@ -71,7 +71,11 @@ struct chatclient {
 	char			*pinfile;
 	char			*device;	/* this device's name, or NULL */
 	struct chatclient_cb	 cb;
-	struct addr		 addr;
+	struct addr		 addrs[CHATCLIENT_SERVERS_MAX];
+	size_t			 naddrs;
+	size_t			 cur;		/* the address in use */
+	size_t			 round;		/* addresses that failed
+						 * since the last login */
 	struct sess_ep		*ep, *old_ep;
 	struct sess		*s;
 	int			 fd, old_fd;
@@ -109,6 +113,7 @@ struct chatclient {
 };
 
 static void	cc_connect(struct chatclient *);
+static int	cc_next_address(struct chatclient *, const char *);
 static void	cc_flush_mark(struct chatclient *);
 
 /* A fresh request or message id: random, never 0. */
@@ -377,6 +382,7 @@ cc_on_welcome(struct chatclient *c, const struct cp_msg *m)
 		c->mode = CRED_PASSWORD;
 	c->want_token = 0;
 	c->failures = 0;
+	c->round = 0;
 	c->paused = 0;
 	ev_timer_stop(c->loop, &c->resend);
 	for (o = c->ob_head; o != NULL; o = o->next)
@@ -1021,6 +1027,17 @@ cc_sess_lost(struct sess *s, enum sess_reason why, void *arg)
 		ev_timer_start(c->loop, &c->retry);	/* to free the ep */
 		return;
 	}
+	/* An address that stopped answering: the next one at once, and
+	 * the backoff only after a whole round of them. */
+	if ((why == SESS_TIMEOUT || why == SESS_HANDSHAKE_TIMEOUT) &&
+	    cc_next_address(c, cc_reason(why))) {
+		ev_timer_stop(c->loop, &c->retry);
+		ev_timer_set(&c->retry, 0., 0.);
+		ev_timer_start(c->loop, &c->retry);
+		cc_set_state(c, CHATCLIENT_DISCONNECTED, CPE_NONE,
+		    cc_reason(why));
+		return;
+	}
 	/* A login already waiting to be retried connects when it is due. */
 	if (ev_is_active(&c->retry)) {
 		cc_set_state(c, CHATCLIENT_DISCONNECTED, CPE_NONE,
@@ -1028,6 +1045,28 @@ cc_sess_lost(struct sess *s, enum sess_reason why, void *arg)
 		return;
 	}
 	cc_retry_later(c, CPE_NONE, cc_reason(why));
+}
+
+/*
+ * Leave the address in use for the next one of the list, after it failed
+ * for why: 1 if there is one not yet tried in this round, 0 once all of
+ * them have failed since the last login (then the round starts again).
+ */
+static int
+cc_next_address(struct chatclient *c, const char *why)
+{
+	char	from[ADDR_STRLEN], to[ADDR_STRLEN];
+
+	if (c->naddrs < 2)
+		return 0;
+	addr_str((struct sockaddr *)&c->addrs[c->cur].ss, from, sizeof from);
+	c->cur = (c->cur + 1) % c->naddrs;
+	addr_str((struct sockaddr *)&c->addrs[c->cur].ss, to, sizeof to);
+	log_debug("chatclient: %s: %s; next %s", from, why, to);
+	if (++c->round < c->naddrs)
+		return 1;
+	c->round = 0;
+	return 0;
 }
 
 /* Free the endpoint of a lost session. */
@@ -1054,8 +1093,14 @@ cc_connect(struct chatclient *c)
 	char			err[256];
 
 	cc_reap(c);
-	if ((c->fd = udp_client((struct sockaddr *)&c->addr.ss, err,
+	if ((c->fd = udp_client((struct sockaddr *)&c->addrs[c->cur].ss, err,
 	    sizeof err)) == -1) {
+		/* No socket of this family here: another address may do. */
+		if (cc_next_address(c, err)) {
+			ev_timer_set(&c->retry, 0., 0.);
+			ev_timer_start(c->loop, &c->retry);
+			return;
+		}
 		cc_fail(c, CPE_NONE, err);
 		return;
 	}
@@ -1068,8 +1113,15 @@ cc_connect(struct chatclient *c)
 	sc.dead_ms = c->conf.dead_ms;
 	if (sc.handshake_ms > c->conf.dead_ms * 2)
 		sc.handshake_ms = c->conf.dead_ms * 2;
-	c->ep = sess_client_new(c->loop, c->fd, (struct sockaddr *)&c->addr.ss,
-	    c->addr.len, c->server, c->pinfile, &sc, &cb);
+	/* With other addresses to go to, a silent one is left as soon as
+	 * a live session would have been given up. */
+	if (c->naddrs > 1)
+		sc.handshake_ms = c->conf.dead_ms;
+	/* The pin is the service's (the server as given), whichever of its
+	 * addresses answers. */
+	c->ep = sess_client_new(c->loop, c->fd,
+	    (struct sockaddr *)&c->addrs[c->cur].ss, c->addrs[c->cur].len,
+	    c->server, c->pinfile, &sc, &cb);
 	cc_set_state(c, CHATCLIENT_CONNECTING, CPE_NONE, "connecting");
 	c->s = sess_connect(c->ep);
 }
@@ -1116,6 +1168,7 @@ chatclient_new(struct ev_loop *loop, const struct chatclient_conf *conf,
 {
 	struct chatclient	*c;
 	struct chatclient_conf	 def;
+	int			 n;
 
 	if (conf == NULL) {
 		chatclient_conf_default(&def);
@@ -1134,13 +1187,15 @@ chatclient_new(struct ev_loop *loop, const struct chatclient_conf *conf,
 		c->conf.keepalive_ms = 1500;
 	if (c->conf.dead_ms <= c->conf.keepalive_ms)
 		c->conf.dead_ms = c->conf.keepalive_ms * 3;
-	if (addr_parse(c->server, CHATCLIENT_DEFAULT_PORT, 0, &c->addr, 1,
-	    err, errlen) < 1) {
+	if ((n = addr_parse_list(c->server, CHATCLIENT_DEFAULT_PORT, c->addrs,
+	    CHATCLIENT_SERVERS_MAX, err, errlen)) < 1) {
 		free(c->server);
 		free(c->pinfile);
+		free(c->device);
 		free(c);
 		return NULL;
 	}
+	c->naddrs = (size_t)n;
 	c->loop = loop;
 	if (cb != NULL)
 		c->cb = *cb;
@@ -1285,6 +1340,18 @@ enum chatclient_state
 chatclient_state(const struct chatclient *c)
 {
 	return c->state;
+}
+
+const char *
+chatclient_address(const struct chatclient *c, char *buf, size_t len,
+    size_t *i, size_t *n)
+{
+	if (i != NULL)
+		*i = c->cur;
+	if (n != NULL)
+		*n = c->naddrs;
+	return addr_str((const struct sockaddr *)&c->addrs[c->cur].ss, buf,
+	    len);
 }
 
 double

@@ -31,6 +31,22 @@
  * 250 ms, doubling (HELLOs up to 2 s, data up to 4 s), to suit lossy
  * paths.
  *
+ * Failover: the server may be a list, "a:8081,b:8081,[2001:db8::1]", and
+ * a name that resolves to several addresses counts as all of them, in
+ * the resolver's order (addr_parse_list(), at most CHATCLIENT_SERVERS_MAX
+ * addresses).  The client starts on the first.  When the one in use stops
+ * answering (a live session silent for dead_ms, or no answer to the
+ * handshake within dead_ms) it goes at once to the next, wrapping round,
+ * and only after every address has failed since the last login does it
+ * wait the backoff above.  Wherever it lands it logs in again as after a
+ * reconnect: the server gives what is not yet delivered (from its cursor,
+ * each message once: the client ignores a server id it has seen) and the
+ * outbox is resent, deduplicated by its message ids.  Every address is
+ * the same service: it must present the same server key, pinned under
+ * the server string as given, so another key from any of them ends in
+ * CHATCLIENT_FAILED as it would from one.  Other losses (closed by the
+ * server, a busy refusal) stay on the address in use.
+ *
  * Strings passed in are copied; strings passed to callbacks are valid only
  * during the call.  Texts are UTF-8, NUL-terminated on the way out (a
  * message text cannot contain NUL).
@@ -41,6 +57,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/addr.h"
 #include "chat/chatproto.h"
 
 struct ev_loop;
@@ -48,6 +65,7 @@ struct chatclient;
 
 #define CHATCLIENT_DEFAULT_SERVER	"localhost:8081"
 #define CHATCLIENT_DEFAULT_PORT		"8081"
+#define CHATCLIENT_SERVERS_MAX		16	/* addresses in a server list */
 
 enum chatclient_state {
 	CHATCLIENT_CONNECTING,	/* handshake under way */
@@ -58,7 +76,8 @@ enum chatclient_state {
 };
 
 struct chatclient_conf {
-	const char	*server;	/* HOST[:PORT]; NULL: localhost:8081 */
+	const char	*server;	/* HOST[:PORT], or several separated by
+					 * commas; NULL: localhost:8081 */
 	const char	*pinfile;	/* server key pins; NULL: default */
 	int		 reconnect;	/* reconnect after a loss (default 1) */
 	const char	*device;	/* this device's name, given with a
@@ -246,6 +265,16 @@ enum chatclient_state chatclient_state(const struct chatclient *);
 /* Seconds until the next attempt to connect or log in, or -1 if none is
  * waiting. */
 double		 chatclient_retry_in(const struct chatclient *);
+/*
+ * The address in use, or the one being tried, printed into buf (at least
+ * ADDR_STRLEN bytes: "192.0.2.7:8081", "[2001:db8::7]:8081"); its place
+ * in the server's address list (from 0) in *i and the list's length in
+ * *n, each if not NULL.  It moves on when the address in use fails (before
+ * the state callback reports DISCONNECTED), so on READY it is the address
+ * logged in on.
+ */
+const char	*chatclient_address(const struct chatclient *, char *buf,
+		    size_t len, size_t *i, size_t *n);
 /*
  * The reconnect delay after failures attempts in a row, for u uniform in
  * [0, 1): u times a range of 2 s doubling with each failure up to 30 s
