@@ -2006,6 +2006,20 @@ app_on_conn(void *arg, enum model_conn st, const char *why,
 	}
 }
 
+/* Logged in on a node: the status bar shows it, and a move is told. */
+static void
+app_on_node(void *arg, const char *addr, size_t i, size_t n)
+{
+	struct app	*a = arg;
+
+	if (a->model.node[0] != '\0' && strcmp(a->model.node, addr) != 0)
+		app_notice(a, "now on node %s (%zu of %zu), was %s", addr,
+		    i + 1, n, a->model.node);
+	snprintf(a->model.node, sizeof a->model.node, "%s", addr);
+	a->model.node_i = i;
+	a->model.nodes = n;
+}
+
 /* The next attempt to connect is in_ms from now: the status bar counts down. */
 static void
 app_on_reconnect(void *arg, uint64_t in_ms)
@@ -2686,6 +2700,7 @@ app_on_changed(void *arg)
 const struct net_events app_events = {
 	.conn = app_on_conn,
 	.reconnect = app_on_reconnect,
+	.node = app_on_node,
 	.accepted = app_on_accepted,
 	.receipt = app_on_receipt,
 	.refused = app_on_refused,

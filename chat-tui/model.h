@@ -109,6 +109,9 @@ struct model {
 	size_t		 nconvs;
 	char		 self[NICK_MAX_BYTES];
 	char		 server[256];
+	char		 node[64];	/* the address logged in on; "" none */
+	size_t		 node_i;	/* its place among the server's */
+	size_t		 nodes;		/* addresses (0: not known yet) */
 	enum model_conn	 conn;
 	char		 conn_why[128];
 	uint64_t	 retry_at_ms;	/* UTC of the next attempt; 0: none */

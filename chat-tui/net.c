@@ -225,8 +225,9 @@ net_state_cb(struct chatclient *cc, enum chatclient_state st,
 	struct net	*n = arg;
 	uint8_t		 token[CP_TOKEN_LEN];
 	enum model_conn	 m = MODEL_CONN_OFFLINE;
-	char		 text[160];
+	char		 text[160], node[ADDR_STRLEN];
 	double		 wait;
+	size_t		 i, nn;
 
 	switch (st) {
 	case CHATCLIENT_CONNECTING:	m = MODEL_CONN_CONNECTING; break;
@@ -252,6 +253,11 @@ net_state_cb(struct chatclient *cc, enum chatclient_state st,
 	if (st == CHATCLIENT_DISCONNECTED && n->ev->reconnect != NULL &&
 	    (wait = chatclient_retry_in(cc)) >= 0)
 		n->ev->reconnect(n->arg, (uint64_t)(wait * 1000));
+	if (st == CHATCLIENT_READY && n->ev->node != NULL) {
+		chatclient_address(cc, node, sizeof node, &i, &nn);
+		log_info("logged in on %s (%zu of %zu)", node, i + 1, nn);
+		n->ev->node(n->arg, node, i, nn);
+	}
 	n->ev->conn(n->arg, m, text, code == CPE_WRONG_PASSWORD ||
 	    code == CPE_BAD_TOKEN, code == CPE_UNKNOWN_USER);
 	n->ev->changed(n->arg);

@@ -104,6 +104,12 @@ struct net_events {
 	 * before conn() reports the state that waits for it.
 	 */
 	void	(*reconnect)(void *arg, uint64_t in_ms);
+	/*
+	 * Logged in on the node addr ("192.0.2.7:8081"), number i (from 0)
+	 * of the n addresses the server names; called before conn()
+	 * reports the login.
+	 */
+	void	(*node)(void *arg, const char *addr, size_t i, size_t n);
 	/* The server has stored our message id as sid. */
 	void	(*accepted)(void *arg, uint64_t id, uint64_t sid,
 		    uint64_t time_ms, enum model_state);
@@ -223,7 +229,8 @@ struct net_ops {
 extern const struct net_ops net_chatd_ops;
 
 /*
- * A link to server (HOST[:PORT]) that reports to ev with arg (ev must
+ * A link to server (HOST[:PORT], or several separated by commas: the
+ * nodes of one service, chatclient.h) that reports to ev with arg (ev must
  * outlive it); NULL with err if the server does not resolve.
  */
 struct net	*net_new(struct ev_loop *, const struct net_events *ev,

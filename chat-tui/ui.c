@@ -713,8 +713,16 @@ ui_status(const struct app *a, const struct ui_geom *g)
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-	off += (size_t)snprintf(buf + off, sizeof buf - off, "[%s] %s@%s", st,
-	    a->model.self[0] != '\0' ? a->model.self : "?", a->model.server);
+	/* A service of several nodes: the one logged in on, not the list. */
+	if (a->model.nodes > 1)
+		off += (size_t)snprintf(buf + off, sizeof buf - off,
+		    "[%s] %s@%s (node %zu/%zu)", st, a->model.self[0] != '\0' ?
+		    a->model.self : "?", a->model.node, a->model.node_i + 1,
+		    a->model.nodes);
+	else
+		off += (size_t)snprintf(buf + off, sizeof buf - off,
+		    "[%s] %s@%s", st, a->model.self[0] != '\0' ?
+		    a->model.self : "?", a->model.server);
 	if ((nreq = app_requests(a)) > 0 && off < sizeof buf)
 		off += (size_t)snprintf(buf + off, sizeof buf - off,
 		    " | %zu request%s", nreq, nreq == 1 ? "" : "s");

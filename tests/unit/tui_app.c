@@ -1165,6 +1165,34 @@ test_no_server_at_all(void **state)
 	assert_string_equal(t->app.model.notice, "/who: not connected");
 }
 
+/* Logged in on another node of the server: the move is told, once. */
+static void
+test_node_change_is_told(void **state)
+{
+	struct t	*t = *state;
+
+	connected(t);
+	t->net.ev->node(t->net.arg, "127.0.0.1:4001", 0, 2);
+	fake_changed(t);
+	assert_string_equal(t->app.model.node, "127.0.0.1:4001");
+	assert_int_equal(t->app.model.nodes, 2);
+	/* The first node is no move. */
+	assert_string_equal(t->app.model.notice, "");
+	fake_conn(t, MODEL_CONN_OFFLINE, "server not responding", 0, 0);
+	t->net.ev->node(t->net.arg, "[::1]:4002", 1, 2);
+	fake_changed(t);
+	fake_conn(t, MODEL_CONN_READY, "", 0, 0);
+	assert_string_equal(t->app.model.node, "[::1]:4002");
+	assert_int_equal(t->app.model.node_i, 1);
+	assert_string_equal(t->app.model.notice,
+	    "now on node [::1]:4002 (2 of 2), was 127.0.0.1:4001");
+	/* Back on the same node after a reconnect: nothing new to tell. */
+	t->app.model.notice[0] = '\0';
+	t->net.ev->node(t->net.arg, "[::1]:4002", 1, 2);
+	fake_changed(t);
+	assert_string_equal(t->app.model.notice, "");
+}
+
 /* The same focus model after a password prompt as with a device token. */
 static void
 t_after_start(struct t *t, int token)
@@ -2212,6 +2240,7 @@ main(void)
 		T(test_tab_completes_a_nickname),
 		T(test_outbox_is_sent_again_after_a_restart),
 		T(test_no_server_at_all),
+		T(test_node_change_is_told),
 		T(test_first_keys_after_a_password_prompt),
 		T(test_first_keys_with_a_device_token),
 		T(test_highlight_newest_unread_else_most_recent),
