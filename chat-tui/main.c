@@ -61,11 +61,16 @@ usage(FILE *f, int code)
 	char	defpath[256];
 
 	fprintf(f,
-"usage: chat-tui [-hV] [-s HOST[:PORT]] [-n NICK] [-c FILE] [--configtest]\n"
+"usage: chat-tui [-hV] [-s HOST[:PORT][,...]] [-n NICK] [-c FILE] "
+"[--configtest]\n"
 "Chat through chatd in the terminal: pick a contact, type, press Enter.\n"
 "\n"
-"  -s, --server HOST[:PORT]  the chat server (default: $CHAT_SERVER, else the\n"
-"                       config's server, else localhost:8081)\n"
+"  -s, --server HOST[:PORT][,HOST[:PORT]...]\n"
+"                       the chat server (default: $CHAT_SERVER, else the\n"
+"                       config's server, else localhost:8081); a list, or a\n"
+"                       name with several addresses, is one service on\n"
+"                       several nodes: the status bar shows the node in\n"
+"                       use, and the next is tried when it stops answering\n"
 "  -n, --nick NICK      your nickname (default: the config's; else asked)\n"
 "  -c, --config FILE    configuration file (default\n"
 "                       $XDG_CONFIG_HOME/chat-tui/chat-tui.ini if it exists,\n"
