@@ -1117,6 +1117,10 @@ timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		finish(EX_TEMPFAIL, "send to %s: accepted, but not %s within "
 		    "%g s", ch.to, ch.wait == 2 ? "read" : "delivered",
 		    ch.timeout);
+	else if (ch.cmd == CMD_SEND && chatclient_outbox(ch.cc) > 0 &&
+	    chatclient_deferrals(ch.cc) > 0)
+		finish(EX_TEMPFAIL, "send to %s: not accepted within %g s: "
+		    "the server asked to try again later", ch.to, ch.timeout);
 	else
 		finish(EX_UNAVAILABLE, "%s: no answer within %g s", ch.server,
 		    ch.timeout);

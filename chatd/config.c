@@ -48,6 +48,10 @@ static const struct conf_key config_keys[] = {
 	CONF_INT_KEY("accounts", "nick_hold_days", K, nick_hold_days, 0,
 	    36500),
 	CONF_BOOL_KEY("store", "fsync", K, fsync),
+	CONF_STR_KEY("store", "postgresql", K, postgresql),
+	CONF_STR_KEY("store", "log_node", K, log_node),
+	CONF_INT_KEY("store", "postgresql_timeout", K, postgresql_timeout, 1,
+	    3600),
 	CONF_INT_KEY("store", "retention_days", K, retention_days, 1, 36500),
 	CONF_INT_KEY("store", "history_days", K, history_days, 0, 36500),
 	CONF_INT_KEY("store", "history_max", K, history_max, 0, 100000000),
@@ -125,6 +129,8 @@ config_defaults(struct chatd_conf *c)
 	c->token_max_idle_days = 90;
 	c->register_per_day = 20;
 	c->fsync = 1;
+	snprintf(c->log_node, sizeof c->log_node, "chatd");
+	c->postgresql_timeout = 10;
 	c->retention_days = 30;
 	c->history_days = 30;
 	c->history_max = 10000;

@@ -30,6 +30,7 @@
 #include "base/daemon.h"
 #include "base/log.h"
 #include "sess/sesskey.h"
+#include "pglog.h"
 #include "store.h"
 #include "base/udp.h"
 #include "base/version.h"
@@ -310,10 +311,31 @@ main(int argc, char *argv[])
 	}
 	sesskey_fingerprint(pk, fpr);
 	log_info("server key %s", fpr);
+	/* With PostgreSQL, a commit is durable once it has it (pglog.h). */
+	if (conf.postgresql[0] != '\0')
+		conf.fsync = 0;
 	if ((st = store_open(conf.state_dir, conf.fsync ? STORE_SYNC_LOG :
 	    STORE_SYNC_NONE, err, sizeof err)) == NULL) {
 		log_warnx("store: %s", err);
 		exit(EX_CANTCREAT);
+	}
+	if (conf.postgresql[0] != '\0') {
+		long long	n;
+
+		if ((n = pglog_restore(st, conf.postgresql, conf.log_node, err,
+		    sizeof err)) < 0) {
+			log_warnx("store: %s", err);
+			exit(EX_UNAVAILABLE);
+		}
+		/* Its ids, keys and queue are read again. */
+		if (n > 0) {
+			store_close(st);
+			if ((st = store_open(conf.state_dir, STORE_SYNC_NONE,
+			    err, sizeof err)) == NULL) {
+				log_warnx("store: %s", err);
+				exit(EX_CANTCREAT);
+			}
+		}
 	}
 	fd = open_socket(&port);
 

@@ -24,6 +24,7 @@
 #include "deliver.h"
 #include "group.h"
 #include "outq.h"
+#include "pglog.h"
 #include "receipt.h"
 #include "server.h"
 #include "store.h"
@@ -169,7 +170,8 @@ outq_release(struct server *srv, struct out *q, size_t n,
 				memset(&m, 0, sizeof m);
 				m.type = CP_ERROR;
 				m.id = o->reqid;
-				m.code = CPE_INTERNAL;
+				m.code = srv->fail_code != 0 ?
+				    (uint8_t)srv->fail_code : CPE_INTERNAL;
 				m.reqtype = o->reqtype;
 				client_answer(o->c, wire, cp_encode(wire,
 				    sizeof wire, &m));
@@ -302,19 +304,21 @@ outq_commit(struct server *srv)
 	 * log page written, covers as many messages as one sync does.
 	 * (Messages are relayed before either.)
 	 */
-	if (srv->sync != NULL && srv->bhead != NULL)
+	if ((srv->sync != NULL || srv->pglog != NULL) && srv->bhead != NULL)
 		return;
 	critical = store_critical(srv->st);
 	if (store_dirty(srv->st)) {
 		srv->stats.commits++;
 		wrote = 1;
 		t0 = mono_ns();
-		if (store_commit(srv->st) == -1) {
+		ok = store_commit(srv->st) == 0;
+		if (srv->pglog != NULL)
+			pglog_committed(srv->pglog, ok);
+		if (!ok) {
 			srv->stats.commit_failed++;
-			ok = 0;
 			/* Not reserved after all: write it again. */
 			srv->sid_reserved = srv->sid_safe;
-		} else if (srv->sync == NULL) {
+		} else if (srv->sync == NULL && srv->pglog == NULL) {
 			srv->sid_safe = srv->sid_reserved;
 			metrics_observe(&srv->stats.commit_s,
 			    (double)(mono_ns() - t0) / 1e9);
@@ -324,9 +328,13 @@ outq_commit(struct server *srv)
 	/* What the out-queue and the catch-up send to one session leaves
 	 * together, with its pending ACK, at the release. */
 	sess_ep_hold(srv->ep);
-	if (wrote && ok && critical && srv->sync != NULL) {
+	if (wrote && ok && critical && (srv->sync != NULL ||
+	    srv->pglog != NULL)) {
 		outq_batch(srv, ++srv->seq, t0);
-		syncer_request(srv->sync, srv->seq);
+		if (srv->sync != NULL)
+			syncer_request(srv->sync, srv->seq);
+		else
+			pglog_request(srv->pglog, srv->seq);
 	} else {
 		outq_release(srv, srv->outq, srv->nout, srv->obuf, ok);
 		srv->nout = 0;

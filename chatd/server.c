@@ -36,6 +36,7 @@
 #include "history.h"
 #include "outq.h"
 #include "quota.h"
+#include "pglog.h"
 #include "server.h"
 #include "store.h"
 #include "user.h"
@@ -259,6 +260,21 @@ expire_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	server_recount(srv);
 }
 
+/*
+ * PostgreSQL has the changes batch seq's replies wait for (ok), or has
+ * not confirmed them in time: they are told to try again, and the
+ * changes go on being sent.
+ */
+static void
+server_pg_done(void *arg, uint64_t seq, int ok)
+{
+	struct server	*srv = arg;
+
+	srv->fail_code = CPE_BUSY;
+	outq_synced(srv, seq, ok);
+	srv->fail_code = 0;
+}
+
 struct server *
 server_new(struct ev_loop *loop, int fd, const uint8_t *pk, const uint8_t *sk,
     struct store *st, const struct chatd_conf *conf)
@@ -274,6 +290,10 @@ server_new(struct ev_loop *loop, int fd, const uint8_t *pk, const uint8_t *sk,
 	    store_sid_start(st);
 	if (conf->fsync && (srv->sync = syncer_new(loop, store_path(st),
 	    outq_synced, srv, err, sizeof err)) == NULL)
+		fatalx("store: %s", err);
+	if (conf->postgresql[0] != '\0' && (srv->pglog = pglog_open(loop, st,
+	    conf->postgresql, conf->log_node, conf->postgresql_timeout,
+	    server_pg_done, srv, err, sizeof err)) == NULL)
 		fatalx("store: %s", err);
 	srv->conf = *conf;
 	user_init(srv);
@@ -357,11 +377,22 @@ server_free(struct server *srv)
 	server_flush(srv);
 	if (srv->sync != NULL)
 		syncer_drain(srv->sync);
+	if (srv->pglog != NULL)
+		pglog_drain(srv->pglog, srv->conf.postgresql_timeout);
 	pwpool_free(srv->pw);
 	server_logout_all(srv, t);
 	server_flush(srv);
 	syncer_free(srv->sync);		/* drains: every answer is out */
 	srv->sync = NULL;
+	if (srv->pglog != NULL) {
+		pglog_drain(srv->pglog, srv->conf.postgresql_timeout);
+		if (pglog_pending(srv->pglog) > 0)
+			log_warnx("pglog: %zu changes not confirmed by "
+			    "PostgreSQL: they are sent at the next start",
+			    pglog_pending(srv->pglog));
+		pglog_free(srv->pglog);
+		srv->pglog = NULL;
+	}
 	/* Sessions that never logged in still own a client; the endpoint
 	 * frees sessions without callbacks. */
 	sess_ep_free(srv->ep);

@@ -57,6 +57,10 @@ struct server {
 						 * so later ones must too */
 	size_t			 late_waiting;	/* likewise, in batches */
 	struct syncer		*sync;		/* NULL: commits are durable */
+	struct pglog		*pglog;		/* [store] postgresql: replies
+						 * wait for it (pglog.h) */
+	int			 fail_code;	/* a failed batch's error
+						 * (enum cp_err; 0: INTERNAL) */
 	uint64_t		 seq;		/* commits handed to it */
 	struct batch		*bhead, *btail;	/* waiting for it */
 	struct batch		*spare;		/* a released one, for reuse */

@@ -543,6 +543,8 @@ struct store {
 	char		**fallback;	/* fallback keys (store.h), in
 					 * strcmp() order */
 	size_t		 nfallback;
+	int		(*precommit)(void *);	/* store_set_precommit() */
+	void		*precommit_arg;
 };
 
 /* The chain of rcpt's live tail entries. */
@@ -1297,6 +1299,9 @@ store_commit(struct store *st)
 	st->wrote = 0;
 	st->critical = 0;
 	st->failed = 0;
+	if (!failed && st->precommit != NULL &&
+	    st->precommit(st->precommit_arg) == -1)
+		failed = 1;
 	if (!failed) {
 		s = store_q(st, Q_COMMIT);
 		if (sqlite3_step(s) == SQLITE_DONE) {
@@ -1324,6 +1329,19 @@ store_commit(struct store *st)
 	sqlite3_step(s);
 	st->requeue = 1;
 	return -1;
+}
+
+void
+store_set_precommit(struct store *st, int (*fn)(void *), void *arg)
+{
+	st->precommit = fn;
+	st->precommit_arg = arg;
+}
+
+sqlite3 *
+store_db(struct store *st)
+{
+	return st->db;
 }
 
 void

@@ -84,6 +84,15 @@ const char	*store_path(const struct store *);
 void		 store_close(struct store *);
 /* Commit the open transaction, if any: 0, or -1 (rolled back). */
 int		 store_commit(struct store *);
+/*
+ * fn(arg) runs inside every commit, just before it, and may write (a
+ * failure, -1, rolls the commit back): the cluster's change log
+ * (pglog.c).  store_db() is the database, for it and nothing else.
+ */
+struct sqlite3;
+void		 store_set_precommit(struct store *, int (*fn)(void *),
+		    void *arg);
+struct sqlite3	*store_db(struct store *);
 /* Is a transaction open (are there uncommitted writes)? */
 int		 store_dirty(const struct store *);
 /*

@@ -66,6 +66,7 @@ struct pending {
 
 struct chatclient {
 	struct ev_loop		*loop;
+	uint64_t		 deferrals;	/* chatclient_deferrals() */
 	struct chatclient_conf	 conf;
 	char			*server;
 	char			*pinfile;
@@ -444,6 +445,7 @@ cc_on_error(struct chatclient *c, const struct cp_msg *m)
 			/* Resend this one and all behind it, in order, after
 			 * a pause; the server refuses those behind it until
 			 * it sees this one again, so order holds. */
+			c->deferrals++;
 			for (; o != NULL; o = o->next)
 				o->sent = 0;
 			c->paused = 1;
@@ -1424,6 +1426,12 @@ size_t
 chatclient_outbox(const struct chatclient *c)
 {
 	return c->nob;
+}
+
+uint64_t
+chatclient_deferrals(const struct chatclient *c)
+{
+	return c->deferrals;
 }
 
 size_t

@@ -297,6 +297,11 @@ int		 chatclient_send_id(struct chatclient *, uint64_t msgid,
 /* Messages queued and not yet accepted or refused. */
 size_t		 chatclient_outbox(const struct chatclient *);
 /*
+ * How often the server asked for a message to be sent again later (busy,
+ * rate limited, or unable to store it now); the client does so itself.
+ */
+uint64_t	 chatclient_deferrals(const struct chatclient *);
+/*
  * Bytes sent on the session and not yet acknowledged by the server (e.g.
  * read marks; the delivered mark, one per loop turn, counts from the
  * MESSAGE on); a program about to exit waits for 0, running its loop.

@@ -1,0 +1,525 @@
+/*
+ * pglog.c: the store's changes, committed in PostgreSQL before anyone is
+ * told about them (pglog.h).
+ *
+ * Change n is the changeset of one store commit (sqlite3session), kept
+ * in the local table pglog_out from that commit until PostgreSQL has it
+ * and a later commit deletes it, and meta's pglog_n says the store holds
+ * every change up to n.  In PostgreSQL:
+ *
+ *   chatd_log(node text, n bigint, at timestamptz, changeset bytea,
+ *             PRIMARY KEY (node, n))
+ *
+ * written with ON CONFLICT DO NOTHING, so that sending a change again
+ * (its first commit's outcome unknown, or chatd restarted with it still
+ * in pglog_out) is harmless.  Changes are sent as they are committed,
+ * several in flight (pgw.c pipelines them); "confirmed" is the highest n
+ * with every change up to it committed in PostgreSQL, and the replies
+ * of an outq batch (at most one waits at a time: outq.c) go once it
+ * covers the changes made before them.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SQLITE_ENABLE_SESSION
+#define SQLITE_ENABLE_PREUPDATE_HOOK
+#include <sqlite3.h>
+#include <ev.h>
+#include <libpq-fe.h>
+
+#include "chatd.h"
+#include "pglog.h"
+#include "store.h"
+#include "pgw.h"
+#include "base/log.h"
+#include "base/xmalloc.h"
+
+#define PGLOG_TICK	0.1	/* s: the waiting replies' clock */
+
+static const char pg_schema[] =
+	"CREATE TABLE IF NOT EXISTS chatd_log ("
+	"  node text NOT NULL,"
+	"  n bigint NOT NULL,"
+	"  at timestamptz NOT NULL DEFAULT now(),"
+	"  changeset bytea NOT NULL,"
+	"  PRIMARY KEY (node, n))";
+static const char pg_insert[] =
+	"INSERT INTO chatd_log(node, n, changeset) VALUES ($1, $2, $3)"
+	" ON CONFLICT DO NOTHING";
+
+struct change {
+	uint64_t	 n;
+	uint64_t	 pgseq;		/* its pgw batch; 0: to send */
+	int		 done;
+	char		*hex;		/* "\x..." for bytea's text input */
+};
+
+struct pglog {
+	struct ev_loop	*loop;
+	struct store	*st;
+	sqlite3		*db;
+	sqlite3_session	*sess;
+	struct pgw	*w;
+	char		*node;
+	double		 timeout;
+	pglog_fn	*fn;
+	void		*arg;
+	uint64_t	 n;		/* the last change committed */
+	uint64_t	 confirmed;	/* PostgreSQL has every one up to it */
+	uint64_t	 cleaned;	/* pglog_out rows deleted up to it */
+	struct change	*q;		/* committed, not confirmed, in order */
+	size_t		 nq, qcap;
+	struct change	 cur;		/* recorded, its commit pending */
+	int		 have_cur;
+	int		 closing;	/* pglog_free(): no more sends */
+	int		 stalled;	/* said that PostgreSQL does not confirm */
+	int		 waiting;	/* an outq batch waits */
+	uint64_t	 wait_seq, wait_n;
+	ev_tstamp	 wait_t;
+	ev_timer	 tick;
+};
+
+static char *
+hexify(const void *p, size_t len)
+{
+	static const char	 d[] = "0123456789abcdef";
+	const unsigned char	*b = p;
+	char			*s = xmalloc(2 * len + 3), *o = s;
+	size_t			 i;
+
+	*o++ = '\\';
+	*o++ = 'x';
+	for (i = 0; i < len; i++) {
+		*o++ = d[b[i] >> 4];
+		*o++ = d[b[i] & 15];
+	}
+	*o = '\0';
+	return s;
+}
+
+/* Send change c (again). */
+static void
+pglog_send(struct pglog *pl, struct change *c)
+{
+	char		 n[24];
+	const char	*p[3] = { pl->node, n, c->hex };
+
+	snprintf(n, sizeof n, "%" PRIu64, c->n);
+	if (pgw_add(pl->w, pg_insert, 3, p) == -1 ||
+	    (c->pgseq = pgw_commit(pl->w)) == 0) {
+		pgw_abort(pl->w);
+		c->pgseq = 0;		/* the tick tries again */
+	}
+}
+
+/* Let the waiting batch go if the changes before it are all confirmed. */
+static void
+pglog_release(struct pglog *pl)
+{
+	if (pl->waiting && pl->confirmed >= pl->wait_n) {
+		pl->waiting = 0;
+		pl->fn(pl->arg, pl->wait_seq, 1);
+	}
+}
+
+static void
+pglog_done(void *arg, uint64_t pgseq, int ok, const char *why)
+{
+	struct pglog	*pl = arg;
+	size_t		 i, k;
+
+	for (i = 0; i < pl->nq; i++)
+		if (pl->q[i].pgseq == pgseq)
+			break;
+	if (i == pl->nq || pl->closing)
+		return;
+	if (!ok) {
+		if (!pl->stalled)
+			log_warnx("pglog: change %" PRIu64 " not confirmed "
+			    "(%s); sending it again, and what follows, until "
+			    "it is", pl->q[i].n, why);
+		pl->stalled = 1;
+		pglog_send(pl, &pl->q[i]);
+		return;
+	}
+	if (pl->stalled && i == 0) {
+		log_info("pglog: PostgreSQL confirms again (%s)",
+		    pgw_server(pl->w));
+		pl->stalled = 0;
+	}
+	pl->q[i].done = 1;
+	for (k = 0; k < pl->nq && pl->q[k].done; k++) {
+		pl->confirmed = pl->q[k].n;
+		free(pl->q[k].hex);
+	}
+	if (k > 0) {
+		memmove(pl->q, pl->q + k, (pl->nq - k) * sizeof *pl->q);
+		pl->nq -= k;
+	}
+	pglog_release(pl);
+}
+
+static void
+pglog_tick_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct pglog	*pl = t->data;
+	size_t		 i;
+
+	for (i = 0; i < pl->nq && !pl->closing; i++)
+		if (pl->q[i].pgseq == 0 && !pl->q[i].done)
+			pglog_send(pl, &pl->q[i]);
+	pglog_release(pl);
+	if (pl->waiting && ev_now(loop) - pl->wait_t >= pl->timeout) {
+		pl->waiting = 0;
+		log_warnx("pglog: PostgreSQL (%s) has not confirmed for %.0f s:"
+		    " the replies waiting are told to try again",
+		    *pgw_server(pl->w) ? pgw_server(pl->w) : "unreachable",
+		    pl->timeout);
+		pl->fn(pl->arg, pl->wait_seq, 0);
+	}
+}
+
+/* Record from now on: every table but pglog_out. */
+static int
+pglog_filter(void *arg, const char *table)
+{
+	return strcmp(table, "pglog_out") != 0;
+}
+
+static int
+pglog_record(struct pglog *pl)
+{
+	if (pl->sess != NULL)
+		sqlite3session_delete(pl->sess);
+	pl->sess = NULL;
+	if (sqlite3session_create(pl->db, "main", &pl->sess) != SQLITE_OK)
+		return -1;
+	sqlite3session_table_filter(pl->sess, pglog_filter, pl);
+	return sqlite3session_attach(pl->sess, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+static int
+pglog_exec(sqlite3 *db, const char *q, sqlite3_int64 a, const void *blob,
+    int len)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(db, q, -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(s, 1, a);
+	if (blob != NULL)
+		sqlite3_bind_blob(s, 2, blob, len, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}
+
+static long long
+pglog_int(sqlite3 *db, const char *q)
+{
+	sqlite3_stmt	*s;
+	long long	 v = -1;
+
+	if (sqlite3_prepare_v2(db, q, -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	else
+		v = 0;
+	sqlite3_finalize(s);
+	return v;
+}
+
+int
+pglog_precommit(void *arg)
+{
+	struct pglog	*pl = arg;
+	void		*buf = NULL;
+	int		 len = 0;
+	uint64_t	 n = pl->n + 1;
+
+	if (pl->confirmed > pl->cleaned) {
+		if (pglog_exec(pl->db, "DELETE FROM pglog_out WHERE n <= ?",
+		    (sqlite3_int64)pl->confirmed, NULL, 0) == -1)
+			goto fail;
+		pl->cleaned = pl->confirmed;
+	}
+	if (pl->sess == NULL || sqlite3session_isempty(pl->sess))
+		return 0;
+	if (pglog_exec(pl->db, "INSERT OR REPLACE INTO meta(key, value)"
+	    " VALUES ('pglog_n', ?)", (sqlite3_int64)n, NULL, 0) == -1 ||
+	    sqlite3session_changeset(pl->sess, &len, &buf) != SQLITE_OK ||
+	    pglog_exec(pl->db, "INSERT INTO pglog_out(n, changeset)"
+	    " VALUES (?, ?)", (sqlite3_int64)n, buf, len) == -1)
+		goto fail;
+	pl->cur.n = n;
+	pl->cur.pgseq = 0;
+	pl->cur.done = 0;
+	pl->cur.hex = hexify(buf, (size_t)len);
+	pl->have_cur = 1;
+	sqlite3_free(buf);
+	/* The next commit's changes, from here. */
+	if (pglog_record(pl) == -1)
+		goto fail;
+	return 0;
+fail:
+	log_warnx("pglog: cannot record the changes: %s",
+	    sqlite3_errmsg(pl->db));
+	sqlite3_free(buf);
+	return -1;
+}
+
+void
+pglog_committed(struct pglog *pl, int ok)
+{
+	if (!pl->have_cur)
+		return;
+	pl->have_cur = 0;
+	if (!ok) {
+		/* Rolled back with the commit, pglog_out's row too. */
+		free(pl->cur.hex);
+		pglog_record(pl);
+		return;
+	}
+	pl->n = pl->cur.n;
+	if (pl->nq == pl->qcap) {
+		pl->qcap = pl->qcap ? pl->qcap * 2 : 64;
+		pl->q = xreallocarray(pl->q, pl->qcap, sizeof *pl->q);
+	}
+	pl->q[pl->nq] = pl->cur;
+	pglog_send(pl, &pl->q[pl->nq]);
+	pl->nq++;
+	if (!ev_is_active(&pl->tick))
+		ev_timer_again(pl->loop, &pl->tick);
+}
+
+void
+pglog_request(struct pglog *pl, uint64_t seq)
+{
+	pl->waiting = 1;
+	pl->wait_seq = seq;
+	pl->wait_n = pl->n;
+	pl->wait_t = ev_now(pl->loop);
+	/* Confirmed already: at the next tick, not inside the commit. */
+	if (!ev_is_active(&pl->tick))
+		ev_timer_again(pl->loop, &pl->tick);
+}
+
+/* The conflicts of a change applied to a store: the log's rows win. */
+static int
+pglog_conflict(void *arg, int why, sqlite3_changeset_iter *it)
+{
+	if (why == SQLITE_CHANGESET_DATA || why == SQLITE_CHANGESET_CONFLICT)
+		return SQLITE_CHANGESET_REPLACE;
+	return SQLITE_CHANGESET_OMIT;
+}
+
+/*
+ * Bring the store at dbpath up to the log: apply, in order and in one
+ * transaction, every change of node after the store's pglog_n.  The
+ * number applied, or -1 with a message in err.
+ */
+static long long
+pglog_catch_up(PGconn *pg, sqlite3 *db, const char *node, char *err,
+    size_t errlen)
+{
+	PGresult	*r;
+	char		 from[24];
+	const char	*p[2] = { node, from };
+	long long	 local, i, n;
+
+	if ((local = pglog_int(db, "SELECT value FROM meta WHERE"
+	    " key = 'pglog_n'")) < 0) {
+		snprintf(err, errlen, "cannot read the store: %s",
+		    sqlite3_errmsg(db));
+		return -1;
+	}
+	snprintf(from, sizeof from, "%lld", local);
+	r = PQexecParams(pg, "SELECT n, changeset FROM chatd_log WHERE node"
+	    " = $1 AND n > $2 ORDER BY n", 2, NULL, p, NULL, NULL, 1);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		snprintf(err, errlen, "reading the log: %s",
+		    PQerrorMessage(pg));
+		PQclear(r);
+		return -1;
+	}
+	n = PQntuples(r);
+	if (n == 0) {
+		PQclear(r);
+		return 0;
+	}
+	if (local == 0 && pglog_int(db, "SELECT count(*) FROM users") > 0) {
+		snprintf(err, errlen, "the store and PostgreSQL's log of node "
+		    "%s hold different accounts: start from an empty state "
+		    "directory, or give this node another name", node);
+		PQclear(r);
+		return -1;
+	}
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	for (i = 0; i < n; i++)
+		if (sqlite3changeset_apply(db, PQgetlength(r, (int)i, 1),
+		    PQgetvalue(r, (int)i, 1), NULL, pglog_conflict,
+		    NULL) != SQLITE_OK)
+			goto fail;
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	log_info("pglog: applied %lld changes from PostgreSQL (up to %s)",
+	    n, PQgetvalue(r, (int)n - 1, 0));
+	PQclear(r);
+	return n;
+fail:
+	snprintf(err, errlen, "applying the log: %s", sqlite3_errmsg(db));
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	PQclear(r);
+	return -1;
+}
+
+/* A connection for the start, and the log's table made if missing. */
+static PGconn *
+pglog_connect(const char *conninfo, char *err, size_t errlen)
+{
+	PGconn		*pg = PQconnectdb(conninfo);
+	PGresult	*r;
+
+	if (PQstatus(pg) == CONNECTION_OK) {
+		r = PQexec(pg, pg_schema);
+		if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+			PQclear(r);
+			return pg;
+		}
+		PQclear(r);
+	}
+	snprintf(err, errlen, "PostgreSQL: %s", PQerrorMessage(pg));
+	err[strcspn(err, "\n")] = '\0';
+	PQfinish(pg);
+	return NULL;
+}
+
+long long
+pglog_restore(struct store *st, const char *conninfo, const char *node,
+    char *err, size_t errlen)
+{
+	sqlite3		*db = store_db(st);
+	PGconn		*pg;
+	long long	 n;
+
+	if (sqlite3_exec(db, "CREATE TABLE IF NOT EXISTS pglog_out ("
+	    "  n INTEGER PRIMARY KEY,"
+	    "  changeset BLOB NOT NULL)", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "store: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	if ((pg = pglog_connect(conninfo, err, errlen)) == NULL)
+		return -1;
+	n = pglog_catch_up(pg, db, node, err, errlen);
+	PQfinish(pg);
+	return n;
+}
+
+struct pglog *
+pglog_open(struct ev_loop *loop, struct store *st, const char *conninfo,
+    const char *node, double commit_timeout, pglog_fn *fn, void *arg,
+    char *err, size_t errlen)
+{
+	struct pglog	*pl;
+	struct pgw_conf	 wc;
+	sqlite3_stmt	*s;
+
+	pl = xcalloc(1, sizeof *pl);
+	pl->loop = loop;
+	pl->st = st;
+	pl->db = store_db(st);
+	pl->node = xstrdup(node);
+	pl->timeout = commit_timeout;
+	pl->fn = fn;
+	pl->arg = arg;
+	pl->n = (uint64_t)pglog_int(pl->db, "SELECT value FROM meta WHERE"
+	    " key = 'pglog_n'");
+	ev_timer_init(&pl->tick, pglog_tick_cb, PGLOG_TICK, PGLOG_TICK);
+	pl->tick.data = pl;
+	memset(&wc, 0, sizeof wc);
+	wc.conninfo = conninfo;
+	wc.commit_timeout = commit_timeout;
+	pl->w = pgw_new(loop, &wc, pglog_done, pl);
+	/* What the last run may not have got into the log: again. */
+	if (sqlite3_prepare_v2(pl->db, "SELECT n, changeset FROM pglog_out"
+	    " ORDER BY n", -1, &s, NULL) == SQLITE_OK) {
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			struct change	c;
+
+			memset(&c, 0, sizeof c);
+			c.n = (uint64_t)sqlite3_column_int64(s, 0);
+			c.hex = hexify(sqlite3_column_blob(s, 1),
+			    (size_t)sqlite3_column_bytes(s, 1));
+			if (pl->nq == pl->qcap) {
+				pl->qcap = pl->qcap ? pl->qcap * 2 : 64;
+				pl->q = xreallocarray(pl->q, pl->qcap,
+				    sizeof *pl->q);
+			}
+			pl->q[pl->nq] = c;
+			pglog_send(pl, &pl->q[pl->nq]);
+			pl->nq++;
+		}
+		sqlite3_finalize(s);
+	}
+	if (pl->nq > 0) {
+		log_info("pglog: sending %zu changes again", pl->nq);
+		ev_timer_again(loop, &pl->tick);
+	}
+	if (pglog_record(pl) == -1) {
+		snprintf(err, errlen, "store: cannot record changes: %s",
+		    sqlite3_errmsg(pl->db));
+		pglog_free(pl);
+		return NULL;
+	}
+	store_set_precommit(st, pglog_precommit, pl);
+	return pl;
+}
+
+void
+pglog_free(struct pglog *pl)
+{
+	size_t	i;
+
+	if (pl == NULL)
+		return;
+	pl->closing = 1;
+	if (pl->st != NULL)
+		store_set_precommit(pl->st, NULL, NULL);
+	if (pl->sess != NULL)
+		sqlite3session_delete(pl->sess);
+	pgw_free(pl->w);
+	ev_timer_stop(pl->loop, &pl->tick);
+	for (i = 0; i < pl->nq; i++)
+		free(pl->q[i].hex);
+	if (pl->have_cur)
+		free(pl->cur.hex);
+	free(pl->q);
+	free(pl->node);
+	free(pl);
+}
+
+size_t
+pglog_pending(const struct pglog *pl)
+{
+	return pl->nq;
+}
+
+void
+pglog_drain(struct pglog *pl, double seconds)
+{
+	ev_tstamp	end = ev_time() + seconds;
+
+	while (pl->nq > 0 && ev_time() < end)
+		ev_run(pl->loop, EVRUN_ONCE);
+}
+
+const char *
+pglog_server(const struct pglog *pl)
+{
+	return pgw_server(pl->w);
+}

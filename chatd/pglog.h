@@ -1,0 +1,65 @@
+/*
+ * pglog.h: the store's changes, committed in PostgreSQL before anyone is
+ * told about them (pglog.c; docs/CLUSTER.md, "The store on PostgreSQL").
+ *
+ * With [store] postgresql set, every commit of the SQLite store also
+ * records its changes (SQLite's session extension: the rows inserted,
+ * updated and deleted, as a changeset) in a local table, pglog_out, in
+ * the same transaction; after the commit they are sent to PostgreSQL's
+ * chatd_log, keyed by the node's name and the change's number, through
+ * pgw.c.  Replies wait for PostgreSQL's commit, not for the local disk,
+ * as they wait for the syncer's fdatasync() otherwise: so "accepted"
+ * means on the PostgreSQL primary and, with a synchronous standby, on a
+ * second machine.  A change PostgreSQL did not confirm is sent again,
+ * in order, until it does (the log's key makes that harmless); the
+ * replies waiting on it get "try again" after commit_timeout.  A chatd
+ * that starts with a store older than the log (its machine was replaced,
+ * its disk lost) first applies the changes it lacks, and sends again the
+ * ones its pglog_out still holds.
+ *
+ * Not in the log: the tables without a primary key (registrations and
+ * gacts, the daily caps' counts), which a restored store starts without.
+ */
+#ifndef PGLOG_H
+#define PGLOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ev_loop;
+struct pglog;
+struct store;
+
+/* Called when the replies of outq batch seq may go (ok 1), or should be
+ * told to try again (ok 0). */
+typedef void	 pglog_fn(void *arg, uint64_t seq, int ok);
+
+/*
+ * Before serving (blocking): make the log's table in PostgreSQL if it is
+ * missing, and bring the store up to the log, applying the changes of
+ * node it lacks: how many (the store must then be opened again, its
+ * ids and keys read afresh), or -1 with a message in err.
+ */
+long long	 pglog_restore(struct store *, const char *conninfo,
+		    const char *node, char *err, size_t errlen);
+/* Start recording and sending.  NULL with a message in err. */
+struct pglog	*pglog_open(struct ev_loop *, struct store *,
+		    const char *conninfo, const char *node,
+		    double commit_timeout, pglog_fn *, void *arg,
+		    char *err, size_t errlen);
+void		 pglog_free(struct pglog *);
+/*
+ * Around store_commit(): pglog_precommit() runs inside the transaction
+ * (store_set_precommit()), pglog_committed() after it, with its result.
+ */
+int		 pglog_precommit(void *pglog);
+void		 pglog_committed(struct pglog *, int ok);
+/* Outq batch seq holds replies to what is committed so far. */
+void		 pglog_request(struct pglog *, uint64_t seq);
+/* Changes not yet confirmed by PostgreSQL. */
+size_t		 pglog_pending(const struct pglog *);
+/* Wait (running the loop) until nothing is pending, or seconds pass. */
+void		 pglog_drain(struct pglog *, double seconds);
+const char	*pglog_server(const struct pglog *);
+
+#endif

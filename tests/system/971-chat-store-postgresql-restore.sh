@@ -1,0 +1,62 @@
+#!/bin/sh
+# chatd with [store] postgresql: every change it commits is also in
+# PostgreSQL (primary and a synchronous standby) before anyone is told,
+# so when its machine is lost, a chatd started on an empty state folder
+# (with the service's key, as an operator restores it) rebuilds the
+# store from PostgreSQL: the accounts log in, the device tokens work,
+# and every message that was accepted and not yet delivered arrives,
+# once, in order.  With no standby, a send is not accepted: the sender
+# is told to try again (exit 75); once a standby is back it goes through.
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/chat.sh"
+. "$(dirname "$0")/../lib/pg.sh"
+
+pg_primary p
+pg_standby s1 p
+pg_sync_standbys p 'ANY 1 (s1)'
+wait_for 30 pg_streaming p 1
+CHATD_CONF="[store]
+postgresql = $(pg_conninfo p)
+postgresql_timeout = 3"
+start_chatd d
+register alice pa
+register bob pb
+befriend alice bob
+i=1
+while [ $i -le 30 ]; do echo "kept $i"; i=$((i + 1)); done >"$T/want"
+chat alice send bob --lines <"$T/want" >"$T/acc" 2>"$T/err" ||
+    fail "send: $(cat "$T/err")"
+expect_eq "accepted" "$(wc -l <"$T/acc")" 30
+n=$(pg_sql p "SELECT count(*) FROM chatd_log WHERE node = 'chatd'")
+[ "$n" -gt 0 ] || fail "nothing in PostgreSQL's log"
+
+# The machine is lost: kill -9, and nothing of its state is left but the
+# key, which the operator keeps like a certificate.
+kill -9 "$CHATD_PID"
+wait "$CHATD_PID" 2>/dev/null
+mkdir "$T/keep"
+cp "$T/d.state/session.key" "$T/keep/"
+rm -rf "$T/d.state"
+mkdir -m 700 "$T/d.state"
+cp "$T/keep/session.key" "$T/d.state/"
+CHATD_PORT_WANT=$CHATD_PORT start_chatd d
+grep -q 'applied [0-9]* changes from PostgreSQL' "$T/d.log" ||
+    fail "the store was not rebuilt: $(tail -n 5 "$T/d.log")"
+chat bob listen --count 30 --timeout 15 >"$T/got" 2>"$T/listen.err" ||
+    fail "listen after the rebuild: $(cat "$T/listen.err")"
+cut -f3 "$T/got" >"$T/got.text"
+cmp -s "$T/want" "$T/got.text" || fail "after the rebuild: $(cat "$T/got.text")"
+chat bob listen --timeout 1 >"$T/again"
+expect_eq "delivered again" "$(wc -l <"$T/again")" 0
+
+# No standby: the send waits, then is refused as "try again".
+kill -9 "$(pg_pid s1)"
+expect_rc "send with no standby" 75 chat alice -t 8 send bob "waits"
+# The standby is back: the same send goes through, exactly once.
+pg_start s1
+wait_for 30 pg_streaming p 1
+chat alice send bob "after the standby" >/dev/null 2>"$T/err" ||
+    fail "send after the standby came back: $(cat "$T/err")"
+chat bob listen --count 1 --timeout 10 >"$T/last" || fail "listen"
+expect_match "delivered" "$(cut -f3 "$T/last")" "waits|after the standby"
+echo ok
