@@ -73,6 +73,10 @@ DEPS_PKGS	+= libjansson-dev
 # tests, which run their own servers on loopback.
 PKGS		+= libpq
 DEPS_PKGS	+= libpq-dev postgresql
+# chatd's bus between cluster nodes (chatd/bus.c): nats.c, and the NATS
+# server its tests start.  A single node needs neither at run time.
+PKGS		+= libnats
+DEPS_PKGS	+= libnats-dev nats-server
 
 # Installation paths compiled in (lib/base/conf.c): rewritten only when they
 # change, so `make install PREFIX=/usr` rebuilds what depends on them.
@@ -108,6 +112,8 @@ uses_chatc		 = chat
 uses_chat-tui		 = chat
 uses_chatctl		 = chat
 uses_unit/addr		 = base
+uses_unit/bus		 = chatd chat
+uses_unit/busmsg	 = chatd chat
 uses_unit/chatproto	 = chat
 uses_unit/chatstore	 = chatd chat
 uses_unit/conf		 = base
@@ -145,6 +151,7 @@ uses_bench/loadgen	 = time
 uses_bench/pg-commit	 = chatd
 uses_bench/session-bench = support sess
 uses_bench/udp-proxy	 = support
+uses_fuzz/busmsg	 = chatd chat
 uses_fuzz/chatproto	 = chat
 uses_fuzz/ntpproto	 = time
 uses_fuzz/session_accept = sess

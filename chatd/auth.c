@@ -19,6 +19,7 @@
 
 #include "auth.h"
 #include "backoff.h"
+#include "bus.h"
 #include "chatd.h"
 #include "client.h"
 #include "cmd.h"
@@ -102,6 +103,7 @@ auth_welcome(struct client *c, const struct store_user *su, const char *key,
 	c->unext = u->clients;
 	u->clients = c;
 	c->u = u;
+	bus_watch(srv->bus, u->id);	/* routed here while a session is */
 	sess_trust(c->s);	/* logged in: out of the pre-login limits */
 	c->last_sid = 0;
 	client_catch_up(c);

@@ -100,6 +100,12 @@ struct chatd_conf {
 	struct ratelimit_conf	login_rl;
 	struct ratelimit_conf	token_rl;
 	struct ratelimit_conf	msg_rl;
+	/* [cluster] the bus between nodes (bus.h); nats "" is a single
+	 * node */
+	char	nats[1024];		/* nats://HOST:PORT,... */
+	char	node[64];		/* this node's name */
+	int	heartbeat_ms;
+	int	missed_beats;
 };
 
 /* Counters, logged on SIGUSR1 and at exit. */
@@ -271,10 +277,18 @@ int		 syncer_backfilled(struct syncer *);
 /* Drain, stop the thread, free. */
 void		 syncer_free(struct syncer *);
 
-/* server.c */
+/* cluster.c: what chatd does with the bus today (bus.h). */
+struct bus;
 struct server;
+/* Start the bus of conf's [cluster], logging what it sees; exits if it
+ * cannot start.  Only when conf->nats is set. */
+struct bus	*cluster_start(struct ev_loop *, const struct chatd_conf *);
+
+/* server.c */
 struct server	*server_new(struct ev_loop *, int fd, const uint8_t *pk,
 		    const uint8_t *sk, struct store *, const struct chatd_conf *);
+/* The bus (NULL: a single node), for the watches of users online. */
+void		 server_set_bus(struct server *, struct bus *);
 /* Take a reloaded configuration (limits, directory, costs) into use. */
 void		 server_reconfigure(struct server *, const struct chatd_conf *);
 /* Commit and flush, close every session, free. */

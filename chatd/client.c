@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus.h"
 #include "chatd.h"
 #include "client.h"
 #include "presence.h"
@@ -68,6 +69,7 @@ client_detach(struct client *c)
 			break;
 		}
 	c->u = NULL;
+	bus_unwatch(srv->bus, u->id);
 	if (u->clients != NULL)
 		return;
 	t = clock_wall_ms();

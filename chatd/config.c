@@ -5,6 +5,8 @@
 
 #include "base/conf.h"
 #include "base/metrics.h"
+#include "bus.h"
+#include "busmsg.h"
 #include "chatd.h"
 
 #define K	struct chatd_conf
@@ -97,6 +99,11 @@ static const struct conf_key config_keys[] = {
 	CONF_INT_KEY("limits", "addr_msg_burst", K, msg_rl.burst, 1, 256),
 	CONF_INT_KEY("limits", "addr_table_size", K, login_rl.table_size, 16,
 	    1 << 22),
+	CONF_STR_KEY("cluster", "nats", K, nats),
+	CONF_STR_KEY("cluster", "node", K, node),
+	CONF_INT_KEY("cluster", "heartbeat_ms", K, heartbeat_ms,
+	    BM_BEAT_MIN_MS, BM_BEAT_MAX_MS),
+	CONF_INT_KEY("cluster", "missed_beats", K, missed_beats, 2, 100),
 	CONF_END
 };
 
@@ -169,6 +176,8 @@ config_defaults(struct chatd_conf *c)
 	c->login_backoff_max_ms = 300000;
 	c->msg_rl.interval = -9;	/* 512 messages a second per address */
 	c->msg_rl.burst = 256;
+	c->heartbeat_ms = 1000;
+	c->missed_beats = 3;
 }
 
 /* Load path over the current values; 0, or -1 with err set. */
@@ -196,6 +205,27 @@ config_load(const char *path, int missing_ok, struct chatd_conf *c,
 	if (c->dead_ms <= c->keepalive_ms) {
 		snprintf(err, errlen, "%s:chatd:dead_ms: must be longer than "
 		    "keepalive_ms (%d)", path, c->keepalive_ms);
+		return -1;
+	}
+	if (c->nats[0] != '\0' && bus_servers_check(c->nats, e,
+	    sizeof e) == -1) {
+		snprintf(err, errlen, "%s:cluster:nats: %s", path, e);
+		return -1;
+	}
+	if (c->nats[0] != '\0' && c->node[0] == '\0') {
+		snprintf(err, errlen, "%s:cluster:node: needed with nats",
+		    path);
+		return -1;
+	}
+	if (c->node[0] != '\0' && c->nats[0] == '\0') {
+		snprintf(err, errlen, "%s:cluster:node: without nats (no "
+		    "cluster)", path);
+		return -1;
+	}
+	if (c->node[0] != '\0' && !busmsg_node_ok(c->node,
+	    strlen(c->node))) {
+		snprintf(err, errlen, "%s:cluster:node: '%s': not 1-%d of "
+		    "A-Z a-z 0-9 . _ -", path, c->node, BM_NODE_MAX);
 		return -1;
 	}
 	/* The message and token limiters share the table settings of the

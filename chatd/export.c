@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "bus.h"
 #include "chatd.h"
 #include "group.h"
 #include "quota.h"
@@ -68,6 +69,65 @@ export_store_bytes(struct store *st)
 	return n;
 }
 
+/* The bus's metrics, when [cluster] is set (bus.h). */
+static void
+export_bus(struct metrics_out *o, const struct bus_stats *bs)
+{
+	const struct bus_stats		 b = *bs;
+	const struct export_reason	 dropped[] = {
+		{ "out_full", b.out_full },
+		{ "in_full", b.in_full },
+		{ "offline", b.offline },
+		{ "publish_failed", b.publish_failed },
+		{ "too_long", b.too_long },
+		{ "malformed", b.malformed },
+		{ "bad_version", b.bad_version },
+		{ "wrong_subject", b.wrong_subject },
+		{ "own_name", b.own_name },
+		{ "peers_full", b.peers_full },
+	};
+	const struct export_reason	 down[] = {
+		{ "dead", b.peers_dead },
+		{ "left", b.peers_left },
+		{ "restarted", b.peers_restarted },
+	};
+
+	metrics_gauge(o, "chatd_bus_connected",
+	    "1 while connected to a NATS server, else 0.",
+	    (double)b.connected);
+	metrics_gauge(o, "chatd_bus_peers", "Other nodes alive.",
+	    (double)b.peers);
+	metrics_gauge(o, "chatd_bus_watched_users",
+	    "Users with a session here, whose subjects this node watches.",
+	    (double)b.watched);
+	metrics_counter(o, "chatd_bus_beats_sent_total",
+	    "Heartbeats handed to NATS.", b.beats_sent);
+	metrics_counter(o, "chatd_bus_beats_received_total",
+	    "Heartbeats from other nodes.", b.beats_received);
+	metrics_counter(o, "chatd_bus_published_total",
+	    "Payloads to users handed to NATS.", b.published);
+	metrics_counter(o, "chatd_bus_received_total",
+	    "Payloads to users received from other nodes.", b.received);
+	metrics_counter(o, "chatd_bus_subscribes_total",
+	    "User subjects subscribed.", b.subscribes);
+	metrics_counter(o, "chatd_bus_unsubscribes_total",
+	    "User subjects unsubscribed.", b.unsubscribes);
+	metrics_counter(o, "chatd_bus_disconnects_total",
+	    "Connections to NATS lost.", b.disconnects);
+	metrics_counter(o, "chatd_bus_reconnects_total",
+	    "Connections to NATS made again.", b.reconnects);
+	metrics_counter(o, "chatd_bus_peers_up_total",
+	    "Other nodes seen appearing.", b.peers_up);
+	export_reasons(o, "chatd_bus_peers_down_total",
+	    "Other nodes gone, by reason.", down, NREASONS(down));
+	export_reasons(o, "chatd_bus_dropped_total",
+	    "Bus payloads dropped, by reason.", dropped, NREASONS(dropped));
+	metrics_counter(o, "chatd_bus_nats_errors_total",
+	    "Asynchronous errors nats.c reported.", b.nats_errors);
+	metrics_counter(o, "chatd_bus_subscribe_failed_total",
+	    "Subscriptions nats.c refused.", b.sub_failed);
+}
+
 /* One scrape. */
 static void
 export_fill(struct metrics_out *o, void *arg)
@@ -77,6 +137,7 @@ export_fill(struct metrics_out *o, void *arg)
 	const struct chatd_stats	*s = &srv->stats;
 	const struct sess_stats		*ss = sess_ep_stats(srv->ep);
 	size_t				 ngroups, nmembers, gbytes;
+	struct bus_stats		 bs;
 	const struct export_reason	 dropped[] = {
 		{ "malformed", s->malformed },
 		{ "bad_version", s->bad_version },
@@ -242,6 +303,11 @@ export_fill(struct metrics_out *o, void *arg)
 	    "Members of groups, invited ones included.", (double)nmembers);
 	metrics_gauge(o, "chatd_group_memory_bytes",
 	    "Memory holding the groups and their members.", (double)gbytes);
+
+	if (srv->bus != NULL) {
+		bus_stats(srv->bus, &bs);
+		export_bus(o, &bs);
+	}
 
 	/* How long things take. */
 	metrics_histogram(o, "chatd_commit_duration_seconds",

@@ -2,9 +2,10 @@
  * chatd: the chat relay.
  *
  * Start-up in dependency order: command line, logging, configuration,
- * state directory and key, store, socket, server, control socket
- * (ctl.c), signals; shut-down in reverse, but for the control socket,
- * which stays until the server has released its replies.  SIGTERM/SIGINT
+ * state directory and key, store, socket, the bus to the other nodes
+ * if [cluster] is set (cluster.c), server, control socket (ctl.c),
+ * signals; shut-down in reverse, but for the control socket, which
+ * stays until the server has released its replies.  SIGTERM/SIGINT
  * stop after a last commit, SIGHUP (or chatctl reload) reloads the
  * configuration, SIGUSR1 logs the counters.
  */
@@ -24,6 +25,7 @@
 #include <sodium.h>
 
 #include "base/addr.h"
+#include "bus.h"
 #include "chatd.h"
 #include "ctl.h"
 #include "base/conf.h"
@@ -51,6 +53,7 @@ static struct chatd_opts	 opts = { NULL, 0, NULL, -1, NULL, 0 };
 static struct chatd_conf	 conf;
 static struct server		*server;
 static struct export		*export;	/* NULL: metrics off */
+static struct bus		*bus;		/* NULL: a single node */
 
 static void __attribute__((noreturn))
 usage(FILE *f, int code)
@@ -190,10 +193,13 @@ reload(char *err, size_t errlen)
 	    strcmp(c.state_dir, conf.state_dir) != 0 ||
 	    c.max_sessions != conf.max_sessions || c.fsync != conf.fsync ||
 	    c.auth_threads != conf.auth_threads ||
-	    c.keepalive_ms != conf.keepalive_ms || c.dead_ms != conf.dead_ms)
+	    c.keepalive_ms != conf.keepalive_ms || c.dead_ms != conf.dead_ms ||
+	    strcmp(c.nats, conf.nats) != 0 || strcmp(c.node, conf.node) != 0 ||
+	    c.heartbeat_ms != conf.heartbeat_ms ||
+	    c.missed_beats != conf.missed_beats)
 		log_warnx("reload: listen, port, state_dir, max_sessions, "
-		    "fsync, auth_threads and session timers change only on "
-		    "restart");
+		    "fsync, auth_threads, session timers and [cluster] change "
+		    "only on restart");
 	strcpy(c.listen, conf.listen);
 	strcpy(c.state_dir, conf.state_dir);
 	c.port = conf.port;
@@ -202,6 +208,10 @@ reload(char *err, size_t errlen)
 	c.auth_threads = conf.auth_threads;
 	c.keepalive_ms = conf.keepalive_ms;
 	c.dead_ms = conf.dead_ms;
+	strcpy(c.nats, conf.nats);
+	strcpy(c.node, conf.node);
+	c.heartbeat_ms = conf.heartbeat_ms;
+	c.missed_beats = conf.missed_beats;
 	reload_metrics(EV_DEFAULT, &c);
 	conf = c;
 	log_setverbose(conf.verbose);
@@ -340,7 +350,10 @@ main(int argc, char *argv[])
 	fd = open_socket(&port);
 
 	loop = ev_default_loop(EVFLAG_AUTO);
+	if (conf.nats[0] != '\0')
+		bus = cluster_start(loop, &conf);
 	server = server_new(loop, fd, pk, sk, st, &conf);
+	server_set_bus(server, bus);
 	sodium_memzero(sk, sizeof sk);
 	if (conf.metrics[0] != '\0' && (export = export_new(loop, server,
 	    &conf, err, sizeof err)) == NULL)
@@ -354,6 +367,7 @@ main(int argc, char *argv[])
 	server_log_stats(server, "exiting");
 	export_free(export);
 	server_free(server);
+	bus_free(bus);		/* says goodbye to the other nodes */
 	ctl_free(ctl);
 	store_close(st);
 	close(fd);

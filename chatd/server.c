@@ -27,6 +27,7 @@
 
 #include "auth.h"
 #include "backoff.h"
+#include "bus.h"
 #include "chatd.h"
 #include "client.h"
 #include "cmd.h"
@@ -334,6 +335,12 @@ server_new(struct ev_loop *loop, int fd, const uint8_t *pk, const uint8_t *sk,
 }
 
 void
+server_set_bus(struct server *srv, struct bus *bus)
+{
+	srv->bus = bus;
+}
+
+void
 server_reconfigure(struct server *srv, const struct chatd_conf *conf)
 {
 	ratelimit_free(srv->login_rl);
@@ -360,6 +367,7 @@ server_logout_all(struct server *srv, uint64_t t)
 		while ((c = u->clients) != NULL) {
 			u->clients = c->unext;
 			c->u = NULL;
+			bus_unwatch(srv->bus, u->id);
 			if (c->s != NULL)
 				sess_set_data(c->s, NULL);
 			c->s = NULL;
@@ -419,6 +427,28 @@ server_stats(struct server *srv, struct chatd_stats *st)
 	*st = srv->stats;
 }
 
+/* The bus's counters, if there is one. */
+static void
+server_log_bus(struct server *srv, const char *when)
+{
+	struct bus_stats	b;
+
+	if (srv->bus == NULL)
+		return;
+	bus_stats(srv->bus, &b);
+	log_info("%s: bus connected %d peers %zu watched %zu beats_sent %"
+	    PRIu64 " beats_received %" PRIu64 " published %" PRIu64
+	    " received %" PRIu64 " disconnects %" PRIu64 " reconnects %"
+	    PRIu64 " peers_up %" PRIu64 " peers_dead %" PRIu64 " peers_left %"
+	    PRIu64 " dropped out_full %" PRIu64 " in_full %" PRIu64
+	    " offline %" PRIu64 " malformed %" PRIu64 " bad_version %" PRIu64
+	    " wrong_subject %" PRIu64, when, b.connected, b.peers, b.watched,
+	    b.beats_sent, b.beats_received, b.published, b.received,
+	    b.disconnects, b.reconnects, b.peers_up, b.peers_dead,
+	    b.peers_left, b.out_full, b.in_full, b.offline, b.malformed,
+	    b.bad_version, b.wrong_subject);
+}
+
 void
 server_log_stats(struct server *srv, const char *when)
 {
@@ -458,6 +488,7 @@ server_log_stats(struct server *srv, const char *when)
 	    s->control_char, s->too_long, s->unknown_user, s->busy,
 	    s->send_failed, s->closed_malformed, s->closed_unread, s->blocked,
 	    quota_pairs(srv->quota));
+	server_log_bus(srv, when);
 	log_info("%s: datagrams in %" PRIu64 " out %" PRIu64 " malformed %"
 	    PRIu64 " truncated %" PRIu64 " forged %" PRIu64 " replayed %" PRIu64
 	    " unknown %" PRIu64 " refused %" PRIu64 " retransmits %" PRIu64

@@ -34,6 +34,9 @@ struct server {
 	ev_timer		 signout;	/* device.c: sessions to close */
 	struct quota		*quota;		/* cmd.c: messages waiting */
 	struct groups		*groups;	/* group.c */
+	struct bus		*bus;		/* main.c: NULL, a single node;
+						 * auth.c and client.c watch the
+						 * users online (bus.h) */
 	uint64_t		 hist_trimmed;	/* history.c: capped up to */
 	struct chatd_conf	 conf;
 	struct chatd_stats	 stats;		/* every module counts */

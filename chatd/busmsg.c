@@ -1,0 +1,154 @@
+/*
+ * busmsg.c: encode and decode the payloads of the bus between chatd
+ * nodes (busmsg.h has the layout).  Every payload is hostile: each length
+ * is checked against what is there before a byte is read.
+ */
+#include <string.h>
+
+#include "busmsg.h"
+#include "base/wire.h"
+
+#define BEAT_BODY	20		/* incarnation, sequence, interval */
+#define BYE_BODY	8		/* incarnation */
+#define USER_HDR	8		/* user id */
+
+/* Is name (len bytes) a node name? */
+int
+busmsg_node_ok(const char *name, size_t len)
+{
+	size_t	i;
+	char	c;
+
+	if (len == 0 || len > BM_NODE_MAX)
+		return 0;
+	for (i = 0; i < len; i++) {
+		c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		    c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* The body length of m, or (size_t)-1 if m is not valid. */
+static size_t
+busmsg_body_len(const struct busmsg *m)
+{
+	switch (m->kind) {
+	case BM_BEAT:
+		if (m->incarnation == 0 || m->interval_ms < BM_BEAT_MIN_MS ||
+		    m->interval_ms > BM_BEAT_MAX_MS)
+			return (size_t)-1;
+		return BEAT_BODY;
+	case BM_BYE:
+		if (m->incarnation == 0)
+			return (size_t)-1;
+		return BYE_BODY;
+	case BM_USER:
+		if (m->uid == 0 || m->len > BM_DATA_MAX ||
+		    (m->len > 0 && m->data == NULL))
+			return (size_t)-1;
+		return USER_HDR + m->len;
+	}
+	return (size_t)-1;
+}
+
+size_t
+busmsg_len(const struct busmsg *m)
+{
+	size_t	nlen = strnlen(m->node, sizeof m->node), blen;
+
+	if (!busmsg_node_ok(m->node, nlen) ||
+	    (blen = busmsg_body_len(m)) == (size_t)-1)
+		return 0;
+	return BM_HDR + nlen + blen;
+}
+
+size_t
+busmsg_encode(uint8_t *buf, size_t cap, const struct busmsg *m)
+{
+	size_t	 n = busmsg_len(m), nlen;
+	uint8_t	*p;
+
+	if (n == 0 || n > cap)
+		return 0;
+	nlen = strlen(m->node);
+	buf[0] = BM_VERSION;
+	buf[1] = (uint8_t)m->kind;
+	buf[2] = (uint8_t)nlen;
+	buf[3] = 0;
+	wire_put32(buf + 4, (uint32_t)(n - BM_HDR - nlen));
+	memcpy(buf + BM_HDR, m->node, nlen);
+	p = buf + BM_HDR + nlen;
+	switch (m->kind) {
+	case BM_BEAT:
+		wire_put64(p, m->incarnation);
+		wire_put64(p + 8, m->seq);
+		wire_put32(p + 16, m->interval_ms);
+		break;
+	case BM_BYE:
+		wire_put64(p, m->incarnation);
+		break;
+	case BM_USER:
+		wire_put64(p, m->uid);
+		if (m->len > 0)
+			memcpy(p + USER_HDR, m->data, m->len);
+		break;
+	}
+	return n;
+}
+
+enum bm_err
+busmsg_decode(const uint8_t *buf, size_t len, struct busmsg *m)
+{
+	const uint8_t	*p;
+	size_t		 nlen, blen;
+
+	memset(m, 0, sizeof *m);
+	if (len < BM_HDR)
+		return len > 0 && buf[0] != BM_VERSION ? BME_VERSION :
+		    BME_MALFORMED;
+	if (buf[0] != BM_VERSION)
+		return BME_VERSION;
+	nlen = buf[2];
+	blen = wire_get32(buf + 4);
+	/* Exact length, compared without an overflow: blen may be 4 GB. */
+	if (buf[3] != 0 || len - BM_HDR < nlen || len - BM_HDR - nlen != blen)
+		return BME_MALFORMED;
+	if (!busmsg_node_ok((const char *)buf + BM_HDR, nlen))
+		return BME_MALFORMED;
+	p = buf + BM_HDR + nlen;
+	switch (buf[1]) {
+	case BM_BEAT:
+		if (blen != BEAT_BODY)
+			return BME_MALFORMED;
+		m->incarnation = wire_get64(p);
+		m->seq = wire_get64(p + 8);
+		m->interval_ms = wire_get32(p + 16);
+		if (m->incarnation == 0 || m->interval_ms < BM_BEAT_MIN_MS ||
+		    m->interval_ms > BM_BEAT_MAX_MS)
+			return BME_MALFORMED;
+		break;
+	case BM_BYE:
+		if (blen != BYE_BODY)
+			return BME_MALFORMED;
+		if ((m->incarnation = wire_get64(p)) == 0)
+			return BME_MALFORMED;
+		break;
+	case BM_USER:
+		if (blen < USER_HDR || blen - USER_HDR > BM_DATA_MAX)
+			return BME_MALFORMED;
+		if ((m->uid = wire_get64(p)) == 0)
+			return BME_MALFORMED;
+		m->data = p + USER_HDR;
+		m->len = blen - USER_HDR;
+		break;
+	default:
+		return BME_MALFORMED;
+	}
+	m->kind = (enum bm_kind)buf[1];
+	memcpy(m->node, buf + BM_HDR, nlen);
+	m->node[nlen] = '\0';
+	return BME_NONE;
+}

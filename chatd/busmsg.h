@@ -1,0 +1,98 @@
+/*
+ * busmsg.h: the payloads chatd nodes send each other over NATS (bus.c).
+ * docs/CLUSTER.md ("The bus") is the prose specification; this file and
+ * busmsg.c are the only places that know byte offsets.  All integers are
+ * big-endian (lib/base/wire.h).
+ *
+ * Every payload is one NATS message: a fixed header, the name of the
+ * node that sent it, and a body whose layout the kind fixes.
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------+---------------+---------------+---------------+
+ *  |  version (1)  |     kind      |  node length  |   flags (0)   |
+ *  +---------------+---------------+---------------+---------------+
+ *  |                      body length (32 bits)                    |
+ *  +---------------+---------------+---------------+---------------+
+ *  |  origin node (1-63 bytes of A-Z a-z 0-9 . _ -) ...            |
+ *  +---------------+---------------+---------------+---------------+
+ *  |  body (body length bytes) ...                                 |
+ *  +---------------+---------------+---------------+---------------+
+ * The payload is exactly 8 + node length + body length bytes.  A payload
+ * of another version is counted and dropped (bad_version); one that is
+ * shorter or longer than its lengths say, of an unknown kind, with flags
+ * set, a node name outside the set above, or a body not exactly as its
+ * kind says, is counted and dropped (malformed).  Nothing is allocated
+ * from a length read off the wire.
+ *
+ * BEAT (1), on subject chatd.beat every heartbeat_ms:
+ *  +---------------+---------------+---------------+---------------+
+ *  |                   incarnation (64 bits, not 0) ...            |
+ *  +---------------+---------------+---------------+---------------+
+ *  |                   sequence (64 bits) ...                      |
+ *  +---------------+---------------+---------------+---------------+
+ *  |     interval (ms, 32 bits, BM_BEAT_MIN_MS to BM_BEAT_MAX_MS)  |
+ *  +---------------+---------------+---------------+---------------+
+ *  The incarnation is drawn at random when the node starts: a beat with
+ *  a new one is a node that restarted.  The interval is the sender's
+ *  own, so each node judges the others by their own pace.
+ *
+ * BYE (2), on chatd.beat when a node stops: incarnation (u64, not 0).
+ *
+ * USER (3), on chatd.user.ID: user id (u64, not 0, the subject's ID),
+ *  then 0 to BM_DATA_MAX bytes for that user's sessions on whichever
+ *  nodes watch the subject.  What the bytes mean is the cluster's
+ *  business, not the bus's.
+ */
+#ifndef BUSMSG_H
+#define BUSMSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define BM_VERSION	1
+#define BM_HDR		8		/* the fixed header */
+#define BM_NODE_MAX	63		/* bytes of a node name */
+#define BM_DATA_MAX	65536		/* bytes of a USER payload's data */
+#define BM_BEAT_MIN_MS	100
+#define BM_BEAT_MAX_MS	60000
+/* The longest payload there is. */
+#define BM_MAX		(BM_HDR + BM_NODE_MAX + 8 + BM_DATA_MAX)
+
+enum bm_kind {
+	BM_BEAT = 1,
+	BM_BYE = 2,
+	BM_USER = 3,
+};
+
+enum bm_err {
+	BME_NONE = 0,
+	BME_VERSION,		/* another version: bad_version */
+	BME_MALFORMED,		/* anything else wrong */
+};
+
+struct busmsg {
+	enum bm_kind	 kind;
+	char		 node[BM_NODE_MAX + 1];	/* origin, NUL-terminated */
+	uint64_t	 incarnation;	/* BEAT, BYE */
+	uint64_t	 seq;		/* BEAT */
+	uint32_t	 interval_ms;	/* BEAT */
+	uint64_t	 uid;		/* USER */
+	const uint8_t	*data;		/* USER: into the decoded buffer */
+	size_t		 len;
+};
+
+/* Is name (len bytes) a node name: 1-63 of A-Z a-z 0-9 . _ -? */
+int		 busmsg_node_ok(const char *name, size_t len);
+/*
+ * Decode buf (len bytes, hostile) into m: BME_NONE, or why not.  m->data
+ * points into buf.
+ */
+enum bm_err	 busmsg_decode(const uint8_t *buf, size_t len,
+		    struct busmsg *m);
+/* Encode m into buf: its length, or 0 if it does not fit or m is not a
+ * payload busmsg_decode() would accept. */
+size_t		 busmsg_encode(uint8_t *buf, size_t cap, const struct busmsg *m);
+/* The encoded length of m (0 if it is not valid). */
+size_t		 busmsg_len(const struct busmsg *m);
+
+#endif
