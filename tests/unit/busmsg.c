@@ -1,0 +1,283 @@
+/* Unit tests for chatd/busmsg.c: the bus payloads, exact lengths, hostile input. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "chatd/busmsg.h"
+
+/* Every shorter prefix of buf (n bytes) and one byte more are malformed. */
+static void
+expect_exact(uint8_t *buf, size_t n)
+{
+	struct busmsg	d;
+	size_t		i;
+
+	for (i = 1; i < n; i++)
+		assert_int_equal(busmsg_decode(buf, i, &d), BME_MALFORMED);
+	assert_int_equal(busmsg_decode(buf, 0, &d), BME_MALFORMED);
+	buf[n] = 0;
+	assert_int_equal(busmsg_decode(buf, n + 1, &d), BME_MALFORMED);
+}
+
+static void
+test_beat_roundtrip(void **state)
+{
+	struct busmsg	m, d;
+	uint8_t		buf[128];
+	size_t		n;
+
+	memset(&m, 0, sizeof m);
+	m.kind = BM_BEAT;
+	strcpy(m.node, "node-1.eu_west");
+	m.incarnation = 0x0102030405060708ULL;
+	m.seq = 42;
+	m.interval_ms = 1000;
+	n = busmsg_encode(buf, sizeof buf, &m);
+	assert_int_equal(n, 8 + 14 + 20);
+	assert_int_equal(busmsg_len(&m), n);
+	assert_int_equal(buf[0], BM_VERSION);
+	assert_int_equal(buf[1], BM_BEAT);
+	assert_int_equal(buf[2], 14);		/* node length */
+	assert_int_equal(buf[3], 0);		/* flags */
+	assert_memory_equal(buf + 4, "\0\0\0\x14", 4);	/* body, big-endian */
+	assert_memory_equal(buf + 8, "node-1.eu_west", 14);
+	assert_int_equal(buf[22], 0x01);	/* incarnation, big-endian */
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_NONE);
+	assert_int_equal(d.kind, BM_BEAT);
+	assert_string_equal(d.node, "node-1.eu_west");
+	assert_true(d.incarnation == m.incarnation);
+	assert_true(d.seq == 42);
+	assert_int_equal(d.interval_ms, 1000);
+	expect_exact(buf, n);
+}
+
+static void
+test_bye_roundtrip(void **state)
+{
+	struct busmsg	m, d;
+	uint8_t		buf[64];
+	size_t		n;
+
+	memset(&m, 0, sizeof m);
+	m.kind = BM_BYE;
+	strcpy(m.node, "b");
+	m.incarnation = 7;
+	n = busmsg_encode(buf, sizeof buf, &m);
+	assert_int_equal(n, 8 + 1 + 8);
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_NONE);
+	assert_int_equal(d.kind, BM_BYE);
+	assert_string_equal(d.node, "b");
+	assert_true(d.incarnation == 7);
+	expect_exact(buf, n);
+}
+
+static void
+test_user_roundtrip(void **state)
+{
+	static uint8_t	buf[BM_MAX + 1], data[BM_DATA_MAX + 1];
+	struct busmsg	m, d;
+	size_t		n;
+
+	memset(&m, 0, sizeof m);
+	m.kind = BM_USER;
+	strcpy(m.node, "a");
+	m.uid = 12345;
+	m.data = (const uint8_t *)"hello";
+	m.len = 5;
+	n = busmsg_encode(buf, sizeof buf, &m);
+	assert_int_equal(n, 8 + 1 + 8 + 5);
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_NONE);
+	assert_int_equal(d.kind, BM_USER);
+	assert_true(d.uid == 12345);
+	assert_int_equal(d.len, 5);
+	assert_memory_equal(d.data, "hello", 5);
+	assert_ptr_equal(d.data, buf + 17);	/* into the buffer, no copy */
+	expect_exact(buf, n);
+
+	/* No data at all is a payload; the most there may be is one. */
+	m.len = 0;
+	m.data = NULL;
+	n = busmsg_encode(buf, sizeof buf, &m);
+	assert_int_equal(n, 17);
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_NONE);
+	assert_int_equal(d.len, 0);
+	memset(data, 'x', sizeof data);
+	m.data = data;
+	m.len = BM_DATA_MAX;
+	n = busmsg_encode(buf, sizeof buf, &m);
+	assert_int_equal(n, 17 + BM_DATA_MAX);
+	assert_true(n <= BM_MAX);
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_NONE);
+	assert_int_equal(d.len, BM_DATA_MAX);
+	/* One byte more is refused both ways. */
+	m.len = BM_DATA_MAX + 1;
+	assert_int_equal(busmsg_encode(buf, sizeof buf, &m), 0);
+	buf[7] += 1;			/* body length one more */
+	assert_int_equal(busmsg_decode(buf, n + 1, &d), BME_MALFORMED);
+	/* A buffer too small is refused, not overrun. */
+	m.len = 5;
+	assert_int_equal(busmsg_encode(buf, 21, &m), 0);
+	assert_int_equal(busmsg_encode(buf, 22, &m), 22);
+}
+
+/* A valid beat in buf; its length. */
+static size_t
+beat(uint8_t *buf, size_t cap)
+{
+	struct busmsg	m;
+
+	memset(&m, 0, sizeof m);
+	m.kind = BM_BEAT;
+	strcpy(m.node, "abc");
+	m.incarnation = 1;
+	m.interval_ms = 500;
+	return busmsg_encode(buf, cap, &m);
+}
+
+static void
+test_hostile_header(void **state)
+{
+	uint8_t		buf[128];
+	struct busmsg	d;
+	size_t		n;
+
+	n = beat(buf, sizeof buf);
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_NONE);
+	buf[0] = 2;			/* another version */
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_VERSION);
+	assert_int_equal(busmsg_decode(buf, 1, &d), BME_VERSION);
+	buf[0] = 0;
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_VERSION);
+	n = beat(buf, sizeof buf);
+	buf[3] = 1;			/* a flag */
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
+	n = beat(buf, sizeof buf);
+	buf[1] = 0;			/* kinds 0 and 4 do not exist */
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
+	buf[1] = 4;
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
+	buf[1] = BM_BYE;		/* a beat's body is not a goodbye's */
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
+	/* Lengths that point past the end, or that wrap. */
+	n = beat(buf, sizeof buf);
+	buf[4] = buf[5] = buf[6] = buf[7] = 0xff;
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
+	n = beat(buf, sizeof buf);
+	buf[2] = 0xff;
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
+	buf[2] = 0;			/* no node name */
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
+	/* A node name with a byte outside the set. */
+	n = beat(buf, sizeof buf);
+	buf[9] = '\n';
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
+	buf[9] = 0;
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
+	buf[9] = 0xc3;
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
+}
+
+static void
+test_hostile_bodies(void **state)
+{
+	uint8_t		buf[128];
+	struct busmsg	m, d;
+	size_t		n;
+
+	/* A beat with incarnation 0, or an interval out of range. */
+	n = beat(buf, sizeof buf);
+	memset(buf + 11, 0, 8);
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
+	n = beat(buf, sizeof buf);
+	memcpy(buf + n - 4, "\0\0\0\x63", 4);		/* 99 ms */
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
+	memcpy(buf + n - 4, "\0\0\0\x64", 4);		/* 100 ms */
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_NONE);
+	memcpy(buf + n - 4, "\0\0\xea\x61", 4);		/* 60001 ms */
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
+	/* A user payload for user 0, or with less than a user id. */
+	memset(&m, 0, sizeof m);
+	m.kind = BM_USER;
+	strcpy(m.node, "a");
+	m.uid = 1;
+	n = busmsg_encode(buf, sizeof buf, &m);
+	memset(buf + 9, 0, 8);
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
+	buf[7] = 7;
+	assert_int_equal(busmsg_decode(buf, n - 1, &d), BME_MALFORMED);
+	/* A goodbye with incarnation 0. */
+	m.kind = BM_BYE;
+	m.incarnation = 0;
+	assert_int_equal(busmsg_encode(buf, sizeof buf, &m), 0);
+	m.incarnation = 9;
+	n = busmsg_encode(buf, sizeof buf, &m);
+	memset(buf + 9, 0, 8);
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
+}
+
+static void
+test_encode_refuses_invalid(void **state)
+{
+	uint8_t		buf[128];
+	struct busmsg	m;
+
+	memset(&m, 0, sizeof m);
+	m.kind = BM_BEAT;
+	m.incarnation = 1;
+	m.interval_ms = 1000;
+	assert_int_equal(busmsg_encode(buf, sizeof buf, &m), 0); /* no node */
+	strcpy(m.node, "a b");
+	assert_int_equal(busmsg_encode(buf, sizeof buf, &m), 0);
+	strcpy(m.node, "ok");
+	m.interval_ms = 99;
+	assert_int_equal(busmsg_encode(buf, sizeof buf, &m), 0);
+	m.interval_ms = 100;
+	assert_int_not_equal(busmsg_encode(buf, sizeof buf, &m), 0);
+	m.kind = (enum bm_kind)9;
+	assert_int_equal(busmsg_encode(buf, sizeof buf, &m), 0);
+	m.kind = BM_USER;
+	m.uid = 0;
+	assert_int_equal(busmsg_encode(buf, sizeof buf, &m), 0);
+	/* A node name of 64 bytes fills the array with no NUL. */
+	memset(m.node, 'n', sizeof m.node);
+	m.kind = BM_BYE;
+	assert_int_equal(busmsg_len(&m), 0);
+	assert_int_equal(busmsg_encode(buf, sizeof buf, &m), 0);
+}
+
+static void
+test_node_names(void **state)
+{
+	char	name[80];
+
+	assert_true(busmsg_node_ok("a", 1));
+	assert_true(busmsg_node_ok("Node-1.zone_2", 13));
+	assert_false(busmsg_node_ok("", 0));
+	assert_false(busmsg_node_ok("a b", 3));
+	assert_false(busmsg_node_ok("a/b", 3));
+	assert_false(busmsg_node_ok("a*", 2));
+	assert_false(busmsg_node_ok("caf\xc3\xa9", 5));
+	memset(name, 'x', sizeof name);
+	assert_true(busmsg_node_ok(name, BM_NODE_MAX));
+	assert_false(busmsg_node_ok(name, BM_NODE_MAX + 1));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_beat_roundtrip),
+		cmocka_unit_test(test_bye_roundtrip),
+		cmocka_unit_test(test_user_roundtrip),
+		cmocka_unit_test(test_hostile_header),
+		cmocka_unit_test(test_hostile_bodies),
+		cmocka_unit_test(test_encode_refuses_invalid),
+		cmocka_unit_test(test_node_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
