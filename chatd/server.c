@@ -455,6 +455,7 @@ server_log_stats(struct server *srv, const char *when)
 	const struct chatd_stats	*s = &srv->stats;
 	const struct sess_stats		*ss = sess_ep_stats(srv->ep);
 
+	server_log_bus(srv, when);	/* first: tests read the last three */
 	log_info("%s: accounts limited password_addr %" PRIu64 " token_addr %"
 	    PRIu64 " backoff %" PRIu64 " register_cap %" PRIu64
 	    " pool_share %" PRIu64 " token_expired %" PRIu64 " signed_out %"
@@ -488,7 +489,6 @@ server_log_stats(struct server *srv, const char *when)
 	    s->control_char, s->too_long, s->unknown_user, s->busy,
 	    s->send_failed, s->closed_malformed, s->closed_unread, s->blocked,
 	    quota_pairs(srv->quota));
-	server_log_bus(srv, when);
 	log_info("%s: datagrams in %" PRIu64 " out %" PRIu64 " malformed %"
 	    PRIu64 " truncated %" PRIu64 " forged %" PRIu64 " replayed %" PRIu64
 	    " unknown %" PRIu64 " refused %" PRIu64 " retransmits %" PRIu64
