@@ -3,8 +3,10 @@
  * is set: it connects, beats, and logs its peers appearing and dying and
  * its connection to NATS coming and going; server.c makes each user
  * online here watched.  Nothing is routed between nodes yet: the store
- * is still each node's own (docs/CLUSTER.md).  A payload for a user is
- * counted by the bus and logged at debug level, no more.
+ * is still each node's own (docs/CLUSTER.md), and no node knows the
+ * users of another, so a peer's death has no user to mark offline yet.
+ * A payload for a user is counted by the bus and logged at debug level,
+ * no more.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -36,15 +38,14 @@ cluster_peer_down(void *arg, const char *node, enum bus_down why)
 
 	switch (why) {
 	case BUS_DOWN_DEAD:
-		log_warnx("bus: peer %s dead: missed %d beats; its users are "
-		    "offline", node, bc->missed_beats);
+		log_warnx("bus: peer %s dead: missed %d beats", node,
+		    bc->missed_beats);
 		break;
 	case BUS_DOWN_LEFT:
-		log_info("bus: peer %s left; its users are offline", node);
+		log_info("bus: peer %s left", node);
 		break;
 	case BUS_DOWN_RESTARTED:
-		log_info("bus: peer %s restarted; its users are offline",
-		    node);
+		log_info("bus: peer %s restarted", node);
 		break;
 	}
 }
