@@ -604,7 +604,8 @@ bus_options(struct bus *b)
 /*
  * Subscribe and unsubscribe the user subjects whose watch changed (bus
  * thread).  The loop may change a watch again meanwhile: it goes back on
- * the list, and is looked at again.
+ * the list, and is looked at again.  When stopping, nothing is sent:
+ * the connection's close ends every subscription.
  */
 static void
 bus_reconcile(struct bus *b)
@@ -619,8 +620,10 @@ bus_reconcile(struct bus *b)
 	while ((w = b->dirty) != NULL) {
 		b->dirty = w->dnext;
 		w->dirty = 0;
-		want = w->refs > 0 && !b->stop;
-		if (want && w->sub == NULL && b->nc != NULL) {
+		want = w->refs > 0;
+		if (b->stop)
+			;	/* closing the connection ends them all */
+		else if (want && w->sub == NULL && b->nc != NULL) {
 			snprintf(subject, sizeof subject, SUBJ_USER "%" PRIu64,
 			    w->uid);
 			pthread_mutex_unlock(&b->mu);
