@@ -31,7 +31,8 @@
  * Peers are judged on the loop thread: a peer is dead when it has been
  * silent missed_beats of its own intervals.  While this node is cut off
  * from NATS nobody is judged (it cannot tell a dead peer from its own
- * outage); on reconnection every peer's clock starts again.
+ * outage); on reconnection every peer's clock starts again, with the
+ * time of one reconnection attempt added, as it too has to reconnect.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -867,7 +868,8 @@ bus_judge(struct bus *b)
 		return;
 	while (i < b->npeers) {
 		p = &b->peers[i];
-		if (now - p->last_ns > (uint64_t)p->interval_ms *
+		if (now > p->last_ns && now - p->last_ns >
+		    (uint64_t)p->interval_ms *
 		    (uint64_t)b->conf.missed_beats * 1000000)
 			bus_peer_down(b, p, BUS_DOWN_DEAD);	/* swaps in
 								 * the last */
@@ -929,8 +931,13 @@ bus_state(struct bus *b, uint64_t connects, uint64_t disconnects,
 	if (reconnects > b->seen_reconnects) {
 		b->seen_reconnects = reconnects;
 		b->up = 1;
-		/* The peers' clocks start again: this node was away. */
-		now = bus_now_ns();
+		/*
+		 * The peers' clocks start again, this node was away; and
+		 * as they lost the server too, each gets the time of one
+		 * more reconnection attempt to come back in.
+		 */
+		now = bus_now_ns() + (uint64_t)(RECONNECT_MS +
+		    RECONNECT_JITTER_MS) * 1000000;
 		for (i = 0; i < b->npeers; i++)
 			b->peers[i].last_ns = now;
 		if (b->cb.state != NULL)

@@ -137,16 +137,19 @@ expect_ge "unsubscribes" "$(bus a chatd_bus_unsubscribes_total)" \
 
 # b is killed: a counts it dead once its beats are missed.
 dead=$(bus a 'chatd_bus_peers_down_total{reason="dead"}')
+n=$(count_lines "$T/a.log" "bus: peer b dead: missed 3 beats")
 kill -9 "$b_PID"
 wait "$b_PID" 2>/dev/null
-wait_log "$T/a.log" "bus: peer b dead: missed 3 beats"
+wait_for 10 more_lines "$T/a.log" "bus: peer b dead: missed 3 beats" "$n"
 expect_eq "a's peers" "$(bus a chatd_bus_peers)" 0
 expect_eq "dead peers" \
     "$(bus a 'chatd_bus_peers_down_total{reason="dead"}')" $((dead + 1))
 
 # b again, then SIGTERM: it says goodbye, and a has it leave at once.
+n=$(count_lines "$T/a.log" "bus: peer b up")
 node b
-wait_for 10 more_lines "$T/a.log" "bus: peer b up" 1
+wait_for 10 more_lines "$T/a.log" "bus: peer b up" "$n"
+wait_for 10 is a chatd_bus_peers 1
 kill -TERM "$b_PID"
 wait "$b_PID"
 rc=$?
