@@ -59,6 +59,7 @@
 #define USER_SHARE(n)	((n) / 4 * 3)	/* of either, for user payloads */
 #define FLUSH_MS	1000		/* at the end, for the goodbye */
 #define CLOSE_WAIT_S	2		/* for nats.c's closed callback */
+#define LIB_WAIT_MS	10000		/* for nats.c's threads to end */
 #define RECONNECT_MS	1000		/* between attempts on one server */
 #define RECONNECT_JITTER_MS 500
 #define RECONNECT_BUF	(1 << 20)	/* nats.c's, while reconnecting */
@@ -122,6 +123,7 @@ struct bus {
 	struct watch	*dirty;
 	int		 stop;		/* bus_free() wants the thread out */
 	int		 closed;	/* nats.c's closed callback came */
+	int		 nsubs;		/* subscriptions not yet complete */
 	int		 detached;	/* no more ev_async_send */
 	uint64_t	 connects;	/* connection changes, as counted */
 	char		 url[256];	/* of the server now */
@@ -541,6 +543,48 @@ bus_on_closed(natsConnection *nc, void *closure)
 	pthread_mutex_unlock(&b->mu);
 }
 
+/*
+ * A subscription is closed and its handler will not run again (nats.c's
+ * delivery thread, once it has passed the last message): at the end,
+ * bus_main() waits for every one, so that nothing of nats.c's still
+ * refers to the bus when it is freed, and nats.c's delivery thread has
+ * no message left when the library closes (in 3.4.1 it would be leaked).
+ */
+static void
+bus_on_sub_done(void *closure)
+{
+	struct bus	*b = closure;
+
+	pthread_mutex_lock(&b->mu);
+	b->nsubs--;
+	pthread_cond_broadcast(&b->cv);
+	pthread_mutex_unlock(&b->mu);
+}
+
+/* Subscribe to subject (bus thread): 0, or -1 (counted). */
+static int
+bus_subscribe(struct bus *b, natsSubscription **sub, const char *subject)
+{
+	natsStatus	s;
+
+	*sub = NULL;
+	if ((s = natsConnection_Subscribe(sub, b->nc, subject, bus_on_msg,
+	    b)) == NATS_OK && (s = natsSubscription_SetOnCompleteCB(*sub,
+	    bus_on_sub_done, b)) != NATS_OK) {
+		natsSubscription_Destroy(*sub);
+		*sub = NULL;
+	}
+	pthread_mutex_lock(&b->mu);
+	if (s == NATS_OK) {
+		b->nsubs++;
+		if (strcmp(subject, SUBJ_BEAT) != 0)
+			b->st.subscribes++;
+	} else
+		b->st.sub_failed++;
+	pthread_mutex_unlock(&b->mu);
+	return s == NATS_OK ? 0 : -1;
+}
+
 static void
 bus_on_error(natsConnection *nc, natsSubscription *sub, natsStatus err,
     void *closure)
@@ -613,7 +657,6 @@ bus_reconcile(struct bus *b)
 {
 	struct watch		*w;
 	natsSubscription	*sub;
-	natsStatus		 s;
 	char			 subject[SUBJ_MAX];
 	int			 want;
 
@@ -628,15 +671,9 @@ bus_reconcile(struct bus *b)
 			snprintf(subject, sizeof subject, SUBJ_USER "%" PRIu64,
 			    w->uid);
 			pthread_mutex_unlock(&b->mu);
-			sub = NULL;
-			s = natsConnection_Subscribe(&sub, b->nc, subject,
-			    bus_on_msg, b);
+			bus_subscribe(b, &sub, subject);
 			pthread_mutex_lock(&b->mu);
-			if (s == NATS_OK) {
-				w->sub = sub;
-				b->st.subscribes++;
-			} else
-				b->st.sub_failed++;
+			w->sub = sub;
 		} else if (!want && w->sub != NULL) {
 			sub = w->sub;
 			w->sub = NULL;
@@ -725,12 +762,8 @@ bus_main(void *arg)
 		}
 		natsOptions_Destroy(opts);
 	}
-	if (b->nc != NULL && (s = natsConnection_Subscribe(&b->beat_sub,
-	    b->nc, SUBJ_BEAT, bus_on_msg, b)) != NATS_OK) {
-		pthread_mutex_lock(&b->mu);
-		b->st.sub_failed++;
-		pthread_mutex_unlock(&b->mu);
-	}
+	if (b->nc != NULL)
+		bus_subscribe(b, &b->beat_sub, SUBJ_BEAT);
 	for (;;) {
 		pthread_mutex_lock(&b->mu);
 		while (!b->stop && b->out_head == NULL && b->dirty == NULL)
@@ -753,12 +786,13 @@ bus_main(void *arg)
 	natsConnection_Close(b->nc);
 	natsSubscription_Destroy(b->beat_sub);
 	bus_unsubscribe_all(b);
-	/* Until the closed callback, nats.c may still call us. */
+	/* Until the closed callback, and every subscription's last
+	 * delivery, nats.c may still call us. */
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += CLOSE_WAIT_S;
 	pthread_mutex_lock(&b->mu);
-	while (!b->closed && pthread_cond_timedwait(&b->cv, &b->mu,
-	    &until) != ETIMEDOUT)
+	while ((!b->closed || b->nsubs > 0) && pthread_cond_timedwait(&b->cv,
+	    &b->mu, &until) != ETIMEDOUT)
 		;
 	pthread_mutex_unlock(&b->mu);
 	natsConnection_Destroy(b->nc);
@@ -1055,6 +1089,7 @@ bus_free(struct bus *b)
 	struct watch	*w, *wn;
 	uint8_t		 buf[BM_HDR + BM_NODE_MAX + 16];
 	size_t		 i, len;
+	natsStatus	 s;
 
 	if (b == NULL)
 		return;
@@ -1072,8 +1107,11 @@ bus_free(struct bus *b)
 	pthread_mutex_lock(&b->mu);
 	b->detached = 1;
 	pthread_mutex_unlock(&b->mu);
-	if (--bus_count == 0)
-		nats_CloseAndWait(CLOSE_WAIT_S * 1000);
+	/* The last bus: nats.c's threads end, and free what they held. */
+	if (--bus_count == 0 && (s = nats_CloseAndWait(LIB_WAIT_MS)) !=
+	    NATS_OK)
+		log_warnx("bus: nats.c did not finish closing in %d ms: %s",
+		    LIB_WAIT_MS, natsStatus_GetText(s));
 
 	ev_ref(b->loop);
 	ev_async_stop(b->loop, &b->async);

@@ -521,7 +521,7 @@ test_servers_check(void **state)
 }
 
 int
-main(void)
+main(int argc, char *argv[])
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_null_bus_is_a_single_node),
@@ -537,5 +537,7 @@ main(void)
 	};
 
 	signal(SIGPIPE, SIG_IGN);
+	if (argc > 1)			/* one test, by name (a glob) */
+		cmocka_set_test_filter(argv[1]);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
