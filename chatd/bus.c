@@ -596,7 +596,8 @@ bus_on_error(natsConnection *nc, natsSubscription *sub, natsStatus err,
 	pthread_mutex_unlock(&b->mu);
 }
 
-/* The options of b's connection, or NULL with b->error set. */
+/* The options of b's connection, or NULL with b->error set (bus thread,
+ * before the loop may read it: bus_main() wakes the loop after). */
 static natsOptions *
 bus_options(struct bus *b)
 {
@@ -761,6 +762,10 @@ bus_main(void *arg)
 			b->nc = NULL;
 		}
 		natsOptions_Destroy(opts);
+	} else {
+		pthread_mutex_lock(&b->mu);
+		bus_wake_loop(b);	/* to log b->error */
+		pthread_mutex_unlock(&b->mu);
 	}
 	if (b->nc != NULL)
 		bus_subscribe(b, &b->beat_sub, SUBJ_BEAT);
