@@ -62,7 +62,6 @@ struct chatd_conf {
 	int	fsync;
 	char	postgresql[512];	/* libpq conninfo: changes are
 					 * committed there too (pglog.h) */
-	char	log_node[64];		/* this node's name in its log */
 	int	postgresql_timeout;	/* s: replies waiting longer on it
 					 * are told to try again */
 	int	retention_days;		/* undelivered messages wait so long */

@@ -51,7 +51,6 @@ static const struct conf_key config_keys[] = {
 	    36500),
 	CONF_BOOL_KEY("store", "fsync", K, fsync),
 	CONF_STR_KEY("store", "postgresql", K, postgresql),
-	CONF_STR_KEY("store", "log_node", K, log_node),
 	CONF_INT_KEY("store", "postgresql_timeout", K, postgresql_timeout, 1,
 	    3600),
 	CONF_INT_KEY("store", "retention_days", K, retention_days, 1, 36500),
@@ -136,7 +135,6 @@ config_defaults(struct chatd_conf *c)
 	c->token_max_idle_days = 90;
 	c->register_per_day = 20;
 	c->fsync = 1;
-	snprintf(c->log_node, sizeof c->log_node, "chatd");
 	c->postgresql_timeout = 10;
 	c->retention_days = 30;
 	c->history_days = 30;
@@ -217,9 +215,11 @@ config_load(const char *path, int missing_ok, struct chatd_conf *c,
 		    path);
 		return -1;
 	}
-	if (c->node[0] != '\0' && c->nats[0] == '\0') {
-		snprintf(err, errlen, "%s:cluster:node: without nats (no "
-		    "cluster)", path);
+	/* A node name alone names a chatd in PostgreSQL's log. */
+	if (c->node[0] != '\0' && c->nats[0] == '\0' &&
+	    c->postgresql[0] == '\0') {
+		snprintf(err, errlen, "%s:cluster:node: without nats or "
+		    "[store] postgresql", path);
 		return -1;
 	}
 	if (c->node[0] != '\0' && !busmsg_node_ok(c->node,

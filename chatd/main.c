@@ -332,7 +332,8 @@ main(int argc, char *argv[])
 	if (conf.postgresql[0] != '\0') {
 		long long	n;
 
-		if ((n = pglog_restore(st, conf.postgresql, conf.log_node, err,
+		if ((n = pglog_restore(st, conf.postgresql, conf.node[0] != '\0' ? conf.node :
+		    "chatd", err,
 		    sizeof err)) < 0) {
 			log_warnx("store: %s", err);
 			exit(EX_UNAVAILABLE);
