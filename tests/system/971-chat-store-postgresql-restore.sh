@@ -49,14 +49,33 @@ cmp -s "$T/want" "$T/got.text" || fail "after the rebuild: $(cat "$T/got.text")"
 chat bob listen --timeout 1 >"$T/again"
 expect_eq "delivered again" "$(wc -l <"$T/again")" 0
 
-# No standby: the send waits, then is refused as "try again".
+# No standby: the send waits, then is refused as "try again"; it is
+# committed here, and waits in pglog_out for PostgreSQL.
 kill -9 "$(pg_pid s1)"
 expect_rc "send with no standby" 75 chat alice -t 8 send bob "waits"
-# The standby is back: the same send goes through, exactly once.
+# chatd dies with it unconfirmed; the standby comes back; the restarted
+# chatd sends it again.
+kill -9 "$CHATD_PID"
+wait "$CHATD_PID" 2>/dev/null
 pg_start s1
 wait_for 30 pg_streaming p 1
+CHATD_PORT_WANT=$CHATD_PORT start_chatd d
+grep -q 'sending [0-9]* changes again' "$T/d.log" ||
+    fail "nothing sent again: $(tail -n 5 "$T/d.log")"
 chat alice send bob "after the standby" >/dev/null 2>"$T/err" ||
     fail "send after the standby came back: $(cat "$T/err")"
-chat bob listen --count 1 --timeout 10 >"$T/last" || fail "listen"
-expect_match "delivered" "$(cut -f3 "$T/last")" "waits|after the standby"
+# PostgreSQL has both: the machine is lost again, and bob still gets
+# them, once, in order.
+kill -9 "$CHATD_PID"
+wait "$CHATD_PID" 2>/dev/null
+rm -rf "$T/d.state"
+mkdir -m 700 "$T/d.state"
+cp "$T/keep/session.key" "$T/d.state/"
+CHATD_PORT_WANT=$CHATD_PORT start_chatd d
+chat bob listen --count 2 --timeout 15 >"$T/last" 2>"$T/listen.err" ||
+    fail "listen after the second rebuild: $(cat "$T/listen.err")"
+expect_eq "after the second rebuild" "$(cut -f3 "$T/last" | tr '\n' '|')" \
+    "waits|after the standby|"
+chat bob listen --timeout 1 >"$T/again"
+expect_eq "delivered again" "$(wc -l <"$T/again")" 0
 echo ok
