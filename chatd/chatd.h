@@ -62,6 +62,8 @@ struct chatd_conf {
 	int	fsync;
 	char	postgresql[512];	/* libpq conninfo: changes are
 					 * committed there too (pglog.h) */
+	int	standby;		/* follow the log until its writer
+					 * goes, then take over */
 	int	postgresql_timeout;	/* s: replies waiting longer on it
 					 * are told to try again */
 	int	retention_days;		/* undelivered messages wait so long */

@@ -51,6 +51,7 @@ static const struct conf_key config_keys[] = {
 	    36500),
 	CONF_BOOL_KEY("store", "fsync", K, fsync),
 	CONF_STR_KEY("store", "postgresql", K, postgresql),
+	CONF_BOOL_KEY("store", "standby", K, standby),
 	CONF_INT_KEY("store", "postgresql_timeout", K, postgresql_timeout, 1,
 	    3600),
 	CONF_INT_KEY("store", "retention_days", K, retention_days, 1, 36500),

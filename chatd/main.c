@@ -234,6 +234,21 @@ sig_usr1_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	server_log_stats(server, "counters");
 }
 
+/* A standby stops following on SIGTERM or SIGINT (before the loop). */
+static volatile sig_atomic_t standby_signalled;
+
+static void
+standby_sig(int sig)
+{
+	standby_signalled = 1;
+}
+
+static int
+standby_stop(void)
+{
+	return standby_signalled;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -331,13 +346,28 @@ main(int argc, char *argv[])
 	}
 	if (conf.postgresql[0] != '\0') {
 		long long	n;
+		struct sigaction sa, oterm, oint;
 
-		if ((n = pglog_restore(st, conf.postgresql, conf.node[0] != '\0' ? conf.node :
-		    "chatd", err,
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = standby_sig;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGTERM, &sa, &oterm);
+		sigaction(SIGINT, &sa, &oint);
+
+		if ((n = conf.standby ? pglog_follow(st, conf.postgresql,
+		    conf.node[0] != '\0' ? conf.node : "chatd", standby_stop,
+		    err, sizeof err) : pglog_restore(st, conf.postgresql,
+		    conf.node[0] != '\0' ? conf.node : "chatd", err,
 		    sizeof err)) < 0) {
+			if (standby_signalled) {
+				log_info("standby: stopped");
+				exit(0);
+			}
 			log_warnx("store: %s", err);
 			exit(EX_UNAVAILABLE);
 		}
+		sigaction(SIGTERM, &oterm, NULL);
+		sigaction(SIGINT, &oint, NULL);
 		/* Its ids, keys and queue are read again. */
 		if (n > 0) {
 			store_close(st);

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define SQLITE_ENABLE_SESSION
 #define SQLITE_ENABLE_PREUPDATE_HOOK
@@ -182,6 +183,28 @@ pglog_tick_cb(struct ev_loop *loop, ev_timer *t, int revents)
 }
 
 /* Record from now on: every table but pglog_out. */
+/* The advisory lock that makes one chatd the writer of node's log. */
+static int64_t
+pglog_lock_key(const char *node)
+{
+	uint64_t	 h = 0xcbf29ce484222325ULL;
+	const char	*p;
+
+	for (p = "chatd_log:"; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	for (p = node; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	return (int64_t)(h >> 1);
+}
+
+static void
+pglog_fenced(void *arg)
+{
+	struct pglog	*pl = arg;
+
+	pl->fn(pl->arg, 0, -1);
+}
+
 static int
 pglog_filter(void *arg, const char *table)
 {
@@ -420,6 +443,86 @@ pglog_restore(struct store *st, const char *conninfo, const char *node,
 	return n;
 }
 
+/* Is node's log without a writer now?  1 yes, 0 no, -1 failure. */
+static int
+pglog_free_now(PGconn *pg, const char *node)
+{
+	PGresult	*r;
+	char		 key[24];
+	const char	*p[1] = { key };
+	int		 got;
+
+	snprintf(key, sizeof key, "%lld", (long long)pglog_lock_key(node));
+	r = PQexecParams(pg, "SELECT pg_try_advisory_lock($1::bigint)", 1,
+	    NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+		PQclear(r);
+		return -1;
+	}
+	got = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	if (got) {
+		/* Only a look: the writer takes it for itself (pgw.c). */
+		r = PQexecParams(pg, "SELECT pg_advisory_unlock($1::bigint)",
+		    1, NULL, p, NULL, NULL, 0);
+		PQclear(r);
+	}
+	return got;
+}
+
+long long
+pglog_follow(struct store *st, const char *conninfo, const char *node,
+    int (*stop)(void), char *err, size_t errlen)
+{
+	sqlite3		*db = store_db(st);
+	PGconn		*pg = NULL;
+	long long	 n, total = 0;
+	int		 said = 0, f;
+
+	if (pglog_restore(st, conninfo, node, err, errlen) < 0)
+		return -1;
+	log_info("standby: following node %s's log in PostgreSQL", node);
+	while (!stop()) {
+		if (pg == NULL && (pg = pglog_connect(conninfo, err,
+		    errlen)) == NULL) {
+			if (!said++)
+				log_warnx("standby: %s; trying again", err);
+			sleep(1);
+			continue;
+		}
+		if ((n = pglog_catch_up(pg, db, node, err, errlen)) < 0 ||
+		    (f = pglog_free_now(pg, node)) < 0) {
+			if (PQstatus(pg) != CONNECTION_OK) {
+				PQfinish(pg);
+				pg = NULL;
+				continue;
+			}
+			PQfinish(pg);
+			return -1;
+		}
+		said = 0;
+		total += n;
+		if (f) {
+			/* What came between the last look and the lock. */
+			if ((n = pglog_catch_up(pg, db, node, err,
+			    errlen)) < 0) {
+				PQfinish(pg);
+				return -1;
+			}
+			total += n;
+			log_info("standby: node %s's log has no writer: "
+			    "taking over (%lld changes applied)", node, total);
+			PQfinish(pg);
+			return total;
+		}
+		usleep(200000);
+	}
+	if (pg != NULL)
+		PQfinish(pg);
+	snprintf(err, errlen, "stopped while a standby");
+	return -1;
+}
+
 struct pglog *
 pglog_open(struct ev_loop *loop, struct store *st, const char *conninfo,
     const char *node, double commit_timeout, pglog_fn *fn, void *arg,
@@ -444,6 +547,9 @@ pglog_open(struct ev_loop *loop, struct store *st, const char *conninfo,
 	memset(&wc, 0, sizeof wc);
 	wc.conninfo = conninfo;
 	wc.commit_timeout = commit_timeout;
+	wc.lock = 1;
+	wc.lock_key = pglog_lock_key(node);
+	wc.fenced = pglog_fenced;
 	pl->w = pgw_new(loop, &wc, pglog_done, pl);
 	/* What the last run may not have got into the log: again. */
 	if (sqlite3_prepare_v2(pl->db, "SELECT n, changeset FROM pglog_out"

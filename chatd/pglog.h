@@ -31,7 +31,7 @@ struct pglog;
 struct store;
 
 /* Called when the replies of outq batch seq may go (ok 1), or should be
- * told to try again (ok 0). */
+ * told to try again (ok 0); ok -1: fenced (pglog_open()). */
 typedef void	 pglog_fn(void *arg, uint64_t seq, int ok);
 
 /*
@@ -42,7 +42,21 @@ typedef void	 pglog_fn(void *arg, uint64_t seq, int ok);
  */
 long long	 pglog_restore(struct store *, const char *conninfo,
 		    const char *node, char *err, size_t errlen);
-/* Start recording and sending.  NULL with a message in err. */
+/*
+ * A standby ([store] standby): follow node's log, applying its changes
+ * as they come, until no chatd holds its writer's lock (it died, or
+ * stopped), then return (the changes applied: the store must be opened
+ * again) for this chatd to take over.  -1 with a message in err, or if
+ * stop() says so (a signal).
+ */
+long long	 pglog_follow(struct store *, const char *conninfo,
+		    const char *node, int (*stop)(void), char *err,
+		    size_t errlen);
+/*
+ * Start recording and sending.  The connection holds the advisory lock
+ * of node's log: fn(arg, 0, -1) says another chatd has it (fenced), and
+ * this one must stop.  NULL with a message in err.
+ */
 struct pglog	*pglog_open(struct ev_loop *, struct store *,
 		    const char *conninfo, const char *node,
 		    double commit_timeout, pglog_fn *, void *arg,

@@ -79,6 +79,9 @@ struct pgw {
 	void		*arg;
 	PGconn		*conn;
 	int		 up;		/* connected, in pipeline mode */
+	int		 locking;	/* connected, taking the lock */
+	int		 lock_ok;	/* its answer was true */
+	int		 fenced;	/* another writer holds the lock */
 	int		 want_write;
 	ev_io		 io;
 	ev_timer	 retry, tick, connecting;
@@ -335,12 +338,78 @@ pgw_flush(struct pgw *w)
 	pgw_watch(w, EV_READ | (w->want_write ? EV_WRITE : 0));
 }
 
+/* The lock's answer: then the pipeline, or fenced. */
+static void
+pgw_lock_read(struct pgw *w, int revents)
+{
+	PGresult	*r;
+
+	if ((revents & EV_WRITE) && PQflush(w->conn) == -1) {
+		pgw_lose(w, PQerrorMessage(w->conn));
+		return;
+	}
+	if (!(revents & EV_READ))
+		return;
+	if (!PQconsumeInput(w->conn)) {
+		pgw_lose(w, PQerrorMessage(w->conn));
+		return;
+	}
+	while (!PQisBusy(w->conn)) {
+		if ((r = PQgetResult(w->conn)) == NULL) {
+			/* The answer is complete. */
+			if (!w->lock_ok) {
+				log_warnx("pgw: another writer holds lock %lld "
+				    "on %s:%s: fenced", (long long)
+				    w->conf.lock_key, PQhost(w->conn),
+				    PQport(w->conn));
+				w->fenced = 1;
+				pgw_lose(w, "fenced");
+				if (w->conf.fenced != NULL)
+					w->conf.fenced(w->arg);
+				return;
+			}
+			w->locking = 0;
+			if (PQenterPipelineMode(w->conn) != 1) {
+				pgw_lose(w, PQerrorMessage(w->conn));
+				return;
+			}
+			w->up = 1;
+			w->backoff = 0;
+			w->stats.connects++;
+			ev_timer_stop(w->loop, &w->connecting);
+			snprintf(w->server, sizeof w->server, "%s:%s",
+			    PQhost(w->conn), PQport(w->conn));
+			log_info("pgw: connected to %s, holding lock %lld",
+			    w->server, (long long)w->conf.lock_key);
+			pgw_send(w);
+			return;
+		}
+		if (PQresultStatus(r) == PGRES_TUPLES_OK &&
+		    PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0)
+			w->lock_ok = 1;
+		else if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+			char	msg[200];
+
+			snprintf(msg, sizeof msg, "%s",
+			    PQresultErrorMessage(r));
+			PQclear(r);
+			pgw_lose(w, msg);
+			return;
+		}
+		PQclear(r);
+	}
+}
+
 static void
 pgw_io_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
 	struct pgw		*w = io->data;
 	PostgresPollingStatusType pr;
 
+	if (w->locking) {
+		pgw_lock_read(w, revents);
+		return;
+	}
 	if (!w->up) {
 		pr = PQconnectPoll(w->conn);
 		switch (pr) {
@@ -354,6 +423,24 @@ pgw_io_cb(struct ev_loop *loop, ev_io *io, int revents)
 			break;
 		default:
 			pgw_lose(w, PQerrorMessage(w->conn));
+			return;
+		}
+		if (w->conf.lock && !w->locking) {
+			char		 key[24];
+			const char	*p[1] = { key };
+
+			snprintf(key, sizeof key, "%lld",
+			    (long long)w->conf.lock_key);
+			if (PQsetnonblocking(w->conn, 1) != 0 ||
+			    !PQsendQueryParams(w->conn, "SELECT "
+			    "pg_try_advisory_lock($1::bigint)", 1, NULL, p,
+			    NULL, NULL, 0)) {
+				pgw_lose(w, PQerrorMessage(w->conn));
+				return;
+			}
+			w->locking = 1;
+			w->lock_ok = 0;
+			pgw_flush(w);
 			return;
 		}
 		if (PQsetnonblocking(w->conn, 1) != 0 ||
@@ -490,6 +577,7 @@ pgw_lose(struct pgw *w, const char *why)
 		PQfinish(w->conn);
 	w->conn = NULL;
 	w->up = 0;
+	w->locking = 0;
 	w->server[0] = '\0';
 	pgw_forget_prepared(w);
 	while (w->head != NULL && w->head->sent) {
@@ -500,6 +588,8 @@ pgw_lose(struct pgw *w, const char *why)
 		pgw_pop(w);
 	}
 	w->unsent = w->head;
+	if (w->fenced)
+		return;
 	w->backoff = w->backoff == 0 ? PGW_RETRY_MIN :
 	    w->backoff * 2 > PGW_RETRY_MAX ? PGW_RETRY_MAX : w->backoff * 2;
 	ev_timer_set(&w->retry, w->backoff, 0.);

@@ -42,6 +42,15 @@ struct pgw_conf {
 					 * is reported failed (0: 10) */
 	size_t		 max_batches;	/* queued and in flight (0: 1024) */
 	size_t		 max_bytes;	/* of statements queued (0: 64 MiB) */
+	/*
+	 * Fencing: with lock set, every connection first takes the session
+	 * advisory lock lock_key, and sends nothing before it has it.  If
+	 * another session holds it, fenced() is called and no batch is
+	 * ever sent again: another writer has taken over.
+	 */
+	int		 lock;
+	int64_t		 lock_key;
+	void		(*fenced)(void *arg);
 };
 
 struct pgw_stats {

@@ -22,6 +22,7 @@
  */
 #include <inttypes.h>
 #include <stdlib.h>
+#include <sysexits.h>
 
 #include <ev.h>
 
@@ -271,6 +272,11 @@ server_pg_done(void *arg, uint64_t seq, int ok)
 {
 	struct server	*srv = arg;
 
+	if (ok == -1) {
+		log_warnx("store: another chatd now writes this node's log "
+		    "in PostgreSQL: stopping (fenced)");
+		exit(EX_TEMPFAIL);
+	}
 	srv->fail_code = CPE_BUSY;
 	outq_synced(srv, seq, ok);
 	srv->fail_code = 0;
