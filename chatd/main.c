@@ -73,8 +73,9 @@ usage(FILE *f, int code)
 "  -V, --version        show the version\n"
 "\n"
 "Signals: TERM/INT stop, HUP reloads the configuration, USR1 logs counters.\n"
-"Exit status: 0 ok, 64 bad usage, 78 bad configuration, 73 state\n"
-"directory or store unusable, 1 other failure.\n",
+"Exit status: 0 ok, 64 bad usage, 69 PostgreSQL unreachable at the start,\n"
+"73 state directory or store unusable, 75 replaced by a standby (another\n"
+"chatd writes the log), 78 bad configuration, 1 other failure.\n",
 	    CHATD_DEFAULT_PORT, opts.config, conf.state_dir);
 	exit(code);
 }
