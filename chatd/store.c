@@ -25,11 +25,12 @@ enum {
 	Q_CONTACT_ADD, Q_CONTACT_DEL, Q_CONTACT_COUNT, Q_CONTACTS, Q_WATCHERS,
 	Q_MSG_ADD, Q_MSG_FIND, Q_MSG_QUEUED, Q_MSG_PENDING, Q_MSG_GET,
 	Q_MSG_RANGE, Q_MSG_RANGE_FROM, Q_CONV_GET, Q_CONV_PUT, Q_OWED,
-	Q_USER_DELIVERED, Q_SID_RESERVE, Q_EXPIRE, Q_MSG_QUEUE,
+	Q_USER_DELIVERED, Q_SID_RESERVE, Q_MSG_QUEUE,
 	Q_QUEUE_FROM, Q_REQUEUE, Q_MSG_WAITING, Q_CONTACT_HAS,
 	Q_CONTACT_SET, Q_REL, Q_REQUESTS, Q_BLOCK_ADD, Q_BLOCK_DEL, Q_BLOCKS,
-	Q_USER_SETTINGS, Q_HISTORY, Q_HELD, Q_HOLD, Q_HELD_EXPIRE,
-	Q_HIST_EXPIRE, Q_HIST_OVER, Q_HIST_TRIM,
+	Q_USER_SETTINGS, Q_ROW, Q_HIST_SCAN, Q_HELD, Q_HOLD, Q_HELD_EXPIRE,
+	Q_HEAD_GET, Q_HEAD_PUT, Q_HEADS_UPTO, Q_HEADS_SCAN, Q_CUTOFF,
+	Q_PRUNE_SCAN, Q_LINK, Q_DEL_ID, Q_SET_PREV, Q_TOMB, Q_HIST_PAIRS,
 	Q_GROUP_ADD, Q_GROUP_KEY, Q_GROUP_DEL, Q_GROUP_HWM, Q_GROUP_TOPIC, Q_GROUPS, Q_MEMBERS,
 	Q_MEMBER_SET, Q_MEMBER_DEL, Q_MEMBER_CUR, Q_MEMBER_MUTE,
 	Q_GMSG_ADD, Q_GMSG_FIND, Q_GMSG_RANGE, Q_GHISTORY, Q_GCREATED,
@@ -92,7 +93,7 @@ static const char *const sql[Q_COUNT] = {
 	    " ON r.user = c.contact AND r.contact = c.user"
 	    " WHERE c.contact = ? AND c.state = 2 AND r.state = 2",
 	[Q_MSG_ADD] = "INSERT OR IGNORE INTO messages(sender, msgid, rcpt, t,"
-	    " text, id, q) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	    " text, id, q, prev) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 	/* A stored message and how far it has got: read up to the
 	 * conversation's read cursor, delivered up to the recipient's. */
 	[Q_MSG_FIND] = "SELECT m.id, m.t, m.rcpt,"
@@ -109,7 +110,7 @@ static const char *const sql[Q_COUNT] = {
 	    " ifnull((SELECT delivered FROM users WHERE id = ?1), 0))"
 	    " AND id < ?4 ORDER BY id LIMIT ?3",
 	[Q_MSG_GET] = "SELECT sender, msgid FROM messages"
-	    " WHERE id = ? AND rcpt = ?",
+	    " WHERE id = ? AND rcpt = ? AND length(text) > 0",
 	[Q_MSG_RANGE] = "SELECT id, sender, msgid FROM messages"
 	    " WHERE rcpt = ?1 AND q AND id > ?2 AND id <= ?3"
 	    " ORDER BY id LIMIT ?4",
@@ -132,21 +133,13 @@ static const char *const sql[Q_COUNT] = {
 	    " WHERE id = ?1 AND delivered < ?2",
 	[Q_SID_RESERVE] = "INSERT OR REPLACE INTO meta(key, value)"
 	    " VALUES ('sid_reserved', ?)",
-	/* Server ids grow with time: what precedes the first message
-	 * accepted at or after the limit goes, found without an index on
-	 * t by a scan that stops there (a clock stepped back only makes
-	 * some messages stay longer). */
-	[Q_EXPIRE] = "DELETE FROM messages WHERE id < ifnull((SELECT id"
-	    " FROM messages WHERE t >= ?1 ORDER BY id LIMIT 1),"
-	    " (SELECT ifnull(max(id), 0) + 1 FROM messages))"
-	    " AND id > ifnull((SELECT delivered FROM users u"
-	    " WHERE u.id = rcpt), 0)",
 	[Q_MSG_QUEUE] = "UPDATE messages SET q = 1 WHERE id = ? AND NOT q",
 	[Q_QUEUE_FROM] = "INSERT OR REPLACE INTO meta(key, value)"
 	    " VALUES ('queue_from', ?)",
 	/* After a crash or a failed commit: the tail is lost. */
 	[Q_REQUEUE] = "UPDATE messages SET q = 1 WHERE NOT q AND id >="
-	    " ifnull((SELECT value FROM meta WHERE key = 'queue_from'), 0)",
+	    " ifnull((SELECT value FROM meta WHERE key = 'queue_from'), 0)"
+	    " AND length(text) > 0",
 	/* Through the queue index, recipient by recipient. */
 	[Q_MSG_WAITING] = "SELECT m.sender, m.rcpt, count(*) FROM users u"
 	    " JOIN messages m ON m.rcpt = u.id AND m.q AND m.id > u.delivered"
@@ -175,30 +168,52 @@ static const char *const sql[Q_COUNT] = {
 	[Q_BLOCKS] = "SELECT u.id, u.nick FROM blocks b"
 	    " JOIN users u ON u.id = b.blocked WHERE b.user = ? ORDER BY u.key",
 	[Q_USER_SETTINGS] = "UPDATE users SET settings = ?2 WHERE id = ?1",
-	/* A conversation, newest first, through messages_conv. */
-	[Q_HISTORY] = "SELECT id, sender, msgid, t, text FROM messages"
-	    " WHERE min(sender, rcpt) = ?1 AND max(sender, rcpt) = ?2"
-	    " AND id < ?3 ORDER BY id DESC LIMIT ?4",
+	/* A link of a conversation's chain (schema 9). */
+	[Q_ROW] = "SELECT sender, rcpt, msgid, t, text, prev FROM messages"
+	    " WHERE id = ?",
+	/* The pair's newest message in a bounded range of ids below ?1. */
+	[Q_HIST_SCAN] = "SELECT id FROM messages WHERE id < ?1 AND id >= ?2"
+	    " AND min(sender, rcpt) = ?3 AND max(sender, rcpt) = ?4"
+	    " ORDER BY id DESC LIMIT 1",
 	[Q_HELD] = "SELECT key = ?1 FROM held WHERE (key = ?1 OR skeleton = ?2)"
 	    " AND until > ?3 ORDER BY key = ?1 DESC LIMIT 1",
 	[Q_HOLD] = "INSERT OR REPLACE INTO held(key, skeleton, until)"
 	    " VALUES (?, ?, ?)",
 	[Q_HELD_EXPIRE] = "DELETE FROM held WHERE until <= ?",
-	/* Delivered messages accepted before ?1 (ids grow with time, as
-	 * for Q_EXPIRE). */
-	[Q_HIST_EXPIRE] = "DELETE FROM messages WHERE id < ifnull((SELECT id"
-	    " FROM messages WHERE t >= ?1 ORDER BY id LIMIT 1),"
-	    " (SELECT ifnull(max(id), 0) + 1 FROM messages))"
-	    " AND id <= (SELECT delivered FROM users u WHERE u.id = rcpt)",
+	[Q_HEAD_GET] = "SELECT last FROM heads WHERE lo = ? AND hi = ?",
+	[Q_HEAD_PUT] = "INSERT OR REPLACE INTO heads(lo, hi, last)"
+	    " VALUES (?, ?, ?)",
+	[Q_HEADS_UPTO] = "INSERT OR REPLACE INTO meta(key, value)"
+	    " VALUES ('heads_upto', ?)",
+	/* The messages whose chains' heads may not be in heads. */
+	[Q_HEADS_SCAN] = "SELECT id, min(sender, rcpt), max(sender, rcpt)"
+	    " FROM messages WHERE id > ifnull((SELECT value FROM meta"
+	    " WHERE key = 'heads_upto'), 0) ORDER BY id",
+	/* Server ids grow with time: what precedes the first message
+	 * accepted at or after ?1, found without an index on t by a scan
+	 * that stops there (a clock stepped back only makes some messages
+	 * stay longer). */
+	[Q_CUTOFF] = "SELECT ifnull((SELECT id FROM messages WHERE t >= ?1"
+	    " ORDER BY id LIMIT 1), (SELECT ifnull(max(id), 0) + 1"
+	    " FROM messages))",
+	/* Rows below a cutoff in order, with what decides their fate:
+	 * their pair, link, whether a tombstone, the recipient's cursor. */
+	[Q_PRUNE_SCAN] = "SELECT m.id, min(m.sender, m.rcpt),"
+	    " max(m.sender, m.rcpt), m.prev, length(m.text) = 0, u.delivered"
+	    " FROM messages m LEFT JOIN users u ON u.id = m.rcpt"
+	    " WHERE m.id > ?1 AND m.id < ?2 ORDER BY m.id LIMIT ?3",
+	[Q_LINK] = "SELECT m.prev, length(m.text) = 0, u.delivered"
+	    " FROM messages m LEFT JOIN users u ON u.id = m.rcpt"
+	    " WHERE m.id = ?",
+	[Q_DEL_ID] = "DELETE FROM messages WHERE id = ?",
+	[Q_SET_PREV] = "UPDATE messages SET prev = ?2 WHERE id = ?1",
+	/* A message gone that still links its chain's older part. */
+	[Q_TOMB] = "UPDATE messages SET text = x'', q = 0, prev = ?2"
+	    " WHERE id = ?1",
 	/* The conversations that had messages after ?1 (a walk of the
-	 * table's tail), and whether each is over the cap ?2 (a walk of
-	 * at most ?2 + 1 entries of messages_conv). */
-	[Q_HIST_OVER] = "SELECT p.lo, p.hi, (SELECT count(*) FROM (SELECT 1"
-	    " FROM messages m WHERE min(m.sender, m.rcpt) = p.lo"
-	    " AND max(m.sender, m.rcpt) = p.hi LIMIT ?2 + 1)) > ?2,"
-	    " p.top FROM (SELECT min(sender, rcpt) lo, max(sender, rcpt) hi,"
-	    " max(id) top FROM messages NOT INDEXED WHERE id > ?1"
-	    " GROUP BY 1, 2) p",
+	 * table's tail), with their newest. */
+	[Q_HIST_PAIRS] = "SELECT min(sender, rcpt), max(sender, rcpt),"
+	    " max(id) FROM messages WHERE id > ?1 GROUP BY 1, 2",
 	[Q_GROUP_ADD] = "INSERT OR IGNORE INTO groups(id, key, name,"
 	    " skeleton, creator, created) VALUES (max(ifnull((SELECT max(id)"
 	    " FROM groups), 0), ifnull((SELECT value FROM meta WHERE key ="
@@ -250,11 +265,6 @@ static const char *const sql[Q_COUNT] = {
 	[Q_GMSG_EXPIRE] = "DELETE FROM gmessages WHERE id < ifnull((SELECT id"
 	    " FROM gmessages WHERE t >= ?1 ORDER BY id LIMIT 1),"
 	    " (SELECT ifnull(max(id), 0) + 1 FROM gmessages))",
-	[Q_HIST_TRIM] = "DELETE FROM messages WHERE min(sender, rcpt) = ?1"
-	    " AND max(sender, rcpt) = ?2 AND id <= (SELECT id FROM messages"
-	    " WHERE min(sender, rcpt) = ?1 AND max(sender, rcpt) = ?2"
-	    " ORDER BY id DESC LIMIT 1 OFFSET ?3)"
-	    " AND id <= (SELECT delivered FROM users u WHERE u.id = rcpt)",
 };
 
 /*
@@ -306,7 +316,7 @@ static const char *const sql[Q_COUNT] = {
  * its role, state (1 invited, 2 joined), since (it gets what follows
  * that id) and its delivered and read cursors.
  */
-#define STORE_VERSION	8
+#define STORE_VERSION	9
 
 /* The message table of version 3, for the schema and the upgrades. */
 #define MESSAGES_COLUMNS						\
@@ -364,13 +374,17 @@ static const char schema[] =
 	"  user INTEGER NOT NULL,"
 	"  blocked INTEGER NOT NULL,"
 	"  PRIMARY KEY (user, blocked)) WITHOUT ROWID;"
-	"CREATE TABLE IF NOT EXISTS messages (" MESSAGES_COLUMNS ");"
+	"CREATE TABLE IF NOT EXISTS messages (" MESSAGES_COLUMNS ","
+	"  prev INTEGER NOT NULL DEFAULT 0);"
 	"CREATE UNIQUE INDEX IF NOT EXISTS messages_dedupe"
 	"  ON messages(msgid, sender);"
 	"CREATE INDEX IF NOT EXISTS messages_queue ON messages(rcpt, id)"
 	"  WHERE q;"
-	"CREATE INDEX IF NOT EXISTS messages_conv ON messages("
-	"  min(sender, rcpt), max(sender, rcpt), id);"
+	"CREATE TABLE IF NOT EXISTS heads ("
+	"  lo INTEGER NOT NULL,"
+	"  hi INTEGER NOT NULL,"
+	"  last INTEGER NOT NULL,"
+	"  PRIMARY KEY (lo, hi)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS held ("
 	"  key TEXT PRIMARY KEY,"
 	"  skeleton TEXT,"
@@ -427,7 +441,26 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS meta ("
 	"  key TEXT PRIMARY KEY,"
 	"  value INTEGER NOT NULL) WITHOUT ROWID;"
-	"PRAGMA user_version = 8;";
+	"PRAGMA user_version = 9;";
+
+/*
+ * Version 9 links each message to the one before it in its
+ * conversation, and drops messages_conv: prev is filled in one pass (a
+ * sort by pair), every pair's newest goes to heads, and heads_upto says
+ * they are complete up to the newest message.  Run after the schema, in
+ * the upgrade's transaction.
+ */
+static const char migrate8[] =
+	"UPDATE messages SET prev = l.p FROM (SELECT id, lag(id, 1, 0)"
+	"  OVER (PARTITION BY min(sender, rcpt), max(sender, rcpt)"
+	"  ORDER BY id) p FROM messages) l WHERE messages.id = l.id;"
+	"INSERT OR REPLACE INTO heads(lo, hi, last) SELECT min(sender, rcpt),"
+	"  max(sender, rcpt), max(id) FROM messages GROUP BY 1, 2;"
+	"INSERT OR REPLACE INTO meta(key, value) SELECT 'heads_upto',"
+	"  ifnull(max(id), 0) FROM messages;"
+	"DROP INDEX IF EXISTS messages_conv;";
+static const char migrate8_prev[] =
+	"ALTER TABLE messages ADD COLUMN prev INTEGER NOT NULL DEFAULT 0;";
 
 /* Version 7 adds the lock; the schema makes the rest. */
 static const char migrate6[] =
@@ -521,6 +554,20 @@ struct tail_chain {
 #define TAIL_MAX	65536		/* entries; power of two */
 #define TAIL_HASH	4096		/* chains of live entries by rcpt */
 #define TAIL_NIL	UINT32_MAX
+#define HEADS_SETS	4096		/* of the head cache; power of two */
+#define HEADS_WAYS	4
+#define HEADS_FLUSH	16384		/* messages between writes of heads */
+#define HIST_SEEK	1024		/* rows walked to find a before */
+#define HIST_SCAN	4096		/* ids scanned below it if not found */
+#define HIST_SKIP	64		/* tombstones a page may walk past */
+#define PRUNE_BATCH	4096		/* rows judged at a time */
+
+/* A conversation's newest message, cached (schema 9). */
+struct head {
+	uint64_t	lo, hi;		/* its users, lower id first; 0: free */
+	uint64_t	last;
+	int		dirty;		/* newer than its heads row */
+};
 
 struct store {
 	sqlite3		*db;
@@ -545,6 +592,10 @@ struct store {
 	size_t		 nfallback;
 	int		(*precommit)(void *);	/* store_set_precommit() */
 	void		*precommit_arg;
+	struct head	*heads;		/* HEADS_SETS x HEADS_WAYS */
+	uint64_t	 heads_top;	/* the newest message added */
+	unsigned int	 heads_since;	/* messages since heads were written */
+	int		 heads_stale;	/* a rollback: reload the cache */
 };
 
 /* The chain of rcpt's live tail entries. */
@@ -964,8 +1015,12 @@ store_schema(struct store *st, char **msg)
 		    msg) != SQLITE_OK) ||
 		    (v < 7 && sqlite3_exec(st->db, migrate6, NULL, NULL, msg) !=
 		    SQLITE_OK) ||
+		    (v < 9 && sqlite3_exec(st->db, migrate8_prev, NULL, NULL,
+		    msg) != SQLITE_OK) ||
 		    /* Version 8's tables are new: the schema makes them. */
-		    sqlite3_exec(st->db, schema, NULL, NULL, msg) != SQLITE_OK)
+		    sqlite3_exec(st->db, schema, NULL, NULL, msg) != SQLITE_OK ||
+		    (v < 9 && sqlite3_exec(st->db, migrate8, NULL, NULL, msg) !=
+		    SQLITE_OK))
 			goto fail;
 	}
 	if (store_nicks(st, msg) == -1 ||
@@ -1126,6 +1181,174 @@ store_age(struct store *st, uint64_t now, uint64_t keep, store_need_fn *fn,
 }
 
 /*
+ * Conversation chains (schema 9).  The newest message of each pair is
+ * cached in a set-associative table; a full set gives up the head
+ * written longest ago.  A cached head newer than its heads row is
+ * dirty: written when given up, and all of them every HEADS_FLUSH
+ * messages with heads_upto, in the transaction of the messages.
+ */
+
+/* The set of cache slots where pair lo, hi may be. */
+static struct head *
+heads_set(struct store *st, uint64_t lo, uint64_t hi)
+{
+	uint64_t	h = lo * 0x9e3779b97f4a7c15ULL ^ hi * 0xc2b2ae3d27d4eb4fULL;
+
+	return &st->heads[((h >> 40) & (HEADS_SETS - 1)) * HEADS_WAYS];
+}
+
+/* Write a cached head to its heads row. */
+static int
+heads_put(struct store *st, struct head *h)
+{
+	if (store_write3(st, 0, Q_HEAD_PUT, h->lo, h->hi, (int64_t)h->last,
+	    "write a head") == -1)
+		return -1;
+	h->dirty = 0;
+	return 0;
+}
+
+static int	heads_load(struct store *);
+
+/*
+ * The cache slot of pair lo, hi, read from heads if it was not cached
+ * (last 0: no message yet).  NULL on a failure.
+ */
+static struct head *
+heads_get(struct store *st, uint64_t lo, uint64_t hi)
+{
+	struct head	*set, *h = NULL;
+	sqlite3_stmt	*s;
+	uint64_t	 last = 0;
+	int		 i, rc;
+
+	if (st->heads_stale) {
+		st->heads_stale = 0;
+		if (heads_load(st) == -1)
+			return NULL;
+	}
+	set = heads_set(st, lo, hi);
+	for (i = 0; i < HEADS_WAYS; i++) {
+		if (set[i].lo == lo && set[i].hi == hi && set[i].hi != 0)
+			return &set[i];
+		if (h == NULL || (h->hi != 0 && (set[i].hi == 0 ||
+		    set[i].last < h->last)))
+			h = &set[i];
+	}
+	if (h->dirty && heads_put(st, h) == -1)
+		return NULL;
+	s = store_q(st, Q_HEAD_GET);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)lo);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)hi);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		last = (uint64_t)sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_fail(st, "read a head");
+		return NULL;
+	}
+	h->lo = lo;
+	h->hi = hi;
+	h->last = last;
+	h->dirty = 0;
+	return h;
+}
+
+/* Write the dirty heads, and that heads holds every message's chain
+ * up to the newest. */
+static int
+heads_flush(struct store *st)
+{
+	size_t	i;
+
+	for (i = 0; i < HEADS_SETS * HEADS_WAYS; i++)
+		if (st->heads[i].dirty && heads_put(st, &st->heads[i]) == -1)
+			return -1;
+	st->heads_since = 0;
+	return store_write(st, 0, Q_HEADS_UPTO, 1, st->heads_top, 0,
+	    "heads written");
+}
+
+/*
+ * Empty the cache and bring it up to date with the messages after
+ * heads_upto (after a crash or a rollback, heads may lag behind them).
+ */
+static int
+heads_load(struct store *st)
+{
+	sqlite3_stmt	*s;
+	struct head	*h;
+	long long	 upto;
+	uint64_t	 id;
+	int		 rc;
+
+	memset(st->heads, 0, HEADS_SETS * HEADS_WAYS * sizeof *st->heads);
+	st->heads_since = 0;
+	if ((upto = store_pragma(st, "SELECT ifnull((SELECT value FROM meta"
+	    " WHERE key = 'heads_upto'), 0)")) < 0)
+		return store_fail(st, "read heads_upto");
+	st->heads_top = (uint64_t)upto;
+	s = store_q(st, Q_HEADS_SCAN);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		id = (uint64_t)sqlite3_column_int64(s, 0);
+		if ((h = heads_get(st, (uint64_t)sqlite3_column_int64(s, 1),
+		    (uint64_t)sqlite3_column_int64(s, 2))) == NULL) {
+			sqlite3_reset(s);
+			return -1;
+		}
+		if (id > h->last) {
+			h->last = id;
+			h->dirty = 1;
+		}
+		if (id > st->heads_top)
+			st->heads_top = id;
+		st->heads_since++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_fail(st, "recover heads");
+	return 0;
+}
+
+/*
+ * Message sid, just added not above its pair's newest h (a caller chose
+ * an older id, or the table was emptied and SQLite began again): linked
+ * in at its place, found from the newest down (a link to a row no
+ * longer there ends a chain).
+ */
+static int
+heads_insert(struct store *st, struct head *h, uint64_t sid)
+{
+	sqlite3_stmt	*s;
+	uint64_t	 id = h->last, above = 0;
+	int		 rc;
+
+	while (id >= sid && id != 0) {
+		s = store_q(st, Q_LINK);
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return store_fail(st, "link a message");
+		if (rc == SQLITE_DONE || id == sid) {
+			sqlite3_reset(s);
+			id = 0;
+			break;
+		}
+		above = id;
+		id = (uint64_t)sqlite3_column_int64(s, 0);
+		sqlite3_reset(s);
+	}
+	if (store_write(st, 0, Q_SET_PREV, 2, sid, id, "link") == -1)
+		return -1;
+	if (above == 0) {
+		h->last = sid;
+		h->dirty = 1;
+		return 0;
+	}
+	return store_write(st, 0, Q_SET_PREV, 2, above, sid, "link");
+}
+
+/*
  * The page cache in one block, touched once at start: a page cache that
  * grows takes a page fault on some INSERT, which costs tens of
  * microseconds on some virtual machines.  SQLite's own default size
@@ -1179,6 +1402,8 @@ store_open(const char *dir, enum store_sync sync, char *err, size_t errlen)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	store_pagecache();
 	st = xcalloc(1, sizeof *st);
+	/* Pages of it are touched only as pairs use them. */
+	st->heads = xcalloc(HEADS_SETS * HEADS_WAYS, sizeof *st->heads);
 	for (i = 0; i < TAIL_HASH; i++)
 		st->tail_chain[i].first = st->tail_chain[i].last = TAIL_NIL;
 	xasprintf(&path, "%s/%s", dir, STORE_FILE);
@@ -1239,6 +1464,15 @@ store_open(const char *dir, enum store_sync sync, char *err, size_t errlen)
 		    sqlite3_errmsg(st->db));
 		goto fail;
 	}
+	/* The chains' newest, those of a crash's last messages included,
+	 * written at once so that the next start scans no more. */
+	if (store_tx(st) == -1 || heads_load(st) == -1 ||
+	    (st->heads_since > 0 && heads_flush(st) == -1) ||
+	    store_commit(st) == -1) {
+		snprintf(err, errlen, "%s: cannot read the conversations' "
+		    "heads: %s", path, sqlite3_errmsg(st->db));
+		goto fail;
+	}
 	/* The log stays (not removed at close), so that a descriptor the
 	 * syncer opened on it names it as long as the store is open. */
 	{
@@ -1274,6 +1508,9 @@ store_close(struct store *st)
 	if (st == NULL)
 		return;
 	st->ahead = 0;
+	if (st->db != NULL && st->heads_since > 0 && !st->heads_stale &&
+	    store_tx(st) == 0)
+		heads_flush(st);
 	if (st->db != NULL)
 		store_commit(st);
 	for (i = 0; i < Q_COUNT; i++)
@@ -1283,6 +1520,7 @@ store_close(struct store *st)
 		free(st->fallback[j]);
 	free(st->fallback);
 	free(st->tail);
+	free(st->heads);
 	free(st->path);
 	free(st);
 }
@@ -1328,6 +1566,8 @@ store_commit(struct store *st)
 	s = store_q(st, Q_ROLLBACK);
 	sqlite3_step(s);
 	st->requeue = 1;
+	/* The cache may name messages that are gone. */
+	st->heads_stale = 1;
 	return -1;
 }
 
@@ -1952,8 +2192,13 @@ int
 store_msg_add(struct store *st, struct store_msg *m)
 {
 	sqlite3_stmt	*s;
+	struct head	*h;
 
 	if (store_txc(st) == -1)
+		return -1;
+	/* Linked to its conversation's newest. */
+	if ((h = heads_get(st, m->sender < m->rcpt ? m->sender : m->rcpt,
+	    m->sender < m->rcpt ? m->rcpt : m->sender)) == NULL)
 		return -1;
 	/* Every parameter is bound: no need to clear them. */
 	s = st->q[Q_MSG_ADD];
@@ -1968,11 +2213,21 @@ store_msg_add(struct store *st, struct store_msg *m)
 	else
 		sqlite3_bind_null(s, 6);
 	sqlite3_bind_int(s, 7, !m->online);
+	sqlite3_bind_int64(s, 8, (sqlite3_int64)h->last);
 	if (store_exec(st, s, "add message") == -1)
 		return -1;
 	if (sqlite3_changes(st->db) == 1) {
 		m->sid = (uint64_t)sqlite3_last_insert_rowid(st->db);
 		m->state = 0;
+		if (m->sid > h->last) {
+			h->last = m->sid;
+			h->dirty = 1;
+		} else if (heads_insert(st, h, m->sid) == -1)
+			return -1;
+		if (m->sid > st->heads_top)
+			st->heads_top = m->sid;
+		if (++st->heads_since >= HEADS_FLUSH && heads_flush(st) == -1)
+			return -1;
 		if (m->online && store_tail_add(st, m) == -1)
 			return -1;
 		return 0;
@@ -2212,47 +2467,283 @@ store_sid_reserve(struct store *st, uint64_t upto)
 	return store_write(st, 1, Q_SID_RESERVE, 1, upto, 0, "reserve ids");
 }
 
-int
-store_expire(struct store *st, uint64_t t)
+/* A pair's state in a pass of store_prune(). */
+struct prune_pair {
+	uint64_t	lo, hi;		/* hi 0: a free slot */
+	uint64_t	seen;		/* its last row so far */
+	uint64_t	kept;		/* its last row kept so far */
+	uint64_t	pending;	/* its last row to go, still there */
+	uint64_t	pending_prev;
+	int		pending_tomb;
+};
+
+struct prune {
+	struct prune_pair	*p;
+	size_t			 cap, n;
+};
+
+/* A row below the cutoff and whether it goes. */
+struct prune_row {
+	uint64_t	id, lo, hi, prev;
+	int		tomb, go;
+};
+
+enum { PRUNE_UNDELIVERED, PRUNE_DELIVERED };
+
+/* The state of pair lo, hi in a pass, made if new. */
+static struct prune_pair *
+prune_pair(struct prune *pr, uint64_t lo, uint64_t hi)
 {
-	sqlite3_stmt	*s;
+	struct prune_pair	*old;
+	size_t			 i, ocap;
+	uint64_t		 h;
+
+	if (2 * (pr->n + 1) > pr->cap) {
+		old = pr->p;
+		ocap = pr->cap;
+		pr->cap = ocap ? 2 * ocap : 1024;
+		pr->p = xcalloc(pr->cap, sizeof *pr->p);
+		pr->n = 0;
+		for (i = 0; i < ocap; i++)
+			if (old[i].hi != 0)
+				*prune_pair(pr, old[i].lo, old[i].hi) = old[i];
+		free(old);
+	}
+	h = lo * 0x9e3779b97f4a7c15ULL ^ hi * 0xc2b2ae3d27d4eb4fULL;
+	for (i = (h >> 32) & (pr->cap - 1);; i = (i + 1) & (pr->cap - 1)) {
+		if (pr->p[i].hi == 0) {
+			pr->p[i].lo = lo;
+			pr->p[i].hi = hi;
+			pr->n++;
+			return &pr->p[i];
+		}
+		if (pr->p[i].lo == lo && pr->p[i].hi == hi)
+			return &pr->p[i];
+	}
+}
+
+/* Judge row r of pair pp: it goes (the pair's newest such waits, in
+ * case it must stay as a tombstone), or stays, linked past what went. */
+static int
+prune_row(struct store *st, struct prune_pair *pp, const struct prune_row *r)
+{
+	if (pp->pending != 0 && store_write(st, 0, Q_DEL_ID, 1, pp->pending,
+	    0, "remove a message") == -1)
+		return -1;
+	pp->pending = 0;
+	if (r->go) {
+		pp->pending = r->id;
+		pp->pending_prev = r->prev;
+		pp->pending_tomb = r->tomb;
+	} else {
+		/* Its link went in this pass (else nothing older is left,
+		 * or it still holds). */
+		if (r->prev == pp->seen && pp->seen != pp->kept &&
+		    store_write(st, 0, Q_SET_PREV, 2, r->id, pp->kept,
+		    "link a message") == -1)
+			return -1;
+		pp->kept = r->id;
+	}
+	pp->seen = r->id;
+	return 0;
+}
+
+/*
+ * Remove the undelivered (which) or delivered messages accepted before
+ * t, keeping every chain whole: a row that stays is linked past those
+ * that went, and a pair's newest row that goes while older ones stay
+ * (whose newer neighbour is past the cutoff, out of reach without an
+ * index) stays as a tombstone, no text and out of the queue, linking
+ * them; a later pass removes it once it is not needed.  Rows are read
+ * in batches, in order of id, from the oldest: a walk of the table up
+ * to the cutoff, as the DELETE it replaces made.  The number of
+ * messages removed (tombstones not counted), or -1.
+ */
+static int
+store_prune(struct store *st, uint64_t t, int which)
+{
+	struct prune		 pr;
+	struct prune_row	*rows, *r;
+	struct prune_pair	*pp;
+	sqlite3_stmt		*s;
+	uint64_t		 cut, after = 0, d;
+	size_t			 nr, i;
+	int			 rc, n = 0, has;
 
 	if (store_tx(st) == -1)
 		return -1;
-	s = store_q(st, Q_EXPIRE);
+	s = store_q(st, Q_CUTOFF);
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)t);
-	if (store_exec(st, s, "expire") == -1)
-		return -1;
-	return sqlite3_changes(st->db);
+	if (sqlite3_step(s) != SQLITE_ROW)
+		return store_fail(st, "find the cutoff");
+	cut = (uint64_t)sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	memset(&pr, 0, sizeof pr);
+	rows = xreallocarray(NULL, PRUNE_BATCH, sizeof *rows);
+	do {
+		s = store_q(st, Q_PRUNE_SCAN);
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)after);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)cut);
+		sqlite3_bind_int(s, 3, PRUNE_BATCH);
+		for (nr = 0; (rc = sqlite3_step(s)) == SQLITE_ROW; nr++) {
+			r = &rows[nr];
+			r->id = (uint64_t)sqlite3_column_int64(s, 0);
+			r->lo = (uint64_t)sqlite3_column_int64(s, 1);
+			r->hi = (uint64_t)sqlite3_column_int64(s, 2);
+			r->prev = (uint64_t)sqlite3_column_int64(s, 3);
+			r->tomb = sqlite3_column_int(s, 4);
+			has = sqlite3_column_type(s, 5) != SQLITE_NULL;
+			d = (uint64_t)sqlite3_column_int64(s, 5);
+			if (which == PRUNE_UNDELIVERED)
+				r->go = r->tomb || r->id > (has ? d : 0);
+			else
+				r->go = r->tomb || (has && r->id <= d);
+			if (r->go && !r->tomb)
+				n++;
+		}
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE) {
+			n = store_fail(st, "read old messages");
+			goto done;
+		}
+		for (i = 0; i < nr; i++) {
+			pp = prune_pair(&pr, rows[i].lo, rows[i].hi);
+			if (prune_row(st, pp, &rows[i]) == -1) {
+				n = -1;
+				goto done;
+			}
+		}
+		if (nr > 0)
+			after = rows[nr - 1].id;
+	} while (nr == PRUNE_BATCH);
+	for (i = 0; i < pr.cap; i++) {
+		pp = &pr.p[i];
+		if (pp->hi == 0 || pp->pending == 0)
+			continue;
+		if (pp->kept == 0)
+			rc = store_write(st, 0, Q_DEL_ID, 1, pp->pending, 0,
+			    "remove a message");
+		else if (!pp->pending_tomb || pp->pending_prev != pp->kept)
+			rc = store_write(st, 0, Q_TOMB, 2, pp->pending,
+			    pp->kept, "keep a tombstone");
+		else
+			rc = 0;
+		if (rc == -1) {
+			n = -1;
+			break;
+		}
+	}
+done:
+	free(rows);
+	free(pr.p);
+	return n;
+}
+
+int
+store_expire(struct store *st, uint64_t t)
+{
+	return store_prune(st, t, PRUNE_UNDELIVERED);
+}
+
+/* The link of row id in column col of s; 0 (the end) if it does not
+ * lead to an older row, which only a damaged store could hold. */
+static uint64_t
+store_prev(sqlite3_stmt *s, int col, uint64_t id)
+{
+	uint64_t	prev = (uint64_t)sqlite3_column_int64(s, col);
+
+	return prev < id ? prev : 0;
+}
+
+/* Link id of a chain (Q_ROW stepped onto it): 1, 0 if it is not a
+ * message of pair lo, hi (or not there), or -1. */
+static int
+store_link(struct store *st, sqlite3_stmt *s, uint64_t id, uint64_t lo,
+    uint64_t hi)
+{
+	uint64_t	a, b;
+
+	sqlite3_reset(s);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		break;
+	case SQLITE_DONE:
+		return 0;
+	default:
+		return store_fail(st, "history");
+	}
+	a = (uint64_t)sqlite3_column_int64(s, 0);
+	b = (uint64_t)sqlite3_column_int64(s, 1);
+	return (a < b ? a : b) == lo && (a < b ? b : a) == hi;
 }
 
 int
 store_history(struct store *st, uint64_t user, uint64_t peer,
     uint64_t before, int limit, store_msg_fn *fn, void *arg)
 {
-	sqlite3_stmt		*s = store_q(st, Q_HISTORY);
+	sqlite3_stmt		*s = st->q[Q_ROW];
+	struct head		*h;
 	struct store_msg	 m;
-	int			 rc, n = 0;
+	uint64_t		 lo = user < peer ? user : peer;
+	uint64_t		 hi = user < peer ? peer : user, id;
+	int			 rc, n = 0, walked = 0;
 
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)(user < peer ? user : peer));
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)(user < peer ? peer : user));
-	sqlite3_bind_int64(s, 3, before == 0 || before > INT64_MAX ?
-	    INT64_MAX : (sqlite3_int64)before);
-	sqlite3_bind_int(s, 4, limit);
+	if ((h = heads_get(st, lo, hi)) == NULL)
+		return -1;
+	id = h->last;
+	/* Most often before is the oldest of the page before it. */
+	if (before != 0 && before <= id) {
+		if ((rc = store_link(st, s, before, lo, hi)) == -1)
+			return -1;
+		if (rc == 1)
+			id = store_prev(s, 5, before);
+	}
+	/* Else the first below it: walked to from the newest, or among
+	 * the ids just below it; not found, the page is empty. */
+	while (id != 0 && id >= before && before != 0) {
+		if (walked++ == HIST_SEEK) {
+			s = store_q(st, Q_HIST_SCAN);
+			sqlite3_bind_int64(s, 1, (sqlite3_int64)before);
+			sqlite3_bind_int64(s, 2, (sqlite3_int64)(before >
+			    HIST_SCAN ? before - HIST_SCAN : 0));
+			sqlite3_bind_int64(s, 3, (sqlite3_int64)lo);
+			sqlite3_bind_int64(s, 4, (sqlite3_int64)hi);
+			rc = sqlite3_step(s);
+			id = rc == SQLITE_ROW ?
+			    (uint64_t)sqlite3_column_int64(s, 0) : 0;
+			sqlite3_reset(s);
+			if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+				return store_fail(st, "history");
+			s = st->q[Q_ROW];
+			break;
+		}
+		if ((rc = store_link(st, s, id, lo, hi)) == -1)
+			return -1;
+		id = rc == 1 ? store_prev(s, 5, id) : 0;
+	}
+	/* The chain from there, past a few tombstones at most. */
 	memset(&m, 0, sizeof m);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		m.sid = (uint64_t)sqlite3_column_int64(s, 0);
-		m.sender = (uint64_t)sqlite3_column_int64(s, 1);
-		m.rcpt = m.sender == user ? peer : user;
-		m.msgid = (uint64_t)sqlite3_column_int64(s, 2);
-		m.time = (uint64_t)sqlite3_column_int64(s, 3);
+	for (walked = 0; id != 0 && n < limit && walked < limit + HIST_SKIP;
+	    walked++) {
+		if ((rc = store_link(st, s, id, lo, hi)) == -1)
+			return -1;
+		if (rc == 0)
+			break;
 		m.text = sqlite3_column_blob(s, 4);
 		m.len = (size_t)sqlite3_column_bytes(s, 4);
-		fn(arg, &m);
-		n++;
+		if (m.len > 0) {
+			m.sid = id;
+			m.sender = (uint64_t)sqlite3_column_int64(s, 0);
+			m.rcpt = m.sender == user ? peer : user;
+			m.msgid = (uint64_t)sqlite3_column_int64(s, 2);
+			m.time = (uint64_t)sqlite3_column_int64(s, 3);
+			fn(arg, &m);
+			n++;
+		}
+		id = store_prev(s, 5, id);
 	}
-	if (rc != SQLITE_DONE)
-		return store_fail(st, "history");
+	sqlite3_reset(s);
 	return n;
 }
 
@@ -2261,6 +2752,7 @@ store_user_delete(struct store *st, uint64_t id, uint64_t hold_until)
 {
 	sqlite3_stmt	*s;
 	char		*key = NULL, *skel = NULL, *q;
+	size_t		 i;
 	int		 rc;
 
 	if (store_txc(st) == -1)
@@ -2290,6 +2782,7 @@ store_user_delete(struct store *st, uint64_t id, uint64_t hold_until)
 	    "DELETE FROM blocks WHERE user = %lld OR blocked = %lld;"
 	    "DELETE FROM convs WHERE rcpt = %lld OR sender = %lld;"
 	    "DELETE FROM messages WHERE sender = %lld OR rcpt = %lld;"
+	    "DELETE FROM heads WHERE lo = %lld OR hi = %lld;"
 	    "DELETE FROM members WHERE user = %lld;"
 	    "DELETE FROM gmessages WHERE sender = %lld AND kind = 0;"
 	    "DELETE FROM users WHERE id = %lld;"
@@ -2298,8 +2791,13 @@ store_user_delete(struct store *st, uint64_t id, uint64_t hold_until)
 	    " excluded.value);", (long long)id, (long long)id,
 	    (long long)id, (long long)id, (long long)id, (long long)id,
 	    (long long)id, (long long)id, (long long)id, (long long)id,
-	    (long long)id, (long long)id, (long long)id);
+	    (long long)id, (long long)id, (long long)id, (long long)id,
+	    (long long)id);
 	rc = sqlite3_exec(st->db, q, NULL, NULL, NULL);
+	/* Its conversations' chains went whole. */
+	for (i = 0; i < HEADS_SETS * HEADS_WAYS; i++)
+		if (st->heads[i].lo == id || st->heads[i].hi == id)
+			memset(&st->heads[i], 0, sizeof st->heads[i]);
 	sqlite3_free(q);
 	if (rc != SQLITE_OK) {
 		free(key);
@@ -2321,60 +2819,95 @@ store_user_delete(struct store *st, uint64_t id, uint64_t hold_until)
 int
 store_history_expire(struct store *st, uint64_t t, uint64_t now)
 {
-	int	n;
-
 	if (store_write(st, 0, Q_HELD_EXPIRE, 1, now, 0,
-	    "expire held names") == -1 ||
-	    store_write(st, 0, Q_HIST_EXPIRE, 1, t, 0, "expire history") == -1)
+	    "expire held names") == -1)
 		return -1;
-	n = sqlite3_changes(st->db);
+	return store_prune(st, t, PRUNE_DELIVERED);
+}
+
+/*
+ * Keep the newest max messages of the chain from top, and any older
+ * ones not delivered yet (linked past those that go): the number
+ * removed, or -1.  A walk of the chain to its end.
+ */
+static int
+store_trim_chain(struct store *st, uint64_t top, int max)
+{
+	sqlite3_stmt	*s;
+	uint64_t	 id = top, prev, kid = 0, kprev = 0, d;
+	int		 count = 0, n = 0, rc, tomb, go;
+
+	while (id != 0) {
+		s = store_q(st, Q_LINK);
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
+		if ((rc = sqlite3_step(s)) == SQLITE_DONE)
+			break;
+		if (rc != SQLITE_ROW)
+			return store_fail(st, "trim history");
+		prev = store_prev(s, 0, id);
+		tomb = sqlite3_column_int(s, 1);
+		d = (uint64_t)sqlite3_column_int64(s, 2);
+		go = tomb || (sqlite3_column_type(s, 2) != SQLITE_NULL &&
+		    id <= d);
+		sqlite3_reset(s);
+		if (count < max) {
+			if (!tomb)
+				count++;
+			kid = id;
+			kprev = prev;
+		} else if (go) {
+			if (store_write(st, 0, Q_DEL_ID, 1, id, 0,
+			    "trim history") == -1)
+				return -1;
+			if (!tomb)
+				n++;
+		} else {
+			if (kprev != id && store_write(st, 0, Q_SET_PREV, 2,
+			    kid, id, "link a message") == -1)
+				return -1;
+			kid = id;
+			kprev = prev;
+		}
+		id = prev;
+	}
 	return n;
 }
 
 int
 store_history_trim(struct store *st, int max, uint64_t *after)
 {
-	sqlite3_stmt	*s, *d;
+	sqlite3_stmt	*s;
 	uint64_t	*pairs = NULL, top;
 	size_t		 np = 0, cap = 0, i;
-	int		 rc, n = 0;
+	int		 rc, n = 0, k;
 
 	if (store_tx(st) == -1)
 		return -1;
-	/* The pairs over the cap first, then each one's oldest delivered
-	 * messages beyond it. */
-	s = store_q(st, Q_HIST_OVER);
+	/* The pairs with messages since, then each one's chain from its
+	 * newest. */
+	s = store_q(st, Q_HIST_PAIRS);
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)*after);
-	sqlite3_bind_int(s, 2, max);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		top = (uint64_t)sqlite3_column_int64(s, 3);
+		top = (uint64_t)sqlite3_column_int64(s, 2);
 		if (top > *after)
 			*after = top;
-		if (!sqlite3_column_int(s, 2))
-			continue;
 		if (np == cap) {
 			cap = cap == 0 ? 64 : cap * 2;
-			pairs = xreallocarray(pairs, cap, 2 * sizeof *pairs);
+			pairs = xreallocarray(pairs, cap, sizeof *pairs);
 		}
-		pairs[2 * np] = (uint64_t)sqlite3_column_int64(s, 0);
-		pairs[2 * np + 1] = (uint64_t)sqlite3_column_int64(s, 1);
-		np++;
+		pairs[np++] = top;
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
 		free(pairs);
-		return store_fail(st, "history over the cap");
+		return store_fail(st, "conversations to trim");
 	}
 	for (i = 0; i < np; i++) {
-		d = store_q(st, Q_HIST_TRIM);
-		sqlite3_bind_int64(d, 1, (sqlite3_int64)pairs[2 * i]);
-		sqlite3_bind_int64(d, 2, (sqlite3_int64)pairs[2 * i + 1]);
-		sqlite3_bind_int(d, 3, max);
-		if (store_exec(st, d, "trim history") == -1) {
+		if ((k = store_trim_chain(st, pairs[i], max)) == -1) {
 			free(pairs);
 			return -1;
 		}
-		n += sqlite3_changes(st->db);
+		n += k;
 	}
 	free(pairs);
 	return n;
