@@ -5,7 +5,9 @@
  * version 1 and 2 stores, and that of a version 3 store whose accounts
  * look alike (nickname keys and skeletons); the archive (schema 7): the
  * upgrade of a version 6 store, history pages, expiry, the cap per
- * conversation, and deleting an account with its name held.
+ * conversation, and deleting an account with its name held; the chains
+ * of schema 9: messages removed from the middle of a conversation, and
+ * history after a reopen and after a crash.
  */
 #include <fcntl.h>
 #include <stdarg.h>
@@ -1375,6 +1377,193 @@ test_history_trim(void **state)
 	assert_int_equal(store_commit(f->st), 0);
 }
 
+/*
+ * Pages of one message from the newest down, each before the last:
+ * exactly the sids want (newest first), once each, then nothing.
+ */
+static void
+pages_of_one(struct store *st, uint64_t a, uint64_t b, const uint64_t *want,
+    int n)
+{
+	uint64_t	before = 0;
+	int		i;
+
+	for (i = 0; i < n; i++) {
+		assert_int_equal(history(st, a, b, before, 1), 1);
+		assert_int_equal(hs[0].sid, want[i]);
+		before = hs[0].sid;
+	}
+	assert_int_equal(history(st, a, b, before, 1), 0);
+	assert_int_equal(history(st, b, a, 0, 64), n);
+	for (i = 0; i < n; i++)
+		assert_int_equal(hs[i].sid, want[i]);
+}
+
+/*
+ * Messages removed from the middle of a conversation leave the rest of
+ * it whole: the cap keeps undelivered messages older than delivered
+ * ones it removes, and retention (shorter than the history here)
+ * removes undelivered messages between delivered ones that stay.
+ */
+static void
+test_history_gaps(void **state)
+{
+	struct fx	*f = *state;
+	uint64_t	 a, b, c, d, cd[6], ab[5], late, w[6];
+	char		 err[256];
+
+	assert_int_equal(store_user_add(f->st, "a", "a", NULL, "h", 1, &a), 0);
+	assert_int_equal(store_user_add(f->st, "b", "b", NULL, "h", 1, &b), 0);
+	assert_int_equal(store_user_add(f->st, "c", "c", NULL, "h", 1, &c), 0);
+	assert_int_equal(store_user_add(f->st, "d", "d", NULL, "h", 1, &d), 0);
+	/* a and b: b has a's (delivered), a has none of b's. */
+	ab[0] = msg1(f->st, a, b, 20, 1000, "a1");
+	ab[1] = msg1(f->st, b, a, 21, 1001, "b2");
+	ab[2] = msg1(f->st, a, b, 22, 1002, "a3");
+	ab[3] = msg1(f->st, b, a, 23, 1003, "b4");
+	ab[4] = msg1(f->st, b, a, 24, 1004, "b5");
+	late = msg1(f->st, a, b, 25, 9000, "a6");
+	assert_int_equal(store_user_delivered(f->st, b, ab[2]), 0);
+	assert_int_equal(store_commit(f->st), 0);
+	/* Retention before 3000: b's three, undelivered, go; a's stay as
+	 * history, and the newest is still linked to them. */
+	assert_int_equal(store_expire(f->st, 3000), 3);
+	assert_int_equal(store_msg_queued(f->st, a), 0);
+	w[0] = late, w[1] = ab[2], w[2] = ab[0];
+	pages_of_one(f->st, a, b, w, 3);
+	assert_int_equal(store_expire(f->st, 3000), 0);
+	pages_of_one(f->st, b, a, w, 3);
+	/* A new message heads it, and it all survives a reopen. */
+	w[0] = msg1(f->st, b, a, 26, 9001, "b7");
+	w[1] = late, w[2] = ab[2], w[3] = ab[0];
+	store_close(f->st);
+	f->st = store_open(f->dir, 0, err, sizeof err);
+	assert_non_null(f->st);
+	pages_of_one(f->st, a, b, w, 4);
+	/* History's own days: a's old two go (and the tombstone with
+	 * them), so nothing is left before a6. */
+	assert_int_equal(store_history_expire(f->st, 3000, 3000), 2);
+	pages_of_one(f->st, a, b, w, 2);
+	assert_int_equal(history(f->st, a, b, ab[2], 64), 0);
+	/* c's to d wait (d has nothing), d's to c are delivered. */
+	cd[0] = msg1(f->st, c, d, 10, 1000, "c1");
+	cd[1] = msg1(f->st, d, c, 11, 1001, "d2");
+	cd[2] = msg1(f->st, c, d, 12, 1002, "c3");
+	cd[3] = msg1(f->st, d, c, 13, 1003, "d4");
+	cd[4] = msg1(f->st, d, c, 14, 1004, "d5");
+	cd[5] = msg1(f->st, d, c, 15, 1005, "d6");
+	assert_int_equal(store_user_delivered(f->st, c, cd[5]), 0);
+	assert_int_equal(store_commit(f->st), 0);
+	/* A cap of 2: d4 and d2 go, c3 and c1 stay, still in the pages. */
+	assert_int_equal(store_history_trim(f->st, 2, (late = 0, &late)), 2);
+	w[0] = cd[5], w[1] = cd[4], w[2] = cd[2], w[3] = cd[0];
+	pages_of_one(f->st, c, d, w, 4);
+	/* A before that is no longer a message of theirs. */
+	assert_int_equal(history(f->st, c, d, cd[3], 64), 2);
+	assert_int_equal(hs[0].sid, cd[2]);
+	assert_int_equal(store_history_trim(f->st, 2, (late = 0, &late)), 0);
+	pages_of_one(f->st, d, c, w, 4);
+	assert_int_equal(store_commit(f->st), 0);
+}
+
+/* Copy file name of folder src into folder dst, if it is there. */
+static void
+copy_file(const char *src, const char *dst, const char *name)
+{
+	char	a[192], b[192], buf[65536];
+	ssize_t	n;
+	int	in, out;
+
+	snprintf(a, sizeof a, "%s/%s", src, name);
+	snprintf(b, sizeof b, "%s/%s", dst, name);
+	if ((in = open(a, O_RDONLY)) == -1)
+		return;
+	assert_true((out = open(b, O_WRONLY | O_CREAT | O_TRUNC, 0600)) != -1);
+	while ((n = read(in, buf, sizeof buf)) > 0)
+		assert_int_equal(write(out, buf, (size_t)n), n);
+	close(in);
+	close(out);
+}
+
+/*
+ * History after a crash: the files as a kill -9 leaves them, 20,000
+ * messages over three conversations after the heads last written (the
+ * newest only in memory then), opened by a new store; and the files a
+ * clean close leaves.  Either way every message of each conversation
+ * is in its pages, newest first, once, and a new message heads it.
+ */
+static void
+test_history_crash(void **state)
+{
+	struct fx	*f = *state, copy;
+	struct store	*st;
+	uint64_t	 u[4], lo[3], hi[3], last[3], before, sid;
+	char		 err[256], cmd[160];
+	int		 i, k, pass, n[3] = { 0 }, got;
+
+	for (i = 0; i < 4; i++) {
+		snprintf(err, sizeof err, "u%d", i);
+		assert_int_equal(store_user_add(f->st, err, err, NULL, "h", 1,
+		    &u[i]), 0);
+	}
+	lo[0] = u[0], hi[0] = u[1];
+	lo[1] = u[0], hi[1] = u[2];
+	lo[2] = u[1], hi[2] = u[3];
+	for (i = 0; i < 20000; i++) {
+		k = i % 7 < 4 ? 0 : i % 7 < 6 ? 1 : 2;
+		last[k] = i % 2 ? msg1(f->st, lo[k], hi[k], 1000 + (uint64_t)i,
+		    1000, "m") : msg1(f->st, hi[k], lo[k], 1000 + (uint64_t)i,
+		    1000, "m");
+		n[k]++;
+		if (i % 500 == 499)
+			assert_int_equal(store_commit(f->st), 0);
+	}
+	assert_int_equal(store_commit(f->st), 0);
+	memset(&copy, 0, sizeof copy);
+	strcpy(copy.dir, "/tmp/chatstoreXXXXXX");
+	assert_non_null(mkdtemp(copy.dir));
+	copy_file(f->dir, copy.dir, STORE_FILE);
+	copy_file(f->dir, copy.dir, STORE_FILE "-wal");
+	/* The crash's heads are behind its messages. */
+	assert_true(peek(&copy, "SELECT value FROM meta WHERE key ="
+	    " 'heads_upto'") < peek(&copy, "SELECT max(id) FROM messages"));
+	store_close(f->st);
+	f->st = NULL;
+
+	for (pass = 0; pass < 2; pass++) {
+		st = store_open(pass ? copy.dir : f->dir, 0, err, sizeof err);
+		assert_non_null(st);
+		for (k = 0; k < 3; k++) {
+			before = 0;
+			got = 0;
+			while (history(st, lo[k], hi[k], before, 50) > 0) {
+				for (i = 0; i < nhs; i++) {
+					assert_true(before == 0 ||
+					    hs[i].sid < before);
+					assert_true(got > 0 || i > 0 ||
+					    hs[i].sid == last[k]);
+					assert_true((hs[i].sender == lo[k] &&
+					    hs[i].rcpt == hi[k]) ||
+					    (hs[i].sender == hi[k] &&
+					    hs[i].rcpt == lo[k]));
+					before = hs[i].sid;
+				}
+				got += nhs;
+			}
+			assert_int_equal(got, n[k]);
+		}
+		sid = msg1(st, lo[0], hi[0], 99999, 2000, "new");
+		assert_int_equal(history(st, hi[0], lo[0], 0, 2), 2);
+		assert_int_equal(hs[0].sid, sid);
+		assert_int_equal(hs[1].sid, last[0]);
+		store_close(st);
+	}
+	snprintf(cmd, sizeof cmd, "rm -rf %s", copy.dir);
+	assert_int_equal(system(cmd), 0);
+	f->st = store_open(f->dir, 0, err, sizeof err);
+	assert_non_null(f->st);
+}
+
 static int	nusers;
 
 static void
@@ -1541,6 +1730,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_history_trim, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_user_delete, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_history_gaps, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_history_crash, setup,
 		    teardown),
 	};
 
