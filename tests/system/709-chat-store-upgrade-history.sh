@@ -16,10 +16,10 @@ PY
     fail "cannot load the version 6 store"
 
 start_chatd u
-grep -q "upgrading the schema from version 6 to 8" "$T/u.log" ||
+grep -q "upgrading the schema from version 6 to 9" "$T/u.log" ||
     fail "no upgrade logged: $(cat "$T/u.log")"
 v=$(python3 -c 'import sqlite3,sys; d=sqlite3.connect(sys.argv[1]); print(d.execute("pragma user_version").fetchone()[0], d.execute("select count(*) from messages").fetchone()[0])' "$T/u.state/chatd.db")
-expect_eq "schema version, messages" "$v" "8 27"
+expect_eq "schema version, messages" "$v" "9 27"
 
 # bob's history: his 20 from alice and his 5 to her, in order, once; he
 # had read the first 12.
