@@ -1696,6 +1696,12 @@ test_user_delete(void **state)
 	f->st = store_open(f->dir, 0, err, sizeof err);
 	assert_non_null(f->st);
 	assert_int_equal(store_held(f->st, "a", "sa", 4999), 1);
+	/* Its conversations' heads went too (b and c's stayed). */
+	snprintf(err, sizeof err, "SELECT count(*) FROM heads WHERE"
+	    " lo = %llu OR hi = %llu", (unsigned long long)a,
+	    (unsigned long long)a);
+	assert_int_equal(peek(f, err), 0);
+	assert_int_equal(peek(f, "SELECT count(*) FROM heads"), 1);
 	assert_int_equal(store_user_add(f->st, "a", "A", "sa", "h", 5000,
 	    &id), 0);
 	assert_true(id != a);
