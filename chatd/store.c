@@ -315,6 +315,38 @@ static const char *const sql[Q_COUNT] = {
  * 0: sender the actor, text the subject); each member has a row with
  * its role, state (1 invited, 2 joined), since (it gets what follows
  * that id) and its delivered and read cursors.
+ *
+ * Version 9: each conversation is a chain, not an index.  A message
+ * row's prev is the server id of the message before it between the
+ * same two users (either way; 0: none), so history walks from the
+ * newest back, one lookup by id a message, and an insert writes nothing
+ * but its row.  messages_conv, which it replaces, cost every insert an
+ * entry at the conversation's place in the index: with 16 busy
+ * conversations each group commit wrote about 16 of its leaf pages to
+ * the log, where the table and the other indexes only append.  Chained,
+ * chatd's CPU per relayed message is that of the store before the
+ * archive again (README, "The archive's cost").  The other design
+ * considered, an index led by a window of ids ((id >> 8, pair, id)),
+ * also appends, but a page of a quiet conversation would walk many
+ * windows, so HISTORY_PAGE would need a "resume at" field (a protocol
+ * change), and its entries still cost inserts about a fifth more
+ * than no index (README).
+ *
+ * Each conversation's newest id (its head) is kept in memory (struct
+ * head, a bounded cache; a head given up is written first) and in heads
+ * (lo, hi: the users, lower id first), which is written every
+ * HEADS_FLUSH messages in the transaction of the messages, with meta's
+ * heads_upto: the newest message whose head it holds.  At open (after a
+ * crash, say) the messages after heads_upto are read again to bring the
+ * heads up to date; after a rolled back commit, likewise.
+ *
+ * Messages leave a chain as they age (store_prune()): one that stays is
+ * linked past those that go, and a conversation's newest that goes
+ * while older ones stay is kept as a tombstone (no text, q clear) that
+ * links to them, until a later pass finds it unneeded.  A link to a row
+ * no longer there ends a chain: everything older is gone too.  The
+ * upgrade from 8 fills prev in one pass (a sort by pair), writes heads
+ * and drops messages_conv, in the upgrade's transaction.
  */
 #define STORE_VERSION	9
 

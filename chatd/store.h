@@ -370,15 +370,21 @@ typedef int	 store_need_fn(void *arg, uint64_t rcpt, uint64_t sid);
 int		 store_age(struct store *, uint64_t now, uint64_t keep,
 		    store_need_fn *, void *arg);
 /* Forget undelivered messages accepted before t (delivered ones are
- * history: store_history_expire()); the number removed or -1. */
+ * history: store_history_expire()); the number removed or -1.  A
+ * conversation's older messages that stay are still found from its
+ * newer ones (store.c: store_prune()). */
 int		 store_expire(struct store *, uint64_t t);
 
 /*
  * History (schema 7): the message table is the archive.  Up to limit
  * messages between user and peer, either way, with server ids below
  * before (0: any), newest first, with their text (m->rcpt set).  The
- * number, or -1.  A walk of the index messages_conv: it reads no more
- * than limit rows.
+ * number, or -1.  Since schema 9 a walk of the conversation's chain,
+ * message to message, from its newest or from before: it reads at most
+ * limit rows and a few removed messages' tombstones.  A before that is
+ * not a message of theirs is looked for among the conversation's 1,024
+ * newest, then among the 4,096 ids below it; not found, the answer is
+ * none.
  */
 int		 store_history(struct store *, uint64_t user, uint64_t peer,
 		    uint64_t before, int limit, store_msg_fn *, void *arg);
@@ -388,7 +394,8 @@ int		 store_history_expire(struct store *, uint64_t t,
 		    uint64_t now);
 /* Keep at most max messages per conversation, forgetting the oldest
  * delivered ones, in the conversations with messages after *after
- * (raised to the newest): the number removed, or -1. */
+ * (raised to the newest): the number removed, or -1.  A walk of each
+ * one's chain to its end. */
 int		 store_history_trim(struct store *, int max, uint64_t *after);
 /*
  * Delete account id and everything of it: tokens, contact rows and
