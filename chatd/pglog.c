@@ -205,10 +205,12 @@ pglog_fenced(void *arg)
 	pl->fn(pl->arg, 0, -1);
 }
 
+/* Not logged: the log's own queue, and the conversations' heads (a
+ * cache of the messages, made again where the log is applied). */
 static int
 pglog_filter(void *arg, const char *table)
 {
-	return strcmp(table, "pglog_out") != 0;
+	return strcmp(table, "pglog_out") != 0 && strcmp(table, "heads") != 0;
 }
 
 static int
@@ -388,7 +390,11 @@ pglog_catch_up(PGconn *pg, sqlite3 *db, const char *node, char *err,
 		    PQgetvalue(r, (int)i, 1), NULL, pglog_conflict,
 		    NULL) != SQLITE_OK)
 			goto fail;
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+	/* The heads are not in the log: the store makes them again when
+	 * next opened (store.c, schema 9). */
+	if (sqlite3_exec(db, "DELETE FROM meta WHERE key = 'heads_upto'",
+	    NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
 	log_info("pglog: applied %lld changes from PostgreSQL (up to %s)",
 	    n, PQgetvalue(r, (int)n - 1, 0));

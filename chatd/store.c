@@ -482,14 +482,16 @@ static const char schema[] =
  * they are complete up to the newest message.  Run after the schema, in
  * the upgrade's transaction.
  */
+#define HEADS_REBUILD							\
+	"INSERT OR REPLACE INTO heads(lo, hi, last) SELECT min(sender, rcpt),"	\
+	"  max(sender, rcpt), max(id) FROM messages GROUP BY 1, 2;"	\
+	"INSERT OR REPLACE INTO meta(key, value) SELECT 'heads_upto',"	\
+	"  ifnull(max(id), 0) FROM messages;"
 static const char migrate8[] =
 	"UPDATE messages SET prev = l.p FROM (SELECT id, lag(id, 1, 0)"
 	"  OVER (PARTITION BY min(sender, rcpt), max(sender, rcpt)"
 	"  ORDER BY id) p FROM messages) l WHERE messages.id = l.id;"
-	"INSERT OR REPLACE INTO heads(lo, hi, last) SELECT min(sender, rcpt),"
-	"  max(sender, rcpt), max(id) FROM messages GROUP BY 1, 2;"
-	"INSERT OR REPLACE INTO meta(key, value) SELECT 'heads_upto',"
-	"  ifnull(max(id), 0) FROM messages;"
+	HEADS_REBUILD
 	"DROP INDEX IF EXISTS messages_conv;";
 static const char migrate8_prev[] =
 	"ALTER TABLE messages ADD COLUMN prev INTEGER NOT NULL DEFAULT 0;";
@@ -1316,6 +1318,13 @@ heads_load(struct store *st)
 
 	memset(st->heads, 0, HEADS_SETS * HEADS_WAYS * sizeof *st->heads);
 	st->heads_since = 0;
+	/* No heads_upto: heads was not kept with the messages (a store
+	 * caught up from PostgreSQL's log, pglog.c), made again whole. */
+	if (store_pragma(st, "SELECT count(*) FROM meta WHERE key ="
+	    " 'heads_upto'") == 0 && (store_tx(st) == -1 ||
+	    sqlite3_exec(st->db, HEADS_REBUILD, NULL, NULL, NULL) !=
+	    SQLITE_OK))
+		return store_fail(st, "make the heads");
 	if ((upto = store_pragma(st, "SELECT ifnull((SELECT value FROM meta"
 	    " WHERE key = 'heads_upto'), 0)")) < 0)
 		return store_fail(st, "read heads_upto");

@@ -4,8 +4,8 @@
 # so when its machine is lost, a chatd started on an empty state folder
 # (with the service's key, as an operator restores it) rebuilds the
 # store from PostgreSQL: the accounts log in, the device tokens work,
-# and every message that was accepted and not yet delivered arrives,
-# once, in order.  With no standby, a send is not accepted: the sender
+# every message that was accepted and not yet delivered arrives, once,
+# in order, and the conversation's history is whole.  With no standby, a send is not accepted: the sender
 # is told to try again (exit 75); once a standby is back it goes through.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/chat.sh"
@@ -48,6 +48,20 @@ cut -f3 "$T/got" >"$T/got.text"
 cmp -s "$T/want" "$T/got.text" || fail "after the rebuild: $(cat "$T/got.text")"
 chat bob listen --timeout 1 >"$T/again"
 expect_eq "delivered again" "$(wc -l <"$T/again")" 0
+# The conversation's history is whole too, in order, once.
+history_is() {
+	expect_rc "history" 0 chat bob history alice --limit 100 --json
+	printf '%s\n' "$OUT" | python3 -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin if l.strip()]
+ids = [r["id"] for r in rows]
+assert ids == sorted(ids) and len(set(ids)) == len(ids), ids
+for r in rows:
+    print(r["text"])
+' >"$T/hist" || fail "history: $OUT"
+	cmp -s "$1" "$T/hist" || fail "history: $(cat "$T/hist")"
+}
+history_is "$T/want"
 
 # No standby: the send waits, then is refused as "try again"; it is
 # committed here, and waits in pglog_out for PostgreSQL.
@@ -78,4 +92,6 @@ expect_eq "after the second rebuild" "$(cut -f3 "$T/last" | tr '\n' '|')" \
     "waits|after the standby|"
 chat bob listen --timeout 1 >"$T/again"
 expect_eq "delivered again" "$(wc -l <"$T/again")" 0
+printf 'waits\nafter the standby\n' >>"$T/want"
+history_is "$T/want"
 echo ok
