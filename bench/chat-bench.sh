@@ -23,7 +23,13 @@
 # (it holds only keys both know).  SCRAPE=yes: a second chatd, "scrape",
 # the same but with metrics = 127.0.0.1:0, in the same rounds, scraped
 # by curl every SCRAPE_EVERY seconds (1) while it is measured; the table
-# then compares it with chatd, which serves no metrics.
+# then compares it with chatd, which serves no metrics.  PG=yes: a chatd
+# "pg" on the same config with [store] postgresql, in the same rounds,
+# against a PostgreSQL 15 primary and a synchronous standby this script
+# starts on loopback (tests/lib/pg.sh; run as root, it runs them as the
+# postgres user): replies wait for PostgreSQL's commit on two machines
+# instead of chatd's own fdatasync; the table adds PostgreSQL's CPU (the
+# primary's and the standby's processes) per message.
 #
 # chatd runs with durability on (fsync = yes: accepted means flushed to
 # disk, all threads' CPU counted) and receipts on (every receiver marks
@@ -116,6 +122,7 @@ CHATD=${CHATD:-$B/bin/chatd}
 BASE=${BASE:-}
 SCRAPE=${SCRAPE:-no}
 SCRAPE_EVERY=${SCRAPE_EVERY:-1}
+PG=${PG:-no}
 IRC=${IRC:-}
 GROUP=${GROUP:-yes}
 MEMBERS=${MEMBERS:-100}
@@ -300,6 +307,22 @@ if [ -n "$BASE" ]; then
 	start base "$BASE" -c "$T/chatd.ini" -D "$T/bstate" -l 127.0.0.1 \
 	    -p 0
 fi
+if [ "$PG" = yes ]; then
+	fail() { echo "chat-bench: $*" >&2; exit 1; }
+	. tests/lib/pg.sh
+	pg_primary p
+	pg_standby s1 p
+	pg_sync_standbys p 'ANY 1 (s1)'
+	i=0
+	until pg_streaming p 1; do
+		i=$((i + 1)); [ $i -lt 600 ] || fail "the standby does not stream"
+		sleep 0.05
+	done
+	cat "$T/chatd.ini" >"$T/pg.ini"
+	printf '[store]\npostgresql = %s\n' "$(pg_conninfo p)" >>"$T/pg.ini"
+	NAMES="$NAMES pg"
+	start pg "$CHATD" -c "$T/pg.ini" -D "$T/pgstate" -l 127.0.0.1 -p 0
+fi
 if [ "$SCRAPE" = yes ]; then
 	NAMES="$NAMES scrape"
 	start scrape "$CHATD" -c "$T/scrape.ini" -D "$T/sstate" \
@@ -365,12 +388,32 @@ chat_round() {
 	chat_round1 "$1"
 	[ "$1" != scrape ] || scraper_stop
 }
+# pg_ticks: the CPU ticks of the PostgreSQL servers (each postmaster and
+# its children: backends, WAL sender and receiver, writers).
+pg_ticks() {
+	pt=0
+	for pm in $(pg_pid p) $(pg_pid s1); do
+		for q in $pm $(ps -o pid= --ppid "$pm"); do
+			pt=$((pt + $(ticks "$q" 2>/dev/null || echo 0)))
+		done
+	done
+	echo "$pt"
+}
 chat_round1() {
 	# chatd under load
+	[ "$1" != pg ] || pg0=$(pg_ticks)
 	# shellcheck disable=SC2046
 	out=$(gen "$B/bench/chat-bench" $(cbargs "$1") -k "$SOCKETS" \
 	    -r "$HELLO_RATE" -x t -t "$T/$1.tok" -n "$PAIRS" -w "$WINDOW" \
 	    -d "$SECS" tput 2>>"$T/gen.log")
+	if [ "$1" = pg ]; then
+		pg1=$(pg_ticks)
+		pgus=$(awk -v t=$((pg1 - pg0)) -v hz="$HZ" -v r="$(kv rate \
+		    "$out")" -v s="$SECS" \
+		    'BEGIN { printf "%.2f", (r > 0 ? t * 1e6 / hz / (r * s) : 0) }')
+		echo "pg.pgcpu $r $pgus" >>"$T/results"
+		printf '  round %d pg    PostgreSQL CPU %s us/msg\n' "$r" "$pgus"
+	fi
 	echo "$1.tput $r $(kv rate "$out") $(kv cpu_us "$out")" \
 	    "$(kv p50_us "$out") $(kv p99_us "$out")" >>"$T/results"
 	printf '  round %d %-5s %9.0f msgs/s,    %5.2f us CPU/msg, loaded' \
@@ -516,6 +559,7 @@ if [ "$SESSIONS" -gt 0 ]; then
 	# (refusals by cause) to $T/chatd.log, shown if the logins fail.
 	stop chatd
 	[ -z "$BASE" ] || stop base
+	[ "$PG" != yes ] || stop pg
 	[ "$SCRAPE" != yes ] || stop scrape
 	start chatd "$CHATD" -c "$T/import.ini" -D "$T/mstate" \
 	    -l 127.0.0.1 -p 0
@@ -647,6 +691,23 @@ if [ -n "$BASE" ]; then
 	printf "  relayed msgs/s                   %9.0f  %9.0f       %5.3f      %5.3f\n", cr, br, (br > 0 ? cr / br : 0), (er > 0 ? br / er : 0)
 	printf "  server CPU us per msg            %9.2f  %9.2f       %5.3f      %5.2fx\n", cc, bc, (bc > 0 ? cc / bc : 0), (ec > 0 ? bc / ec : 0)
 	printf "  unloaded deliver p99 us          %9.1f  %9.1f\n", cl, bl
+}'
+fi
+if [ "$PG" = yes ]; then
+	awk -v cr="$chat_rate" -v cc="$chat_cpu" -v pr="$(med pg.tput 3)" \
+	    -v pc="$(med pg.tput 4)" -v pp="$(med pg.pgcpu 3)" \
+	    -v ca5="$(med chatd.lat 5)" -v ca6="$(med chatd.lat 6)" \
+	    -v pa5="$(med pg.lat 5)" -v pa6="$(med pg.lat 6)" \
+	    -v rr="$(paired pg.tput chatd.tput 3)" \
+	    -v rc="$(paired pg.tput chatd.tput 4)" 'BEGIN {
+	printf "\nmedians of the same rounds         chatd         pg      pg/chatd\n"
+	printf "  (chatd: SQLite, fdatasync; pg: the same, and PostgreSQL with a synchronous standby)\n"
+	printf "  relayed msgs/s                   %9.0f  %9.0f       %5.3f\n", cr, pr, (cr > 0 ? pr / cr : 0)
+	printf "  chatd CPU us per msg             %9.2f  %9.2f       %5.3f\n", cc, pc, (cc > 0 ? pc / cc : 0)
+	printf "  PostgreSQL CPU us per msg                   %9.2f\n", pp
+	printf "  unloaded send-to-accepted p50 us %9.1f  %9.1f\n", ca5, pa5
+	printf "  unloaded send-to-accepted p99 us %9.1f  %9.1f\n", ca6, pa6
+	printf "  median of the per-round ratios: msgs/s %5.3f, chatd CPU/msg %5.3f\n", rr, rc
 }'
 fi
 if [ "$SCRAPE" = yes ]; then
