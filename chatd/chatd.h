@@ -62,6 +62,7 @@ struct chatd_conf {
 	int	fsync;
 	char	postgresql[512];	/* libpq conninfo: changes are
 					 * committed there too (pglog.h) */
+	char	log_name[64];		/* the store's log: one writer */
 	int	standby;		/* follow the log until its writer
 					 * goes, then take over */
 	int	postgresql_timeout;	/* s: replies waiting longer on it

@@ -52,6 +52,7 @@ static const struct conf_key config_keys[] = {
 	CONF_BOOL_KEY("store", "fsync", K, fsync),
 	CONF_STR_KEY("store", "postgresql", K, postgresql),
 	CONF_BOOL_KEY("store", "standby", K, standby),
+	CONF_STR_KEY("store", "log_name", K, log_name),
 	CONF_INT_KEY("store", "postgresql_timeout", K, postgresql_timeout, 1,
 	    3600),
 	CONF_INT_KEY("store", "retention_days", K, retention_days, 1, 36500),
@@ -137,6 +138,7 @@ config_defaults(struct chatd_conf *c)
 	c->register_per_day = 20;
 	c->fsync = 1;
 	c->postgresql_timeout = 10;
+	snprintf(c->log_name, sizeof c->log_name, "chatd");
 	c->retention_days = 30;
 	c->history_days = 30;
 	c->history_max = 10000;
@@ -216,11 +218,13 @@ config_load(const char *path, int missing_ok, struct chatd_conf *c,
 		    path);
 		return -1;
 	}
-	/* A node name alone names a chatd in PostgreSQL's log. */
-	if (c->node[0] != '\0' && c->nats[0] == '\0' &&
-	    c->postgresql[0] == '\0') {
-		snprintf(err, errlen, "%s:cluster:node: without nats or "
-		    "[store] postgresql", path);
+	if (c->log_name[0] == '\0') {
+		snprintf(err, errlen, "%s:store:log_name: empty", path);
+		return -1;
+	}
+	if (c->node[0] != '\0' && c->nats[0] == '\0') {
+		snprintf(err, errlen, "%s:cluster:node: without nats (no "
+		    "cluster)", path);
 		return -1;
 	}
 	if (c->node[0] != '\0' && !busmsg_node_ok(c->node,

@@ -356,9 +356,9 @@ main(int argc, char *argv[])
 		sigaction(SIGINT, &sa, &oint);
 
 		if ((n = conf.standby ? pglog_follow(st, conf.postgresql,
-		    conf.node[0] != '\0' ? conf.node : "chatd", standby_stop,
+		    conf.log_name, standby_stop,
 		    err, sizeof err) : pglog_restore(st, conf.postgresql,
-		    conf.node[0] != '\0' ? conf.node : "chatd", err,
+		    conf.log_name, err,
 		    sizeof err)) < 0) {
 			if (standby_signalled) {
 				log_info("standby: stopped");

@@ -6,7 +6,8 @@
  * records its changes (SQLite's session extension: the rows inserted,
  * updated and deleted, as a changeset) in a local table, pglog_out, in
  * the same transaction; after the commit they are sent to PostgreSQL's
- * chatd_log, keyed by the node's name and the change's number, through
+ * chatd_log, keyed by the log's name ([store] log_name: the machines
+ * of one store share it) and the change's number, through
  * pgw.c.  Replies wait for PostgreSQL's commit, not for the local disk,
  * as they wait for the syncer's fdatasync() otherwise: so "accepted"
  * means on the PostgreSQL primary and, with a synchronous standby, on a

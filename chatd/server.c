@@ -299,7 +299,7 @@ server_new(struct ev_loop *loop, int fd, const uint8_t *pk, const uint8_t *sk,
 	    outq_synced, srv, err, sizeof err)) == NULL)
 		fatalx("store: %s", err);
 	if (conf->postgresql[0] != '\0' && (srv->pglog = pglog_open(loop, st,
-	    conf->postgresql, conf->node[0] != '\0' ? conf->node : "chatd", conf->postgresql_timeout,
+	    conf->postgresql, conf->log_name, conf->postgresql_timeout,
 	    server_pg_done, srv, err, sizeof err)) == NULL)
 		fatalx("store: %s", err);
 	srv->conf = *conf;
