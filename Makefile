@@ -3,6 +3,7 @@
 #   make            build every program into build/bin/
 #   make progs      the programs alone, without tests and benchmarks
 #   make run        start the services in the foreground on embedded defaults
+#   make cluster-run  a local cluster in the foreground (docs/CLUSTER.md)
 #   make check      unit, system and fuzz tests, plain and under ASan/UBSan
 #   make fuzz       run every fuzz target for FUZZ_TIME seconds
 #   make install    PREFIX=/usr/local DESTDIR= (programs, configs, units)
@@ -176,7 +177,7 @@ BENCH_SRCS	:= $(wildcard bench/*.c)
 BENCH_BINS	:= $(BENCH_SRCS:bench/%.c=$(B)/bench/%)
 FUZZ_SRCS	:= $(wildcard tests/fuzz/*.c)
 
-.PHONY: all progs deps bench-deps deps-if-missing run check unit fuzz fuzz-build \
+.PHONY: all progs deps bench-deps deps-if-missing run cluster-run check unit fuzz fuzz-build \
 	install uninstall clean bench fuzz-link install-man uninstall-man
 
 all: $(PROG_BINS) $(UNIT_BINS) $(BENCH_BINS)
@@ -253,6 +254,12 @@ run: deps-if-missing
 	@pids=""; trap 'kill -TERM $$pids 2>/dev/null; wait' INT TERM; \
 	$(foreach s,$(SERVICES),$(B)/bin/$(s) $(RUN_ARGS_$(s)) & pids="$$pids $$!";) \
 	wait
+
+# A local cluster in the foreground (tests/cluster-run.sh; docs/CLUSTER.md):
+# PostgreSQL with a synchronous standby, three NATS, three chatd machines.
+cluster-run: deps-if-missing
+	@$(MAKE) --no-print-directory all
+	@tests/cluster-run.sh $(B)
 
 unit: $(UNIT_BINS)
 

@@ -396,8 +396,18 @@ pglog_catch_up(PGconn *pg, sqlite3 *db, const char *node, char *err,
 	    NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
-	log_info("pglog: applied %lld changes from PostgreSQL (up to %s)",
-	    n, PQgetvalue(r, (int)n - 1, 0));
+	{
+		/* The last n, a bigint in binary: big-endian. */
+		const unsigned char	*b = (const unsigned char *)
+		    PQgetvalue(r, (int)n - 1, 0);
+		uint64_t		 last = 0;
+		int			 k;
+
+		for (k = 0; k < 8 && PQgetlength(r, (int)n - 1, 0) == 8; k++)
+			last = last << 8 | b[k];
+		log_info("pglog: applied %lld changes from PostgreSQL (up to "
+		    "%" PRIu64 ")", n, last);
+	}
 	PQclear(r);
 	return n;
 fail:
@@ -405,6 +415,12 @@ fail:
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	PQclear(r);
 	return -1;
+}
+
+/* libpq's notices ("already exists, skipping") are not for the log. */
+static void
+pglog_quiet(void *arg, const char *message)
+{
 }
 
 /* A connection for the start, and the log's table made if missing. */
@@ -415,6 +431,7 @@ pglog_connect(const char *conninfo, char *err, size_t errlen)
 	PGresult	*r;
 
 	if (PQstatus(pg) == CONNECTION_OK) {
+		PQsetNoticeProcessor(pg, pglog_quiet, NULL);
 		r = PQexec(pg, pg_schema);
 		if (PQresultStatus(r) == PGRES_COMMAND_OK) {
 			PQclear(r);
@@ -487,7 +504,7 @@ pglog_follow(struct store *st, const char *conninfo, const char *node,
 
 	if (pglog_restore(st, conninfo, node, err, errlen) < 0)
 		return -1;
-	log_info("standby: following node %s's log in PostgreSQL", node);
+	log_info("standby: following the log %s in PostgreSQL", node);
 	while (!stop()) {
 		if (pg == NULL && (pg = pglog_connect(conninfo, err,
 		    errlen)) == NULL) {
@@ -516,7 +533,7 @@ pglog_follow(struct store *st, const char *conninfo, const char *node,
 				return -1;
 			}
 			total += n;
-			log_info("standby: node %s's log has no writer: "
+			log_info("standby: the log %s has no writer: "
 			    "taking over (%lld changes applied)", node, total);
 			PQfinish(pg);
 			return total;

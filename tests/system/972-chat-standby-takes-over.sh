@@ -36,7 +36,7 @@ B=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 12000 ))
     >"$T/b.log" 2>&1 &
 B_PID=$!
 PIDS="$PIDS $B_PID"
-wait_log "$T/b.log" "standby: following node chatd's log"
+wait_log "$T/b.log" "standby: following the log chatd"
 grep -q 'ready on port' "$T/b.log" && fail "the standby serves: $(cat "$T/b.log")"
 
 LIST="127.0.0.1:$A,127.0.0.1:$B"
