@@ -182,3 +182,16 @@ mkgroup() {
 		    fail "invite $mg_m: $(cat "$T/mkgroup.err")"
 	done
 }
+
+# history_texts FILE: from `chatc history --json` lines in $OUT, the
+# texts into FILE, oldest first; fails unless the ids rise, each once.
+history_texts() {
+	printf '%s\n' "$OUT" | python3 -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin if l.strip()]
+ids = [r["id"] for r in rows]
+assert ids == sorted(ids) and len(set(ids)) == len(ids), ids
+for r in rows:
+    print(r["text"])
+' >"$1" || fail "history out of order or repeated: $OUT"
+}

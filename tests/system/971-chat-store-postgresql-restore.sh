@@ -51,14 +51,7 @@ expect_eq "delivered again" "$(wc -l <"$T/again")" 0
 # The conversation's history is whole too, in order, once.
 history_is() {
 	expect_rc "history" 0 chat bob history alice --limit 100 --json
-	printf '%s\n' "$OUT" | python3 -c '
-import json, sys
-rows = [json.loads(l) for l in sys.stdin if l.strip()]
-ids = [r["id"] for r in rows]
-assert ids == sorted(ids) and len(set(ids)) == len(ids), ids
-for r in rows:
-    print(r["text"])
-' >"$T/hist" || fail "history: $OUT"
+	history_texts "$T/hist"
 	cmp -s "$1" "$T/hist" || fail "history: $(cat "$T/hist")"
 }
 history_is "$T/want"

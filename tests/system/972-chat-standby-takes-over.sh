@@ -94,14 +94,7 @@ cmp -s "$T/want" "$T/got.text" ||
     fail "not every message once, in order: $(cat "$T/got.text")"
 # B's history of the conversation is whole, A's part of it included.
 expect_rc "history on B" 0 fo bob history alice --limit 100 --json
-printf '%s\n' "$OUT" | python3 -c '
-import json, sys
-rows = [json.loads(l) for l in sys.stdin if l.strip()]
-ids = [r["id"] for r in rows]
-assert ids == sorted(ids) and len(set(ids)) == len(ids), ids
-for r in rows:
-    print(r["text"])
-' >"$T/hist" || fail "history on B: $OUT"
+history_texts "$T/hist"
 cmp -s "$T/want" "$T/hist" || fail "history on B: $(cat "$T/hist")"
 
 # A comes back on its old state: B holds the log, so A stops.
