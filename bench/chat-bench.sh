@@ -94,7 +94,11 @@
 # figure compared is the server's CPU (every thread) per copy delivered,
 # and the tables give the median over the rounds of each server's
 # figure over ngircd's in the same round.  GROUP=no skips the group
-# rounds.
+# rounds; ONE=no skips the 1:1 rounds (the echo, chatd's 1:1 relay and
+# the IRC servers' PRIVMSG pairs), leaving the group comparison.  With
+# BASE set, a second group chatd, "gbase", runs the BASE binary on the
+# same config and its own group of MEMBERS in the same rounds, and the
+# group table compares the two.
 #
 # GROUPS_MEM (1000; 0 skips it): chatd's memory per group member.
 # Two stores of GMEM_USERS (10000) accounts are written by
@@ -125,6 +129,7 @@ SCRAPE_EVERY=${SCRAPE_EVERY:-1}
 PG=${PG:-no}
 IRC=${IRC:-}
 GROUP=${GROUP:-yes}
+ONE=${ONE:-yes}
 MEMBERS=${MEMBERS:-100}
 GWINDOW=${GWINDOW:-32}
 GROUPS_MEM=${GROUPS_MEM:-1000}
@@ -301,13 +306,14 @@ cbargs() {
 
 start echo "$B/bench/echo" -l 127.0.0.1 -p 0
 NAMES=chatd
+[ "$ONE" = yes ] || NAMES=""
 start chatd "$CHATD" -c "$T/chatd.ini" -D "$T/state" -l 127.0.0.1 -p 0
-if [ -n "$BASE" ]; then
+if [ -n "$BASE" ] && [ "$ONE" = yes ]; then
 	NAMES="chatd base"
 	start base "$BASE" -c "$T/chatd.ini" -D "$T/bstate" -l 127.0.0.1 \
 	    -p 0
 fi
-if [ "$PG" = yes ]; then
+if [ "$PG" = yes ] && [ "$ONE" = yes ]; then
 	fail() { echo "chat-bench: $*" >&2; exit 1; }
 	. tests/lib/pg.sh
 	pg_primary p
@@ -323,7 +329,7 @@ if [ "$PG" = yes ]; then
 	NAMES="$NAMES pg"
 	start pg "$CHATD" -c "$T/pg.ini" -D "$T/pgstate" -l 127.0.0.1 -p 0
 fi
-if [ "$SCRAPE" = yes ]; then
+if [ "$SCRAPE" = yes ] && [ "$ONE" = yes ]; then
 	NAMES="$NAMES scrape"
 	start scrape "$CHATD" -c "$T/scrape.ini" -D "$T/sstate" \
 	    -l 127.0.0.1 -p 0
@@ -338,6 +344,17 @@ if [ "$GROUP" = yes ]; then
 	gen "$B/bench/chat-bench" $(cbargs group) -k "$SOCKETS" \
 	    -r "$HELLO_RATE" -N "$MEMBERS" -x g -t "$T/group.tok" -g reg \
 	    >/dev/null 2>>"$T/gen.log" || { cat "$T/gen.log" >&2; exit 1; }
+	GNAMES=group
+	if [ -n "$BASE" ]; then
+		GNAMES="group gbase"
+		start gbase "$BASE" -c "$T/group.ini" -D "$T/gbstate" \
+		    -l 127.0.0.1 -p 0
+		# shellcheck disable=SC2046
+		gen "$B/bench/chat-bench" $(cbargs gbase) -k "$SOCKETS" \
+		    -r "$HELLO_RATE" -N "$MEMBERS" -x g -t "$T/gbase.tok" \
+		    -g reg >/dev/null 2>>"$T/gen.log" ||
+		    { cat "$T/gen.log" >&2; exit 1; }
+	fi
 fi
 
 # scraper_start / scraper_stop: curl on the load generators' CPU fetching
@@ -451,18 +468,19 @@ irc_round() {
 	    "$(kv errors "$out")"
 }
 
-# group_round: one round of the group chatd.
+# group_round NAME: one round of a group chatd (group, or gbase: BASE).
 group_round() {
 	# shellcheck disable=SC2046
-	out=$(gen "$B/bench/chat-bench" $(cbargs group) -k "$SOCKETS" \
-	    -r "$HELLO_RATE" -N "$MEMBERS" -x g -t "$T/group.tok" \
+	out=$(gen "$B/bench/chat-bench" $(cbargs "$1") -k "$SOCKETS" \
+	    -r "$HELLO_RATE" -N "$MEMBERS" -x g -t "$T/$1.tok" \
 	    -w "$GWINDOW" -d "$SECS" group 2>>"$T/gen.log") ||
 	    { tail -n 5 "$T/gen.log" >&2; exit 1; }
-	echo "group.chan $r $(kv rate "$out") $(kv cpu_us "$out")" \
+	echo "$1.chan $r $(kv rate "$out") $(kv cpu_us "$out")" \
 	    "$(kv p50_us "$out") $(kv p99_us "$out") $(kv dg_out "$out")" \
 	    >>"$T/results"
+	if [ "$1" = group ]; then gl=chatd; else gl=base; fi
 	printf '  round %d %-8s %-5s %9.0f copies/s,  %5.2f us CPU/copy' \
-	    "$r" chatd group "$(kv rate "$out")" "$(kv cpu_us "$out")"
+	    "$r" "$gl" group "$(kv rate "$out")" "$(kv cpu_us "$out")"
 	printf ' (%s copies a message, %s datagrams out a copy,' \
 	    "$(kv copies_per_msg "$out")" "$(kv dg_out "$out")"
 	printf ' lost %s, errors %s)\n' "$(kv lost "$out")" \
@@ -474,9 +492,23 @@ rev() {
 	echo "$@" | awk '{ for (i = NF; i > 0; i--) printf "%s ", $i }'
 }
 
+# group_rounds: the group fan-out of this round, the first alternating.
+group_rounds() {
+	order=$IRC_NAMES
+	[ "$GROUP" != yes ] || order="$GNAMES $order"
+	[ $((r % 2)) -eq 1 ] || order=$(rev "$order")
+	for n in $order; do
+		case $n in
+		group|gbase)	group_round "$n" ;;
+		*)		irc_round "$n" chan ;;
+		esac
+	done
+}
+
 : >"$T/results"
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
+	[ "$ONE" = yes ] || { group_rounds; r=$((r + 1)); continue; }
 	# echo: the ceiling
 	pid=$(cat "$T/echo.pid")
 	t0=$(ticks "$pid")
@@ -524,13 +556,7 @@ while [ "$r" -le "$ROUNDS" ]; do
 	for n in $order; do
 		irc_round "$n" pairs
 	done
-	order=$IRC_NAMES
-	[ "$GROUP" != yes ] || order="group $order"
-	[ $((r % 2)) -eq 1 ] || order=$(rev "$order")
-	for n in $order; do
-		if [ "$n" = group ]; then group_round; else
-			irc_round "$n" chan; fi
-	done
+	group_rounds
 	r=$((r + 1))
 done
 
@@ -558,9 +584,9 @@ if [ "$SESSIONS" -gt 0 ]; then
 	# defaults whose growth is sessions.  SIGUSR1 logs chatd's counters
 	# (refusals by cause) to $T/chatd.log, shown if the logins fail.
 	stop chatd
-	[ -z "$BASE" ] || stop base
-	[ "$PG" != yes ] || stop pg
-	[ "$SCRAPE" != yes ] || stop scrape
+	case " $NAMES " in *" base "*) stop base ;; esac
+	case " $NAMES " in *" pg "*) stop pg ;; esac
+	case " $NAMES " in *" scrape "*) stop scrape ;; esac
 	start chatd "$CHATD" -c "$T/import.ini" -D "$T/mstate" \
 	    -l 127.0.0.1 -p 0
 	# shellcheck disable=SC2046
@@ -657,6 +683,7 @@ spread() {
 	    print x[r] / y[r] }' "$T/results" | sort -g | awk 'NR == 1 {
 	    lo = $1 } { hi = $1 } END { printf "%.2f-%.2f", lo, hi }'
 }
+if [ "$ONE" = yes ]; then
 echo_rate=$(med echo 3)
 echo_cpu=$(med echo 4)
 chat_rate=$(med chatd.tput 3)
@@ -710,7 +737,8 @@ if [ "$PG" = yes ]; then
 	printf "  median of the per-round ratios: msgs/s %5.3f, chatd CPU/msg %5.3f\n", rr, rc
 }'
 fi
-if [ "$SCRAPE" = yes ]; then
+fi
+if [ "$SCRAPE" = yes ] && [ "$ONE" = yes ]; then
 	awk -v cr="$chat_rate" -v cc="$chat_cpu" -v sr="$(med scrape.tput 3)" \
 	    -v sc="$(med scrape.tput 4)" -v cl="$(med chatd.lat 4)" \
 	    -v sl="$(med scrape.lat 4)" -v ca="$(med chatd.lat 6)" \
@@ -730,7 +758,7 @@ if [ "$SCRAPE" = yes ]; then
 	printf "  chatd CPU per scrape, 2000 back to back: %d us\n", us
 }'
 fi
-if [ "$IRC" = yes ]; then
+if [ "$IRC" = yes ] && [ "$ONE" = yes ]; then
 	echo
 	echo "1:1 relay, medians of $ROUNDS rounds   msgs/s  us CPU/msg   CPU/msg over ngircd's (rounds)"
 	for k in chatd.tput ngircd.pairs inspircd.pairs echo; do
@@ -744,7 +772,8 @@ fi
 if [ "$GROUP" = yes ]; then
 	echo
 	echo "group of $MEMBERS, window $GWINDOW        copies/s  us CPU/copy  CPU/copy over ngircd's (rounds)"
-	for k in group.chan ${IRC_NAMES:+ngircd.chan inspircd.chan}; do
+	for k in $GNAMES ${IRC_NAMES:+ngircd inspircd}; do
+		k=$k.chan
 		printf '  %-30s %9.0f  %9.2f     %5.2f (%s)\n' "$k" \
 		    "$(med "$k" 3)" "$(med "$k" 4)" \
 		    "$(paired "$k" ngircd.chan 4)" \
@@ -753,6 +782,11 @@ if [ "$GROUP" = yes ]; then
 	echo "  (chatd: sealed, durable, GMARK delivered and read;" \
 	    "$(med group.chan 7) datagrams out a copy; copy latency p50" \
 	    "$(med group.chan 5) us, p99 $(med group.chan 6) us)"
+	if [ -n "$BASE" ]; then
+		echo "  chatd over base, CPU/copy: $(paired group.chan \
+		    gbase.chan 4) ($(spread group.chan gbase.chan 4));" \
+		    "base $(med gbase.chan 7) datagrams out a copy"
+	fi
 fi
 if [ "$GROUPS_MEM" -gt 0 ]; then
 	echo
