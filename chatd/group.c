@@ -48,7 +48,7 @@ struct gmember {
 	uint8_t		state;		/* STORE_INVITED, STORE_JOINED,
 					 * STORE_SHADOW, GM_LEAVING */
 	uint8_t		muted;
-	uint8_t		dirty;		/* cursors to write */
+	uint8_t		dirty;		/* cursors to write at the commit */
 };
 
 /* A recent message, and the counts its sender was last told. */
@@ -66,8 +66,9 @@ struct group {
 	size_t		 n, cap;
 	struct grecent	 recent[GRECENT];
 	size_t		 rpos;
-	int		 dirty;		/* on the dirty list */
-	struct group	*knext, *inext, *dnext;
+	int		 dirty;		/* on the dirty list: receipts */
+	int		 cdirty;	/* on the cdirty list: cursors */
+	struct group	*knext, *inext, *dnext, *cnext;
 };
 
 /* The groups of one user (joined or invited). */
@@ -81,7 +82,8 @@ struct ugroups {
 struct groups {
 	struct group	*by_key[GHASH], *by_id[GHASH];
 	struct ugroups	*by_user[GHASH];
-	struct group	*dirty;
+	struct group	*dirty;		/* cursors moved this turn */
+	struct group	*cdirty;	/* cursors not yet written */
 	size_t		 ngroups, nmembers;
 };
 
@@ -252,6 +254,11 @@ group_unlink(struct server *srv, struct group *g)
 	for (pp = &gs->dirty; *pp != NULL; pp = &(*pp)->dnext)
 		if (*pp == g) {
 			*pp = g->dnext;
+			break;
+		}
+	for (pp = &gs->cdirty; *pp != NULL; pp = &(*pp)->cnext)
+		if (*pp == g) {
+			*pp = g->cnext;
 			break;
 		}
 	while (g->n > 0)
@@ -1338,12 +1345,39 @@ void
 group_flush(struct server *srv)
 {
 	struct group	*g;
-	struct gmember	*m;
 	size_t		 i;
 
 	while ((g = srv->groups->dirty) != NULL) {
 		srv->groups->dirty = g->dnext;
 		g->dirty = 0;
+		if (!g->cdirty) {
+			g->cdirty = 1;
+			g->cnext = srv->groups->cdirty;
+			srv->groups->cdirty = g;
+		}
+		for (i = 0; i < GRECENT; i++)
+			if (g->recent[i].sid != 0)
+				group_receipt(srv, g, &g->recent[i]);
+	}
+}
+
+/*
+ * The cursors are written here, into the transaction about to be
+ * committed, not once per loop turn: while a disk flush runs the
+ * transaction stays open for several turns, and a member who marks in
+ * each of them would otherwise have its row rewritten each time.  The
+ * receipts they report wait in the out-queue for this same commit.
+ */
+void
+group_save(struct server *srv)
+{
+	struct group	*g;
+	struct gmember	*m;
+	size_t		 i;
+
+	while ((g = srv->groups->cdirty) != NULL) {
+		srv->groups->cdirty = g->cnext;
+		g->cdirty = 0;
 		for (i = 0; i < g->n; i++) {
 			m = &g->m[i];
 			if (!m->dirty)
@@ -1352,9 +1386,6 @@ group_flush(struct server *srv)
 			store_member_cursor(srv->st, g->id, m->uid,
 			    m->delivered, m->read);
 		}
-		for (i = 0; i < GRECENT; i++)
-			if (g->recent[i].sid != 0)
-				group_receipt(srv, g, &g->recent[i]);
 	}
 }
 

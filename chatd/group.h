@@ -41,9 +41,11 @@ void	group_deliver(struct server *, const struct out *);
 /* Catch client c up on its user's groups: 1 done, 0 its session is
  * full (call again). */
 int	group_catch_up(struct client *);
-/* Write the cursors that moved; tell senders how far their messages
- * got.  Before each commit. */
+/* Tell senders how far their messages got, once per loop turn, from
+ * the cursors in memory. */
 void	group_flush(struct server *);
+/* Write the cursors that moved since the last commit: just before it. */
+void	group_save(struct server *);
 /* Account uid is being deleted: it leaves every group. */
 void	group_user_deleted(struct server *, uint64_t uid);
 /* Forget group messages older than what the store keeps. */

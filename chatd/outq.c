@@ -306,6 +306,7 @@ outq_commit(struct server *srv)
 	 */
 	if ((srv->sync != NULL || srv->pglog != NULL) && srv->bhead != NULL)
 		return;
+	group_save(srv);
 	critical = store_critical(srv->st);
 	if (store_dirty(srv->st)) {
 		srv->stats.commits++;
