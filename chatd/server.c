@@ -201,12 +201,16 @@ srv_lost(struct sess *s, enum sess_reason why, void *arg)
 }
 
 /*
- * Once per loop iteration: the cursors that moved, the group commit and
- * its release (outq.c), then the sessions catching up, then the dead.
+ * Once per loop iteration: what this iteration's requests and releases
+ * sent (coalesced, sess_ep_coalesce()), the cursors that moved, the
+ * group commit and its release (outq.c), then the sessions catching
+ * up, then the dead.
  */
 static void
 server_flush(struct server *srv)
 {
+	/* First: a relayed message never waits for the commit. */
+	sess_ep_flush(srv->ep);
 	user_flush_moved(srv);
 	group_flush(srv);
 	outq_commit(srv);
@@ -330,6 +334,9 @@ server_new(struct ev_loop *loop, int fd, const uint8_t *pk, const uint8_t *sk,
 	sc.pretrust_mem = (size_t)conf->prelogin_kib * 1024;
 	sc.mem_budget = (size_t)conf->memory_mib << 20;
 	srv->ep = sess_server_new(loop, fd, pk, sk, &sc, &cb);
+	/* What a batch of requests makes chatd send a member waits for the
+	 * commit release of the same iteration: one datagram, not two. */
+	sess_ep_coalesce(srv->ep, 1);
 	ev_prepare_init(&srv->prepare, prepare_cb);
 	srv->prepare.data = srv;
 	ev_prepare_start(loop, &srv->prepare);

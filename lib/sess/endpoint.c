@@ -313,6 +313,24 @@ ep_leave(struct sess_ep *ep)
 	}
 }
 
+/* Input turns leave their output for the end of the loop iteration. */
+void
+sess_ep_coalesce(struct sess_ep *ep, int on)
+{
+	ep->coalesce = on && ep->loop != NULL;
+	ep->ack_hold = ep->coalesce ? ACK_HOLD_NS : 0;
+}
+
+/* Send what waits, unless inside a hold (whose release will). */
+void
+sess_ep_flush(struct sess_ep *ep)
+{
+	if (ep->depth > 0)
+		return;
+	ep_enter(ep);
+	ep_leave(ep);
+}
+
 /* Hold the endpoint's output until the matching release. */
 void
 sess_ep_hold(struct sess_ep *ep)
@@ -393,6 +411,19 @@ ep_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 		}
 		if (got < RECV_BATCH)
 			break;
+	}
+	/*
+	 * Coalescing: what the batch made the sessions owe (ACKs, answers)
+	 * waits for the rest of this loop iteration's output to them, and
+	 * leaves with it at the next release, sess_ep_flush() or the
+	 * flusher, which runs before the loop blocks (with the datagrams
+	 * the turn queued itself: handshake answers).  Nothing waits
+	 * longer than the iteration.
+	 */
+	if (ep->coalesce && ep->depth == 1) {
+		ep->depth = 0;
+		ev_prepare_start(loop, &ep->flusher);
+		return;
 	}
 	ep_leave(ep);
 }

@@ -23,7 +23,9 @@ seq_lt(uint32_t a, uint32_t b)
  * is heard for 2 SRTT + max(4 RTTVAR, 1 ms), at least 2 ms, the oldest
  * missing fragment is resent, once or twice before the RTO, with its
  * backoff, is needed.  (The last datagram of a flight asks for an
- * immediate ACK, so the peer's ACK delay does not enter.)
+ * immediate ACK, so the peer's ACK delay does not enter; a coalescing
+ * peer holds it at most ACK_HOLD_NS, 1 ms, which the RTT samples
+ * include.)
  */
 void
 recov_tlp_arm(struct sess *s)

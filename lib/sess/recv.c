@@ -71,6 +71,27 @@ sess_deliver(struct sess *s)
 	return 0;
 }
 
+/*
+ * An ACK is due at once (ACKNOW, or a second fragment).  Coalescing, it
+ * may wait ep->ack_hold for data going the same way to ride on (the
+ * next commit release of a server), never longer: the peer's tail loss
+ * probe waits at least twice that.  A sign of loss (out of order, a
+ * duplicate) is still answered at once.
+ */
+static void
+recv_ack_soon(struct sess *s)
+{
+	struct sess_ep	*ep = s->ep;
+	uint64_t	 t = ep->now + ep->ack_hold;
+
+	if (ep->ack_hold == 0 || s->ack_pending == 0) {
+		s->ack_now = 1;
+		return;
+	}
+	if (s->ack_deadline == 0 || t < s->ack_deadline)
+		s->ack_deadline = t;
+}
+
 /* Process a FRAG frame. */
 static int
 sess_on_frag(struct sess *s, const struct sp_frag *fr)
@@ -91,7 +112,7 @@ sess_on_frag(struct sess *s, const struct sp_frag *fr)
 		return 0;
 	}
 	if (++s->ack_pending >= 2)
-		s->ack_now = 1;
+		recv_ack_soon(s);
 	else if (s->ack_deadline == 0)
 		s->ack_deadline = ep->now + (uint64_t)ep->conf.ack_delay_ms * MS;
 	/* The common case, the next fragment and a whole message: deliver
@@ -271,6 +292,8 @@ ep_on_data(struct sess_ep *ep, const uint8_t *pkt, size_t len,
 			}
 			break;
 		case SP_F_ACKNOW:
+			recv_ack_soon(s);
+			break;
 		case SP_F_PING:
 			/*
 			 * A PING is answered at once with an ACK (which is

@@ -73,6 +73,8 @@ struct ratelimit;
 struct udp_batch;
 
 #define MS		UINT64_C(1000000)	/* nanoseconds */
+#define ACK_HOLD_NS	MS		/* coalescing: an ACK asked for at
+					 * once waits this long for data */
 #define NEVER		UINT64_MAX
 #define COOKIE_BUCKET	(60000 * MS)	/* cookie secret lifetime */
 #define PREV_KEY_NS	(10000 * MS)	/* old receive key kept this long */
@@ -281,6 +283,8 @@ struct sess_ep {
 	void			*ioarg;
 	uint64_t		 now;
 	int			 depth;
+	int			 coalesce;	/* sess_ep_coalesce() */
+	uint64_t		 ack_hold;	/* ACK_HOLD_NS when coalescing */
 
 	/* Server. */
 	uint8_t			 pk[SP_PK_LEN], sk[SP_KEY_LEN];

@@ -183,6 +183,19 @@ uint64_t	 sess_ep_run(struct sess_ep *);
  */
 void		 sess_ep_hold(struct sess_ep *);
 void		 sess_ep_release(struct sess_ep *);
+/*
+ * Coalesce (an endpoint with a loop): what a batch of received datagrams
+ * makes the sessions send (ACKs, the application's answers) is not sent
+ * at the end of that turn but with everything else the loop iteration
+ * sends them: at the next release, at sess_ep_flush(), or just before
+ * the loop blocks, whichever comes first.  A server whose answers and
+ * deliveries come from several watchers in one iteration (chatd's
+ * commit releases) then sends each peer one datagram where it sent
+ * two.  sess_ep_flush() sends what waits now (inside a hold: nothing,
+ * the release will).
+ */
+void		 sess_ep_coalesce(struct sess_ep *, int);
+void		 sess_ep_flush(struct sess_ep *);
 
 /*
  * Queue a message of 1 to SP_MSG_MAX bytes.  0, or -1 with errno:

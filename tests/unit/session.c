@@ -1,7 +1,9 @@
 /*
  * session.c: the session layer on real loopback sockets and libev: a
  * handshake and an echo of messages up to 64 KiB, a client that moves to
- * a new socket mid-session, a close seen by the peer; the server key file
+ * a new socket mid-session, a close seen by the peer; a coalescing
+ * server whose answers come from another watcher of the same loop
+ * iteration sends each in one datagram with its ACK; the server key file
  * and the client's pins of server keys.
  */
 #include <sys/socket.h>
@@ -43,14 +45,24 @@ struct lo {
 	unsigned int		 want;
 	char			 dir[32], pins[64];
 	uint8_t			 pk[32], sk[32];
+	/* Answering later (test_loopback_coalesce): what waits. */
+	int			 later;
+	ev_prepare		 answer;
+	uint8_t			*held[NECHO];
+	size_t			 heldlen[NECHO];
+	unsigned int		 nheld;
 };
 
-/* Message i of the echo test. */
+/* Message i of the echo test (answering later: small ones). */
 static size_t
-echo_msg(unsigned int i, uint8_t *b)
+echo_msg(const struct lo *l, unsigned int i, uint8_t *b)
 {
-	size_t	n = i == 0 ? 65536 : 1 + (i * 977) % 5000, j;
+	size_t	n, j;
 
+	if (l->later)
+		n = 1 + (i * 37) % 200;
+	else
+		n = i == 0 ? 65536 : 1 + (i * 977) % 5000;
 	for (j = 0; j < n; j++)
 		b[j] = (uint8_t)(i + j * 3);
 	return n;
@@ -72,11 +84,35 @@ srv_up(struct sess *s, void *arg)
 	sess_trust(s);		/* as chatd at login: no pre-login limits */
 }
 
-/* The server echoes every message. */
+/* The server echoes every message, at once or, answering later, from
+ * its prepare watcher, as chatd answers after its commit. */
 static void
 srv_msg(struct sess *s, const uint8_t *b, size_t n, void *arg)
 {
-	assert_int_equal(sess_send(s, b, n), 0);
+	struct lo	*l = arg;
+
+	if (!l->later) {
+		assert_int_equal(sess_send(s, b, n), 0);
+		return;
+	}
+	assert_true(l->nheld < NECHO);
+	l->held[l->nheld] = malloc(n);
+	memcpy(l->held[l->nheld], b, n);
+	l->heldlen[l->nheld++] = n;
+}
+
+static void
+answer_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct lo	*l = w->data;
+	unsigned int	 i;
+
+	for (i = 0; i < l->nheld; i++) {
+		assert_int_equal(sess_send(l->ss, l->held[i], l->heldlen[i]),
+		    0);
+		free(l->held[i]);
+	}
+	l->nheld = 0;
 }
 
 static void
@@ -89,15 +125,15 @@ srv_lost(struct sess *s, enum sess_reason why, void *arg)
 	ev_break(l->loop, EVBREAK_ALL);
 }
 
-/* Send the next messages that fit. */
+/* Send the next messages that fit (answering later: one at a time). */
 static void
 cli_pump(struct lo *l)
 {
 	static uint8_t	b[65536];
 	size_t		n;
 
-	while (l->sent < l->want) {
-		n = echo_msg(l->sent, b);
+	while (l->sent < l->want && (!l->later || l->sent == l->echoed)) {
+		n = echo_msg(l, l->sent, b);
 		if (sess_send(l->cs, b, n) == -1)
 			break;
 		l->sent++;
@@ -119,7 +155,7 @@ cli_msg(struct sess *s, const uint8_t *b, size_t n, void *arg)
 	static uint8_t	 want[65536];
 	struct lo	*l = arg;
 
-	if (n != echo_msg(l->echoed, want) || memcmp(b, want, n) != 0)
+	if (n != echo_msg(l, l->echoed, want) || memcmp(b, want, n) != 0)
 		l->bad++;
 	l->echoed++;
 	cli_pump(l);
@@ -206,6 +242,58 @@ test_loopback_echo(void **state)
 	assert_int_equal(l->cli_lost + l->srv_lost, 0);
 	assert_int_equal(sess_ep_stats(l->sep)->rx_forged, 0);
 	lo_free(l);
+}
+
+/*
+ * One small request at a time, each answered from a prepare watcher
+ * after the turn that read it.  Without coalescing the server sends
+ * two datagrams a request: the ACK its ACKNOW asks for, at the end of
+ * the turn, then the answer.  Coalescing, the ACK rides on the answer:
+ * one datagram a request (a tail loss probe, should the machine stall
+ * the client for milliseconds, is a retransmission and counted apart).
+ * Every answer arrives, once and in order, either way.
+ */
+static void
+run_later(int coalesce, uint64_t *tx, uint64_t *rexmit)
+{
+	struct lo		*l = lo_new();
+	const struct sess_stats	*st = sess_ep_stats(l->sep);
+	uint64_t		 tx0, re0;
+
+	l->later = 1;
+	ev_prepare_init(&l->answer, answer_cb);
+	l->answer.data = l;
+	ev_prepare_start(l->loop, &l->answer);
+	sess_ep_coalesce(l->sep, coalesce);
+	l->want = 2;
+	l->cs = sess_connect(l->cep);
+	ev_run(l->loop, 0);
+	assert_int_equal(l->echoed, 2);
+	/* From here on, only requests and answers. */
+	tx0 = st->tx_datagrams;
+	re0 = st->retransmits;
+	l->want = NECHO;
+	cli_pump(l);
+	ev_run(l->loop, 0);
+	assert_int_equal(l->echoed, NECHO);
+	assert_int_equal(l->bad, 0);
+	assert_int_equal(l->cli_lost + l->srv_lost, 0);
+	*tx = st->tx_datagrams - tx0;
+	*rexmit = st->retransmits - re0;
+	ev_prepare_stop(l->loop, &l->answer);
+	lo_free(l);
+}
+
+static void
+test_loopback_coalesce(void **state)
+{
+	uint64_t	tx, rexmit, n = NECHO - 2;
+
+	run_later(0, &tx, &rexmit);
+	assert_true(tx >= 2 * n);
+	run_later(1, &tx, &rexmit);
+	assert_true(tx >= n);
+	assert_true(tx <= n + rexmit);
 }
 
 static void
@@ -344,6 +432,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_loopback_echo),
+		cmocka_unit_test(test_loopback_coalesce),
 		cmocka_unit_test(test_loopback_roam),
 		cmocka_unit_test(test_loopback_close),
 		cmocka_unit_test(test_key_file),
