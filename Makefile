@@ -142,6 +142,7 @@ uses_unit/tui_keys	 = chat-tui chat
 uses_unit/tui_model	 = chat-tui chat
 uses_unit/tui_scroll	 = chat-tui chat
 uses_unit/tui_width	 = chat-tui chat
+uses_unit/udp		 = base
 uses_bench/chat-bench	 = chat sess
 uses_bench/chat-flood	 = sess
 uses_bench/chat-hostile = chat sess

@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <netinet/in.h>
+#include <netinet/udp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +16,9 @@
 #include "base/xmalloc.h"
 
 #define UDP_CTRLSIZE	CMSG_SPACE(sizeof(struct timespec))
+#define UDP_GSOCTRL	CMSG_SPACE(sizeof(uint16_t))
+#define UDP_GSO_SEGS	32		/* datagrams in one GSO message */
+#define UDP_GSO_BYTES	60000		/* and bytes (one IP packet's worth) */
 
 struct udp_batch {
 	unsigned int		 cap;
@@ -27,6 +31,12 @@ struct udp_batch {
 	uint8_t			*bufs;
 	uint8_t			*ctrl;
 	struct timespec		 now;	/* fallback receive time */
+	/* UDP_GSO: the messages handed to the kernel, each one or more
+	 * datagrams (nseg) from datagram first on. */
+	struct mmsghdr		*gmsgs;
+	unsigned int		*first, *nseg;
+	uint8_t			*gctrl;
+	int			 nogso;	/* refused once: one by one */
 };
 
 /* Set one integer socket option, with a message on failure. */
@@ -101,6 +111,16 @@ udp_batch_new(unsigned int cap, size_t bufsize, int flags)
 	b->bufs = xcalloc(cap, bufsize);
 	if (flags & UDP_TIMESTAMP)
 		b->ctrl = xcalloc(cap, UDP_CTRLSIZE);
+#ifdef UDP_SEGMENT
+	if (flags & UDP_GSO) {
+		b->gmsgs = xcalloc(cap, sizeof *b->gmsgs);
+		b->first = xcalloc(cap, sizeof *b->first);
+		b->nseg = xcalloc(cap, sizeof *b->nseg);
+		b->gctrl = xcalloc(cap, UDP_GSOCTRL);
+	}
+#else
+	b->nogso = 1;
+#endif
 	return b;
 }
 
@@ -114,6 +134,10 @@ udp_batch_free(struct udp_batch *b)
 	free(b->addrs);
 	free(b->bufs);
 	free(b->ctrl);
+	free(b->gmsgs);
+	free(b->first);
+	free(b->nseg);
+	free(b->gctrl);
 	free(b);
 }
 
@@ -252,12 +276,104 @@ udp_commit(struct udp_batch *b, size_t len, const struct sockaddr *sa,
 	b->n++;
 }
 
+#ifdef UDP_SEGMENT
+/* Do queued datagrams i and j go to the same address? */
+static int
+udp_same_dest(const struct udp_batch *b, unsigned int i, unsigned int j)
+{
+	socklen_t	len = b->msgs[i].msg_hdr.msg_namelen;
+
+	return len == b->msgs[j].msg_hdr.msg_namelen &&
+	    memcmp(&b->addrs[i], &b->addrs[j], len) == 0;
+}
+
+/* Group the queued datagrams into GSO messages; how many. */
+static unsigned int
+udp_group(struct udp_batch *b)
+{
+	struct msghdr	*h;
+	struct cmsghdr	*c;
+	unsigned int	 i, j, k = 0;
+	size_t		 seg, total;
+	uint16_t	 sz;
+
+	for (i = 0; i < b->n; i = j, k++) {
+		seg = b->iov[i].iov_len;
+		total = seg;
+		/* All as long as the first but the last, one address. */
+		for (j = i + 1; j < b->n && j - i < UDP_GSO_SEGS &&
+		    b->iov[j - 1].iov_len == seg && b->iov[j].iov_len <= seg &&
+		    total + b->iov[j].iov_len <= UDP_GSO_BYTES &&
+		    udp_same_dest(b, i, j); j++)
+			total += b->iov[j].iov_len;
+		h = &b->gmsgs[k].msg_hdr;
+		*h = b->msgs[i].msg_hdr;
+		h->msg_iov = &b->iov[i];
+		h->msg_iovlen = j - i;
+		b->first[k] = i;
+		b->nseg[k] = j - i;
+		if (j - i == 1)
+			continue;
+		h->msg_control = b->gctrl + (size_t)k * UDP_GSOCTRL;
+		h->msg_controllen = UDP_GSOCTRL;
+		c = CMSG_FIRSTHDR(h);
+		c->cmsg_level = SOL_UDP;
+		c->cmsg_type = UDP_SEGMENT;
+		c->cmsg_len = CMSG_LEN(sizeof sz);
+		sz = (uint16_t)seg;
+		memcpy(CMSG_DATA(c), &sz, sizeof sz);
+	}
+	return k;
+}
+
+/* Send the batch as GSO messages; see udp_send(). */
+static unsigned int
+udp_send_gso(int fd, struct udp_batch *b, unsigned int *failed)
+{
+	unsigned int	off = 0, sent = 0, k, i, ng;
+	int		n;
+
+	ng = udp_group(b);
+	while (off < ng) {
+		n = sendmmsg(fd, b->gmsgs + off, ng - off, MSG_DONTWAIT);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (b->nseg[off] > 1 && (errno == EIO ||
+			    errno == EINVAL || errno == EOPNOTSUPP)) {
+				/* Segmentation refused: one by one. */
+				b->nogso = 1;
+				for (i = 0; i < b->nseg[off]; i++) {
+					if (sendmsg(fd, &b->msgs[b->first[off] +
+					    i].msg_hdr, MSG_DONTWAIT) == -1)
+						(*failed)++;
+					else
+						sent++;
+				}
+			} else
+				*failed += b->nseg[off];
+			off++;
+			continue;
+		}
+		for (k = 0; k < (unsigned int)n; k++)
+			sent += b->nseg[off + k];
+		off += (unsigned int)n;
+	}
+	b->n = 0;
+	return sent;
+}
+#endif
+
 unsigned int
 udp_send(int fd, struct udp_batch *b, unsigned int *failed)
 {
 	unsigned int	off = 0, sent = 0;
 	int		n;
 
+#ifdef UDP_SEGMENT
+	if ((b->flags & UDP_GSO) && !b->nogso)
+		return udp_send_gso(fd, b, failed);
+#endif
 	while (off < b->n) {
 		n = sendmmsg(fd, b->msgs + off, b->n - off, MSG_DONTWAIT);
 		if (n == -1) {

@@ -18,6 +18,7 @@
 #define UDP_REUSEPORT	0x01	/* SO_REUSEPORT: several workers, one port */
 #define UDP_TIMESTAMP	0x02	/* SO_TIMESTAMPNS: kernel receive times */
 #define UDP_V6ONLY	0x04	/* IPV6_V6ONLY on an IPv6 socket */
+#define UDP_GSO		0x08	/* a send batch: UDP segmentation offload */
 
 struct udp_batch;
 
@@ -56,6 +57,14 @@ void		 udp_commit(struct udp_batch *, size_t len,
 /*
  * Send every queued datagram.  Returns the number sent; those the kernel
  * refused (ENOBUFS, EAGAIN, unreachable) are counted in *failed, not logged.
+ *
+ * A batch made with UDP_GSO hands the kernel consecutive datagrams to one
+ * address, all as long as the first but the last (which may be shorter),
+ * as one message with UDP_SEGMENT (Linux 4.18): the kernel takes them
+ * through its send path once and cuts them apart at the device, so the
+ * peer receives the same datagrams.  Where the kernel refuses (no
+ * checksum offload on the route, an old kernel) they are sent one by
+ * one, and the batch sends that way from then on.
  */
 unsigned int	 udp_send(int fd, struct udp_batch *, unsigned int *failed);
 

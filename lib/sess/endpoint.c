@@ -450,7 +450,7 @@ ep_new(struct ev_loop *loop, int fd, const struct sess_conf *conf,
 		ep->cb = *cb;
 	if (loop != NULL) {
 		ep->batch = udp_batch_new(RECV_BATCH, SP_MAX_DGRAM, 0);
-		ep->txb = udp_batch_new(SEND_BATCH, SP_MAX_DGRAM, 0);
+		ep->txb = udp_batch_new(SEND_BATCH, SP_MAX_DGRAM, UDP_GSO);
 		ev_io_init(&ep->io, ep_io_cb, fd, EV_READ);
 		ep->io.data = ep;
 		ev_io_start(loop, &ep->io);
