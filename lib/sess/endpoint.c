@@ -313,6 +313,26 @@ ep_leave(struct sess_ep *ep)
 	}
 }
 
+/*
+ * Leave a turn of the loop's own (input, a session's timer).  Coalescing,
+ * what the turn made the sessions owe (ACKs, answers) waits for the rest
+ * of this loop iteration's output to them, and leaves with it at the next
+ * release, sess_ep_flush() or the flusher, which runs before the loop
+ * blocks (with the datagrams the turn queued itself: handshake answers).
+ * Nothing waits longer than the iteration, and the session timers that
+ * fall due together send in one sendmmsg, not one each.
+ */
+void
+ep_leave_late(struct sess_ep *ep)
+{
+	if (ep->coalesce && ep->depth == 1) {
+		ep->depth = 0;
+		ev_prepare_start(ep->loop, &ep->flusher);
+		return;
+	}
+	ep_leave(ep);
+}
+
 /* Input turns leave their output for the end of the loop iteration. */
 void
 sess_ep_coalesce(struct sess_ep *ep, int on)
@@ -412,20 +432,7 @@ ep_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 		if (got < RECV_BATCH)
 			break;
 	}
-	/*
-	 * Coalescing: what the batch made the sessions owe (ACKs, answers)
-	 * waits for the rest of this loop iteration's output to them, and
-	 * leaves with it at the next release, sess_ep_flush() or the
-	 * flusher, which runs before the loop blocks (with the datagrams
-	 * the turn queued itself: handshake answers).  Nothing waits
-	 * longer than the iteration.
-	 */
-	if (ep->coalesce && ep->depth == 1) {
-		ep->depth = 0;
-		ev_prepare_start(loop, &ep->flusher);
-		return;
-	}
-	ep_leave(ep);
+	ep_leave_late(ep);
 }
 
 /* Common parts of a new endpoint. */

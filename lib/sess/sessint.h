@@ -320,6 +320,7 @@ struct sess	*ep_find_local(const struct sess_ep *ep, uint64_t id);
 struct sess	*ep_find_remote(const struct sess_ep *ep, uint64_t id,
 		    const struct sockaddr *sa, socklen_t salen);
 void		 ep_leave(struct sess_ep *ep);
+void		 ep_leave_late(struct sess_ep *ep);
 void		 sess_die(struct sess *s, enum sess_reason why);
 
 /* seal.c: the AEAD, sealing and opening DATA, the key ratchet. */

@@ -170,7 +170,7 @@ timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	ep_enter(ep);
 	timer_tick(s);
-	ep_leave(ep);
+	ep_leave_late(ep);
 }
 
 /* Set the session's timer to its next deadline. */
