@@ -10,8 +10,17 @@ TESTS=$(cd "$(dirname "$0")/.." && pwd)
 T=$(mktemp -d "${TMPDIR:-/tmp}/udp-suite-test.XXXXXX")
 PIDS=""
 
+# kill_tree PID: TERM a process and everything below it.
+kill_tree() {
+	for kt_c in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$kt_c"; done
+	kill -TERM "$1" 2>/dev/null
+}
+
 cleanup() {
-	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
+	# With what runs below them: a helper function put in the
+	# background (chat ... listen &) is a subshell whose chatc would
+	# outlive it.
+	for p in $PIDS $(pgrep -P $$ 2>/dev/null); do kill_tree "$p"; done
 	for p in $PIDS; do wait "$p" 2>/dev/null; done
 	rm -rf "$T"
 }
