@@ -502,7 +502,9 @@ pglog_follow(struct store *st, const char *conninfo, const char *node,
 	long long	 n, total = 0;
 	int		 said = 0, f;
 
-	if (pglog_restore(st, conninfo, node, err, errlen) < 0)
+	/* What the start applies counts too: the store, opened before it,
+	 * must be opened again even if nothing comes while following. */
+	if ((total = pglog_restore(st, conninfo, node, err, errlen)) < 0)
 		return -1;
 	log_info("standby: following the log %s in PostgreSQL", node);
 	while (!stop()) {
