@@ -365,6 +365,12 @@ main(int argc, char *argv[])
 				exit(0);
 			}
 			log_warnx("store: %s", err);
+			if (n == -2) {
+				log_warnx("store: fenced: start on an empty "
+				    "state directory (with the key) to rebuild "
+				    "the store from the log");
+				exit(EX_TEMPFAIL);
+			}
 			exit(EX_UNAVAILABLE);
 		}
 		sigaction(SIGTERM, &oterm, NULL);

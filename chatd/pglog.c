@@ -343,9 +343,98 @@ pglog_conflict(void *arg, int why, sqlite3_changeset_iter *it)
 }
 
 /*
+ * Is the store still the log's?  Its pglog_out holds the changes it
+ * committed that PostgreSQL had not confirmed.  If the log has another
+ * change under one of their numbers, or has gone past those it lacks,
+ * another chatd wrote the log after this one stopped (a standby took
+ * over): the store holds changes no other has, and lacks some of the
+ * log's, which catching up from its number would skip.  0 yes, -2 no
+ * (err says which change), -1 failure.
+ */
+static int
+pglog_check_out(PGconn *pg, sqlite3 *db, const char *node, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt	*s;
+	PGresult	*r;
+	char		 lo[24], hi[24];
+	const char	*p[3] = { node, lo, hi };
+	long long	 min, max, count, i, n, found;
+	int		 rc = 0, same;
+
+	if (sqlite3_prepare_v2(db, "SELECT min(n), max(n), count(*) FROM"
+	    " pglog_out", -1, &s, NULL) != SQLITE_OK ||
+	    sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		snprintf(err, errlen, "cannot read the store: %s",
+		    sqlite3_errmsg(db));
+		return -1;
+	}
+	min = sqlite3_column_int64(s, 0);
+	max = sqlite3_column_int64(s, 1);
+	count = sqlite3_column_int64(s, 2);
+	sqlite3_finalize(s);
+	if (count == 0)
+		return 0;
+	snprintf(lo, sizeof lo, "%lld", min);
+	snprintf(hi, sizeof hi, "%lld", max);
+	r = PQexecParams(pg, "SELECT n::text, changeset FROM chatd_log WHERE"
+	    " node = $1 AND n >= $2 AND n <= $3 ORDER BY n", 3, NULL, p, NULL,
+	    NULL, 1);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		snprintf(err, errlen, "reading the log: %s", PQerrorMessage(pg));
+		PQclear(r);
+		return -1;
+	}
+	if (sqlite3_prepare_v2(db, "SELECT changeset FROM pglog_out WHERE"
+	    " n = ?", -1, &s, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot read the store: %s",
+		    sqlite3_errmsg(db));
+		PQclear(r);
+		return -1;
+	}
+	found = PQntuples(r);
+	for (i = 0; i < found && rc == 0; i++) {
+		n = strtoll(PQgetvalue(r, (int)i, 0), NULL, 10);
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, n);
+		same = sqlite3_step(s) == SQLITE_ROW &&
+		    sqlite3_column_bytes(s, 0) == PQgetlength(r, (int)i, 1) &&
+		    memcmp(sqlite3_column_blob(s, 0), PQgetvalue(r, (int)i, 1),
+		    (size_t)PQgetlength(r, (int)i, 1)) == 0;
+		if (!same) {
+			snprintf(err, errlen, "stale store: its change %lld is "
+			    "not the one in the log %s (another chatd has "
+			    "written the log since)", n, node);
+			rc = -2;
+		}
+	}
+	sqlite3_finalize(s);
+	PQclear(r);
+	if (rc != 0 || found == count)
+		return rc;
+	/* Some were never in the log: the log must not have gone on. */
+	p[1] = hi;
+	r = PQexecParams(pg, "SELECT 1 FROM chatd_log WHERE node = $1 AND"
+	    " n > $2 LIMIT 1", 2, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		snprintf(err, errlen, "reading the log: %s", PQerrorMessage(pg));
+		rc = -1;
+	} else if (PQntuples(r) > 0) {
+		snprintf(err, errlen, "stale store: it holds changes %lld to "
+		    "%lld that the log %s lacks, and another chatd has "
+		    "written the log past them", min, max, node);
+		rc = -2;
+	}
+	PQclear(r);
+	return rc;
+}
+
+/*
  * Bring the store at dbpath up to the log: apply, in order and in one
  * transaction, every change of node after the store's pglog_n.  The
- * number applied, or -1 with a message in err.
+ * number applied, or -1 with a message in err (-2: the store is stale,
+ * pglog_check_out()).
  */
 static long long
 pglog_catch_up(PGconn *pg, sqlite3 *db, const char *node, char *err,
@@ -355,7 +444,10 @@ pglog_catch_up(PGconn *pg, sqlite3 *db, const char *node, char *err,
 	char		 from[24];
 	const char	*p[2] = { node, from };
 	long long	 local, i, n;
+	int		 rc;
 
+	if ((rc = pglog_check_out(pg, db, node, err, errlen)) != 0)
+		return rc;
 	if ((local = pglog_int(db, "SELECT value FROM meta WHERE"
 	    " key = 'pglog_n'")) < 0) {
 		snprintf(err, errlen, "cannot read the store: %s",
@@ -505,7 +597,7 @@ pglog_follow(struct store *st, const char *conninfo, const char *node,
 	/* What the start applies counts too: the store, opened before it,
 	 * must be opened again even if nothing comes while following. */
 	if ((total = pglog_restore(st, conninfo, node, err, errlen)) < 0)
-		return -1;
+		return total;
 	log_info("standby: following the log %s in PostgreSQL", node);
 	while (!stop()) {
 		if (pg == NULL && (pg = pglog_connect(conninfo, err,
@@ -517,13 +609,13 @@ pglog_follow(struct store *st, const char *conninfo, const char *node,
 		}
 		if ((n = pglog_catch_up(pg, db, node, err, errlen)) < 0 ||
 		    (f = pglog_free_now(pg, node)) < 0) {
-			if (PQstatus(pg) != CONNECTION_OK) {
+			if (n != -2 && PQstatus(pg) != CONNECTION_OK) {
 				PQfinish(pg);
 				pg = NULL;
 				continue;
 			}
 			PQfinish(pg);
-			return -1;
+			return n == -2 ? -2 : -1;
 		}
 		said = 0;
 		total += n;
@@ -532,7 +624,7 @@ pglog_follow(struct store *st, const char *conninfo, const char *node,
 			if ((n = pglog_catch_up(pg, db, node, err,
 			    errlen)) < 0) {
 				PQfinish(pg);
-				return -1;
+				return n;
 			}
 			total += n;
 			log_info("standby: the log %s has no writer: "
