@@ -778,6 +778,10 @@ ctl_reset(struct ctl_conn *cc, const char **argv)
 	struct ctl_pw		*p;
 	int			 i;
 
+	if (srv->pw == NULL) {
+		conn_error(cc, CTL_E_BUSY, "chatd is stopping");
+		return;
+	}
 	if (!ctl_account(cc, argv[0], &su))
 		return;
 	p = xcalloc(1, sizeof *p);

@@ -146,6 +146,13 @@ srv_message(struct sess *s, const uint8_t *buf, size_t len, void *arg)
 
 	if (c == NULL || c->dead || c->closing)
 		return;
+	/*
+	 * Stopping: the replies that wait are released, nothing new is
+	 * taken (the password pool may be gone; a change made now would
+	 * only lengthen the drain).  The client, unanswered, tries again.
+	 */
+	if (srv->stopping)
+		return;
 	e = cp_decode(buf, len, &m);
 	cmd = server_command(m.type);
 	if (e != CPE_NONE) {
@@ -395,12 +402,15 @@ server_free(struct server *srv)
 {
 	uint64_t	t = clock_wall_ms();
 
+	/* pglog_drain() runs the loop: datagrams still come in. */
+	srv->stopping = 1;
 	server_flush(srv);
 	if (srv->sync != NULL)
 		syncer_drain(srv->sync);
 	if (srv->pglog != NULL)
 		pglog_drain(srv->pglog, srv->conf.postgresql_timeout);
 	pwpool_free(srv->pw);
+	srv->pw = NULL;
 	server_logout_all(srv, t);
 	server_flush(srv);
 	syncer_free(srv->sync);		/* drains: every answer is out */

@@ -62,6 +62,9 @@ struct server {
 	struct syncer		*sync;		/* NULL: commits are durable */
 	struct pglog		*pglog;		/* [store] postgresql: replies
 						 * wait for it (pglog.h) */
+	int			 stopping;	/* server_free(): the requests
+						 * that come while it drains
+						 * are dropped */
 	int			 fail_code;	/* a failed batch's error
 						 * (enum cp_err; 0: INTERNAL) */
 	uint64_t		 seq;		/* commits handed to it */
