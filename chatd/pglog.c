@@ -38,6 +38,7 @@
 #include "base/xmalloc.h"
 
 #define PGLOG_TICK	0.1	/* s: the waiting replies' clock */
+#define PGLOG_RETRY_MAX	5.0	/* s: the longest pause before a resend */
 
 static const char pg_schema[] =
 	"CREATE TABLE IF NOT EXISTS chatd_log ("
@@ -46,6 +47,16 @@ static const char pg_schema[] =
 	"  at timestamptz NOT NULL DEFAULT now(),"
 	"  changeset bytea NOT NULL,"
 	"  PRIMARY KEY (node, n))";
+/*
+ * The log has no gaps: change n commits only where n - 1 is already in
+ * the log (1 / 0 fails the batch otherwise), so that a change that failed
+ * while the next one committed cannot leave a hole a standby would step
+ * over.  Pipelined batches run in order, so a change sent right behind
+ * its predecessor finds it.
+ */
+static const char pg_after[] =
+	"SELECT 1 / (SELECT count(*) FROM chatd_log WHERE node = $1"
+	" AND n = $2::bigint - 1)::int";
 static const char pg_insert[] =
 	"INSERT INTO chatd_log(node, n, changeset) VALUES ($1, $2, $3)"
 	" ON CONFLICT DO NOTHING";
@@ -76,6 +87,8 @@ struct pglog {
 	int		 have_cur;
 	int		 closing;	/* pglog_free(): no more sends */
 	int		 stalled;	/* said that PostgreSQL does not confirm */
+	double		 retry_s;	/* the pause before resending */
+	ev_tstamp	 retry_at;
 	int		 waiting;	/* an outq batch waits */
 	uint64_t	 wait_seq, wait_n;
 	ev_tstamp	 wait_t;
@@ -100,19 +113,34 @@ hexify(const void *p, size_t len)
 	return s;
 }
 
-/* Send change c (again). */
-static void
+/* Send change c (again): 0, or -1 if the writer's queue is full. */
+static int
 pglog_send(struct pglog *pl, struct change *c)
 {
 	char		 n[24];
 	const char	*p[3] = { pl->node, n, c->hex };
 
 	snprintf(n, sizeof n, "%" PRIu64, c->n);
-	if (pgw_add(pl->w, pg_insert, 3, p) == -1 ||
+	if ((c->n > 1 && pgw_add(pl->w, pg_after, 2, p) == -1) ||
+	    pgw_add(pl->w, pg_insert, 3, p) == -1 ||
 	    (c->pgseq = pgw_commit(pl->w)) == 0) {
 		pgw_abort(pl->w);
 		c->pgseq = 0;		/* the tick tries again */
+		return -1;
 	}
+	return 0;
+}
+
+/* Send again, in order, the changes not in flight; stop at a refusal. */
+static void
+pglog_resend(struct pglog *pl)
+{
+	size_t	i;
+
+	for (i = 0; i < pl->nq && !pl->closing; i++)
+		if (pl->q[i].pgseq == 0 && !pl->q[i].done &&
+		    pglog_send(pl, &pl->q[i]) == -1)
+			break;
 }
 
 /* Let the waiting batch go if the changes before it are all confirmed. */
@@ -141,14 +169,24 @@ pglog_done(void *arg, uint64_t pgseq, int ok, const char *why)
 			log_warnx("pglog: change %" PRIu64 " not confirmed "
 			    "(%s); sending it again, and what follows, until "
 			    "it is", pl->q[i].n, why);
+		/* The tick sends it again, after a pause that doubles
+		 * while nothing is confirmed. */
 		pl->stalled = 1;
-		pglog_send(pl, &pl->q[i]);
+		pl->q[i].pgseq = 0;
+		if (pl->retry_s == 0)
+			pl->retry_s = PGLOG_TICK;
+		else if ((pl->retry_s *= 2) > PGLOG_RETRY_MAX)
+			pl->retry_s = PGLOG_RETRY_MAX;
+		pl->retry_at = ev_now(pl->loop) + pl->retry_s;
 		return;
 	}
 	if (pl->stalled && i == 0) {
 		log_info("pglog: PostgreSQL confirms again (%s)",
 		    pgw_server(pl->w));
 		pl->stalled = 0;
+		pl->retry_s = 0;
+		/* What failed behind it follows it now, in order. */
+		pglog_resend(pl);
 	}
 	pl->q[i].done = 1;
 	for (k = 0; k < pl->nq && pl->q[k].done; k++) {
@@ -166,11 +204,9 @@ static void
 pglog_tick_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
 	struct pglog	*pl = t->data;
-	size_t		 i;
 
-	for (i = 0; i < pl->nq && !pl->closing; i++)
-		if (pl->q[i].pgseq == 0 && !pl->q[i].done)
-			pglog_send(pl, &pl->q[i]);
+	if (ev_now(loop) >= pl->retry_at)
+		pglog_resend(pl);
 	pglog_release(pl);
 	if (pl->waiting && ev_now(loop) - pl->wait_t >= pl->timeout) {
 		pl->waiting = 0;
@@ -314,9 +350,10 @@ pglog_committed(struct pglog *pl, int ok)
 		pl->qcap = pl->qcap ? pl->qcap * 2 : 64;
 		pl->q = xreallocarray(pl->q, pl->qcap, sizeof *pl->q);
 	}
-	pl->q[pl->nq] = pl->cur;
-	pglog_send(pl, &pl->q[pl->nq]);
-	pl->nq++;
+	pl->q[pl->nq++] = pl->cur;
+	/* Behind changes that wait to be sent again, it waits its turn. */
+	if (!pl->stalled && (pl->nq == 1 || pl->q[pl->nq - 2].pgseq != 0))
+		pglog_send(pl, &pl->q[pl->nq - 1]);
 	if (!ev_is_active(&pl->tick))
 		ev_timer_again(pl->loop, &pl->tick);
 }
@@ -683,12 +720,11 @@ pglog_open(struct ev_loop *loop, struct store *st, const char *conninfo,
 				pl->q = xreallocarray(pl->q, pl->qcap,
 				    sizeof *pl->q);
 			}
-			pl->q[pl->nq] = c;
-			pglog_send(pl, &pl->q[pl->nq]);
-			pl->nq++;
+			pl->q[pl->nq++] = c;
 		}
 		sqlite3_finalize(s);
 	}
+	pglog_resend(pl);
 	if (pl->nq > 0) {
 		log_info("pglog: sending %zu changes again", pl->nq);
 		ev_timer_again(loop, &pl->tick);

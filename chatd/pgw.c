@@ -61,14 +61,11 @@ struct batch {
 	size_t		 nst, stcap;
 	long		*poff;		/* parameter offsets; -1 NULL */
 	size_t		 npoff, poffcap;
-	unsigned int	*prepared;	/* cache slots prepared with it */
-	size_t		 nprep, prepcap;
 };
 
 struct prep {
 	char		*sql;		/* NULL: free */
 	char		 name[24];
-	uint64_t	 seq;		/* the batch that prepares it */
 };
 
 struct pgw {
@@ -85,6 +82,8 @@ struct pgw {
 	int		 want_write;
 	ev_io		 io;
 	ev_timer	 retry, tick, connecting;
+	ev_timer	 kick;		/* send what pgw_commit() queued */
+	int		 dealloc;	/* a batch failed: DEALLOCATE ALL first */
 	double		 backoff;
 	struct batch	*head, *tail;	/* queued; sent ones first */
 	struct batch	*unsent;	/* first not sent */
@@ -116,7 +115,6 @@ batch_free(struct batch *b)
 	free(b->buf);
 	free(b->st);
 	free(b->poff);
-	free(b->prepared);
 	free(b);
 }
 
@@ -164,22 +162,6 @@ pgw_pop(struct pgw *w)
 	w->nbatches--;
 	w->bytes -= b->len;
 	batch_free(b);
-}
-
-/* Forget the statements prepared with batch seq, which rolled back. */
-static void
-pgw_unprepare(struct pgw *w, const struct batch *b)
-{
-	size_t	i;
-
-	for (i = 0; i < b->nprep; i++) {
-		struct prep *p = &w->prep[b->prepared[i]];
-
-		if (p->sql != NULL && p->seq == b->seq) {
-			free(p->sql);
-			p->sql = NULL;
-		}
-	}
 }
 
 static void
@@ -262,7 +244,14 @@ pgw_result(struct pgw *w, PGresult *r)
 	case PGRES_PIPELINE_SYNC:
 		if (b->failed) {
 			w->stats.failed++;
-			pgw_unprepare(w, b);
+			/*
+			 * Which of its prepares ran before the failure is
+			 * not known: the next batch begins with DEALLOCATE
+			 * ALL, and every statement is prepared again, so
+			 * that none leaks in the server's session.
+			 */
+			pgw_forget_prepared(w);
+			w->dealloc = 1;
 			pgw_report(w, b, 0, b->why);
 		} else {
 			w->stats.committed++;
@@ -344,9 +333,15 @@ pgw_lock_read(struct pgw *w, int revents)
 {
 	PGresult	*r;
 
-	if ((revents & EV_WRITE) && PQflush(w->conn) == -1) {
-		pgw_lose(w, PQerrorMessage(w->conn));
-		return;
+	if (revents & EV_WRITE) {
+		int	rc = PQflush(w->conn);
+
+		if (rc == -1) {
+			pgw_lose(w, PQerrorMessage(w->conn));
+			return;
+		}
+		if (rc == 0)
+			pgw_watch(w, EV_READ);
 	}
 	if (!(revents & EV_READ))
 		return;
@@ -478,6 +473,14 @@ pgw_send(struct pgw *w)
 	if (!w->up || w->in_cb || w->unsent == NULL)
 		return;
 	for (b = w->unsent; b != NULL; b = b->next) {
+		if (w->dealloc) {
+			if (!PQsendQueryParams(w->conn, "DEALLOCATE ALL", 0,
+			    NULL, NULL, NULL, NULL, 0)) {
+				pgw_lose(w, PQerrorMessage(w->conn));
+				return;
+			}
+			w->dealloc = 0;
+		}
 		for (i = 0; i < b->nst; i++) {
 			struct stmt	*s = &b->st[i];
 			const char	*sql = b->buf + s->sql;
@@ -506,15 +509,6 @@ pgw_send(struct pgw *w)
 				    s->nparams, NULL))
 					goto lost;
 				p->sql = xstrdup(sql);
-				p->seq = b->seq;
-				if (b->nprep == b->prepcap) {
-					b->prepcap = b->prepcap ?
-					    b->prepcap * 2 : 4;
-					b->prepared = xreallocarray(
-					    b->prepared, b->prepcap,
-					    sizeof *b->prepared);
-				}
-				b->prepared[b->nprep++] = (unsigned int)free_slot;
 				slot = free_slot;
 			}
 			if (slot != -1) {
@@ -544,6 +538,12 @@ lost:
 	}
 	w->unsent = NULL;
 	pgw_flush(w);
+}
+
+static void
+pgw_kick_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	pgw_send(t->data);
 }
 
 static void
@@ -578,6 +578,7 @@ pgw_lose(struct pgw *w, const char *why)
 	w->conn = NULL;
 	w->up = 0;
 	w->locking = 0;
+	w->dealloc = 0;
 	w->server[0] = '\0';
 	pgw_forget_prepared(w);
 	while (w->head != NULL && w->head->sent) {
@@ -717,6 +718,8 @@ pgw_new(struct ev_loop *loop, const struct pgw_conf *conf, pgw_done_fn *done,
 	w->retry.data = w;
 	ev_init(&w->connecting, pgw_connecting_cb);
 	w->connecting.data = w;
+	ev_timer_init(&w->kick, pgw_kick_cb, 0., 0.);
+	w->kick.data = w;
 	ev_timer_init(&w->tick, pgw_tick_cb, PGW_TICK, PGW_TICK);
 	w->tick.data = w;
 	pgw_connect(w);
@@ -738,6 +741,7 @@ pgw_free(struct pgw *w)
 	ev_timer_stop(w->loop, &w->retry);
 	ev_timer_stop(w->loop, &w->tick);
 	ev_timer_stop(w->loop, &w->connecting);
+	ev_timer_stop(w->loop, &w->kick);
 	if (w->conn != NULL)
 		PQfinish(w->conn);
 	pgw_forget_prepared(w);
@@ -809,8 +813,15 @@ pgw_commit(struct pgw *w)
 	w->bytes += b->len;
 	if (!ev_is_active(&w->tick))
 		ev_timer_again(w->loop, &w->tick);
-	pgw_send(w);
-	return b->seq;
+	/*
+	 * Sent from the loop, not from here: a send may find the
+	 * connection broken and report (and free) batches, which the
+	 * caller, holding this one's number only once this returns,
+	 * could not match.
+	 */
+	if (!ev_is_active(&w->kick))
+		ev_timer_start(w->loop, &w->kick);
+	return w->seq;
 }
 
 int

@@ -64,7 +64,8 @@ struct pgw_stats {
 	uint64_t	 losses;	/* connections lost or refused */
 };
 
-/* Start connecting.  done is called once for every batch committed. */
+/* Start connecting.  done is called once for every batch, committed or
+ * not. */
 struct pgw	*pgw_new(struct ev_loop *, const struct pgw_conf *,
 		    pgw_done_fn *done, void *arg);
 /* Close the connection; batches not yet reported are reported failed. */
