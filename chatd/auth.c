@@ -91,8 +91,8 @@ auth_welcome(struct client *c, const struct store_user *su, const char *key,
 		store_token_used(srv->st, token_id, now, addr);
 	/* The WELCOME leaves after the commit; the messages waiting for
 	 * this session, which are already durable, must not overtake it:
-	 * a client knows whose they are only from the WELCOME. */
-	c->welcoming = 1;
+	 * a client knows whose they are only from the WELCOME (outq.c
+	 * holds them). */
 	outq_reply(c, &m, reqid, reqtype);
 	sodium_memzero(token, sizeof token);
 	srv->stats.logins++;

@@ -101,7 +101,9 @@ outq_reply(struct client *c, const struct cp_msg *m, uint64_t reqid,
 	 * loop: from here to its release is the wait for durability. */
 	if (m->type == CP_ACCEPTED)
 		o->t_ns = mono_ns();
-	o->welcome = m->type == CP_WELCOME;
+	/* Nothing is delivered to c before it (deliver.c). */
+	if ((o->welcome = m->type == CP_WELCOME))
+		c->welcoming = 1;
 }
 
 /* Answer a request with ERROR code (after the commit, in order). */
@@ -159,11 +161,15 @@ outq_release(struct server *srv, struct out *q, size_t n,
 				metrics_observe(&srv->stats.accept_s,
 				    (double)(now - o->t_ns) / 1e9);
 			}
-			/* Messages were held behind the WELCOME (auth.c); an
-			 * ERROR instead ends the hold too: its catch-up then
-			 * finds the session without a user. */
-			if (o->welcome)
+			/* Messages were held behind the WELCOME (auth.c).
+			 * An ERROR instead means the client is not logged in:
+			 * nor is its session here, so nothing is delivered to
+			 * it before it logs in again. */
+			if (o->welcome) {
 				o->c->welcoming = 0;
+				if (!ok && o->c->u != NULL)
+					client_logout(o->c);
+			}
 			if (ok)
 				client_answer(o->c, o->wire, o->len);
 			else if (o->reqid != 0) {

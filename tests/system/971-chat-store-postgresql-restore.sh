@@ -58,8 +58,19 @@ history_is "$T/want"
 
 # No standby: the send waits, then is refused as "try again"; it is
 # committed here, and waits in pglog_out for PostgreSQL.
+# One message accepted and waiting for bob, then the standby goes.
+chat alice send bob "queued" >/dev/null 2>"$T/err" ||
+    fail "send before the standby went: $(cat "$T/err")"
 kill -9 "$(pg_pid s1)"
 expect_rc "send with no standby" 75 chat alice -t 8 send bob "waits"
+# A new device's login (its token a write) cannot commit either: it is
+# refused, and the session it came on is given nothing meanwhile.
+env CHAT_PASSWORD=pb XDG_CONFIG_HOME="$T/newdev" "$BIN/chatc" \
+    -s "127.0.0.1:$CHATD_PORT" -n bob listen --count 1 --timeout 6 \
+    >"$T/newdev.out" 2>"$T/newdev.err" && fail "a login with no standby"
+[ -s "$T/newdev.out" ] && fail "given a message unlogged: $(cat "$T/newdev.out")"
+grep -q WELCOME "$T/newdev.err" &&
+    fail "a message before (or without) a WELCOME: $(cat "$T/newdev.err")"
 # chatd dies with it unconfirmed; the standby comes back; the restarted
 # chatd sends it again.
 kill -9 "$CHATD_PID"
@@ -79,12 +90,12 @@ rm -rf "$T/d.state"
 mkdir -m 700 "$T/d.state"
 cp "$T/keep/session.key" "$T/d.state/"
 CHATD_PORT_WANT=$CHATD_PORT start_chatd d
-chat bob listen --count 2 --timeout 15 >"$T/last" 2>"$T/listen.err" ||
+chat bob listen --count 3 --timeout 15 >"$T/last" 2>"$T/listen.err" ||
     fail "listen after the second rebuild: $(cat "$T/listen.err")"
 expect_eq "after the second rebuild" "$(cut -f3 "$T/last" | tr '\n' '|')" \
-    "waits|after the standby|"
+    "queued|waits|after the standby|"
 chat bob listen --timeout 1 >"$T/again"
 expect_eq "delivered again" "$(wc -l <"$T/again")" 0
-printf 'waits\nafter the standby\n' >>"$T/want"
+printf 'queued\nwaits\nafter the standby\n' >>"$T/want"
 history_is "$T/want"
 echo ok
