@@ -218,7 +218,6 @@ pglog_tick_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	}
 }
 
-/* Record from now on: every table but pglog_out. */
 /* The advisory lock that makes one chatd the writer of node's log. */
 static int64_t
 pglog_lock_key(const char *node)
@@ -243,6 +242,7 @@ pglog_fenced(void *arg)
 
 /* Not logged: the log's own queue, and the conversations' heads (a
  * cache of the messages, made again where the log is applied). */
+/* What is recorded: every table but pglog_out, and heads (a cache). */
 static int
 pglog_filter(void *arg, const char *table)
 {

@@ -11,9 +11,11 @@
  * pgw.c.  Replies wait for PostgreSQL's commit, not for the local disk,
  * as they wait for the syncer's fdatasync() otherwise: so "accepted"
  * means on the PostgreSQL primary and, with a synchronous standby, on a
- * second machine.  A change PostgreSQL did not confirm is sent again,
- * in order, until it does (the log's key makes that harmless); the
- * replies waiting on it get "try again" after commit_timeout.  A chatd
+ * second machine.  A change commits only behind its predecessor, so the
+ * log has no gaps; one PostgreSQL did not confirm is sent again, in
+ * order, after a pause that doubles while nothing is confirmed (the
+ * log's key makes that harmless); the replies waiting on it get "try
+ * again" after commit_timeout.  A chatd
  * that starts with a store older than the log (its machine was replaced,
  * its disk lost) first applies the changes it lacks, and sends again the
  * ones its pglog_out still holds.
