@@ -195,3 +195,22 @@ for r in rows:
     print(r["text"])
 ' >"$1" || fail "history out of order or repeated: $OUT"
 }
+
+# start_standby NAME FROM: a chatd standby ([store] standby, with
+# $CHATD_CONF) holding the server key of chatd FROM, on a port of its
+# own, once it follows the log; sets STANDBY_PID and STANDBY_PORT.
+start_standby() {
+	printf '[accounts]\nargon2_ops = 1\nargon2_mem_kib = 8192\n%s\nstandby = yes\n' \
+	    "${CHATD_CONF:-}" >"$T/$1.ini"
+	mkdir -m 700 "$T/$1.state"
+	cp "$T/$2.state/session.key" "$T/$1.state/"
+	STANDBY_PORT=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 12000 ))
+	[ "$STANDBY_PORT" != "$CHATD_PORT" ] ||
+	    STANDBY_PORT=$((STANDBY_PORT + 1))
+	"$BIN/chatd" -c "$T/$1.ini" -l 127.0.0.1 -p "$STANDBY_PORT" \
+	    -D "$T/$1.state" >"$T/$1.log" 2>&1 &
+	STANDBY_PID=$!
+	PIDS="$PIDS $STANDBY_PID"
+	wait_log "$T/$1.log" "standby: following the log"
+}
+

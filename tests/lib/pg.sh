@@ -121,3 +121,13 @@ pg_conninfo() {
 	done
 	echo "host=$h port=$p user=postgres dbname=postgres target_session_attrs=read-write connect_timeout=2"
 }
+
+# pg_pair: a primary p and a standby s1 whose flush every commit on p
+# waits for (synchronous_standby_names 'ANY 1 (s1)'), streaming.
+pg_pair() {
+	pg_primary p
+	pg_standby s1 p
+	pg_sync_standbys p 'ANY 1 (s1)'
+	wait_for 30 pg_streaming p 1
+}
+

@@ -11,10 +11,7 @@
 . "$(dirname "$0")/../lib/chat.sh"
 . "$(dirname "$0")/../lib/pg.sh"
 
-pg_primary p
-pg_standby s1 p
-pg_sync_standbys p 'ANY 1 (s1)'
-wait_for 30 pg_streaming p 1
+pg_pair
 CHATD_CONF="[store]
 postgresql = $(pg_conninfo p)
 postgresql_timeout = 3"

@@ -12,10 +12,7 @@
 . "$TESTS/lib/chat.sh"
 . "$TESTS/lib/pg.sh"
 
-pg_primary p
-pg_standby s1 p
-pg_sync_standbys p 'ANY 1 (s1)'
-wait_for 30 pg_streaming p 1
+pg_pair
 CHATD_CONF="[store]
 postgresql = $(pg_conninfo p)"
 start_chatd a
@@ -26,17 +23,9 @@ register bob pb
 befriend alice bob
 
 # B: the same config, standby, A's key, a port of its own.
-printf '[accounts]\nargon2_ops = 1\nargon2_mem_kib = 8192\n%s\nstandby = yes\n' \
-    "$CHATD_CONF" >"$T/b.ini"
-mkdir -m 700 "$T/b.state"
-cp "$T/a.state/session.key" "$T/b.state/"
-B=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 12000 ))
-[ "$B" != "$A" ] || B=$((B + 1))
-"$BIN/chatd" -c "$T/b.ini" -l 127.0.0.1 -p "$B" -D "$T/b.state" \
-    >"$T/b.log" 2>&1 &
-B_PID=$!
-PIDS="$PIDS $B_PID"
-wait_log "$T/b.log" "standby: following the log chatd"
+start_standby b a
+B=$STANDBY_PORT
+B_PID=$STANDBY_PID
 grep -q 'ready on port' "$T/b.log" && fail "the standby serves: $(cat "$T/b.log")"
 
 LIST="127.0.0.1:$A,127.0.0.1:$B"

@@ -23,17 +23,9 @@ register bob pb
 befriend alice bob
 expect_rc "send to A" 0 chat alice send bob "before"
 
-printf '[accounts]\nargon2_ops = 1\nargon2_mem_kib = 8192\n%s\nstandby = yes\n' \
-    "$CHATD_CONF" >"$T/b.ini"
-mkdir -m 700 "$T/b.state"
-cp "$T/a.state/session.key" "$T/b.state/"
-B=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 12000 ))
-[ "$B" != "$A" ] || B=$((B + 1))
-"$BIN/chatd" -c "$T/b.ini" -l 127.0.0.1 -p "$B" -D "$T/b.state" \
-    >"$T/b.log" 2>&1 &
-B_PID=$!
-PIDS="$PIDS $B_PID"
-wait_log "$T/b.log" "standby: following the log chatd"
+start_standby b a
+B=$STANDBY_PORT
+B_PID=$STANDBY_PID
 
 # PostgreSQL takes no change of A's from here: sends are committed in
 # A's store and wait in its pglog_out.

@@ -9,10 +9,7 @@
 . "$TESTS/lib/chat.sh"
 . "$TESTS/lib/pg.sh"
 
-pg_primary p
-pg_standby s1 p
-pg_sync_standbys p 'ANY 1 (s1)'
-wait_for 30 pg_streaming p 1
+pg_pair
 CHATD_CONF="[store]
 postgresql = $(pg_conninfo p)
 postgresql_timeout = 2"
