@@ -29,6 +29,7 @@
 #include <sqlite3.h>
 #include <ev.h>
 #include <libpq-fe.h>
+#include <sodium.h>
 
 #include "chatd.h"
 #include "pglog.h"
@@ -37,6 +38,8 @@
 #include "base/log.h"
 #include "base/xmalloc.h"
 
+/* The last change the store holds (meta, 0 if none). */
+#define PGLOG_N	"SELECT ifnull(max(value), 0) FROM meta WHERE key = 'pglog_n'"
 #define PGLOG_TICK	0.1	/* s: the waiting replies' clock */
 #define PGLOG_RETRY_MAX	5.0	/* s: the longest pause before a resend */
 
@@ -98,18 +101,11 @@ struct pglog {
 static char *
 hexify(const void *p, size_t len)
 {
-	static const char	 d[] = "0123456789abcdef";
-	const unsigned char	*b = p;
-	char			*s = xmalloc(2 * len + 3), *o = s;
-	size_t			 i;
+	char	*s = xmalloc(2 * len + 3);
 
-	*o++ = '\\';
-	*o++ = 'x';
-	for (i = 0; i < len; i++) {
-		*o++ = d[b[i] >> 4];
-		*o++ = d[b[i] & 15];
-	}
-	*o = '\0';
+	s[0] = '\\';
+	s[1] = 'x';
+	sodium_bin2hex(s + 2, 2 * len + 1, p, len);
 	return s;
 }
 
@@ -276,22 +272,6 @@ pglog_exec(sqlite3 *db, const char *q, sqlite3_int64 a, const void *blob,
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
-}
-
-static long long
-pglog_int(sqlite3 *db, const char *q)
-{
-	sqlite3_stmt	*s;
-	long long	 v = -1;
-
-	if (sqlite3_prepare_v2(db, q, -1, &s, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	else
-		v = 0;
-	sqlite3_finalize(s);
-	return v;
 }
 
 int
@@ -474,9 +454,10 @@ pglog_check_out(PGconn *pg, sqlite3 *db, const char *node, char *err,
  * pglog_check_out()).
  */
 static long long
-pglog_catch_up(PGconn *pg, sqlite3 *db, const char *node, char *err,
+pglog_catch_up(PGconn *pg, struct store *st, const char *node, char *err,
     size_t errlen)
 {
+	sqlite3		*db = store_db(st);
 	PGresult	*r;
 	char		 from[24];
 	const char	*p[2] = { node, from };
@@ -485,8 +466,7 @@ pglog_catch_up(PGconn *pg, sqlite3 *db, const char *node, char *err,
 
 	if ((rc = pglog_check_out(pg, db, node, err, errlen)) != 0)
 		return rc;
-	if ((local = pglog_int(db, "SELECT value FROM meta WHERE"
-	    " key = 'pglog_n'")) < 0) {
+	if ((local = store_int(st, PGLOG_N)) < 0) {
 		snprintf(err, errlen, "cannot read the store: %s",
 		    sqlite3_errmsg(db));
 		return -1;
@@ -505,7 +485,7 @@ pglog_catch_up(PGconn *pg, sqlite3 *db, const char *node, char *err,
 		PQclear(r);
 		return 0;
 	}
-	if (local == 0 && pglog_int(db, "SELECT count(*) FROM users") > 0) {
+	if (local == 0 && store_int(st, "SELECT count(*) FROM users") > 0) {
 		snprintf(err, errlen, "the store and PostgreSQL's log of node "
 		    "%s hold different accounts: start from an empty state "
 		    "directory, or give this node another name", node);
@@ -590,7 +570,7 @@ pglog_restore(struct store *st, const char *conninfo, const char *node,
 	}
 	if ((pg = pglog_connect(conninfo, err, errlen)) == NULL)
 		return -1;
-	n = pglog_catch_up(pg, db, node, err, errlen);
+	n = pglog_catch_up(pg, st, node, err, errlen);
 	PQfinish(pg);
 	return n;
 }
@@ -626,7 +606,6 @@ long long
 pglog_follow(struct store *st, const char *conninfo, const char *node,
     int (*stop)(void), char *err, size_t errlen)
 {
-	sqlite3		*db = store_db(st);
 	PGconn		*pg = NULL;
 	long long	 n, total = 0;
 	int		 said = 0, f;
@@ -644,7 +623,7 @@ pglog_follow(struct store *st, const char *conninfo, const char *node,
 			sleep(1);
 			continue;
 		}
-		if ((n = pglog_catch_up(pg, db, node, err, errlen)) < 0 ||
+		if ((n = pglog_catch_up(pg, st, node, err, errlen)) < 0 ||
 		    (f = pglog_free_now(pg, node)) < 0) {
 			if (n != -2 && PQstatus(pg) != CONNECTION_OK) {
 				PQfinish(pg);
@@ -658,7 +637,7 @@ pglog_follow(struct store *st, const char *conninfo, const char *node,
 		total += n;
 		if (f) {
 			/* What came between the last look and the lock. */
-			if ((n = pglog_catch_up(pg, db, node, err,
+			if ((n = pglog_catch_up(pg, st, node, err,
 			    errlen)) < 0) {
 				PQfinish(pg);
 				return n;
@@ -694,8 +673,7 @@ pglog_open(struct ev_loop *loop, struct store *st, const char *conninfo,
 	pl->timeout = commit_timeout;
 	pl->fn = fn;
 	pl->arg = arg;
-	pl->n = (uint64_t)pglog_int(pl->db, "SELECT value FROM meta WHERE"
-	    " key = 'pglog_n'");
+	pl->n = (uint64_t)store_int(st, PGLOG_N);
 	ev_timer_init(&pl->tick, pglog_tick_cb, PGLOG_TICK, PGLOG_TICK);
 	pl->tick.data = pl;
 	memset(&wc, 0, sizeof wc);

@@ -751,9 +751,8 @@ store_write_text(struct store *st, int q, const char *text, uint64_t a,
 	return store_exec(st, s, what);
 }
 
-/* The integer a one-row query returns, or -1. */
-static long long
-store_pragma(struct store *st, const char *q)
+long long
+store_int(struct store *st, const char *q)
 {
 	sqlite3_stmt	*s;
 	long long	 v = -1;
@@ -1005,7 +1004,7 @@ store_schema(struct store *st, char **msg)
 	long long	 v, old;
 	int		 stale;
 
-	if ((v = store_pragma(st, "PRAGMA user_version")) == -1)
+	if ((v = store_int(st, "PRAGMA user_version")) == -1)
 		return -1;
 	if (v > STORE_VERSION) {
 		*msg = sqlite3_mprintf("schema version %lld is newer than "
@@ -1013,7 +1012,7 @@ store_schema(struct store *st, char **msg)
 		return -1;
 	}
 	/* Version 1 did not set user_version. */
-	old = store_pragma(st, "SELECT count(*) FROM sqlite_master"
+	old = store_int(st, "SELECT count(*) FROM sqlite_master"
 	    " WHERE type = 'table' AND name = 'messages'");
 	if (old > 0 && v == 0)
 		v = 1;
@@ -1037,13 +1036,13 @@ store_schema(struct store *st, char **msg)
 		    SQLITE_OK) ||
 		    (v < 4 && sqlite3_exec(st->db, migrate3, NULL, NULL, msg) !=
 		    SQLITE_OK) ||
-		    (v < 5 && store_pragma(st, "SELECT count(*) FROM"
+		    (v < 5 && store_int(st, "SELECT count(*) FROM"
 		    " sqlite_master WHERE type = 'table' AND name = 'tokens'")
 		    > 0 && sqlite3_exec(st->db, migrate_tokens, NULL, NULL,
 		    msg) != SQLITE_OK) ||
 		    (v < 6 && sqlite3_exec(st->db, migrate5, NULL, NULL, msg) !=
 		    SQLITE_OK) ||
-		    (v < 6 && store_pragma(st, "SELECT count(*) FROM"
+		    (v < 6 && store_int(st, "SELECT count(*) FROM"
 		    " sqlite_master WHERE type = 'table' AND name = 'contacts'")
 		    > 0 && sqlite3_exec(st->db, migrate5_contacts, NULL, NULL,
 		    msg) != SQLITE_OK) ||
@@ -1320,12 +1319,12 @@ heads_load(struct store *st)
 	st->heads_since = 0;
 	/* No heads_upto: heads was not kept with the messages (a store
 	 * caught up from PostgreSQL's log, pglog.c), made again whole. */
-	if (store_pragma(st, "SELECT count(*) FROM meta WHERE key ="
+	if (store_int(st, "SELECT count(*) FROM meta WHERE key ="
 	    " 'heads_upto'") == 0 && (store_tx(st) == -1 ||
 	    sqlite3_exec(st->db, HEADS_REBUILD, NULL, NULL, NULL) !=
 	    SQLITE_OK))
 		return store_fail(st, "make the heads");
-	if ((upto = store_pragma(st, "SELECT ifnull((SELECT value FROM meta"
+	if ((upto = store_int(st, "SELECT ifnull((SELECT value FROM meta"
 	    " WHERE key = 'heads_upto'), 0)")) < 0)
 		return store_fail(st, "read heads_upto");
 	st->heads_top = (uint64_t)upto;
@@ -1483,10 +1482,10 @@ store_open(const char *dir, enum store_sync sync, char *err, size_t errlen)
 	{
 		long long	a, b;
 
-		a = store_pragma(st, "SELECT max(ifnull((SELECT max(id)"
+		a = store_int(st, "SELECT max(ifnull((SELECT max(id)"
 		    " FROM messages), 0), ifnull((SELECT max(id) FROM"
 		    " gmessages), 0)) + 1");
-		b = store_pragma(st, "SELECT ifnull(max(value), 1) FROM meta"
+		b = store_int(st, "SELECT ifnull(max(value), 1) FROM meta"
 		    " WHERE key = 'sid_reserved'");
 		if (a < 1 || b < 1) {
 			snprintf(err, errlen, "%s: cannot read the message "
@@ -1890,7 +1889,7 @@ store_user_created(struct store *st, uint64_t id, uint64_t *created)
 long long
 store_user_count(struct store *st)
 {
-	return store_pragma(st, "SELECT count(*) FROM users");
+	return store_int(st, "SELECT count(*) FROM users");
 }
 
 int

@@ -93,6 +93,8 @@ struct sqlite3;
 void		 store_set_precommit(struct store *, int (*fn)(void *),
 		    void *arg);
 struct sqlite3	*store_db(struct store *);
+/* The integer a one-row query returns, or -1 (none, or a failure). */
+long long	 store_int(struct store *, const char *q);
 /* Is a transaction open (are there uncommitted writes)? */
 int		 store_dirty(const struct store *);
 /*
