@@ -151,6 +151,12 @@ tui_fmt() {
 	tui_tmux display-message -p -t "$1" "$2"
 }
 
+# tui_cursor_at NAME X: is the cursor in column X (keys that only move
+# it change nothing else on the screen to wait for)?
+tui_cursor_at() {
+	[ "$(tui_fmt "$1" '#{cursor_x}')" = "$2" ]
+}
+
 # tui_wait_exit NAME: until chat-tui has exited; prints its status line.
 tui_wait_exit() {
 	poll "$TUI_WAIT" tui_exited "$1" || {

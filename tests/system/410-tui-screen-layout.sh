@@ -44,6 +44,7 @@ tui_type a "狗哥alex😀"
 tui_wait a '^> 狗哥alex😀'
 expect_eq "cursor after CJK and emoji" "$(tui_fmt a '#{cursor_x}')" 12
 tui_keys a Home Right
+poll 5 tui_cursor_at a 4
 expect_eq "cursor after one wide character" "$(tui_fmt a '#{cursor_x}')" 4
 tui_keys a C-k C-a C-k
 
