@@ -13,9 +13,16 @@ print(s.getsockname()[1])'
 # NTP, Daytime and Time on free ports: NTP_PORT, DAYTIME_PORT, TIME_PORT.
 start_std_timed() {
 	n=$1; shift
+	# Three distinct ports: the kernel may hand a port just freed out
+	# again at once.
 	NTP_PORT=$(free_port)
 	DAYTIME_PORT=$(free_port)
+	while [ "$DAYTIME_PORT" = "$NTP_PORT" ]; do DAYTIME_PORT=$(free_port); done
 	TIME_PORT=$(free_port)
+	while [ "$TIME_PORT" = "$NTP_PORT" ] || [ "$TIME_PORT" = "$DAYTIME_PORT" ]
+	do
+		TIME_PORT=$(free_port)
+	done
 	start_timed "$n" --ntp-port "$NTP_PORT" --daytime-port "$DAYTIME_PORT" \
 	    --time-port "$TIME_PORT" "$@"
 }
