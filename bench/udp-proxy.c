@@ -15,7 +15,10 @@
  * that restarts on the same port is reached again at once.
  *
  * "ready on port N" goes to standard output once it listens; at SIGTERM
- * or SIGINT it prints what the impairment did each way and exits.
+ * or SIGINT it prints what the impairment did each way and exits.  With
+ * $PROXY_TRACE naming a file, every datagram read ("in") and forwarded
+ * ("out") is written there: monotonic seconds, direction, the client's
+ * port and the length, to see where a flow stalled.
  */
 #include <sys/socket.h>
 
@@ -54,6 +57,7 @@ struct flow {
 static volatile sig_atomic_t	 proxy_quit;
 static struct flow		*flows;
 static size_t			 nflows;
+static FILE			*trace;
 
 static void
 proxy_signal(int sig)
@@ -158,6 +162,10 @@ proxy_read(struct impair *im, int fd, int dir, const struct flow *f)
 				continue;
 			f = nf;
 		}
+		if (trace != NULL)
+			fprintf(trace, "%.6f in %s %u %zd\n", now_ns() / 1e9,
+			    dir == DIR_UP ? "up" : "down",
+			    (unsigned)ntohs(f->client.sin_port), n);
 		/* Either way the flow is named by its client's address. */
 		impair_submit(im, dir, now_ns(), buf, (size_t)n,
 		    (const struct sockaddr *)&f->client, sizeof f->client);
@@ -175,6 +183,10 @@ proxy_write(struct impair *im, int lfd, const struct sockaddr_in *server)
 		if ((f = proxy_flow((const struct sockaddr_in *)p.from)) ==
 		    NULL)
 			continue;
+		if (trace != NULL)
+			fprintf(trace, "%.6f out %s %u %zu\n", now_ns() / 1e9,
+			    p.dir == DIR_UP ? "up" : "down",
+			    (unsigned)ntohs(f->client.sin_port), p.len);
 		/* Failures (the server down, buffers full) are losses. */
 		if (p.dir == DIR_UP)
 			(void)sendto(f->fd, p.data, p.len, 0,
@@ -212,6 +224,9 @@ main(int argc, char *argv[])
 	int				 c, d, lfd, timeout;
 
 	log_init("udp-proxy", LOG_TO_STDERR, 0);
+	if (getenv("PROXY_TRACE") != NULL &&
+	    (trace = fopen(getenv("PROXY_TRACE"), "w")) != NULL)
+		setvbuf(trace, NULL, _IOLBF, 0);
 	memset(&conf, 0, sizeof conf);
 	conf.seed = 1;
 	for (d = 0; d < IMPAIR_DIRS; d++) {

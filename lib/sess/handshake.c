@@ -100,6 +100,8 @@ hs_up(struct sess *s)
 	struct sess_ep	*ep = s->ep;
 
 	src_half_done(s);
+	if (s->hs->sends == 1)
+		recov_rtt_seed(s, ep->now - s->hs->sent);
 	s->state = S_UP;
 	s->was_up = 1;
 	s->last_rx = ep->now;
@@ -277,6 +279,7 @@ hs_on_hello(struct sess_ep *ep, const uint8_t *pkt, size_t len,
 		/* A retry: the ACCEPT was lost.  Same answer, no new state. */
 		if (sodium_memcmp(s->hs->epk, h.epk, SP_PK_LEN) == 0) {
 			ep_send(ep, s->hs->accept, SP_ACCEPT_LEN, sa, salen);
+			s->hs->sends++;
 			return;
 		}
 		/* A different key under that id: the earlier HELLO was
@@ -291,6 +294,8 @@ hs_on_hello(struct sess_ep *ep, const uint8_t *pkt, size_t len,
 		return;
 	}
 	ep_send(ep, s->hs->accept, SP_ACCEPT_LEN, sa, salen);
+	s->hs->sent = ep->now;
+	s->hs->sends = 1;
 	sess_touch(s);
 }
 
@@ -313,6 +318,8 @@ hs_send_hello(struct sess *s)
 	ep_send(s->ep, buf, sp_hello_encode(buf, &h),
 	    (struct sockaddr *)&s->peer, s->peerlen);
 	s->last_tx = s->ep->now;
+	s->hs->sent = s->ep->now;
+	s->hs->sends++;
 }
 
 /* Client: a COOKIE; check the offered key against the pin. */
@@ -362,6 +369,10 @@ hs_on_cookie(struct sess_ep *ep, const uint8_t *pkt, size_t len)
 	s->hs->offered_n = 0;
 	s->hs->have_spk = 1;
 	memcpy(s->hs->cookie, c.cookie, SP_MAC_LEN);
+	/* A new stage, its own round trip (a second COOKIE makes it
+	 * ambiguous). */
+	if (s->state != S_COOKIE)
+		s->hs->sends = 0;
 	s->state = S_COOKIE;
 	hs_send_hello(s);
 	/* Progress: the next step starts its own backoff afresh. */

@@ -78,6 +78,20 @@ sess_rtt_sample(struct sess *s, uint64_t r)
 	sess_rto_compute(s);
 }
 
+/*
+ * The handshake's round trip, when its packet went once: the first
+ * sample, so that the first data already has a tail loss probe and an
+ * RTO that a timeout's backoff returns to (without a sample, Karn's rule
+ * keeps the backoff until a fragment is acknowledged on its first
+ * transmission, which on a lossy path can take many doublings).
+ */
+void
+recov_rtt_seed(struct sess *s, uint64_t r)
+{
+	if (!s->have_rtt)
+		sess_rtt_sample(s, r);
+}
+
 /* Congestion control: one more fragment arrived. */
 static void
 sess_cc_acked(struct sess *s)

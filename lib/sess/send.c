@@ -227,7 +227,8 @@ send_flush(struct sess *s)
 	struct sfrag	*f;
 	size_t		 used, room, reserve;
 	uint32_t	 seq;
-	int		 want_ack, more, r, sent = 0, frags;
+	int		 want_ack, pending, data, more, r, sent = 0;
+	int		 frags;
 
 	if (s->state != S_UP)
 		return;
@@ -244,9 +245,18 @@ send_flush(struct sess *s)
 		frags = 0;
 		want_ack = s->ack_now ||
 		    (s->ack_pending > 0 && s->ack_deadline <= ep->now);
-		/* Data piggybacks any pending acknowledgement. */
-		if (want_ack || (s->ack_pending > 0 &&
-		    (s->nlost > 0 || s->qhead != NULL))) {
+		/*
+		 * Data carries the acknowledgement: pending, in every
+		 * datagram; else in the first of a flush, so that an ACK
+		 * the path lost is repaired by the next data going this
+		 * way, not by the peer's retransmission timer (which a
+		 * late ACK's RTT sample then lengthens).
+		 */
+		pending = want_ack || s->ack_pending > 0;
+		data = s->nlost > 0 || (s->qhead != NULL &&
+		    s->snd_nxt - s->snd_una < ep->conf.window &&
+		    s->pipe < s->cwnd);
+		if (want_ack || (data && (s->ack_pending > 0 || sent == 0))) {
 			sess_build_ack(s, &ack);
 			used += sp_ack_encode(plain, &ack);
 		}
@@ -255,8 +265,10 @@ send_flush(struct sess *s)
 			f = &s->snd[seq & s->snd_mask];
 			if (f->state != F_INFLIGHT || !f->lost)
 				continue;
-			/* Within the congestion window, but always one. */
-			if (s->pipe >= s->cwnd && (used > 0 || sent > 0))
+			/* Within the congestion window, but always one
+			 * (unless a pending ACK takes this datagram). */
+			if (s->pipe >= s->cwnd && (frags > 0 || sent > 0 ||
+			    (used > 0 && pending)))
 				break;
 			if (used + reserve + SP_FRAG_HDR + f->len >
 			    SP_MAX_PLAIN) {

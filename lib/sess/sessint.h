@@ -156,6 +156,10 @@ struct sess_hs {
 	uint8_t			 offered[SP_PK_LEN];	/* a key not pinned */
 	uint8_t			 cookie[SP_MAC_LEN];
 	uint8_t			 accept[SP_ACCEPT_LEN];
+	/* Our last HELLO (client, this stage) or ACCEPT (server) and how
+	 * often it went: sent once, its answer is the first RTT sample. */
+	uint64_t		 sent;
+	int			 sends;
 };
 
 /* A source with untrusted sessions: IPv4 address or IPv6 /64. */
@@ -338,6 +342,7 @@ void		 recov_tlp_arm(struct sess *s);
 void		 recov_detect_loss(struct sess *s);
 int		 recov_on_ack(struct sess *s, const struct sp_ack *a);
 void		 recov_on_rto(struct sess *s);
+void		 recov_rtt_seed(struct sess *s, uint64_t r);
 void		 recov_on_tlp(struct sess *s);
 
 /* send.c: packing and sending DATA packets. */

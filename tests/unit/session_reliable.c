@@ -3,7 +3,9 @@
  * loss in each direction, 5% duplication, reordering and 1% corruption
  * arrive exactly once, in order and byte-identical.  The network and the
  * clock are simulated (tests/support/sesssim.h), so the test takes seconds, not the
- * virtual minutes it covers, and is the same on every run.
+ * virtual minutes it covers, and is the same on every run.  And an ACK
+ * the path loses is made good by the next data the other way; the
+ * handshake's round trip lets the first message's loss be probed early.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -222,11 +224,229 @@ test_reliable_impaired(void **state)
 	rmdir(dir);
 }
 
+/*
+ * A lost ACK is repaired by the next data going the same way.  The
+ * client sends a request; the server's ACK of it is lost; the server then
+ * answers.  The answer must acknowledge the request, or the client holds
+ * it until its retransmission timer (whose backoff, and the late RTT
+ * sample the ACK finally gives, slow everything after it: a lossy group
+ * member once waited minutes).
+ */
+struct lostack {
+	struct sesssim	*sim;
+	struct sess	*cs, *ss;
+	int		 got_req, ack_lost, answered, got_answer;
+	size_t		 queued_at_answer;
+};
+
+static void
+la_srv_up(struct sess *s, void *arg)
+{
+	((struct lostack *)arg)->ss = s;
+}
+
+static void
+la_srv_msg(struct sess *s, const uint8_t *buf, size_t len, void *arg)
+{
+	struct lostack		*la = arg;
+	struct impair_dir	 gone = { .blackhole = 1 };
+
+	/* What the server sends next (its ACK) is lost. */
+	if (len == 5 && memcmp(buf, "hello", 5) == 0 && !la->got_req) {
+		la->got_req = 1;
+		impair_set(sesssim_impair(la->sim), SESSSIM_S2C, &gone);
+	}
+}
+
+static void
+la_tap(void *arg, int dir, const uint8_t *b, size_t n,
+    const struct sockaddr *to, socklen_t tolen)
+{
+	struct lostack	*la = arg;
+
+	if (dir == SESSSIM_S2C && la->got_req && !la->answered)
+		la->ack_lost++;
+}
+
+static void
+la_cli_msg(struct sess *s, const uint8_t *buf, size_t len, void *arg)
+{
+	struct lostack	*la = arg;
+
+	if (len == 6 && memcmp(buf, "answer", 6) == 0) {
+		la->got_answer = 1;
+		la->queued_at_answer = sess_queued(s);
+	}
+}
+
+static int
+la_step(void *arg)
+{
+	struct lostack		*la = arg;
+	struct impair_dir	 clear = { 0 };
+
+	if (la->ack_lost > 0 && !la->answered) {
+		/* The ACK went (and was lost): the path mends, the
+		 * server answers. */
+		impair_set(sesssim_impair(la->sim), SESSSIM_S2C, &clear);
+		assert_int_equal(sess_send(la->ss,
+		    (const uint8_t *)"answer", 6), 0);
+		sess_ep_flush(sesssim_server(la->sim));
+		la->answered = 1;
+	}
+	return la->got_answer;
+}
+
+static int
+la_up(void *arg)
+{
+	struct lostack	*la = arg;
+
+	return la->ss != NULL && sess_is_up(la->cs);
+}
+
+static void
+test_lost_ack_repaired_by_data(void **state)
+{
+	struct lostack		 la;
+	struct impair_conf	 ic;
+	struct sess_cb		 scb, ccb;
+	struct sess_conf	 sc;
+	uint64_t		 t0;
+	char			 dir[] = "/tmp/sesslaXXXXXX", pins[64];
+
+	memset(&la, 0, sizeof la);
+	assert_non_null(mkdtemp(dir));
+	snprintf(pins, sizeof pins, "%s/known", dir);
+	memset(&ic, 0, sizeof ic);
+	ic.seed = 1;
+	ic.dir[0].delay_ns = ic.dir[1].delay_ns = SEC / 10000;
+	sess_conf_default(&sc);
+	scb = (struct sess_cb){ la_srv_up, la_srv_msg, NULL, &la };
+	ccb = (struct sess_cb){ NULL, la_cli_msg, NULL, &la };
+	la.sim = sesssim_new(&ic, &sc, &scb, &ccb, NULL, NULL, pins);
+	sesssim_tap(la.sim, la_tap, &la);
+	la.cs = sess_connect(sesssim_client(la.sim));
+	assert_non_null(la.cs);
+	assert_true(sesssim_run(la.sim, la_up, &la, 10 * SEC));
+
+	t0 = sesssim_now(la.sim);
+	assert_int_equal(sess_send(la.cs, (const uint8_t *)"hello", 5), 0);
+	sess_ep_flush(sesssim_client(la.sim));
+	assert_true(sesssim_run(la.sim, la_step, &la, 10 * SEC));
+	assert_true(la.ack_lost > 0);
+	/* The answer acknowledged the request: nothing left to resend,
+	 * and no timer was needed. */
+	assert_int_equal(la.queued_at_answer, 0);
+	assert_int_equal(sess_ep_stats(sesssim_client(la.sim))->retransmits,
+	    0);
+	assert_true(sesssim_now(la.sim) - t0 < SEC / 100);
+	sesssim_free(la.sim);
+	unlink(pins);
+	rmdir(dir);
+}
+
+/*
+ * The handshake's round trip is the first RTT sample: a first message
+ * whose datagram is lost is resent by the tail loss probe, a few round
+ * trips later, not by the initial 1 s RTO (or its doublings, if the
+ * resends are lost too).  Virtual time, so the figure is exact.
+ */
+struct firstloss {
+	struct sesssim	*sim;
+	struct sess	*cs;
+	int		 drop, dropped;
+	uint64_t	 got_at;
+};
+
+static void
+fl_tap(void *arg, int dir, const uint8_t *b, size_t n,
+    const struct sockaddr *to, socklen_t tolen)
+{
+	struct firstloss	*fl = arg;
+	struct impair_dir	 gone = { .blackhole = 1 };
+	struct impair_dir	 clear = { .delay_ns = SEC / 100 };
+
+	if (dir != SESSSIM_C2S)
+		return;
+	if (fl->drop && !fl->dropped) {
+		impair_set(sesssim_impair(fl->sim), SESSSIM_C2S, &gone);
+		fl->dropped = 1;
+	} else if (fl->dropped)
+		impair_set(sesssim_impair(fl->sim), SESSSIM_C2S, &clear);
+}
+
+static void
+fl_srv_msg(struct sess *s, const uint8_t *buf, size_t len, void *arg)
+{
+	struct firstloss	*fl = arg;
+
+	if (fl->got_at == 0)
+		fl->got_at = sesssim_now(fl->sim);
+}
+
+static int
+fl_got(void *arg)
+{
+	return ((struct firstloss *)arg)->got_at != 0;
+}
+
+static int
+fl_up(void *arg)
+{
+	struct firstloss	*fl = arg;
+
+	return sess_is_up(fl->cs) &&
+	    sess_ep_stats(sesssim_server(fl->sim))->sessions_up > 0;
+}
+
+static void
+test_first_loss_probed(void **state)
+{
+	struct firstloss	 fl;
+	struct impair_conf	 ic;
+	struct sess_cb		 scb, ccb;
+	struct sess_conf	 sc;
+	uint64_t		 t0;
+	char			 dir[] = "/tmp/sessflXXXXXX", pins[64];
+
+	memset(&fl, 0, sizeof fl);
+	assert_non_null(mkdtemp(dir));
+	snprintf(pins, sizeof pins, "%s/known", dir);
+	memset(&ic, 0, sizeof ic);
+	ic.dir[0].delay_ns = ic.dir[1].delay_ns = SEC / 100;	/* 10 ms */
+	sess_conf_default(&sc);
+	scb = (struct sess_cb){ NULL, fl_srv_msg, NULL, &fl };
+	ccb = (struct sess_cb){ NULL, NULL, NULL, &fl };
+	fl.sim = sesssim_new(&ic, &sc, &scb, &ccb, NULL, NULL, pins);
+	sesssim_tap(fl.sim, fl_tap, &fl);
+	fl.cs = sess_connect(sesssim_client(fl.sim));
+	assert_non_null(fl.cs);
+	assert_true(sesssim_run(fl.sim, fl_up, &fl, 10 * SEC));
+	/* Settle: the client's confirming PING and the server's ACK. */
+	sesssim_run(fl.sim, NULL, NULL, SEC / 10);
+
+	fl.drop = 1;
+	t0 = sesssim_now(fl.sim);
+	assert_int_equal(sess_send(fl.cs, (const uint8_t *)"first", 5), 0);
+	sess_ep_flush(sesssim_client(fl.sim));
+	assert_true(sesssim_run(fl.sim, fl_got, &fl, 10 * SEC));
+	assert_int_equal(fl.dropped, 1);
+	/* A probe after 2 SRTT + 4 RTTVAR of the 20 ms round trip (about
+	 * 80 ms) and the 10 ms to arrive; not the 1 s RTO. */
+	assert_true(fl.got_at - t0 < SEC / 5);
+	sesssim_free(fl.sim);
+	unlink(pins);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reliable_impaired),
+		cmocka_unit_test(test_lost_ack_repaired_by_data),
+		cmocka_unit_test(test_first_loss_probed),
 	};
 
 	log_init("session_reliable", LOG_TO_STDERR, 0);
