@@ -371,6 +371,9 @@ main(int argc, char *argv[])
 				    "the store from the log");
 				exit(EX_TEMPFAIL);
 			}
+			/* The store is not the log's: the operator decides. */
+			if (n == -3)
+				exit(EX_CANTCREAT);
 			exit(EX_UNAVAILABLE);
 		}
 		sigaction(SIGTERM, &oterm, NULL);

@@ -451,7 +451,7 @@ pglog_check_out(PGconn *pg, sqlite3 *db, const char *node, char *err,
  * Bring the store at dbpath up to the log: apply, in order and in one
  * transaction, every change of node after the store's pglog_n.  The
  * number applied, or -1 with a message in err (-2: the store is stale,
- * pglog_check_out()).
+ * pglog_check_out(); -3: it holds accounts the log lacks).
  */
 static long long
 pglog_catch_up(PGconn *pg, struct store *st, const char *node, char *err,
@@ -481,16 +481,25 @@ pglog_catch_up(PGconn *pg, struct store *st, const char *node, char *err,
 		return -1;
 	}
 	n = PQntuples(r);
+	if (local == 0 && store_int(st, "SELECT count(*) FROM users") > 0) {
+		/* Accounts the log never had: rebuilt from it, a node
+		 * would lose them, so the store is not half-logged. */
+		if (n == 0)
+			snprintf(err, errlen, "the store holds accounts made "
+			    "before it had a PostgreSQL log, which node %s's "
+			    "log lacks: start from an empty state directory",
+			    node);
+		else
+			snprintf(err, errlen, "the store and PostgreSQL's log "
+			    "of node %s hold different accounts: start from "
+			    "an empty state directory, or give this node "
+			    "another name", node);
+		PQclear(r);
+		return -3;
+	}
 	if (n == 0) {
 		PQclear(r);
 		return 0;
-	}
-	if (local == 0 && store_int(st, "SELECT count(*) FROM users") > 0) {
-		snprintf(err, errlen, "the store and PostgreSQL's log of node "
-		    "%s hold different accounts: start from an empty state "
-		    "directory, or give this node another name", node);
-		PQclear(r);
-		return -1;
 	}
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
@@ -625,13 +634,13 @@ pglog_follow(struct store *st, const char *conninfo, const char *node,
 		}
 		if ((n = pglog_catch_up(pg, st, node, err, errlen)) < 0 ||
 		    (f = pglog_free_now(pg, node)) < 0) {
-			if (n != -2 && PQstatus(pg) != CONNECTION_OK) {
+			if (n == -1 && PQstatus(pg) != CONNECTION_OK) {
 				PQfinish(pg);
 				pg = NULL;
 				continue;
 			}
 			PQfinish(pg);
-			return n == -2 ? -2 : -1;
+			return n < -1 ? n : -1;
 		}
 		said = 0;
 		total += n;

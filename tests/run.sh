@@ -1,8 +1,9 @@
 #!/bin/sh
 # tests/run.sh BUILD_DIR...: run the whole suite against each build folder
 # (unit tests, and system tests with BIN=BUILD_DIR/bin), the layer check
-# (tests/check-layers.sh) once, and a short run of every fuzz target if
-# build/fuzz/bin exists.
+# (tests/check-layers.sh) once, the chat tests that matter to it once more
+# with chatd on PostgreSQL (against the first build), and a short run of
+# every fuzz target if build/fuzz/bin exists.
 #
 # Tests run $TEST_JOBS at a time (default: one per CPU and one more, since
 # most of a system test's time is spent waiting on loss, timers and
@@ -78,6 +79,26 @@ for b in "$@"; do
 done
 add check-layers check-layers "$logs/check-layers.log" layers - \
     tests/check-layers.sh
+
+# The second store mode: the chat tests of relaying, hostile clients,
+# contacts and groups again, against the first build, with every chatd
+# committing to a PostgreSQL log (CHAT_STORE=postgresql, tests/lib/chat.sh;
+# docs/CLUSTER.md).  Not the tests of SQLite's own files (315, the
+# syncer's log; 709 and 712, stores made before the log, which it
+# refuses: 976).
+pg_tests="310 320 330 360 380 385 500 523 540 550 551 700 701 702 703 704
+705 706 707 708 713 715 725 750 751 752 753 754 755 756 757"
+if [ $# -gt 0 ] && [ -x /usr/lib/postgresql/15/bin/initdb ]; then
+	tag=$(basename "$1")
+	for k in $pg_tests; do
+		for t in tests/system/"$k"-*.sh; do
+			[ -f "$t" ] || continue
+			n=$(basename "$t" .sh)
+			add "pg/system/$n" "$tag/pg/system/$n" \
+			    "$logs/$tag/pg-system-$n.log" pgsystem "$1" "$t"
+		done
+	done
+fi
 if [ -d build/fuzz/bin ]; then
 	for t in build/fuzz/bin/*; do
 		[ -x "$t" ] || continue
@@ -158,6 +179,10 @@ while IFS=$tab read -r est id name log kind b t; do
 		case $b in /*) ;; *) b=$top/$b ;; esac
 		job "$id" "$name" "$log" env BIN="$b/bin" BUILD="$b" \
 		    sh "$t" & ;;
+	pgsystem)
+		case $b in /*) ;; *) b=$top/$b ;; esac
+		job "$id" "$name" "$log" env BIN="$b/bin" BUILD="$b" \
+		    CHAT_STORE=postgresql sh "$t" & ;;
 	fuzz)
 		n=$(basename "$t")
 		seeds=""

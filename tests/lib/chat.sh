@@ -9,10 +9,23 @@
 # range (20000-31999), tried again if taken: a test that restarts chatd
 # on it then never finds it taken by some client's socket (clients take
 # ephemeral ports), as a port chosen by the kernel could be.
+#
+# With CHAT_STORE=postgresql (tests/run.sh runs the chat tests that way
+# too), every chatd also commits to a PostgreSQL log (the cluster's
+# store, docs/CLUSTER.md), on a primary of the test's own, each chatd
+# NAME under its own log name: the same test, the second store mode.
 start_chatd() {
 	name=$1; shift
 	printf '[accounts]\nargon2_ops = 1\nargon2_mem_kib = 8192\n%s\n' \
 	    "${CHATD_CONF:-}" >"$T/$name.ini"
+	if [ "${CHAT_STORE:-sqlite}" = postgresql ]; then
+		if [ -z "${PG_PORT_store:-}" ]; then
+			. "$TESTS/lib/pg.sh"
+			pg_primary store
+		fi
+		printf '[store]\npostgresql = host=127.0.0.1 port=%s user=postgres dbname=postgres\nlog_name = %s\n' \
+		    "$PG_PORT_store" "$name" >>"$T/$name.ini"
+	fi
 	sc_try=0
 	while :; do
 		if [ -n "${CHATD_PORT_WANT:-}" ]; then
