@@ -564,6 +564,8 @@ cb_sock_input(struct cb_sock *k)
  * Receivers mark what the turn brought delivered and read, as a client
  * does: chatclient marks delivered once per loop turn, and chat-tui,
  * showing the conversation, marks read the newest message on screen.
+ * In a group, chatclient sends the two as one GMARK read (which marks
+ * delivered too) when the read reaches the turn's newest, as here.
  */
 static void
 cb_mark(struct cb_client *c)
@@ -576,12 +578,12 @@ cb_mark(struct cb_client *c)
 	r.type = cb.group ? CP_GMARK : CP_MARK;
 	r.flags = CPR_DELIVERED;
 	r.sid = c->mark_sid;
+	sess_ep_hold(c->ep);
 	if (cb.group) {
 		r.nick.p = (const uint8_t *)cb.gname;
 		r.nick.len = strlen(cb.gname);
-	}
-	sess_ep_hold(c->ep);
-	cb_send(c, &r);
+	} else
+		cb_send(c, &r);
 	r.flags = CPR_READ;
 	cb_send(c, &r);
 	sess_ep_release(c->ep);

@@ -90,7 +90,8 @@ struct chatclient {
 	uint64_t		 mark_sid;	/* the newest MESSAGE to mark */
 	struct {
 		char		 group[CP_NICK_WIRE + 1];
-		uint64_t	 sid;
+		uint64_t	 sid;		/* the newest GMESSAGE */
+		uint64_t	 read;		/* the newest read */
 	}			 gmarks[GMARKS_MAX];	/* and of groups */
 	size_t			 ngmarks;
 	unsigned int		 failures;	/* attempts since the last login */
@@ -622,6 +623,34 @@ cc_gmsg_fill(struct chatclient_gmsg *g, char *buf, size_t *off,
 	g->len = text->len;
 }
 
+/*
+ * The turn's marks of group name (len bytes): its slot, made if new (a
+ * group more than the turn holds: those so far are sent now), and the
+ * marks are sent before the loop waits.
+ */
+static size_t
+cc_gmark_slot(struct chatclient *c, const char *name, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < c->ngmarks; i++)
+		if (strlen(c->gmarks[i].group) == len &&
+		    memcmp(c->gmarks[i].group, name, len) == 0)
+			break;
+	if (i == c->ngmarks && i == GMARKS_MAX) {
+		cc_flush_mark(c);
+		i = c->ngmarks;
+	}
+	if (i == c->ngmarks) {
+		i = c->ngmarks++;
+		memcpy(c->gmarks[i].group, name, len);
+		c->gmarks[i].group[len] = '\0';
+		c->gmarks[i].sid = c->gmarks[i].read = 0;
+	}
+	ev_prepare_start(c->loop, &c->marker);
+	return i;
+}
+
 /* A group's message: shown once, marked delivered this turn. */
 static void
 cc_on_gmessage(struct chatclient *c, const struct cp_msg *m)
@@ -632,24 +661,9 @@ cc_on_gmessage(struct chatclient *c, const struct cp_msg *m)
 
 	if (c->conf.send_only)
 		return;
-	for (i = 0; i < c->ngmarks; i++)
-		if (strlen(c->gmarks[i].group) == m->nick.len &&
-		    memcmp(c->gmarks[i].group, m->nick.p, m->nick.len) == 0)
-			break;
-	/* A group more than the turn holds: mark those so far now. */
-	if (i == c->ngmarks && i == GMARKS_MAX) {
-		cc_flush_mark(c);
-		i = c->ngmarks;
-	}
-	if (i == c->ngmarks) {
-		i = c->ngmarks++;
-		memcpy(c->gmarks[i].group, m->nick.p, m->nick.len);
-		c->gmarks[i].group[m->nick.len] = '\0';
-		c->gmarks[i].sid = 0;
-	}
+	i = cc_gmark_slot(c, (const char *)m->nick.p, m->nick.len);
 	if (m->sid > c->gmarks[i].sid)
 		c->gmarks[i].sid = m->sid;
-	ev_prepare_start(c->loop, &c->marker);
 	if (cc_gseen(c, m) || c->cb.gmessage == NULL)
 		return;
 	memset(&g, 0, sizeof g);
@@ -772,6 +786,8 @@ cc_seen(struct chatclient *c, const struct cp_msg *m)
 /*
  * MARK delivered is cumulative (every message up to sid): one per loop
  * turn, for the newest MESSAGE of the turn, sent before the loop waits.
+ * A group's marks likewise, read ones too: one GMARK read, which marks
+ * delivered as well, when what was read reaches the turn's newest.
  */
 static void
 cc_flush_mark(struct chatclient *c)
@@ -783,11 +799,18 @@ cc_flush_mark(struct chatclient *c)
 	for (i = 0; i < c->ngmarks; i++) {
 		memset(&r, 0, sizeof r);
 		r.type = CP_GMARK;
-		r.flags = CPR_DELIVERED;
 		r.nick.p = (const uint8_t *)c->gmarks[i].group;
 		r.nick.len = strlen(c->gmarks[i].group);
-		r.sid = c->gmarks[i].sid;
-		cc_send(c, &r);
+		if (c->gmarks[i].sid > c->gmarks[i].read) {
+			r.flags = CPR_DELIVERED;
+			r.sid = c->gmarks[i].sid;
+			cc_send(c, &r);
+		}
+		if (c->gmarks[i].read != 0) {
+			r.flags = CPR_READ;
+			r.sid = c->gmarks[i].read;
+			cc_send(c, &r);
+		}
 	}
 	c->ngmarks = 0;
 	if (c->mark_sid == 0)
@@ -1633,7 +1656,7 @@ chatclient_group(struct chatclient *c, enum cp_group_op op, const char *group,
 int
 chatclient_gmark_read(struct chatclient *c, const char *group, uint64_t sid)
 {
-	struct cp_msg	m;
+	size_t	i;
 
 	if (group == NULL || group[0] != '#' || strlen(group) > CP_NICK_WIRE ||
 	    sid == 0) {
@@ -1644,13 +1667,11 @@ chatclient_gmark_read(struct chatclient *c, const char *group, uint64_t sid)
 		errno = ENOTCONN;
 		return -1;
 	}
-	memset(&m, 0, sizeof m);
-	m.type = CP_GMARK;
-	m.flags = CPR_READ;
-	m.nick.p = (const uint8_t *)group;
-	m.nick.len = strlen(group);
-	m.sid = sid;
-	return cc_send(c, &m);
+	/* Sent with the turn's marks: one for all read in this turn. */
+	i = cc_gmark_slot(c, group, strlen(group));
+	if (sid > c->gmarks[i].read)
+		c->gmarks[i].read = sid;
+	return 0;
 }
 
 uint64_t
