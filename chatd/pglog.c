@@ -64,6 +64,12 @@ static const char pg_insert[] =
 	"INSERT INTO chatd_log(node, n, changeset) VALUES ($1, $2, $3)"
 	" ON CONFLICT DO NOTHING";
 
+/*
+ * A change not yet confirmed.  Its bytes are held only until pgw has
+ * them (pgw copies what it sends): to send it again, they are read back
+ * from pglog_out, so that while PostgreSQL is away the memory held is 32
+ * bytes a change, not the changes themselves.
+ */
 struct change {
 	uint64_t	 n;
 	uint64_t	 pgseq;		/* its pgw batch; 0: to send */
@@ -109,22 +115,53 @@ hexify(const void *p, size_t len)
 	return s;
 }
 
+/* Change c's bytes, read back from pglog_out: 0, or -1. */
+static int
+pglog_load(struct pglog *pl, struct change *c)
+{
+	sqlite3_stmt	*s;
+	int		 rc = -1;
+
+	if (c->hex != NULL)
+		return 0;
+	if (sqlite3_prepare_v2(pl->db, "SELECT changeset FROM pglog_out"
+	    " WHERE n = ?", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)c->n);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		c->hex = hexify(sqlite3_column_blob(s, 0),
+		    (size_t)sqlite3_column_bytes(s, 0));
+		rc = 0;
+	}
+	sqlite3_finalize(s);
+	if (rc == -1)
+		log_warnx("pglog: change %" PRIu64 " is missing from "
+		    "pglog_out", c->n);
+	return rc;
+}
+
 /* Send change c (again): 0, or -1 if the writer's queue is full. */
 static int
 pglog_send(struct pglog *pl, struct change *c)
 {
 	char		 n[24];
-	const char	*p[3] = { pl->node, n, c->hex };
+	const char	*p[3] = { pl->node, n, NULL };
+	int		 rc = 0;
 
+	if (pglog_load(pl, c) == -1)
+		return -1;
+	p[2] = c->hex;
 	snprintf(n, sizeof n, "%" PRIu64, c->n);
 	if ((c->n > 1 && pgw_add(pl->w, pg_after, 2, p) == -1) ||
 	    pgw_add(pl->w, pg_insert, 3, p) == -1 ||
 	    (c->pgseq = pgw_commit(pl->w)) == 0) {
 		pgw_abort(pl->w);
 		c->pgseq = 0;		/* the tick tries again */
-		return -1;
+		rc = -1;
 	}
-	return 0;
+	free(c->hex);
+	c->hex = NULL;
+	return rc;
 }
 
 /* Send again, in order, the changes not in flight; stop at a refusal. */
@@ -331,9 +368,14 @@ pglog_committed(struct pglog *pl, int ok)
 		pl->q = xreallocarray(pl->q, pl->qcap, sizeof *pl->q);
 	}
 	pl->q[pl->nq++] = pl->cur;
-	/* Behind changes that wait to be sent again, it waits its turn. */
+	/* Behind changes that wait to be sent again, it waits its turn
+	 * (its bytes in pglog_out). */
 	if (!pl->stalled && (pl->nq == 1 || pl->q[pl->nq - 2].pgseq != 0))
 		pglog_send(pl, &pl->q[pl->nq - 1]);
+	else {
+		free(pl->q[pl->nq - 1].hex);
+		pl->q[pl->nq - 1].hex = NULL;
+	}
 	if (!ev_is_active(&pl->tick))
 		ev_timer_again(pl->loop, &pl->tick);
 }
@@ -693,15 +735,14 @@ pglog_open(struct ev_loop *loop, struct store *st, const char *conninfo,
 	wc.fenced = pglog_fenced;
 	pl->w = pgw_new(loop, &wc, pglog_done, pl);
 	/* What the last run may not have got into the log: again. */
-	if (sqlite3_prepare_v2(pl->db, "SELECT n, changeset FROM pglog_out"
-	    " ORDER BY n", -1, &s, NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(pl->db, "SELECT n FROM pglog_out ORDER BY n",
+	    -1, &s, NULL) == SQLITE_OK) {
 		while (sqlite3_step(s) == SQLITE_ROW) {
 			struct change	c;
 
+			/* Its bytes are read when it is sent. */
 			memset(&c, 0, sizeof c);
 			c.n = (uint64_t)sqlite3_column_int64(s, 0);
-			c.hex = hexify(sqlite3_column_blob(s, 1),
-			    (size_t)sqlite3_column_bytes(s, 1));
 			if (pl->nq == pl->qcap) {
 				pl->qcap = pl->qcap ? pl->qcap * 2 : 64;
 				pl->q = xreallocarray(pl->q, pl->qcap,
