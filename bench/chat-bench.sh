@@ -481,8 +481,9 @@ group_round() {
 	if [ "$1" = group ]; then gl=chatd; else gl=base; fi
 	printf '  round %d %-8s %-5s %9.0f copies/s,  %5.2f us CPU/copy' \
 	    "$r" "$gl" group "$(kv rate "$out")" "$(kv cpu_us "$out")"
-	printf ' (%s copies a message, %s datagrams out a copy,' \
-	    "$(kv copies_per_msg "$out")" "$(kv dg_out "$out")"
+	printf ' (%s copies a message, datagrams a copy %s out, %s in,' \
+	    "$(kv copies_per_msg "$out")" "$(kv dg_out "$out")" \
+	    "$(kv dg_in "$out")"
 	printf ' lost %s, errors %s)\n' "$(kv lost "$out")" \
 	    "$(kv errors "$out")"
 }
