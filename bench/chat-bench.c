@@ -104,6 +104,7 @@ struct cb_client {
 	uint64_t		 cid;
 	uint64_t		 deadline;	/* next timer, ns */
 	int			 dirty;		/* run timers after input */
+	int			 held;		/* output held for the turn */
 	int			 welcome;	/* logged in */
 	int			 lost;
 	int			 roster;	/* reg -c: contact added */
@@ -551,6 +552,12 @@ cb_sock_input(struct cb_sock *k)
 					break;
 			if (c == NULL || c->s == NULL)
 				continue;
+			/* Its ACKs wait for the turn's marks, as with
+			 * chatclient's coalescing endpoint. */
+			if (!c->held) {
+				sess_ep_hold(c->ep);
+				c->held = 1;
+			}
 			sess_ep_input(c->ep, rx[i], msg[i].msg_len,
 			    (struct sockaddr *)&cb.server.ss, cb.server.len);
 			cb_dirty(c);
@@ -688,6 +695,10 @@ cb_turn(int wait_ms)
 	for (i = 0; i < cb.dirty_n; i++) {
 		c = cb.dirty[i];
 		cb_mark(c);
+		if (c->held) {
+			c->held = 0;
+			sess_ep_release(c->ep);
+		}
 		c->dirty = 0;
 		c->deadline = c->s != NULL ? sess_ep_run(c->ep) : UINT64_MAX;
 	}

@@ -1147,6 +1147,14 @@ cc_connect(struct chatclient *c)
 	c->ep = sess_client_new(c->loop, c->fd,
 	    (struct sockaddr *)&c->addrs[c->cur].ss, c->addrs[c->cur].len,
 	    c->server, c->pinfile, &sc, &cb);
+	/*
+	 * The ACKs of what a turn received wait for the turn's marks (the
+	 * endpoint's flush is the loop iteration's last watcher, after
+	 * the marker): one datagram back to the server where there were
+	 * two.
+	 */
+	if (c->ep != NULL)
+		sess_ep_coalesce(c->ep, 1);
 	cc_set_state(c, CHATCLIENT_CONNECTING, CPE_NONE, "connecting");
 	c->s = sess_connect(c->ep);
 }
