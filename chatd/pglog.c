@@ -489,6 +489,104 @@ pglog_check_out(PGconn *pg, sqlite3 *db, const char *node, char *err,
 	return rc;
 }
 
+static void
+pglog_strv_free(char **v, int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/*
+ * A store that served before it had a PostgreSQL log: its whole content
+ * becomes the log's first change, so that a node rebuilt from the log has
+ * every account made before.  In one transaction: pglog_n = 1, then the
+ * changeset that turns an empty copy of the schema (an attached in-memory
+ * database) into the store, table by table (sqlite3session_diff), then
+ * that change in pglog_out, from where pglog_open() sends it.  Tables
+ * without a primary key are left out, as from every change (CLUSTER.md).
+ * 0, or -1 with a message in err.
+ */
+static int
+pglog_seed(sqlite3 *db, const char *node, char *err, size_t errlen)
+{
+	sqlite3_session	*sess = NULL;
+	sqlite3_stmt	*s = NULL;
+	char		*msg = NULL, *q, **tab = NULL;
+	void		*buf = NULL;
+	int		 len = 0, ntab = 0, i, rc;
+
+	if (sqlite3_exec(db, "ATTACH ':memory:' AS pgseed", NULL, NULL,
+	    &msg) != SQLITE_OK)
+		goto fail;
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK)
+		goto fail;
+	if (pglog_exec(db, "INSERT OR REPLACE INTO meta(key, value)"
+	    " VALUES ('pglog_n', ?)", 1, NULL, 0) == -1 ||
+	    sqlite3session_create(db, "main", &sess) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT name, sql FROM main.sqlite_schema"
+	    " WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+	    " AND name NOT IN ('pglog_out', 'heads')", -1, &s,
+	    NULL) != SQLITE_OK)
+		goto fail;
+	/* The tables first (name, then "CREATE TABLE x (...)"), the
+	 * schema read to its end before pgseed's changes. */
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char	*name = (const char *)sqlite3_column_text(s, 0);
+		const char	*sql = (const char *)sqlite3_column_text(s, 1);
+
+		if (name == NULL || sql == NULL ||
+		    strncmp(sql, "CREATE TABLE ", 13) != 0)
+			continue;
+		tab = xreallocarray(tab, (size_t)ntab + 2, sizeof *tab);
+		tab[ntab++] = xstrdup(name);
+		tab[ntab++] = xstrdup(sql + 13);
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	if (rc != SQLITE_DONE)
+		goto fail;
+	/* Each the same table, empty, in pgseed, and the rows that make
+	 * the store's of it. */
+	for (i = 0; i < ntab; i += 2) {
+		q = sqlite3_mprintf("CREATE TABLE pgseed.%s", tab[i + 1]);
+		rc = sqlite3_exec(db, q, NULL, NULL, &msg);
+		sqlite3_free(q);
+		if (rc != SQLITE_OK ||
+		    sqlite3session_attach(sess, tab[i]) != SQLITE_OK ||
+		    sqlite3session_diff(sess, "pgseed", tab[i], &msg) !=
+		    SQLITE_OK)
+			goto fail;
+	}
+	if (sqlite3session_changeset(sess, &len, &buf) != SQLITE_OK ||
+	    pglog_exec(db, "INSERT INTO pglog_out(n, changeset) VALUES"
+	    " (?, ?)", 1, buf, len) == -1 ||
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK)
+		goto fail;
+	sqlite3session_delete(sess);
+	sqlite3_free(buf);
+	pglog_strv_free(tab, ntab);
+	sqlite3_exec(db, "DETACH pgseed", NULL, NULL, NULL);
+	log_info("pglog: the store served before it had a PostgreSQL log: "
+	    "its %d tables (%d bytes) are change 1 of the log %s", ntab / 2,
+	    len, node);
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot make the store the log's first "
+	    "change: %s", msg != NULL ? msg : sqlite3_errmsg(db));
+	sqlite3_free(msg);
+	sqlite3_finalize(s);
+	if (sess != NULL)
+		sqlite3session_delete(sess);
+	sqlite3_free(buf);
+	pglog_strv_free(tab, ntab);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_exec(db, "DETACH pgseed", NULL, NULL, NULL);
+	return -1;
+}
+
 /*
  * Bring the store at dbpath up to the log: apply, in order and in one
  * transaction, every change of node after the store's pglog_n.  The
@@ -496,8 +594,8 @@ pglog_check_out(PGconn *pg, sqlite3 *db, const char *node, char *err,
  * pglog_check_out(); -3: it holds accounts the log lacks).
  */
 static long long
-pglog_catch_up(PGconn *pg, struct store *st, const char *node, char *err,
-    size_t errlen)
+pglog_catch_up(PGconn *pg, struct store *st, const char *node, int seed,
+    char *err, size_t errlen)
 {
 	sqlite3		*db = store_db(st);
 	PGresult	*r;
@@ -525,7 +623,11 @@ pglog_catch_up(PGconn *pg, struct store *st, const char *node, char *err,
 	n = PQntuples(r);
 	if (local == 0 && store_int(st, "SELECT count(*) FROM users") > 0) {
 		/* Accounts the log never had: rebuilt from it, a node
-		 * would lose them, so the store is not half-logged. */
+		 * would lose them.  A writer makes them its log's first
+		 * change; otherwise the store is not half-logged. */
+		PQclear(r);
+		if (n == 0 && seed)
+			return pglog_seed(db, node, err, errlen) == -1 ? -1 : 0;
 		if (n == 0)
 			snprintf(err, errlen, "the store holds accounts made "
 			    "before it had a PostgreSQL log, which node %s's "
@@ -536,7 +638,6 @@ pglog_catch_up(PGconn *pg, struct store *st, const char *node, char *err,
 			    "of node %s hold different accounts: start from "
 			    "an empty state directory, or give this node "
 			    "another name", node);
-		PQclear(r);
 		return -3;
 	}
 	if (n == 0) {
@@ -621,7 +722,7 @@ pglog_restore(struct store *st, const char *conninfo, const char *node,
 	}
 	if ((pg = pglog_connect(conninfo, err, errlen)) == NULL)
 		return -1;
-	n = pglog_catch_up(pg, st, node, err, errlen);
+	n = pglog_catch_up(pg, st, node, 1, err, errlen);
 	PQfinish(pg);
 	return n;
 }
@@ -674,7 +775,7 @@ pglog_follow(struct store *st, const char *conninfo, const char *node,
 			sleep(1);
 			continue;
 		}
-		if ((n = pglog_catch_up(pg, st, node, err, errlen)) < 0 ||
+		if ((n = pglog_catch_up(pg, st, node, 0, err, errlen)) < 0 ||
 		    (f = pglog_free_now(pg, node)) < 0) {
 			if (n == -1 && PQstatus(pg) != CONNECTION_OK) {
 				PQfinish(pg);
@@ -688,7 +789,7 @@ pglog_follow(struct store *st, const char *conninfo, const char *node,
 		total += n;
 		if (f) {
 			/* What came between the last look and the lock. */
-			if ((n = pglog_catch_up(pg, st, node, err,
+			if ((n = pglog_catch_up(pg, st, node, 0, err,
 			    errlen)) < 0) {
 				PQfinish(pg);
 				return n;

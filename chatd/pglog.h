@@ -45,8 +45,9 @@ typedef void	 pglog_fn(void *arg, uint64_t seq, int ok);
  * store is stale, another chatd having written the log since this one
  * stopped with changes the log never took; it can neither serve nor
  * follow, and is rebuilt from the log on an empty state directory.  -3:
- * the store holds accounts the log lacks (made before it had a log, or
- * another node's): refused, not half-logged.
+ * the store holds accounts the log lacks (another node's): refused, not
+ * half-logged.  A store that served before it had a log, the log of node
+ * empty, becomes the log's first change instead (0 applied).
  */
 long long	 pglog_restore(struct store *, const char *conninfo,
 		    const char *node, char *err, size_t errlen);
@@ -55,7 +56,8 @@ long long	 pglog_restore(struct store *, const char *conninfo,
  * as they come, until no chatd holds its writer's lock (it died, or
  * stopped), then return (the changes applied: the store must be opened
  * again) for this chatd to take over.  -1 with a message in err, or if
- * stop() says so (a signal); -2 and -3 as for pglog_restore().
+ * stop() says so (a signal); -2 and -3 as for pglog_restore() (a standby's
+ * store with accounts its log lacks is -3, never the log's first change).
  */
 long long	 pglog_follow(struct store *, const char *conninfo,
 		    const char *node, int (*stop)(void), char *err,
