@@ -780,7 +780,7 @@ if [ "$GROUP" = yes ]; then
 		    "$(paired "$k" ngircd.chan 4)" \
 		    "$(spread "$k" ngircd.chan 4)"
 	done
-	echo "  (chatd: sealed, durable, GMARK delivered and read;" \
+	echo "  (chatd: sealed, durable, a turn marked read (one GMARK);" \
 	    "$(med group.chan 7) datagrams out a copy; copy latency p50" \
 	    "$(med group.chan 5) us, p99 $(med group.chan 6) us)"
 	if [ -n "$BASE" ]; then
