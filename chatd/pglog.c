@@ -42,6 +42,8 @@
 #define PGLOG_N	"SELECT ifnull(max(value), 0) FROM meta WHERE key = 'pglog_n'"
 #define PGLOG_TICK	0.1	/* s: the waiting replies' clock */
 #define PGLOG_RETRY_MAX	5.0	/* s: the longest pause before a resend */
+#define PGLOG_CHUNK	512	/* changes a query, applying the log */
+#define PGLOG_CHUNK_S	"512"
 
 static const char pg_schema[] =
 	"CREATE TABLE IF NOT EXISTS chatd_log ("
@@ -587,9 +589,25 @@ fail:
 	return -1;
 }
 
+/* The bigint in column col of row i of a binary result. */
+static uint64_t
+pglog_bigint(PGresult *r, int i, int col)
+{
+	const unsigned char	*b = (const unsigned char *)PQgetvalue(r, i,
+				    col);
+	uint64_t		 v = 0;
+	int			 k;
+
+	for (k = 0; k < 8 && PQgetlength(r, i, col) == 8; k++)
+		v = v << 8 | b[k];
+	return v;
+}
+
 /*
- * Bring the store at dbpath up to the log: apply, in order and in one
- * transaction, every change of node after the store's pglog_n.  The
+ * Bring the store at dbpath up to the log: apply, in order, every change
+ * of node after the store's pglog_n, PGLOG_CHUNK a query and a
+ * transaction (each change sets pglog_n, so a rebuild killed between two
+ * goes on from where it was, and a long log is never read whole).  The
  * number applied, or -1 with a message in err (-2: the store is stale,
  * pglog_check_out(); -3: it holds accounts the log lacks).
  */
@@ -601,7 +619,8 @@ pglog_catch_up(PGconn *pg, struct store *st, const char *node, int seed,
 	PGresult	*r;
 	char		 from[24];
 	const char	*p[2] = { node, from };
-	long long	 local, i, n;
+	long long	 local, i, n, total = 0;
+	uint64_t	 last = 0;
 	int		 rc;
 
 	if ((rc = pglog_check_out(pg, db, node, err, errlen)) != 0)
@@ -612,65 +631,69 @@ pglog_catch_up(PGconn *pg, struct store *st, const char *node, int seed,
 		return -1;
 	}
 	snprintf(from, sizeof from, "%lld", local);
-	r = PQexecParams(pg, "SELECT n, changeset FROM chatd_log WHERE node"
-	    " = $1 AND n > $2 ORDER BY n", 2, NULL, p, NULL, NULL, 1);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		snprintf(err, errlen, "reading the log: %s",
-		    PQerrorMessage(pg));
-		PQclear(r);
-		return -1;
-	}
-	n = PQntuples(r);
-	if (local == 0 && store_int(st, "SELECT count(*) FROM users") > 0) {
-		/* Accounts the log never had: rebuilt from it, a node
-		 * would lose them.  A writer makes them its log's first
-		 * change; otherwise the store is not half-logged. */
-		PQclear(r);
-		if (n == 0 && seed)
-			return pglog_seed(db, node, err, errlen) == -1 ? -1 : 0;
-		if (n == 0)
-			snprintf(err, errlen, "the store holds accounts made "
-			    "before it had a PostgreSQL log, which node %s's "
-			    "log lacks: start from an empty state directory",
-			    node);
-		else
-			snprintf(err, errlen, "the store and PostgreSQL's log "
-			    "of node %s hold different accounts: start from "
-			    "an empty state directory, or give this node "
-			    "another name", node);
-		return -3;
-	}
-	if (n == 0) {
-		PQclear(r);
-		return 0;
-	}
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		goto fail;
-	for (i = 0; i < n; i++)
-		if (sqlite3changeset_apply(db, PQgetlength(r, (int)i, 1),
-		    PQgetvalue(r, (int)i, 1), NULL, pglog_conflict,
+	for (;;) {
+		r = PQexecParams(pg, "SELECT n, changeset FROM chatd_log"
+		    " WHERE node = $1 AND n > $2 ORDER BY n LIMIT "
+		    PGLOG_CHUNK_S, 2, NULL, p, NULL, NULL, 1);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+			snprintf(err, errlen, "reading the log: %s",
+			    PQerrorMessage(pg));
+			PQclear(r);
+			return -1;
+		}
+		n = PQntuples(r);
+		if (total == 0 && local == 0 &&
+		    store_int(st, "SELECT count(*) FROM users") > 0) {
+			/* Accounts the log never had: rebuilt from it, a
+			 * node would lose them.  A writer makes them its
+			 * log's first change; otherwise the store is not
+			 * half-logged. */
+			PQclear(r);
+			if (n == 0 && seed)
+				return pglog_seed(db, node, err, errlen) ==
+				    -1 ? -1 : 0;
+			if (n == 0)
+				snprintf(err, errlen, "the store holds "
+				    "accounts made before it had a PostgreSQL"
+				    " log, which node %s's log lacks: start "
+				    "from an empty state directory", node);
+			else
+				snprintf(err, errlen, "the store and "
+				    "PostgreSQL's log of node %s hold "
+				    "different accounts: start from an empty "
+				    "state directory, or give this node "
+				    "another name", node);
+			return -3;
+		}
+		if (n == 0) {
+			PQclear(r);
+			break;
+		}
+		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL,
 		    NULL) != SQLITE_OK)
 			goto fail;
-	/* The heads are not in the log: the store makes them again when
-	 * next opened (store.c, schema 9). */
-	if (sqlite3_exec(db, "DELETE FROM meta WHERE key = 'heads_upto'",
-	    NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		goto fail;
-	{
-		/* The last n, a bigint in binary: big-endian. */
-		const unsigned char	*b = (const unsigned char *)
-		    PQgetvalue(r, (int)n - 1, 0);
-		uint64_t		 last = 0;
-		int			 k;
-
-		for (k = 0; k < 8 && PQgetlength(r, (int)n - 1, 0) == 8; k++)
-			last = last << 8 | b[k];
-		log_info("pglog: applied %lld changes from PostgreSQL (up to "
-		    "%" PRIu64 ")", n, last);
+		for (i = 0; i < n; i++)
+			if (sqlite3changeset_apply(db,
+			    PQgetlength(r, (int)i, 1), PQgetvalue(r, (int)i, 1),
+			    NULL, pglog_conflict, NULL) != SQLITE_OK)
+				goto fail;
+		/* The heads are not in the log: the store makes them again
+		 * when next opened (store.c, schema 9). */
+		if (sqlite3_exec(db, "DELETE FROM meta WHERE key = "
+		    "'heads_upto'", NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+			goto fail;
+		last = pglog_bigint(r, (int)n - 1, 0);
+		PQclear(r);
+		total += n;
+		if (n < PGLOG_CHUNK)
+			break;
+		snprintf(from, sizeof from, "%" PRIu64, last);
 	}
-	PQclear(r);
-	return n;
+	if (total > 0)
+		log_info("pglog: applied %lld changes from PostgreSQL (up to "
+		    "%" PRIu64 ")", total, last);
+	return total;
 fail:
 	snprintf(err, errlen, "applying the log: %s", sqlite3_errmsg(db));
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
