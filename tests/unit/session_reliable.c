@@ -225,6 +225,35 @@ test_reliable_impaired(void **state)
 }
 
 /*
+ * A simulated server and client on a clean path of delay_ns each way,
+ * with the pins in a new folder dir (a mkdtemp template), for the tests
+ * below; sim_done() removes it.
+ */
+static struct sesssim *
+sim_pair(char *dir, char *pins, size_t pinslen, uint64_t delay_ns,
+    const struct sess_cb *scb, const struct sess_cb *ccb)
+{
+	struct impair_conf	ic;
+	struct sess_conf	sc;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(pins, pinslen, "%s/known", dir);
+	memset(&ic, 0, sizeof ic);
+	ic.seed = 1;
+	ic.dir[0].delay_ns = ic.dir[1].delay_ns = delay_ns;
+	sess_conf_default(&sc);
+	return sesssim_new(&ic, &sc, scb, ccb, NULL, NULL, pins);
+}
+
+static void
+sim_done(struct sesssim *sim, const char *dir, const char *pins)
+{
+	sesssim_free(sim);
+	unlink(pins);
+	rmdir(dir);
+}
+
+/*
  * A lost ACK is repaired by the next data going the same way.  The
  * client sends a request; the server's ACK of it is lost; the server then
  * answers.  The answer must acknowledge the request, or the client holds
@@ -309,22 +338,14 @@ static void
 test_lost_ack_repaired_by_data(void **state)
 {
 	struct lostack		 la;
-	struct impair_conf	 ic;
 	struct sess_cb		 scb, ccb;
-	struct sess_conf	 sc;
 	uint64_t		 t0;
 	char			 dir[] = "/tmp/sesslaXXXXXX", pins[64];
 
 	memset(&la, 0, sizeof la);
-	assert_non_null(mkdtemp(dir));
-	snprintf(pins, sizeof pins, "%s/known", dir);
-	memset(&ic, 0, sizeof ic);
-	ic.seed = 1;
-	ic.dir[0].delay_ns = ic.dir[1].delay_ns = SEC / 10000;
-	sess_conf_default(&sc);
 	scb = (struct sess_cb){ la_srv_up, la_srv_msg, NULL, &la };
 	ccb = (struct sess_cb){ NULL, la_cli_msg, NULL, &la };
-	la.sim = sesssim_new(&ic, &sc, &scb, &ccb, NULL, NULL, pins);
+	la.sim = sim_pair(dir, pins, sizeof pins, SEC / 10000, &scb, &ccb);
 	sesssim_tap(la.sim, la_tap, &la);
 	la.cs = sess_connect(sesssim_client(la.sim));
 	assert_non_null(la.cs);
@@ -341,9 +362,7 @@ test_lost_ack_repaired_by_data(void **state)
 	assert_int_equal(sess_ep_stats(sesssim_client(la.sim))->retransmits,
 	    0);
 	assert_true(sesssim_now(la.sim) - t0 < SEC / 100);
-	sesssim_free(la.sim);
-	unlink(pins);
-	rmdir(dir);
+	sim_done(la.sim, dir, pins);
 }
 
 /*
@@ -404,21 +423,15 @@ static void
 test_first_loss_probed(void **state)
 {
 	struct firstloss	 fl;
-	struct impair_conf	 ic;
 	struct sess_cb		 scb, ccb;
-	struct sess_conf	 sc;
 	uint64_t		 t0;
 	char			 dir[] = "/tmp/sessflXXXXXX", pins[64];
 
 	memset(&fl, 0, sizeof fl);
-	assert_non_null(mkdtemp(dir));
-	snprintf(pins, sizeof pins, "%s/known", dir);
-	memset(&ic, 0, sizeof ic);
-	ic.dir[0].delay_ns = ic.dir[1].delay_ns = SEC / 100;	/* 10 ms */
-	sess_conf_default(&sc);
 	scb = (struct sess_cb){ NULL, fl_srv_msg, NULL, &fl };
 	ccb = (struct sess_cb){ NULL, NULL, NULL, &fl };
-	fl.sim = sesssim_new(&ic, &sc, &scb, &ccb, NULL, NULL, pins);
+	/* 10 ms each way. */
+	fl.sim = sim_pair(dir, pins, sizeof pins, SEC / 100, &scb, &ccb);
 	sesssim_tap(fl.sim, fl_tap, &fl);
 	fl.cs = sess_connect(sesssim_client(fl.sim));
 	assert_non_null(fl.cs);
@@ -435,9 +448,7 @@ test_first_loss_probed(void **state)
 	/* A probe after 2 SRTT + 4 RTTVAR of the 20 ms round trip (about
 	 * 80 ms) and the 10 ms to arrive; not the 1 s RTO. */
 	assert_true(fl.got_at - t0 < SEC / 5);
-	sesssim_free(fl.sim);
-	unlink(pins);
-	rmdir(dir);
+	sim_done(fl.sim, dir, pins);
 }
 
 int
