@@ -813,14 +813,19 @@ cc_flush_mark(struct chatclient *c)
 		}
 	}
 	c->ngmarks = 0;
-	if (c->mark_sid == 0)
-		return;
-	memset(&r, 0, sizeof r);
-	r.type = CP_MARK;
-	r.flags = CPR_DELIVERED;
-	r.sid = c->mark_sid;
-	c->mark_sid = 0;
-	cc_send(c, &r);
+	if (c->mark_sid != 0) {
+		memset(&r, 0, sizeof r);
+		r.type = CP_MARK;
+		r.flags = CPR_DELIVERED;
+		r.sid = c->mark_sid;
+		c->mark_sid = 0;
+		cc_send(c, &r);
+	}
+	/* Now, with the turn's ACKs: a flusher started from inside the
+	 * prepare phase would wait for the loop's next wakeup, and
+	 * chatclient_free()'s CLOSE would go without them. */
+	if (c->ep != NULL)
+		sess_ep_flush(c->ep);
 }
 
 static void
@@ -1470,7 +1475,7 @@ chatclient_unacked(const struct chatclient *c)
 {
 	/* A MARK delivered waiting for the end of the turn counts. */
 	return (c->s != NULL ? sess_queued(c->s) : 0) +
-	    (c->mark_sid != 0 && c->s != NULL);
+	    ((c->mark_sid != 0 || c->ngmarks > 0) && c->s != NULL);
 }
 
 int
@@ -1679,6 +1684,10 @@ chatclient_gmark_read(struct chatclient *c, const char *group, uint64_t sid)
 	i = cc_gmark_slot(c, group, strlen(group));
 	if (sid > c->gmarks[i].read)
 		c->gmarks[i].read = sid;
+	/* Called from the application's own prepare watcher (chat-tui
+	 * draws, then marks what it showed), the marker just started
+	 * would wait for the next wakeup: run it in this one. */
+	ev_feed_event(c->loop, &c->marker, EV_PREPARE);
 	return 0;
 }
 

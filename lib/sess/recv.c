@@ -259,8 +259,14 @@ ep_on_data(struct sess_ep *ep, const uint8_t *pkt, size_t len,
 			sess_roam(s, sa, salen, len);
 	} else if (!s->path_ok)
 		s->path_rx += len;
-	if (s->state == S_HALF)
+	if (s->state == S_HALF) {
+		/* The ACCEPT's round trip is the client's first DATA (sent on
+		 * the ACCEPT's arrival); a later one (a PING after that was
+		 * lost, data sent later) measures the client's timer. */
+		if (h.counter != 0)
+			s->hs->sends = 0;
 		hs_up(s);
+	}
 	while (s->state == S_UP &&
 	    (r = sp_frame_next(plain, (size_t)plen, &off, &fv)) == 1) {
 		switch (fv.type) {
