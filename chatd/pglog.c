@@ -43,6 +43,7 @@
 #define PGLOG_TICK	0.1	/* s: the waiting replies' clock */
 #define PGLOG_RETRY_MAX	5.0	/* s: the longest pause before a resend */
 #define PGLOG_CHUNK	512	/* changes a query, applying the log */
+#define PGLOG_SEED_ROWS	2000	/* rows a change, seeding the log */
 #define PGLOG_CHUNK_S	"512"
 
 static const char pg_schema[] =
@@ -92,6 +93,7 @@ struct pglog {
 	uint64_t	 n;		/* the last change committed */
 	uint64_t	 confirmed;	/* PostgreSQL has every one up to it */
 	uint64_t	 cleaned;	/* pglog_out rows deleted up to it */
+	uint64_t	 missing;	/* said missing from pglog_out */
 	struct change	*q;		/* committed, not confirmed, in order */
 	size_t		 nq, qcap;
 	struct change	 cur;		/* recorded, its commit pending */
@@ -136,9 +138,12 @@ pglog_load(struct pglog *pl, struct change *c)
 		rc = 0;
 	}
 	sqlite3_finalize(s);
-	if (rc == -1)
+	/* Once: the tick asks again and again, and nothing mends it. */
+	if (rc == -1 && pl->missing != c->n) {
+		pl->missing = c->n;
 		log_warnx("pglog: change %" PRIu64 " is missing from "
-		    "pglog_out", c->n);
+		    "pglog_out: the log cannot go past it", c->n);
+	}
 	return rc;
 }
 
@@ -503,13 +508,16 @@ pglog_strv_free(char **v, int n)
 
 /*
  * A store that served before it had a PostgreSQL log: its whole content
- * becomes the log's first change, so that a node rebuilt from the log has
- * every account made before.  In one transaction: pglog_n = 1, then the
- * changeset that turns an empty copy of the schema (an attached in-memory
- * database) into the store, table by table (sqlite3session_diff), then
- * that change in pglog_out, from where pglog_open() sends it.  Tables
- * without a primary key are left out, as from every change (CLUSTER.md).
- * 0, or -1 with a message in err.
+ * becomes the log's first changes, so that a node rebuilt from the log
+ * has every account made before.  Each change is a slice of one table,
+ * PGLOG_SEED_ROWS rows copied into an empty copy of the table in an
+ * attached in-memory database (pgseed) with a session recording the
+ * inserts, and sets pglog_n to its number: bounded, so that each goes
+ * to PostgreSQL as any change does (pgw takes at most its max_bytes a
+ * batch), and a rebuild applies them in order.  All in one transaction
+ * with their rows in pglog_out, from where pglog_open() sends them.
+ * Tables without a primary key are left out, as from every change
+ * (CLUSTER.md).  0, or -1 with a message in err.
  */
 static int
 pglog_seed(sqlite3 *db, const char *node, char *err, size_t errlen)
@@ -518,23 +526,21 @@ pglog_seed(sqlite3 *db, const char *node, char *err, size_t errlen)
 	sqlite3_stmt	*s = NULL;
 	char		*msg = NULL, *q, **tab = NULL;
 	void		*buf = NULL;
-	int		 len = 0, ntab = 0, i, rc;
+	int		 len = 0, ntab = 0, i, rc, rows;
+	long long	 n = 0, off, bytes = 0;
 
 	if (sqlite3_exec(db, "ATTACH ':memory:' AS pgseed", NULL, NULL,
 	    &msg) != SQLITE_OK)
 		goto fail;
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK)
 		goto fail;
-	if (pglog_exec(db, "INSERT OR REPLACE INTO meta(key, value)"
-	    " VALUES ('pglog_n', ?)", 1, NULL, 0) == -1 ||
-	    sqlite3session_create(db, "main", &sess) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "SELECT name, sql FROM main.sqlite_schema"
+	if (sqlite3_prepare_v2(db, "SELECT name, sql FROM main.sqlite_schema"
 	    " WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
 	    " AND name NOT IN ('pglog_out', 'heads')", -1, &s,
 	    NULL) != SQLITE_OK)
 		goto fail;
-	/* The tables first (name, then "CREATE TABLE x (...)"), the
-	 * schema read to its end before pgseed's changes. */
+	/* The tables first (name, then "x (...)" of "CREATE TABLE x
+	 * (...)"), the schema read to its end before pgseed's changes. */
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char	*name = (const char *)sqlite3_column_text(s, 0);
 		const char	*sql = (const char *)sqlite3_column_text(s, 1);
@@ -550,34 +556,100 @@ pglog_seed(sqlite3 *db, const char *node, char *err, size_t errlen)
 	s = NULL;
 	if (rc != SQLITE_DONE)
 		goto fail;
-	/* Each the same table, empty, in pgseed, and the rows that make
-	 * the store's of it. */
+	/* Each table's empty copy; meta's (first: every change sets
+	 * pglog_n in it) stays to the end. */
+	for (i = 0; i < ntab; i += 2) {
+		if (i > 0 && strcmp(tab[i], "meta") == 0) {
+			q = tab[i];
+			tab[i] = tab[0];
+			tab[0] = q;
+			q = tab[i + 1];
+			tab[i + 1] = tab[1];
+			tab[1] = q;
+		}
+	}
+	if (ntab == 0 || strcmp(tab[0], "meta") != 0) {
+		msg = sqlite3_mprintf("the store has no meta table");
+		goto fail;
+	}
 	for (i = 0; i < ntab; i += 2) {
 		q = sqlite3_mprintf("CREATE TABLE pgseed.%s", tab[i + 1]);
 		rc = sqlite3_exec(db, q, NULL, NULL, &msg);
 		sqlite3_free(q);
-		if (rc != SQLITE_OK ||
-		    sqlite3session_attach(sess, tab[i]) != SQLITE_OK ||
-		    sqlite3session_diff(sess, "pgseed", tab[i], &msg) !=
-		    SQLITE_OK)
+		if (rc != SQLITE_OK)
 			goto fail;
+		for (off = 0;; off += PGLOG_SEED_ROWS) {
+			if (sqlite3session_create(db, "pgseed", &sess) !=
+			    SQLITE_OK ||
+			    sqlite3session_attach(sess, tab[i]) != SQLITE_OK ||
+			    sqlite3session_attach(sess, "meta") != SQLITE_OK)
+				goto fail;
+			/* Always the same order: a table no one writes
+			 * meanwhile, scanned the same way each time. */
+			q = sqlite3_mprintf("INSERT INTO pgseed.\"%w\" SELECT *"
+			    " FROM main.\"%w\" LIMIT %d OFFSET %lld", tab[i],
+			    tab[i], PGLOG_SEED_ROWS, off);
+			rc = sqlite3_exec(db, q, NULL, NULL, &msg);
+			sqlite3_free(q);
+			if (rc != SQLITE_OK)
+				goto fail;
+			rows = sqlite3_changes(db);
+			if (rows == 0 || sqlite3session_isempty(sess)) {
+				/* Done, or a table the session ignores. */
+				sqlite3session_delete(sess);
+				sess = NULL;
+				break;
+			}
+			/* This change's number, in its own copy of meta. */
+			n++;
+			q = sqlite3_mprintf("INSERT OR REPLACE INTO pgseed.meta"
+			    "(key, value) VALUES ('pglog_n', %lld)", n);
+			rc = sqlite3_exec(db, q, NULL, NULL, &msg);
+			sqlite3_free(q);
+			if (rc != SQLITE_OK ||
+			    sqlite3session_changeset(sess, &len, &buf) !=
+			    SQLITE_OK ||
+			    pglog_exec(db, "INSERT INTO pglog_out(n, changeset)"
+			    " VALUES (?, ?)", n, buf, len) == -1)
+				goto fail;
+			bytes += len;
+			sqlite3_free(buf);
+			buf = NULL;
+			sqlite3session_delete(sess);
+			sess = NULL;
+			/* Unrecorded: the slice goes, the copy stays small. */
+			q = sqlite3_mprintf("DELETE FROM pgseed.\"%w\";"
+			    " DELETE FROM pgseed.meta WHERE key = 'pglog_n'",
+			    tab[i]);
+			rc = sqlite3_exec(db, q, NULL, NULL, &msg);
+			sqlite3_free(q);
+			if (rc != SQLITE_OK)
+				goto fail;
+			if (rows < PGLOG_SEED_ROWS)
+				break;
+		}
+		/* meta's copy stays for the pglog_n rows of the rest. */
+		if (strcmp(tab[i], "meta") != 0) {
+			q = sqlite3_mprintf("DROP TABLE pgseed.\"%w\"", tab[i]);
+			rc = sqlite3_exec(db, q, NULL, NULL, &msg);
+			sqlite3_free(q);
+			if (rc != SQLITE_OK)
+				goto fail;
+		}
 	}
-	if (sqlite3session_changeset(sess, &len, &buf) != SQLITE_OK ||
-	    pglog_exec(db, "INSERT INTO pglog_out(n, changeset) VALUES"
-	    " (?, ?)", 1, buf, len) == -1 ||
+	if (pglog_exec(db, "INSERT OR REPLACE INTO meta(key, value)"
+	    " VALUES ('pglog_n', ?)", n, NULL, 0) == -1 ||
 	    sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK)
 		goto fail;
-	sqlite3session_delete(sess);
-	sqlite3_free(buf);
 	pglog_strv_free(tab, ntab);
 	sqlite3_exec(db, "DETACH pgseed", NULL, NULL, NULL);
 	log_info("pglog: the store served before it had a PostgreSQL log: "
-	    "its %d tables (%d bytes) are change 1 of the log %s", ntab / 2,
-	    len, node);
+	    "its %d tables (%lld bytes) are changes 1 to %lld of the log %s",
+	    ntab / 2, bytes, n, node);
 	return 0;
 fail:
 	snprintf(err, errlen, "cannot make the store the log's first "
-	    "change: %s", msg != NULL ? msg : sqlite3_errmsg(db));
+	    "changes: %s", msg != NULL ? msg : sqlite3_errmsg(db));
 	sqlite3_free(msg);
 	sqlite3_finalize(s);
 	if (sess != NULL)
