@@ -992,6 +992,16 @@ pglog_pending(const struct pglog *pl)
 	return pl->nq;
 }
 
+int
+pglog_wait_writer(struct pglog *pl, double seconds)
+{
+	ev_tstamp	end = ev_time() + seconds;
+
+	while (!pgw_up(pl->w) && ev_time() < end)
+		ev_run(pl->loop, EVRUN_ONCE);
+	return pgw_up(pl->w) ? 0 : -1;
+}
+
 void
 pglog_drain(struct pglog *pl, double seconds)
 {

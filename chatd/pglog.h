@@ -82,6 +82,12 @@ void		 pglog_committed(struct pglog *, int ok);
 void		 pglog_request(struct pglog *, uint64_t seq);
 /* Changes not yet confirmed by PostgreSQL. */
 size_t		 pglog_pending(const struct pglog *);
+/*
+ * Before serving: run the loop until the writer holds the log's lock in
+ * PostgreSQL (0), or for seconds (-1).  Another writer holding it fences
+ * this one (the callback, ok -1) first: so no two chatd serve one log.
+ */
+int		 pglog_wait_writer(struct pglog *, double seconds);
 /* Wait (running the loop) until nothing is pending, or seconds pass. */
 void		 pglog_drain(struct pglog *, double seconds);
 const char	*pglog_server(const struct pglog *);

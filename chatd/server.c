@@ -313,6 +313,14 @@ server_new(struct ev_loop *loop, int fd, const uint8_t *pk, const uint8_t *sk,
 	    conf->postgresql, conf->log_name, conf->postgresql_timeout,
 	    server_pg_done, srv, err, sizeof err)) == NULL)
 		fatalx("store: %s", err);
+	/* Nothing is served before this chatd is the log's one writer. */
+	if (srv->pglog != NULL && pglog_wait_writer(srv->pglog,
+	    conf->postgresql_timeout) == -1) {
+		log_warnx("store: PostgreSQL did not make this chatd the "
+		    "writer of the log %s within %d s", conf->log_name,
+		    conf->postgresql_timeout);
+		exit(EX_UNAVAILABLE);
+	}
 	srv->conf = *conf;
 	user_init(srv);
 	srv->login_rl = ratelimit_new(&conf->login_rl);
