@@ -44,7 +44,6 @@
 #define PGLOG_RETRY_MAX	5.0	/* s: the longest pause before a resend */
 #define PGLOG_CHUNK	512	/* changes a query, applying the log */
 #define PGLOG_SEED_ROWS	2000	/* rows a change, seeding the log */
-#define PGLOG_CHUNK_S	"512"
 
 static const char pg_schema[] =
 	"CREATE TABLE IF NOT EXISTS chatd_log ("
@@ -282,7 +281,6 @@ pglog_fenced(void *arg)
 
 /* Not logged: the log's own queue, and the conversations' heads (a
  * cache of the messages, made again where the log is applied). */
-/* What is recorded: every table but pglog_out, and heads (a cache). */
 static int
 pglog_filter(void *arg, const char *table)
 {
@@ -534,10 +532,12 @@ pglog_seed(sqlite3 *db, const char *node, char *err, size_t errlen)
 		goto fail;
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK)
 		goto fail;
+	/* meta first: every change sets pglog_n in its copy, which stays
+	 * to the end. */
 	if (sqlite3_prepare_v2(db, "SELECT name, sql FROM main.sqlite_schema"
 	    " WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-	    " AND name NOT IN ('pglog_out', 'heads')", -1, &s,
-	    NULL) != SQLITE_OK)
+	    " AND name NOT IN ('pglog_out', 'heads')"
+	    " ORDER BY name <> 'meta'", -1, &s, NULL) != SQLITE_OK)
 		goto fail;
 	/* The tables first (name, then "x (...)" of "CREATE TABLE x
 	 * (...)"), the schema read to its end before pgseed's changes. */
@@ -556,18 +556,6 @@ pglog_seed(sqlite3 *db, const char *node, char *err, size_t errlen)
 	s = NULL;
 	if (rc != SQLITE_DONE)
 		goto fail;
-	/* Each table's empty copy; meta's (first: every change sets
-	 * pglog_n in it) stays to the end. */
-	for (i = 0; i < ntab; i += 2) {
-		if (i > 0 && strcmp(tab[i], "meta") == 0) {
-			q = tab[i];
-			tab[i] = tab[0];
-			tab[0] = q;
-			q = tab[i + 1];
-			tab[i + 1] = tab[1];
-			tab[1] = q;
-		}
-	}
 	if (ntab == 0 || strcmp(tab[0], "meta") != 0) {
 		msg = sqlite3_mprintf("the store has no meta table");
 		goto fail;
@@ -689,8 +677,8 @@ pglog_catch_up(PGconn *pg, struct store *st, const char *node, int seed,
 {
 	sqlite3		*db = store_db(st);
 	PGresult	*r;
-	char		 from[24];
-	const char	*p[2] = { node, from };
+	char		 from[24], chunk[24];
+	const char	*p[3] = { node, from, chunk };
 	long long	 local, i, n, total = 0;
 	uint64_t	 last = 0;
 	int		 rc;
@@ -703,10 +691,11 @@ pglog_catch_up(PGconn *pg, struct store *st, const char *node, int seed,
 		return -1;
 	}
 	snprintf(from, sizeof from, "%lld", local);
+	snprintf(chunk, sizeof chunk, "%d", PGLOG_CHUNK);
 	for (;;) {
 		r = PQexecParams(pg, "SELECT n, changeset FROM chatd_log"
-		    " WHERE node = $1 AND n > $2 ORDER BY n LIMIT "
-		    PGLOG_CHUNK_S, 2, NULL, p, NULL, NULL, 1);
+		    " WHERE node = $1 AND n > $2 ORDER BY n LIMIT $3", 3, NULL,
+		    p, NULL, NULL, 1);
 		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 			snprintf(err, errlen, "reading the log: %s",
 			    PQerrorMessage(pg));
@@ -718,7 +707,7 @@ pglog_catch_up(PGconn *pg, struct store *st, const char *node, int seed,
 		    store_int(st, "SELECT count(*) FROM users") > 0) {
 			/* Accounts the log never had: rebuilt from it, a
 			 * node would lose them.  A writer makes them its
-			 * log's first change; otherwise the store is not
+			 * log's first changes; otherwise the store is not
 			 * half-logged. */
 			PQclear(r);
 			if (n == 0 && seed)

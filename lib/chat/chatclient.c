@@ -1153,10 +1153,9 @@ cc_connect(struct chatclient *c)
 	    (struct sockaddr *)&c->addrs[c->cur].ss, c->addrs[c->cur].len,
 	    c->server, c->pinfile, &sc, &cb);
 	/*
-	 * The ACKs of what a turn received wait for the turn's marks (the
-	 * endpoint's flush is the loop iteration's last watcher, after
-	 * the marker): one datagram back to the server where there were
-	 * two.
+	 * The ACKs of what a turn received wait for the turn's marks,
+	 * which cc_flush_mark() sends with them: one datagram back to the
+	 * server where there were two.
 	 */
 	if (c->ep != NULL)
 		sess_ep_coalesce(c->ep, 1);

@@ -338,7 +338,6 @@ void
 sess_ep_coalesce(struct sess_ep *ep, int on)
 {
 	ep->coalesce = on && ep->loop != NULL;
-	ep->ack_hold = ep->coalesce ? ACK_HOLD_NS : 0;
 }
 
 /* Send what waits, unless inside a hold (whose release will). */

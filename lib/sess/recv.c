@@ -73,18 +73,18 @@ sess_deliver(struct sess *s)
 
 /*
  * An ACK is due at once (ACKNOW, or a second fragment).  Coalescing, it
- * may wait ep->ack_hold for data going the same way to ride on (the
- * next commit release of a server), never longer: the peer's tail loss
- * probe waits at least twice that.  A sign of loss (out of order, a
- * duplicate) is still answered at once.
+ * may wait ACK_HOLD_NS for data going the same way to ride on (the next
+ * commit release of a server), never longer: the peer's tail loss probe
+ * waits at least twice that.  A sign of loss (out of order, a duplicate)
+ * is still answered at once.
  */
 static void
 recv_ack_soon(struct sess *s)
 {
 	struct sess_ep	*ep = s->ep;
-	uint64_t	 t = ep->now + ep->ack_hold;
+	uint64_t	 t = ep->now + ACK_HOLD_NS;
 
-	if (ep->ack_hold == 0 || s->ack_pending == 0) {
+	if (!ep->coalesce || s->ack_pending == 0) {
 		s->ack_now = 1;
 		return;
 	}

@@ -288,7 +288,6 @@ struct sess_ep {
 	uint64_t		 now;
 	int			 depth;
 	int			 coalesce;	/* sess_ep_coalesce() */
-	uint64_t		 ack_hold;	/* ACK_HOLD_NS when coalescing */
 
 	/* Server. */
 	uint8_t			 pk[SP_PK_LEN], sk[SP_KEY_LEN];
