@@ -937,6 +937,13 @@ pglog_open(struct ev_loop *loop, struct store *st, const char *conninfo,
 		}
 		sqlite3_finalize(s);
 	}
+	/*
+	 * Everything below the first change still in pglog_out is in the
+	 * log, so a reply that waits on no new change (a login, a read)
+	 * goes at once, not when the next change happens to be confirmed.
+	 */
+	pl->confirmed = pl->nq > 0 ? pl->q[0].n - 1 : pl->n;
+	pl->cleaned = pl->confirmed;
 	pglog_resend(pl);
 	if (pl->nq > 0) {
 		log_info("pglog: sending %zu changes again", pl->nq);
