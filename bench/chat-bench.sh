@@ -29,7 +29,12 @@
 # starts on loopback (tests/lib/pg.sh; run as root, it runs them as the
 # postgres user): replies wait for PostgreSQL's commit on two machines
 # instead of chatd's own fdatasync; the table adds PostgreSQL's CPU (the
-# primary's and the standby's processes) per message.
+# primary's and the standby's processes) per message.  With PG=yes,
+# STANDBYS (2; 0 for none) more chatd follow the pg chatd's log as
+# standbys ([store] standby, its server key): the cluster of today, one
+# machine of a store serving and the others following it to take over
+# (docs/CLUSTER.md); the table adds each standby's CPU per message
+# relayed by the pg chatd, which is what following costs a machine.
 #
 # chatd runs with durability on (fsync = yes: accepted means flushed to
 # disk, all threads' CPU counted) and receipts on (every receiver marks
@@ -127,6 +132,7 @@ BASE=${BASE:-}
 SCRAPE=${SCRAPE:-no}
 SCRAPE_EVERY=${SCRAPE_EVERY:-1}
 PG=${PG:-no}
+STANDBYS=${STANDBYS:-2}
 IRC=${IRC:-}
 GROUP=${GROUP:-yes}
 ONE=${ONE:-yes}
@@ -328,6 +334,28 @@ if [ "$PG" = yes ] && [ "$ONE" = yes ]; then
 	printf '[store]\npostgresql = %s\n' "$(pg_conninfo p)" >>"$T/pg.ini"
 	NAMES="$NAMES pg"
 	start pg "$CHATD" -c "$T/pg.ini" -D "$T/pgstate" -l 127.0.0.1 -p 0
+	# The standbys: pg's key, the same log, following it.
+	SBS=""
+	sb=0
+	while [ "$sb" -lt "$STANDBYS" ]; do
+		sb=$((sb + 1))
+		mkdir -m 700 "$T/sb$sb.state"
+		cp "$T/pgstate/session.key" "$T/sb$sb.state/"
+		printf '[store]\nstandby = yes\n' | cat "$T/pg.ini" - \
+		    >"$T/sb$sb.ini"
+		"$CHATD" -c "$T/sb$sb.ini" -D "$T/sb$sb.state" -l 127.0.0.1 \
+		    -p 0 >/dev/null 2>"$T/sb$sb.log" &
+		echo $! >"$T/sb$sb.pid"
+		PIDS="$PIDS $!"
+		SBS="$SBS sb$sb"
+		i=0
+		until grep -q 'standby: following the log' "$T/sb$sb.log"; do
+			i=$((i + 1))
+			[ $i -lt 600 ] && kill -0 "$(cat "$T/sb$sb.pid")" ||
+			    fail "standby $sb did not follow: $(cat "$T/sb$sb.log")"
+			sleep 0.05
+		done
+	done
 fi
 if [ "$SCRAPE" = yes ] && [ "$ONE" = yes ]; then
 	NAMES="$NAMES scrape"
@@ -418,7 +446,12 @@ pg_ticks() {
 }
 chat_round1() {
 	# chatd under load
-	[ "$1" != pg ] || pg0=$(pg_ticks)
+	if [ "$1" = pg ]; then
+		pg0=$(pg_ticks)
+		for n in $SBS; do
+			eval "${n}_0=\$(ticks \"\$(cat \"\$T/$n.pid\")\")"
+		done
+	fi
 	# shellcheck disable=SC2046
 	out=$(gen "$B/bench/chat-bench" $(cbargs "$1") -k "$SOCKETS" \
 	    -r "$HELLO_RATE" -x t -t "$T/$1.tok" -n "$PAIRS" -w "$WINDOW" \
@@ -430,6 +463,16 @@ chat_round1() {
 		    'BEGIN { printf "%.2f", (r > 0 ? t * 1e6 / hz / (r * s) : 0) }')
 		echo "pg.pgcpu $r $pgus" >>"$T/results"
 		printf '  round %d pg    PostgreSQL CPU %s us/msg\n' "$r" "$pgus"
+		for n in $SBS; do
+			t1=$(ticks "$(cat "$T/$n.pid")")
+			t0=$(eval echo "\$${n}_0")
+			sbus=$(awk -v t=$((t1 - t0)) -v hz="$HZ" \
+			    -v r="$(kv rate "$out")" -v s="$SECS" \
+			    'BEGIN { printf "%.2f", (r > 0 ? t * 1e6 / hz / (r * s) : 0) }')
+			echo "pg.$n $r $sbus" >>"$T/results"
+			printf '  round %d pg    standby %s CPU %s us/msg\n' \
+			    "$r" "$n" "$sbus"
+		done
 	fi
 	echo "$1.tput $r $(kv rate "$out") $(kv cpu_us "$out")" \
 	    "$(kv p50_us "$out") $(kv p99_us "$out")" >>"$T/results"
@@ -737,6 +780,10 @@ if [ "$PG" = yes ]; then
 	printf "  unloaded send-to-accepted p99 us %9.1f  %9.1f\n", ca6, pa6
 	printf "  median of the per-round ratios: msgs/s %5.3f, chatd CPU/msg %5.3f\n", rr, rc
 }'
+	for n in $SBS; do
+		printf '  standby %s following pg, CPU us per msg %9.2f\n' "$n" \
+		    "$(med "pg.$n" 3)"
+	done
 fi
 fi
 if [ "$SCRAPE" = yes ] && [ "$ONE" = yes ]; then

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""group-store.py: fill a chatd store (schema 8, made by chatd itself on
-its first start) with accounts, or with groups of them, for
+"""group-store.py: fill a chatd store (schema 8 or 9, made by chatd itself
+on its first start; 9 changed only the messages) with accounts, or with groups of them, for
 bench/chat-bench.sh's measurement of chatd's memory per group member.
 
   group-store.py DB users N          N accounts mu1..muN (no password
@@ -24,8 +24,8 @@ def main():
         sys.exit(__doc__)
     db = sqlite3.connect(sys.argv[1])
     v = db.execute("PRAGMA user_version").fetchone()[0]
-    if v != 8:
-        sys.exit("%s: schema %d, not 8" % (sys.argv[1], v))
+    if v not in (8, 9):
+        sys.exit("%s: schema %d, not 8 or 9" % (sys.argv[1], v))
     now = int(time.time() * 1000)
     if sys.argv[2] == "users":
         n = int(sys.argv[3])
