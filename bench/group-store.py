@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """group-store.py: fill a chatd store (schema 8 or 9, made by chatd itself
-on its first start; 9 changed only the messages) with accounts, or with groups of them, for
-bench/chat-bench.sh's measurement of chatd's memory per group member.
+on its first start; 9 changed only the messages) with accounts, or with
+groups of them, for bench/chat-bench.sh's measurement of chatd's memory
+per group member.
 
   group-store.py DB users N          N accounts mu1..muN (no password
                                      anyone knows: nobody logs in)
