@@ -130,6 +130,7 @@ uses_unit/session_attack = support sess
 uses_unit/session_handshake = support sess
 uses_unit/session_memory = support sess
 uses_unit/session_reliable = support sess
+uses_unit/session_shared = support sess
 uses_unit/session_roam	 = support sess
 uses_unit/session_slow_app = sess
 uses_unit/sessproto	 = sess

@@ -78,6 +78,20 @@ client_send(struct client *c, const uint8_t *wire, size_t len)
 	return 0;
 }
 
+/* The same with a shared block (a group's fan-out): a reference, no copy. */
+static inline int
+client_send_buf(struct client *c, struct sess_buf *b)
+{
+	if (c->s == NULL || c->dead)
+		return 0;
+	if (sess_send_buf(c->s, b) == -1) {
+		if (errno != ENOTCONN)
+			c->srv->stats.send_failed++;
+		return -1;
+	}
+	return 0;
+}
+
 struct client	*client_new(struct server *, struct sess *);
 /* Its session is gone: log it out, mark it dead. */
 void		 client_lost(struct client *);

@@ -1116,12 +1116,15 @@ group_deliver(struct server *srv, const struct out *o)
 	struct gmember	*m;
 	struct client	*c;
 	struct user	*u;
+	struct sess_buf	*b = NULL;
 	size_t		 i;
 
 	if (g == NULL)
 		return;
 	if (o->sid > g->released)
 		g->released = o->sid;
+	/* One block of the message for every member's session, each of
+	 * which holds a reference until its copy is acknowledged. */
 	for (i = 0; i < g->n; i++) {
 		m = &g->m[i];
 		if ((m->state != STORE_JOINED && (m->state != GM_LEAVING ||
@@ -1133,13 +1136,17 @@ group_deliver(struct server *srv, const struct out *o)
 			    c->s == NULL || (o->rcpt != 0 &&
 			    sess_id(c->s) == o->rcpt))
 				continue;
-			if (client_send(c, o->wire, o->len) == -1) {
+			if (b == NULL)
+				b = sess_buf_new(o->wire, o->len);
+			if (client_send_buf(c, b) == -1) {
 				client_catch_up(c);
 				continue;
 			}
 			srv->stats.group_delivered++;
 		}
 	}
+	if (b != NULL)
+		sess_buf_unref(b);
 	/* Those whose removal this was are members no more. */
 	for (i = 0; i < g->n; i++)
 		if (g->m[i].state == GM_LEAVING && g->m[i].read <= o->sid)

@@ -194,18 +194,20 @@ static void
 sess_free(struct sess *s)
 {
 	struct sess_ep	*ep = s->ep;
-	struct smsg	*m;
+	struct sess_buf	*b;
 	unsigned int	 i;
 
-	while ((m = s->qhead) != NULL) {
-		s->qhead = m->next;
-		ep->st.mem -= m->len - m->off;
-		free(m->data);		/* and m */
+	/* Drop the references the queue and the fragments hold. */
+	for (i = 0; i < s->q_n; i++) {
+		b = s->q[(s->q_head + i) & s->q_mask];
+		ep->st.mem -= b->len - (i == 0 ? s->q_off : 0);
+		buf_unref(b);
 	}
+	free(s->q);
 	for (i = 0; s->snd != NULL && i <= s->snd_mask; i++) {
-		if (s->snd[i].data != NULL) {
+		if (s->snd[i].buf != NULL) {
 			ep->st.mem -= s->snd[i].len;
-			free(s->snd[i].data);
+			buf_unref(s->snd[i].buf);
 		}
 	}
 	for (i = 0; i < SP_WINDOW; i++) {

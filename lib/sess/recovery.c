@@ -146,8 +146,8 @@ sess_frag_acked(struct sess *s, struct sfrag *f, uint64_t *sample_sent)
 	s->queued -= f->len;
 	s->ep->st.mem -= f->len;
 	mem_give(s, frag_cost(f));
-	free(f->data);
-	f->data = NULL;
+	buf_unref(f->buf);
+	f->buf = NULL;
 	f->state = F_ACKED;
 }
 

@@ -120,7 +120,7 @@ sess_put_frag(struct sess *s, uint8_t *p, uint32_t seq)
 	fr.seq = seq;
 	fr.total = f->total;
 	fr.len = f->len;
-	fr.data = f->data;
+	fr.data = f->buf->bytes + f->off;
 	if (f->nxmit > 0)
 		s->ep->st.retransmits++;
 	if (f->nxmit < UINT8_MAX)
@@ -167,14 +167,15 @@ sess_snd_grow(struct sess *s)
 static int
 sess_new_frag(struct sess *s, size_t max)
 {
-	struct smsg	*m = s->qhead;
+	struct sess_buf	*b;
 	struct sfrag	*f;
 	size_t		 n;
 
-	if (m == NULL || s->snd_nxt - s->snd_una >= s->ep->conf.window ||
+	if (s->q_n == 0 || s->snd_nxt - s->snd_una >= s->ep->conf.window ||
 	    s->pipe >= s->cwnd)
 		return -1;
-	n = m->len - m->off;
+	b = s->q[s->q_head & s->q_mask];
+	n = b->len - s->q_off;
 	if (n > SP_FRAG_MAX)
 		n = SP_FRAG_MAX;
 	if (n > max) {
@@ -185,30 +186,34 @@ sess_new_frag(struct sess *s, size_t max)
 	if (s->snd == NULL || s->snd_nxt - s->snd_una > s->snd_mask)
 		sess_snd_grow(s);
 	f = &s->snd[s->snd_nxt & s->snd_mask];
-	if (m->off == 0 && n == m->len) {
-		/* The whole message in one fragment: it takes the bytes. */
-		f->data = m->data;
-		m->data = NULL;
-	} else {
-		f->data = xmalloc(n);
+	/*
+	 * The fragment points into the message's block.  The whole message
+	 * in one fragment takes over the queue's reference and charge; a
+	 * piece takes a reference of its own and is charged as a copy,
+	 * and the queue's go with the last piece.
+	 */
+	f->buf = b;
+	f->off = s->q_off;
+	if (s->q_off != 0 || n != b->len) {
+		b->refs++;
 		mem_take(s, mem_cost(n));
-		memcpy(f->data, m->data + m->off, n);
 	}
 	f->len = (uint16_t)n;
-	f->total = (uint32_t)m->len;
-	f->flags = (m->off == 0 ? SP_FRAG_FIRST : 0);
+	f->total = (uint32_t)b->len;
+	f->flags = (s->q_off == 0 ? SP_FRAG_FIRST : 0);
 	f->state = F_INFLIGHT;
 	f->lost = 0;
 	f->nxmit = 0;
-	m->off += n;
-	if (m->off == m->len) {
+	s->q_off += n;
+	if (s->q_off == b->len) {
 		f->flags |= SP_FRAG_LAST;
-		s->qhead = m->next;
-		if (s->qhead == NULL)
-			s->qtail = NULL;
-		if (m->data != NULL)
-			mem_give(s, mem_cost(SMSG_BLOCK(m->len)));
-		free(m->data);		/* and m, unless the fragment took both */
+		s->q_head++;
+		s->q_n--;
+		s->q_off = 0;
+		if (n != b->len) {
+			mem_give(s, BUF_COST(b->len));
+			buf_unref(b);
+		}
 	}
 	return 0;
 }
@@ -253,7 +258,7 @@ send_flush(struct sess *s)
 		 * late ACK's RTT sample then lengthens).
 		 */
 		pending = want_ack || s->ack_pending > 0;
-		data = s->nlost > 0 || (s->qhead != NULL &&
+		data = s->nlost > 0 || (s->q_n > 0 &&
 		    s->snd_nxt - s->snd_una < ep->conf.window &&
 		    s->pipe < s->cwnd);
 		if (want_ack || (data && (s->ack_pending > 0 || sent == 0))) {
@@ -280,7 +285,7 @@ send_flush(struct sess *s)
 		}
 		while (!more) {
 			if (used + reserve + SP_FRAG_HDR >= SP_MAX_PLAIN) {
-				more = s->qhead != NULL;
+				more = s->q_n > 0;
 				break;
 			}
 			room = SP_MAX_PLAIN - used - reserve - SP_FRAG_HDR;
@@ -299,7 +304,7 @@ send_flush(struct sess *s)
 		 * ACK delay: the sender would otherwise sit idle.
 		 */
 		if (frags > 0 && (s->pipe >= s->cwnd ||
-		    (s->qhead == NULL && s->nlost == 0)))
+		    (s->q_n == 0 && s->nlost == 0)))
 			used += sp_acknow_encode(plain + used);
 		if (used == 0 && !s->resp_pending && ep->now - s->last_tx >=
 		    (uint64_t)ep->conf.keepalive_ms * MS)
@@ -316,12 +321,23 @@ send_flush(struct sess *s)
 	} while (more && s->state == S_UP);
 }
 
-/* Queue a message. */
-int
-sess_send(struct sess *s, const void *buf, size_t len)
+/* The slots the queue ring needs for one more message (0: it has room). */
+static uint32_t
+sess_q_grow_to(const struct sess *s)
+{
+	if (s->q == NULL)
+		return Q_INIT;
+	if (s->q_n > s->q_mask)
+		return (s->q_mask + 1) * 2;
+	return 0;
+}
+
+/* May a message of len be queued on s?  0, or -1 with errno. */
+static int
+sess_can_queue(struct sess *s, size_t len)
 {
 	struct sess_ep	*ep = s->ep;
-	struct smsg	*m;
+	uint32_t	 grow;
 
 	if (len == 0 || len > SP_MSG_MAX) {
 		errno = EMSGSIZE;
@@ -336,40 +352,100 @@ sess_send(struct sess *s, const void *buf, size_t len)
 		return -1;
 	}
 	/* The budget, and a small share for a peer not yet trusted. */
-	if (mem_over(s, mem_cost(SMSG_BLOCK(len)))) {
+	grow = sess_q_grow_to(s);
+	if (mem_over(s, BUF_COST(len) + (grow == 0 ? 0 :
+	    mem_cost((size_t)grow * sizeof *s->q)))) {
 		ep->st.tx_mem_refused++;
 		errno = ENOBUFS;
 		return -1;
 	}
-	{
-		uint8_t	*blk = xmalloc(SMSG_BLOCK(len));
+	return 0;
+}
 
-		m = (struct smsg *)(blk + SMSG_AT(len));
-		m->data = blk;
+/* Put b, whose reference the queue takes, at the end of the queue. */
+static void
+sess_queue(struct sess *s, struct sess_buf *b)
+{
+	struct sess_ep	 *ep = s->ep;
+	struct sess_buf	**n;
+	uint32_t	  grow, i;
+
+	if ((grow = sess_q_grow_to(s)) != 0) {
+		/* The ring doubles, its waiting messages keeping their order. */
+		n = xcalloc(grow, sizeof *n);
+		mem_take(s, mem_cost((size_t)grow * sizeof *n));
+		for (i = 0; i < s->q_n; i++)
+			n[i] = s->q[(s->q_head + i) & s->q_mask];
+		if (s->q != NULL)
+			mem_give(s, mem_cost(((size_t)s->q_mask + 1) *
+			    sizeof *n));
+		free(s->q);
+		s->q = n;
+		s->q_mask = grow - 1;
+		s->q_head = 0;
 	}
-	mem_take(s, mem_cost(SMSG_BLOCK(len)));
-	memcpy(m->data, buf, len);
-	m->len = len;
-	m->off = 0;
-	m->next = NULL;
-	if (s->qtail != NULL)
-		s->qtail->next = m;
-	else
-		s->qhead = m;
-	s->qtail = m;
-	s->queued += len;
-	ep->st.mem += len;
+	s->q[(s->q_head + s->q_n++) & s->q_mask] = b;
+	mem_take(s, BUF_COST(b->len));
+	s->queued += b->len;
+	ep->st.mem += b->len;
 	if (ep->depth == 0 && ep->loop != NULL) {
 		/* Outside a turn: sent before the loop next blocks, with
 		 * whatever else this iteration queues for the session. */
 		sess_touch(s);
 		ev_prepare_start(ep->loop, &ep->flusher);
-		return 0;
+		return;
 	}
 	ep_enter(ep);
 	sess_touch(s);
 	ep_leave(ep);
+}
+
+/* Queue a copy of a message. */
+int
+sess_send(struct sess *s, const void *buf, size_t len)
+{
+	if (sess_can_queue(s, len) == -1)
+		return -1;
+	sess_queue(s, sess_buf_new(buf, len));
 	return 0;
+}
+
+/* Queue a reference to a shared message. */
+int
+sess_send_buf(struct sess *s, struct sess_buf *b)
+{
+	if (sess_can_queue(s, b->len) == -1)
+		return -1;
+	b->refs++;
+	sess_queue(s, b);
+	return 0;
+}
+
+/* A message's bytes in a block of their own, with one reference. */
+struct sess_buf *
+sess_buf_new(const void *buf, size_t len)
+{
+	struct sess_buf	*b;
+
+	b = xmalloc(BUF_BLOCK(len));
+	b->len = len;
+	b->refs = 1;
+	memcpy(b->bytes, buf, len);
+	return b;
+}
+
+/* Drop the caller's reference. */
+void
+sess_buf_unref(struct sess_buf *b)
+{
+	buf_unref(b);
+}
+
+/* How many hold b: the caller, queues and fragments. */
+unsigned int
+sess_buf_refs(const struct sess_buf *b)
+{
+	return b->refs;
 }
 
 /* Close a session: a CLOSE to the peer, then lost(SESS_CLOSED). */

@@ -30,9 +30,14 @@
  *   one: never inside one of its own callbacks.
  * - struct sess_hs, the handshake's secrets, comes with the session and
  *   is wiped and freed when the session comes up (hs_up()) or is freed.
- * - struct smsg: queued by sess_send(), one block with its bytes, freed
- *   when its last byte is cut into a fragment, or with the fragment that
- *   takes it whole.
+ * - struct sess_buf: a message's bytes in one block with a reference
+ *   count, from sess_buf_new() (or sess_send(), which makes one).  The
+ *   application holds a reference until sess_buf_unref(); a session's
+ *   queue holds one for each message queued (the ring q), and each
+ *   fragment cut from it one, dropped when the fragment is acknowledged
+ *   or the session freed.  The last reference frees it.
+ * - The queue ring q: allocated for the first message, doubles as
+ *   needed and is freed like snd.
  * - struct sfrag: a slot of the send window snd, which is allocated for
  *   the first fragment, doubles as needed and is freed when it is empty
  *   and the session has been quiet for TRIM_NS; a fragment's data lives
@@ -60,6 +65,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include <ev.h>
@@ -86,6 +92,7 @@ struct udp_batch;
 #define SEND_BATCH	64		/* datagrams per sendmmsg */
 #define TRIM_NS		(1000 * MS)	/* idle time before windows go */
 #define SND_INIT	2		/* send window slots at first (it doubles) */
+#define Q_INIT		4		/* queue ring slots at first (it doubles) */
 #define TLP_MAX		2		/* probes before the RTO */
 #define CWND_INIT	32		/* fragments */
 #define CWND_MIN	4
@@ -110,10 +117,11 @@ enum frag_state {
 
 /* A fragment sent and not yet cumulatively acknowledged. */
 struct sfrag {
-	uint8_t		*data;
+	struct sess_buf	*buf;		/* a reference: its bytes at off */
 	uint64_t	 sent;		/* time of last transmission */
 	uint64_t	 xno;		/* transmission number of last send */
 	uint32_t	 total;
+	uint32_t	 off;
 	uint16_t	 len;
 	uint8_t		 flags;
 	uint8_t		 state;
@@ -131,15 +139,13 @@ struct rfrag {
 };
 
 /*
- * A message waiting to be cut into fragments.  It lives at the end of
- * the block its data starts (one allocation): freeing data frees it, and
- * a fragment that takes the whole data takes it too.
+ * A message's bytes, one block shared by every session it is queued on
+ * and every fragment cut from it (session.h's struct sess_buf).
  */
-struct smsg {
-	struct smsg	*next;
-	uint8_t		*data;
+struct sess_buf {
 	size_t		 len;
-	size_t		 off;		/* bytes already fragmented */
+	unsigned int	 refs;
+	uint8_t		 bytes[];
 };
 
 /*
@@ -245,8 +251,10 @@ struct sess {
 	uint64_t		 tlp_deadline;	/* tail loss probe */
 	uint64_t		 rack_deadline;	/* reordering allowance ends */
 
-	/* Sending. */
-	struct smsg		*qhead, *qtail;
+	/* Sending: the queue, a ring of q_mask + 1 references of which
+	 * q_n, from q_head, wait to be cut (q_off bytes of the first are). */
+	struct sess_buf		**q;
+	uint32_t		 q_mask, q_head, q_n, q_off;
 	size_t			 queued;	/* unacknowledged bytes */
 	struct sfrag		*snd;		/* snd_mask + 1, while in use */
 	uint32_t		 snd_mask;
@@ -418,20 +426,37 @@ mem_over(const struct sess *s, size_t n)
 	return !s->trusted && s->alloc + n > ep->conf.pretrust_mem;
 }
 
-/* The bytes a message of len takes queued: one block with its smsg. */
-#define SMSG_AT(len)	(((len) + _Alignof(struct smsg) - 1) & \
-			    ~(_Alignof(struct smsg) - 1))
-#define SMSG_BLOCK(len)	(SMSG_AT(len) + sizeof(struct smsg))
+/* The bytes a message of len takes: its sess_buf. */
+#define BUF_BLOCK(len)	(offsetof(struct sess_buf, bytes) + (len))
 
-/* What a sent fragment's data costs: the whole message's block if it
- * took it (one fragment from a fresh message), else a copy of its bytes. */
+/*
+ * What a message queued costs a session: its whole block, although the
+ * block may be shared with other sessions (a group's fan-out).  Each
+ * session is charged in full as if it held a copy of its own, which is
+ * conservative: max_queue, pretrust_mem and mem_budget bound the memory
+ * a session could hold if it were the only one still holding it.
+ */
+#define BUF_COST(len)	mem_cost(BUF_BLOCK(len))
+
+/*
+ * What a sent fragment costs: the message's block if it is the whole
+ * message (it took over the queue's charge), else its bytes, as if
+ * copied (the queue's charge goes when the last piece is cut).
+ */
 static inline size_t
 frag_cost(const struct sfrag *f)
 {
-	if ((f->flags & (SP_FRAG_FIRST | SP_FRAG_LAST)) ==
-	    (SP_FRAG_FIRST | SP_FRAG_LAST) && f->len == f->total)
-		return mem_cost(SMSG_BLOCK(f->len));
+	if (f->off == 0 && f->len == f->total)
+		return BUF_COST(f->len);
 	return mem_cost(f->len);
+}
+
+/* Drop a reference to b; the last frees it. */
+static inline void
+buf_unref(struct sess_buf *b)
+{
+	if (--b->refs == 0)
+		free(b);
 }
 
 /* The monotonic clock in nanoseconds. */

@@ -206,6 +206,22 @@ void		 sess_ep_flush(struct sess_ep *);
  */
 int		 sess_send(struct sess *, const void *, size_t);
 /*
+ * One message for many sessions (a group's fan-out) without a copy for
+ * each: sess_buf_new() copies the bytes once into a block whose one
+ * reference is the caller's; sess_send_buf() queues the block on a
+ * session as sess_send() would queue a copy (same results and errors)
+ * and the session holds a reference to it until the message is
+ * acknowledged or the session is freed; sess_buf_unref() drops the
+ * caller's.  The last reference frees the block.  Each session is
+ * charged for the whole block, as for a copy.
+ */
+struct sess_buf;
+struct sess_buf	*sess_buf_new(const void *, size_t);
+void		 sess_buf_unref(struct sess_buf *);
+int		 sess_send_buf(struct sess *, struct sess_buf *);
+/* How many hold it: its caller, queues and fragments in flight. */
+unsigned int	 sess_buf_refs(const struct sess_buf *);
+/*
  * Server: the application trusts the session's peer (it has logged in):
  * the session is no longer counted against the limits on untrusted
  * sessions, pretrust_mem no longer bounds it and untrusted_ms no longer

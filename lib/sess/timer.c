@@ -14,17 +14,19 @@
 
 #include "sess/sessint.h"
 
-/* The windows are allocated but hold nothing. */
+/* The windows or the queue ring are allocated but hold nothing. */
 static int
 sess_trimmable(const struct sess *s)
 {
 	return (s->snd != NULL && s->snd_una == s->snd_nxt) ||
-	    (s->rcv != NULL && s->rcv_held == 0);
+	    (s->rcv != NULL && s->rcv_held == 0) ||
+	    (s->q != NULL && s->q_n == 0);
 }
 
 /*
- * Free the empty windows of a session quiet for TRIM_NS: 14 KiB of the
- * 15 KiB a session takes, and most sessions of a chat server are idle.
+ * Free the empty windows (and queue ring) of a session quiet for
+ * TRIM_NS: 14 KiB of the 15 KiB a session takes, and most sessions of a
+ * chat server are idle.
  */
 static void
 sess_trim(struct sess *s)
@@ -34,6 +36,11 @@ sess_trim(struct sess *s)
 		    sizeof *s->snd));
 		free(s->snd);
 		s->snd = NULL;
+	}
+	if (s->q != NULL && s->q_n == 0) {
+		mem_give(s, mem_cost(((size_t)s->q_mask + 1) * sizeof *s->q));
+		free(s->q);
+		s->q = NULL;
 	}
 	if (s->rcv != NULL && s->rcv_held == 0) {
 		mem_give(s, mem_cost(SP_WINDOW * sizeof *s->rcv));
