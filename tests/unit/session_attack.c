@@ -858,6 +858,14 @@ test_memory_budget_refuses(void **state)
 	assert_true(n < 100);			/* max_queue would allow 349 */
 	assert_int_equal(st->tx_mem_refused, refused + 1);
 	assert_true(st->alloc <= d.mem_budget);
+	/* What a 3000-byte message did not fit in may still hold a new
+	 * session: spend the rest in small answers. */
+	for (n = 0; n < 1000; n++)
+		if (sess_send(w->ss, "x", 1) == -1)
+			break;
+	assert_true(n < 1000);
+	assert_int_equal(st->tx_mem_refused, refused + 2);
+	assert_true(st->alloc <= d.mem_budget);
 	/* And no new session while the budget is spent. */
 	flood_one(w, 1);
 	assert_int_equal(w->accepts, 0);
