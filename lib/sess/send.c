@@ -120,7 +120,7 @@ sess_put_frag(struct sess *s, uint8_t *p, uint32_t seq)
 	fr.seq = seq;
 	fr.total = f->total;
 	fr.len = f->len;
-	fr.data = f->buf->bytes + f->off;
+	fr.data = f->buf->bytes;
 	if (f->nxmit > 0)
 		s->ep->st.retransmits++;
 	if (f->nxmit < UINT8_MAX)
@@ -187,16 +187,18 @@ sess_new_frag(struct sess *s, size_t max)
 		sess_snd_grow(s);
 	f = &s->snd[s->snd_nxt & s->snd_mask];
 	/*
-	 * The fragment points into the message's block.  The whole message
-	 * in one fragment takes over the queue's reference and charge; a
-	 * piece takes a reference of its own and is charged as a copy,
-	 * and the queue's go with the last piece.
+	 * The whole message in one fragment takes over the queue's
+	 * reference to its block, and its charge.  A piece of a longer
+	 * message is a copy in a block of its own, charged as such: were it
+	 * a reference, the session could hold a 64 KiB block by one piece
+	 * unacknowledged while charged for that piece alone.  The queue's
+	 * reference and charge go with the last piece.
 	 */
-	f->buf = b;
-	f->off = s->q_off;
-	if (s->q_off != 0 || n != b->len) {
-		b->refs++;
-		mem_take(s, mem_cost(n));
+	if (s->q_off == 0 && n == b->len)
+		f->buf = b;
+	else {
+		f->buf = sess_buf_new(b->bytes + s->q_off, n);
+		mem_take(s, BUF_COST(n));
 	}
 	f->len = (uint16_t)n;
 	f->total = (uint32_t)b->len;

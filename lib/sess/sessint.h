@@ -33,9 +33,10 @@
  * - struct sess_buf: a message's bytes in one block with a reference
  *   count, from sess_buf_new() (or sess_send(), which makes one).  The
  *   application holds a reference until sess_buf_unref(); a session's
- *   queue holds one for each message queued (the ring q), and each
- *   fragment cut from it one, dropped when the fragment is acknowledged
- *   or the session freed.  The last reference frees it.
+ *   queue holds one for each message queued (the ring q), and a
+ *   fragment that is the whole message takes over the queue's, until it
+ *   is acknowledged or the session freed; a piece of a longer message is
+ *   a copy in a block of its own.  The last reference frees it.
  * - The queue ring q: allocated for the first message, doubles as
  *   needed and is freed like snd.
  * - struct sfrag: a slot of the send window snd, which is allocated for
@@ -117,11 +118,10 @@ enum frag_state {
 
 /* A fragment sent and not yet cumulatively acknowledged. */
 struct sfrag {
-	struct sess_buf	*buf;		/* a reference: its bytes at off */
+	struct sess_buf	*buf;		/* a reference: its bytes, len of them */
 	uint64_t	 sent;		/* time of last transmission */
 	uint64_t	 xno;		/* transmission number of last send */
 	uint32_t	 total;
-	uint32_t	 off;
 	uint16_t	 len;
 	uint8_t		 flags;
 	uint8_t		 state;
@@ -140,7 +140,7 @@ struct rfrag {
 
 /*
  * A message's bytes, one block shared by every session it is queued on
- * and every fragment cut from it (session.h's struct sess_buf).
+ * and its one-fragment sends (session.h's struct sess_buf).
  */
 struct sess_buf {
 	size_t		 len;
@@ -438,17 +438,11 @@ mem_over(const struct sess *s, size_t n)
  */
 #define BUF_COST(len)	mem_cost(BUF_BLOCK(len))
 
-/*
- * What a sent fragment costs: the message's block if it is the whole
- * message (it took over the queue's charge), else its bytes, as if
- * copied (the queue's charge goes when the last piece is cut).
- */
+/* What a sent fragment costs: its block (the message's, or its piece's). */
 static inline size_t
 frag_cost(const struct sfrag *f)
 {
-	if (f->off == 0 && f->len == f->total)
-		return BUF_COST(f->len);
-	return mem_cost(f->len);
+	return BUF_COST(f->len);
 }
 
 /* Drop a reference to b; the last frees it. */
