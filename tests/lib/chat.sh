@@ -209,6 +209,24 @@ for r in rows:
 ' >"$1" || fail "history out of order or repeated: $OUT"
 }
 
+# rebuild_chatd NAME: the machine of chatd NAME (started by start_chatd,
+# CHATD_PID) is lost: it is killed (-9) and nothing of its state is left
+# but its server key, which an operator keeps like a certificate.  chatd
+# is started again on the same port on an empty state folder with that
+# key, and rebuilds its store from PostgreSQL's log before it serves;
+# fails unless it says so.
+rebuild_chatd() {
+	kill -9 "$CHATD_PID"
+	wait "$CHATD_PID" 2>/dev/null
+	[ -f "$T/$1.key" ] || cp "$T/$1.state/session.key" "$T/$1.key"
+	rm -rf "$T/$1.state"
+	mkdir -m 700 "$T/$1.state"
+	cp "$T/$1.key" "$T/$1.state/session.key"
+	CHATD_PORT_WANT=$CHATD_PORT start_chatd "$1"
+	grep -q 'applied [0-9]* changes from PostgreSQL' "$T/$1.log" ||
+	    fail "the store was not rebuilt: $(tail -n 5 "$T/$1.log")"
+}
+
 # start_standby NAME FROM: a chatd standby ([store] standby, with
 # $CHATD_CONF) holding the server key of chatd FROM, on a port of its
 # own, once it follows the log; sets STANDBY_PID and STANDBY_PORT.

@@ -27,18 +27,8 @@ expect_eq "accepted" "$(wc -l <"$T/acc")" 30
 n=$(pg_sql p "SELECT count(*) FROM chatd_log WHERE node = 'chatd'")
 [ "$n" -gt 0 ] || fail "nothing in PostgreSQL's log"
 
-# The machine is lost: kill -9, and nothing of its state is left but the
-# key, which the operator keeps like a certificate.
-kill -9 "$CHATD_PID"
-wait "$CHATD_PID" 2>/dev/null
-mkdir "$T/keep"
-cp "$T/d.state/session.key" "$T/keep/"
-rm -rf "$T/d.state"
-mkdir -m 700 "$T/d.state"
-cp "$T/keep/session.key" "$T/d.state/"
-CHATD_PORT_WANT=$CHATD_PORT start_chatd d
-grep -q 'applied [0-9]* changes from PostgreSQL' "$T/d.log" ||
-    fail "the store was not rebuilt: $(tail -n 5 "$T/d.log")"
+# The machine is lost, and chatd is rebuilt from PostgreSQL.
+rebuild_chatd d
 chat bob listen --count 30 --timeout 15 >"$T/got" 2>"$T/listen.err" ||
     fail "listen after the rebuild: $(cat "$T/listen.err")"
 cut -f3 "$T/got" >"$T/got.text"
@@ -81,12 +71,7 @@ chat alice send bob "after the standby" >/dev/null 2>"$T/err" ||
     fail "send after the standby came back: $(cat "$T/err")"
 # PostgreSQL has both: the machine is lost again, and bob still gets
 # them, once, in order.
-kill -9 "$CHATD_PID"
-wait "$CHATD_PID" 2>/dev/null
-rm -rf "$T/d.state"
-mkdir -m 700 "$T/d.state"
-cp "$T/keep/session.key" "$T/d.state/"
-CHATD_PORT_WANT=$CHATD_PORT start_chatd d
+rebuild_chatd d
 chat bob listen --count 3 --timeout 15 >"$T/last" 2>"$T/listen.err" ||
     fail "listen after the second rebuild: $(cat "$T/listen.err")"
 expect_eq "after the second rebuild" "$(cut -f3 "$T/last" | tr '\n' '|')" \

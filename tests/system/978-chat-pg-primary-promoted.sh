@@ -74,16 +74,7 @@ grep -q "pgw: connected to 127.0.0.1:$PG_PORT_s1" "$T/d.log" ||
 # (Its first answers do not wait for a change to be confirmed: with
 # nothing new to write, a login and a history page go at once, where
 # they once waited postgresql_timeout, 60 s, for the next change.)
-kill -9 "$CHATD_PID"
-wait "$CHATD_PID" 2>/dev/null
-mkdir "$T/keep"
-cp "$T/d.state/session.key" "$T/keep/"
-rm -rf "$T/d.state"
-mkdir -m 700 "$T/d.state"
-cp "$T/keep/session.key" "$T/d.state/"
-CHATD_PORT_WANT=$CHATD_PORT start_chatd d
-grep -q 'applied [0-9]* changes from PostgreSQL' "$T/d.log" ||
-    fail "the store was not rebuilt: $(tail -n 5 "$T/d.log")"
+rebuild_chatd d
 expect_rc "history after the rebuild" 0 chat bob -t 20 history alice --limit 100 --json
 history_texts "$T/hist"
 cmp -s "$T/want" "$T/hist" || fail "history after the rebuild: $(cat "$T/hist")"
