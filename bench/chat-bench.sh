@@ -133,6 +133,7 @@ SCRAPE=${SCRAPE:-no}
 SCRAPE_EVERY=${SCRAPE_EVERY:-1}
 PG=${PG:-no}
 STANDBYS=${STANDBYS:-2}
+SBS=""
 IRC=${IRC:-}
 GROUP=${GROUP:-yes}
 ONE=${ONE:-yes}
@@ -335,7 +336,6 @@ if [ "$PG" = yes ] && [ "$ONE" = yes ]; then
 	NAMES="$NAMES pg"
 	start pg "$CHATD" -c "$T/pg.ini" -D "$T/pgstate" -l 127.0.0.1 -p 0
 	# The standbys: pg's key, the same log, following it.
-	SBS=""
 	sb=0
 	while [ "$sb" -lt "$STANDBYS" ]; do
 		sb=$((sb + 1))
