@@ -16,6 +16,7 @@
 #include "bus.h"
 #include "chatd.h"
 #include "group.h"
+#include "pglog.h"
 #include "quota.h"
 #include "server.h"
 #include "store.h"
@@ -128,6 +129,44 @@ export_bus(struct metrics_out *o, const struct bus_stats *bs)
 	    "Subscriptions nats.c refused.", b.sub_failed);
 }
 
+/* The PostgreSQL log ([store] postgresql; docs/CLUSTER.md). */
+static void
+export_pglog(struct metrics_out *o, const struct pglog_stats *p)
+{
+	const struct export_reason	 batches[] = {
+		{ "committed", p->committed },
+		{ "failed", p->failed },
+		{ "unknown", p->unknown },
+		{ "expired", p->expired },
+	};
+	char				 labels[64];
+	size_t				 i;
+
+	metrics_gauge(o, "chatd_pg_connected",
+	    "1 while the log's writer is connected to PostgreSQL and holds "
+	    "the log's lock, else 0.", (double)p->connected);
+	metrics_gauge(o, "chatd_pg_stalled",
+	    "1 while PostgreSQL does not confirm the oldest waiting change, "
+	    "else 0.", (double)p->stalled);
+	metrics_gauge(o, "chatd_pg_log_position",
+	    "The number of the last change committed here.", (double)p->n);
+	metrics_gauge(o, "chatd_pg_changes_waiting",
+	    "Changes committed here that PostgreSQL has not confirmed.",
+	    (double)(p->n > p->confirmed ? p->n - p->confirmed : 0));
+	metrics_family(o, "chatd_pg_batches_total", "counter",
+	    "Batches of changes sent to PostgreSQL, by result.");
+	for (i = 0; i < NREASONS(batches); i++) {
+		snprintf(labels, sizeof labels, "result=\"%s\"",
+		    batches[i].label);
+		metrics_sample(o, "chatd_pg_batches_total", labels,
+		    batches[i].v);
+	}
+	metrics_counter(o, "chatd_pg_connects_total",
+	    "Connections to PostgreSQL made.", p->connects);
+	metrics_counter(o, "chatd_pg_connection_losses_total",
+	    "Connections to PostgreSQL lost or refused.", p->losses);
+}
+
 /* One scrape. */
 static void
 export_fill(struct metrics_out *o, void *arg)
@@ -138,6 +177,7 @@ export_fill(struct metrics_out *o, void *arg)
 	const struct sess_stats		*ss = sess_ep_stats(srv->ep);
 	size_t				 ngroups, nmembers, gbytes;
 	struct bus_stats		 bs;
+	struct pglog_stats		 ps;
 	const struct export_reason	 dropped[] = {
 		{ "malformed", s->malformed },
 		{ "bad_version", s->bad_version },
@@ -307,6 +347,10 @@ export_fill(struct metrics_out *o, void *arg)
 	if (srv->bus != NULL) {
 		bus_stats(srv->bus, &bs);
 		export_bus(o, &bs);
+	}
+	if (srv->pglog != NULL) {
+		pglog_stats(srv->pglog, &ps);
+		export_pglog(o, &ps);
 	}
 
 	/* How long things take. */

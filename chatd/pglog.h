@@ -92,4 +92,15 @@ int		 pglog_wait_writer(struct pglog *, double seconds);
 void		 pglog_drain(struct pglog *, double seconds);
 const char	*pglog_server(const struct pglog *);
 
+/* What the metrics show of the log (export.c). */
+struct pglog_stats {
+	uint64_t	 n;		/* the last change committed here */
+	uint64_t	 confirmed;	/* PostgreSQL has every one up to it */
+	int		 connected;	/* the writer is up, holding the lock */
+	int		 stalled;	/* PostgreSQL does not confirm */
+	uint64_t	 committed, failed, unknown, expired;	/* batches */
+	uint64_t	 connects, losses;
+};
+void		 pglog_stats(const struct pglog *, struct pglog_stats *);
+
 #endif

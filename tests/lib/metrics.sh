@@ -35,3 +35,10 @@ listening() {
 	ss -H -ltnp 2>/dev/null | awk -v p="pid=$1," 'index($0, p) {
 	    n = split($4, a, ":"); print a[n] }'
 }
+
+# metric_is ADDR NAME VALUE: does a scrape of ADDR show NAME at VALUE?
+# (For wait_for: a value that settles, as a queue that drains.)
+metric_is() {
+	scrape "$1"
+	[ "$(metric "$2")" = "$3" ]
+}

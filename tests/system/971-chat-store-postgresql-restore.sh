@@ -6,13 +6,17 @@
 # store from PostgreSQL: the accounts log in, the device tokens work,
 # every message that was accepted and not yet delivered arrives, once,
 # in order, and the conversation's history is whole.  With no standby, a send is not accepted: the sender
-# is told to try again (exit 75); once a standby is back it goes through.
+# is told to try again (exit 75), and the metrics show the changes
+# waiting; once a standby is back it goes through.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/chat.sh"
 . "$(dirname "$0")/../lib/pg.sh"
+. "$(dirname "$0")/../lib/metrics.sh"
 
 pg_pair
-CHATD_CONF="[store]
+CHATD_CONF="[chatd]
+metrics = 127.0.0.1:0
+[store]
 postgresql = $(pg_conninfo p)
 postgresql_timeout = 3"
 start_chatd d
@@ -26,6 +30,14 @@ chat alice send bob --lines <"$T/want" >"$T/acc" 2>"$T/err" ||
 expect_eq "accepted" "$(wc -l <"$T/acc")" 30
 n=$(pg_sql p "SELECT count(*) FROM chatd_log WHERE node = 'chatd'")
 [ "$n" -gt 0 ] || fail "nothing in PostgreSQL's log"
+# The metrics say so: connected, nothing waiting, the log's position.
+# (A change of the last moment, a receipt, may still be on its way.)
+wait_for 10 metric_is "$(metrics_addr "$T/d.log")" chatd_pg_changes_waiting 0
+expect_eq "chatd_pg_connected" "$(metric chatd_pg_connected)" 1
+expect_eq "chatd_pg_stalled" "$(metric chatd_pg_stalled)" 0
+expect_ge "chatd_pg_log_position" "$(metric chatd_pg_log_position)" "$n"
+expect_ge "batches committed" \
+    "$(metric 'chatd_pg_batches_total{result="committed"}')" "$n"
 
 # The machine is lost, and chatd is rebuilt from PostgreSQL.
 rebuild_chatd d
@@ -50,6 +62,15 @@ chat alice send bob "queued" >/dev/null 2>"$T/err" ||
     fail "send before the standby went: $(cat "$T/err")"
 kill -9 "$(pg_pid s1)"
 expect_rc "send with no standby" 75 chat alice -t 8 send bob "waits"
+# An operator sees it: still connected, PostgreSQL not confirming, changes
+# waiting.
+# (The batch's own timeout may end a tick after the answer's.)
+wait_for 10 metric_is "$(metrics_addr "$T/d.log")" chatd_pg_stalled 1
+expect_eq "chatd_pg_connected, no standby" "$(metric chatd_pg_connected)" 1
+expect_ge "chatd_pg_changes_waiting, no standby" \
+    "$(metric chatd_pg_changes_waiting)" 1
+expect_ge "batches not confirmed" \
+    "$(metric 'chatd_pg_batches_total{result="unknown"}')" 1
 # A new device's login (its token a write) cannot commit either: it is
 # refused, and the session it came on is given nothing meanwhile.
 env CHAT_PASSWORD=pb XDG_CONFIG_HOME="$T/newdev" "$BIN/chatc" \

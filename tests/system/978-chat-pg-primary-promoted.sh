@@ -13,13 +13,16 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$TESTS/lib/chat.sh"
 . "$TESTS/lib/pg.sh"
+. "$TESTS/lib/metrics.sh"
 
 pg_primary p
 pg_standby s1 p
 pg_standby s2 p
 pg_sync_standbys p 'ANY 1 (s1, s2)'
 wait_for 30 pg_streaming p 2
-CHATD_CONF="[store]
+CHATD_CONF="[chatd]
+metrics = 127.0.0.1:0
+[store]
 postgresql = $(pg_conninfo p s1)
 postgresql_timeout = 60"
 start_chatd d
@@ -68,6 +71,14 @@ grep -q "pgw: lost 127.0.0.1:$PG_PORT_p" "$T/d.log" ||
     fail "chatd did not see p go: $(grep pgw "$T/d.log")"
 grep -q "pgw: connected to 127.0.0.1:$PG_PORT_s1" "$T/d.log" ||
     fail "chatd did not move to s1: $(grep pgw "$T/d.log")"
+# The metrics tell an operator the same: a connection lost, a second
+# made, connected, nothing waiting.
+# (A change of the last moment, a receipt, may still be on its way.)
+wait_for 10 metric_is "$(metrics_addr "$T/d.log")" chatd_pg_changes_waiting 0
+expect_eq "chatd_pg_connected" "$(metric chatd_pg_connected)" 1
+expect_ge "chatd_pg_connects_total" "$(metric chatd_pg_connects_total)" 2
+expect_ge "chatd_pg_connection_losses_total" \
+    "$(metric chatd_pg_connection_losses_total)" 1
 
 # Nothing accepted was lost: the machine is lost too, and a chatd
 # rebuilt from the new primary's log has all forty, once, in order.
