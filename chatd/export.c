@@ -134,10 +134,10 @@ static void
 export_pglog(struct metrics_out *o, const struct pglog_stats *p)
 {
 	const struct export_reason	 batches[] = {
-		{ "committed", p->committed },
-		{ "failed", p->failed },
-		{ "unknown", p->unknown },
-		{ "expired", p->expired },
+		{ "committed", p->w.committed },
+		{ "failed", p->w.failed },
+		{ "unknown", p->w.unknown },
+		{ "expired", p->w.expired },
 	};
 	char				 labels[64];
 	size_t				 i;
@@ -162,9 +162,9 @@ export_pglog(struct metrics_out *o, const struct pglog_stats *p)
 		    batches[i].v);
 	}
 	metrics_counter(o, "chatd_pg_connects_total",
-	    "Connections to PostgreSQL made.", p->connects);
+	    "Connections to PostgreSQL made.", p->w.connects);
 	metrics_counter(o, "chatd_pg_connection_losses_total",
-	    "Connections to PostgreSQL lost or refused.", p->losses);
+	    "Connections to PostgreSQL lost or refused.", p->w.losses);
 }
 
 /* One scrape. */

@@ -1016,17 +1016,9 @@ pglog_server(const struct pglog *pl)
 void
 pglog_stats(const struct pglog *pl, struct pglog_stats *ps)
 {
-	const struct pgw_stats	*ws = pgw_stats(pl->w);
-
-	memset(ps, 0, sizeof *ps);
 	ps->n = pl->n;
 	ps->confirmed = pl->confirmed;
 	ps->connected = pgw_up(pl->w);
 	ps->stalled = pl->stalled;
-	ps->committed = ws->committed;
-	ps->failed = ws->failed;
-	ps->unknown = ws->unknown;
-	ps->expired = ws->expired;
-	ps->connects = ws->connects;
-	ps->losses = ws->losses;
+	ps->w = *pgw_stats(pl->w);
 }

@@ -29,6 +29,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pgw.h"
+
 struct ev_loop;
 struct pglog;
 struct store;
@@ -98,8 +100,7 @@ struct pglog_stats {
 	uint64_t	 confirmed;	/* PostgreSQL has every one up to it */
 	int		 connected;	/* the writer is up, holding the lock */
 	int		 stalled;	/* PostgreSQL does not confirm */
-	uint64_t	 committed, failed, unknown, expired;	/* batches */
-	uint64_t	 connects, losses;
+	struct pgw_stats w;		/* its writer's batches, connections */
 };
 void		 pglog_stats(const struct pglog *, struct pglog_stats *);
 
