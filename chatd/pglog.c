@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SQLITE_ENABLE_SESSION
@@ -671,8 +672,11 @@ pglog_bigint(PGresult *r, int i, int col)
  * number applied, or -1 with a message in err (-2: the store is stale,
  * pglog_check_out(); -3: it holds accounts the log lacks).
  */
+#define CATCH_SEED	0x01	/* a store that served before its log seeds it */
+#define CATCH_QUIET	0x02	/* following: the caller says what was applied */
+
 static long long
-pglog_catch_up(PGconn *pg, struct store *st, const char *node, int seed,
+pglog_catch_up(PGconn *pg, struct store *st, const char *node, int flags,
     char *err, size_t errlen)
 {
 	sqlite3		*db = store_db(st);
@@ -710,7 +714,7 @@ pglog_catch_up(PGconn *pg, struct store *st, const char *node, int seed,
 			 * log's first changes; otherwise the store is not
 			 * half-logged. */
 			PQclear(r);
-			if (n == 0 && seed)
+			if (n == 0 && (flags & CATCH_SEED))
 				return pglog_seed(db, node, err, errlen) ==
 				    -1 ? -1 : 0;
 			if (n == 0)
@@ -751,7 +755,7 @@ pglog_catch_up(PGconn *pg, struct store *st, const char *node, int seed,
 			break;
 		snprintf(from, sizeof from, "%" PRIu64, last);
 	}
-	if (total > 0)
+	if (total > 0 && !(flags & CATCH_QUIET))
 		log_info("pglog: applied %lld changes from PostgreSQL (up to "
 		    "%" PRIu64 ")", total, last);
 	return total;
@@ -806,7 +810,7 @@ pglog_restore(struct store *st, const char *conninfo, const char *node,
 	}
 	if ((pg = pglog_connect(conninfo, err, errlen)) == NULL)
 		return -1;
-	n = pglog_catch_up(pg, st, node, 1, err, errlen);
+	n = pglog_catch_up(pg, st, node, CATCH_SEED, err, errlen);
 	PQfinish(pg);
 	return n;
 }
@@ -843,7 +847,8 @@ pglog_follow(struct store *st, const char *conninfo, const char *node,
     int (*stop)(void), char *err, size_t errlen)
 {
 	PGconn		*pg = NULL;
-	long long	 n, total = 0;
+	long long	 n, total = 0, minute = 0;
+	time_t		 minute_t = time(NULL);
 	int		 said = 0, f;
 
 	/* What the start applies counts too: the store, opened before it,
@@ -859,8 +864,8 @@ pglog_follow(struct store *st, const char *conninfo, const char *node,
 			sleep(1);
 			continue;
 		}
-		if ((n = pglog_catch_up(pg, st, node, 0, err, errlen)) < 0 ||
-		    (f = pglog_free_now(pg, node)) < 0) {
+		if ((n = pglog_catch_up(pg, st, node, CATCH_QUIET, err,
+		    errlen)) < 0 || (f = pglog_free_now(pg, node)) < 0) {
 			if (n == -1 && PQstatus(pg) != CONNECTION_OK) {
 				PQfinish(pg);
 				pg = NULL;
@@ -871,9 +876,19 @@ pglog_follow(struct store *st, const char *conninfo, const char *node,
 		}
 		said = 0;
 		total += n;
+		/* What it applies is said once a minute, not every look. */
+		minute += n;
+		if (time(NULL) - minute_t >= 60) {
+			if (minute > 0)
+				log_info("standby: applied %lld changes of the "
+				    "log %s in the last minute (up to %lld)",
+				    minute, node, store_int(st, PGLOG_N));
+			minute = 0;
+			minute_t = time(NULL);
+		}
 		if (f) {
 			/* What came between the last look and the lock. */
-			if ((n = pglog_catch_up(pg, st, node, 0, err,
+			if ((n = pglog_catch_up(pg, st, node, CATCH_QUIET, err,
 			    errlen)) < 0) {
 				PQfinish(pg);
 				return n;

@@ -54,6 +54,10 @@ while [ "$i" -lt 15 ]; do
 	echo "message $i" >>"$T/want"
 done
 wait_for 10 more_lines "$T/got" '	alice	message ' 14
+# B follows quietly: what it applies while following is said once a
+# minute, not at every look at the log (five times a second).
+[ "$(count_lines "$T/b.log" 'pglog: applied')" -le 1 ] ||
+    fail "the standby logs every change: $(grep -c applied "$T/b.log") lines"
 
 # A dies while a send is under way; B takes over.
 i=$((i + 1))
