@@ -64,18 +64,22 @@ struct client {
 	size_t		 ngsent, gsentcap;
 };
 
+/* What a send's result rc tells: 0, or -1 (counted) if the queue is full. */
+static inline int
+client_sent(struct client *c, int rc)
+{
+	if (rc == -1 && errno != ENOTCONN)
+		c->srv->stats.send_failed++;
+	return rc == -1 ? -1 : 0;
+}
+
 /* Send wire bytes on a session now; 0, or -1 if its queue is full. */
 static inline int
 client_send(struct client *c, const uint8_t *wire, size_t len)
 {
 	if (c->s == NULL || c->dead)
 		return 0;
-	if (sess_send(c->s, wire, len) == -1) {
-		if (errno != ENOTCONN)
-			c->srv->stats.send_failed++;
-		return -1;
-	}
-	return 0;
+	return client_sent(c, sess_send(c->s, wire, len));
 }
 
 /* The same with a shared block (a group's fan-out): a reference, no copy. */
@@ -84,12 +88,7 @@ client_send_buf(struct client *c, struct sess_buf *b)
 {
 	if (c->s == NULL || c->dead)
 		return 0;
-	if (sess_send_buf(c->s, b) == -1) {
-		if (errno != ENOTCONN)
-			c->srv->stats.send_failed++;
-		return -1;
-	}
-	return 0;
+	return client_sent(c, sess_send_buf(c->s, b));
 }
 
 struct client	*client_new(struct server *, struct sess *);
