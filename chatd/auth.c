@@ -104,7 +104,7 @@ auth_welcome(struct client *c, const struct store_user *su, const char *key,
 	u->clients = c;
 	c->u = u;
 	bus_watch(srv->bus, u->id);	/* routed here while a session is */
-	sess_trust(c->s);	/* logged in: out of the pre-login limits */
+	client_trust(c);	/* logged in: out of the pre-login limits */
 	c->last_sid = 0;
 	client_catch_up(c);
 	if (first)

@@ -65,7 +65,8 @@
 #define RECONNECT_BUF	(1 << 20)	/* nats.c's, while reconnecting */
 #define SUBJ_BEAT	"chatd.beat"
 #define SUBJ_USER	"chatd.user."
-#define SUBJ_MAX	32		/* "chatd.user." and 20 digits */
+#define SUBJ_NODE	"chatd.node."
+#define SUBJ_MAX	80		/* "chatd.node." and a node's name */
 
 /* A payload on its way in, decoded (m.data points into data). */
 struct bus_in {
@@ -96,10 +97,22 @@ struct watch {
 
 struct peer {
 	char		 node[BM_NODE_MAX + 1];
+	int		 core;		/* beats with BM_F_CORE */
 	uint64_t	 incarnation;
 	uint64_t	 seq;
 	uint32_t	 interval_ms;
 	uint64_t	 last_ns;	/* its last beat, monotonic */
+};
+
+/*
+ * A link: the SESS payloads between this node and another (loop thread).
+ * Out, the sequence of the next one this node sends it; in, the
+ * incarnation and the sequence expected next of what it sends us.
+ */
+struct link {
+	char		 node[BM_NODE_MAX + 1];
+	uint64_t	 out_next;
+	uint64_t	 in_inc, in_next;
 };
 
 struct bus {
@@ -133,6 +146,7 @@ struct bus {
 	/* The bus thread's alone. */
 	natsConnection	*nc;
 	natsSubscription *beat_sub;
+	natsSubscription *node_sub;	/* chatd.node.OURS */
 
 	/* The loop thread's alone. */
 	ev_async	 async;
@@ -144,6 +158,11 @@ struct bus {
 	int		 warned_error;
 	struct peer	 peers[BUS_PEERS_MAX];
 	size_t		 npeers;
+	int		 core;		/* we beat with BM_F_CORE */
+	char		 core_node[BM_NODE_MAX + 1];	/* the newest core
+							 * alive, or "" */
+	struct link	 links[BUS_PEERS_MAX];
+	size_t		 nlinks;
 };
 
 /* Buses alive, to close nats.c with the last (loop thread). */
@@ -415,6 +434,70 @@ bus_publish_user(struct bus *b, uint64_t uid, const uint8_t *data,
 	return bus_out(b, subject, buf, n, 0);
 }
 
+/* The link with node, made if need be; NULL if the table is full. */
+static struct link *
+bus_link(struct bus *b, const char *node)
+{
+	struct link	*l;
+	size_t		 i;
+
+	for (i = 0; i < b->nlinks; i++)
+		if (strcmp(b->links[i].node, node) == 0)
+			return &b->links[i];
+	if (b->nlinks == BUS_PEERS_MAX)
+		return NULL;
+	l = &b->links[b->nlinks++];
+	memset(l, 0, sizeof *l);
+	snprintf(l->node, sizeof l->node, "%s", node);
+	l->out_next = 1;
+	return l;
+}
+
+int
+bus_publish_sess(struct bus *b, const char *node, uint64_t sid,
+    enum bm_op op, const uint8_t *data, size_t len)
+{
+	static uint8_t	 buf[BM_MAX];	/* loop thread only */
+	struct busmsg	 m;
+	struct link	*l;
+	char		 subject[SUBJ_MAX];
+	size_t		 n;
+
+	if (b == NULL || (l = bus_link(b, node)) == NULL)
+		return -1;
+	memset(&m, 0, sizeof m);
+	m.kind = BM_SESS;
+	snprintf(m.node, sizeof m.node, "%s", b->conf.node);
+	m.incarnation = b->incarnation;
+	/* Taken even if the payload is dropped: the receiver sees a gap. */
+	m.seq = l->out_next++;
+	m.sid = sid;
+	m.op = op;
+	m.data = data;
+	m.len = len;
+	if ((n = busmsg_encode(buf, sizeof buf, &m)) == 0) {
+		pthread_mutex_lock(&b->mu);
+		b->st.too_long++;
+		pthread_mutex_unlock(&b->mu);
+		return -1;
+	}
+	snprintf(subject, sizeof subject, SUBJ_NODE "%s", node);
+	return bus_out(b, subject, buf, n, 0);
+}
+
+void
+bus_set_core(struct bus *b)
+{
+	b->core = 1;
+}
+
+const char *
+bus_core(struct bus *b)
+{
+	return b != NULL && b->up && b->core_node[0] != '\0' ?
+	    b->core_node : NULL;
+}
+
 /*
  * A NATS message, on nats.c's delivery thread: decode it, check that it
  * came on the subject its kind belongs to, and queue it for the loop.
@@ -439,6 +522,10 @@ bus_on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg,
 			snprintf(want, sizeof want, SUBJ_USER "%" PRIu64,
 			    m.uid);
 			wrong = strcmp(subject, want) != 0;
+		} else if (m.kind == BM_SESS) {
+			snprintf(want, sizeof want, SUBJ_NODE "%s",
+			    b->conf.node);
+			wrong = strcmp(subject, want) != 0;
 		} else
 			wrong = strcmp(subject, SUBJ_BEAT) != 0;
 	}
@@ -461,7 +548,7 @@ bus_on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg,
 	else if (wrong)
 		b->st.wrong_subject++;
 	else {
-		user = in->m.kind == BM_USER;
+		user = in->m.kind == BM_USER || in->m.kind == BM_SESS;
 		if (b->in_n >= (user ? USER_SHARE(IN_MAX) : IN_MAX) ||
 		    b->in_bytes + in->len > (user ? USER_SHARE(IN_BYTES) :
 		    IN_BYTES)) {
@@ -577,7 +664,7 @@ bus_subscribe(struct bus *b, natsSubscription **sub, const char *subject)
 	pthread_mutex_lock(&b->mu);
 	if (s == NATS_OK) {
 		b->nsubs++;
-		if (strcmp(subject, SUBJ_BEAT) != 0)
+		if (strncmp(subject, SUBJ_USER, strlen(SUBJ_USER)) == 0)
 			b->st.subscribes++;
 	} else
 		b->st.sub_failed++;
@@ -767,8 +854,14 @@ bus_main(void *arg)
 		bus_wake_loop(b);	/* to log b->error */
 		pthread_mutex_unlock(&b->mu);
 	}
-	if (b->nc != NULL)
+	if (b->nc != NULL) {
+		char	subject[SUBJ_MAX];
+
 		bus_subscribe(b, &b->beat_sub, SUBJ_BEAT);
+		snprintf(subject, sizeof subject, SUBJ_NODE "%s",
+		    b->conf.node);
+		bus_subscribe(b, &b->node_sub, subject);
+	}
 	for (;;) {
 		pthread_mutex_lock(&b->mu);
 		while (!b->stop && b->out_head == NULL && b->dirty == NULL)
@@ -790,6 +883,7 @@ bus_main(void *arg)
 	/* Closing ends every subscription; then they are freed. */
 	natsConnection_Close(b->nc);
 	natsSubscription_Destroy(b->beat_sub);
+	natsSubscription_Destroy(b->node_sub);
 	bus_unsubscribe_all(b);
 	/* Until the closed callback, and every subscription's last
 	 * delivery, nats.c may still call us. */
@@ -824,6 +918,8 @@ bus_peer_down(struct bus *b, struct peer *p, enum bus_down why)
 	char	node[BM_NODE_MAX + 1];
 
 	memcpy(node, p->node, sizeof node);
+	if (strcmp(node, b->core_node) == 0)
+		b->core_node[0] = '\0';
 	*p = b->peers[--b->npeers];
 	pthread_mutex_lock(&b->mu);
 	b->st.peers = b->npeers;
@@ -891,6 +987,11 @@ bus_control(struct bus *b, const struct busmsg *m)
 	p->seq = m->seq;
 	p->interval_ms = m->interval_ms;
 	p->last_ns = bus_now_ns();
+	/* The newest core to appear is the one: a standby that took over. */
+	if ((m->flags & BM_F_CORE) && (!p->core || isnew)) {
+		p->core = 1;
+		snprintf(b->core_node, sizeof b->core_node, "%s", p->node);
+	}
 	if (isnew && b->cb.peer_up != NULL)
 		b->cb.peer_up(b->cb.arg, p->node);
 }
@@ -931,6 +1032,7 @@ bus_send_beat(struct bus *b)
 	m.incarnation = b->incarnation;
 	m.seq = ++b->seq;
 	m.interval_ms = (uint32_t)b->conf.heartbeat_ms;
+	m.flags = b->core ? BM_F_CORE : 0;
 	if ((n = busmsg_encode(buf, sizeof buf, &m)) != 0)
 		bus_out(b, SUBJ_BEAT, buf, n, 1);
 }
@@ -990,6 +1092,38 @@ bus_state(struct bus *b, uint64_t connects, uint64_t disconnects,
 	}
 }
 
+/*
+ * A SESS payload (loop thread): in sequence, or the owner is told of a
+ * gap first (a payload lost between here and there: what the sessions
+ * of that link were told or asked is unknown, and they start again).
+ * The first payload of an incarnation starts its link wherever it is.
+ */
+static void
+bus_sess_in(struct bus *b, const struct busmsg *m)
+{
+	struct link	*l;
+
+	if (strcmp(m->node, b->conf.node) == 0)
+		return;		/* another node with our name: counted */
+	if ((l = bus_link(b, m->node)) == NULL) {
+		pthread_mutex_lock(&b->mu);
+		b->st.peers_full++;
+		pthread_mutex_unlock(&b->mu);
+		return;
+	}
+	if (l->in_inc == m->incarnation && m->seq != l->in_next) {
+		pthread_mutex_lock(&b->mu);
+		b->st.gaps++;
+		pthread_mutex_unlock(&b->mu);
+		if (b->cb.gap != NULL)
+			b->cb.gap(b->cb.arg, m->node);
+	}
+	l->in_inc = m->incarnation;
+	l->in_next = m->seq + 1;
+	if (b->cb.sess != NULL)
+		b->cb.sess(b->cb.arg, m);
+}
+
 /* What nats.c's threads queued: state first, then the payloads. */
 static void
 bus_async_cb(struct ev_loop *loop, ev_async *w, int revents)
@@ -1024,6 +1158,9 @@ bus_async_cb(struct ev_loop *loop, ev_async *w, int revents)
 			if (b->cb.user != NULL)
 				b->cb.user(b->cb.arg, in->m.uid, in->m.node,
 				    in->m.data, in->m.len);
+		} else if (in->m.kind == BM_SESS) {
+			received++;
+			bus_sess_in(b, &in->m);
 		} else
 			bus_control(b, &in->m);
 		free(in);

@@ -58,6 +58,10 @@ struct bus_cb {
 	void	(*peer_down)(void *arg, const char *node, enum bus_down why);
 	/* The connection to NATS changed; url is the server's, or "". */
 	void	(*state)(void *arg, enum bus_state, const char *url);
+	/* A SESS payload from another node, in its link's order. */
+	void	(*sess)(void *arg, const struct busmsg *);
+	/* A SESS payload from node was lost: the link starts again. */
+	void	(*gap)(void *arg, const char *node);
 	void	*arg;
 };
 
@@ -91,6 +95,7 @@ struct bus_stats {
 	uint64_t	peers_full;	/* beats of more than BUS_PEERS_MAX */
 	uint64_t	nats_errors;	/* asynchronous errors nats.c reported */
 	uint64_t	sub_failed;	/* subscribes nats.c refused */
+	uint64_t	gaps;		/* SESS payloads missing in a link */
 };
 
 /*
@@ -122,5 +127,16 @@ unsigned int	 bus_watching(struct bus *, uint64_t uid);
 int		 bus_publish_user(struct bus *, uint64_t uid,
 		    const uint8_t *data, size_t len);
 void		 bus_stats(struct bus *, struct bus_stats *);
+/*
+ * A SESS payload for session sid to node (busmsg.h): 0 if queued, -1 if
+ * dropped (counted; the receiver sees a gap in the link).
+ */
+int		 bus_publish_sess(struct bus *, const char *node, uint64_t sid,
+		    enum bm_op, const uint8_t *data, size_t len);
+/* This node holds the store: its beats say so (BM_F_CORE). */
+void		 bus_set_core(struct bus *);
+/* The core this node hands its sessions to, or NULL if none is alive
+ * or the bus is down. */
+const char	*bus_core(struct bus *);
 
 #endif

@@ -12,6 +12,28 @@
 #define BYE_BODY	8		/* incarnation */
 #define USER_HDR	8		/* user id */
 
+/* Is len bytes of data what a SESS payload's op carries? */
+static int
+busmsg_sess_ok(enum bm_op op, const uint8_t *data, size_t len)
+{
+	switch (op) {
+	case BMO_OPEN:
+		return data != NULL && ((len == 7 && data[0] == 4) ||
+		    (len == 19 && data[0] == 6));
+	case BMO_MSG:
+		return data != NULL && len >= 1 && len <= BM_DATA_MAX;
+	case BMO_CLOSED:
+	case BMO_CLOSE:
+	case BMO_TRUST:
+	case BMO_RESET:
+	case BMO_CHECK:
+		return len == 0;
+	case BMO_ROOM:
+		return data != NULL && len == 12;
+	}
+	return 0;
+}
+
 /* Is name (len bytes) a node name? */
 int
 busmsg_node_ok(const char *name, size_t len)
@@ -50,6 +72,11 @@ busmsg_body_len(const struct busmsg *m)
 		    (m->len > 0 && m->data == NULL))
 			return (size_t)-1;
 		return USER_HDR + m->len;
+	case BM_SESS:
+		if (m->incarnation == 0 || m->seq == 0 || m->sid == 0 ||
+		    !busmsg_sess_ok(m->op, m->data, m->len))
+			return (size_t)-1;
+		return BM_SESS_HDR + m->len;
 	}
 	return (size_t)-1;
 }
@@ -60,6 +87,7 @@ busmsg_len(const struct busmsg *m)
 	size_t	nlen = strnlen(m->node, sizeof m->node), blen;
 
 	if (!busmsg_node_ok(m->node, nlen) ||
+	    (m->flags != 0 && (m->kind != BM_BEAT || m->flags != BM_F_CORE)) ||
 	    (blen = busmsg_body_len(m)) == (size_t)-1)
 		return 0;
 	return BM_HDR + nlen + blen;
@@ -77,7 +105,7 @@ busmsg_encode(uint8_t *buf, size_t cap, const struct busmsg *m)
 	buf[0] = BM_VERSION;
 	buf[1] = (uint8_t)m->kind;
 	buf[2] = (uint8_t)nlen;
-	buf[3] = 0;
+	buf[3] = m->flags;
 	wire_put32(buf + 4, (uint32_t)(n - BM_HDR - nlen));
 	memcpy(buf + BM_HDR, m->node, nlen);
 	p = buf + BM_HDR + nlen;
@@ -94,6 +122,14 @@ busmsg_encode(uint8_t *buf, size_t cap, const struct busmsg *m)
 		wire_put64(p, m->uid);
 		if (m->len > 0)
 			memcpy(p + USER_HDR, m->data, m->len);
+		break;
+	case BM_SESS:
+		wire_put64(p, m->incarnation);
+		wire_put64(p + 8, m->seq);
+		wire_put64(p + 16, m->sid);
+		p[24] = (uint8_t)m->op;
+		if (m->len > 0)
+			memcpy(p + BM_SESS_HDR, m->data, m->len);
 		break;
 	}
 	return n;
@@ -114,7 +150,9 @@ busmsg_decode(const uint8_t *buf, size_t len, struct busmsg *m)
 	nlen = buf[2];
 	blen = wire_get32(buf + 4);
 	/* Exact length, compared without an overflow: blen may be 4 GB. */
-	if (buf[3] != 0 || len - BM_HDR < nlen || len - BM_HDR - nlen != blen)
+	if (len - BM_HDR < nlen || len - BM_HDR - nlen != blen)
+		return BME_MALFORMED;
+	if (buf[3] != 0 && (buf[1] != BM_BEAT || buf[3] != BM_F_CORE))
 		return BME_MALFORMED;
 	if (!busmsg_node_ok((const char *)buf + BM_HDR, nlen))
 		return BME_MALFORMED;
@@ -144,10 +182,24 @@ busmsg_decode(const uint8_t *buf, size_t len, struct busmsg *m)
 		m->data = p + USER_HDR;
 		m->len = blen - USER_HDR;
 		break;
+	case BM_SESS:
+		if (blen < BM_SESS_HDR || blen - BM_SESS_HDR > BM_DATA_MAX)
+			return BME_MALFORMED;
+		m->incarnation = wire_get64(p);
+		m->seq = wire_get64(p + 8);
+		m->sid = wire_get64(p + 16);
+		m->op = (enum bm_op)p[24];
+		m->data = p + BM_SESS_HDR;
+		m->len = blen - BM_SESS_HDR;
+		if (m->incarnation == 0 || m->seq == 0 || m->sid == 0 ||
+		    !busmsg_sess_ok(m->op, m->data, m->len))
+			return BME_MALFORMED;
+		break;
 	default:
 		return BME_MALFORMED;
 	}
 	m->kind = (enum bm_kind)buf[1];
+	m->flags = buf[3];
 	memcpy(m->node, buf + BM_HDR, nlen);
 	m->node[nlen] = '\0';
 	return BME_NONE;

@@ -9,7 +9,7 @@
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  *  +---------------+---------------+---------------+---------------+
- *  |  version (1)  |     kind      |  node length  |   flags (0)   |
+ *  |  version (1)  |     kind      |  node length  |     flags     |
  *  +---------------+---------------+---------------+---------------+
  *  |                      body length (32 bits)                    |
  *  +---------------+---------------+---------------+---------------+
@@ -19,10 +19,11 @@
  *  +---------------+---------------+---------------+---------------+
  * The payload is exactly 8 + node length + body length bytes.  A payload
  * of another version is counted and dropped (bad_version); one that is
- * shorter or longer than its lengths say, of an unknown kind, with flags
- * set, a node name outside the set above, or a body not exactly as its
- * kind says, is counted and dropped (malformed).  Nothing is allocated
- * from a length read off the wire.
+ * shorter or longer than its lengths say, of an unknown kind, with a flag
+ * its kind does not have (only a BEAT has one: BM_F_CORE), a node name
+ * outside the set above, or a body not exactly as its kind says, is
+ * counted and dropped (malformed).  Nothing is allocated from a length
+ * read off the wire.
  *
  * BEAT (1), on subject chatd.beat every heartbeat_ms:
  *  +---------------+---------------+---------------+---------------+
@@ -34,7 +35,9 @@
  *  +---------------+---------------+---------------+---------------+
  *  The incarnation is drawn at random when the node starts: a beat with
  *  a new one is a node that restarted.  The interval is the sender's
- *  own, so each node judges the others by their own pace.
+ *  own, so each node judges the others by their own pace.  Flag
+ *  BM_F_CORE (0x01): the sender is a core, the node that holds the
+ *  store, to which gateways hand their sessions.
  *
  * BYE (2), on chatd.beat when a node stops: incarnation (u64, not 0).
  *
@@ -42,6 +45,33 @@
  *  then 0 to BM_DATA_MAX bytes for that user's sessions on whichever
  *  nodes watch the subject.  What the bytes mean is the cluster's
  *  business, not the bus's.
+ *
+ * SESS (4), on chatd.node.NAME (NAME the receiver's node): a session on
+ *  a gateway, between the gateway and the core (gateway.c, remote.c).
+ *  +---------------+---------------+---------------+---------------+
+ *  |          sender's incarnation (64 bits, not 0) ...            |
+ *  +---------------+---------------+---------------+---------------+
+ *  |       link sequence (64 bits, from 1, per receiver) ...       |
+ *  +---------------+---------------+---------------+---------------+
+ *  |            session id (64 bits, not 0) ...                    |
+ *  +---------------+---------------+---------------+---------------+
+ *  |      op       |  data (as the op says) ...                     |
+ *  +---------------+---------------+---------------+---------------+
+ *  The sequence numbers what one incarnation sends one receiver, so a
+ *  receiver sees a lost payload as a gap.  The ops and their data:
+ *   OPEN (1), gateway to core: a session came up; the client's address,
+ *     family (4 or 6), port (16), then 4 or 16 address bytes: 7 or 19.
+ *   MSG (2), both ways: one chat message (1 to BM_DATA_MAX bytes).
+ *   CLOSED (3), gateway to core: the session is gone; no data.
+ *   CLOSE (4), core to gateway: close the session; no data.
+ *   TRUST (5), core to gateway: it logged in (sess_trust()); no data.
+ *   ROOM (6), gateway to core: bytes queued on the session (32) and
+ *     bytes of MSGs received for it so far (64): 12 bytes.
+ *   RESET (7), gateway to core: forget every session of this gateway
+ *     (it lost track of them); the id is any, no data.
+ *   CHECK (8), both ways, every beat while the link has sessions: no
+ *     data, the id any; it is there to be counted, so that a lost
+ *     payload shows as a gap within a beat even on a quiet link.
  */
 #ifndef BUSMSG_H
 #define BUSMSG_H
@@ -55,14 +85,29 @@
 #define BM_DATA_MAX	65536		/* bytes of a USER payload's data */
 #define BM_BEAT_MIN_MS	100
 #define BM_BEAT_MAX_MS	60000
+#define BM_F_CORE	0x01		/* BEAT: the sender holds the store */
+#define BM_SESS_HDR	25		/* incarnation, sequence, id, op */
 /* The longest payload there is. */
-#define BM_MAX		(BM_HDR + BM_NODE_MAX + 8 + BM_DATA_MAX)
+#define BM_MAX		(BM_HDR + BM_NODE_MAX + BM_SESS_HDR + BM_DATA_MAX)
 
 enum bm_kind {
 	BM_BEAT = 1,
 	BM_BYE = 2,
 	BM_USER = 3,
+	BM_SESS = 4,
 };
+
+enum bm_op {
+	BMO_OPEN = 1,
+	BMO_MSG = 2,
+	BMO_CLOSED = 3,
+	BMO_CLOSE = 4,
+	BMO_TRUST = 5,
+	BMO_ROOM = 6,
+	BMO_RESET = 7,
+	BMO_CHECK = 8,
+};
+#define BMO_MAX		BMO_CHECK
 
 enum bm_err {
 	BME_NONE = 0,
@@ -72,12 +117,15 @@ enum bm_err {
 
 struct busmsg {
 	enum bm_kind	 kind;
+	uint8_t		 flags;		/* BEAT: BM_F_CORE */
 	char		 node[BM_NODE_MAX + 1];	/* origin, NUL-terminated */
-	uint64_t	 incarnation;	/* BEAT, BYE */
-	uint64_t	 seq;		/* BEAT */
+	uint64_t	 incarnation;	/* BEAT, BYE, SESS */
+	uint64_t	 seq;		/* BEAT, SESS */
 	uint32_t	 interval_ms;	/* BEAT */
 	uint64_t	 uid;		/* USER */
-	const uint8_t	*data;		/* USER: into the decoded buffer */
+	uint64_t	 sid;		/* SESS */
+	enum bm_op	 op;		/* SESS */
+	const uint8_t	*data;		/* USER, SESS: into the decoded buffer */
 	size_t		 len;
 };
 

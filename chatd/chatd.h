@@ -106,6 +106,9 @@ struct chatd_conf {
 	 * node */
 	char	nats[1024];		/* nats://HOST:PORT,... */
 	char	node[64];		/* this node's name */
+	char	role[16];		/* core (""), gateway */
+	int	gateway;		/* role = gateway: no store, its
+					 * sessions on the core (gateway.c) */
 	int	heartbeat_ms;
 	int	missed_beats;
 };
@@ -114,6 +117,9 @@ struct chatd_conf {
 struct chatd_stats {
 	uint64_t	sessions;	/* up now */
 	uint64_t	sessions_total;
+	uint64_t	remote_sessions_total;	/* of them, on gateways */
+	uint64_t	remote_unknown;	/* MSGs for sessions we do not have */
+	uint64_t	remote_bad;	/* SESS payloads not a gateway's */
 	uint64_t	registered;
 	uint64_t	logins;
 	uint64_t	login_failed;
@@ -285,12 +291,20 @@ struct server;
 /* Start the bus of conf's [cluster], logging what it sees; exits if it
  * cannot start.  Only when conf->nats is set. */
 struct bus	*cluster_start(struct ev_loop *, const struct chatd_conf *);
+/* Who the bus's sessions are for: a core's server, or a gateway. */
+struct gateway;
+void		 cluster_set_server(struct server *);
+void		 cluster_set_gateway(struct gateway *);
 
 /* server.c */
 struct server	*server_new(struct ev_loop *, int fd, const uint8_t *pk,
 		    const uint8_t *sk, struct store *, const struct chatd_conf *);
 /* The bus (NULL: a single node), for the watches of users online. */
 void		 server_set_bus(struct server *, struct bus *);
+/* One chat message from c's session (a gateway's too: remote.c). */
+struct client;
+void		 server_request(struct server *, struct client *,
+		    const uint8_t *, size_t);
 /* Take a reloaded configuration (limits, directory, costs) into use. */
 void		 server_reconfigure(struct server *, const struct chatd_conf *);
 /* Commit and flush, close every session, free. */

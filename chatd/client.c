@@ -156,12 +156,13 @@ client_unhold(struct client *c)
 {
 	struct held	*h;
 
-	if (c->s == NULL || c->dead) {
+	if (!client_has_session(c) || c->dead) {
 		client_unhold_free(c);
 		return 0;
 	}
 	while ((h = c->hhead) != NULL) {
-		if (sess_send(c->s, h->wire, h->len) == -1) {
+		if ((c->s != NULL ? sess_send(c->s, h->wire, h->len) :
+		    remote_send(c, h->wire, h->len)) == -1) {
 			if (errno != ENOBUFS) {
 				client_unhold_free(c);
 				return 0;
@@ -190,10 +191,11 @@ client_answer(struct client *c, const uint8_t *wire, size_t len)
 	struct held	*h;
 	size_t		 max = c->u != NULL ? HELD_MAX : HELD_MAX_ANON;
 
-	if (c->s == NULL || c->dead)
+	if (!client_has_session(c) || c->dead)
 		return;
 	if (c->hhead == NULL) {
-		if (sess_send(c->s, wire, len) == 0)
+		if ((c->s != NULL ? sess_send(c->s, wire, len) :
+		    remote_send(c, wire, len)) == 0)
 			return;
 		if (errno != ENOBUFS)
 			return;
@@ -202,10 +204,10 @@ client_answer(struct client *c, const uint8_t *wire, size_t len)
 	if (c->hbytes + len > max) {
 		c->srv->stats.closed_unread++;
 		log_debug("session %016llx: %zu bytes of answers unread; "
-		    "closing it", (unsigned long long)sess_id(c->s),
+		    "closing it", (unsigned long long)client_id(c),
 		    c->hbytes);
 		client_unhold_free(c);
-		sess_close(c->s);
+		client_close(c);
 		return;
 	}
 	h = xmalloc(sizeof *h + len);

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "chatd.h"
+#include "remote.h"
 #include "server.h"
 #include "sess/session.h"
 
@@ -26,7 +27,9 @@ struct held;
 
 struct client {
 	struct server	*srv;
-	struct sess	*s;		/* NULL once lost */
+	struct sess	*s;		/* NULL once lost, or on a gateway */
+	struct rsess	*r;		/* its session on a gateway (remote.h);
+					 * NULL once lost, or here */
 	struct user	*u;		/* NULL until logged in */
 	struct client	*unext;		/* the user's sessions */
 	struct client	*bnext;		/* catching up, or dead */
@@ -73,22 +76,81 @@ client_sent(struct client *c, int rc)
 	return rc == -1 ? -1 : 0;
 }
 
+/* Has c a session still, here or on a gateway? */
+static inline int
+client_has_session(const struct client *c)
+{
+	return c->s != NULL || c->r != NULL;
+}
+
 /* Send wire bytes on a session now; 0, or -1 if its queue is full. */
 static inline int
 client_send(struct client *c, const uint8_t *wire, size_t len)
 {
-	if (c->s == NULL || c->dead)
+	if (c->dead)
 		return 0;
-	return client_sent(c, sess_send(c->s, wire, len));
+	if (c->s != NULL)
+		return client_sent(c, sess_send(c->s, wire, len));
+	if (c->r != NULL)
+		return client_sent(c, remote_send(c, wire, len));
+	return 0;
 }
 
-/* The same with a shared block (a group's fan-out): a reference, no copy. */
+/* The same with a shared block (a group's fan-out): a reference, no
+ * copy.  wire and len are the block's bytes, for a session on a
+ * gateway, which is sent them. */
 static inline int
-client_send_buf(struct client *c, struct sess_buf *b)
+client_send_buf(struct client *c, struct sess_buf *b, const uint8_t *wire,
+    size_t len)
 {
-	if (c->s == NULL || c->dead)
+	if (c->dead)
 		return 0;
-	return client_sent(c, sess_send_buf(c->s, b));
+	if (c->s != NULL)
+		return client_sent(c, sess_send_buf(c->s, b));
+	if (c->r != NULL)
+		return client_sent(c, remote_send(c, wire, len));
+	return 0;
+}
+
+/* Bytes queued on its session, not yet acknowledged. */
+static inline size_t
+client_queued(const struct client *c)
+{
+	return c->s != NULL ? sess_queued(c->s) : remote_queued(c);
+}
+
+/* Its session's id, for the logs (and a group sender's own copy). */
+static inline uint64_t
+client_id(const struct client *c)
+{
+	return c->s != NULL ? sess_id(c->s) : remote_id(c);
+}
+
+/* Its client's address, or NULL. */
+static inline const struct sockaddr *
+client_peer(const struct client *c, socklen_t *len)
+{
+	return c->s != NULL ? sess_peer(c->s, len) : remote_peer(c, len);
+}
+
+/* Close its session (the client is lost when the session says so). */
+static inline void
+client_close(struct client *c)
+{
+	if (c->s != NULL)
+		sess_close(c->s);
+	else
+		remote_close(c);
+}
+
+/* It logged in: out of the session layer's pre-login limits. */
+static inline void
+client_trust(struct client *c)
+{
+	if (c->s != NULL)
+		sess_trust(c->s);
+	else
+		remote_trust(c);
 }
 
 struct client	*client_new(struct server *, struct sess *);

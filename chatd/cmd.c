@@ -108,7 +108,7 @@ cmd_limited(struct client *c, const struct command *cmd,
 	if (m->type == CP_LOGIN && (m->flags & CPF_TOKEN))
 		rl = c->srv->token_rl;
 	if (bucket_take(b, rate, burst, now) && (rl == NULL ||
-	    (sa = sess_peer(c->s, &salen)) == NULL ||
+	    (sa = client_peer(c, &salen)) == NULL ||
 	    ratelimit_check(rl, sa, now) == RATELIMIT_PASS))
 		return 0;
 	c->srv->stats.ratelimited++;

@@ -102,6 +102,7 @@ static const struct conf_key config_keys[] = {
 	    1 << 22),
 	CONF_STR_KEY("cluster", "nats", K, nats),
 	CONF_STR_KEY("cluster", "node", K, node),
+	CONF_STR_KEY("cluster", "role", K, role),
 	CONF_INT_KEY("cluster", "heartbeat_ms", K, heartbeat_ms,
 	    BM_BEAT_MIN_MS, BM_BEAT_MAX_MS),
 	CONF_INT_KEY("cluster", "missed_beats", K, missed_beats, 2, 100),
@@ -231,6 +232,25 @@ config_load(const char *path, int missing_ok, struct chatd_conf *c,
 	    strlen(c->node))) {
 		snprintf(err, errlen, "%s:cluster:node: '%s': not 1-%d of "
 		    "A-Z a-z 0-9 . _ -", path, c->node, BM_NODE_MAX);
+		return -1;
+	}
+	if (c->role[0] == '\0' || strcmp(c->role, "core") == 0)
+		c->gateway = 0;
+	else if (strcmp(c->role, "gateway") == 0)
+		c->gateway = 1;
+	else {
+		snprintf(err, errlen, "%s:cluster:role: '%s': not core or "
+		    "gateway", path, c->role);
+		return -1;
+	}
+	if (c->role[0] != '\0' && c->nats[0] == '\0') {
+		snprintf(err, errlen, "%s:cluster:role: without nats (no "
+		    "cluster)", path);
+		return -1;
+	}
+	if (c->gateway && (c->postgresql[0] != '\0' || c->standby)) {
+		snprintf(err, errlen, "%s:cluster:role: a gateway has no "
+		    "store: no [store] postgresql or standby", path);
 		return -1;
 	}
 	/* The message and token limiters share the table settings of the

@@ -597,7 +597,7 @@ ctl_sessions(struct ctl_conn *cc, const char **argv)
 	int			 n = 0, more = 0;
 
 	for (c = srv->all; c != NULL; c = c->anext) {
-		if (c->dead || c->s == NULL)
+		if (c->dead || !client_has_session(c))
 			continue;
 		if (n == CTL_LIST_MAX) {
 			more = 1;
@@ -606,11 +606,11 @@ ctl_sessions(struct ctl_conn *cc, const char **argv)
 		n++;
 		o = json_object();
 		snprintf(id, sizeof id, "%016llx",
-		    (unsigned long long)sess_id(c->s));
+		    (unsigned long long)client_id(c));
 		json_object_set_new(o, "id", json_string(id));
 		json_object_set_new(o, "nick", c->u != NULL ?
 		    jstr(c->u->nick) : json_null());
-		if ((sa = sess_peer(c->s, &salen)) != NULL)
+		if ((sa = client_peer(c, &salen)) != NULL)
 			addr_str(sa, addr, sizeof addr);
 		else
 			snprintf(addr, sizeof addr, "-");

@@ -111,7 +111,8 @@ deliver_backlog(struct server *srv)
 			pp = &c->bnext;
 			continue;
 		}
-		if (c->dead || c->s == NULL || c->u == NULL || c->send_only) {
+		if (c->dead || !client_has_session(c) || c->u == NULL ||
+		    c->send_only) {
 			*pp = c->bnext;
 			c->backlog = 0;
 			if (c->dead)
@@ -122,7 +123,7 @@ deliver_backlog(struct server *srv)
 		c->full = 0;
 		n = PUMP_BATCH;
 		while (!c->full && n == PUMP_BATCH &&
-		    sess_queued(c->s) < PUMP_HIGH) {
+		    client_queued(c) < PUMP_HIGH) {
 			n = store_msg_pending(srv->st, c->u->id, c->last_sid,
 			    srv->sid_safe, PUMP_BATCH, deliver_one, &p);
 			if (n == -1)

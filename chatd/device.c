@@ -58,7 +58,7 @@ device_addr(const struct client *c, char *buf, size_t len)
 	char				 t[INET6_ADDRSTRLEN];
 
 	buf[0] = '\0';
-	if (c->s == NULL || (sa = sess_peer(c->s, &salen)) == NULL)
+	if ((sa = client_peer(c, &salen)) == NULL)
 		return;
 	if (sa->sa_family == AF_INET) {
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)
@@ -115,14 +115,14 @@ device_signout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	for (c = srv->all; c != NULL; c = next) {
 		next = c->anext;
-		if (c->signout_ns == 0 || c->dead || c->s == NULL)
+		if (c->signout_ns == 0 || c->dead || !client_has_session(c))
 			continue;
-		if (sess_queued(c->s) > 0 && now < c->signout_ns) {
+		if (client_queued(c) > 0 && now < c->signout_ns) {
 			left++;
 			continue;
 		}
 		c->signout_ns = 0;
-		sess_close(c->s);
+		client_close(c);
 	}
 	if (left == 0)
 		ev_timer_stop(loop, w);
@@ -162,7 +162,7 @@ device_end(struct client *c, enum cp_err code, const char *why)
 	srv->stats.signed_out++;
 	if ((n = cp_encode(srv->buf, sizeof srv->buf, &m)) == 0 ||
 	    client_send(c, srv->buf, n) == -1) {
-		sess_close(c->s);
+		client_close(c);
 		return;
 	}
 	c->signout_ns = mono_ns() + SIGNOUT_NS;
@@ -191,7 +191,7 @@ device_end_sessions(struct server *srv, struct user *u,
 	v = xcalloc(n + 1, sizeof *v);
 	n = 0;
 	for (c = u->clients; c != NULL; c = c->unext)
-		if (c != except && !c->dead && c->s != NULL &&
+		if (c != except && !c->dead && client_has_session(c) &&
 		    (token == 0 || c->token_id == token))
 			v[n++] = c;
 	/* u goes with its last client (with except NULL, in this loop:
@@ -199,7 +199,7 @@ device_end_sessions(struct server *srv, struct user *u,
 	snprintf(nick, sizeof nick, "%s", u->nick);
 	for (i = 0; i < n; i++) {
 		log_info("%s: session %016llx: %s", nick,
-		    (unsigned long long)sess_id(v[i]->s), why);
+		    (unsigned long long)client_id(v[i]), why);
 		device_end(v[i], code, why);
 	}
 	free(v);

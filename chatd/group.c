@@ -1106,7 +1106,7 @@ group_send(struct client *c, const struct cp_msg *m)
 	for (i = 0; i < g->n; i++)
 		if (g->m[i].state == STORE_JOINED && g->m[i].uid != gm.sender)
 			rc->of++;
-	group_queue(srv, g, &gm, c->u->nick, c->s != NULL ? sess_id(c->s) : 0);
+	group_queue(srv, g, &gm, c->u->nick, client_id(c));
 }
 
 void
@@ -1133,12 +1133,12 @@ group_deliver(struct server *srv, const struct out *o)
 			continue;
 		for (c = u->clients; c != NULL; c = c->unext) {
 			if (c->dead || c->send_only || c->backlog ||
-			    c->s == NULL || (o->rcpt != 0 &&
-			    sess_id(c->s) == o->rcpt))
+			    !client_has_session(c) || (o->rcpt != 0 &&
+			    client_id(c) == o->rcpt))
 				continue;
-			if (b == NULL)
+			if (b == NULL && c->s != NULL)
 				b = sess_buf_new(o->wire, o->len);
-			if (client_send_buf(c, b) == -1) {
+			if (client_send_buf(c, b, o->wire, o->len) == -1) {
 				client_catch_up(c);
 				continue;
 			}
@@ -1253,7 +1253,7 @@ group_catch_up(struct client *c)
 			if ((sent = group_sent(c, p.g->id, 0)) > from)
 				from = sent;
 			while (from < p.g->released) {
-				if (sess_queued(c->s) >= PUMP_HIGH)
+				if (client_queued(c) >= PUMP_HIGH)
 					return 0;
 				p.last = from;
 				n = store_gmsg_range(srv->st, p.g->id, from,

@@ -28,6 +28,7 @@
 #include "bus.h"
 #include "chatd.h"
 #include "ctl.h"
+#include "gateway.h"
 #include "base/conf.h"
 #include "base/daemon.h"
 #include "base/log.h"
@@ -54,6 +55,7 @@ static struct chatd_conf	 conf;
 static struct server		*server;
 static struct export		*export;	/* NULL: metrics off */
 static struct bus		*bus;		/* NULL: a single node */
+static struct gateway		*gateway;	/* role = gateway */
 
 static void __attribute__((noreturn))
 usage(FILE *f, int code)
@@ -197,7 +199,8 @@ reload(char *err, size_t errlen)
 	    c.keepalive_ms != conf.keepalive_ms || c.dead_ms != conf.dead_ms ||
 	    strcmp(c.nats, conf.nats) != 0 || strcmp(c.node, conf.node) != 0 ||
 	    c.heartbeat_ms != conf.heartbeat_ms ||
-	    c.missed_beats != conf.missed_beats)
+	    c.missed_beats != conf.missed_beats ||
+	    strcmp(c.role, conf.role) != 0)
 		log_warnx("reload: listen, port, state_dir, max_sessions, "
 		    "fsync, auth_threads, session timers and [cluster] change "
 		    "only on restart");
@@ -213,6 +216,15 @@ reload(char *err, size_t errlen)
 	strcpy(c.node, conf.node);
 	c.heartbeat_ms = conf.heartbeat_ms;
 	c.missed_beats = conf.missed_beats;
+	strcpy(c.role, conf.role);
+	c.gateway = conf.gateway;
+	if (gateway != NULL) {
+		/* A gateway has its session settings and the log's level. */
+		conf = c;
+		log_setverbose(conf.verbose);
+		log_info("configuration reloaded from %s", opts.config);
+		return 0;
+	}
 	reload_metrics(EV_DEFAULT, &c);
 	conf = c;
 	log_setverbose(conf.verbose);
@@ -232,7 +244,42 @@ sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 static void
 sig_usr1_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
-	server_log_stats(server, "counters");
+	if (gateway != NULL)
+		gateway_log_stats(gateway, "counters");
+	else
+		server_log_stats(server, "counters");
+}
+
+/*
+ * A gateway: sessions, the bus, signals; no store, no control socket,
+ * no metrics.  SIGTERM closes its sessions and says goodbye to the core.
+ */
+static int
+run_gateway(const uint8_t *pk, uint8_t *sk)
+{
+	struct ev_loop		*loop;
+	struct daemon_signals	 sigs;
+	unsigned int		 port;
+	int			 fd;
+
+	fd = open_socket(&port);
+	loop = ev_default_loop(EVFLAG_AUTO);
+	bus = cluster_start(loop, &conf);
+	gateway = gateway_new(loop, fd, pk, sk, &conf, bus);
+	cluster_set_gateway(gateway);
+	sodium_memzero(sk, SP_KEY_LEN);
+	daemon_signals_start(loop, &sigs, sig_hup_cb, sig_usr1_cb);
+	log_info("chatd %s gateway ready on port %u", SUITE_VERSION, port);
+
+	ev_run(loop, 0);
+
+	gateway_log_stats(gateway, "exiting");
+	gateway_free(gateway);
+	cluster_set_gateway(NULL);
+	bus_free(bus);		/* the core forgets our sessions */
+	close(fd);
+	ev_loop_destroy(loop);
+	return 0;
 }
 
 /* A standby stops following on SIGTERM or SIGINT (before the loop). */
@@ -337,6 +384,8 @@ main(int argc, char *argv[])
 	}
 	sesskey_fingerprint(pk, fpr);
 	log_info("server key %s", fpr);
+	if (conf.gateway)
+		return run_gateway(pk, sk);
 	/* With PostgreSQL, a commit is durable once it has it (pglog.h). */
 	if (conf.postgresql[0] != '\0')
 		conf.fsync = 0;
@@ -395,6 +444,7 @@ main(int argc, char *argv[])
 		bus = cluster_start(loop, &conf);
 	server = server_new(loop, fd, pk, sk, st, &conf);
 	server_set_bus(server, bus);
+	cluster_set_server(server);
 	sodium_memzero(sk, sizeof sk);
 	if (conf.metrics[0] != '\0' && (export = export_new(loop, server,
 	    &conf, err, sizeof err)) == NULL)
@@ -408,6 +458,7 @@ main(int argc, char *argv[])
 	server_log_stats(server, "exiting");
 	export_free(export);
 	server_free(server);
+	cluster_set_server(NULL);
 	bus_free(bus);		/* says goodbye to the other nodes */
 	ctl_free(ctl);
 	store_close(st);

@@ -39,6 +39,7 @@
 #include "outq.h"
 #include "quota.h"
 #include "pglog.h"
+#include "remote.h"
 #include "server.h"
 #include "store.h"
 #include "user.h"
@@ -124,9 +125,9 @@ server_strike(struct server *srv, struct client *c,
 	if (++c->strikes >= srv->conf.malformed_max) {
 		srv->stats.closed_malformed++;
 		log_debug("session %016" PRIx64 ": %d malformed or refused "
-		    "requests; closing it", sess_id(c->s), c->strikes);
+		    "requests; closing it", client_id(c), c->strikes);
 		c->closing = 1;
-		sess_close(c->s);
+		client_close(c);
 		return;
 	}
 	if (c->u == NULL && c->strikes > 1)
@@ -138,8 +139,14 @@ server_strike(struct server *srv, struct client *c,
 static void
 srv_message(struct sess *s, const uint8_t *buf, size_t len, void *arg)
 {
-	struct server		*srv = arg;
-	struct client		*c = sess_data(s);
+	server_request(arg, sess_data(s), buf, len);
+}
+
+/* One chat message from c's session, here or on a gateway (remote.c). */
+void
+server_request(struct server *srv, struct client *c, const uint8_t *buf,
+    size_t len)
+{
 	const struct command	*cmd;
 	struct cp_msg		 m;
 	enum cp_err		 e;
@@ -161,7 +168,7 @@ srv_message(struct sess *s, const uint8_t *buf, size_t len, void *arg)
 		else
 			srv->stats.malformed++;
 		log_debug("session %016" PRIx64 ": %s %s message of %zu bytes",
-		    sess_id(s), e == CPE_VERSION ? "wrong version" :
+		    client_id(c), e == CPE_VERSION ? "wrong version" :
 		    "malformed", cp_typename(m.type), len);
 		server_strike(srv, c, cmd, &m, e);
 		return;
@@ -419,6 +426,7 @@ server_free(struct server *srv)
 		pglog_drain(srv->pglog, srv->conf.postgresql_timeout);
 	pwpool_free(srv->pw);
 	srv->pw = NULL;
+	remote_free_all(srv);	/* the gateways' sessions: logged out */
 	server_logout_all(srv, t);
 	server_flush(srv);
 	syncer_free(srv->sync);		/* drains: every answer is out */
@@ -473,11 +481,15 @@ server_log_bus(struct server *srv, const char *when)
 	    PRIu64 " peers_up %" PRIu64 " peers_dead %" PRIu64 " peers_left %"
 	    PRIu64 " dropped out_full %" PRIu64 " in_full %" PRIu64
 	    " offline %" PRIu64 " malformed %" PRIu64 " bad_version %" PRIu64
-	    " wrong_subject %" PRIu64, when, b.connected, b.peers, b.watched,
+	    " wrong_subject %" PRIu64 " gaps %" PRIu64 "; gateways' sessions "
+	    "%zu (total %" PRIu64 ") unknown %" PRIu64 " refused %" PRIu64,
+	    when, b.connected, b.peers, b.watched,
 	    b.beats_sent, b.beats_received, b.published, b.received,
 	    b.disconnects, b.reconnects, b.peers_up, b.peers_dead,
 	    b.peers_left, b.out_full, b.in_full, b.offline, b.malformed,
-	    b.bad_version, b.wrong_subject);
+	    b.bad_version, b.wrong_subject, b.gaps, remote_count(srv),
+	    srv->stats.remote_sessions_total, srv->stats.remote_unknown,
+	    srv->stats.remote_bad);
 }
 
 void

@@ -77,6 +77,9 @@ struct server {
 	struct client		*backlog;	/* catching up */
 	struct client		*dead;		/* to free */
 	struct client		*all;
+	/* remote.c: the sessions on gateways, by gateway and id */
+	struct rsess		**rt;
+	size_t			 rt_nb, rt_n;
 	/* any module: scratch for one encoded message */
 	uint8_t			 buf[CP_MAX_MSG];
 };

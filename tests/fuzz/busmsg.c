@@ -27,6 +27,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (m.kind == BM_USER && (m.len > BM_DATA_MAX || m.uid == 0 ||
 	    m.data < data || m.data + m.len != data + size))
 		abort();
+	if (m.kind == BM_SESS && (m.len > BM_DATA_MAX || m.sid == 0 ||
+	    m.seq == 0 || m.op < BMO_OPEN || m.op > BMO_MAX ||
+	    (m.len > 0 && (m.data < data || m.data + m.len != data + size))))
+		abort();
+	if (m.flags != 0 && (m.kind != BM_BEAT || m.flags != BM_F_CORE))
+		abort();
 	if (busmsg_len(&m) != size ||
 	    busmsg_encode(buf, sizeof buf, &m) != size ||
 	    memcmp(buf, data, size) != 0)

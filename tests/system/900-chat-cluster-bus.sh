@@ -66,7 +66,7 @@ wait_log "$T/b.log" "bus: peer a up"
 wait_for 10 is a chatd_bus_peers 1
 expect_eq "a connected" "$(bus a chatd_bus_connected)" 1
 expect_eq "b's peers" "$(bus b chatd_bus_peers)" 1
-wait_for 10 watches a "chatd.beat "
+wait_for 10 watches a "chatd.beat chatd.node.a "
 
 # A chatd without [cluster]: up beside them, and nothing of it on NATS.
 CHATD_CONF='[chatd]
@@ -93,15 +93,15 @@ wait_for 10 is a chatd_bus_watched_users 1
 wait_for 10 is a chatd_bus_subscribes_total $((subs + 1))
 user=$(subs_of a | tr ' ' '\n' | grep '^chatd\.user\.[0-9]*$')
 [ -n "$user" ] || fail "a has no user subject on NATS: $(cat "$T/subs")"
-expect_eq "a's subjects" "$(subs_of a)" "chatd.beat $user "
-expect_eq "b's subjects" "$(subs_of b)" "chatd.beat "
+expect_eq "a's subjects" "$(subs_of a)" "chatd.beat chatd.node.a $user "
+expect_eq "b's subjects" "$(subs_of b)" "chatd.beat chatd.node.b "
 n=$(logins a)
 chat alice listen --timeout 1 >/dev/null || fail "alice's second session"
 expect_ge "logins" "$(logins a)" $((n + 1))
 expect_eq "unsubscribed after a second session" \
     "$(bus a chatd_bus_unsubscribes_total)" "$unsubs"
 expect_eq "still watched" "$(bus a chatd_bus_watched_users)" 1
-wait_for 10 watches a "chatd.beat $user "
+wait_for 10 watches a "chatd.beat chatd.node.a $user "
 
 # NATS dies: both nodes say so and go on as single nodes (a message
 # between two users of a is accepted and delivered), then NATS comes
@@ -120,7 +120,7 @@ wait_log "$T/a.log" "bus: reconnected to nats://127.0.0.1:$port"
 wait_log "$T/b.log" "bus: reconnected to nats://127.0.0.1:$port"
 wait_for 10 is a chatd_bus_connected 1
 expect_eq "a's reconnections" "$(bus a chatd_bus_reconnects_total)" 1
-wait_for 10 watches a "chatd.beat $user "
+wait_for 10 watches a "chatd.beat chatd.node.a $user "
 beats=$(bus a chatd_bus_beats_received_total)
 wait_for 10 is_more a chatd_bus_beats_received_total $((beats + 2))
 wait_for 10 is a chatd_bus_peers 1
@@ -131,7 +131,7 @@ wait_for 10 is b chatd_bus_peers 1
 chat bob send alice "the last" >/dev/null || fail "send the last"
 wait "$alice" || fail "alice's listener: exit $?"
 wait_for 10 is a chatd_bus_watched_users 0
-wait_for 10 watches a "chatd.beat "
+wait_for 10 watches a "chatd.beat chatd.node.a "
 expect_ge "unsubscribes" "$(bus a chatd_bus_unsubscribes_total)" \
     $((unsubs + 1))
 

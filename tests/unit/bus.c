@@ -190,7 +190,8 @@ static struct bus *
 bus_on(struct fixture *f, const char *node, struct got *g)
 {
 	struct bus_conf	 c;
-	struct bus_cb	 cb = { on_user, on_up, on_down, on_state, g };
+	struct bus_cb	 cb = { .user = on_user, .peer_up = on_up,
+	    .peer_down = on_down, .state = on_state, .arg = g };
 	struct bus	*b;
 	char		 err[256];
 

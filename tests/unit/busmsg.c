@@ -138,6 +138,110 @@ beat(uint8_t *buf, size_t cap)
 	return busmsg_encode(buf, cap, &m);
 }
 
+/* A SESS payload: op and data as given, the rest valid; its length. */
+static size_t
+sess(uint8_t *buf, size_t cap, enum bm_op op, const void *data, size_t len)
+{
+	struct busmsg	m;
+
+	memset(&m, 0, sizeof m);
+	m.kind = BM_SESS;
+	strcpy(m.node, "gw1");
+	m.incarnation = 7;
+	m.seq = 1;
+	m.sid = 0xfedcba9876543210ULL;
+	m.op = op;
+	m.data = data;
+	m.len = len;
+	return busmsg_encode(buf, cap, &m);
+}
+
+static void
+test_sess(void **state)
+{
+	static uint8_t	buf[BM_MAX + 1], big[BM_DATA_MAX + 1];
+	const uint8_t	v4[7] = { 4, 0x1f, 0x91, 127, 0, 0, 1 };
+	uint8_t		v6[19] = { 6, 0x1f, 0x91 }, room[12] = { 0 };
+	struct busmsg	d, m;
+	size_t		n;
+
+	/* OPEN with an IPv4 address: the layout, byte by byte. */
+	n = sess(buf, sizeof buf, BMO_OPEN, v4, sizeof v4);
+	assert_int_equal(n, 8 + 3 + 25 + 7);
+	assert_int_equal(buf[1], BM_SESS);
+	assert_int_equal(buf[3], 0);
+	assert_memory_equal(buf + 4, "\0\0\0\x20", 4);	/* 25 + 7 */
+	assert_int_equal(buf[8 + 3 + 7], 7);	/* incarnation's low byte */
+	assert_int_equal(buf[8 + 3 + 15], 1);	/* sequence's */
+	assert_int_equal(buf[8 + 3 + 16], 0xfe);	/* the id, big-endian */
+	assert_int_equal(buf[8 + 3 + 24], BMO_OPEN);
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_NONE);
+	assert_int_equal(d.kind, BM_SESS);
+	assert_true(d.sid == 0xfedcba9876543210ULL);
+	assert_true(d.incarnation == 7 && d.seq == 1);
+	assert_int_equal(d.op, BMO_OPEN);
+	assert_int_equal(d.len, 7);
+	assert_memory_equal(d.data, v4, 7);
+	expect_exact(buf, n);
+	/* IPv6; a family that does not match its length is refused. */
+	assert_int_not_equal(sess(buf, sizeof buf, BMO_OPEN, v6, 19), 0);
+	v6[0] = 4;
+	assert_int_equal(sess(buf, sizeof buf, BMO_OPEN, v6, 19), 0);
+	n = sess(buf, sizeof buf, BMO_OPEN, v4, sizeof v4);
+	buf[8 + 3 + 25] = 6;		/* 7 bytes that say IPv6 */
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
+	/* MSG: 1 to BM_DATA_MAX bytes, and the largest fits BM_MAX. */
+	assert_int_equal(sess(buf, sizeof buf, BMO_MSG, big, 0), 0);
+	n = sess(buf, sizeof buf, BMO_MSG, big, BM_DATA_MAX);
+	assert_int_equal(n, 8 + 3 + 25 + BM_DATA_MAX);
+	assert_true(n <= BM_MAX);
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_NONE);
+	assert_int_equal(d.len, BM_DATA_MAX);
+	assert_int_equal(sess(buf, sizeof buf, BMO_MSG, big, BM_DATA_MAX + 1),
+	    0);
+	/* One byte more than BM_DATA_MAX, by the lengths. */
+	buf[n] = 0;
+	buf[7]++;
+	assert_int_equal(busmsg_decode(buf, n + 1, &d), BME_MALFORMED);
+	/* CLOSED, CLOSE and TRUST carry nothing; ROOM 12 bytes. */
+	assert_int_not_equal(sess(buf, sizeof buf, BMO_CLOSED, NULL, 0), 0);
+	assert_int_not_equal(sess(buf, sizeof buf, BMO_CLOSE, NULL, 0), 0);
+	assert_int_not_equal(sess(buf, sizeof buf, BMO_TRUST, NULL, 0), 0);
+	assert_int_not_equal(sess(buf, sizeof buf, BMO_RESET, NULL, 0), 0);
+	assert_int_not_equal(sess(buf, sizeof buf, BMO_CHECK, NULL, 0), 0);
+	assert_int_equal(sess(buf, sizeof buf, BMO_CHECK, room, 1), 0);
+	assert_int_equal(sess(buf, sizeof buf, BMO_TRUST, room, 1), 0);
+	assert_int_equal(sess(buf, sizeof buf, BMO_ROOM, room, 11), 0);
+	n = sess(buf, sizeof buf, BMO_ROOM, room, 12);
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_NONE);
+	/* Unknown ops, a zero id, incarnation or sequence, and a flag. */
+	for (buf[8 + 3 + 24] = 0; ; buf[8 + 3 + 24] = BMO_MAX + 1) {
+		assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
+		if (buf[8 + 3 + 24] != 0)
+			break;
+	}
+	n = sess(buf, sizeof buf, BMO_CLOSE, NULL, 0);
+	buf[8 + 3 + 23] = 0, buf[8 + 3 + 16] = 0;
+	memset(buf + 8 + 3 + 16, 0, 8);
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
+	n = sess(buf, sizeof buf, BMO_CLOSE, NULL, 0);
+	memset(buf + 8 + 3, 0, 8);
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
+	n = sess(buf, sizeof buf, BMO_CLOSE, NULL, 0);
+	memset(buf + 8 + 3 + 8, 0, 8);
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
+	n = sess(buf, sizeof buf, BMO_CLOSE, NULL, 0);
+	buf[3] = BM_F_CORE;
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
+	memset(&m, 0, sizeof m);
+	m.kind = BM_SESS;
+	strcpy(m.node, "gw1");
+	m.incarnation = m.seq = m.sid = 1;
+	m.op = BMO_CLOSE;
+	m.flags = BM_F_CORE;
+	assert_int_equal(busmsg_encode(buf, sizeof buf, &m), 0);
+}
+
 static void
 test_hostile_header(void **state)
 {
@@ -153,12 +257,19 @@ test_hostile_header(void **state)
 	buf[0] = 0;
 	assert_int_equal(busmsg_decode(buf, n, &d), BME_VERSION);
 	n = beat(buf, sizeof buf);
-	buf[3] = 1;			/* a flag */
+	buf[3] = BM_F_CORE;		/* the one flag a beat has */
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_NONE);
+	assert_int_equal(d.flags, BM_F_CORE);
+	buf[3] = 2;			/* a flag no kind has */
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
+	buf[3] = 3;
 	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
 	n = beat(buf, sizeof buf);
-	buf[1] = 0;			/* kinds 0 and 4 do not exist */
+	buf[1] = 0;			/* kinds 0 and 5 do not exist */
 	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
-	buf[1] = 4;
+	buf[1] = 5;
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
+	buf[1] = BM_SESS;		/* nor is a beat's body a session's */
 	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
 	buf[1] = BM_BYE;		/* a beat's body is not a goodbye's */
 	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
@@ -273,6 +384,7 @@ main(void)
 		cmocka_unit_test(test_beat_roundtrip),
 		cmocka_unit_test(test_bye_roundtrip),
 		cmocka_unit_test(test_user_roundtrip),
+		cmocka_unit_test(test_sess),
 		cmocka_unit_test(test_hostile_header),
 		cmocka_unit_test(test_hostile_bodies),
 		cmocka_unit_test(test_encode_refuses_invalid),
