@@ -153,7 +153,7 @@ gw_up(struct sess *s, void *arg)
 	gw->st.sessions_total++;
 	if (core == NULL) {
 		gw->st.no_core++;
-		sess_close(s);
+		sess_close_elsewhere(s);
 		return;
 	}
 	if (strcmp(core, gw->core) != 0) {
@@ -320,7 +320,7 @@ gw_close_all(struct gateway *gw)
 		for (g = gw->ht[i]; g != NULL; g = n) {
 			n = g->next;
 			sess_set_data(g->s, NULL);
-			sess_close(g->s);
+			sess_close_elsewhere(g->s);
 			gw_unlink(gw, g);
 			free(g);
 			closed++;

@@ -1026,6 +1026,9 @@ cc_reason(enum sess_reason why)
 		return "protocol error";
 	case SESS_EXHAUSTED:
 		return "session exhausted";
+	case SESS_PEER_ELSEWHERE:
+		return "the server cannot serve now; another of the service's "
+		    "addresses is tried";
 	}
 	return "lost";
 }
@@ -1059,8 +1062,9 @@ cc_sess_lost(struct sess *s, enum sess_reason why, void *arg)
 	}
 	/* An address that stopped answering: the next one at once, and
 	 * the backoff only after a whole round of them. */
-	if ((why == SESS_TIMEOUT || why == SESS_HANDSHAKE_TIMEOUT) &&
-	    cc_next_address(c, cc_reason(why))) {
+	if ((why == SESS_TIMEOUT || why == SESS_HANDSHAKE_TIMEOUT ||
+	    why == SESS_PEER_ELSEWHERE) && cc_next_address(c,
+	    cc_reason(why))) {
 		ev_timer_stop(c->loop, &c->retry);
 		ev_timer_set(&c->retry, 0., 0.);
 		ev_timer_start(c->loop, &c->retry);

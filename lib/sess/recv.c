@@ -283,7 +283,8 @@ ep_on_data(struct sess_ep *ep, const uint8_t *pkt, size_t len,
 			}
 			break;
 		case SP_F_CLOSE:
-			sess_die(s, SESS_PEER_CLOSED);
+			sess_die(s, fv.reason == SP_CLOSE_ELSEWHERE ?
+			    SESS_PEER_ELSEWHERE : SESS_PEER_CLOSED);
 			return;
 		case SP_F_CHALLENGE:
 			memcpy(s->resp, fv.path, SP_PATH_LEN);

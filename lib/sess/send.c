@@ -240,7 +240,8 @@ send_flush(struct sess *s)
 	if (s->state != S_UP)
 		return;
 	if (s->send_close) {
-		send_output(s, plain, sp_close_encode(plain, 0));
+		send_output(s, plain, sp_close_encode(plain,
+		    s->close_reason));
 		return;
 	}
 	do {
@@ -448,6 +449,13 @@ unsigned int
 sess_buf_refs(const struct sess_buf *b)
 {
 	return b->refs;
+}
+
+void
+sess_close_elsewhere(struct sess *s)
+{
+	s->close_reason = SP_CLOSE_ELSEWHERE;
+	sess_close(s);
 }
 
 /* Close a session: a CLOSE to the peer, then lost(SESS_CLOSED). */

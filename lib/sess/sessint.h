@@ -207,6 +207,7 @@ struct sess {
 	uint8_t			 confirmed;	/* the peer has our keys */
 	uint8_t			 heard;		/* authentic data this turn */
 	uint8_t			 send_close;
+	uint8_t			 close_reason;	/* SP_CLOSE_* */
 	uint8_t			 have_prev;	/* rxk_prev is kept */
 	uint8_t			 have_rtt;
 	uint8_t			 aesgcm;	/* DATA sealed with AES-GCM */

@@ -82,6 +82,8 @@ enum sess_reason {
 	SESS_KEY_CHANGED,	/* the server's key is not the pinned one */
 	SESS_PROTOCOL,		/* the peer broke the protocol */
 	SESS_EXHAUSTED,		/* packet counter exhausted */
+	SESS_PEER_ELSEWHERE,	/* the peer closed it, asking to be
+				 * tried elsewhere (sess_close_elsewhere) */
 };
 
 struct sess_cb {
@@ -233,6 +235,9 @@ void		 sess_trust(struct sess *);
 int		 sess_trusted(const struct sess *);
 /* Close: tell the peer, then lost(SESS_CLOSED) and free at a safe point. */
 void		 sess_close(struct sess *);
+/* The same, telling the peer that this node cannot serve it now and that
+ * another address of the service should be tried (CLOSE reason 1). */
+void		 sess_close_elsewhere(struct sess *);
 int		 sess_is_up(const struct sess *);
 /* Bytes queued and not yet acknowledged. */
 size_t		 sess_queued(const struct sess *);

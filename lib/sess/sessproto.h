@@ -142,11 +142,15 @@ enum sp_frame {
 	SP_F_ACK = 1,
 	SP_F_FRAG = 2,
 	SP_F_PING = 3,
-	SP_F_CLOSE = 4,
+	SP_F_CLOSE = 4,	/* reason: SP_CLOSE_* */
 	SP_F_CHALLENGE = 5,
 	SP_F_RESPONSE = 6,
 	SP_F_ACKNOW = 7,
 };
+
+/* A CLOSE's reason; any other value is taken as SP_CLOSE_NONE. */
+#define SP_CLOSE_NONE		0
+#define SP_CLOSE_ELSEWHERE	1	/* try another address of the service */
 
 struct sp_hello {
 	uint8_t		flags;

@@ -14,7 +14,67 @@
 # too), every chatd also commits to a PostgreSQL log (the cluster's
 # store, docs/CLUSTER.md), on a primary of the test's own, each chatd
 # NAME under its own log name: the same test, the second store mode.
+#
+# With CHAT_CLUSTER=gateway (tests/run.sh runs the chat tests that way
+# too), NAME is a core on a NATS server of the test's own, and a gateway
+# NAME-gw with its key ([cluster] role = gateway, docs/CLUSTER.md) serves
+# the clients: CHATD_PORT is the gateway's, CHATD_PID the core's.  A
+# restart (CHATD_PORT_WANT) restarts the core, elsewhere, behind the
+# same gateway, which waits to see it: what a client sees of a restart.
 start_chatd() {
+	if [ "${CHAT_CLUSTER:-}" = gateway ]; then
+		start_cluster_chatd "$@"
+		return
+	fi
+	start_chatd_node "$@"
+}
+
+start_cluster_chatd() {
+	scc_name=$1; shift
+	if [ -z "${CLUSTER_NATS:-}" ]; then
+		. "$TESTS/lib/nats.sh"
+		start_nats cluster-nats
+		CLUSTER_NATS=$NATS_URL
+	fi
+	scc_conf=${CHATD_CONF:-}
+	scc_cl="[cluster]
+nats = $CLUSTER_NATS
+heartbeat_ms = 200
+missed_beats = 3"
+	scc_gwlog=$T/$scc_name-gw.log
+	scc_seen=$(count_lines "$scc_gwlog" "bus: peer $scc_name up")
+	CHATD_CONF="$scc_conf
+$scc_cl
+node = $scc_name"
+	CHATD_PORT_WANT='' start_chatd_node "$scc_name" "$@"
+	CHATD_CONF=$scc_conf
+	if [ -n "${CHATD_PORT_WANT:-}" ] && [ -f "$T/$scc_name-gw.pid" ] &&
+	    kill -0 "$(cat "$T/$scc_name-gw.pid")" 2>/dev/null; then
+		CHATD_PORT=$CHATD_PORT_WANT
+	else
+		mkdir -p -m 700 "$T/$scc_name-gw.state"
+		cp "$T/$scc_name.state/session.key" "$T/$scc_name-gw.state/"
+		printf '%s
+%s
+node = %s-gw
+role = gateway
+' "$scc_conf" \
+		    "$scc_cl" "$scc_name" >"$T/$scc_name-gw.ini"
+		scc_port=${CHATD_PORT_WANT:-$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 12000 ))}
+		"$BIN/chatd" -c "$T/$scc_name-gw.ini" -l 127.0.0.1 \
+		    -p "$scc_port" -D "$T/$scc_name-gw.state" \
+		    >>"$scc_gwlog" 2>&1 &
+		echo $! >"$T/$scc_name-gw.pid"
+		PIDS="$PIDS $!"
+		wait_log "$scc_gwlog" "gateway ready on port $scc_port"
+		CHATD_PORT=$scc_port
+	fi
+	poll 10 more_lines "$scc_gwlog" "bus: peer $scc_name up" \
+	    "$scc_seen" || fail "the gateway did not see core $scc_name"
+}
+
+# start_chatd_node NAME [ARGS...]: start_chatd, one chatd.
+start_chatd_node() {
 	name=$1; shift
 	printf '[accounts]\nargon2_ops = 1\nargon2_mem_kib = 8192\n%s\n' \
 	    "${CHATD_CONF:-}" >"$T/$name.ini"
