@@ -52,10 +52,10 @@
 #include "base/xmalloc.h"
 
 #define BUS_PEERS_MAX	256		/* nodes this node keeps track of */
-#define IN_MAX		4096		/* payloads waiting for the loop */
-#define IN_BYTES	(8u << 20)
-#define OUT_MAX		4096		/* publishes waiting for NATS */
-#define OUT_BYTES	(8u << 20)
+#define IN_MAX		16384		/* payloads waiting for the loop */
+#define IN_BYTES	(32u << 20)
+#define OUT_MAX		16384		/* publishes waiting for NATS */
+#define OUT_BYTES	(32u << 20)
 #define USER_SHARE(n)	((n) / 4 * 3)	/* of either, for user payloads */
 #define FLUSH_MS	1000		/* at the end, for the goodbye */
 #define CLOSE_WAIT_S	2		/* for nats.c's closed callback */
@@ -164,6 +164,9 @@ struct bus {
 	struct link	 links[BUS_PEERS_MAX];
 	size_t		 nlinks;
 };
+
+static struct peer	*bus_peer(struct bus *, const char *);
+static void		 bus_link_drop(struct bus *, const char *);
 
 /* Buses alive, to close nats.c with the last (loop thread). */
 static int	bus_count;
@@ -463,8 +466,29 @@ bus_publish_sess(struct bus *b, const char *node, uint64_t sid,
 	char		 subject[SUBJ_MAX];
 	size_t		 n;
 
-	if (b == NULL || (l = bus_link(b, node)) == NULL)
+	if (b == NULL || (l = bus_link(b, node)) == NULL) {
+		errno = ENOTCONN;
 		return -1;
+	}
+	/*
+	 * A chat message finds the queue full before it takes a number, so
+	 * that it is held back (flow control) rather than lost (a gap, and
+	 * every session of the link starts again).  The others, few and
+	 * small, may use the whole queue, as a beat does; the loop thread
+	 * is the only one that adds to it, so the room stays.
+	 */
+	if (op == BMO_MSG) {
+		pthread_mutex_lock(&b->mu);
+		if (b->out_n >= USER_SHARE(OUT_MAX) || b->out_bytes +
+		    BM_HDR + BM_NODE_MAX + BM_SESS_HDR + len >
+		    USER_SHARE(OUT_BYTES)) {
+			b->st.out_held++;
+			pthread_mutex_unlock(&b->mu);
+			errno = ENOBUFS;
+			return -1;
+		}
+		pthread_mutex_unlock(&b->mu);
+	}
 	memset(&m, 0, sizeof m);
 	m.kind = BM_SESS;
 	snprintf(m.node, sizeof m.node, "%s", b->conf.node);
@@ -482,7 +506,27 @@ bus_publish_sess(struct bus *b, const char *node, uint64_t sid,
 		return -1;
 	}
 	snprintf(subject, sizeof subject, SUBJ_NODE "%s", node);
-	return bus_out(b, subject, buf, n, 0);
+	if (bus_out(b, subject, buf, n, op != BMO_MSG) == -1) {
+		errno = ENOTCONN;	/* lost: the receiver sees a gap */
+		return -1;
+	}
+	return 0;
+}
+
+void
+bus_check_links(struct bus *b)
+{
+	char	node[BM_NODE_MAX + 1];
+	size_t	i, n;
+
+	if (b == NULL)
+		return;
+	n = b->nlinks;
+	for (i = 0; i < n && i < b->nlinks; i++) {
+		memcpy(node, b->links[i].node, sizeof node);
+		if (bus_peer(b, node) != NULL)
+			bus_publish_sess(b, node, 1, BMO_CHECK, NULL, 0);
+	}
 }
 
 void
@@ -911,6 +955,19 @@ bus_peer(struct bus *b, const char *node)
 	return NULL;
 }
 
+/* Forget the link with node: a node that comes back starts a new one. */
+static void
+bus_link_drop(struct bus *b, const char *node)
+{
+	size_t	i;
+
+	for (i = 0; i < b->nlinks; i++)
+		if (strcmp(b->links[i].node, node) == 0) {
+			b->links[i] = b->links[--b->nlinks];
+			return;
+		}
+}
+
 /* Forget peer p and tell the owner why (loop thread). */
 static void
 bus_peer_down(struct bus *b, struct peer *p, enum bus_down why)
@@ -921,6 +978,7 @@ bus_peer_down(struct bus *b, struct peer *p, enum bus_down why)
 	if (strcmp(node, b->core_node) == 0)
 		b->core_node[0] = '\0';
 	*p = b->peers[--b->npeers];
+	bus_link_drop(b, node);
 	pthread_mutex_lock(&b->mu);
 	b->st.peers = b->npeers;
 	if (why == BUS_DOWN_DEAD)
@@ -1103,8 +1161,15 @@ bus_sess_in(struct bus *b, const struct busmsg *m)
 {
 	struct link	*l;
 
-	if (strcmp(m->node, b->conf.node) == 0)
-		return;		/* another node with our name: counted */
+	/* Only from a node that beats: a link is made for nodes we know,
+	 * and goes when they do (so the table cannot fill up for good). */
+	if (strcmp(m->node, b->conf.node) == 0 || bus_peer(b, m->node) ==
+	    NULL) {
+		pthread_mutex_lock(&b->mu);
+		b->st.strangers++;
+		pthread_mutex_unlock(&b->mu);
+		return;
+	}
 	if ((l = bus_link(b, m->node)) == NULL) {
 		pthread_mutex_lock(&b->mu);
 		b->st.peers_full++;

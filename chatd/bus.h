@@ -96,6 +96,10 @@ struct bus_stats {
 	uint64_t	nats_errors;	/* asynchronous errors nats.c reported */
 	uint64_t	sub_failed;	/* subscribes nats.c refused */
 	uint64_t	gaps;		/* SESS payloads missing in a link */
+	uint64_t	strangers;	/* SESS payloads from nodes that do not
+					 * beat (or from our own name) */
+	uint64_t	out_held;	/* MSGs refused for a full queue, to be
+					 * sent again (not lost) */
 };
 
 /*
@@ -128,11 +132,16 @@ int		 bus_publish_user(struct bus *, uint64_t uid,
 		    const uint8_t *data, size_t len);
 void		 bus_stats(struct bus *, struct bus_stats *);
 /*
- * A SESS payload for session sid to node (busmsg.h): 0 if queued, -1 if
- * dropped (counted; the receiver sees a gap in the link).
+ * A SESS payload for session sid to node (busmsg.h): 0 if queued, or -1
+ * with errno: ENOBUFS, a MSG that found the queue to NATS full (counted
+ * as out_held; nothing was sent, try again later), or ENOTCONN, dropped
+ * (counted; the receiver sees a gap in the link).
  */
 int		 bus_publish_sess(struct bus *, const char *node, uint64_t sid,
 		    enum bm_op, const uint8_t *data, size_t len);
+/* A CHECK on every link with a live peer (once a beat: a payload lost
+ * on a quiet link shows as a gap at the other end). */
+void		 bus_check_links(struct bus *);
 /* This node holds the store: its beats say so (BM_F_CORE). */
 void		 bus_set_core(struct bus *);
 /* The core this node hands its sessions to, or NULL if none is alive

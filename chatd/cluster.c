@@ -64,8 +64,10 @@ cluster_peer_down(void *arg, const char *node, enum bus_down why)
 		log_info("bus: peer %s restarted", node);
 		break;
 	}
+	/* Judged dead, it may yet be alive: tell it (CLOSE each), as its
+	 * sessions here are gone. */
 	if (cl.srv != NULL)
-		remote_drop(cl.srv, node, 0);
+		remote_drop(cl.srv, node, why == BUS_DOWN_DEAD);
 	if (cl.gw != NULL)
 		gateway_drop(cl.gw, node);
 }

@@ -120,7 +120,7 @@ gw_unlink(struct gateway *gw, struct gsess *g)
 			break;
 		}
 	gw->ht_n--;
-	if (g->watched)
+	if (g->watched && gw->watch != NULL)
 		for (pp = &gw->watch; *pp != NULL; pp = &(*pp)->wnext)
 			if (*pp == g) {
 				*pp = g->wnext;
@@ -316,6 +316,12 @@ gw_close_all(struct gateway *gw)
 	struct gsess	*g, *n;
 	size_t		 i, closed = 0;
 
+	/* The ROOM list goes first, whole: no walk of it per session. */
+	for (g = gw->watch; g != NULL; g = n) {
+		n = g->wnext;
+		g->watched = 0;
+	}
+	gw->watch = NULL;
 	for (i = 0; i < gw->ht_nb; i++)
 		for (g = gw->ht[i]; g != NULL; g = n) {
 			n = g->next;
@@ -341,6 +347,11 @@ gateway_drop(struct gateway *gw, const char *node)
 	if (node != NULL)
 		log_warnx("gateway: core %s gone", node);
 	gw_close_all(gw);
+	/* If it was only judged dead (or we were cut off), it may still
+	 * hold our sessions: RESET, in order on the link, before anything
+	 * new.  A core that is really gone never reads it. */
+	if (gw->core[0] != '\0')
+		bus_publish_sess(gw->bus, gw->core, 1, BMO_RESET, NULL, 0);
 	gw->core[0] = '\0';
 }
 
@@ -367,8 +378,8 @@ gateway_reconnected(struct gateway *gw)
 void
 gateway_check(struct gateway *gw)
 {
-	if (gw->ht_n > 0)
-		gw_publish(gw, NULL, BMO_CHECK, NULL, 0);
+	/* Even with no session: a CLOSED lost on the way must show. */
+	gw_publish(gw, NULL, BMO_CHECK, NULL, 0);
 }
 
 struct gateway *
@@ -407,7 +418,15 @@ void
 gateway_log_stats(struct gateway *gw, const char *when)
 {
 	const struct sess_stats	*ss = sess_ep_stats(gw->ep);
+	struct bus_stats	 b;
 
+	bus_stats(gw->bus, &b);
+	log_info("stats (%s): bus connected %d peers %zu published %" PRIu64
+	    " received %" PRIu64 " gaps %" PRIu64 " dropped out_full %" PRIu64
+	    " in_full %" PRIu64 " offline %" PRIu64 " malformed %" PRIu64
+	    " wrong_subject %" PRIu64, when, b.connected, b.peers,
+	    b.published, b.received, b.gaps, b.out_full, b.in_full,
+	    b.offline, b.malformed, b.wrong_subject);
 	log_info("stats (%s): gateway to core %s: %zu sessions (%" PRIu64
 	    " in all, %" PRIu64 " closed at once for want of a core), "
 	    "%" PRIu64 " messages to the core, %" PRIu64 " from it, "

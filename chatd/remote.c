@@ -160,6 +160,15 @@ remote_open(struct server *srv, const struct busmsg *m)
 		srv->stats.remote_bad++;	/* opened twice */
 		return;
 	}
+	/* The core's own limit on sessions holds for the gateways' too;
+	 * and nothing new while it stops. */
+	if (srv->stopping || srv->stats.sessions >=
+	    (uint64_t)srv->conf.max_sessions) {
+		srv->stats.remote_bad++;
+		bus_publish_sess(srv->bus, m->node, m->sid, BMO_CLOSE, NULL,
+		    0);
+		return;
+	}
 	if (srv->rt_n >= srv->rt_nb / 2 || srv->rt_nb == 0)
 		remote_grow(srv);
 	r = xcalloc(1, sizeof *r);
@@ -260,12 +269,11 @@ remote_send(struct client *c, const uint8_t *wire, size_t len)
 		errno = ENOBUFS;
 		return -1;
 	}
+	/* ENOBUFS: the queue to NATS is full, held as for a full session;
+	 * ENOTCONN: lost, and the gateway sees the gap and starts again. */
 	if (bus_publish_sess(c->srv->bus, r->node, r->sid, BMO_MSG, wire,
-	    len) == -1) {
-		/* Dropped: the gateway sees the gap and starts again. */
-		errno = ENOTCONN;
+	    len) == -1)
 		return -1;
-	}
 	r->sent += len;
 	return 0;
 }
@@ -318,23 +326,7 @@ remote_count(const struct server *srv)
 void
 remote_check(struct server *srv)
 {
-	char		 done[16][BM_NODE_MAX + 1];
-	struct rsess	*r;
-	size_t		 i, j, n = 0;
-
-	/* A CHECK on every link with sessions (the first 16 gateways a
-	 * scan meets; more are checked by their traffic alone). */
-	for (i = 0; i < srv->rt_nb && n < 16; i++)
-		for (r = srv->rt[i]; r != NULL && n < 16; r = r->next) {
-			for (j = 0; j < n; j++)
-				if (strcmp(done[j], r->node) == 0)
-					break;
-			if (j < n)
-				continue;
-			snprintf(done[n++], sizeof done[0], "%s", r->node);
-			bus_publish_sess(srv->bus, r->node, 1, BMO_CHECK,
-			    NULL, 0);
-		}
+	bus_check_links(srv->bus);
 }
 
 void

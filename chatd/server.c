@@ -481,13 +481,15 @@ server_log_bus(struct server *srv, const char *when)
 	    PRIu64 " peers_up %" PRIu64 " peers_dead %" PRIu64 " peers_left %"
 	    PRIu64 " dropped out_full %" PRIu64 " in_full %" PRIu64
 	    " offline %" PRIu64 " malformed %" PRIu64 " bad_version %" PRIu64
-	    " wrong_subject %" PRIu64 " gaps %" PRIu64 "; gateways' sessions "
+	    " wrong_subject %" PRIu64 " gaps %" PRIu64 " held %" PRIu64
+	    " strangers %" PRIu64 "; gateways' sessions "
 	    "%zu (total %" PRIu64 ") unknown %" PRIu64 " refused %" PRIu64,
 	    when, b.connected, b.peers, b.watched,
 	    b.beats_sent, b.beats_received, b.published, b.received,
 	    b.disconnects, b.reconnects, b.peers_up, b.peers_dead,
 	    b.peers_left, b.out_full, b.in_full, b.offline, b.malformed,
-	    b.bad_version, b.wrong_subject, b.gaps, remote_count(srv),
+	    b.bad_version, b.wrong_subject, b.gaps, b.out_held, b.strangers,
+	    remote_count(srv),
 	    srv->stats.remote_sessions_total, srv->stats.remote_unknown,
 	    srv->stats.remote_bad);
 }

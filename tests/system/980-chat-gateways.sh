@@ -164,8 +164,9 @@ wait_log "$T/c1.log" "bus: peer g1 dead"
 wait_log "$T/c1.log" "sessions of g1 gone"
 
 # Hostile payloads on the bus: a SESS for g2 from a made-up core, and
-# one for c1 that is not one (garbage, and a MSG for a session it has
-# never seen, which it answers with CLOSE and serves nothing for).
+# for c1: garbage, a MSG from a node that does not beat, and, under a
+# gateway's name, a MSG for a session it has never seen (answered with
+# CLOSE, nothing served) and an op only a core sends.
 python3 - "$NATS_PORT" <<'PY' || fail "could not publish by hand"
 import socket, struct, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
@@ -179,13 +180,15 @@ s.sendall(b'CONNECT {"verbose":false}\r\n')
 pub(b"chatd.node.g2", sess(b"evil", 9, 1, 77, 2, b"\x02\x04hi"))
 pub(b"chatd.node.c1", b"\x01\x04\x03\x00\xff\xff\xff\xffevil")
 pub(b"chatd.node.c1", sess(b"evil", 9, 1, 77, 2, b"\x02\x07"))
-pub(b"chatd.node.c1", sess(b"evil", 9, 2, 77, 4, b""))
+pub(b"chatd.node.c1", sess(b"g2", 9, 1, 77, 2, b"\x02\x07"))
+pub(b"chatd.node.c1", sess(b"g2", 9, 2, 77, 4, b""))
 s.sendall(b"PING\r\n")
 s.recv(4096)
 PY
 # The core still serves, and counted each.
 expect_rc "carol to alice after the junk" 0 on "$g2_PORT" carol send alice "still here"
 expect_ge "the core's malformed bus payloads" "$(core_says malformed)" 1
+expect_ge "payloads from a node that does not beat" "$(core_says strangers)" 1
 expect_ge "MSGs for sessions the core never had" "$(core_says unknown)" 1
 expect_ge "payloads of a core's kind sent to the core" "$(core_says refused)" 1
 

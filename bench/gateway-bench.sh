@@ -1,0 +1,148 @@
+#!/bin/sh
+# gateway-bench.sh: what serving through gateways costs (docs/CLUSTER.md,
+# "Gateways"), beside one chatd, in the same alternating rounds.
+#   one      a single chatd (SQLite, fsync on), as in chat-bench.sh;
+#   cluster  a core (the same store and settings) and two gateways with
+#            its key, on a NATS server of the script's own; PAIRS/2
+#            sender/receiver pairs of chat-bench on each gateway.
+# Each pair keeps WINDOW messages not yet received (chat-bench's tput
+# mode: sealed, durable, receipts on).  Figures per round: relayed
+# messages a second, and the CPU per relayed message of each process
+# (from /proc, every thread): chatd alone; the core, each gateway and
+# nats-server, and their sum.  The tables give medians over ROUNDS
+# rounds of SECS seconds (defaults 5 and 5), and the cluster's figures
+# over one chatd's in the same round.  Servers are pinned to CPU 1, the
+# load generators to CPU 0, as in chat-bench.sh.  This machine has two
+# CPUs, so this shows cost, not scaling.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+B=${B:-build}
+ROUNDS=${ROUNDS:-5}
+SECS=${SECS:-5}
+PAIRS=${PAIRS:-16}
+WINDOW=${WINDOW:-128}
+SRV_CPU=${SRV_CPU:-1}
+GEN_CPU=${GEN_CPU:-0}
+. bench/lib.sh
+bench_init gateway-bench
+command -v nats-server >/dev/null || { echo "no nats-server (make deps)" >&2; exit 1; }
+HZ=$(getconf CLK_TCK)
+# kv KEY LINE: the value of KEY in a line of key=value pairs.
+kv() {
+	echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+HALF=$((PAIRS / 2))
+
+printf '[chatd]\nmax_sessions = 100000\n[accounts]\nargon2_ops = 1\n'\
+'argon2_mem_kib = 8\nauth_queue = 100000\n[limits]\nmsg_rate = 0\n'\
+'login_rate = 0\naddr_enable = no\n[store]\nfsync = yes\n'\
+'queue_max = 10000000\n' >"$T/chatd.ini"
+np=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+if [ -n "$SRV_CPU" ]; then
+	taskset -c "$SRV_CPU" nats-server -a 127.0.0.1 -p "$np" \
+	    >"$T/nats.log" 2>&1 &
+else
+	nats-server -a 127.0.0.1 -p "$np" >"$T/nats.log" 2>&1 &
+fi
+echo $! >"$T/nats.pid"
+PIDS="$PIDS $!"
+cl="[cluster]\nnats = nats://127.0.0.1:$np\n"
+{ cat "$T/chatd.ini"; printf "$cl"'node = core\n'; } >"$T/core.ini"
+start one "$B/bin/chatd" -c "$T/chatd.ini" -D "$T/one" -l 127.0.0.1 -p 0
+start core "$B/bin/chatd" -c "$T/core.ini" -D "$T/core" -l 127.0.0.1 -p 0
+for g in gw1 gw2; do
+	mkdir -m 700 "$T/$g"
+	cp "$T/core/session.key" "$T/$g/"
+	{ cat "$T/chatd.ini" | sed '/^\[store\]/,$d'; \
+	    printf "$cl"'node = %s\nrole = gateway\n' "$g"; } >"$T/$g.ini"
+	start "$g" "$B/bin/chatd" -c "$T/$g.ini" -D "$T/$g" -l 127.0.0.1 -p 0
+	i=0
+	until grep -q 'bus: peer core up' "$T/$g.log"; do
+		i=$((i + 1))
+		[ $i -lt 200 ] || { echo "$g does not see the core" >&2; exit 1; }
+		sleep 0.05
+	done
+done
+
+# cb NAME PREFIX ARGS...: chat-bench against server NAME.
+cb() {
+	cb_n=$1 cb_x=$2; shift 2
+	gen "$B/bench/chat-bench" -s "127.0.0.1:$(cat "$T/$cb_n.port")" \
+	    -P "$(cat "$T/$cb_n.pid")" -a 16 -k 16 -r 64 -x "$cb_x" \
+	    -t "$T/$cb_n-$cb_x.tok" "$@" 2>>"$T/gen.log"
+}
+cb one t -N $((2 * PAIRS)) -c reg >/dev/null
+cb gw1 a -N $((2 * HALF)) -c reg >/dev/null
+cb gw2 b -N $((2 * HALF)) -c reg >/dev/null
+
+: >"$T/results"
+# cpu NAME T0 T1 RATE: us of CPU per relayed message.
+cpu() {
+	awk -v t=$(($3 - $2)) -v hz="$HZ" -v r="$4" -v s="$SECS" \
+	    'BEGIN { printf "%.2f", (r > 0 ? t * 1e6 / hz / (r * s) : 0) }'
+}
+r=0
+while [ "$r" -lt "$ROUNDS" ]; do
+	r=$((r + 1))
+	order="one cluster"
+	[ $((r % 2)) = 0 ] && order="cluster one"
+	for k in $order; do
+		if [ "$k" = one ]; then
+			t0=$(ticks "$(cat "$T/one.pid")")
+			out=$(cb one t -n "$PAIRS" -w "$WINDOW" -d "$SECS" tput)
+			t1=$(ticks "$(cat "$T/one.pid")")
+			rate=$(kv rate "$out")
+			c=$(cpu one "$t0" "$t1" "$rate")
+			echo "one $r $rate $c" >>"$T/results"
+			printf '  round %d one      %8s msgs/s  chatd %s us/msg\n' \
+			    "$r" "$rate" "$c"
+			continue
+		fi
+		for n in core gw1 gw2 nats; do
+			eval "${n}_0=\$(ticks \"\$(cat \"\$T/$n.pid\")\")"
+		done
+		cb gw1 a -n "$HALF" -w "$WINDOW" -d "$SECS" tput >"$T/outa" &
+		pa=$!
+		cb gw2 b -n "$HALF" -w "$WINDOW" -d "$SECS" tput >"$T/outb"
+		wait "$pa"
+		for n in core gw1 gw2 nats; do
+			eval "${n}_1=\$(ticks \"\$(cat \"\$T/$n.pid\")\")"
+		done
+		rate=$(( $(kv rate "$(cat "$T/outa")" | cut -d. -f1) + \
+		    $(kv rate "$(cat "$T/outb")" | cut -d. -f1) ))
+		line="cluster $r $rate"
+		all0=0 all1=0
+		for n in core gw1 gw2 nats; do
+			eval "a0=\$${n}_0 a1=\$${n}_1"
+			line="$line $(cpu "$n" "$a0" "$a1" "$rate")"
+			all0=$((all0 + a0)) all1=$((all1 + a1))
+		done
+		line="$line $(cpu all "$all0" "$all1" "$rate")"
+		echo "$line" >>"$T/results"
+		set -- $line
+		printf '  round %d cluster  %8s msgs/s  core %s, gw1 %s, gw2 %s, nats %s, all %s us/msg\n' \
+		    "$r" "$3" "$4" "$5" "$6" "$7" "$8"
+	done
+done
+
+# med FIELD WHO: the median of column FIELD of WHO's rows.
+med() {
+	awk -v f="$1" -v w="$2" '$1 == w { print $f }' "$T/results" | sort -g |
+	    awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+# ratio FIELD_C FIELD_O: the median over rounds of cluster's field over one's.
+ratio() {
+	awk -v c="$1" -v o="$2" '$1 == "one" { one[$2] = $o } $1 == "cluster" { cl[$2] = $c }
+	    END { for (r in cl) if (one[r] > 0) print cl[r] / one[r] }' "$T/results" |
+	    sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) printf "%.2f\n", v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+echo
+echo "gateway-bench: $ROUNDS rounds x $SECS s, $PAIRS pairs (cluster: $HALF on each gateway), window $WINDOW"
+printf '  one chatd:  %s msgs/s, chatd %s us/msg\n' "$(med 3 one)" "$(med 4 one)"
+printf '  core + 2 gateways + NATS: %s msgs/s (%s of one chatd),\n' \
+    "$(med 3 cluster)" "$(ratio 3 3)"
+printf '    us/msg: core %s, gw1 %s, gw2 %s, nats-server %s, all %s (%s of one chatd)\n' \
+    "$(med 4 cluster)" "$(med 5 cluster)" "$(med 6 cluster)" \
+    "$(med 7 cluster)" "$(med 8 cluster)" "$(ratio 8 4)"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
