@@ -2,14 +2,16 @@
 # tests/cluster-run.sh BUILD_DIR: what `make cluster-run` starts, in the
 # foreground, on loopback, with everything in BUILD_DIR/cluster (made
 # afresh each time): a PostgreSQL 15 primary and a synchronous standby,
-# three NATS servers joined as one cluster, and three chatd machines of
-# one service (one server key, one store log): chat1 serves, chat2 and
-# chat3 are standbys that follow the log and take over, in turn, when the
-# serving one dies.  All three are nodes of the bus.  What this cluster
+# three NATS servers joined as one cluster, and chatd nodes of one
+# service (one server key): chat1 is the core, serving with its store's
+# log in PostgreSQL; chat2 is its standby, following the log to take
+# over when chat1 dies; gw1 and gw2 are gateways, which hold clients'
+# sessions and hand them to the core over the bus.  What this cluster
 # is and is not today: docs/CLUSTER.md.  Ctrl-C stops it all.
 #
 # Ports (environment): PG_PORT (15432; the standby +1), NATS_PORT (14222,
-# 14223, 14224; their routes 16222...), CHAT_PORT (18081, 18082, 18083).
+# 14223, 14224; their routes 16222...), CHAT_PORT (18081 chat1, 18082
+# chat2, 18083 gw1, 18084 gw2).
 set -u
 B=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -72,9 +74,9 @@ for i in 0 1 2; do
 	PIDS="$PIDS $!"
 done
 
-# chatd: chat1 serves and makes the service's key; chat2 and chat3 get
-# a copy of it and wait as standbys.
-for i in 1 2 3; do
+# chatd: chat1 serves and makes the service's key; chat2 gets a copy of
+# it and waits as a standby, gw1 and gw2 a copy to serve as gateways.
+for i in 1 2; do
 	mkdir -m 700 -p "$T/chat$i"
 	cat >"$T/chat$i.ini" <<EOF
 [store]
@@ -91,18 +93,27 @@ B_BIN=$top/$B/bin
     -D "$T/chat1" 2>&1 | sed -u 's/^/chat1 /' &
 PIDS="$PIDS $!"
 poll 20 test -f "$T/chat1/session.key" || fail "chat1 did not start"
-for i in 2 3; do
-	cp "$T/chat1/session.key" "$T/chat$i/"
-	"$B_BIN/chatd" -c "$T/chat$i.ini" -l 127.0.0.1 \
-	    -p $((CHAT_PORT + i - 1)) -D "$T/chat$i" 2>&1 |
-	    sed -u "s/^/chat$i /" &
+cp "$T/chat1/session.key" "$T/chat2/"
+"$B_BIN/chatd" -c "$T/chat2.ini" -l 127.0.0.1 -p $((CHAT_PORT + 1)) \
+    -D "$T/chat2" 2>&1 | sed -u "s/^/chat2 /" &
+PIDS="$PIDS $!"
+for i in 1 2; do
+	mkdir -m 700 -p "$T/gw$i"
+	cp "$T/chat1/session.key" "$T/gw$i/"
+	printf '[cluster]\nnats = %s\nnode = gw%s\nrole = gateway\n' \
+	    "$URLS" "$i" >"$T/gw$i.ini"
+	"$B_BIN/chatd" -c "$T/gw$i.ini" -l 127.0.0.1 \
+	    -p $((CHAT_PORT + 1 + i)) -D "$T/gw$i" 2>&1 |
+	    sed -u "s/^/gw$i /" &
 	PIDS="$PIDS $!"
 done
-LIST="127.0.0.1:$CHAT_PORT,127.0.0.1:$((CHAT_PORT + 1)),127.0.0.1:$((CHAT_PORT + 2))"
+LIST="127.0.0.1:$((CHAT_PORT + 2)),127.0.0.1:$((CHAT_PORT + 3)),127.0.0.1:$CHAT_PORT,127.0.0.1:$((CHAT_PORT + 1))"
 cat <<EOF
 cluster-run: PostgreSQL 127.0.0.1:$(eval echo "\$PG_PORT_p") (standby :$(eval echo "\$PG_PORT_s1")), NATS $URLS
-cluster-run: chat1 serves on $CHAT_PORT; chat2 and chat3 are its standbys
+cluster-run: chat1 (the core) serves on $CHAT_PORT, chat2 is its standby ($((CHAT_PORT + 1))),
+cluster-run: gateways gw1 on $((CHAT_PORT + 2)) and gw2 on $((CHAT_PORT + 3))
 cluster-run: try   $B_BIN/chatc -s $LIST -n alice register
-cluster-run: then  kill chat1 (its pid: pgrep -f chat1.ini) and watch chat2 take over
+cluster-run: then  kill gw1 (pgrep -f gw1.ini) and watch the clients move on,
+cluster-run: or    kill chat1 (pgrep -f chat1.ini) and watch chat2 take over
 EOF
 wait
