@@ -285,6 +285,10 @@ int		 syncer_backfilled(struct syncer *);
 /* Drain, stop the thread, free. */
 void		 syncer_free(struct syncer *);
 
+/* config.c: the session layer's settings of [chatd] and [sessions]. */
+struct sess_conf;
+void		 chatd_sess_conf(const struct chatd_conf *, struct sess_conf *);
+
 /* cluster.c: what chatd does with the bus today (bus.h). */
 struct bus;
 struct server;

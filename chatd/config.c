@@ -8,6 +8,7 @@
 #include "bus.h"
 #include "busmsg.h"
 #include "chatd.h"
+#include "sess/session.h"
 
 #define K	struct chatd_conf
 
@@ -264,4 +265,22 @@ config_load(const char *path, int missing_ok, struct chatd_conf *c,
 	c->msg_rl.table_size = c->login_rl.table_size;
 	c->msg_rl.ipv6_prefix = c->login_rl.ipv6_prefix;
 	return 0;
+}
+
+/* The session layer's settings in conf (chatd and its gateways alike). */
+void
+chatd_sess_conf(const struct chatd_conf *conf, struct sess_conf *sc)
+{
+	sess_conf_default(sc);
+	sc->max_sessions = (uint32_t)conf->max_sessions;
+	sc->keepalive_ms = (uint32_t)conf->keepalive_ms;
+	sc->dead_ms = (uint32_t)conf->dead_ms;
+	sc->src_half = (uint32_t)conf->half_open_per_addr;
+	sc->src_untrusted = (uint32_t)conf->unauth_per_addr;
+	sc->max_untrusted = (uint32_t)conf->max_unauth;
+	sc->hello_rate = (uint32_t)conf->hello_rate;
+	sc->hello_burst = (uint32_t)conf->hello_burst;
+	sc->untrusted_ms = (uint32_t)conf->login_timeout_ms;
+	sc->pretrust_mem = (size_t)conf->prelogin_kib * 1024;
+	sc->mem_budget = (size_t)conf->memory_mib << 20;
 }

@@ -343,18 +343,7 @@ server_new(struct ev_loop *loop, int fd, const uint8_t *pk, const uint8_t *sk,
 	srv->pw = pwpool_new(loop, conf->auth_threads, conf->auth_queue,
 	    conf->auth_queue_per_addr, (unsigned long long)conf->argon2_ops,
 	    (size_t)conf->argon2_mem_kib * 1024, auth_done, srv);
-	sess_conf_default(&sc);
-	sc.max_sessions = (uint32_t)conf->max_sessions;
-	sc.keepalive_ms = (uint32_t)conf->keepalive_ms;
-	sc.dead_ms = (uint32_t)conf->dead_ms;
-	sc.src_half = (uint32_t)conf->half_open_per_addr;
-	sc.src_untrusted = (uint32_t)conf->unauth_per_addr;
-	sc.max_untrusted = (uint32_t)conf->max_unauth;
-	sc.hello_rate = (uint32_t)conf->hello_rate;
-	sc.hello_burst = (uint32_t)conf->hello_burst;
-	sc.untrusted_ms = (uint32_t)conf->login_timeout_ms;
-	sc.pretrust_mem = (size_t)conf->prelogin_kib * 1024;
-	sc.mem_budget = (size_t)conf->memory_mib << 20;
+	chatd_sess_conf(conf, &sc);
 	srv->ep = sess_server_new(loop, fd, pk, sk, &sc, &cb);
 	/* What a batch of requests makes chatd send a member waits for the
 	 * commit release of the same iteration: one datagram, not two. */

@@ -305,3 +305,20 @@ start_standby() {
 	wait_log "$T/$1.log" "standby: following the log"
 }
 
+# start_gateway NAME CORE CLUSTER: a gateway NAME ([cluster] role =
+# gateway, with the lines CLUSTER of that section) holding chatd CORE's
+# key, on a port of its own, once it sees CORE on the bus; sets NAME_PID
+# and NAME_PORT.
+start_gateway() {
+	mkdir -m 700 "$T/$1.state"
+	cp "$T/$2.state/session.key" "$T/$1.state/"
+	printf '[cluster]\n%s\nnode = %s\nrole = gateway\n' "$3" "$1" \
+	    >"$T/$1.ini"
+	sg_port=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 12000 ))
+	"$BIN/chatd" -c "$T/$1.ini" -l 127.0.0.1 -p "$sg_port" \
+	    -D "$T/$1.state" >"$T/$1.log" 2>&1 &
+	eval "$1_PID=$! $1_PORT=$sg_port"
+	PIDS="$PIDS $!"
+	wait_log "$T/$1.log" "gateway ready on port $sg_port"
+	wait_log "$T/$1.log" "bus: peer $2 up"
+}

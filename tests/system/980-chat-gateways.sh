@@ -29,23 +29,8 @@ start_chatd c1
 C1=$CHATD_PORT
 C1_PID=$CHATD_PID
 
-# gateway NAME: a gateway with c1's key, on a port of its own, once it
-# sees the core; sets NAME_PID and NAME_PORT.
-gateway() {
-	mkdir -m 700 "$T/$1.state"
-	cp "$T/c1.state/session.key" "$T/$1.state/"
-	printf '[cluster]\n%s\nnode = %s\nrole = gateway\n' "$CL" "$1" \
-	    >"$T/$1.ini"
-	gw_port=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 12000 ))
-	"$BIN/chatd" -c "$T/$1.ini" -l 127.0.0.1 -p "$gw_port" \
-	    -D "$T/$1.state" >"$T/$1.log" 2>&1 &
-	eval "$1_PID=$! $1_PORT=$gw_port"
-	PIDS="$PIDS $!"
-	wait_log "$T/$1.log" "gateway ready on port $gw_port"
-	wait_log "$T/$1.log" "bus: peer c1 up"
-}
-gateway g1
-gateway g2
+start_gateway g1 c1 "$CL"
+start_gateway g2 c1 "$CL"
 
 # on NODE_PORT NICK ARGS...: chatc as NICK on that node, with a config
 # folder per nick (pins, device tokens).

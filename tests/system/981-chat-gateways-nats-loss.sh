@@ -49,21 +49,8 @@ node = c1"
 start_chatd c1
 C1=$CHATD_PORT
 C1_PID=$CHATD_PID
-gateway() {
-	mkdir -m 700 "$T/$1.state"
-	cp "$T/c1.state/session.key" "$T/$1.state/"
-	printf '[cluster]\n%s\nnode = %s\nrole = gateway\n' "$CL" "$1" \
-	    >"$T/$1.ini"
-	gw_port=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 12000 ))
-	"$BIN/chatd" -c "$T/$1.ini" -l 127.0.0.1 -p "$gw_port" \
-	    -D "$T/$1.state" >"$T/$1.log" 2>&1 &
-	eval "$1_PID=$! $1_PORT=$gw_port"
-	PIDS="$PIDS $!"
-	wait_log "$T/$1.log" "gateway ready on port $gw_port"
-	wait_log "$T/$1.log" "bus: peer c1 up"
-}
-gateway g1
-gateway g2
+start_gateway g1 c1 "$CL"
+start_gateway g2 c1 "$CL"
 G1=$g1_PORT G2=$g2_PORT
 
 LIST="127.0.0.1:$G1,127.0.0.1:$G2,127.0.0.1:$C1"
