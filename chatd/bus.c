@@ -113,6 +113,11 @@ struct link {
 	char		 node[BM_NODE_MAX + 1];
 	uint64_t	 out_next;
 	uint64_t	 in_inc, in_next;
+	uint64_t	 last_ns;	/* its last payload in, monotonic */
+	uint8_t		*batch;		/* this turn's SESS payloads to it: a
+					 * BATCH being built (busmsg.h) */
+	size_t		 blen, bcap;
+	int		 bcontrol;	/* it holds ops other than MSG */
 };
 
 struct bus {
@@ -151,6 +156,8 @@ struct bus {
 	/* The loop thread's alone. */
 	ev_async	 async;
 	ev_timer	 beat;
+	ev_prepare	 flush;		/* the turn's batches, last of all */
+	size_t		 pending;	/* bytes in the links' batches */
 	uint64_t	 seq;
 	int		 up;		/* as last told to the owner */
 	uint64_t	 seen_connects, seen_disconnects, seen_reconnects;
@@ -456,6 +463,66 @@ bus_link(struct bus *b, const char *node)
 	return l;
 }
 
+/* Hand l's batch to the bus thread as one NATS message (loop thread). */
+static void
+bus_link_flush(struct bus *b, struct link *l)
+{
+	char	subject[SUBJ_MAX];
+	size_t	n;
+
+	if (l->blen == 0)
+		return;
+	n = busmsg_batch_end(l->batch, l->blen);
+	snprintf(subject, sizeof subject, SUBJ_NODE "%s", l->node);
+	/* Dropped, its entries' numbers are a gap at the other end. */
+	bus_out(b, subject, l->batch, n, l->bcontrol);
+	b->pending -= l->blen;
+	l->blen = 0;
+	l->bcontrol = 0;
+}
+
+/* Before the loop blocks, after every other watcher of the turn: what it
+ * published for each node leaves as one message. */
+static void
+bus_flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct bus	*b = w->data;
+	size_t		 i;
+
+	for (i = 0; i < b->nlinks; i++)
+		bus_link_flush(b, &b->links[i]);
+}
+
+/* Append an encoded SESS payload to l's batch, flushing first if it
+ * does not fit; 0, or -1 if it cannot be added (counted too_long). */
+static int
+bus_link_add(struct bus *b, struct link *l, const uint8_t *p, size_t n,
+    int control)
+{
+	size_t	max = BM_HDR + BM_NODE_MAX + BM_BATCH_MAX, nl;
+
+	if (l->blen > 0 && l->blen + 4 + n > max)
+		bus_link_flush(b, l);
+	if (l->blen == 0) {
+		if (l->bcap == 0) {
+			l->bcap = 4096;
+			l->batch = xmalloc(l->bcap);
+		}
+		l->blen = busmsg_batch_start(l->batch, l->bcap, b->conf.node);
+		b->pending += l->blen;
+	}
+	while (l->blen + 4 + n > l->bcap && l->bcap < max) {
+		l->bcap = l->bcap * 2 < max ? l->bcap * 2 : max;
+		l->batch = xreallocarray(l->batch, l->bcap, 1);
+	}
+	if ((nl = busmsg_batch_add(l->batch, l->bcap, l->blen, p, n)) == 0)
+		return -1;
+	b->pending += nl - l->blen;
+	l->blen = nl;
+	l->bcontrol |= control;
+	return 0;
+}
+
 int
 bus_publish_sess(struct bus *b, const char *node, uint64_t sid,
     enum bm_op op, const uint8_t *data, size_t len)
@@ -463,7 +530,6 @@ bus_publish_sess(struct bus *b, const char *node, uint64_t sid,
 	static uint8_t	 buf[BM_MAX];	/* loop thread only */
 	struct busmsg	 m;
 	struct link	*l;
-	char		 subject[SUBJ_MAX];
 	size_t		 n;
 
 	if (b == NULL || (l = bus_link(b, node)) == NULL) {
@@ -479,9 +545,9 @@ bus_publish_sess(struct bus *b, const char *node, uint64_t sid,
 	 */
 	if (op == BMO_MSG) {
 		pthread_mutex_lock(&b->mu);
-		if (b->out_n >= USER_SHARE(OUT_MAX) || b->out_bytes +
-		    BM_HDR + BM_NODE_MAX + BM_SESS_HDR + len >
-		    USER_SHARE(OUT_BYTES)) {
+		if (b->out_n + b->nlinks >= USER_SHARE(OUT_MAX) ||
+		    b->out_bytes + b->pending + 4 + BM_HDR + BM_NODE_MAX +
+		    BM_SESS_HDR + len > USER_SHARE(OUT_BYTES)) {
 			b->st.out_held++;
 			pthread_mutex_unlock(&b->mu);
 			errno = ENOBUFS;
@@ -505,8 +571,10 @@ bus_publish_sess(struct bus *b, const char *node, uint64_t sid,
 		pthread_mutex_unlock(&b->mu);
 		return -1;
 	}
-	snprintf(subject, sizeof subject, SUBJ_NODE "%s", node);
-	if (bus_out(b, subject, buf, n, op != BMO_MSG) == -1) {
+	if (bus_link_add(b, l, buf, n, op != BMO_MSG) == -1) {
+		pthread_mutex_lock(&b->mu);
+		b->st.too_long++;
+		pthread_mutex_unlock(&b->mu);
 		errno = ENOTCONN;	/* lost: the receiver sees a gap */
 		return -1;
 	}
@@ -566,7 +634,7 @@ bus_on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg,
 			snprintf(want, sizeof want, SUBJ_USER "%" PRIu64,
 			    m.uid);
 			wrong = strcmp(subject, want) != 0;
-		} else if (m.kind == BM_SESS) {
+		} else if (m.kind == BM_SESS || m.kind == BM_BATCH) {
 			snprintf(want, sizeof want, SUBJ_NODE "%s",
 			    b->conf.node);
 			wrong = strcmp(subject, want) != 0;
@@ -592,7 +660,8 @@ bus_on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg,
 	else if (wrong)
 		b->st.wrong_subject++;
 	else {
-		user = in->m.kind == BM_USER || in->m.kind == BM_SESS;
+		user = in->m.kind == BM_USER || in->m.kind == BM_SESS ||
+		    in->m.kind == BM_BATCH;
 		if (b->in_n >= (user ? USER_SHARE(IN_MAX) : IN_MAX) ||
 		    b->in_bytes + in->len > (user ? USER_SHARE(IN_BYTES) :
 		    IN_BYTES)) {
@@ -955,7 +1024,8 @@ bus_peer(struct bus *b, const char *node)
 	return NULL;
 }
 
-/* Forget the link with node: a node that comes back starts a new one. */
+/* Forget the link with node: a node that comes back starts a new one
+ * (what was batched for it is dropped with it). */
 static void
 bus_link_drop(struct bus *b, const char *node)
 {
@@ -963,6 +1033,8 @@ bus_link_drop(struct bus *b, const char *node)
 
 	for (i = 0; i < b->nlinks; i++)
 		if (strcmp(b->links[i].node, node) == 0) {
+			b->pending -= b->links[i].blen;
+			free(b->links[i].batch);
 			b->links[i] = b->links[--b->nlinks];
 			return;
 		}
@@ -1064,6 +1136,30 @@ bus_judge(struct bus *b)
 
 	if (!b->up)
 		return;
+	/* Links of nodes that never beat, silent for as long as a peer
+	 * may be: their sessions start again, the link goes. */
+	for (i = 0; i < b->nlinks; ) {
+		struct link	*l = &b->links[i];
+		char		 node[BM_NODE_MAX + 1];
+
+		if (bus_peer(b, l->node) != NULL || (l->last_ns != 0 &&
+		    now - l->last_ns < (uint64_t)b->conf.heartbeat_ms *
+		    (uint64_t)b->conf.missed_beats * 1000000)) {
+			i++;
+			continue;
+		}
+		memcpy(node, l->node, sizeof node);
+		if (l->last_ns == 0) {		/* ours only, to a stranger */
+			bus_link_drop(b, node);
+			continue;
+		}
+		log_warnx("bus: %s sent session payloads but does not beat; "
+		    "forgetting it", node);
+		bus_link_drop(b, node);
+		if (b->cb.gap != NULL)
+			b->cb.gap(b->cb.arg, node);
+	}
+	i = 0;
 	while (i < b->npeers) {
 		p = &b->peers[i];
 		if (now > p->last_ns && now - p->last_ns >
@@ -1161,14 +1257,22 @@ bus_sess_in(struct bus *b, const struct busmsg *m)
 {
 	struct link	*l;
 
-	/* Only from a node that beats: a link is made for nodes we know,
-	 * and goes when they do (so the table cannot fill up for good). */
-	if (strcmp(m->node, b->conf.node) == 0 || bus_peer(b, m->node) ==
-	    NULL) {
+	if (strcmp(m->node, b->conf.node) == 0) {
+		pthread_mutex_lock(&b->mu);
+		b->st.own_name++;
+		pthread_mutex_unlock(&b->mu);
+		return;
+	}
+	/*
+	 * From a node not seen beating yet: counted, and taken (a node's
+	 * first payloads may come before its first beat is read).  Its link
+	 * goes with it if it does not beat soon (bus_judge()), so links
+	 * cannot fill the table for good.
+	 */
+	if (bus_peer(b, m->node) == NULL) {
 		pthread_mutex_lock(&b->mu);
 		b->st.strangers++;
 		pthread_mutex_unlock(&b->mu);
-		return;
 	}
 	if ((l = bus_link(b, m->node)) == NULL) {
 		pthread_mutex_lock(&b->mu);
@@ -1185,6 +1289,7 @@ bus_sess_in(struct bus *b, const struct busmsg *m)
 	}
 	l->in_inc = m->incarnation;
 	l->in_next = m->seq + 1;
+	l->last_ns = bus_now_ns();
 	if (b->cb.sess != NULL)
 		b->cb.sess(b->cb.arg, m);
 }
@@ -1226,6 +1331,14 @@ bus_async_cb(struct ev_loop *loop, ev_async *w, int revents)
 		} else if (in->m.kind == BM_SESS) {
 			received++;
 			bus_sess_in(b, &in->m);
+		} else if (in->m.kind == BM_BATCH) {
+			struct busmsg	e;
+			size_t		off = 0;
+
+			while (busmsg_batch_next(&in->m, &off, &e)) {
+				received++;
+				bus_sess_in(b, &e);
+			}
 		} else
 			bus_control(b, &in->m);
 		free(in);
@@ -1276,6 +1389,11 @@ bus_new(struct ev_loop *loop, const struct bus_conf *conf,
 	b->async.data = b;
 	ev_async_start(loop, &b->async);
 	ev_unref(loop);
+	ev_prepare_init(&b->flush, bus_flush_cb);
+	b->flush.data = b;
+	ev_set_priority(&b->flush, EV_MINPRI);
+	ev_prepare_start(loop, &b->flush);
+	ev_unref(loop);
 	ev_timer_init(&b->beat, bus_beat_cb, conf->heartbeat_ms / 1000.,
 	    conf->heartbeat_ms / 1000.);
 	b->beat.data = b;
@@ -1300,6 +1418,9 @@ bus_free(struct bus *b)
 
 	if (b == NULL)
 		return;
+	/* What this turn published goes before the goodbye. */
+	for (i = 0; i < b->nlinks; i++)
+		bus_link_flush(b, &b->links[i]);
 	memset(&m, 0, sizeof m);
 	m.kind = BM_BYE;
 	snprintf(m.node, sizeof m.node, "%s", b->conf.node);
@@ -1324,6 +1445,10 @@ bus_free(struct bus *b)
 	ev_async_stop(b->loop, &b->async);
 	ev_ref(b->loop);
 	ev_timer_stop(b->loop, &b->beat);
+	ev_ref(b->loop);
+	ev_prepare_stop(b->loop, &b->flush);
+	for (i = 0; i < b->nlinks; i++)
+		free(b->links[i].batch);
 	for (in = b->in_head; in != NULL; in = n) {
 		n = in->next;
 		free(in);

@@ -12,6 +12,9 @@
 #define BYE_BODY	8		/* incarnation */
 #define USER_HDR	8		/* user id */
 
+static int	busmsg_batch_check(const uint8_t *, size_t, const uint8_t *,
+		    size_t);
+
 /* Is len bytes of data what a SESS payload's op carries? */
 static int
 busmsg_sess_ok(enum bm_op op, const uint8_t *data, size_t len)
@@ -77,8 +80,97 @@ busmsg_body_len(const struct busmsg *m)
 		    !busmsg_sess_ok(m->op, m->data, m->len))
 			return (size_t)-1;
 		return BM_SESS_HDR + m->len;
+	case BM_BATCH:		/* built by busmsg_batch_*() */
+		break;
 	}
 	return (size_t)-1;
+}
+
+/*
+ * Are the blen bytes at p a BATCH body from the node named (nlen bytes):
+ * 1 or more entries, each a length and a valid SESS payload from it,
+ * exactly?  0 or -1.
+ */
+static int
+busmsg_batch_check(const uint8_t *node, size_t nlen, const uint8_t *p,
+    size_t blen)
+{
+	struct busmsg	e;
+	size_t		off = 0, elen;
+
+	if (blen == 0 || blen > BM_BATCH_MAX)
+		return -1;
+	while (off < blen) {
+		if (blen - off < 4)
+			return -1;
+		elen = wire_get32(p + off);
+		off += 4;
+		/* A SESS, looked at before it is decoded: a BATCH inside
+		 * would decode its entries in turn, as deep as its bytes go. */
+		if (elen < BM_HDR || elen > BM_MAX || elen > blen - off ||
+		    p[off + 1] != BM_SESS)
+			return -1;
+		if (busmsg_decode(p + off, elen, &e) != BME_NONE ||
+		    e.kind != BM_SESS || strlen(e.node) != nlen ||
+		    memcmp(e.node, node, nlen) != 0)
+			return -1;
+		off += elen;
+	}
+	return 0;
+}
+
+int
+busmsg_batch_next(const struct busmsg *b, size_t *off, struct busmsg *m)
+{
+	size_t	elen;
+
+	if (*off + 4 > b->len)
+		return 0;
+	elen = wire_get32(b->data + *off);
+	*off += 4;
+	if (busmsg_decode(b->data + *off, elen, m) != BME_NONE)
+		return 0;	/* cannot be: checked whole */
+	*off += elen;
+	return 1;
+}
+
+size_t
+busmsg_batch_start(uint8_t *buf, size_t cap, const char *node)
+{
+	size_t	nlen = strlen(node);
+
+	if (!busmsg_node_ok(node, nlen) || cap < BM_HDR + nlen)
+		return 0;
+	buf[0] = BM_VERSION;
+	buf[1] = BM_BATCH;
+	buf[2] = (uint8_t)nlen;
+	buf[3] = 0;
+	wire_put32(buf + 4, 0);
+	memcpy(buf + BM_HDR, node, nlen);
+	return BM_HDR + nlen;
+}
+
+size_t
+busmsg_batch_add(uint8_t *buf, size_t cap, size_t len, const uint8_t *sess,
+    size_t sesslen)
+{
+	size_t	nlen = buf[2];
+
+	if (sesslen < BM_HDR || sess[1] != BM_SESS || sess[2] != nlen ||
+	    memcmp(sess + BM_HDR, buf + BM_HDR, nlen) != 0 ||
+	    len + 4 + sesslen > cap ||
+	    len + 4 + sesslen - BM_HDR - nlen > BM_BATCH_MAX)
+		return 0;
+	wire_put32(buf + len, (uint32_t)sesslen);
+	memcpy(buf + len + 4, sess, sesslen);
+	return len + 4 + sesslen;
+}
+
+size_t
+busmsg_batch_end(uint8_t *buf, size_t len)
+{
+	wire_put32(buf + 4, (uint32_t)(len - BM_HDR - buf[2]));
+	return len;
 }
 
 size_t
@@ -131,6 +223,8 @@ busmsg_encode(uint8_t *buf, size_t cap, const struct busmsg *m)
 		if (m->len > 0)
 			memcpy(p + BM_SESS_HDR, m->data, m->len);
 		break;
+	case BM_BATCH:
+		break;
 	}
 	return n;
 }
@@ -181,6 +275,12 @@ busmsg_decode(const uint8_t *buf, size_t len, struct busmsg *m)
 			return BME_MALFORMED;
 		m->data = p + USER_HDR;
 		m->len = blen - USER_HDR;
+		break;
+	case BM_BATCH:
+		if (busmsg_batch_check(buf + BM_HDR, nlen, p, blen) == -1)
+			return BME_MALFORMED;
+		m->data = p;
+		m->len = blen;
 		break;
 	case BM_SESS:
 		if (blen < BM_SESS_HDR || blen - BM_SESS_HDR > BM_DATA_MAX)

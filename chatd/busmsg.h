@@ -69,9 +69,16 @@
  *     bytes of MSGs received for it so far (64): 12 bytes.
  *   RESET (7), gateway to core: forget every session of this gateway
  *     (it lost track of them); the id is any, no data.
- *   CHECK (8), both ways, every beat while the link has sessions: no
- *     data, the id any; it is there to be counted, so that a lost
- *     payload shows as a gap within a beat even on a quiet link.
+ *   CHECK (8), both ways, every beat on every link: no data, the id
+ *     any; it is there to be counted, so that a lost payload shows as a
+ *     gap within a beat even on a quiet link.
+ *
+ * BATCH (5), on chatd.node.NAME: the SESS payloads one node sends
+ *  another in one turn of its loop, in order, as one NATS message: one
+ *  or more entries, each a length (32 bits, BM_HDR + 1 to BM_MAX) and
+ *  then a whole SESS payload of that length from the same node.  At most
+ *  BM_BATCH_MAX bytes of body.  A batch is checked whole: one bad entry
+ *  and it is malformed.
  */
 #ifndef BUSMSG_H
 #define BUSMSG_H
@@ -95,7 +102,9 @@ enum bm_kind {
 	BM_BYE = 2,
 	BM_USER = 3,
 	BM_SESS = 4,
+	BM_BATCH = 5,
 };
+#define BM_BATCH_MAX	(512 * 1024)	/* bytes of a BATCH's body */
 
 enum bm_op {
 	BMO_OPEN = 1,
@@ -125,7 +134,8 @@ struct busmsg {
 	uint64_t	 uid;		/* USER */
 	uint64_t	 sid;		/* SESS */
 	enum bm_op	 op;		/* SESS */
-	const uint8_t	*data;		/* USER, SESS: into the decoded buffer */
+	const uint8_t	*data;		/* USER, SESS, BATCH (its entries): into
+					 * the decoded buffer */
 	size_t		 len;
 };
 
@@ -140,7 +150,26 @@ enum bm_err	 busmsg_decode(const uint8_t *buf, size_t len,
 /* Encode m into buf: its length, or 0 if it does not fit or m is not a
  * payload busmsg_decode() would accept. */
 size_t		 busmsg_encode(uint8_t *buf, size_t cap, const struct busmsg *m);
-/* The encoded length of m (0 if it is not valid). */
+/* The encoded length of m (0 if it is not valid).  Not for a BATCH,
+ * which is built by busmsg_batch_*(). */
 size_t		 busmsg_len(const struct busmsg *m);
+/*
+ * The next SESS payload of a decoded BATCH b: *off (0 at first) moves
+ * past it.  1 with it in m, 0 after the last.  busmsg_decode() has
+ * checked every entry, so there is no error.
+ */
+int		 busmsg_batch_next(const struct busmsg *b, size_t *off,
+		    struct busmsg *m);
+/*
+ * Build a BATCH in buf (cap bytes) from node: start it (its length so
+ * far, or 0 if cap is too small), add an encoded SESS payload (the new
+ * length, or 0 if it does not fit or is not a SESS from node), and end
+ * it (fills in the header; the payload's length).
+ */
+size_t		 busmsg_batch_start(uint8_t *buf, size_t cap,
+		    const char *node);
+size_t		 busmsg_batch_add(uint8_t *buf, size_t cap, size_t len,
+		    const uint8_t *sess, size_t sesslen);
+size_t		 busmsg_batch_end(uint8_t *buf, size_t len);
 
 #endif

@@ -33,6 +33,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (m.flags != 0 && (m.kind != BM_BEAT || m.flags != BM_F_CORE))
 		abort();
+	if (m.kind == BM_BATCH) {
+		/* Its entries, each a SESS from its node, build it again. */
+		static uint8_t	 out[BM_HDR + BM_NODE_MAX + BM_BATCH_MAX];
+		static uint8_t	 one[BM_MAX];
+		struct busmsg	 e;
+		size_t		 off = 0, n, k;
+
+		n = busmsg_batch_start(out, sizeof out, m.node);
+		while (busmsg_batch_next(&m, &off, &e)) {
+			if (e.kind != BM_SESS || strcmp(e.node, m.node) != 0 ||
+			    (k = busmsg_encode(one, sizeof one, &e)) == 0 ||
+			    (n = busmsg_batch_add(out, sizeof out, n, one,
+			    k)) == 0)
+				abort();
+		}
+		if (off != m.len || busmsg_batch_end(out, n) != size ||
+		    memcmp(out, data, size) != 0)
+			abort();
+		return 0;
+	}
 	if (busmsg_len(&m) != size ||
 	    busmsg_encode(buf, sizeof buf, &m) != size ||
 	    memcmp(buf, data, size) != 0)

@@ -151,7 +151,8 @@ wait_log "$T/c1.log" "sessions of g1 gone"
 # Hostile payloads on the bus: a SESS for g2 from a made-up core, and
 # for c1: garbage, a MSG from a node that does not beat, and, under a
 # gateway's name, a MSG for a session it has never seen (answered with
-# CLOSE, nothing served) and an op only a core sends.
+# CLOSE, nothing served), an op only a core sends, and a batch with
+# another node's payload inside.
 python3 - "$NATS_PORT" <<'PY' || fail "could not publish by hand"
 import socket, struct, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
@@ -167,12 +168,17 @@ pub(b"chatd.node.c1", b"\x01\x04\x03\x00\xff\xff\xff\xffevil")
 pub(b"chatd.node.c1", sess(b"evil", 9, 1, 77, 2, b"\x02\x07"))
 pub(b"chatd.node.c1", sess(b"g2", 9, 1, 77, 2, b"\x02\x07"))
 pub(b"chatd.node.c1", sess(b"g2", 9, 2, 77, 4, b""))
+# A BATCH (kind 5) under g2's name whose entry is another node's: the
+# whole batch is malformed.
+e = sess(b"evil", 9, 3, 77, 3, b"")
+pub(b"chatd.node.c1", bytes([1, 5, 2, 0]) + struct.pack(">I", 4 + len(e)) +
+    b"g2" + struct.pack(">I", len(e)) + e)
 s.sendall(b"PING\r\n")
 s.recv(4096)
 PY
 # The core still serves, and counted each.
 expect_rc "carol to alice after the junk" 0 on "$g2_PORT" carol send alice "still here"
-expect_ge "the core's malformed bus payloads" "$(core_says malformed)" 1
+expect_ge "the core's malformed bus payloads" "$(core_says malformed)" 2
 expect_ge "payloads from a node that does not beat" "$(core_says strangers)" 1
 expect_ge "MSGs for sessions the core never had" "$(core_says unknown)" 1
 expect_ge "payloads of a core's kind sent to the core" "$(core_says refused)" 1

@@ -243,6 +243,72 @@ test_sess(void **state)
 }
 
 static void
+test_batch(void **state)
+{
+	static uint8_t	buf[BM_HDR + BM_NODE_MAX + BM_BATCH_MAX + 64];
+	static uint8_t	one[BM_MAX], big[BM_DATA_MAX];
+	struct busmsg	d, e;
+	size_t		n, k, off = 0;
+	int		i;
+
+	/* Three SESS payloads of gw1, in order. */
+	n = busmsg_batch_start(buf, sizeof buf, "gw1");
+	assert_int_equal(n, 8 + 3);
+	k = sess(one, sizeof one, BMO_CLOSE, NULL, 0);
+	assert_int_equal(n = busmsg_batch_add(buf, sizeof buf, n, one, k),
+	    8 + 3 + 4 + k);
+	k = sess(one, sizeof one, BMO_MSG, "hello", 5);
+	n = busmsg_batch_add(buf, sizeof buf, n, one, k);
+	k = sess(one, sizeof one, BMO_TRUST, NULL, 0);
+	n = busmsg_batch_add(buf, sizeof buf, n, one, k);
+	n = busmsg_batch_end(buf, n);
+	assert_int_equal(buf[1], BM_BATCH);
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_NONE);
+	assert_int_equal(d.kind, BM_BATCH);
+	assert_string_equal(d.node, "gw1");
+	for (i = 0; busmsg_batch_next(&d, &off, &e); i++) {
+		assert_int_equal(e.kind, BM_SESS);
+		assert_int_equal(e.op, i == 0 ? BMO_CLOSE : i == 1 ? BMO_MSG :
+		    BMO_TRUST);
+	}
+	assert_int_equal(i, 3);
+	expect_exact(buf, n);
+	/* An entry from another node, or not a SESS, is refused when
+	 * added, and makes a batch malformed when decoded. */
+	n = busmsg_batch_start(buf, sizeof buf, "gw2");
+	k = sess(one, sizeof one, BMO_CLOSE, NULL, 0);
+	assert_int_equal(busmsg_batch_add(buf, sizeof buf, n, one, k), 0);
+	n = busmsg_batch_start(buf, sizeof buf, "gw1");
+	n = busmsg_batch_add(buf, sizeof buf, n, one, k);
+	n = busmsg_batch_end(buf, n);
+	buf[8 + 3 + 4 + 8] = 'x';		/* the entry's node: gw1 -> xw1 */
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
+	buf[8 + 3 + 4 + 8] = 'g';
+	buf[8 + 3 + 4 + 1] = BM_BATCH;	/* a batch inside: refused unread */
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
+	buf[8 + 3 + 4 + 1] = BM_SESS;
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_NONE);
+	/* An empty batch, and an entry length past the end or too short. */
+	n = busmsg_batch_end(buf, busmsg_batch_start(buf, sizeof buf, "gw1"));
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
+	n = busmsg_batch_start(buf, sizeof buf, "gw1");
+	n = busmsg_batch_end(buf, busmsg_batch_add(buf, sizeof buf, n, one, k));
+	buf[8 + 3 + 3]++;
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
+	buf[8 + 3 + 3] = 7;
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
+	/* No more than BM_BATCH_MAX of body: the largest MSGs fill it. */
+	n = busmsg_batch_start(buf, sizeof buf, "gw1");
+	k = sess(one, sizeof one, BMO_MSG, big, sizeof big);
+	for (i = 0; (off = busmsg_batch_add(buf, sizeof buf, n, one, k)) != 0;
+	    i++)
+		n = off;
+	assert_int_equal(i, BM_BATCH_MAX / (4 + k));
+	n = busmsg_batch_end(buf, n);
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_NONE);
+}
+
+static void
 test_hostile_header(void **state)
 {
 	uint8_t		buf[128];
@@ -265,9 +331,9 @@ test_hostile_header(void **state)
 	buf[3] = 3;
 	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
 	n = beat(buf, sizeof buf);
-	buf[1] = 0;			/* kinds 0 and 5 do not exist */
+	buf[1] = 0;			/* kinds 0 and 6 do not exist */
 	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
-	buf[1] = 5;
+	buf[1] = 6;
 	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
 	buf[1] = BM_SESS;		/* nor is a beat's body a session's */
 	assert_int_equal(busmsg_decode(buf, n, &d), BME_MALFORMED);
@@ -385,6 +451,7 @@ main(void)
 		cmocka_unit_test(test_bye_roundtrip),
 		cmocka_unit_test(test_user_roundtrip),
 		cmocka_unit_test(test_sess),
+		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_hostile_header),
 		cmocka_unit_test(test_hostile_bodies),
 		cmocka_unit_test(test_encode_refuses_invalid),
