@@ -145,4 +145,6 @@ printf '  core + 2 gateways + NATS: %s msgs/s (%s of one chatd),\n' \
 printf '    us/msg: core %s, gw1 %s, gw2 %s, nats-server %s, all %s (%s of one chatd)\n' \
     "$(med 4 cluster)" "$(med 5 cluster)" "$(med 6 cluster)" \
     "$(med 7 cluster)" "$(med 8 cluster)" "$(ratio 8 4)"
+printf '    the core over one chatd, CPU per msg: %s (per-round median)\n' \
+    "$(ratio 4 4)"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
