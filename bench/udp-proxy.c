@@ -14,6 +14,11 @@
  * behind a NAT.  The upstream sockets are never connected: a server
  * that restarts on the same port is reached again at once.
  *
+ * SIGUSR1 rebinds: every client gets a new upstream socket, on the next
+ * loopback address (127.0.0.2, then .3, ...), as when a NAT maps a flow
+ * anew or a client moves to another network; the proxy says "rebound
+ * to ADDRESS" on standard output.
+ *
  * "ready on port N" goes to standard output once it listens; at SIGTERM
  * or SIGINT it prints what the impairment did each way and exits.  With
  * $PROXY_TRACE naming a file, every datagram read ("in") and forwarded
@@ -54,7 +59,8 @@ struct flow {
 	int			 fd;
 };
 
-static volatile sig_atomic_t	 proxy_quit;
+static volatile sig_atomic_t	 proxy_quit, proxy_rebind;
+static uint32_t			 upstream = INADDR_LOOPBACK;
 static struct flow		*flows;
 static size_t			 nflows;
 static FILE			*trace;
@@ -62,7 +68,10 @@ static FILE			*trace;
 static void
 proxy_signal(int sig)
 {
-	proxy_quit = 1;
+	if (sig == SIGUSR1)
+		proxy_rebind = 1;
+	else
+		proxy_quit = 1;
 }
 
 /* Monotonic nanoseconds. */
@@ -75,9 +84,9 @@ now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* A loopback UDP socket bound to port (0: any). */
+/* A UDP socket bound to addr (host order) and port (0: any). */
 static int
-proxy_socket(uint16_t port)
+proxy_socket_on(uint32_t addr, uint16_t port)
 {
 	struct sockaddr_in	sin;
 	int			fd;
@@ -87,11 +96,18 @@ proxy_socket(uint16_t port)
 		fatal("socket");
 	memset(&sin, 0, sizeof sin);
 	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_addr.s_addr = htonl(addr);
 	sin.sin_port = htons(port);
 	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) == -1)
-		fatal("bind 127.0.0.1:%u", port);
+		fatal("bind %08x:%u", addr, port);
 	return fd;
+}
+
+/* A loopback UDP socket bound to port (0: any). */
+static int
+proxy_socket(uint16_t port)
+{
+	return proxy_socket_on(INADDR_LOOPBACK, port);
 }
 
 /* The flow of a client address, made if new; NULL when full. */
@@ -107,7 +123,7 @@ proxy_flow(const struct sockaddr_in *from)
 	if (nflows == PROXY_FLOWS)
 		return NULL;
 	flows[nflows].client = *from;
-	flows[nflows].fd = proxy_socket(0);
+	flows[nflows].fd = proxy_socket_on(upstream, 0);
 	return &flows[nflows++];
 }
 
@@ -280,6 +296,7 @@ main(int argc, char *argv[])
 	sa.sa_handler = proxy_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	lfd = proxy_socket((uint16_t)port);
@@ -293,6 +310,17 @@ main(int argc, char *argv[])
 	fflush(stdout);
 
 	while (!proxy_quit) {
+		if (proxy_rebind) {
+			proxy_rebind = 0;
+			upstream++;
+			for (i = 0; i < nflows; i++) {
+				close(flows[i].fd);
+				flows[i].fd = proxy_socket_on(upstream, 0);
+			}
+			printf("udp-proxy: rebound to 127.0.0.%u\n",
+			    (unsigned)(upstream & 0xff));
+			fflush(stdout);
+		}
 		pfd[0].fd = lfd;
 		pfd[0].events = POLLIN;
 		for (i = 0; i < nflows; i++) {

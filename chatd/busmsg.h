@@ -59,8 +59,9 @@
  *  +---------------+---------------+---------------+---------------+
  *  The sequence numbers what one incarnation sends one receiver, so a
  *  receiver sees a lost payload as a gap.  The ops and their data:
- *   OPEN (1), gateway to core: a session came up; the client's address,
- *     family (4 or 6), port (16), then 4 or 16 address bytes: 7 or 19.
+ *   OPEN (1), gateway to core: a session came up (or, again, its client
+ *     roamed); the client's address, family (4 or 6), port (16), then 4
+ *     or 16 address bytes: 7 or 19.
  *   MSG (2), both ways: one chat message (1 to BM_DATA_MAX bytes).
  *   CLOSED (3), gateway to core: the session is gone; no data.
  *   CLOSE (4), core to gateway: close the session; no data.

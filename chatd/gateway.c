@@ -43,6 +43,8 @@ struct gsess {
 	uint64_t	 received;	/* bytes of MSGs from the core */
 	uint32_t	 told;		/* queued, as last told (ROOM) */
 	uint64_t	 told_received;	/* received, as last told */
+	uint8_t		 addr[19];	/* the client's, as told (OPEN) */
+	size_t		 alen;
 	int		 watched;	/* on the ROOM list */
 	struct gsess	*wnext;		/* the ROOM list */
 	struct gsess	*next;		/* hash chain */
@@ -58,6 +60,7 @@ struct gateway_stats {
 	uint64_t	unknown;	/* payloads for sessions gone here */
 	uint64_t	bad;		/* payloads a core does not send */
 	uint64_t	resets;		/* every session closed at once */
+	uint64_t	roams;		/* new client addresses told */
 };
 
 struct gateway {
@@ -138,14 +141,40 @@ gw_publish(struct gateway *gw, struct gsess *g, enum bm_op op,
 		    op, data, len);
 }
 
+/* The client's address as OPEN carries it, into a: its length, or 0. */
+static size_t
+gw_addr(struct sess *s, uint8_t a[19])
+{
+	const struct sockaddr	*sa;
+	socklen_t		 salen;
+
+	if ((sa = sess_peer(s, &salen)) == NULL)
+		return 0;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const void *)sa;
+
+		a[0] = 4;
+		memcpy(a + 1, &sin->sin_port, 2);
+		memcpy(a + 3, &sin->sin_addr, 4);
+		return 7;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const void *)sa;
+
+		a[0] = 6;
+		memcpy(a + 1, &sin6->sin6_port, 2);
+		memcpy(a + 3, &sin6->sin6_addr, 16);
+		return 19;
+	}
+	return 0;
+}
+
 /* A session came up: hand it to the core, or close it if there is none. */
 static void
 gw_up(struct sess *s, void *arg)
 {
 	struct gateway		*gw = arg;
 	const char		*core = bus_core(gw->bus);
-	const struct sockaddr	*sa;
-	socklen_t		 salen;
 	struct gsess		*g;
 	uint8_t			 a[19];
 	size_t			 alen;
@@ -165,24 +194,9 @@ gw_up(struct sess *s, void *arg)
 		log_info("gateway: sessions go to core %s", core);
 		bus_publish_sess(gw->bus, gw->core, 1, BMO_RESET, NULL, 0);
 	}
-	if ((sa = sess_peer(s, &salen)) == NULL) {
+	if ((alen = gw_addr(s, a)) == 0) {
 		sess_close(s);
 		return;
-	}
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *sin = (const void *)sa;
-
-		a[0] = 4;
-		memcpy(a + 1, &sin->sin_port, 2);
-		memcpy(a + 3, &sin->sin_addr, 4);
-		alen = 7;
-	} else {
-		const struct sockaddr_in6 *sin6 = (const void *)sa;
-
-		a[0] = 6;
-		memcpy(a + 1, &sin6->sin6_port, 2);
-		memcpy(a + 3, &sin6->sin6_addr, 16);
-		alen = 19;
 	}
 	if (gw->ht_n >= gw->ht_nb / 2)
 		gw_grow(gw);
@@ -192,6 +206,8 @@ gw_up(struct sess *s, void *arg)
 	g->next = gw->ht[gw_hash(gw, g->sid)];
 	gw->ht[gw_hash(gw, g->sid)] = g;
 	gw->ht_n++;
+	memcpy(g->addr, a, alen);
+	g->alen = alen;
 	sess_set_data(s, g);
 	gw_publish(gw, g, BMO_OPEN, a, alen);
 }
@@ -201,9 +217,21 @@ gw_message(struct sess *s, const uint8_t *buf, size_t len, void *arg)
 {
 	struct gateway	*gw = arg;
 	struct gsess	*g = sess_data(s);
+	uint8_t		 a[19];
+	size_t		 alen;
 
 	if (g == NULL)
 		return;
+	/* The client roamed (its session followed it): the core learns the
+	 * new address, for its per-address limits and the device list, by
+	 * a second OPEN ahead of the message. */
+	if ((alen = gw_addr(s, a)) != 0 && (alen != g->alen ||
+	    memcmp(a, g->addr, alen) != 0)) {
+		memcpy(g->addr, a, alen);
+		g->alen = alen;
+		gw->st.roams++;
+		gw_publish(gw, g, BMO_OPEN, a, alen);
+	}
 	gw->st.to_core++;
 	gw_publish(gw, g, BMO_MSG, buf, len);
 }
@@ -420,11 +448,12 @@ gateway_log_stats(struct gateway *gw, const char *when)
 	    " in all, %" PRIu64 " closed at once for want of a core), "
 	    "%" PRIu64 " messages to the core, %" PRIu64 " from it, "
 	    "%" PRIu64 " closed by it, %" PRIu64 " closed full, %" PRIu64
-	    " resets, %" PRIu64 " unknown, %" PRIu64 " refused; %" PRIu64
-	    " datagrams in", when, gw->core[0] != '\0' ? gw->core : "(none)",
-	    gw->ht_n, gw->st.sessions_total, gw->st.no_core, gw->st.to_core,
-	    gw->st.from_core, gw->st.closed_by_core, gw->st.closed_full,
-	    gw->st.resets, gw->st.unknown, gw->st.bad, ss->rx_datagrams);
+	    " resets, %" PRIu64 " roams, %" PRIu64 " unknown, %" PRIu64
+	    " refused; %" PRIu64 " datagrams in", when, gw->core[0] != '\0' ?
+	    gw->core : "(none)", gw->ht_n, gw->st.sessions_total,
+	    gw->st.no_core, gw->st.to_core, gw->st.from_core,
+	    gw->st.closed_by_core, gw->st.closed_full, gw->st.resets,
+	    gw->st.roams, gw->st.unknown, gw->st.bad, ss->rx_datagrams);
 }
 
 void

@@ -156,8 +156,8 @@ remote_open(struct server *srv, const struct busmsg *m)
 {
 	struct rsess	*r;
 
-	if (remote_find(srv, m->node, m->sid) != NULL) {
-		srv->stats.remote_bad++;	/* opened twice */
+	if ((r = remote_find(srv, m->node, m->sid)) != NULL) {
+		remote_addr(r, m->data, m->len);	/* it roamed */
 		return;
 	}
 	/* The core's own limit on sessions holds for the gateways' too;

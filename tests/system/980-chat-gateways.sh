@@ -106,6 +106,29 @@ expect_eq "#trio messages bob saw" "$(grep -c 'g one\|g two\|g three' "$T/bob.tr
 stop_bg "$BL"
 stop_bg "$CLS"
 
+# carol roams behind g2: a second device of hers listens through a
+# proxy, which moves her flow to another address (a NAT that maps it
+# anew, or another network).  The session follows her, and the core
+# learns where she is from g2: chatctl's session list says 127.0.0.2.
+CHATD_PORT=$g2_PORT
+start_proxy px
+env CHAT_PASSWORD=pc XDG_CONFIG_HOME="$T/cfg-carol-px" "$BIN/chatc" \
+    -s "127.0.0.1:$PROXY_PORT" -n carol listen >"$T/px.got" 2>"$T/px.err" &
+PX=$!
+PIDS="$PIDS $PX"
+expect_rc "alice to carol, before the move" 0 \
+    on "$C1" alice send carol "before the move" --wait
+wait_log "$T/px.got" "	alice	before the move\$"
+kill -USR1 "$PROXY_PID"
+wait_log "$T/px.log" "rebound to 127.0.0.2"
+expect_rc "alice to carol, after the move" 0 \
+    on "$C1" alice send carol "after the move"
+wait_log "$T/px.got" "	alice	after the move\$"
+# Her listen marks it delivered, through the new address: g2 tells c1.
+wait_for 10 sh -c "'$BIN/chatctl' -D '$T/c1.state' sessions |
+    grep -q '127\.0\.0\.2:'"
+stop_bg "$PX"
+
 # g1 dies in the middle of a stream to bob, who has both gateways.
 LIST="127.0.0.1:$g1_PORT,127.0.0.1:$g2_PORT"
 fo() {
