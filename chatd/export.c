@@ -18,6 +18,7 @@
 #include "group.h"
 #include "pglog.h"
 #include "quota.h"
+#include "remote.h"
 #include "server.h"
 #include "store.h"
 #include "base/log.h"
@@ -127,6 +128,14 @@ export_bus(struct metrics_out *o, const struct bus_stats *bs)
 	    "Asynchronous errors nats.c reported.", b.nats_errors);
 	metrics_counter(o, "chatd_bus_subscribe_failed_total",
 	    "Subscriptions nats.c refused.", b.sub_failed);
+	metrics_counter(o, "chatd_bus_gaps_total",
+	    "Session payloads found missing on a link: its sessions started "
+	    "again.", b.gaps);
+	metrics_counter(o, "chatd_bus_held_total",
+	    "Messages to a gateway's session held for a full queue to NATS.",
+	    b.out_held);
+	metrics_counter(o, "chatd_bus_strangers_total",
+	    "Session payloads from nodes not seen beating.", b.strangers);
 }
 
 /* The PostgreSQL log ([store] postgresql; docs/CLUSTER.md). */
@@ -347,6 +356,12 @@ export_fill(struct metrics_out *o, void *arg)
 	if (srv->bus != NULL) {
 		bus_stats(srv->bus, &bs);
 		export_bus(o, &bs);
+		metrics_gauge(o, "chatd_gateway_sessions",
+		    "Sessions held by gateways, for this core.",
+		    (double)remote_count(srv));
+		metrics_counter(o, "chatd_gateway_sessions_total",
+		    "Sessions gateways have handed this core.",
+		    s->remote_sessions_total);
 	}
 	if (srv->pglog != NULL) {
 		pglog_stats(srv->pglog, &ps);

@@ -22,10 +22,13 @@ CL="nats = $NATS_URL
 heartbeat_ms = 200
 missed_beats = 3"
 
-CHATD_CONF="[cluster]
+CHATD_CONF="[chatd]
+metrics = 127.0.0.1:0
+[cluster]
 $CL
 node = c1"
 start_chatd c1
+C1_M=$(metrics_addr "$T/c1.log")
 C1=$CHATD_PORT
 C1_PID=$CHATD_PID
 
@@ -205,6 +208,12 @@ expect_ge "the core's malformed bus payloads" "$(core_says malformed)" 2
 expect_ge "payloads from a node that does not beat" "$(core_says strangers)" 1
 expect_ge "MSGs for sessions the core never had" "$(core_says unknown)" 1
 expect_ge "payloads of a core's kind sent to the core" "$(core_says refused)" 1
+# The same at /metrics, beside the gateways' sessions it holds.
+scrape "$C1_M"
+expect_ge "chatd_bus_strangers_total" "$(metric chatd_bus_strangers_total)" 1
+expect_ge "chatd_gateway_sessions_total" \
+    "$(metric chatd_gateway_sessions_total)" 2
+expect_eq "chatd_bus_gaps_total" "$(metric chatd_bus_gaps_total)" 0
 
 # No core: a gateway closes new sessions at once (the client moves on).
 kill -TERM "$C1_PID"
