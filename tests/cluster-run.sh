@@ -34,6 +34,8 @@ stop_all() {
 	trap - EXIT INT TERM
 	echo "cluster-run: stopping"
 	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
+	# The chatd behind each "| sed" (PIDS has the sed).
+	pkill -TERM -f -- "-D $T/" 2>/dev/null
 	for pg in s1 p; do
 		[ -f "$T/pg/$pg/postmaster.pid" ] &&
 		    pg_as "$PG_BIN/pg_ctl" -D "$T/pg/$pg" -m fast stop \
