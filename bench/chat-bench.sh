@@ -35,6 +35,12 @@
 # machine of a store serving and the others following it to take over
 # (docs/CLUSTER.md); the table adds each standby's CPU per message
 # relayed by the pg chatd, which is what following costs a machine.
+# GW=yes: three nodes serving at once (docs/CLUSTER.md, "Gateways") in
+# the same rounds, "gw": a core on the same config and two gateways with
+# its key, on a nats-server the script starts; the pairs' load is split
+# between the gateways (two load generators at once, PAIRS/2 pairs
+# each), the unloaded latency goes through the first.  The table adds
+# the CPU per message of the core, each gateway and nats-server.
 #
 # chatd runs with durability on (fsync = yes: accepted means flushed to
 # disk, all threads' CPU counted) and receipts on (every receiver marks
@@ -132,6 +138,7 @@ BASE=${BASE:-}
 SCRAPE=${SCRAPE:-no}
 SCRAPE_EVERY=${SCRAPE_EVERY:-1}
 PG=${PG:-no}
+GW=${GW:-no}
 STANDBYS=${STANDBYS:-2}
 SBS=""
 IRC=${IRC:-}
@@ -357,6 +364,39 @@ if [ "$PG" = yes ] && [ "$ONE" = yes ]; then
 		done
 	done
 fi
+if [ "$GW" = yes ] && [ "$ONE" = yes ]; then
+	command -v nats-server >/dev/null ||
+	    { echo "chat-bench: no nats-server (make deps)" >&2; exit 1; }
+	np=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	if [ -n "$SRV_CPU" ]; then
+		taskset -c "$SRV_CPU" nats-server -a 127.0.0.1 -p "$np" \
+		    >"$T/nats.log" 2>&1 &
+	else
+		nats-server -a 127.0.0.1 -p "$np" >"$T/nats.log" 2>&1 &
+	fi
+	echo $! >"$T/nats.pid"
+	PIDS="$PIDS $!"
+	gwcl="[cluster]\nnats = nats://127.0.0.1:$np\n"
+	{ cat "$T/chatd.ini"; printf "$gwcl"'node = core\n'; } >"$T/gwcore.ini"
+	start gwcore "$CHATD" -c "$T/gwcore.ini" -D "$T/gwcore" \
+	    -l 127.0.0.1 -p 0
+	for g in gw gw2; do
+		mkdir -m 700 "$T/$g"
+		cp "$T/gwcore/session.key" "$T/$g/"
+		{ sed '/^\[store\]/,$d' "$T/chatd.ini";
+		    printf "$gwcl"'node = %s\nrole = gateway\n' "$g"; } \
+		    >"$T/$g.ini"
+		start "$g" "$CHATD" -c "$T/$g.ini" -D "$T/$g" -l 127.0.0.1 -p 0
+		i=0
+		until grep -q 'bus: peer core up' "$T/$g.log"; do
+			i=$((i + 1))
+			[ $i -lt 200 ] || { echo "$g does not see the core" >&2
+			    exit 1; }
+			sleep 0.05
+		done
+	done
+	NAMES="$NAMES gw"
+fi
 if [ "$SCRAPE" = yes ] && [ "$ONE" = yes ]; then
 	NAMES="$NAMES scrape"
 	start scrape "$CHATD" -c "$T/scrape.ini" -D "$T/sstate" \
@@ -409,6 +449,13 @@ for n in $NAMES; do
 	    -r "$HELLO_RATE" -N $((2 * PAIRS)) -x t -t "$T/$n.tok" -c reg \
 	    >/dev/null 2>>"$T/gen.log" || { cat "$T/gen.log" >&2; exit 1; }
 done
+if [ "$GW" = yes ] && [ "$ONE" = yes ]; then
+	# The second gateway's half of the pairs: accounts of their own.
+	# shellcheck disable=SC2046
+	gen "$B/bench/chat-bench" $(cbargs gw2) -k "$SOCKETS" \
+	    -r "$HELLO_RATE" -N $((2 * (PAIRS / 2))) -x u -t "$T/gw2.tok" \
+	    -c reg >/dev/null 2>>"$T/gen.log" || { cat "$T/gen.log" >&2; exit 1; }
+fi
 
 echo "chat-bench: $ROUNDS rounds x $SECS s; $PAIRS pairs, window $WINDOW," \
     "$SOCKETS sockets on $ADDRS addresses; fsync $FSYNC, receipts on"
@@ -452,10 +499,47 @@ chat_round1() {
 			eval "${n}_0=\$(ticks \"\$(cat \"\$T/$n.pid\")\")"
 		done
 	fi
+	if [ "$1" = gw ]; then
+		for n in gwcore gw gw2 nats; do
+			eval "${n}_0=\$(ticks \"\$(cat \"\$T/$n.pid\")\")"
+		done
+		# shellcheck disable=SC2046
+		gen "$B/bench/chat-bench" $(cbargs gw2) -k "$SOCKETS" \
+		    -r "$HELLO_RATE" -x u -t "$T/gw2.tok" -n $((PAIRS / 2)) \
+		    -w "$WINDOW" -d "$SECS" tput >"$T/gw2.out" 2>>"$T/gen.log" &
+		gwp=$!
+		# shellcheck disable=SC2046
+		out=$(gen "$B/bench/chat-bench" $(cbargs gw) -k "$SOCKETS" \
+		    -r "$HELLO_RATE" -x t -t "$T/gw.tok" \
+		    -n $((PAIRS - PAIRS / 2)) -w "$WINDOW" -d "$SECS" tput \
+		    2>>"$T/gen.log")
+		wait "$gwp" || true
+		gwrate=$(awk -v a="$(kv rate "$out")" \
+		    -v b="$(kv rate "$(cat "$T/gw2.out")")" \
+		    'BEGIN { printf "%.0f", a + b }')
+		gwline="gw.parts $r"
+		gwall=0
+		for n in gwcore gw gw2 nats; do
+			t1=$(ticks "$(cat "$T/$n.pid")")
+			eval "t0=\$${n}_0"
+			gwall=$((gwall + t1 - t0))
+			gwline="$gwline $(awk -v t=$((t1 - t0)) -v hz="$HZ" \
+			    -v r="$gwrate" -v s="$SECS" \
+			    'BEGIN { printf "%.2f", (r > 0 ? t * 1e6 / hz / (r * s) : 0) }')"
+		done
+		gwus=$(awk -v t="$gwall" -v hz="$HZ" -v r="$gwrate" -v s="$SECS" \
+		    'BEGIN { printf "%.2f", (r > 0 ? t * 1e6 / hz / (r * s) : 0) }')
+		echo "$gwline $gwus" >>"$T/results"
+		printf '  round %d gw    %s msgs/s; CPU us/msg: core %s, gateways %s and %s, nats %s, all %s\n' \
+		    "$r" "$gwrate" $(echo "$gwline" | cut -d' ' -f3-) "$gwus"
+		# The row of the table: the pairs of both, the core's CPU.
+		out="rate=$gwrate cpu_us=$(echo "$gwline" | cut -d' ' -f3) p50_us=$(kv p50_us "$out") p99_us=$(kv p99_us "$out") lost=$(kv lost "$out") errors=$(kv errors "$out") dg_in=$(kv dg_in "$out") dg_out=$(kv dg_out "$out")"
+	else
 	# shellcheck disable=SC2046
 	out=$(gen "$B/bench/chat-bench" $(cbargs "$1") -k "$SOCKETS" \
 	    -r "$HELLO_RATE" -x t -t "$T/$1.tok" -n "$PAIRS" -w "$WINDOW" \
 	    -d "$SECS" tput 2>>"$T/gen.log")
+	fi
 	if [ "$1" = pg ]; then
 		pg1=$(pg_ticks)
 		pgus=$(awk -v t=$((pg1 - pg0)) -v hz="$HZ" -v r="$(kv rate \
@@ -631,6 +715,7 @@ if [ "$SESSIONS" -gt 0 ]; then
 	case " $NAMES " in *" base "*) stop base ;; esac
 	case " $NAMES " in *" pg "*) stop pg ;; esac
 	case " $NAMES " in *" scrape "*) stop scrape ;; esac
+	case " $NAMES " in *" gw "*) stop gw; stop gw2; stop gwcore ;; esac
 	start chatd "$CHATD" -c "$T/import.ini" -D "$T/mstate" \
 	    -l 127.0.0.1 -p 0
 	# shellcheck disable=SC2046
@@ -785,6 +870,26 @@ if [ "$PG" = yes ]; then
 		    "$(med "pg.$n" 3)"
 	done
 fi
+fi
+if [ "$GW" = yes ] && [ "$ONE" = yes ]; then
+	awk -v cr="$chat_rate" -v cc="$chat_cpu" -v gr="$(med gw.tput 3)" \
+	    -v gc="$(med gw.parts 3)" -v g1="$(med gw.parts 4)" \
+	    -v g2="$(med gw.parts 5)" -v gn="$(med gw.parts 6)" \
+	    -v ga="$(med gw.parts 7)" \
+	    -v ca5="$(med chatd.lat 5)" -v ca6="$(med chatd.lat 6)" \
+	    -v ga5="$(med gw.lat 5)" -v ga6="$(med gw.lat 6)" \
+	    -v rr="$(paired gw.tput chatd.tput 3)" \
+	    -v rc="$(paired gw.tput chatd.tput 4)" 'BEGIN {
+	printf "\nmedians of the same rounds         chatd   3 nodes   3 nodes/chatd\n"
+	printf "  (3 nodes: a core on the same config, two gateways, nats-server; the pairs split between the gateways)\n"
+	printf "  relayed msgs/s                   %9.0f  %9.0f       %5.3f\n", cr, gr, (cr > 0 ? gr / cr : 0)
+	printf "  CPU us per msg: chatd / the core %9.2f  %9.2f       %5.3f\n", cc, gc, (cc > 0 ? gc / cc : 0)
+	printf "  CPU us per msg: gateways, nats              %5.2f + %.2f, %.2f\n", g1, g2, gn
+	printf "  CPU us per msg: all                         %9.2f       %5.3f\n", ga, (cc > 0 ? ga / cc : 0)
+	printf "  unloaded send-to-accepted p50 us %9.1f  %9.1f\n", ca5, ga5
+	printf "  unloaded send-to-accepted p99 us %9.1f  %9.1f\n", ca6, ga6
+	printf "  median of the per-round ratios: msgs/s %5.3f, core CPU/msg over chatd %5.3f\n", rr, rc
+}'
 fi
 if [ "$SCRAPE" = yes ] && [ "$ONE" = yes ]; then
 	awk -v cr="$chat_rate" -v cc="$chat_cpu" -v sr="$(med scrape.tput 3)" \

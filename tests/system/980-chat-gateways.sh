@@ -17,6 +17,12 @@
 . "$TESTS/lib/metrics.sh"
 . "$TESTS/lib/nats.sh"
 
+# The example configurations of a cluster are what chatd takes.
+for f in core standby gateway; do
+	"$BIN/chatd" -n -c "$TESTS/../etc/cluster/$f.ini" >/dev/null 2>"$T/err" ||
+	    fail "etc/cluster/$f.ini: $(cat "$T/err")"
+done
+
 start_nats nats
 CL="nats = $NATS_URL
 heartbeat_ms = 200
