@@ -10,6 +10,10 @@
  *
  *   chat-bench -s HOST:PORT -P PID [options] tput|lat|reg|mem|group
  *
+ * -O PID,... (up to 8): tput and lat also print the CPU seconds each of
+ * those processes spent in the measured window, and the window's length
+ * (others_cpu_s=, window_s=), for the processes of a cluster beside
+ * the one -P names.
  * -a N spreads the sockets (-k, up to CB_SOCKS_MAX) over N source
  * addresses: socket i binds 127.0.0.(1 + i % N), so that chatd's
  * per-address limits see N hosts (or NATs), not one.  -r R paces new
@@ -137,6 +141,9 @@ static struct {
 	struct addr		 server;
 	char			 server_str[ADDR_STRLEN];
 	int			 pid;
+	int			 others[8];	/* -O: more processes whose CPU
+						 * the window counts */
+	int			 nothers;
 	unsigned int		 pairs, window, sessions, nsocks, naddrs;
 	unsigned int		 pace;		/* handshakes/s per address */
 	int			 login, contacts;
@@ -733,16 +740,16 @@ cb_run_for(double secs)
 		cb_turn(1);
 }
 
-/* chatd's utime + stime, in seconds. */
+/* Process pid's utime + stime, in seconds. */
 static double
-cb_cpu(void)
+cb_cpu_of(int pid)
 {
 	char	path[64], buf[1024], *p;
 	FILE	*f;
 	unsigned long long ut = 0, st = 0;
 	int	i;
 
-	snprintf(path, sizeof path, "/proc/%d/stat", cb.pid);
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
 	if ((f = fopen(path, "r")) == NULL)
 		return 0;
 	p = fgets(buf, sizeof buf, f);
@@ -755,6 +762,13 @@ cb_cpu(void)
 	if (p == NULL || sscanf(p, " %llu %llu", &ut, &st) != 2)
 		return 0;
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* chatd's utime + stime, in seconds. */
+static double
+cb_cpu(void)
+{
+	return cb_cpu_of(cb.pid);
 }
 
 /* chatd's resident memory in bytes. */
@@ -861,7 +875,7 @@ static void
 cb_mode_traffic(unsigned int pairs, unsigned int window, int lat)
 {
 	unsigned int	i;
-	double		c0, c1;
+	double		c0, c1, o0[8], o1[8];
 	uint64_t	t0, t1, d0, tx0, rx0;
 
 	cb.window = window;
@@ -878,6 +892,8 @@ cb_mode_traffic(unsigned int pairs, unsigned int window, int lat)
 	cb.sending = 1;
 	cb_run_for(cb.warmup);
 	cb.measuring = 1;
+	for (i = 0; i < (unsigned int)cb.nothers; i++)
+		o0[i] = cb_cpu_of(cb.others[i]);
 	c0 = cb_cpu();
 	t0 = cb_now();
 	d0 = cb.delivered;
@@ -885,8 +901,18 @@ cb_mode_traffic(unsigned int pairs, unsigned int window, int lat)
 	rx0 = cb.dg_rx;
 	cb_run_for(cb.duration);
 	c1 = cb_cpu();
+	for (i = 0; i < (unsigned int)cb.nothers; i++)
+		o1[i] = cb_cpu_of(cb.others[i]);
 	t1 = cb_now();
 	cb.measuring = 0;
+	/* -O: each other process's CPU seconds in the window, and the
+	 * window's length, for a script that adds several generators. */
+	if (cb.nothers > 0) {
+		printf("window_s=%.3f others_cpu_s=", (double)(t1 - t0) / 1e9);
+		for (i = 0; i < (unsigned int)cb.nothers; i++)
+			printf("%s%.3f", i > 0 ? "," : "", o1[i] - o0[i]);
+		printf(" ");
+	}
 	printf("mode=%s pairs=%u window=%u rate=%.0f delivered=%llu "
 	    "accepted=%llu receipts=%llu cpu_us=%.2f p50_us=%.1f "
 	    "p99_us=%.1f acc_p50_us=%.1f acc_p99_us=%.1f lost=%llu "
@@ -1334,7 +1360,7 @@ main(int argc, char *argv[])
 	cb.warmup = 1;
 	cb.nsocks = 4;
 	cb.naddrs = 0;
-	while ((ch = getopt(argc, argv, "s:P:n:w:N:d:W:k:x:a:r:t:cgLI:")) !=
+	while ((ch = getopt(argc, argv, "s:P:O:n:w:N:d:W:k:x:a:r:t:cgLI:")) !=
 	    -1) {
 		switch (ch) {
 		case 'a':
@@ -1373,6 +1399,14 @@ main(int argc, char *argv[])
 		case 'P':
 			cb.pid = atoi(optarg);
 			break;
+		case 'O': {
+			char	*tok, *save = NULL;
+
+			for (tok = strtok_r(optarg, ",", &save); tok != NULL &&
+			    cb.nothers < 8; tok = strtok_r(NULL, ",", &save))
+				cb.others[cb.nothers++] = atoi(tok);
+			break;
+		}
 		case 'n':
 			cb.pairs = (unsigned int)atoi(optarg);
 			break;

@@ -500,38 +500,36 @@ chat_round1() {
 		done
 	fi
 	if [ "$1" = gw ]; then
-		for n in gwcore gw gw2 nats; do
-			eval "${n}_0=\$(ticks \"\$(cat \"\$T/$n.pid\")\")"
-		done
 		# shellcheck disable=SC2046
 		gen "$B/bench/chat-bench" $(cbargs gw2) -k "$SOCKETS" \
 		    -r "$HELLO_RATE" -x u -t "$T/gw2.tok" -n $((PAIRS / 2)) \
 		    -w "$WINDOW" -d "$SECS" tput >"$T/gw2.out" 2>>"$T/gen.log" &
 		gwp=$!
-		# shellcheck disable=SC2046
-		out=$(gen "$B/bench/chat-bench" $(cbargs gw) -k "$SOCKETS" \
-		    -r "$HELLO_RATE" -x t -t "$T/gw.tok" \
+		# The first generator counts every process of the cluster in
+		# its window (-O); per message of both generators.
+		out=$(gen "$B/bench/chat-bench" \
+		    -s "127.0.0.1:$(cat "$T/gw.port")" \
+		    -P "$(cat "$T/gwcore.pid")" -a "$ADDRS" \
+		    -O "$(cat "$T/gwcore.pid"),$(cat "$T/gw.pid"),$(cat "$T/gw2.pid"),$(cat "$T/nats.pid")" \
+		    -k "$SOCKETS" -r "$HELLO_RATE" -x t -t "$T/gw.tok" \
 		    -n $((PAIRS - PAIRS / 2)) -w "$WINDOW" -d "$SECS" tput \
 		    2>>"$T/gen.log")
 		wait "$gwp" || true
 		gwrate=$(awk -v a="$(kv rate "$out")" \
 		    -v b="$(kv rate "$(cat "$T/gw2.out")")" \
 		    'BEGIN { printf "%.0f", a + b }')
-		gwline="gw.parts $r"
-		gwall=0
-		for n in gwcore gw gw2 nats; do
-			t1=$(ticks "$(cat "$T/$n.pid")")
-			eval "t0=\$${n}_0"
-			gwall=$((gwall + t1 - t0))
-			gwline="$gwline $(awk -v t=$((t1 - t0)) -v hz="$HZ" \
-			    -v r="$gwrate" -v s="$SECS" \
-			    'BEGIN { printf "%.2f", (r > 0 ? t * 1e6 / hz / (r * s) : 0) }')"
-		done
-		gwus=$(awk -v t="$gwall" -v hz="$HZ" -v r="$gwrate" -v s="$SECS" \
-		    'BEGIN { printf "%.2f", (r > 0 ? t * 1e6 / hz / (r * s) : 0) }')
-		echo "$gwline $gwus" >>"$T/results"
+		gwline="gw.parts $r $(echo "$(kv others_cpu_s "$out")" | tr ',' ' ' |
+		    awk -v r="$gwrate" -v w="$(kv window_s "$out")" '{
+			all = 0
+			for (i = 1; i <= NF; i++) {
+				v = (r > 0 && w > 0 ? $i * 1e6 / (r * w) : 0)
+				all += v
+				printf "%.2f ", v
+			}
+			printf "%.2f", all }')"
+		echo "$gwline" >>"$T/results"
 		printf '  round %d gw    %s msgs/s; CPU us/msg: core %s, gateways %s and %s, nats %s, all %s\n' \
-		    "$r" "$gwrate" $(echo "$gwline" | cut -d' ' -f3-) "$gwus"
+		    "$r" "$gwrate" $(echo "$gwline" | cut -d' ' -f3-)
 		# The row of the table: the pairs of both, the core's CPU.
 		out="rate=$gwrate cpu_us=$(echo "$gwline" | cut -d' ' -f3) p50_us=$(kv p50_us "$out") p99_us=$(kv p99_us "$out") lost=$(kv lost "$out") errors=$(kv errors "$out") dg_in=$(kv dg_in "$out") dg_out=$(kv dg_out "$out")"
 	else

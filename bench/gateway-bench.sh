@@ -8,7 +8,8 @@
 # Each pair keeps WINDOW messages not yet received (chat-bench's tput
 # mode: sealed, durable, receipts on).  Figures per round: relayed
 # messages a second, and the CPU per relayed message of each process
-# (from /proc, every thread): chatd alone; the core, each gateway and
+# (from /proc, every thread, in chat-bench's measured window: -O for the
+# cluster's processes): chatd alone; the core, each gateway and
 # nats-server, and their sum.  The tables give medians over ROUNDS
 # rounds of SECS seconds (defaults 5 and 5), and the cluster's figures
 # over one chatd's in the same round.  Servers are pinned to CPU 1, the
@@ -27,7 +28,6 @@ GEN_CPU=${GEN_CPU:-0}
 . bench/lib.sh
 bench_init gateway-bench
 command -v nats-server >/dev/null || { echo "no nats-server (make deps)" >&2; exit 1; }
-HZ=$(getconf CLK_TCK)
 # kv KEY LINE: the value of KEY in a line of key=value pairs.
 kv() {
 	echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
@@ -77,11 +77,6 @@ cb gw1 a -N $((2 * HALF)) -c reg >/dev/null
 cb gw2 b -N $((2 * HALF)) -c reg >/dev/null
 
 : >"$T/results"
-# cpu NAME T0 T1 RATE: us of CPU per relayed message.
-cpu() {
-	awk -v t=$(($3 - $2)) -v hz="$HZ" -v r="$4" -v s="$SECS" \
-	    'BEGIN { printf "%.2f", (r > 0 ? t * 1e6 / hz / (r * s) : 0) }'
-}
 r=0
 while [ "$r" -lt "$ROUNDS" ]; do
 	r=$((r + 1))
@@ -89,36 +84,35 @@ while [ "$r" -lt "$ROUNDS" ]; do
 	[ $((r % 2)) = 0 ] && order="cluster one"
 	for k in $order; do
 		if [ "$k" = one ]; then
-			t0=$(ticks "$(cat "$T/one.pid")")
 			out=$(cb one t -n "$PAIRS" -w "$WINDOW" -d "$SECS" tput)
-			t1=$(ticks "$(cat "$T/one.pid")")
 			rate=$(kv rate "$out")
-			c=$(cpu one "$t0" "$t1" "$rate")
+			c=$(kv cpu_us "$out")
 			echo "one $r $rate $c" >>"$T/results"
 			printf '  round %d one      %8s msgs/s  chatd %s us/msg\n' \
 			    "$r" "$rate" "$c"
 			continue
 		fi
-		for n in core gw1 gw2 nats; do
-			eval "${n}_0=\$(ticks \"\$(cat \"\$T/$n.pid\")\")"
-		done
-		cb gw1 a -n "$HALF" -w "$WINDOW" -d "$SECS" tput >"$T/outa" &
+		cb gw1 a -n "$HALF" -w "$WINDOW" -d "$SECS" \
+		    -O "$(cat "$T/core.pid"),$(cat "$T/gw1.pid"),$(cat "$T/gw2.pid"),$(cat "$T/nats.pid")" \
+		    tput >"$T/outa" &
 		pa=$!
 		cb gw2 b -n "$HALF" -w "$WINDOW" -d "$SECS" tput >"$T/outb"
 		wait "$pa"
-		for n in core gw1 gw2 nats; do
-			eval "${n}_1=\$(ticks \"\$(cat \"\$T/$n.pid\")\")"
-		done
-		rate=$(( $(kv rate "$(cat "$T/outa")" | cut -d. -f1) + \
-		    $(kv rate "$(cat "$T/outb")" | cut -d. -f1) ))
-		line="cluster $r $rate"
-		all0=0 all1=0
-		for n in core gw1 gw2 nats; do
-			eval "a0=\$${n}_0 a1=\$${n}_1"
-			line="$line $(cpu "$n" "$a0" "$a1" "$rate")"
-			all0=$((all0 + a0)) all1=$((all1 + a1))
-		done
-		line="$line $(cpu all "$all0" "$all1" "$rate")"
+		rate=$(awk -v a="$(kv rate "$(cat "$T/outa")")" \
+		    -v b="$(kv rate "$(cat "$T/outb")")" \
+		    'BEGIN { printf "%.0f", a + b }')
+		# Every process's CPU in the first generator's window, per
+		# message of both.
+		line="cluster $r $rate $(kv others_cpu_s "$(cat "$T/outa")" |
+		    tr ',' ' ' | awk -v r="$rate" \
+		    -v w="$(kv window_s "$(cat "$T/outa")")" '{
+			all = 0
+			for (i = 1; i <= NF; i++) {
+				v = (r > 0 && w > 0 ? $i * 1e6 / (r * w) : 0)
+				all += v
+				printf "%.2f ", v
+			}
+			printf "%.2f", all }')"
 		echo "$line" >>"$T/results"
 		set -- $line
 		printf '  round %d cluster  %8s msgs/s  core %s, gw1 %s, gw2 %s, nats %s, all %s us/msg\n' \
