@@ -834,6 +834,13 @@ bus_options(struct bus *b)
 	     * the order in which the server sent them.
 	     */
 	    (s = natsOptions_UseGlobalMessageDelivery(o, true)) == NATS_OK &&
+	    /*
+	     * A publish is written at once, not left for nats.c's flusher,
+	     * which waits a millisecond to gather more: a gateway's session
+	     * crosses the bus twice a request, and the loop already gathers
+	     * a turn's payloads into one (BATCH).
+	     */
+	    (s = natsOptions_SetSendAsap(o, true)) == NATS_OK &&
 	    (s = natsOptions_SetDisconnectedCB(o, bus_on_disconnected, b)) ==
 	    NATS_OK &&
 	    (s = natsOptions_SetReconnectedCB(o, bus_on_reconnected, b)) ==
