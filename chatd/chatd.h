@@ -315,6 +315,8 @@ void		 server_reconfigure(struct server *, const struct chatd_conf *);
 void		 server_free(struct server *);
 void		 server_stats(struct server *, struct chatd_stats *);
 void		 server_log_stats(struct server *, const char *when);
+struct sess_stats;
+void		 server_log_sess(const char *when, const struct sess_stats *);
 
 /* export.c: the relay's metrics, served at /metrics (base/metrics.h). */
 struct export;

@@ -454,6 +454,7 @@ gateway_log_stats(struct gateway *gw, const char *when)
 	    gw->st.no_core, gw->st.to_core, gw->st.from_core,
 	    gw->st.closed_by_core, gw->st.closed_full, gw->st.resets,
 	    gw->st.roams, gw->st.unknown, gw->st.bad, ss->rx_datagrams);
+	server_log_sess(when, ss);	/* as chatd's, for the same tools */
 }
 
 void

@@ -523,6 +523,13 @@ server_log_stats(struct server *srv, const char *when)
 	    s->control_char, s->too_long, s->unknown_user, s->busy,
 	    s->send_failed, s->closed_malformed, s->closed_unread, s->blocked,
 	    quota_pairs(srv->quota));
+	server_log_sess(when, ss);
+}
+
+/* The session layer's counters: one line, the same on a gateway. */
+void
+server_log_sess(const char *when, const struct sess_stats *ss)
+{
 	log_info("%s: datagrams in %" PRIu64 " out %" PRIu64 " malformed %"
 	    PRIu64 " truncated %" PRIu64 " forged %" PRIu64 " replayed %" PRIu64
 	    " unknown %" PRIu64 " refused %" PRIu64 " retransmits %" PRIu64

@@ -176,12 +176,23 @@ wait_lines() {
 }
 
 # counters NAME: ask chatd for its counters and print the report (three
-# lines, "counters: datagrams" the last).
+# lines, "counters: datagrams" the last; behind a gateway, that line is
+# the gateway's).
 counters() {
 	ct_n=$(count_lines "$T/$1.log" 'counters: datagrams')
 	kill -USR1 "$CHATD_PID"
 	poll 10 more_lines "$T/$1.log" 'counters: datagrams' "$ct_n" ||
 	    fail "chatd logged no counters"
+	if [ "${CHAT_CLUSTER:-}" = gateway ]; then
+		# The sessions are the gateway's: its session layer's line.
+		ct_n=$(count_lines "$T/$1-gw.log" 'counters: datagrams')
+		kill -USR1 "$(cat "$T/$1-gw.pid")"
+		poll 10 more_lines "$T/$1-gw.log" 'counters: datagrams' \
+		    "$ct_n" || fail "the gateway logged no counters"
+		grep 'counters:' "$T/$1.log" | tail -n 3 | head -n 2
+		grep 'counters: datagrams' "$T/$1-gw.log" | tail -n 1
+		return
+	fi
 	grep 'counters:' "$T/$1.log" | tail -n 3
 }
 
