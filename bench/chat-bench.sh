@@ -365,36 +365,7 @@ if [ "$PG" = yes ] && [ "$ONE" = yes ]; then
 	done
 fi
 if [ "$GW" = yes ] && [ "$ONE" = yes ]; then
-	command -v nats-server >/dev/null ||
-	    { echo "chat-bench: no nats-server (make deps)" >&2; exit 1; }
-	np=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	if [ -n "$SRV_CPU" ]; then
-		taskset -c "$SRV_CPU" nats-server -a 127.0.0.1 -p "$np" \
-		    >"$T/nats.log" 2>&1 &
-	else
-		nats-server -a 127.0.0.1 -p "$np" >"$T/nats.log" 2>&1 &
-	fi
-	echo $! >"$T/nats.pid"
-	PIDS="$PIDS $!"
-	gwcl="[cluster]\nnats = nats://127.0.0.1:$np\n"
-	{ cat "$T/chatd.ini"; printf "$gwcl"'node = core\n'; } >"$T/gwcore.ini"
-	start gwcore "$CHATD" -c "$T/gwcore.ini" -D "$T/gwcore" \
-	    -l 127.0.0.1 -p 0
-	for g in gw gw2; do
-		mkdir -m 700 "$T/$g"
-		cp "$T/gwcore/session.key" "$T/$g/"
-		{ sed '/^\[store\]/,$d' "$T/chatd.ini";
-		    printf "$gwcl"'node = %s\nrole = gateway\n' "$g"; } \
-		    >"$T/$g.ini"
-		start "$g" "$CHATD" -c "$T/$g.ini" -D "$T/$g" -l 127.0.0.1 -p 0
-		i=0
-		until grep -q 'bus: peer core up' "$T/$g.log"; do
-			i=$((i + 1))
-			[ $i -lt 200 ] || { echo "$g does not see the core" >&2
-			    exit 1; }
-			sleep 0.05
-		done
-	done
+	start_cluster "$CHATD" "$T/chatd.ini" gwcore gw gw2
 	NAMES="$NAMES gw"
 fi
 if [ "$SCRAPE" = yes ] && [ "$ONE" = yes ]; then

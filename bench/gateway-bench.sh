@@ -27,7 +27,6 @@ SRV_CPU=${SRV_CPU:-1}
 GEN_CPU=${GEN_CPU:-0}
 . bench/lib.sh
 bench_init gateway-bench
-command -v nats-server >/dev/null || { echo "no nats-server (make deps)" >&2; exit 1; }
 # kv KEY LINE: the value of KEY in a line of key=value pairs.
 kv() {
 	echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
@@ -38,32 +37,8 @@ printf '[chatd]\nmax_sessions = 100000\n[accounts]\nargon2_ops = 1\n'\
 'argon2_mem_kib = 8\nauth_queue = 100000\n[limits]\nmsg_rate = 0\n'\
 'login_rate = 0\naddr_enable = no\n[store]\nfsync = yes\n'\
 'queue_max = 10000000\n' >"$T/chatd.ini"
-np=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-if [ -n "$SRV_CPU" ]; then
-	taskset -c "$SRV_CPU" nats-server -a 127.0.0.1 -p "$np" \
-	    >"$T/nats.log" 2>&1 &
-else
-	nats-server -a 127.0.0.1 -p "$np" >"$T/nats.log" 2>&1 &
-fi
-echo $! >"$T/nats.pid"
-PIDS="$PIDS $!"
-cl="[cluster]\nnats = nats://127.0.0.1:$np\n"
-{ cat "$T/chatd.ini"; printf "$cl"'node = core\n'; } >"$T/core.ini"
 start one "$B/bin/chatd" -c "$T/chatd.ini" -D "$T/one" -l 127.0.0.1 -p 0
-start core "$B/bin/chatd" -c "$T/core.ini" -D "$T/core" -l 127.0.0.1 -p 0
-for g in gw1 gw2; do
-	mkdir -m 700 "$T/$g"
-	cp "$T/core/session.key" "$T/$g/"
-	{ cat "$T/chatd.ini" | sed '/^\[store\]/,$d'; \
-	    printf "$cl"'node = %s\nrole = gateway\n' "$g"; } >"$T/$g.ini"
-	start "$g" "$B/bin/chatd" -c "$T/$g.ini" -D "$T/$g" -l 127.0.0.1 -p 0
-	i=0
-	until grep -q 'bus: peer core up' "$T/$g.log"; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || { echo "$g does not see the core" >&2; exit 1; }
-		sleep 0.05
-	done
-done
+start_cluster "$B/bin/chatd" "$T/chatd.ini" core gw1 gw2
 
 # cb NAME PREFIX ARGS...: chat-bench against server NAME.
 cb() {

@@ -60,3 +60,45 @@ start() {
 ticks() {
 	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
 }
+
+# start_cluster CHATD INI CORE GW...: three serving nodes (docs/CLUSTER.md,
+# "Gateways") on a nats-server of their own (pid in $T/nats.pid): a core
+# CORE on INI with a [cluster] section added, and gateways GW... with its
+# key, INI's settings before [store] and role = gateway, each started
+# (start(): $T/NAME.pid, $T/NAME.port) and seeing the core.
+start_cluster() {
+	sc_chatd=$1 sc_ini=$2 sc_core=$3
+	shift 3
+	command -v nats-server >/dev/null ||
+	    { echo "no nats-server (make deps)" >&2; exit 1; }
+	sc_np=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	if [ -n "$SRV_CPU" ]; then
+		taskset -c "$SRV_CPU" nats-server -a 127.0.0.1 -p "$sc_np" \
+		    >"$T/nats.log" 2>&1 &
+	else
+		nats-server -a 127.0.0.1 -p "$sc_np" >"$T/nats.log" 2>&1 &
+	fi
+	echo $! >"$T/nats.pid"
+	PIDS="$PIDS $!"
+	sc_cl="[cluster]\nnats = nats://127.0.0.1:$sc_np\n"
+	{ cat "$sc_ini"; printf "$sc_cl"'node = %s\n' "$sc_core"; } \
+	    >"$T/$sc_core.ini"
+	start "$sc_core" "$sc_chatd" -c "$T/$sc_core.ini" -D "$T/$sc_core" \
+	    -l 127.0.0.1 -p 0
+	for sc_g in "$@"; do
+		mkdir -m 700 "$T/$sc_g"
+		cp "$T/$sc_core/session.key" "$T/$sc_g/"
+		{ sed '/^\[store\]/,$d' "$sc_ini";
+		    printf "$sc_cl"'node = %s\nrole = gateway\n' "$sc_g"; } \
+		    >"$T/$sc_g.ini"
+		start "$sc_g" "$sc_chatd" -c "$T/$sc_g.ini" -D "$T/$sc_g" \
+		    -l 127.0.0.1 -p 0
+		sc_i=0
+		until grep -q "bus: peer $sc_core up" "$T/$sc_g.log"; do
+			sc_i=$((sc_i + 1))
+			[ $sc_i -lt 200 ] ||
+			    { echo "$sc_g does not see $sc_core" >&2; exit 1; }
+			sleep 0.05
+		done
+	done
+}
