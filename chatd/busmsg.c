@@ -46,11 +46,15 @@ busmsg_node_ok(const char *name, size_t len)
 
 	if (len == 0 || len > BM_NODE_MAX)
 		return 0;
+	/* It ends a NATS subject (chatd.node.NAME), whose tokens, between
+	 * dots, are never empty. */
+	if (name[0] == '.' || name[len - 1] == '.')
+		return 0;
 	for (i = 0; i < len; i++) {
 		c = name[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-		    c == '-'))
+		    c == '-') || (c == '.' && name[i - 1] == '.'))
 			return 0;
 	}
 	return 1;

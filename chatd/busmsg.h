@@ -140,7 +140,8 @@ struct busmsg {
 	size_t		 len;
 };
 
-/* Is name (len bytes) a node name: 1-63 of A-Z a-z 0-9 . _ -? */
+/* Is name (len bytes) a node name: 1-63 of A-Z a-z 0-9 . _ -, no dot
+ * first, last or twice (it ends a NATS subject)? */
 int		 busmsg_node_ok(const char *name, size_t len);
 /*
  * Decode buf (len bytes, hostile) into m: BME_NONE, or why not.  m->data

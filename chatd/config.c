@@ -232,7 +232,8 @@ config_load(const char *path, int missing_ok, struct chatd_conf *c,
 	if (c->node[0] != '\0' && !busmsg_node_ok(c->node,
 	    strlen(c->node))) {
 		snprintf(err, errlen, "%s:cluster:node: '%s': not 1-%d of "
-		    "A-Z a-z 0-9 . _ -", path, c->node, BM_NODE_MAX);
+		    "A-Z a-z 0-9 . _ -, no dot first, last or twice", path,
+		    c->node, BM_NODE_MAX);
 		return -1;
 	}
 	if (c->role[0] == '\0' || strcmp(c->role, "core") == 0)

@@ -438,6 +438,12 @@ test_node_names(void **state)
 	assert_false(busmsg_node_ok("a/b", 3));
 	assert_false(busmsg_node_ok("a*", 2));
 	assert_false(busmsg_node_ok("caf\xc3\xa9", 5));
+	/* Not an empty token of a subject: no dot first, last or twice. */
+	assert_false(busmsg_node_ok(".a", 2));
+	assert_false(busmsg_node_ok("a.", 2));
+	assert_false(busmsg_node_ok("a..b", 4));
+	assert_false(busmsg_node_ok(".", 1));
+	assert_true(busmsg_node_ok("a.b.c", 5));
 	memset(name, 'x', sizeof name);
 	assert_true(busmsg_node_ok(name, BM_NODE_MAX));
 	assert_false(busmsg_node_ok(name, BM_NODE_MAX + 1));
