@@ -117,7 +117,6 @@ struct link {
 	uint8_t		*batch;		/* this turn's SESS payloads to it: a
 					 * BATCH being built (busmsg.h) */
 	size_t		 blen, bcap;
-	int		 bcontrol;	/* it holds ops other than MSG */
 };
 
 struct bus {
@@ -474,11 +473,15 @@ bus_link_flush(struct bus *b, struct link *l)
 		return;
 	n = busmsg_batch_end(l->batch, l->blen);
 	snprintf(subject, sizeof subject, SUBJ_NODE "%s", l->node);
-	/* Dropped, its entries' numbers are a gap at the other end. */
-	bus_out(b, subject, l->batch, n, l->bcontrol);
+	/*
+	 * Against the whole queue: its MSGs were admitted against the
+	 * user share when they were added (bus_publish_sess()), which is
+	 * the flow control; refused now, they would be lost, a gap at the
+	 * other end.
+	 */
+	bus_out(b, subject, l->batch, n, 1);
 	b->pending -= l->blen;
 	l->blen = 0;
-	l->bcontrol = 0;
 }
 
 /* Before the loop blocks, after every other watcher of the turn: what it
@@ -496,10 +499,10 @@ bus_flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 /* Append an encoded SESS payload to l's batch, flushing first if it
  * does not fit; 0, or -1 if it cannot be added (counted too_long). */
 static int
-bus_link_add(struct bus *b, struct link *l, const uint8_t *p, size_t n,
-    int control)
+bus_link_add(struct bus *b, struct link *l, const uint8_t *p, size_t n)
 {
-	size_t	max = BM_HDR + BM_NODE_MAX + BM_BATCH_MAX, nl;
+	/* The batch's own bound: its header is our name, not the longest. */
+	size_t	max = BM_HDR + strlen(b->conf.node) + BM_BATCH_MAX, nl;
 
 	if (l->blen > 0 && l->blen + 4 + n > max)
 		bus_link_flush(b, l);
@@ -516,10 +519,9 @@ bus_link_add(struct bus *b, struct link *l, const uint8_t *p, size_t n,
 		l->batch = xreallocarray(l->batch, l->bcap, 1);
 	}
 	if ((nl = busmsg_batch_add(l->batch, l->bcap, l->blen, p, n)) == 0)
-		return -1;
+		return -1;	/* cannot be: n is at most BM_MAX */
 	b->pending += nl - l->blen;
 	l->blen = nl;
-	l->bcontrol |= control;
 	return 0;
 }
 
@@ -546,7 +548,8 @@ bus_publish_sess(struct bus *b, const char *node, uint64_t sid,
 	if (op == BMO_MSG) {
 		pthread_mutex_lock(&b->mu);
 		if (b->out_n + b->nlinks >= USER_SHARE(OUT_MAX) ||
-		    b->out_bytes + b->pending + 4 + BM_HDR + BM_NODE_MAX +
+		    b->out_bytes + b->pending + (l->blen == 0 ? BM_HDR +
+		    BM_NODE_MAX : 0) + 4 + BM_HDR + BM_NODE_MAX +
 		    BM_SESS_HDR + len > USER_SHARE(OUT_BYTES)) {
 			b->st.out_held++;
 			pthread_mutex_unlock(&b->mu);
@@ -571,7 +574,7 @@ bus_publish_sess(struct bus *b, const char *node, uint64_t sid,
 		pthread_mutex_unlock(&b->mu);
 		return -1;
 	}
-	if (bus_link_add(b, l, buf, n, op != BMO_MSG) == -1) {
+	if (bus_link_add(b, l, buf, n) == -1) {
 		pthread_mutex_lock(&b->mu);
 		b->st.too_long++;
 		pthread_mutex_unlock(&b->mu);
@@ -1149,8 +1152,10 @@ bus_judge(struct bus *b)
 		struct link	*l = &b->links[i];
 		char		 node[BM_NODE_MAX + 1];
 
+		/* Its interval unknown, it gets the longest a node may
+		 * have: this only keeps the table from filling for good. */
 		if (bus_peer(b, l->node) != NULL || (l->last_ns != 0 &&
-		    now - l->last_ns < (uint64_t)b->conf.heartbeat_ms *
+		    now - l->last_ns < (uint64_t)BM_BEAT_MAX_MS *
 		    (uint64_t)b->conf.missed_beats * 1000000)) {
 			i++;
 			continue;

@@ -61,6 +61,7 @@ struct gateway_stats {
 	uint64_t	bad;		/* payloads a core does not send */
 	uint64_t	resets;		/* every session closed at once */
 	uint64_t	roams;		/* new client addresses told */
+	uint64_t	closed_held;	/* the queue to the core was full */
 };
 
 struct gateway {
@@ -131,14 +132,18 @@ gw_unlink(struct gateway *gw, struct gsess *g)
 			}
 }
 
-/* To the core, for session g (or any id when g is NULL). */
-static void
+/* To the core, for session g (or any id when g is NULL): 0, or -1 with
+ * errno as bus_publish_sess() says. */
+static int
 gw_publish(struct gateway *gw, struct gsess *g, enum bm_op op,
     const uint8_t *data, size_t len)
 {
-	if (gw->core[0] != '\0')
-		bus_publish_sess(gw->bus, gw->core, g != NULL ? g->sid : 1,
-		    op, data, len);
+	if (gw->core[0] == '\0') {
+		errno = ENOTCONN;
+		return -1;
+	}
+	return bus_publish_sess(gw->bus, gw->core, g != NULL ? g->sid : 1,
+	    op, data, len);
 }
 
 /* The client's address as OPEN carries it, into a: its length, or 0. */
@@ -233,7 +238,15 @@ gw_message(struct sess *s, const uint8_t *buf, size_t len, void *arg)
 		gw_publish(gw, g, BMO_OPEN, a, alen);
 	}
 	gw->st.to_core++;
-	gw_publish(gw, g, BMO_MSG, buf, len);
+	/*
+	 * The queue to NATS is full: the session layer has taken the
+	 * message, and nothing must lose it.  The session ends, asking the
+	 * client to try elsewhere; it sends again what was not answered.
+	 */
+	if (gw_publish(gw, g, BMO_MSG, buf, len) == -1 && errno == ENOBUFS) {
+		gw->st.closed_held++;
+		sess_close_elsewhere(s);	/* frees g (gw_lost) */
+	}
 }
 
 static void
@@ -448,12 +461,13 @@ gateway_log_stats(struct gateway *gw, const char *when)
 	    " in all, %" PRIu64 " closed at once for want of a core), "
 	    "%" PRIu64 " messages to the core, %" PRIu64 " from it, "
 	    "%" PRIu64 " closed by it, %" PRIu64 " closed full, %" PRIu64
-	    " resets, %" PRIu64 " roams, %" PRIu64 " unknown, %" PRIu64
-	    " refused; %" PRIu64 " datagrams in", when, gw->core[0] != '\0' ?
-	    gw->core : "(none)", gw->ht_n, gw->st.sessions_total,
-	    gw->st.no_core, gw->st.to_core, gw->st.from_core,
-	    gw->st.closed_by_core, gw->st.closed_full, gw->st.resets,
-	    gw->st.roams, gw->st.unknown, gw->st.bad, ss->rx_datagrams);
+	    " resets, %" PRIu64 " roams, %" PRIu64 " closed for a full queue "
+	    "to the core, %" PRIu64 " unknown, %" PRIu64 " refused; %" PRIu64
+	    " datagrams in", when, gw->core[0] != '\0' ? gw->core : "(none)",
+	    gw->ht_n, gw->st.sessions_total, gw->st.no_core, gw->st.to_core,
+	    gw->st.from_core, gw->st.closed_by_core, gw->st.closed_full,
+	    gw->st.resets, gw->st.roams, gw->st.closed_held, gw->st.unknown,
+	    gw->st.bad, ss->rx_datagrams);
 	server_log_sess(when, ss);	/* as chatd's, for the same tools */
 }
 

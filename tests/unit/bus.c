@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <errno.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
@@ -44,6 +45,10 @@ struct got {
 	char		 origin[64][BM_NODE_MAX + 1];
 	char		 data[64][64];
 	int		 nuser;
+	/* SESS payloads: how many, gaps, and whether the ids came in
+	 * order (each one more than the last). */
+	uint64_t	 nsess, last_sid, gaps;
+	int		 out_of_order;
 };
 
 struct fixture {
@@ -67,6 +72,25 @@ on_user(void *arg, uint64_t uid, const char *origin, const uint8_t *data,
 	snprintf(g->data[g->nuser], sizeof g->data[0], "%.*s", (int)len,
 	    (const char *)data);
 	g->nuser++;
+}
+
+static void
+on_sess(void *arg, const struct busmsg *m)
+{
+	struct got	*g = arg;
+
+	if (m->sid != g->last_sid + 1)
+		g->out_of_order = 1;
+	g->last_sid = m->sid;
+	g->nsess++;
+}
+
+static void
+on_gap(void *arg, const char *node)
+{
+	struct got	*g = arg;
+
+	g->gaps++;
 }
 
 static void
@@ -191,7 +215,8 @@ bus_on(struct fixture *f, const char *node, struct got *g)
 {
 	struct bus_conf	 c;
 	struct bus_cb	 cb = { .user = on_user, .peer_up = on_up,
-	    .peer_down = on_down, .state = on_state, .arg = g };
+	    .peer_down = on_down, .state = on_state, .sess = on_sess,
+	    .gap = on_gap, .arg = g };
 	struct bus	*b;
 	char		 err[256];
 
@@ -268,6 +293,63 @@ payloads(const struct got *g, int from, char *out, size_t len)
 	for (i = from; i < g->nuser && n < len; i++)
 		n += (size_t)snprintf(out + n, len - n, "%llu:%s:%s;",
 		    (unsigned long long)g->uid[i], g->origin[i], g->data[i]);
+}
+
+/*
+ * One turn's SESS payloads to a node leave as BATCHes: far more than
+ * one batch holds (3 MB of MSGs, from a node whose name is one byte, so
+ * that a batch's bound is its own and not the longest name's) all
+ * arrive, in order, with no gap; what the queue to NATS has no room for
+ * is refused before it takes a number (ENOBUFS), never lost.
+ */
+static void
+test_sess_batches(void **state)
+{
+	struct fixture	*f = *state;
+	struct bus	*a = bus_on(f, "a", &f->a), *b = bus_on(f, "b", &f->b);
+	static uint8_t	 msg[3000];
+	struct bus_stats st;
+	uint64_t	 sid = 0, n;
+	int		 i, refused = 0;
+
+	RUN_UNTIL(f, f->a.nup == 1 && f->b.nup == 1);
+	memset(msg, 'm', sizeof msg);
+	/*
+	 * A batch filled to 30 bytes short of its bound, then a 40-byte
+	 * entry: it must start the next batch.  (An entry is 4 bytes of
+	 * length, 8 of header, the name "a", 25 of SESS and the data.)
+	 */
+	for (i = 0; i < 174; i++)
+		assert_int_equal(bus_publish_sess(a, "b", ++sid, BMO_MSG, msg,
+		    3000 - 38), 0);
+	assert_int_equal(bus_publish_sess(a, "b", ++sid, BMO_MSG, msg,
+	    (BM_BATCH_MAX - 30) - 174 * 3000 - 38), 0);
+	assert_int_equal(bus_publish_sess(a, "b", ++sid, BMO_MSG, msg, 2), 0);
+	assert_int_equal(bus_publish_sess(a, "b", ++sid, BMO_MSG, msg, 2), 0);
+	RUN_UNTIL(f, f->b.nsess == sid);
+	assert_int_equal(f->b.gaps, 0);
+	/* Then 3 MB of them, in one turn while there is room. */
+	for (i = 0; i < 1000; i++) {
+		if (bus_publish_sess(a, "b", sid + 1, BMO_MSG, msg,
+		    sizeof msg - (size_t)(i % 97)) == -1) {
+			assert_int_equal(errno, ENOBUFS);
+			refused++;
+			spin(f, 0.05);	/* room comes as NATS takes it */
+			i--;
+			continue;
+		}
+		sid++;
+	}
+	n = sid;
+	RUN_UNTIL(f, f->b.nsess == n);
+	assert_false(f->b.out_of_order);
+	assert_int_equal(f->b.gaps, 0);
+	bus_stats(a, &st);
+	assert_int_equal(st.too_long, 0);
+	assert_int_equal(st.out_full, 0);
+	assert_int_equal(st.out_held, (uint64_t)refused);
+	bus_free(b);
+	bus_free(a);
 }
 
 static void
@@ -527,6 +609,8 @@ main(int argc, char *argv[])
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_null_bus_is_a_single_node),
 		cmocka_unit_test(test_servers_check),
+		cmocka_unit_test_setup_teardown(test_sess_batches, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_peers_appear_and_leave,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
