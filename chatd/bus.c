@@ -382,14 +382,18 @@ bus_watching(struct bus *b, uint64_t uid)
 	return n;
 }
 
-/* Queue len bytes for subject: 0, or -1 if the queue is full. */
+/*
+ * Queue len bytes for subject: 0, or -1 if the queue is full.  A beat
+ * (or goodbye) is counted as one; it and an admitted batch (whole) may
+ * use the whole queue, a user payload only its share.
+ */
 static int
 bus_out(struct bus *b, const char *subject, const uint8_t *data, size_t len,
-    int beat)
+    int beat, int whole)
 {
 	struct bus_out	*o = xmalloc(sizeof *o + len);
-	size_t		 max_n = beat ? OUT_MAX : USER_SHARE(OUT_MAX);
-	size_t		 max_bytes = beat ? OUT_BYTES : USER_SHARE(OUT_BYTES);
+	size_t		 max_n = whole ? OUT_MAX : USER_SHARE(OUT_MAX);
+	size_t		 max_bytes = whole ? OUT_BYTES : USER_SHARE(OUT_BYTES);
 
 	snprintf(o->subject, sizeof o->subject, "%s", subject);
 	o->beat = beat;
@@ -440,7 +444,7 @@ bus_publish_user(struct bus *b, uint64_t uid, const uint8_t *data,
 		return -1;
 	}
 	snprintf(subject, sizeof subject, SUBJ_USER "%" PRIu64, uid);
-	return bus_out(b, subject, buf, n, 0);
+	return bus_out(b, subject, buf, n, 0, 0);
 }
 
 /* The link with node, made if need be; NULL if the table is full. */
@@ -479,7 +483,7 @@ bus_link_flush(struct bus *b, struct link *l)
 	 * the flow control; refused now, they would be lost, a gap at the
 	 * other end.
 	 */
-	bus_out(b, subject, l->batch, n, 1);
+	bus_out(b, subject, l->batch, n, 0, 1);
 	b->pending -= l->blen;
 	l->blen = 0;
 }
@@ -1200,7 +1204,7 @@ bus_send_beat(struct bus *b)
 	m.interval_ms = (uint32_t)b->conf.heartbeat_ms;
 	m.flags = b->core ? BM_F_CORE : 0;
 	if ((n = busmsg_encode(buf, sizeof buf, &m)) != 0)
-		bus_out(b, SUBJ_BEAT, buf, n, 1);
+		bus_out(b, SUBJ_BEAT, buf, n, 1, 1);
 }
 
 static void
@@ -1438,7 +1442,7 @@ bus_free(struct bus *b)
 	snprintf(m.node, sizeof m.node, "%s", b->conf.node);
 	m.incarnation = b->incarnation;
 	if ((len = busmsg_encode(buf, sizeof buf, &m)) != 0)
-		bus_out(b, SUBJ_BEAT, buf, len, 1);
+		bus_out(b, SUBJ_BEAT, buf, len, 1, 1);
 	pthread_mutex_lock(&b->mu);
 	b->stop = 1;
 	pthread_cond_signal(&b->cv);

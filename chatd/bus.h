@@ -72,8 +72,10 @@ struct bus_stats {
 	size_t		watched;	/* users watched now */
 	uint64_t	beats_sent;
 	uint64_t	beats_received;
-	uint64_t	published;	/* USER payloads handed to NATS */
-	uint64_t	received;	/* USER payloads given to the owner */
+	uint64_t	published;	/* USER payloads and BATCHes handed to
+					 * NATS */
+	uint64_t	received;	/* USER and SESS payloads given to the
+					 * owner */
 	uint64_t	subscribes;	/* user subjects subscribed */
 	uint64_t	unsubscribes;
 	uint64_t	disconnects;

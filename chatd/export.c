@@ -107,9 +107,11 @@ export_bus(struct metrics_out *o, const struct bus_stats *bs)
 	metrics_counter(o, "chatd_bus_beats_received_total",
 	    "Heartbeats from other nodes.", b.beats_received);
 	metrics_counter(o, "chatd_bus_published_total",
-	    "Payloads to users handed to NATS.", b.published);
+	    "Messages handed to NATS: payloads to users, and batches of "
+	    "sessions' payloads.", b.published);
 	metrics_counter(o, "chatd_bus_received_total",
-	    "Payloads to users received from other nodes.", b.received);
+	    "Payloads to users, and sessions' payloads, received from other "
+	    "nodes.", b.received);
 	metrics_counter(o, "chatd_bus_subscribes_total",
 	    "User subjects subscribed.", b.subscribes);
 	metrics_counter(o, "chatd_bus_unsubscribes_total",
