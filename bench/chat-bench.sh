@@ -489,15 +489,7 @@ chat_round1() {
 		gwrate=$(awk -v a="$(kv rate "$out")" \
 		    -v b="$(kv rate "$(cat "$T/gw2.out")")" \
 		    'BEGIN { printf "%.0f", a + b }')
-		gwline="gw.parts $r $(echo "$(kv others_cpu_s "$out")" | tr ',' ' ' |
-		    awk -v r="$gwrate" -v w="$(kv window_s "$out")" '{
-			all = 0
-			for (i = 1; i <= NF; i++) {
-				v = (r > 0 && w > 0 ? $i * 1e6 / (r * w) : 0)
-				all += v
-				printf "%.2f ", v
-			}
-			printf "%.2f", all }')"
+		gwline="gw.parts $r $(per_msg "$out" "$gwrate")"
 		echo "$gwline" >>"$T/results"
 		printf '  round %d gw    %s msgs/s; CPU us/msg: core %s, gateways %s and %s, nats %s, all %s\n' \
 		    "$r" "$gwrate" $(echo "$gwline" | cut -d' ' -f3-)

@@ -78,16 +78,7 @@ while [ "$r" -lt "$ROUNDS" ]; do
 		    'BEGIN { printf "%.0f", a + b }')
 		# Every process's CPU in the first generator's window, per
 		# message of both.
-		line="cluster $r $rate $(kv others_cpu_s "$(cat "$T/outa")" |
-		    tr ',' ' ' | awk -v r="$rate" \
-		    -v w="$(kv window_s "$(cat "$T/outa")")" '{
-			all = 0
-			for (i = 1; i <= NF; i++) {
-				v = (r > 0 && w > 0 ? $i * 1e6 / (r * w) : 0)
-				all += v
-				printf "%.2f ", v
-			}
-			printf "%.2f", all }')"
+		line="cluster $r $rate $(per_msg "$(cat "$T/outa")" "$rate")"
 		echo "$line" >>"$T/results"
 		set -- $line
 		printf '  round %d cluster  %8s msgs/s  core %s, gw1 %s, gw2 %s, nats %s, all %s us/msg\n' \

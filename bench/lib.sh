@@ -102,3 +102,19 @@ start_cluster() {
 		done
 	done
 }
+
+# per_msg OUT RATE: from chat-bench's -O figures in OUT (others_cpu_s,
+# window_s), each process's µs of CPU per message at RATE messages a
+# second (of every generator), then their sum, space-separated.
+per_msg() {
+	echo "$1" | tr ' ' '\n' | sed -n 's/^others_cpu_s=//p' | tr ',' ' ' |
+	    awk -v r="$2" -v w="$(echo "$1" | tr ' ' '\n' |
+	    sed -n 's/^window_s=//p')" '{
+		all = 0
+		for (i = 1; i <= NF; i++) {
+			v = (r > 0 && w > 0 ? $i * 1e6 / (r * w) : 0)
+			all += v
+			printf "%.2f ", v
+		}
+		printf "%.2f", all }'
+}
