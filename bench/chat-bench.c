@@ -12,8 +12,9 @@
  *
  * -O PID,... (up to 8): tput and lat also print the CPU seconds each of
  * those processes spent in the measured window, and the window's length
- * (others_cpu_s=, window_s=), for the processes of a cluster beside
- * the one -P names.
+ * (others_cpu_s=, window_s=), and mem the growth of each one's resident
+ * memory a session (others_bytes_per_session=), for the processes of a
+ * cluster beside the one -P names.
  * -a N spreads the sockets (-k, up to CB_SOCKS_MAX) over N source
  * addresses: socket i binds 127.0.0.(1 + i % N), so that chatd's
  * per-address limits see N hosts (or NATs), not one.  -r R paces new
@@ -771,15 +772,15 @@ cb_cpu(void)
 	return cb_cpu_of(cb.pid);
 }
 
-/* chatd's resident memory in bytes. */
+/* Process pid's resident memory in bytes. */
 static uint64_t
-cb_rss(void)
+cb_rss_of(int pid)
 {
 	char			 path[64], line[256];
 	FILE			*f;
 	unsigned long long	 kb = 0;
 
-	snprintf(path, sizeof path, "/proc/%d/status", cb.pid);
+	snprintf(path, sizeof path, "/proc/%d/status", pid);
 	if ((f = fopen(path, "r")) == NULL)
 		return 0;
 	while (fgets(line, sizeof line, f) != NULL)
@@ -787,6 +788,13 @@ cb_rss(void)
 			break;
 	fclose(f);
 	return kb * 1024;
+}
+
+/* chatd's resident memory in bytes. */
+static uint64_t
+cb_rss(void)
+{
+	return cb_rss_of(cb.pid);
 }
 
 static void
@@ -1074,10 +1082,13 @@ static void
 cb_mode_mem(unsigned int n, int login)
 {
 	unsigned int	i;
-	uint64_t	r0, r1, r2, t0, t1, tx0, rx0;
+	uint64_t	r0, r1, r2, t0, t1, tx0, rx0, o0[8], o1[8];
 	double		c0, c1, login_secs;
+	int		j;
 
 	r0 = cb_rss();
+	for (j = 0; j < cb.nothers; j++)
+		o0[j] = cb_rss_of(cb.others[j]);
 	t0 = cb_now();
 	for (i = 0; i < n; i++) {
 		cb_pace(i, t0);
@@ -1109,6 +1120,16 @@ cb_mode_mem(unsigned int n, int login)
 	}
 	cb_run_for(2.0);
 	r1 = cb_rss();
+	/* -O: the others' growth a session too (a gateway's core). */
+	if (cb.nothers > 0) {
+		for (j = 0; j < cb.nothers; j++)
+			o1[j] = cb_rss_of(cb.others[j]);
+		printf("others_bytes_per_session=");
+		for (j = 0; j < cb.nothers; j++)
+			printf("%s%.0f", j > 0 ? "," : "",
+			    ((double)o1[j] - (double)o0[j]) / n);
+		printf(" ");
+	}
 	/* Idle: chatd's CPU for keepalives (and its timers) alone. */
 	c0 = cb_cpu();
 	tx0 = cb.dg_tx;

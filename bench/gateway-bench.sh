@@ -15,6 +15,9 @@
 # over one chatd's in the same round.  Servers are pinned to CPU 1, the
 # load generators to CPU 0, as in chat-bench.sh.  This machine has two
 # CPUs, so this shows cost, not scaling.
+# MEM_SESSIONS=N (0, the default: skipped): then N accounts on each,
+# logged in and idle, and the growth of resident memory a session: of
+# chatd, and of the gateway and the core (sessions through gw1).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -22,6 +25,7 @@ B=${B:-build}
 ROUNDS=${ROUNDS:-5}
 SECS=${SECS:-5}
 PAIRS=${PAIRS:-16}
+MEM_SESSIONS=${MEM_SESSIONS:-0}
 WINDOW=${WINDOW:-128}
 SRV_CPU=${SRV_CPU:-1}
 GEN_CPU=${GEN_CPU:-0}
@@ -33,8 +37,12 @@ kv() {
 }
 HALF=$((PAIRS / 2))
 
+# (The registration and handshake limits lifted too, for MEM_SESSIONS's
+# bulk accounts, before [store]: the gateways take what precedes it.)
 printf '[chatd]\nmax_sessions = 100000\n[accounts]\nargon2_ops = 1\n'\
-'argon2_mem_kib = 8\nauth_queue = 100000\n[limits]\nmsg_rate = 0\n'\
+'argon2_mem_kib = 8\nauth_queue = 100000\nregister_per_day = 0\n'\
+'auth_queue_per_addr = 100000\n[sessions]\nhello_rate = 1024\n'\
+'hello_burst = 256\n[limits]\nmsg_rate = 0\n'\
 'login_rate = 0\naddr_enable = no\n[store]\nfsync = yes\n'\
 'queue_max = 10000000\n' >"$T/chatd.ini"
 start one "$B/bin/chatd" -c "$T/chatd.ini" -D "$T/one" -l 127.0.0.1 -p 0
@@ -107,4 +115,33 @@ printf '    us/msg: core %s, gw1 %s, gw2 %s, nats-server %s, all %s (%s of one c
     "$(med 7 cluster)" "$(med 8 cluster)" "$(ratio 8 4)"
 printf '    the core over one chatd, CPU per msg: %s (per-round median)\n' \
     "$(ratio 4 4)"
+# restart NAME: stop server NAME and start it again as it was (on a
+# new port): what the accounts' registration allocated is gone.
+restart() {
+	kill -TERM "$(cat "$T/$1.pid")"
+	while kill -0 "$(cat "$T/$1.pid")" 2>/dev/null; do sleep 0.05; done
+	start "$1" "$B/bin/chatd" -c "$T/$1.ini" -D "$T/$1" -l 127.0.0.1 -p 0
+}
+if [ "$MEM_SESSIONS" -gt 0 ]; then
+	cp "$T/chatd.ini" "$T/one.ini"
+	cb one m -N "$MEM_SESSIONS" -k 256 -r 1024 reg >/dev/null
+	cb gw1 n -N "$MEM_SESSIONS" -k 256 -r 1024 reg >/dev/null
+	restart one
+	restart core
+	restart gw1
+	i=0
+	until grep -q 'bus: peer core up' "$T/gw1.log"; do
+		i=$((i + 1))
+		[ $i -lt 200 ] || { echo "gw1 does not see the core" >&2; exit 1; }
+		sleep 0.05
+	done
+	out=$(cb one m -N "$MEM_SESSIONS" -k 256 -r 1024 -I 0 mem)
+	printf '  memory, %s sessions: one chatd %s bytes a session\n' \
+	    "$MEM_SESSIONS" "$(kv bytes_per_session "$out")"
+	out=$(cb gw1 n -N "$MEM_SESSIONS" -k 256 -r 1024 -I 0 \
+	    -O "$(cat "$T/core.pid")" mem)
+	printf '  memory, %s sessions through gw1: the gateway %s, the core %s bytes a session\n' \
+	    "$MEM_SESSIONS" "$(kv bytes_per_session "$out")" \
+	    "$(kv others_bytes_per_session "$out")"
+fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
