@@ -3,6 +3,7 @@
  * nodes (busmsg.h has the layout).  Every payload is hostile: each length
  * is checked against what is there before a byte is read.
  */
+#include <netinet/in.h>
 #include <string.h>
 
 #include "busmsg.h"
@@ -32,7 +33,7 @@ busmsg_sess_ok(enum bm_op op, const uint8_t *data, size_t len)
 	case BMO_CHECK:
 		return len == 0;
 	case BMO_ROOM:
-		return data != NULL && len == 12;
+		return data != NULL && len == BM_ROOM_LEN;
 	}
 	return 0;
 }
@@ -307,4 +308,61 @@ busmsg_decode(const uint8_t *buf, size_t len, struct busmsg *m)
 	memcpy(m->node, buf + BM_HDR, nlen);
 	m->node[nlen] = '\0';
 	return BME_NONE;
+}
+
+size_t
+busmsg_open_encode(uint8_t buf[BM_OPEN_MAX], const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const void *)sa;
+
+		buf[0] = 4;
+		memcpy(buf + 1, &sin->sin_port, 2);
+		memcpy(buf + 3, &sin->sin_addr, 4);
+		return 7;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const void *)sa;
+
+		buf[0] = 6;
+		memcpy(buf + 1, &sin6->sin6_port, 2);
+		memcpy(buf + 3, &sin6->sin6_addr, 16);
+		return 19;
+	}
+	return 0;
+}
+
+socklen_t
+busmsg_open_decode(const uint8_t *p, size_t len, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof *ss);
+	if (p[0] == 4 && len == 7) {
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_port, p + 1, 2);
+		memcpy(&sin->sin_addr, p + 3, 4);
+		return sizeof *sin;
+	}
+	sin6->sin6_family = AF_INET6;
+	memcpy(&sin6->sin6_port, p + 1, 2);
+	memcpy(&sin6->sin6_addr, p + 3, 16);
+	return sizeof *sin6;
+}
+
+void
+busmsg_room_encode(uint8_t buf[BM_ROOM_LEN], uint32_t queued,
+    uint64_t received)
+{
+	wire_put32(buf, queued);
+	wire_put64(buf + 4, received);
+}
+
+void
+busmsg_room_decode(const uint8_t buf[BM_ROOM_LEN], uint32_t *queued,
+    uint64_t *received)
+{
+	*queued = wire_get32(buf);
+	*received = wire_get64(buf + 4);
 }

@@ -86,6 +86,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #define BM_VERSION	1
 #define BM_HDR		8		/* the fixed header */
@@ -95,6 +96,8 @@
 #define BM_BEAT_MAX_MS	60000
 #define BM_F_CORE	0x01		/* BEAT: the sender holds the store */
 #define BM_SESS_HDR	25		/* incarnation, sequence, id, op */
+#define BM_OPEN_MAX	19		/* an OPEN's data, IPv6 */
+#define BM_ROOM_LEN	12		/* a ROOM's data */
 /* The longest payload there is. */
 #define BM_MAX		(BM_HDR + BM_NODE_MAX + BM_SESS_HDR + BM_DATA_MAX)
 
@@ -173,5 +176,18 @@ size_t		 busmsg_batch_start(uint8_t *buf, size_t cap,
 size_t		 busmsg_batch_add(uint8_t *buf, size_t cap, size_t len,
 		    const uint8_t *sess, size_t sesslen);
 size_t		 busmsg_batch_end(uint8_t *buf, size_t len);
+/* An OPEN's data from a client's address: its length (7 or 19), or 0
+ * for a family it cannot carry. */
+size_t		 busmsg_open_encode(uint8_t buf[BM_OPEN_MAX],
+		    const struct sockaddr *);
+/* The address of an OPEN's data (checked by busmsg_decode()) into ss;
+ * its length. */
+socklen_t	 busmsg_open_decode(const uint8_t *, size_t,
+		    struct sockaddr_storage *ss);
+/* A ROOM's data: bytes queued, bytes of MSGs received so far. */
+void		 busmsg_room_encode(uint8_t buf[BM_ROOM_LEN], uint32_t queued,
+		    uint64_t received);
+void		 busmsg_room_decode(const uint8_t buf[BM_ROOM_LEN],
+		    uint32_t *queued, uint64_t *received);
 
 #endif

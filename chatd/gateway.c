@@ -20,7 +20,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +31,6 @@
 #include "chatd.h"
 #include "gateway.h"
 #include "base/log.h"
-#include "base/wire.h"
 #include "base/xmalloc.h"
 #include "sess/session.h"
 
@@ -43,7 +41,7 @@ struct gsess {
 	uint64_t	 received;	/* bytes of MSGs from the core */
 	uint32_t	 told;		/* queued, as last told (ROOM) */
 	uint64_t	 told_received;	/* received, as last told */
-	uint8_t		 addr[19];	/* the client's, as told (OPEN) */
+	uint8_t		 addr[BM_OPEN_MAX];	/* the client's, as told (OPEN) */
 	size_t		 alen;
 	int		 watched;	/* on the ROOM list */
 	struct gsess	*wnext;		/* the ROOM list */
@@ -148,30 +146,13 @@ gw_publish(struct gateway *gw, struct gsess *g, enum bm_op op,
 
 /* The client's address as OPEN carries it, into a: its length, or 0. */
 static size_t
-gw_addr(struct sess *s, uint8_t a[19])
+gw_addr(struct sess *s, uint8_t a[BM_OPEN_MAX])
 {
 	const struct sockaddr	*sa;
 	socklen_t		 salen;
 
-	if ((sa = sess_peer(s, &salen)) == NULL)
-		return 0;
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *sin = (const void *)sa;
-
-		a[0] = 4;
-		memcpy(a + 1, &sin->sin_port, 2);
-		memcpy(a + 3, &sin->sin_addr, 4);
-		return 7;
-	}
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const void *)sa;
-
-		a[0] = 6;
-		memcpy(a + 1, &sin6->sin6_port, 2);
-		memcpy(a + 3, &sin6->sin6_addr, 16);
-		return 19;
-	}
-	return 0;
+	return (sa = sess_peer(s, &salen)) == NULL ? 0 :
+	    busmsg_open_encode(a, sa);
 }
 
 /* A session came up: hand it to the core, or close it if there is none. */
@@ -181,7 +162,7 @@ gw_up(struct sess *s, void *arg)
 	struct gateway		*gw = arg;
 	const char		*core = bus_core(gw->bus);
 	struct gsess		*g;
-	uint8_t			 a[19];
+	uint8_t			 a[BM_OPEN_MAX];
 	size_t			 alen;
 
 	gw->st.sessions_total++;
@@ -222,7 +203,7 @@ gw_message(struct sess *s, const uint8_t *buf, size_t len, void *arg)
 {
 	struct gateway	*gw = arg;
 	struct gsess	*g = sess_data(s);
-	uint8_t		 a[19];
+	uint8_t		 a[BM_OPEN_MAX];
 	size_t		 alen;
 
 	if (g == NULL)
@@ -326,7 +307,7 @@ gw_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 {
 	struct gateway	*gw = w->data;
 	struct gsess	**pp = &gw->watch, *g;
-	uint8_t		 room[12];
+	uint8_t		 room[BM_ROOM_LEN];
 	uint64_t	 reckoned;
 	size_t		 q;
 
@@ -336,8 +317,7 @@ gw_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 			q = UINT32_MAX;
 		reckoned = g->told + (g->received - g->told_received);
 		if (q < reckoned && (q == 0 || q <= reckoned / 2)) {
-			wire_put32(room, (uint32_t)q);
-			wire_put64(room + 4, g->received);
+			busmsg_room_encode(room, (uint32_t)q, g->received);
 			gw_publish(gw, g, BMO_ROOM, room, sizeof room);
 			g->told = (uint32_t)q;
 			g->told_received = g->received;

@@ -26,7 +26,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +36,6 @@
 #include "remote.h"
 #include "server.h"
 #include "base/log.h"
-#include "base/wire.h"
 #include "base/xmalloc.h"
 
 /* Half the session layer's queue limit (sess_conf's max_queue). */
@@ -134,21 +132,7 @@ remote_lost(struct server *srv, struct rsess *r)
 static void
 remote_addr(struct rsess *r, const uint8_t *p, size_t len)
 {
-	struct sockaddr_in	*sin = (struct sockaddr_in *)&r->peer;
-	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&r->peer;
-
-	memset(&r->peer, 0, sizeof r->peer);
-	if (p[0] == 4 && len == 7) {
-		sin->sin_family = AF_INET;
-		memcpy(&sin->sin_port, p + 1, 2);
-		memcpy(&sin->sin_addr, p + 3, 4);
-		r->peerlen = sizeof *sin;
-	} else {
-		sin6->sin6_family = AF_INET6;
-		memcpy(&sin6->sin6_port, p + 1, 2);
-		memcpy(&sin6->sin6_addr, p + 3, 16);
-		r->peerlen = sizeof *sin6;
-	}
+	r->peerlen = busmsg_open_decode(p, len, &r->peer);
 }
 
 static void
@@ -224,8 +208,7 @@ remote_in(struct server *srv, const struct busmsg *m)
 		remote_lost(srv, r);
 		break;
 	case BMO_ROOM:
-		r->queued = wire_get32(m->data);
-		r->acked = wire_get64(m->data + 4);
+		busmsg_room_decode(m->data, &r->queued, &r->acked);
 		if (r->acked > r->sent)		/* cannot be: trust less */
 			r->acked = r->sent;
 		break;

@@ -5,6 +5,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <cmocka.h>
 
 #include "chatd/busmsg.h"
@@ -242,6 +245,51 @@ test_sess(void **state)
 	assert_int_equal(busmsg_encode(buf, sizeof buf, &m), 0);
 }
 
+/* OPEN's address and ROOM's counts, both ways. */
+static void
+test_open_room_data(void **state)
+{
+	struct sockaddr_storage	 ss, back;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
+	uint8_t			 a[BM_OPEN_MAX], room[BM_ROOM_LEN], buf[128];
+	struct busmsg		 d;
+	uint32_t		 q;
+	uint64_t		 rcv;
+	size_t			 n;
+
+	memset(&ss, 0, sizeof ss);
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(8081);
+	sin->sin_addr.s_addr = htonl(0x7f000002);
+	assert_int_equal(busmsg_open_encode(a, (struct sockaddr *)&ss), 7);
+	assert_memory_equal(a, "\x04\x1f\x91\x7f\x00\x00\x02", 7);
+	n = sess(buf, sizeof buf, BMO_OPEN, a, 7);
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_NONE);
+	assert_int_equal(busmsg_open_decode(d.data, d.len, &back),
+	    sizeof *sin);
+	assert_memory_equal(&back, &ss, sizeof *sin);
+	memset(&ss, 0, sizeof ss);
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(443);
+	sin6->sin6_addr.s6_addr[0] = 0x20;
+	sin6->sin6_addr.s6_addr[15] = 1;
+	assert_int_equal(busmsg_open_encode(a, (struct sockaddr *)&ss), 19);
+	n = sess(buf, sizeof buf, BMO_OPEN, a, 19);
+	assert_int_equal(busmsg_decode(buf, n, &d), BME_NONE);
+	assert_int_equal(busmsg_open_decode(d.data, d.len, &back),
+	    sizeof *sin6);
+	assert_memory_equal(&back, &ss, sizeof *sin6);
+	ss.ss_family = AF_UNIX;
+	assert_int_equal(busmsg_open_encode(a, (struct sockaddr *)&ss), 0);
+	busmsg_room_encode(room, 0x01020304, 0x0102030405060708ULL);
+	assert_memory_equal(room, "\x01\x02\x03\x04\x01\x02\x03\x04"
+	    "\x05\x06\x07\x08", BM_ROOM_LEN);
+	busmsg_room_decode(room, &q, &rcv);
+	assert_int_equal(q, 0x01020304);
+	assert_true(rcv == 0x0102030405060708ULL);
+}
+
 static void
 test_batch(void **state)
 {
@@ -458,6 +506,7 @@ main(void)
 		cmocka_unit_test(test_user_roundtrip),
 		cmocka_unit_test(test_sess),
 		cmocka_unit_test(test_batch),
+		cmocka_unit_test(test_open_room_data),
 		cmocka_unit_test(test_hostile_header),
 		cmocka_unit_test(test_hostile_bodies),
 		cmocka_unit_test(test_encode_refuses_invalid),
