@@ -163,7 +163,7 @@ gw_up(struct sess *s, void *arg)
 	const char		*core = bus_core(gw->bus);
 	struct gsess		*g;
 	uint8_t			 a[BM_OPEN_MAX];
-	size_t			 alen;
+	size_t			 alen, h;
 
 	gw->st.sessions_total++;
 	if (core == NULL) {
@@ -178,7 +178,7 @@ gw_up(struct sess *s, void *arg)
 			gateway_drop(gw, gw->core);
 		snprintf(gw->core, sizeof gw->core, "%s", core);
 		log_info("gateway: sessions go to core %s", core);
-		bus_publish_sess(gw->bus, gw->core, 1, BMO_RESET, NULL, 0);
+		gw_publish(gw, NULL, BMO_RESET, NULL, 0);
 	}
 	if ((alen = gw_addr(s, a)) == 0) {
 		sess_close(s);
@@ -189,8 +189,9 @@ gw_up(struct sess *s, void *arg)
 	g = xcalloc(1, sizeof *g);
 	g->s = s;
 	g->sid = sess_id(s);
-	g->next = gw->ht[gw_hash(gw, g->sid)];
-	gw->ht[gw_hash(gw, g->sid)] = g;
+	h = gw_hash(gw, g->sid);
+	g->next = gw->ht[h];
+	gw->ht[h] = g;
 	gw->ht_n++;
 	memcpy(g->addr, a, alen);
 	g->alen = alen;
@@ -352,12 +353,24 @@ gw_close_all(struct gateway *gw)
 			free(g);
 			closed++;
 		}
-	gw->watch = NULL;
 	if (closed > 0) {
 		gw->st.resets++;
 		log_info("gateway: %zu sessions closed; their clients "
 		    "reconnect and resume", closed);
 	}
+}
+
+/*
+ * Close every session and tell the core to forget them (RESET), in order
+ * on the link, before anything new: a core only judged dead, or that
+ * lost a payload of ours, may still hold them.  A core that is really
+ * gone never reads it.
+ */
+static void
+gw_restart(struct gateway *gw)
+{
+	gw_close_all(gw);
+	gw_publish(gw, NULL, BMO_RESET, NULL, 0);
 }
 
 void
@@ -367,22 +380,15 @@ gateway_drop(struct gateway *gw, const char *node)
 		return;
 	if (node != NULL)
 		log_warnx("gateway: core %s gone", node);
-	gw_close_all(gw);
-	/* If it was only judged dead (or we were cut off), it may still
-	 * hold our sessions: RESET, in order on the link, before anything
-	 * new.  A core that is really gone never reads it. */
-	if (gw->core[0] != '\0')
-		bus_publish_sess(gw->bus, gw->core, 1, BMO_RESET, NULL, 0);
+	gw_restart(gw);
 	gw->core[0] = '\0';
 }
 
 void
 gateway_gap(struct gateway *gw, const char *node)
 {
-	if (strcmp(node, gw->core) != 0)
-		return;
-	gw_close_all(gw);
-	bus_publish_sess(gw->bus, gw->core, 1, BMO_RESET, NULL, 0);
+	if (strcmp(node, gw->core) == 0)
+		gw_restart(gw);
 }
 
 void

@@ -139,6 +139,7 @@ static void
 remote_open(struct server *srv, const struct busmsg *m)
 {
 	struct rsess	*r;
+	size_t		 h;
 
 	if ((r = remote_find(srv, m->node, m->sid)) != NULL) {
 		remote_addr(r, m->data, m->len);	/* it roamed */
@@ -159,8 +160,9 @@ remote_open(struct server *srv, const struct busmsg *m)
 	snprintf(r->node, sizeof r->node, "%s", m->node);
 	r->sid = m->sid;
 	remote_addr(r, m->data, m->len);
-	r->next = srv->rt[remote_hash(srv, r->node, r->sid)];
-	srv->rt[remote_hash(srv, r->node, r->sid)] = r;
+	h = remote_hash(srv, r->node, r->sid);
+	r->next = srv->rt[h];
+	srv->rt[h] = r;
 	srv->rt_n++;
 	r->c = client_new(srv, NULL);
 	r->c->r = r;
@@ -174,7 +176,7 @@ remote_open(struct server *srv, const struct busmsg *m)
 void
 remote_in(struct server *srv, const struct busmsg *m)
 {
-	struct rsess	*r = NULL;
+	struct rsess	*r;
 
 	if (m->op == BMO_OPEN) {
 		remote_open(srv, m);
