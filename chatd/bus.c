@@ -545,9 +545,10 @@ bus_publish_sess(struct bus *b, const char *node, uint64_t sid,
 	/*
 	 * A chat message finds the queue full before it takes a number, so
 	 * that it is held back (flow control) rather than lost (a gap, and
-	 * every session of the link starts again).  The others, few and
-	 * small, may use the whole queue, as a beat does; the loop thread
-	 * is the only one that adds to it, so the room stays.
+	 * every session of the link starts again): admitted here against
+	 * the user share, with the batches still being built, its batch is
+	 * queued at the flush against the whole queue.  The other ops, few
+	 * and small, are always admitted, as a beat is.
 	 */
 	if (op == BMO_MSG) {
 		pthread_mutex_lock(&b->mu);
@@ -591,17 +592,15 @@ bus_publish_sess(struct bus *b, const char *node, uint64_t sid,
 void
 bus_check_links(struct bus *b)
 {
-	char	node[BM_NODE_MAX + 1];
-	size_t	i, n;
+	size_t	i;
 
 	if (b == NULL)
 		return;
-	n = b->nlinks;
-	for (i = 0; i < n && i < b->nlinks; i++) {
-		memcpy(node, b->links[i].node, sizeof node);
-		if (bus_peer(b, node) != NULL)
-			bus_publish_sess(b, node, 1, BMO_CHECK, NULL, 0);
-	}
+	/* (A publish to a node with a link adds no link.) */
+	for (i = 0; i < b->nlinks; i++)
+		if (bus_peer(b, b->links[i].node) != NULL)
+			bus_publish_sess(b, b->links[i].node, 1, BMO_CHECK,
+			    NULL, 0);
 }
 
 void
