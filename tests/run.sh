@@ -91,17 +91,6 @@ pg_tests="310 320 330 360 380 385 500 523 540 550 551 700 701 702 703 704
 705 706 707 708 709 712 713 715 725 750 751 752 753 754 755 756 757"
 # (Without PostgreSQL they fail, as the cluster's tests do: it is in the
 # packages `make deps` installs.)
-if [ $# -gt 0 ]; then
-	tag=$(basename "$1")
-	for k in $pg_tests; do
-		for t in tests/system/"$k"-*.sh; do
-			[ -f "$t" ] || continue
-			n=$(basename "$t" .sh)
-			add "pg/system/$n" "$tag/pg/system/$n" \
-			    "$logs/$tag/pg-system-$n.log" pgsystem "$1" "$t"
-		done
-	done
-fi
 # The same tests through a gateway (CHAT_CLUSTER=gateway,
 # tests/lib/chat.sh; docs/CLUSTER.md, "Gateways"): the clients on a
 # gateway, the store on a core behind it, NATS between; the session
@@ -109,16 +98,22 @@ fi
 # device's address is the one the gateway tells the core.
 gw_tests="310 320 330 360 380 385 500 521 523 540 550 551 700 701 702 703
 704 705 706 707 708 709 712 713 715 725 750 751 752 753 754 755 756 757"
-if [ $# -gt 0 ]; then
-	tag=$(basename "$1")
-	for k in $gw_tests; do
+# add_mode MODE TESTS BUILD: the system tests numbered TESTS once more
+# against BUILD, in MODE (pg or gw), as MODE/system/NAME.
+add_mode() {
+	am_tag=$(basename "$3")
+	for k in $2; do
 		for t in tests/system/"$k"-*.sh; do
 			[ -f "$t" ] || continue
 			n=$(basename "$t" .sh)
-			add "gw/system/$n" "$tag/gw/system/$n" \
-			    "$logs/$tag/gw-system-$n.log" gwsystem "$1" "$t"
+			add "$1/system/$n" "$am_tag/$1/system/$n" \
+			    "$logs/$am_tag/$1-system-$n.log" "${1}system" "$3" "$t"
 		done
 	done
+}
+if [ $# -gt 0 ]; then
+	add_mode pg "$pg_tests" "$1"
+	add_mode gw "$gw_tests" "$1"
 fi
 if [ -d build/fuzz/bin ]; then
 	for t in build/fuzz/bin/*; do
@@ -200,14 +195,12 @@ while IFS=$tab read -r est id name log kind b t; do
 		case $b in /*) ;; *) b=$top/$b ;; esac
 		job "$id" "$name" "$log" env BIN="$b/bin" BUILD="$b" \
 		    sh "$t" & ;;
-	pgsystem)
+	pgsystem|gwsystem)
 		case $b in /*) ;; *) b=$top/$b ;; esac
-		job "$id" "$name" "$log" env BIN="$b/bin" BUILD="$b" \
-		    CHAT_STORE=postgresql sh "$t" & ;;
-	gwsystem)
-		case $b in /*) ;; *) b=$top/$b ;; esac
-		job "$id" "$name" "$log" env BIN="$b/bin" BUILD="$b" \
-		    CHAT_CLUSTER=gateway sh "$t" & ;;
+		if [ "$kind" = pgsystem ]; then mode=CHAT_STORE=postgresql
+		else mode=CHAT_CLUSTER=gateway; fi
+		job "$id" "$name" "$log" env BIN="$b/bin" BUILD="$b" "$mode" \
+		    sh "$t" & ;;
 	fuzz)
 		n=$(basename "$t")
 		seeds=""
