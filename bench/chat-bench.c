@@ -37,7 +37,7 @@
  *       cumulative; each message still earns its sender both receipts).
  *       Over -d seconds (after -W seconds):
  *       messages relayed per second (delivered to a receiver), chatd's
- *       CPU per relayed message (utime + stime of PID), and the send to
+ *       CPU per relayed message (PID's CPU clock, cpu.h), and the send to
  *       deliver latency percentiles under that load.
  * lat   one pair, one message in flight: send to deliver and send to
  *       ACCEPTED latency, p50 and p99, over -d seconds.
@@ -82,6 +82,7 @@
 
 #include <sodium.h>
 
+#include "cpu.h"
 #include "base/addr.h"
 #include "chat/chatclient.h"
 #include "chat/chatproto.h"
@@ -741,35 +742,12 @@ cb_run_for(double secs)
 		cb_turn(1);
 }
 
-/* Process pid's utime + stime, in seconds. */
-static double
-cb_cpu_of(int pid)
-{
-	char	path[64], buf[1024], *p;
-	FILE	*f;
-	unsigned long long ut = 0, st = 0;
-	int	i;
 
-	snprintf(path, sizeof path, "/proc/%d/stat", pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	p = fgets(buf, sizeof buf, f);
-	fclose(f);
-	if (p == NULL || (p = strrchr(buf, ')')) == NULL)
-		return 0;
-	/* Fields 14 and 15 (utime, stime) counted from after the name. */
-	for (i = 0; i < 11 && p != NULL; i++)
-		p = strchr(p + 1, ' ');
-	if (p == NULL || sscanf(p, " %llu %llu", &ut, &st) != 2)
-		return 0;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
-/* chatd's utime + stime, in seconds. */
+/* chatd's CPU, in seconds (cpu.h). */
 static double
 cb_cpu(void)
 {
-	return cb_cpu_of(cb.pid);
+	return cpu_of(cb.pid);
 }
 
 /* Process pid's resident memory in bytes. */
@@ -901,7 +879,7 @@ cb_mode_traffic(unsigned int pairs, unsigned int window, int lat)
 	cb_run_for(cb.warmup);
 	cb.measuring = 1;
 	for (i = 0; i < (unsigned int)cb.nothers; i++)
-		o0[i] = cb_cpu_of(cb.others[i]);
+		o0[i] = cpu_of(cb.others[i]);
 	c0 = cb_cpu();
 	t0 = cb_now();
 	d0 = cb.delivered;
@@ -910,7 +888,7 @@ cb_mode_traffic(unsigned int pairs, unsigned int window, int lat)
 	cb_run_for(cb.duration);
 	c1 = cb_cpu();
 	for (i = 0; i < (unsigned int)cb.nothers; i++)
-		o1[i] = cb_cpu_of(cb.others[i]);
+		o1[i] = cpu_of(cb.others[i]);
 	t1 = cb_now();
 	cb.measuring = 0;
 	/* -O: each other process's CPU seconds in the window, and the

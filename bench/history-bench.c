@@ -20,9 +20,8 @@
  * = no; pair_quota high): the bench measures the work of a page, not the
  * limits.  It
  * registers the accounts PREFIXa and PREFIXb, so its state folder starts
- * empty.  chatd's CPU (utime + stime of every thread, /proc/PID/stat)
- * is read before and after each round of -f fetches; a round should
- * last long enough for the clock ticks (10 ms) not to matter.
+ * empty.  chatd's CPU (its CPU clock, every thread: cpu.h) is read
+ * before and after each round of -f fetches.
  *
  * One line of key=value pairs goes to stdout: the fill's rate and
  * chatd's CPU per message relayed, then for each round the CPU per
@@ -40,6 +39,7 @@
 
 #include <ev.h>
 
+#include "cpu.h"
 #include "chat/chatclient.h"
 #include "chat/chatproto.h"
 
@@ -85,34 +85,18 @@ hb_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* chatd's utime + stime, every thread, in seconds. */
+/* chatd's CPU, every thread, in seconds (cpu.h). */
 static double
 hb_cpu(void)
 {
-	char	path[64], buf[1024], *p;
-	FILE	*f;
-	unsigned long long ut = 0, st = 0;
-	int	i;
+	double	s;
 
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)hb.pid);
-	if ((f = fopen(path, "r")) == NULL) {
-		fprintf(stderr, "history-bench: %s: %s\n", path,
-		    strerror(errno));
+	if ((s = cpu_of(hb.pid)) < 0) {
+		fprintf(stderr, "history-bench: cannot read chatd's CPU "
+		    "clock: %s\n", strerror(errno));
 		exit(1);
 	}
-	p = fgets(buf, sizeof buf, f);
-	fclose(f);
-	if (p == NULL || (p = strrchr(buf, ')')) == NULL)
-		goto bad;
-	/* Fields 14 and 15 (utime, stime), counted from after the name. */
-	for (i = 0; i < 11 && p != NULL; i++)
-		p = strchr(p + 1, ' ');
-	if (p == NULL || sscanf(p, " %llu %llu", &ut, &st) != 2)
-		goto bad;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-bad:
-	fprintf(stderr, "history-bench: cannot read %s\n", path);
-	exit(1);
+	return s;
 }
 
 /* Stop the loop with exit status 1 and a message. */

@@ -5,14 +5,14 @@
 # flight, as a new device pages back), from the newest and from deep in
 # the conversation; chatd's CPU per 1,000 messages fetched and per page,
 # the median over the rounds with the lowest and highest.  The fill's
-# CPU per message relayed is printed too, but it is a fraction of a
-# second of CPU, a few clock ticks: bench/chat-bench.sh measures that.
+# CPU per message relayed is printed too, but the fill is short and
+# unpaced: bench/chat-bench.sh measures the relay.
 #
 #   bench/history-bench.sh          build if needed, run, print the figures
 #
 # Environment: B (build folder, default build), MSGS (20000), ROUNDS (7),
 # FETCHES (fetches per round, 1000: a round of about 0.5 s of chatd
-# CPU, so that the clock ticks of 10 ms matter little), FSYNC (yes), CHATD (default
+# CPU), FSYNC (yes), CHATD (default
 # $B/bin/chatd), SRV_CPU (1) and GEN_CPU (0): the CPUs chatd and the
 # client are pinned to (empty: not pinned).  chatd runs on a private
 # config: cheap Argon2, and no message or history rate (msg_rate and

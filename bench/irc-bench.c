@@ -16,7 +16,7 @@
  *        it never does).
  *
  * Over -d seconds after -W seconds of warm-up: copies delivered a second
- * and the server's CPU (utime + stime of PID, every thread) per copy
+ * and the server's CPU (PID's CPU clock, every thread: cpu.h) per copy
  * delivered.  The text of each message is 64 bytes, as bench/chat-bench
  * sends.  One line of key=value pairs goes to stdout.
  */
@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cpu.h"
 #include "base/addr.h"
 #include "base/log.h"
 #include "base/xmalloc.h"
@@ -80,28 +81,6 @@ ib_now(void)
 	return (uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec;
 }
 
-/* The server's utime + stime, in seconds. */
-static double
-ib_cpu(void)
-{
-	char			 path[64], buf[1024], *p;
-	FILE			*f;
-	unsigned long long	 ut = 0, st = 0;
-	int			 i;
-
-	snprintf(path, sizeof path, "/proc/%d/stat", ib.pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	p = fgets(buf, sizeof buf, f);
-	fclose(f);
-	if (p == NULL || (p = strrchr(buf, ')')) == NULL)
-		return 0;
-	for (i = 0; i < 11 && p != NULL; i++)
-		p = strchr(p + 1, ' ');
-	if (p == NULL || sscanf(p, " %llu %llu", &ut, &st) != 2)
-		return 0;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
 
 /* Queue a line (with its CRLF) for c. */
 static void
@@ -426,10 +405,10 @@ ib_run(void)
 	ib.sending = 1;
 	ib_run_for(ib.warmup);
 	ib.measuring = 1;
-	c0 = ib_cpu();
+	c0 = cpu_of(ib.pid);
 	t0 = ib_now();
 	ib_run_for(ib.duration);
-	c1 = ib_cpu();
+	c1 = cpu_of(ib.pid);
 	t1 = ib_now();
 	ib.measuring = 0;
 	printf("mode=%s clients=%u window=%u rate=%.0f delivered=%llu "
