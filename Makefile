@@ -129,6 +129,7 @@ uses_unit/session	 = sess
 uses_unit/session_attack = support sess
 uses_unit/session_handshake = support sess
 uses_unit/session_memory = support sess
+uses_unit/session_pmtu	 = support sess
 uses_unit/session_reliable = support sess
 uses_unit/session_shared = support sess
 uses_unit/session_roam	 = support sess

@@ -45,7 +45,7 @@
 #include "tests/support/impair.h"
 
 #define PROXY_FLOWS	4096		/* client addresses at most */
-#define PROXY_BUF	2048
+#define PROXY_BUF	65536
 #define MS_NS		UINT64_C(1000000)
 
 enum {

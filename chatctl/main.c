@@ -369,7 +369,7 @@ put_result(const char *cmd, json_t *r)
 	static const char *const users[] = { "nick", "online", "sessions",
 	    "last_seen", "created", "locked", NULL };
 	static const char *const sessions[] = { "id", "nick", "address",
-	    "since", "device", NULL };
+	    "since", "device", "datagram", NULL };
 	static const char *const devices[] = { "id", "name", "last_used",
 	    "address", "online", NULL };
 	const char	*nick = json_string_value(json_object_get(r, "nick"));

@@ -625,6 +625,10 @@ ctl_sessions(struct ctl_conn *cc, const char **argv)
 		}
 		json_object_set_new(o, "device", c->token_id != 0 ?
 		    jstr(device) : json_null());
+		/* The largest datagram it is sent (a gateway's: unknown). */
+		json_object_set_new(o, "datagram", c->s != NULL ?
+		    json_integer((json_int_t)sess_dgram_max(c->s)) :
+		    json_null());
 		json_array_append_new(a, o);
 	}
 	conn_ok(cc, a, more);

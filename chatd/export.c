@@ -325,6 +325,13 @@ export_fill(struct metrics_out *o, void *arg)
 	    "Fragments sent again.", ss->retransmits);
 	metrics_counter(o, "chatd_roams_total",
 	    "Peer address changes followed.", ss->roams);
+	metrics_counter(o, "chatd_datagram_size_probes_total",
+	    "Probes for datagrams over 1200 bytes (docs/PROTOCOL.md 4.4.5).",
+	    ss->pmtu_probes);
+	metrics_counter(o, "chatd_datagram_size_raised_total",
+	    "Sessions a probe raised over 1200 bytes.", ss->pmtu_raised);
+	metrics_counter(o, "chatd_datagram_size_fallbacks_total",
+	    "Sessions back to 1200 bytes after a loss.", ss->pmtu_fallbacks);
 
 	/* What there is now. */
 	metrics_gauge(o, "chatd_sessions", "Sessions up.",

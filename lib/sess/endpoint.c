@@ -40,6 +40,7 @@ sess_conf_default(struct sess_conf *c)
 	c->rekey_ms = 120000;
 	c->rekey_packets = UINT64_C(1) << 20;
 	c->window = SP_WINDOW;
+	c->max_dgram = SP_MAX_DGRAM;
 	c->max_queue = 1 << 20;
 	c->max_sessions = 4096;
 	c->seal = 1;
@@ -436,6 +437,21 @@ ep_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 	ep_leave_late(ep);
 }
 
+/* The largest size the endpoint probes for: none unless its socket
+ * takes don't-fragment (or it sends through a test's hook). */
+static void
+ep_probe_max(struct sess_ep *ep)
+{
+	uint32_t	m = ep->conf.max_dgram;
+
+	if (m > SP_MAX_DGRAM)
+		m = SP_MAX_DGRAM;
+	ep->probe_max = 0;
+	if (m > SP_BASE_DGRAM && (ep->xmit != NULL || (ep->fd >= 0 &&
+	    pmtu_socket(ep->fd) == 0)))
+		ep->probe_max = (uint16_t)m;
+}
+
 /* Common parts of a new endpoint. */
 static struct sess_ep *
 ep_new(struct ev_loop *loop, int fd, const struct sess_conf *conf,
@@ -456,6 +472,7 @@ ep_new(struct ev_loop *loop, int fd, const struct sess_conf *conf,
 		ep->conf.window = SP_WINDOW;
 	if (cb != NULL)
 		ep->cb = *cb;
+	ep_probe_max(ep);
 	if (loop != NULL) {
 		ep->batch = udp_batch_new(RECV_BATCH, SP_MAX_DGRAM, 0);
 		ep->txb = udp_batch_new(SEND_BATCH, SP_MAX_DGRAM, UDP_GSO);
@@ -562,6 +579,7 @@ void
 sess_ep_set_fd(struct sess_ep *ep, int fd)
 {
 	ep->fd = fd;
+	ep_probe_max(ep);
 	if (ep->loop != NULL) {
 		ev_io_stop(ep->loop, &ep->io);
 		ev_io_set(&ep->io, fd, EV_READ);
@@ -577,6 +595,7 @@ sess_ep_set_io(struct sess_ep *ep, sess_xmit_fn *xmit, sess_clock_fn *clk,
 	ep->xmit = xmit;
 	ep->clock = clk;
 	ep->ioarg = arg;
+	ep_probe_max(ep);
 }
 
 /* Is the session up? */

@@ -104,6 +104,7 @@ hs_up(struct sess *s)
 		recov_rtt_seed(s, ep->now - s->hs->sent);
 	s->state = S_UP;
 	s->was_up = 1;
+	pmtu_start(s);
 	s->last_rx = ep->now;
 	s->tx_epoch_t = ep->now;
 	ep->st.sessions_up++;
@@ -184,6 +185,7 @@ ep_new_server_sess(struct sess_ep *ep, const struct sp_hello *h,
 	memcpy(&s->peer, sa, salen);
 	s->peerlen = salen;
 	s->path_ok = 1;		/* the cookie proved this address */
+	s->dgram = SP_BASE_DGRAM;
 	memcpy(s->hs->spk, ep->pk, SP_PK_LEN);
 	/* The client's, to recognise its retries. */
 	memcpy(s->hs->epk, h->epk, SP_PK_LEN);
@@ -463,6 +465,7 @@ sess_connect(struct sess_ep *ep)
 	memcpy(&s->peer, &ep->server_sa, ep->server_len);
 	s->peerlen = ep->server_len;
 	s->path_ok = 1;		/* a client never follows the server */
+	s->dgram = SP_BASE_DGRAM;
 	crypto_kx_keypair(s->hs->epk, s->hs->esk);
 	switch (sesskey_pin_lookup(ep->pinfile, ep->server_name, s->hs->spk)) {
 	case 1:

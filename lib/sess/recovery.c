@@ -203,6 +203,7 @@ recov_on_ack(struct sess *s, const struct sp_ack *a)
 		}
 		f->state = F_EMPTY;
 		s->snd_una++;
+		s->big_out = 0;
 	}
 	/*
 	 * Each range is clipped to what is in flight and to above the
@@ -252,6 +253,7 @@ recov_on_rto(struct sess *s)
 
 	ep->st.timeouts++;
 	sess_cc_loss(s, NULL, 1);
+	pmtu_on_loss(s);
 	s->rto *= 2;
 	if (s->rto > (uint64_t)ep->conf.rto_max_ms * MS)
 		s->rto = (uint64_t)ep->conf.rto_max_ms * MS;
@@ -276,6 +278,7 @@ recov_on_tlp(struct sess *s)
 
 	s->tlp_deadline = 0;
 	s->tlp_count++;
+	pmtu_on_loss(s);
 	for (seq = s->snd_una; seq != s->snd_nxt; seq++) {
 		f = &s->snd[seq & s->snd_mask];
 		if (f->state == F_INFLIGHT) {

@@ -169,6 +169,7 @@ static void
 sess_path_settle(struct sess *s)
 {
 	s->path_ok = 1;
+	pmtu_start(s);			/* probe the path it now uses */
 	if (s->oldpath != NULL) {
 		mem_give(s, mem_cost(sizeof *s->oldpath));
 		free(s->oldpath);
@@ -212,6 +213,8 @@ sess_roam(struct sess *s, const struct sockaddr *sa, socklen_t salen,
 		return;
 	}
 	s->path_ok = 0;
+	pmtu_start(s);			/* the base size until validated */
+	s->probe_due = 0;
 	s->path_rx = len;
 	s->path_tx = 0;
 	randombytes_buf(s->chal, sizeof s->chal);
@@ -292,6 +295,8 @@ ep_on_data(struct sess_ep *ep, const uint8_t *pkt, size_t len,
 			s->ack_now = 1;
 			break;
 		case SP_F_RESPONSE:
+			if (pmtu_on_response(s, fv.path))
+				break;
 			if (!s->path_ok && sodium_memcmp(fv.path, s->chal,
 			    SP_PATH_LEN) == 0) {
 				sess_path_settle(s);

@@ -48,7 +48,8 @@ send_output(struct sess *s, const uint8_t *plain, size_t plen)
 		 * the new one), or, with none, counts as lost.
 		 */
 		dlen = SP_HDR_LEN + plen + SP_PATH_FRAME + SP_TAG_LEN;
-		if (plen + SP_PATH_FRAME <= SP_MAX_PLAIN &&
+		if (plen + SP_PATH_FRAME <= (size_t)s->dgram - SP_HDR_LEN -
+		    SP_TAG_LEN &&
 		    s->path_tx + dlen <= 3 * s->path_rx) {
 			memcpy(chal, plain, plen);
 			plen += sp_path_encode(chal + plen, SP_F_CHALLENGE,
@@ -76,6 +77,8 @@ send_output(struct sess *s, const uint8_t *plain, size_t plen)
 		memset(pkt + SP_HDR_LEN + plen, 0, SP_TAG_LEN);
 		clen = plen + SP_TAG_LEN;
 	}
+	if (SP_HDR_LEN + clen > SP_BASE_DGRAM)
+		s->big_out = 1;
 	ep_send(ep, pkt, SP_HDR_LEN + clen, to, tolen);
 }
 
@@ -225,11 +228,12 @@ sess_new_frag(struct sess *s, size_t max)
  * first, then retransmissions in sequence order, then new fragments while
  * the window allows; a PING if the line has been quiet for keepalive_ms.
  */
-void
-send_flush(struct sess *s)
+static void
+send_flush_data(struct sess *s)
 {
 	struct sess_ep	*ep = s->ep;
 	uint8_t		 plain[SP_MAX_PLAIN];
+	size_t		 max = (size_t)s->dgram - SP_HDR_LEN - SP_TAG_LEN;
 	struct sp_ack	 ack;
 	struct sfrag	*f;
 	size_t		 used, room, reserve;
@@ -279,7 +283,7 @@ send_flush(struct sess *s)
 			    (used > 0 && pending)))
 				break;
 			if (used + reserve + SP_FRAG_HDR + f->len >
-			    SP_MAX_PLAIN) {
+			    max) {
 				more = 1;
 				break;
 			}
@@ -287,11 +291,11 @@ send_flush(struct sess *s)
 			frags++;
 		}
 		while (!more) {
-			if (used + reserve + SP_FRAG_HDR >= SP_MAX_PLAIN) {
+			if (used + reserve + SP_FRAG_HDR >= max) {
 				more = s->q_n > 0;
 				break;
 			}
-			room = SP_MAX_PLAIN - used - reserve - SP_FRAG_HDR;
+			room = max - used - reserve - SP_FRAG_HDR;
 			if ((r = sess_new_frag(s, room)) == -1)
 				break;
 			if (r == -2) {
@@ -322,6 +326,18 @@ send_flush(struct sess *s)
 		send_output(s, plain, used);
 		sent++;
 	} while (more && s->state == S_UP);
+}
+
+/* Send what the session owes its peer, then a datagram size probe if
+ * one is due (pmtu.c). */
+void
+send_flush(struct sess *s)
+{
+	if (s->state != S_UP)
+		return;
+	send_flush_data(s);
+	if (s->probe_due && s->state == S_UP)
+		pmtu_send(s);
 }
 
 /* The slots the queue ring needs for one more message (0: it has room). */

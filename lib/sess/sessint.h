@@ -234,6 +234,17 @@ struct sess {
 	uint8_t			 chal[SP_PATH_LEN];
 	uint8_t			 resp[SP_PATH_LEN];	/* to echo */
 
+	/* Datagram size (pmtu.c): the largest we send, and a probe out. */
+	uint16_t		 dgram;		/* SP_BASE_DGRAM until probed */
+	uint16_t		 probe_size;	/* of the probe out, or 0 */
+	uint8_t			 probe_step;	/* its place in the ladder */
+	uint8_t			 probe_tries;	/* of this size so far */
+	uint8_t			 probe_due;	/* send one at the next flush */
+	uint8_t			 big_out;	/* a datagram over the base sent
+						 * since snd_una last moved */
+	uint8_t			 probe_chal[SP_PATH_LEN];
+	uint64_t		 probe_deadline;	/* lost if no answer by */
+
 	/*
 	 * Keys: one ratchet per direction.  Of an epoch only the low byte
 	 * is ever used (it is the header's epoch byte), so it is a byte.
@@ -297,6 +308,7 @@ struct sess_ep {
 	uint64_t		 now;
 	int			 depth;
 	int			 coalesce;	/* sess_ep_coalesce() */
+	uint16_t		 probe_max;	/* largest size probed, or 0 */
 
 	/* Server. */
 	uint8_t			 pk[SP_PK_LEN], sk[SP_KEY_LEN];
@@ -320,6 +332,15 @@ struct sess_ep {
 	struct sess		*pend;
 	struct sess		*dead;
 };
+
+/* pmtu.c: probing a path for datagrams larger than SP_BASE_DGRAM. */
+void		 pmtu_start(struct sess *s);
+void		 pmtu_send(struct sess *s);
+int		 pmtu_on_response(struct sess *s,
+		    const uint8_t path[SP_PATH_LEN]);
+void		 pmtu_tick(struct sess *s);
+void		 pmtu_on_loss(struct sess *s);
+int		 pmtu_socket(int fd);
 
 /* endpoint.c: datagrams out, the tables, turns, the end of a session. */
 void		 ep_send(struct sess_ep *ep, const uint8_t *buf, size_t len,

@@ -47,6 +47,9 @@ struct sess_conf {
 	uint32_t	rekey_ms;	/* 120000: key ratchet after this long */
 	uint64_t	rekey_packets;	/* 2^20: or after this many packets */
 	uint32_t	window;		/* 256: fragments in flight (<= 256) */
+	uint32_t	max_dgram;	/* 4096 (SP_MAX_DGRAM): the largest
+					 * datagram probed for; 1200 or less:
+					 * never probe, send at most 1200 */
 	size_t		max_queue;	/* 1 MiB: unacknowledged bytes queued */
 	uint32_t	max_sessions;	/* 4096: sessions per server */
 	int		seal;		/* 1; 0 only to measure AEAD cost */
@@ -112,6 +115,9 @@ struct sess_stats {
 	uint64_t	rx_out_of_window; /* fragment beyond the window */
 	uint64_t	rx_dup_frags;	/* fragment already received */
 	uint64_t	tx_datagrams;
+	uint64_t	pmtu_probes;	/* datagram size probes sent */
+	uint64_t	pmtu_raised;	/* sessions whose size a probe raised */
+	uint64_t	pmtu_fallbacks;	/* back to 1200 bytes after a loss */
 	uint64_t	tx_bytes;
 	uint64_t	tx_failed;	/* refused by the kernel (counted only) */
 	uint64_t	retransmits;
@@ -161,6 +167,9 @@ struct sess	*sess_connect(struct sess_ep *);
 /* Close every session quietly and free the endpoint (not its socket). */
 void		 sess_ep_free(struct sess_ep *);
 const struct sess_stats *sess_ep_stats(const struct sess_ep *);
+/* The largest datagram s now sends: 1200 bytes until a probe of its
+ * path and peer answered for more (docs/PROTOCOL.md 4.4.5). */
+size_t		 sess_dgram_max(const struct sess *);
 /* Use a new socket (a client's roaming); the old one is the caller's. */
 void		 sess_ep_set_fd(struct sess_ep *, int fd);
 

@@ -64,7 +64,8 @@
  *  ~   the confirmation key; proves the server holds its keys)     ~
  *  +---------------------------------------------------------------+
  *
- * DATA (either direction, 34 to 1200 bytes):
+ * DATA (either direction, 34 to 1200 bytes, or up to SP_MAX_DGRAM on a
+ * path probed for it: pmtu.c):
  *  +---------------+---------------+---------------+---------------+
  *  |   type (4)    |  key epoch    |                               |
  *  +---------------+---------------+                               +
@@ -103,8 +104,16 @@
 #include <stdint.h>
 
 #define SP_VERSION	1
-#define SP_MAX_DGRAM	1200	/* UDP payload ceiling: no IP fragments */
-#define SP_HELLO_LEN	1200
+/*
+ * Datagram sizes.  Every peer receives SP_BASE_DGRAM and every session
+ * sends at most that until a probe of a larger size (a CHALLENGE padded
+ * to it) is answered; SP_MAX_DGRAM is the largest this implementation
+ * receives or probes for (pmtu.c).  IP never fragments them: the socket
+ * sets don't-fragment.
+ */
+#define SP_BASE_DGRAM	1200
+#define SP_MAX_DGRAM	4096
+#define SP_HELLO_LEN	SP_BASE_DGRAM
 #define SP_COOKIE_LEN	60
 #define SP_ACCEPT_LEN	68
 #define SP_HDR_LEN	18

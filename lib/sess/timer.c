@@ -77,6 +77,8 @@ sess_deadline(const struct sess *s)
 			SOONER(s->tlp_deadline);
 		if (s->rack_deadline != 0)
 			SOONER(s->rack_deadline);
+		if (s->probe_deadline != 0)
+			SOONER(s->probe_deadline);
 		if (s->ack_pending > 0 && s->ack_deadline != 0)
 			SOONER(s->ack_deadline);
 		if (s->have_prev)
@@ -144,6 +146,7 @@ timer_tick(struct sess *s)
 		if (s->ack_pending > 0 && s->ack_deadline != 0 &&
 		    now >= s->ack_deadline)
 			s->ack_now = 1;
+		pmtu_tick(s);
 		if (s->have_prev && now >= s->rx_prev_until) {
 			sodium_memzero(s->rxk_prev, sizeof s->rxk_prev);
 			s->have_prev = 0;

@@ -173,7 +173,8 @@ impair_submit(struct impair *im, int dir, uint64_t now, const uint8_t *buf,
 	if (fromlen > sizeof(struct sockaddr_storage))
 		fromlen = sizeof(struct sockaddr_storage);
 	im->st[dir].in++;
-	if (d->blackhole || impair_chance(im, d->loss)) {
+	if (d->blackhole || (d->mtu != 0 && len > d->mtu) ||
+	    impair_chance(im, d->loss)) {
 		im->st[dir].dropped++;
 		return;
 	}

@@ -27,6 +27,7 @@ struct impair_dir {
 	uint64_t	jitter_ns;	/* plus uniform 0..jitter_ns */
 	uint64_t	reorder_ns;
 	int		blackhole;	/* drop everything (a peer gone) */
+	size_t		mtu;		/* drop longer datagrams (0: none) */
 };
 
 struct impair_conf {

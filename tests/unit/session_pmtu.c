@@ -1,0 +1,294 @@
+/*
+ * session_pmtu.c: datagrams larger than 1,200 bytes where the path and the
+ * peer take them (lib/sess/pmtu.c, docs/PROTOCOL.md 4.4.5).  On a path
+ * that carries 4,096 bytes a burst of small messages leaves in one
+ * datagram; on an Ethernet path (1,500 bytes) the session settles on
+ * 1,452; on a path or to a peer that takes only 1,200 it stays there; a
+ * path that stops carrying the larger size loses nothing and falls back;
+ * a client that moves starts again from 1,200 until its new address is
+ * proven.  The network and the clock are simulated
+ * (tests/support/sesssim.h).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "tests/support/impair.h"
+#include "sess/session.h"
+#include "sess/sessproto.h"
+#include "tests/support/sesssim.h"
+
+#define SEC		UINT64_C(1000000000)
+#define BURST		30		/* messages of MSGLEN */
+#define MSGLEN		100
+
+struct pm {
+	struct sesssim	*sim;
+	struct sess	*cs, *ss;	/* client and server session */
+	unsigned int	 got;		/* at the client, in order */
+	unsigned int	 bad;
+	unsigned int	 lost;
+	size_t		 biggest;	/* largest datagram the server sent */
+	unsigned int	 s2c;		/* datagrams the server sent */
+};
+
+static void
+srv_up(struct sess *s, void *arg)
+{
+	((struct pm *)arg)->ss = s;
+}
+
+static void
+srv_msg(struct sess *s, const uint8_t *buf, size_t len, void *arg)
+{
+}
+
+static void
+cli_msg(struct sess *s, const uint8_t *buf, size_t len, void *arg)
+{
+	struct pm	*p = arg;
+
+	if (len != MSGLEN || buf[0] != (uint8_t)p->got)
+		p->bad++;
+	p->got++;
+}
+
+static void
+any_lost(struct sess *s, enum sess_reason why, void *arg)
+{
+	((struct pm *)arg)->lost++;
+}
+
+static void
+tap(void *arg, int dir, const uint8_t *buf, size_t len,
+    const struct sockaddr *to, socklen_t tolen)
+{
+	struct pm	*p = arg;
+
+	if (dir != SESSSIM_S2C)
+		return;
+	p->s2c++;
+	if (len > p->biggest)
+		p->biggest = len;
+}
+
+static int
+pm_up(void *arg)
+{
+	struct pm	*p = arg;
+
+	return p->ss != NULL && p->cs != NULL && sess_is_up(p->cs);
+}
+
+/* A simulated pair on a path of mtu bytes each way (0: any), up and
+ * settled: the probes answered or given up. */
+static void
+pm_open(struct pm *p, size_t mtu, char *dir)
+{
+	struct impair_conf	 ic;
+	struct sess_cb		 scb, ccb;
+	struct sess_conf	 sc;
+	char			 pins[64];
+
+	memset(p, 0, sizeof *p);
+	assert_non_null(mkdtemp(dir));
+	snprintf(pins, sizeof pins, "%s/known", dir);
+	memset(&ic, 0, sizeof ic);
+	ic.seed = 8899;
+	ic.dir[0].delay_ns = ic.dir[1].delay_ns = SEC / 100;
+	ic.dir[0].mtu = ic.dir[1].mtu = mtu;
+	sess_conf_default(&sc);
+	scb = (struct sess_cb){ srv_up, srv_msg, any_lost, p };
+	ccb = (struct sess_cb){ NULL, cli_msg, any_lost, p };
+	p->sim = sesssim_new(&ic, &sc, &scb, &ccb, NULL, NULL, pins);
+	sesssim_autotrust(p->sim, 1);
+	sesssim_tap(p->sim, tap, p);
+	p->cs = sess_connect(sesssim_client(p->sim));
+	assert_non_null(p->cs);
+	assert_true(sesssim_run(p->sim, pm_up, p, 10 * SEC));
+	/* Two tries of each size, one RTO (at most a second here) apart. */
+	sesssim_run(p->sim, NULL, NULL, 10 * SEC);
+}
+
+/* The server sends BURST messages at once. */
+static void
+pm_burst(struct pm *p, unsigned int first)
+{
+	uint8_t		buf[MSGLEN];
+	unsigned int	i;
+
+	/* In one turn, as an application answering a request does. */
+	sess_ep_hold(sesssim_server(p->sim));
+	for (i = 0; i < BURST; i++) {
+		memset(buf, 0, sizeof buf);
+		buf[0] = (uint8_t)(first + i);
+		assert_int_equal(sess_send(p->ss, buf, sizeof buf), 0);
+	}
+	sess_ep_release(sesssim_server(p->sim));
+}
+
+/* Every message of the burst arrived (or the session was lost). */
+static int
+pm_done(void *arg)
+{
+	struct pm	*p = arg;
+
+	return p->lost > 0 || p->got >= BURST;
+}
+
+static void
+pm_close(struct pm *p, char *dir)
+{
+	char	path[128];
+
+	sesssim_free(p->sim);
+	snprintf(path, sizeof path, "%s/known", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* A path that carries 4,096 bytes: both ends raise to it, and a burst of
+ * 30 messages of 100 bytes leaves in one datagram. */
+static void
+test_pmtu_loopback_like(void **state)
+{
+	struct pm		 p;
+	char			 dir[] = "/tmp/sesspmtuXXXXXX";
+	const struct sess_stats	*ss;
+
+	pm_open(&p, 0, dir);
+	assert_int_equal(sess_dgram_max(p.ss), SP_MAX_DGRAM);
+	assert_int_equal(sess_dgram_max(p.cs), SP_MAX_DGRAM);
+	ss = sess_ep_stats(sesssim_server(p.sim));
+	assert_int_equal(ss->pmtu_raised, 1);
+	assert_int_equal(ss->pmtu_probes, 1);
+	p.s2c = 0;
+	p.biggest = 0;
+	pm_burst(&p, 0);
+	assert_true(sesssim_run(p.sim, pm_done, &p, 30 * SEC));
+	assert_int_equal(p.lost, 0);
+	assert_int_equal(p.got, BURST);
+	assert_int_equal(p.bad, 0);
+	assert_true(p.biggest > SP_BASE_DGRAM);
+	assert_int_equal(p.s2c, 1);
+	pm_close(&p, dir);
+}
+
+/* An Ethernet path: 4,096 is never answered, 1,452 is. */
+static void
+test_pmtu_ethernet(void **state)
+{
+	struct pm		 p;
+	char			 dir[] = "/tmp/sesspmtuXXXXXX";
+	const struct sess_stats	*ss;
+
+	pm_open(&p, 1472, dir);
+	assert_int_equal(sess_dgram_max(p.ss), 1452);
+	ss = sess_ep_stats(sesssim_server(p.sim));
+	assert_int_equal(ss->pmtu_probes, 3);	/* 4,096 twice, 1,452 */
+	p.biggest = 0;
+	pm_burst(&p, 0);
+	assert_true(sesssim_run(p.sim, pm_done, &p, 30 * SEC));
+	assert_int_equal(p.got, BURST);
+	assert_int_equal(p.bad, 0);
+	assert_true(p.biggest > SP_BASE_DGRAM && p.biggest <= 1452);
+	pm_close(&p, dir);
+}
+
+/* A path (or a peer) that takes only 1,200 bytes: the session stays
+ * there after four probes, and nothing is lost. */
+static void
+test_pmtu_base_only(void **state)
+{
+	struct pm		 p;
+	char			 dir[] = "/tmp/sesspmtuXXXXXX";
+	const struct sess_stats	*ss;
+
+	pm_open(&p, SP_BASE_DGRAM, dir);
+	assert_int_equal(sess_dgram_max(p.ss), SP_BASE_DGRAM);
+	ss = sess_ep_stats(sesssim_server(p.sim));
+	assert_int_equal(ss->pmtu_probes, 4);
+	assert_int_equal(ss->pmtu_raised, 0);
+	/* No more probes, however long the session lasts. */
+	sesssim_run(p.sim, NULL, NULL, 60 * SEC);
+	assert_int_equal(ss->pmtu_probes, 4);
+	p.biggest = 0;
+	pm_burst(&p, 0);
+	assert_true(sesssim_run(p.sim, pm_done, &p, 30 * SEC));
+	assert_int_equal(p.got, BURST);
+	assert_int_equal(p.bad, 0);
+	assert_true(p.biggest <= SP_BASE_DGRAM);
+	pm_close(&p, dir);
+}
+
+/* The path stops carrying 4,096 bytes after the probe: the burst is
+ * delivered all the same, after an RTO, in datagrams of 1,200. */
+static void
+test_pmtu_black_hole(void **state)
+{
+	struct pm		 p;
+	char			 dir[] = "/tmp/sesspmtuXXXXXX";
+	const struct sess_stats	*ss;
+	struct impair_dir	 d;
+
+	pm_open(&p, 0, dir);
+	assert_int_equal(sess_dgram_max(p.ss), SP_MAX_DGRAM);
+	memset(&d, 0, sizeof d);
+	d.delay_ns = SEC / 100;
+	d.mtu = SP_BASE_DGRAM;
+	impair_set(sesssim_impair(p.sim), SESSSIM_S2C, &d);
+	pm_burst(&p, 0);
+	assert_true(sesssim_run(p.sim, pm_done, &p, 60 * SEC));
+	assert_int_equal(p.lost, 0);
+	assert_int_equal(p.got, BURST);
+	assert_int_equal(p.bad, 0);
+	assert_int_equal(sess_dgram_max(p.ss), SP_BASE_DGRAM);
+	ss = sess_ep_stats(sesssim_server(p.sim));
+	assert_int_equal(ss->pmtu_fallbacks, 1);
+	pm_close(&p, dir);
+}
+
+/* A client that moves: 1,200 bytes to its new address until it is
+ * proven, then a probe of the new path raises the size again. */
+static void
+test_pmtu_roam(void **state)
+{
+	struct pm		 p;
+	char			 dir[] = "/tmp/sesspmtuXXXXXX";
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	uint8_t			 ping[1] = { 0 };
+
+	pm_open(&p, 0, dir);
+	assert_int_equal(sess_dgram_max(p.ss), SP_MAX_DGRAM);
+	sesssim_addr(&ss, &sslen, 77, 4242);
+	sesssim_roam(p.sim, (struct sockaddr *)&ss, sslen);
+	assert_int_equal(sess_send(p.cs, ping, sizeof ping), 0);
+	sesssim_run(p.sim, NULL, NULL, SEC / 50);
+	assert_int_equal(sess_dgram_max(p.ss), SP_BASE_DGRAM);
+	sesssim_run(p.sim, NULL, NULL, 10 * SEC);
+	assert_int_equal(sess_dgram_max(p.ss), SP_MAX_DGRAM);
+	assert_int_equal(p.lost, 0);
+	pm_close(&p, dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pmtu_loopback_like),
+		cmocka_unit_test(test_pmtu_ethernet),
+		cmocka_unit_test(test_pmtu_base_only),
+		cmocka_unit_test(test_pmtu_black_hole),
+		cmocka_unit_test(test_pmtu_roam),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
