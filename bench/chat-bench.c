@@ -1463,6 +1463,9 @@ main(int argc, char *argv[])
 		if ((cb.socks[i].fd = udp_client((struct sockaddr *)
 		    &cb.server.ss, err, sizeof err)) == -1)
 			fatalx("%s", err);
+		/* Its sessions probe for larger datagrams, as a client's. */
+		if (sess_socket_dontfrag(cb.socks[i].fd) == -1)
+			fatal("don't-fragment");
 		if (cb.naddrs > 0) {
 			struct sockaddr_in	sin;
 

@@ -175,6 +175,8 @@ ch_connect(struct ch_client *c)
 	if (c->fd <= 0 && (c->fd = udp_client((struct sockaddr *)
 	    &ch.server.ss, err, sizeof err)) == -1)
 		fatalx("%s", err);
+	if (sess_socket_dontfrag(c->fd) == -1)
+		fatal("don't-fragment");
 	c->ep = sess_client_new(NULL, -1, (struct sockaddr *)&ch.server.ss,
 	    ch.server.len, "chat-hostile", ch.pinfile, &ch.sc, &scb);
 	sess_ep_set_io(c->ep, ch_xmit, NULL, c);

@@ -537,12 +537,15 @@ server_log_sess(const char *when, const struct sess_stats *ss)
 	    " refused_unauth_per_addr %" PRIu64 " hello_limited %" PRIu64
 	    " refused_mem %" PRIu64 " mem_dropped %" PRIu64 " send_mem_refused %"
 	    PRIu64 " login_timeouts %" PRIu64 " unvalidated %" PRIu64
-	    " old_path %" PRIu64 " unauth %" PRIu64 " alloc %" PRIu64,
+	    " old_path %" PRIu64 " unauth %" PRIu64 " alloc %" PRIu64
+	    " size_probes %" PRIu64 " size_raised %" PRIu64
+	    " size_fallbacks %" PRIu64,
 	    when, ss->rx_datagrams, ss->tx_datagrams, ss->rx_malformed,
 	    ss->rx_truncated, ss->rx_forged, ss->rx_replayed, ss->rx_unknown,
 	    ss->rx_refused, ss->retransmits, ss->rx_refused_untrusted,
 	    ss->rx_refused_src_half, ss->rx_refused_src, ss->rx_hello_limited,
 	    ss->rx_refused_mem, ss->rx_mem_dropped, ss->tx_mem_refused,
 	    ss->untrusted_timeouts, ss->tx_unvalidated, ss->tx_old_path,
-	    ss->untrusted, ss->alloc);
+	    ss->untrusted, ss->alloc, ss->pmtu_probes, ss->pmtu_raised,
+	    ss->pmtu_fallbacks);
 }

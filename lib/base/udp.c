@@ -331,7 +331,7 @@ static unsigned int
 udp_send_gso(int fd, struct udp_batch *b, unsigned int *failed)
 {
 	unsigned int	off = 0, sent = 0, k, i, ng;
-	int		n;
+	int		n, err, toolong;
 
 	ng = udp_group(b);
 	while (off < ng) {
@@ -339,17 +339,29 @@ udp_send_gso(int fd, struct udp_batch *b, unsigned int *failed)
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
-			if (b->nseg[off] > 1 && (errno == EIO ||
-			    errno == EINVAL || errno == EOPNOTSUPP)) {
-				/* Segmentation refused: one by one. */
-				b->nogso = 1;
+			err = errno;
+			if (b->nseg[off] > 1) {
+				/*
+				 * One by one: segmentation refused, or a
+				 * segment longer than the link takes
+				 * (EMSGSIZE, or EINVAL from older kernels);
+				 * the datagrams that fit still go.
+				 */
+				toolong = 0;
 				for (i = 0; i < b->nseg[off]; i++) {
 					if (sendmsg(fd, &b->msgs[b->first[off] +
-					    i].msg_hdr, MSG_DONTWAIT) == -1)
-						(*failed)++;
-					else
+					    i].msg_hdr, MSG_DONTWAIT) != -1)
 						sent++;
+					else {
+						(*failed)++;
+						toolong |= errno == EMSGSIZE;
+					}
 				}
+				/* Only segmentation itself refused turns it
+				 * off for good. */
+				if (!toolong && (err == EIO || err == EINVAL ||
+				    err == EOPNOTSUPP))
+					b->nogso = 1;
 			} else
 				*failed += b->nseg[off];
 			off++;

@@ -438,7 +438,8 @@ ep_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 }
 
 /* The largest size the endpoint probes for: none unless its socket
- * takes don't-fragment (or it sends through a test's hook). */
+ * takes don't-fragment (or it sends through a hook, whose sockets are
+ * the hook's to set: sess_socket_dontfrag()). */
 static void
 ep_probe_max(struct sess_ep *ep)
 {
@@ -448,7 +449,7 @@ ep_probe_max(struct sess_ep *ep)
 		m = SP_MAX_DGRAM;
 	ep->probe_max = 0;
 	if (m > SP_BASE_DGRAM && (ep->xmit != NULL || (ep->fd >= 0 &&
-	    pmtu_socket(ep->fd) == 0)))
+	    sess_socket_dontfrag(ep->fd) == 0)))
 		ep->probe_max = (uint16_t)m;
 }
 
@@ -578,8 +579,13 @@ sess_ep_stats(const struct sess_ep *ep)
 void
 sess_ep_set_fd(struct sess_ep *ep, int fd)
 {
+	struct sess	*s;
+
 	ep->fd = fd;
 	ep_probe_max(ep);
+	/* Another socket, maybe another network: from the base again. */
+	for (s = ep->all; s != NULL; s = s->all_next)
+		pmtu_start(s);
 	if (ep->loop != NULL) {
 		ev_io_stop(ep->loop, &ep->io);
 		ev_io_set(&ep->io, fd, EV_READ);

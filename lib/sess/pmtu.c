@@ -19,9 +19,12 @@
  * (IP_PMTUDISC_PROBE), so a probe larger than the first link is refused
  * at once and one larger than a later link is dropped, never sent in IP
  * fragments.  A path that later stops carrying the size (a black hole:
- * a tail loss probe or an RTO while a datagram over SP_BASE_DGRAM is
- * unacknowledged) falls back to SP_BASE_DGRAM for the session's life; an address change starts again from SP_BASE_DGRAM and
- * probes the new path once it is validated.  Fragments are cut to at
+ * BIG_LOSSES losses of large datagrams, by RTO or because later ones
+ * were acknowledged, and none of their fragments acknowledged between)
+ * falls back to SP_BASE_DGRAM until the peer moves; an address change
+ * starts again from SP_BASE_DGRAM, and probes the new address once its
+ * peer has echoed the path challenge there (not on a return to the
+ * last validated address, which needs no proof and gets no probe).  Fragments are cut to at
  * most SP_FRAG_MAX bytes whatever the size, so any of them can be sent
  * again in a datagram of SP_BASE_DGRAM.
  */
@@ -37,6 +40,8 @@
 
 #define PROBE_TRIES	2
 #define PROBE_ETHER	1452	/* 1500 less IPv6 and UDP headers */
+#define BIG_LOSSES	2	/* losses of large datagrams with none of
+				 * their fragments acknowledged between */
 
 /* The size of ladder step i for the endpoint, or 0 past its end. */
 static uint16_t
@@ -49,9 +54,8 @@ pmtu_step_size(const struct sess_ep *ep, unsigned int i)
 	return 0;
 }
 
-/* Set don't-fragment on fd, ignoring the kernel's path MTU: 0 or -1. */
 int
-pmtu_socket(int fd)
+sess_socket_dontfrag(int fd)
 {
 	struct sockaddr_storage	ss;
 	socklen_t		len = sizeof ss;
@@ -82,6 +86,7 @@ pmtu_start(struct sess *s)
 	s->probe_step = 0;
 	s->probe_tries = 0;
 	s->probe_deadline = 0;
+	s->big_losses = 0;
 	s->probe_due = s->ep->probe_max > SP_BASE_DGRAM;
 }
 
@@ -92,7 +97,6 @@ pmtu_send(struct sess *s)
 	struct sess_ep	*ep = s->ep;
 	uint8_t		 plain[SP_MAX_PLAIN];
 	size_t		 len, size;
-	uint8_t		 big;
 
 	if (!s->probe_due || s->state != S_UP || !s->path_ok ||
 	    !s->confirmed || !s->trusted || s->send_close)
@@ -110,9 +114,7 @@ pmtu_send(struct sess *s)
 	memset(plain + len, 0, size - SP_HDR_LEN - SP_TAG_LEN - len);
 	s->probe_deadline = ep->now + s->rto;
 	ep->st.pmtu_probes++;
-	big = s->big_out;		/* a probe's loss is not data's */
 	send_output(s, plain, size - SP_HDR_LEN - SP_TAG_LEN);
-	s->big_out = big;
 }
 
 /* A RESPONSE: 1 if it answers the probe out (the size is now used). */
@@ -148,13 +150,27 @@ pmtu_tick(struct sess *s)
 	s->probe_due = pmtu_step_size(s->ep, s->probe_step) != 0;
 }
 
-/* A tail loss probe or an RTO: if a datagram over the base went out
- * since the last acknowledgement, the path may no longer carry it; back
- * to the base for good. */
+/*
+ * A loss that large datagrams were part of: an RTO with fragments sent
+ * large in flight, or fragments sent large declared lost because later
+ * ones were acknowledged.  After BIG_LOSSES of them with none of those
+ * fragments acknowledged in between, the path no longer carries the
+ * size: back to the base.  (A tail loss probe does not count: under
+ * load they fire for ACKs that are only late.  A late ACK acknowledges
+ * the large fragments and starts the count again.)
+ */
 void
 pmtu_on_loss(struct sess *s)
 {
-	if (s->dgram <= SP_BASE_DGRAM || !s->big_out)
+	uint32_t	seq;
+	int		big = 0;
+
+	if (s->dgram <= SP_BASE_DGRAM)
+		return;
+	for (seq = s->snd_una; seq != s->snd_nxt && !big; seq++)
+		big = s->snd[seq & s->snd_mask].state == F_INFLIGHT &&
+		    s->snd[seq & s->snd_mask].big;
+	if (!big || ++s->big_losses < BIG_LOSSES)
 		return;
 	s->dgram = SP_BASE_DGRAM;
 	s->probe_step = UINT8_MAX;

@@ -135,6 +135,8 @@ sess_frag_acked(struct sess *s, struct sfrag *f, uint64_t *sample_sent)
 {
 	if (f->nxmit == 1 && f->sent > *sample_sent)
 		*sample_sent = f->sent;
+	if (f->big)
+		s->big_losses = 0;	/* large datagrams get through */
 	if (f->xno > s->xno_acked)
 		s->xno_acked = f->xno;
 	if (f->lost) {
@@ -165,6 +167,7 @@ recov_detect_loss(struct sess *s)
 	struct sfrag	*f;
 	uint64_t	 reo = s->srtt + s->srtt / 4;
 	uint32_t	 seq;
+	int		 big = 0;
 
 	s->rack_deadline = 0;
 	for (seq = s->snd_una; seq != s->snd_nxt; seq++) {
@@ -176,10 +179,14 @@ recov_detect_loss(struct sess *s)
 			sess_mark_lost(s, f);
 			sess_cc_loss(s, f, 0);
 			ep->st.fast_retransmits++;
+			big |= f->big;
 		} else if (s->rack_deadline == 0 ||
 		    f->sent + reo < s->rack_deadline)
 			s->rack_deadline = f->sent + reo;
 	}
+	/* Later datagrams got through and a large one did not. */
+	if (big)
+		pmtu_on_loss(s);
 }
 
 /* Process an ACK frame. */
@@ -203,7 +210,6 @@ recov_on_ack(struct sess *s, const struct sp_ack *a)
 		}
 		f->state = F_EMPTY;
 		s->snd_una++;
-		s->big_out = 0;
 	}
 	/*
 	 * Each range is clipped to what is in flight and to above the
@@ -278,7 +284,6 @@ recov_on_tlp(struct sess *s)
 
 	s->tlp_deadline = 0;
 	s->tlp_count++;
-	pmtu_on_loss(s);
 	for (seq = s->snd_una; seq != s->snd_nxt; seq++) {
 		f = &s->snd[seq & s->snd_mask];
 		if (f->state == F_INFLIGHT) {

@@ -169,7 +169,6 @@ static void
 sess_path_settle(struct sess *s)
 {
 	s->path_ok = 1;
-	pmtu_start(s);			/* probe the path it now uses */
 	if (s->oldpath != NULL) {
 		mem_give(s, mem_cost(sizeof *s->oldpath));
 		free(s->oldpath);
@@ -207,14 +206,15 @@ sess_roam(struct sess *s, const struct sockaddr *sa, socklen_t salen,
 	}
 	memcpy(&s->peer, sa, salen);
 	s->peerlen = salen;
+	/* A new path: the base size, probed only once proven (pmtu.c). */
+	pmtu_start(s);
+	s->probe_due = 0;
 	if (s->oldpath != NULL && s->oldpath->len == salen &&
 	    memcmp(&s->oldpath->sa, sa, salen) == 0) {
 		sess_path_settle(s);
 		return;
 	}
 	s->path_ok = 0;
-	pmtu_start(s);			/* the base size until validated */
-	s->probe_due = 0;
 	s->path_rx = len;
 	s->path_tx = 0;
 	randombytes_buf(s->chal, sizeof s->chal);
@@ -300,6 +300,7 @@ ep_on_data(struct sess_ep *ep, const uint8_t *pkt, size_t len,
 			if (!s->path_ok && sodium_memcmp(fv.path, s->chal,
 			    SP_PATH_LEN) == 0) {
 				sess_path_settle(s);
+				pmtu_start(s);	/* probe the proven path */
 				ep->st.paths_validated++;
 			}
 			break;

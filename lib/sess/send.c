@@ -77,8 +77,6 @@ send_output(struct sess *s, const uint8_t *plain, size_t plen)
 		memset(pkt + SP_HDR_LEN + plen, 0, SP_TAG_LEN);
 		clen = plen + SP_TAG_LEN;
 	}
-	if (SP_HDR_LEN + clen > SP_BASE_DGRAM)
-		s->big_out = 1;
 	ep_send(ep, pkt, SP_HDR_LEN + clen, to, tolen);
 }
 
@@ -237,9 +235,9 @@ send_flush_data(struct sess *s)
 	struct sp_ack	 ack;
 	struct sfrag	*f;
 	size_t		 used, room, reserve;
-	uint32_t	 seq;
+	uint32_t	 seq, put[SP_MAX_PLAIN / (SP_FRAG_HDR + 1) + 1];
 	int		 want_ack, pending, data, more, r, sent = 0;
-	int		 frags;
+	int		 frags, i, big;
 
 	if (s->state != S_UP)
 		return;
@@ -288,7 +286,7 @@ send_flush_data(struct sess *s)
 				break;
 			}
 			used += sess_put_frag(s, plain + used, seq);
-			frags++;
+			put[frags++] = seq;
 		}
 		while (!more) {
 			if (used + reserve + SP_FRAG_HDR >= max) {
@@ -302,8 +300,8 @@ send_flush_data(struct sess *s)
 				more = 1;
 				break;
 			}
+			put[frags++] = s->snd_nxt;
 			used += sess_put_frag(s, plain + used, s->snd_nxt++);
-			frags++;
 		}
 		/*
 		 * When this is the last we can send for now (window full or
@@ -325,6 +323,11 @@ send_flush_data(struct sess *s)
 		}
 		send_output(s, plain, used);
 		sent++;
+		/* Which fragments rode in a datagram over the base size: their
+		 * acknowledgement shows the path carries it (pmtu.c). */
+		big = SP_HDR_LEN + used + SP_TAG_LEN > SP_BASE_DGRAM;
+		for (i = 0; i < frags; i++)
+			s->snd[put[i] & s->snd_mask].big = (uint8_t)big;
 	} while (more && s->state == S_UP);
 }
 

@@ -127,6 +127,8 @@ struct sfrag {
 	uint8_t		 state;
 	uint8_t		 lost;		/* to be retransmitted */
 	uint8_t		 nxmit;		/* transmissions so far */
+	uint8_t		 big;		/* last sent in a datagram over
+					 * SP_BASE_DGRAM (pmtu.c) */
 };
 
 /* A fragment received ahead of the next one expected. */
@@ -240,8 +242,8 @@ struct sess {
 	uint8_t			 probe_step;	/* its place in the ladder */
 	uint8_t			 probe_tries;	/* of this size so far */
 	uint8_t			 probe_due;	/* send one at the next flush */
-	uint8_t			 big_out;	/* a datagram over the base sent
-						 * since snd_una last moved */
+	uint8_t			 big_losses;	/* loss events since a fragment
+						 * sent large was acknowledged */
 	uint8_t			 probe_chal[SP_PATH_LEN];
 	uint64_t		 probe_deadline;	/* lost if no answer by */
 
@@ -340,7 +342,6 @@ int		 pmtu_on_response(struct sess *s,
 		    const uint8_t path[SP_PATH_LEN]);
 void		 pmtu_tick(struct sess *s);
 void		 pmtu_on_loss(struct sess *s);
-int		 pmtu_socket(int fd);
 
 /* endpoint.c: datagrams out, the tables, turns, the end of a session. */
 void		 ep_send(struct sess_ep *ep, const uint8_t *buf, size_t len,

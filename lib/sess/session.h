@@ -170,6 +170,14 @@ const struct sess_stats *sess_ep_stats(const struct sess_ep *);
 /* The largest datagram s now sends: 1200 bytes until a probe of its
  * path and peer answered for more (docs/PROTOCOL.md 4.4.5). */
 size_t		 sess_dgram_max(const struct sess *);
+/*
+ * Set don't-fragment on a UDP socket without taking the kernel's path
+ * MTU (IP_PMTUDISC_PROBE): 0, or -1 with errno.  An endpoint does it to
+ * its own socket; one that sends through a hook (sess_ep_set_io) probes
+ * for larger datagrams (docs/PROTOCOL.md 4.4.5), so the hook's sockets
+ * must be set so too.
+ */
+int		 sess_socket_dontfrag(int fd);
 /* Use a new socket (a client's roaming); the old one is the caller's. */
 void		 sess_ep_set_fd(struct sess_ep *, int fd);
 

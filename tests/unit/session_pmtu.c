@@ -6,7 +6,8 @@
  * 1,452; on a path or to a peer that takes only 1,200 it stays there; a
  * path that stops carrying the larger size loses nothing and falls back;
  * a client that moves starts again from 1,200 until its new address is
- * proven.  The network and the clock are simulated
+ * proven, and a return to its last proven address brings no probe; ACKs held
+ * up, as under load, are no black hole.  The network and the clock are simulated
  * (tests/support/sesssim.h).
  */
 #include <stdarg.h>
@@ -279,6 +280,84 @@ test_pmtu_roam(void **state)
 	pm_close(&p, dir);
 }
 
+/* ACKs held up (as under load): tail loss probes fire while large
+ * datagrams are in flight, but their fragments are acknowledged late,
+ * so the path keeps its size. */
+static void
+test_pmtu_late_acks(void **state)
+{
+	struct pm		 p;
+	char			 dir[] = "/tmp/sesspmtuXXXXXX";
+	const struct sess_stats	*ss;
+	struct impair_dir	 d;
+	unsigned int		 round;
+
+	pm_open(&p, 0, dir);
+	assert_int_equal(sess_dgram_max(p.ss), SP_MAX_DGRAM);
+	ss = sess_ep_stats(sesssim_server(p.sim));
+	memset(&d, 0, sizeof d);
+	d.delay_ns = SEC / 3;		/* far beyond the RTT learnt */
+	impair_set(sesssim_impair(p.sim), SESSSIM_C2S, &d);
+	for (round = 0; round < 5; round++) {
+		p.got = 0;
+		pm_burst(&p, 0);
+		assert_true(sesssim_run(p.sim, pm_done, &p, 60 * SEC));
+		assert_int_equal(p.got, BURST);
+	}
+	assert_true(ss->tail_probes > 0);
+	assert_int_equal(p.lost, 0);
+	assert_int_equal(ss->pmtu_fallbacks, 0);
+	assert_int_equal(sess_dgram_max(p.ss), SP_MAX_DGRAM);
+	pm_close(&p, dir);
+}
+
+/* A client that steps to an address it is never proven at and back:
+ * the return to the last validated address needs no proof and brings
+ * no probe (a peer flipping between addresses must not make the server
+ * send large datagrams at will); it is sent 1,200 bytes from then on. */
+static void
+test_pmtu_roam_back(void **state)
+{
+	struct pm		 p;
+	char			 dir[] = "/tmp/sesspmtuXXXXXX";
+	struct sockaddr_storage	 home, away;
+	socklen_t		 homelen, awaylen;
+	const struct sockaddr	*ca;
+	const struct sess_stats	*ss;
+	struct impair_dir	 d;
+	uint8_t			 ping[1] = { 0 };
+	uint64_t		 probes, validated;
+
+	pm_open(&p, 0, dir);
+	assert_int_equal(sess_dgram_max(p.ss), SP_MAX_DGRAM);
+	ss = sess_ep_stats(sesssim_server(p.sim));
+	probes = ss->pmtu_probes;
+	validated = ss->paths_validated;
+	ca = sesssim_client_addr(p.sim, &homelen);
+	memcpy(&home, ca, homelen);
+	sesssim_addr(&away, &awaylen, 78, 4343);
+	/* Away, where nothing from the server arrives: never proven. */
+	memset(&d, 0, sizeof d);
+	d.blackhole = 1;
+	impair_set(sesssim_impair(p.sim), SESSSIM_S2C, &d);
+	sesssim_roam(p.sim, (struct sockaddr *)&away, awaylen);
+	assert_int_equal(sess_send(p.cs, ping, sizeof ping), 0);
+	sesssim_run(p.sim, NULL, NULL, SEC);
+	assert_int_equal(sess_dgram_max(p.ss), SP_BASE_DGRAM);
+	/* Home again. */
+	memset(&d, 0, sizeof d);
+	d.delay_ns = SEC / 100;
+	impair_set(sesssim_impair(p.sim), SESSSIM_S2C, &d);
+	sesssim_roam(p.sim, (struct sockaddr *)&home, homelen);
+	assert_int_equal(sess_send(p.cs, ping, sizeof ping), 0);
+	sesssim_run(p.sim, NULL, NULL, 10 * SEC);
+	assert_int_equal(ss->paths_validated, validated);
+	assert_int_equal(ss->pmtu_probes, probes);
+	assert_int_equal(sess_dgram_max(p.ss), SP_BASE_DGRAM);
+	assert_int_equal(p.lost, 0);
+	pm_close(&p, dir);
+}
+
 int
 main(void)
 {
@@ -288,6 +367,8 @@ main(void)
 		cmocka_unit_test(test_pmtu_base_only),
 		cmocka_unit_test(test_pmtu_black_hole),
 		cmocka_unit_test(test_pmtu_roam),
+		cmocka_unit_test(test_pmtu_late_acks),
+		cmocka_unit_test(test_pmtu_roam_back),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
