@@ -245,7 +245,6 @@ struct sess {
 	uint8_t			 big_losses;	/* loss events since a fragment
 						 * sent large was acknowledged */
 	uint8_t			 probe_chal[SP_PATH_LEN];
-	uint64_t		 probe_deadline;	/* lost if no answer by */
 
 	/*
 	 * Keys: one ratchet per direction.  Of an epoch only the low byte
@@ -262,6 +261,8 @@ struct sess {
 
 	/* RTT (RFC 6298), nanoseconds. */
 	uint64_t		 srtt, rttvar, rto, rto_deadline;
+	uint64_t		 probe_deadline;	/* pmtu.c: the probe out
+						 * is lost if no answer by */
 	uint64_t		 tlp_deadline;	/* tail loss probe */
 	uint64_t		 rack_deadline;	/* reordering allowance ends */
 
