@@ -340,7 +340,9 @@ udp_send_gso(int fd, struct udp_batch *b, unsigned int *failed)
 			if (errno == EINTR)
 				continue;
 			err = errno;
-			if (b->nseg[off] > 1) {
+			if (b->nseg[off] > 1 && (err == EMSGSIZE ||
+			    err == EINVAL || err == EIO ||
+			    err == EOPNOTSUPP)) {
 				/*
 				 * One by one: segmentation refused, or a
 				 * segment longer than the link takes

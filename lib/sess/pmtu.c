@@ -19,14 +19,16 @@
  * (IP_PMTUDISC_PROBE), so a probe larger than the first link is refused
  * at once and one larger than a later link is dropped, never sent in IP
  * fragments.  A path that later stops carrying the size (a black hole:
- * BIG_LOSSES losses of large datagrams, by RTO or because later ones
- * were acknowledged, and none of their fragments acknowledged between)
- * falls back to SP_BASE_DGRAM until the peer moves; an address change
- * starts again from SP_BASE_DGRAM, and probes the new address once its
- * peer has echoed the path challenge there (not on a return to the
- * last validated address, which needs no proof and gets no probe).  Fragments are cut to at
- * most SP_FRAG_MAX bytes whatever the size, so any of them can be sent
- * again in a datagram of SP_BASE_DGRAM.
+ * BIG_LOSSES losses of large datagrams, by RTO, because later ones were
+ * acknowledged, or because a small copy got through where the large one
+ * did not, with none of their fragments acknowledged between) falls back
+ * to SP_BASE_DGRAM and probes the ladder again after a raise timer
+ * (pmtu_raise_later()).  An address change starts again from
+ * SP_BASE_DGRAM, and probes the new address once its peer has echoed
+ * the path challenge there (not on a return to the last validated
+ * address, which needs no proof and gets no probe).  Fragments are cut
+ * to at most SP_FRAG_MAX bytes whatever the size, so any of them can be
+ * sent again in a datagram of SP_BASE_DGRAM.
  */
 #include <sys/socket.h>
 
@@ -42,6 +44,10 @@
 #define PROBE_ETHER	1452	/* 1500 less IPv6 and UDP headers */
 #define BIG_LOSSES	2	/* losses of large datagrams with none of
 				 * their fragments acknowledged between */
+#define RAISE_NS	(10000 * MS)	/* after a fall back, probe again */
+#define RAISE_MAX_NS	(600000 * MS)
+
+static void	pmtu_raise_later(struct sess *);
 
 /* The size of ladder step i for the endpoint, or 0 past its end. */
 static uint16_t
@@ -87,6 +93,7 @@ pmtu_start(struct sess *s)
 	s->probe_tries = 0;
 	s->probe_deadline = 0;
 	s->big_losses = 0;
+	s->falls = 0;
 	s->probe_due = s->ep->probe_max > SP_BASE_DGRAM;
 }
 
@@ -135,29 +142,76 @@ pmtu_on_response(struct sess *s, const uint8_t path[SP_PATH_LEN])
 	return 1;
 }
 
-/* The probe out is due an answer by now: lost; again, or a size down. */
+/*
+ * The deadline: the probe out is lost (again, or a size down), or,
+ * with none out, the raise timer after a fall back (the ladder again).
+ */
 void
 pmtu_tick(struct sess *s)
 {
 	if (s->probe_deadline == 0 || s->ep->now < s->probe_deadline)
 		return;
 	s->probe_deadline = 0;
-	s->probe_size = 0;
-	if (s->probe_tries >= PROBE_TRIES) {
-		s->probe_step++;
-		s->probe_tries = 0;
+	if (s->probe_size != 0) {
+		s->probe_size = 0;
+		if (s->probe_tries >= PROBE_TRIES) {
+			s->probe_step++;
+			s->probe_tries = 0;
+		}
 	}
 	s->probe_due = pmtu_step_size(s->ep, s->probe_step) != 0;
+	/* A ladder that failed after a fall back: again, later.  (One
+	 * that failed from the start, a path or peer of 1200, is not
+	 * tried again.) */
+	if (!s->probe_due && s->falls > 0)
+		pmtu_raise_later(s);
+}
+
+/*
+ * The ladder again after a wait: RAISE_NS after the first fall back,
+ * twice as long after each one (or each ladder that failed after one)
+ * up to RAISE_MAX_NS, as RFC 8899's raise timer.  A fall back that a
+ * random loss caused is so undone by the next probe; a real black hole
+ * costs a probe of the ladder a little more rarely each time.
+ */
+static void
+pmtu_raise_later(struct sess *s)
+{
+	uint64_t	wait = RAISE_NS;
+	unsigned int	i;
+
+	for (i = 0; i < s->falls && wait < RAISE_MAX_NS; i++)
+		wait *= 2;
+	if (wait > RAISE_MAX_NS)
+		wait = RAISE_MAX_NS;
+	if (s->falls < UINT8_MAX)
+		s->falls++;
+	s->probe_size = 0;
+	s->probe_step = 0;
+	s->probe_tries = 0;
+	s->probe_due = 0;
+	s->probe_deadline = s->ep->now + wait;
+}
+
+/* Evidence against the size: one more loss that large datagrams were
+ * part of; after BIG_LOSSES of them with no fragment sent large
+ * acknowledged in between, back to the base. */
+static void
+pmtu_count(struct sess *s)
+{
+	if (s->dgram <= SP_BASE_DGRAM || ++s->big_losses < BIG_LOSSES)
+		return;
+	s->dgram = SP_BASE_DGRAM;
+	s->big_losses = 0;
+	s->ep->st.pmtu_fallbacks++;
+	pmtu_raise_later(s);
 }
 
 /*
  * A loss that large datagrams were part of: an RTO with fragments sent
  * large in flight, or fragments sent large declared lost because later
- * ones were acknowledged.  After BIG_LOSSES of them with none of those
- * fragments acknowledged in between, the path no longer carries the
- * size: back to the base.  (A tail loss probe does not count: under
- * load they fire for ACKs that are only late.  A late ACK acknowledges
- * the large fragments and starts the count again.)
+ * ones were acknowledged.  (A tail loss probe does not count: under
+ * load they fire for ACKs that are only late.)
  */
 void
 pmtu_on_loss(struct sess *s)
@@ -170,12 +224,24 @@ pmtu_on_loss(struct sess *s)
 	for (seq = s->snd_una; seq != s->snd_nxt && !big; seq++)
 		big = s->snd[seq & s->snd_mask].state == F_INFLIGHT &&
 		    s->snd[seq & s->snd_mask].big;
-	if (!big || ++s->big_losses < BIG_LOSSES)
-		return;
-	s->dgram = SP_BASE_DGRAM;
-	s->probe_step = UINT8_MAX;
-	s->probe_due = 0;
-	s->ep->st.pmtu_fallbacks++;
+	if (big)
+		pmtu_count(s);
+}
+
+/*
+ * An ACK: if it acknowledges a fragment last sent large, large
+ * datagrams get through and the count starts again; if it acknowledges
+ * none of those but one that went large and was sent again small (a
+ * tail loss probe's, say), the small copy got through where the large
+ * one did not.
+ */
+void
+pmtu_on_ack(struct sess *s, int big, int shrunk)
+{
+	if (big)
+		s->big_losses = 0;
+	else if (shrunk)
+		pmtu_count(s);
 }
 
 size_t

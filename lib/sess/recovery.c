@@ -135,8 +135,6 @@ sess_frag_acked(struct sess *s, struct sfrag *f, uint64_t *sample_sent)
 {
 	if (f->nxmit == 1 && f->sent > *sample_sent)
 		*sample_sent = f->sent;
-	if (f->big)
-		s->big_losses = 0;	/* large datagrams get through */
 	if (f->xno > s->xno_acked)
 		s->xno_acked = f->xno;
 	if (f->lost) {
@@ -197,7 +195,7 @@ recov_on_ack(struct sess *s, const struct sp_ack *a)
 	uint64_t	 sample_sent = 0;
 	uint32_t	 seq, lo, hi, end;
 	unsigned int	 i;
-	int		 progress = 0;
+	int		 progress = 0, big = 0, shrunk = 0;
 	struct sfrag	*f;
 
 	if (seq_lt(s->snd_nxt, a->next))
@@ -205,6 +203,8 @@ recov_on_ack(struct sess *s, const struct sp_ack *a)
 	while (seq_lt(s->snd_una, a->next)) {
 		f = &s->snd[s->snd_una & s->snd_mask];
 		if (f->state == F_INFLIGHT) {
+			big |= f->big;
+			shrunk |= f->shrunk && !f->big;
 			sess_frag_acked(s, f, &sample_sent);
 			progress = 1;
 		}
@@ -231,6 +231,8 @@ recov_on_ack(struct sess *s, const struct sp_ack *a)
 		for (; seq != hi; seq++) {
 			f = &s->snd[seq & s->snd_mask];
 			if (f->state == F_INFLIGHT) {
+				big |= f->big;
+				shrunk |= f->shrunk && !f->big;
 				sess_frag_acked(s, f, &sample_sent);
 				progress = 1;
 			}
@@ -242,6 +244,7 @@ recov_on_ack(struct sess *s, const struct sp_ack *a)
 		sess_rtt_sample(s, ep->now - sample_sent);
 	else if (s->have_rtt)
 		sess_rto_compute(s);	/* progress ends any backoff */
+	pmtu_on_ack(s, big, shrunk);
 	recov_detect_loss(s);
 	s->rto_deadline = s->snd_una == s->snd_nxt ? 0 : ep->now + s->rto;
 	s->tlp_count = 0;

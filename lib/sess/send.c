@@ -207,6 +207,8 @@ sess_new_frag(struct sess *s, size_t max)
 	f->state = F_INFLIGHT;
 	f->lost = 0;
 	f->nxmit = 0;
+	f->big = 0;
+	f->shrunk = 0;
 	s->q_off += n;
 	if (s->q_off == b->len) {
 		f->flags |= SP_FRAG_LAST;
@@ -326,8 +328,12 @@ send_flush_data(struct sess *s)
 		/* Which fragments rode in a datagram over the base size: their
 		 * acknowledgement shows the path carries it (pmtu.c). */
 		big = SP_HDR_LEN + used + SP_TAG_LEN > SP_BASE_DGRAM;
-		for (i = 0; i < frags; i++)
-			s->snd[put[i] & s->snd_mask].big = (uint8_t)big;
+		for (i = 0; i < frags; i++) {
+			f = &s->snd[put[i] & s->snd_mask];
+			if (f->big && !big)
+				f->shrunk = 1;	/* large, now again small */
+			f->big = (uint8_t)big;
+		}
 	} while (more && s->state == S_UP);
 }
 

@@ -129,6 +129,7 @@ struct sfrag {
 	uint8_t		 nxmit;		/* transmissions so far */
 	uint8_t		 big;		/* last sent in a datagram over
 					 * SP_BASE_DGRAM (pmtu.c) */
+	uint8_t		 shrunk;	/* sent large, then again small */
 };
 
 /* A fragment received ahead of the next one expected. */
@@ -244,6 +245,7 @@ struct sess {
 	uint8_t			 probe_due;	/* send one at the next flush */
 	uint8_t			 big_losses;	/* loss events since a fragment
 						 * sent large was acknowledged */
+	uint8_t			 falls;		/* back to the base, times */
 	uint8_t			 probe_chal[SP_PATH_LEN];
 
 	/*
@@ -343,6 +345,7 @@ int		 pmtu_on_response(struct sess *s,
 		    const uint8_t path[SP_PATH_LEN]);
 void		 pmtu_tick(struct sess *s);
 void		 pmtu_on_loss(struct sess *s);
+void		 pmtu_on_ack(struct sess *s, int big, int shrunk);
 
 /* endpoint.c: datagrams out, the tables, turns, the end of a session. */
 void		 ep_send(struct sess_ep *ep, const uint8_t *buf, size_t len,
