@@ -60,14 +60,17 @@ node = %s-gw
 role = gateway
 ' "$scc_conf" \
 		    "$scc_cl" "$scc_name" >"$T/$scc_name-gw.ini"
-		scc_port=${CHATD_PORT_WANT:-$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 12000 ))}
+		# The port the clients know, or one the kernel picks.
+		scc_port=${CHATD_PORT_WANT:-0}
+		scc_ready=$(count_lines "$scc_gwlog" "gateway ready on port")
 		"$BIN/chatd" -c "$T/$scc_name-gw.ini" -l 127.0.0.1 \
 		    -p "$scc_port" -D "$T/$scc_name-gw.state" \
 		    >>"$scc_gwlog" 2>&1 &
 		echo $! >"$T/$scc_name-gw.pid"
 		PIDS="$PIDS $!"
-		wait_log "$scc_gwlog" "gateway ready on port $scc_port"
-		CHATD_PORT=$scc_port
+		poll 10 more_lines "$scc_gwlog" "gateway ready on port" \
+		    "$scc_ready" || fail "gateway $scc_name-gw did not start"
+		CHATD_PORT=$(gateway_port "$scc_gwlog")
 	fi
 	poll 10 more_lines "$scc_gwlog" "bus: peer $scc_name up" \
 	    "$scc_seen" || fail "the gateway did not see core $scc_name"
@@ -325,11 +328,17 @@ start_gateway() {
 	cp "$T/$2.state/session.key" "$T/$1.state/"
 	printf '[cluster]\n%s\nnode = %s\nrole = gateway\n' "$3" "$1" \
 	    >"$T/$1.ini"
-	sg_port=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 12000 ))
-	"$BIN/chatd" -c "$T/$1.ini" -l 127.0.0.1 -p "$sg_port" \
+	"$BIN/chatd" -c "$T/$1.ini" -l 127.0.0.1 -p 0 \
 	    -D "$T/$1.state" >"$T/$1.log" 2>&1 &
-	eval "$1_PID=$! $1_PORT=$sg_port"
+	eval "$1_PID=$!"
 	PIDS="$PIDS $!"
-	wait_log "$T/$1.log" "gateway ready on port $sg_port"
+	wait_log "$T/$1.log" "gateway ready on port"
+	eval "$1_PORT=$(gateway_port "$T/$1.log")"
 	wait_log "$T/$1.log" "bus: peer $2 up"
+}
+
+# gateway_port LOG: the port the gateway that logs to LOG last said it
+# is ready on (it listens where the kernel put it: -p 0).
+gateway_port() {
+	sed -n 's/.*gateway ready on port \([0-9]*\).*/\1/p' "$1" | tail -n 1
 }
