@@ -39,6 +39,7 @@ struct pm {
 	unsigned int	 bad;
 	unsigned int	 lost;
 	size_t		 biggest;	/* largest datagram the server sent */
+	char		 dir[32];	/* the pin file's, mkdtemp() */
 	unsigned int	 s2c;		/* datagrams the server sent */
 };
 
@@ -97,7 +98,7 @@ pm_up(void *arg)
 /* A simulated pair on a path of mtu bytes each way (0: any), up and
  * settled: the probes answered or given up. */
 static void
-pm_open(struct pm *p, size_t mtu, char *dir)
+pm_open(struct pm *p, size_t mtu)
 {
 	struct impair_conf	 ic;
 	struct sess_cb		 scb, ccb;
@@ -105,8 +106,9 @@ pm_open(struct pm *p, size_t mtu, char *dir)
 	char			 pins[64];
 
 	memset(p, 0, sizeof *p);
-	assert_non_null(mkdtemp(dir));
-	snprintf(pins, sizeof pins, "%s/known", dir);
+	snprintf(p->dir, sizeof p->dir, "/tmp/sesspmtuXXXXXX");
+	assert_non_null(mkdtemp(p->dir));
+	snprintf(pins, sizeof pins, "%s/known", p->dir);
 	memset(&ic, 0, sizeof ic);
 	ic.seed = 8899;
 	ic.dir[0].delay_ns = ic.dir[1].delay_ns = SEC / 100;
@@ -122,6 +124,20 @@ pm_open(struct pm *p, size_t mtu, char *dir)
 	assert_true(sesssim_run(p->sim, pm_up, p, 10 * SEC));
 	/* Two tries of each size, one RTO (at most a second here) apart. */
 	sesssim_run(p->sim, NULL, NULL, 10 * SEC);
+}
+
+/* From now on, direction dir: a delay of delay_ns, datagrams over mtu
+ * dropped (0: none), or everything (blackhole). */
+static void
+pm_path(struct pm *p, int dir, uint64_t delay_ns, size_t mtu, int blackhole)
+{
+	struct impair_dir	d;
+
+	memset(&d, 0, sizeof d);
+	d.delay_ns = delay_ns;
+	d.mtu = mtu;
+	d.blackhole = blackhole;
+	impair_set(sesssim_impair(p->sim), dir, &d);
 }
 
 /* The server sends BURST messages at once. */
@@ -151,14 +167,14 @@ pm_done(void *arg)
 }
 
 static void
-pm_close(struct pm *p, char *dir)
+pm_close(struct pm *p)
 {
 	char	path[128];
 
 	sesssim_free(p->sim);
-	snprintf(path, sizeof path, "%s/known", dir);
+	snprintf(path, sizeof path, "%s/known", p->dir);
 	unlink(path);
-	rmdir(dir);
+	rmdir(p->dir);
 }
 
 /* A path that carries 4,096 bytes: both ends raise to it, and a burst of
@@ -167,10 +183,9 @@ static void
 test_pmtu_loopback_like(void **state)
 {
 	struct pm		 p;
-	char			 dir[] = "/tmp/sesspmtuXXXXXX";
 	const struct sess_stats	*ss;
 
-	pm_open(&p, 0, dir);
+	pm_open(&p, 0);
 	assert_int_equal(sess_dgram_max(p.ss), SP_MAX_DGRAM);
 	assert_int_equal(sess_dgram_max(p.cs), SP_MAX_DGRAM);
 	ss = sess_ep_stats(sesssim_server(p.sim));
@@ -185,7 +200,7 @@ test_pmtu_loopback_like(void **state)
 	assert_int_equal(p.bad, 0);
 	assert_true(p.biggest > SP_BASE_DGRAM);
 	assert_int_equal(p.s2c, 1);
-	pm_close(&p, dir);
+	pm_close(&p);
 }
 
 /* An Ethernet path: 4,096 is never answered, 1,452 is. */
@@ -193,10 +208,9 @@ static void
 test_pmtu_ethernet(void **state)
 {
 	struct pm		 p;
-	char			 dir[] = "/tmp/sesspmtuXXXXXX";
 	const struct sess_stats	*ss;
 
-	pm_open(&p, 1472, dir);
+	pm_open(&p, 1472);
 	assert_int_equal(sess_dgram_max(p.ss), 1452);
 	ss = sess_ep_stats(sesssim_server(p.sim));
 	assert_int_equal(ss->pmtu_probes, 3);	/* 4,096 twice, 1,452 */
@@ -206,7 +220,7 @@ test_pmtu_ethernet(void **state)
 	assert_int_equal(p.got, BURST);
 	assert_int_equal(p.bad, 0);
 	assert_true(p.biggest > SP_BASE_DGRAM && p.biggest <= 1452);
-	pm_close(&p, dir);
+	pm_close(&p);
 }
 
 /* A path (or a peer) that takes only 1,200 bytes: the session stays
@@ -215,10 +229,9 @@ static void
 test_pmtu_base_only(void **state)
 {
 	struct pm		 p;
-	char			 dir[] = "/tmp/sesspmtuXXXXXX";
 	const struct sess_stats	*ss;
 
-	pm_open(&p, SP_BASE_DGRAM, dir);
+	pm_open(&p, SP_BASE_DGRAM);
 	assert_int_equal(sess_dgram_max(p.ss), SP_BASE_DGRAM);
 	ss = sess_ep_stats(sesssim_server(p.sim));
 	assert_int_equal(ss->pmtu_probes, 4);
@@ -232,7 +245,7 @@ test_pmtu_base_only(void **state)
 	assert_int_equal(p.got, BURST);
 	assert_int_equal(p.bad, 0);
 	assert_true(p.biggest <= SP_BASE_DGRAM);
-	pm_close(&p, dir);
+	pm_close(&p);
 }
 
 /* The path stops carrying 4,096 bytes after the probe: the burst is
@@ -241,17 +254,12 @@ static void
 test_pmtu_black_hole(void **state)
 {
 	struct pm		 p;
-	char			 dir[] = "/tmp/sesspmtuXXXXXX";
 	const struct sess_stats	*ss;
-	struct impair_dir	 d;
 	uint64_t		 probes;
 
-	pm_open(&p, 0, dir);
+	pm_open(&p, 0);
 	assert_int_equal(sess_dgram_max(p.ss), SP_MAX_DGRAM);
-	memset(&d, 0, sizeof d);
-	d.delay_ns = SEC / 100;
-	d.mtu = SP_BASE_DGRAM;
-	impair_set(sesssim_impair(p.sim), SESSSIM_S2C, &d);
+	pm_path(&p, SESSSIM_S2C, SEC / 100, SP_BASE_DGRAM, 0);
 	pm_burst(&p, 0);
 	assert_true(sesssim_run(p.sim, pm_done, &p, 60 * SEC));
 	assert_int_equal(p.lost, 0);
@@ -266,13 +274,12 @@ test_pmtu_black_hole(void **state)
 	sesssim_run(p.sim, NULL, NULL, 15 * SEC);
 	assert_int_equal(ss->pmtu_probes, probes + 4);
 	assert_int_equal(sess_dgram_max(p.ss), SP_BASE_DGRAM);
-	d.mtu = 0;
-	impair_set(sesssim_impair(p.sim), SESSSIM_S2C, &d);
+	pm_path(&p, SESSSIM_S2C, SEC / 100, 0, 0);
 	sesssim_run(p.sim, NULL, NULL, 60 * SEC);
 	assert_int_equal(sess_dgram_max(p.ss), SP_MAX_DGRAM);
 	assert_int_equal(ss->pmtu_fallbacks, 1);
 	assert_int_equal(p.lost, 0);
-	pm_close(&p, dir);
+	pm_close(&p);
 }
 
 static int
@@ -291,17 +298,12 @@ static void
 test_pmtu_black_hole_one_message(void **state)
 {
 	struct pm		 p;
-	char			 dir[] = "/tmp/sesspmtuXXXXXX";
 	const struct sess_stats	*ss;
-	struct impair_dir	 d;
 	static uint8_t		 big[BIGLEN];
 
-	pm_open(&p, 0, dir);
+	pm_open(&p, 0);
 	assert_int_equal(sess_dgram_max(p.ss), SP_MAX_DGRAM);
-	memset(&d, 0, sizeof d);
-	d.delay_ns = SEC / 100;
-	d.mtu = SP_BASE_DGRAM;
-	impair_set(sesssim_impair(p.sim), SESSSIM_S2C, &d);
+	pm_path(&p, SESSSIM_S2C, SEC / 100, SP_BASE_DGRAM, 0);
 	assert_int_equal(sess_send(p.ss, big, sizeof big), 0);
 	assert_true(sesssim_run(p.sim, pm_gotbig, &p, 60 * SEC));
 	assert_int_equal(p.lost, 0);
@@ -309,7 +311,7 @@ test_pmtu_black_hole_one_message(void **state)
 	ss = sess_ep_stats(sesssim_server(p.sim));
 	assert_int_equal(ss->pmtu_fallbacks, 1);
 	assert_int_equal(sess_dgram_max(p.ss), SP_BASE_DGRAM);
-	pm_close(&p, dir);
+	pm_close(&p);
 }
 
 /* A client that moves: 1,200 bytes to its new address until it is
@@ -318,12 +320,11 @@ static void
 test_pmtu_roam(void **state)
 {
 	struct pm		 p;
-	char			 dir[] = "/tmp/sesspmtuXXXXXX";
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
 	uint8_t			 ping[1] = { 0 };
 
-	pm_open(&p, 0, dir);
+	pm_open(&p, 0);
 	assert_int_equal(sess_dgram_max(p.ss), SP_MAX_DGRAM);
 	sesssim_addr(&ss, &sslen, 77, 4242);
 	sesssim_roam(p.sim, (struct sockaddr *)&ss, sslen);
@@ -333,7 +334,7 @@ test_pmtu_roam(void **state)
 	sesssim_run(p.sim, NULL, NULL, 10 * SEC);
 	assert_int_equal(sess_dgram_max(p.ss), SP_MAX_DGRAM);
 	assert_int_equal(p.lost, 0);
-	pm_close(&p, dir);
+	pm_close(&p);
 }
 
 /* ACKs held up (as under load): tail loss probes fire while large
@@ -343,17 +344,14 @@ static void
 test_pmtu_late_acks(void **state)
 {
 	struct pm		 p;
-	char			 dir[] = "/tmp/sesspmtuXXXXXX";
 	const struct sess_stats	*ss;
-	struct impair_dir	 d;
 	unsigned int		 round;
 
-	pm_open(&p, 0, dir);
+	pm_open(&p, 0);
 	assert_int_equal(sess_dgram_max(p.ss), SP_MAX_DGRAM);
 	ss = sess_ep_stats(sesssim_server(p.sim));
-	memset(&d, 0, sizeof d);
-	d.delay_ns = SEC / 3;		/* far beyond the RTT learnt */
-	impair_set(sesssim_impair(p.sim), SESSSIM_C2S, &d);
+	/* ACKs held far beyond the RTT learnt. */
+	pm_path(&p, SESSSIM_C2S, SEC / 3, 0, 0);
 	for (round = 0; round < 5; round++) {
 		p.got = 0;
 		pm_burst(&p, 0);
@@ -364,7 +362,7 @@ test_pmtu_late_acks(void **state)
 	assert_int_equal(p.lost, 0);
 	assert_int_equal(ss->pmtu_fallbacks, 0);
 	assert_int_equal(sess_dgram_max(p.ss), SP_MAX_DGRAM);
-	pm_close(&p, dir);
+	pm_close(&p);
 }
 
 /* A client that steps to an address it is never proven at and back:
@@ -375,16 +373,14 @@ static void
 test_pmtu_roam_back(void **state)
 {
 	struct pm		 p;
-	char			 dir[] = "/tmp/sesspmtuXXXXXX";
 	struct sockaddr_storage	 home, away;
 	socklen_t		 homelen, awaylen;
 	const struct sockaddr	*ca;
 	const struct sess_stats	*ss;
-	struct impair_dir	 d;
 	uint8_t			 ping[1] = { 0 };
 	uint64_t		 probes, validated;
 
-	pm_open(&p, 0, dir);
+	pm_open(&p, 0);
 	assert_int_equal(sess_dgram_max(p.ss), SP_MAX_DGRAM);
 	ss = sess_ep_stats(sesssim_server(p.sim));
 	probes = ss->pmtu_probes;
@@ -393,17 +389,13 @@ test_pmtu_roam_back(void **state)
 	memcpy(&home, ca, homelen);
 	sesssim_addr(&away, &awaylen, 78, 4343);
 	/* Away, where nothing from the server arrives: never proven. */
-	memset(&d, 0, sizeof d);
-	d.blackhole = 1;
-	impair_set(sesssim_impair(p.sim), SESSSIM_S2C, &d);
+	pm_path(&p, SESSSIM_S2C, 0, 0, 1);
 	sesssim_roam(p.sim, (struct sockaddr *)&away, awaylen);
 	assert_int_equal(sess_send(p.cs, ping, sizeof ping), 0);
 	sesssim_run(p.sim, NULL, NULL, SEC);
 	assert_int_equal(sess_dgram_max(p.ss), SP_BASE_DGRAM);
 	/* Home again. */
-	memset(&d, 0, sizeof d);
-	d.delay_ns = SEC / 100;
-	impair_set(sesssim_impair(p.sim), SESSSIM_S2C, &d);
+	pm_path(&p, SESSSIM_S2C, SEC / 100, 0, 0);
 	sesssim_roam(p.sim, (struct sockaddr *)&home, homelen);
 	assert_int_equal(sess_send(p.cs, ping, sizeof ping), 0);
 	sesssim_run(p.sim, NULL, NULL, 10 * SEC);
@@ -411,7 +403,7 @@ test_pmtu_roam_back(void **state)
 	assert_int_equal(ss->pmtu_probes, probes);
 	assert_int_equal(sess_dgram_max(p.ss), SP_BASE_DGRAM);
 	assert_int_equal(p.lost, 0);
-	pm_close(&p, dir);
+	pm_close(&p);
 }
 
 int
